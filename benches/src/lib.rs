@@ -1,0 +1,1 @@
+//! Criterion benchmarks: Wren beside peer crates on the same inputs

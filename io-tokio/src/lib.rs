@@ -1,0 +1,1 @@
+//! Drives any wren-core Machine over tokio sockets and timers
