@@ -1,1 +1,78 @@
-//! Drives any wren-core Machine over tokio sockets and timers
+//! Drives any [`wren_core::Machine`] over tokio sockets and timers.
+//!
+//! This crate is the thin adapter of DESIGN.md: it holds sockets, one receive buffer, one
+//! reused send buffer, the clock and a command channel, and nothing else. It contains **no
+//! protocol logic**: it does not parse what it receives beyond splitting TCP streams into
+//! messages ([`wren_core::framing`]), never looks at a payload to decide anything, keeps no
+//! timers of its own, and reads `Instant::now()` once per wake-up, only to pass it in.
+//!
+//! One [`Driver`] runs one machine, generically, over:
+//!
+//! - any number of UDP sockets;
+//! - TCP listeners, whose accepted connections are read and framed;
+//! - outgoing TCP connections: a [`wren_core::Transmit`] with `proto: Tcp` goes on the
+//!   connection whose remote end is its `destination`; when there is none, the driver
+//!   **opens one** to `destination` and queues the message until it is established
+//!   ([`Driver::tcp_connect`] turns this off). If the connect fails, the queued messages
+//!   are dropped and counted in [`Stats::dropped_no_route`].
+//!
+//! A message from TCP reaches the machine as a [`wren_core::Datagram`] with `proto: Tcp`,
+//! `source` = the remote address and `destination` = the local address of the connection.
+//! Streams are framed with [`wren_core::framing::Framing::StunChannelData`] by default
+//! (ChannelData sent on a stream is padded to four bytes, RFC 8656 section 12.5) or
+//! [`wren_core::framing::Framing::Rfc4571`] (the driver adds the length prefix when
+//! sending). A stream that cannot be framed, or whose buffered bytes (read or to be
+//! written) pass [`Driver::tcp_buffer_limit`], is closed; closed and reset connections are
+//! removed.
+//!
+//! What it does not do: TLS (`Transport::Tls` transmits are dropped and counted), ECN
+//! (neither read nor set), UDP GSO/GRO (a transmit with `segment_size` is sent as one
+//! datagram per segment), `IP_PKTINFO` (a UDP datagram's `destination` is the socket's
+//! bound address), batching (see `wren-mio` for `recvmmsg`/`sendmmsg`).
+//!
+//! # Errors and stopping
+//!
+//! The loop stops when the `shutdown` future completes and returns the machine. Dropping
+//! every command sender does not stop it (a server may need no commands). An `Err` from
+//! the machine's `handle_datagram` or `handle_command` is logged at warn, counted in
+//! [`Stats::machine_errors`], and the loop goes on: by the sans-IO contract it means the
+//! machine was misused, and one bad input must not stop every other peer. The only fatal
+//! error is a UDP socket failing for good ([`DriverError::Recv`]).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use tokio::net::{TcpListener, UdpSocket};
+//! use tokio::sync::{mpsc, oneshot};
+//! use wren_core::Machine;
+//! use wren_tokio::Driver;
+//!
+//! async fn serve<M: Machine>(machine: M) -> Result<M, Box<dyn std::error::Error>> {
+//!     let driver = Driver::new(machine)
+//!         .udp(UdpSocket::bind("127.0.0.1:3478").await?)?
+//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478").await?)?;
+//!     let stats = driver.stats();
+//!     let (_commands, commands_rx) = mpsc::channel::<M::Command>(64); // keep to send commands
+//!     let (events, mut events_rx) = mpsc::channel::<M::Event>(64);
+//!     let (stop, stopped) = oneshot::channel::<()>();
+//!     let app = async move {
+//!         while let Some(_event) = events_rx.recv().await { /* react, maybe `stop.send(())` */ }
+//!         drop(stop);
+//!     };
+//!     let shutdown = async move { let _ = stopped.await; };
+//!     let (machine, ()) = tokio::join!(driver.run(commands_rx, events, shutdown), app);
+//!     println!("{:?}", stats.get());
+//!     Ok(machine?)
+//! }
+//! ```
+
+mod driver;
+mod error;
+mod net;
+mod stats;
+mod tcp;
+mod udp;
+
+pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
+pub use error::DriverError;
+pub use stats::{Stats, StatsHandle};
