@@ -1,0 +1,500 @@
+//! Client transactions (RFC 8489 section 6.2) as a sans-IO machine.
+//!
+//! Over UDP a request is sent at once and retransmitted after RTO, 2·RTO, 4·RTO, … until
+//! `Rc` transmissions were made; the transaction fails `Rm`·RTO after the last one. With the
+//! defaults (RTO 500 ms, Rc 7, Rm 16) requests leave at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and
+//! 31.5 s and the transaction times out at 39.5 s. Over TCP and TLS nothing is retransmitted
+//! and the transaction times out after `Ti` (39.5 s).
+//!
+//! [`Client`] runs any number of transactions: it matches responses by transaction ID and
+//! server address, checks FINGERPRINT and, when the request was signed, MESSAGE-INTEGRITY,
+//! and reports each outcome as a [`ClientEvent`].
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
+
+use crate::attr::{ErrorCode, ErrorCodeValue, Software};
+use crate::server::mapped_address;
+use crate::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
+
+/// Configuration of a [`Client`]; the defaults are RFC 8489's.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The initial retransmission timeout (RFC 8489: 500 ms by default).
+    pub rto: Duration,
+    /// How many times a request is sent over UDP, counting the first (Rc, default 7).
+    pub rc: u32,
+    /// How many RTOs to wait after the last transmission (Rm, default 16).
+    pub rm: u32,
+    /// The transaction timeout over TCP and TLS (Ti, default 39.5 s).
+    pub ti: Duration,
+    /// SOFTWARE for requests; `None` leaves it out.
+    pub software: Option<String>,
+    /// Add FINGERPRINT to requests (default true).
+    pub fingerprint: bool,
+    /// Most transactions in flight; more requests are refused with [`ClientError::TooMany`].
+    pub max_transactions: usize,
+    /// Most events waiting to be polled; more are dropped and counted.
+    pub max_events: usize,
+    /// Seed of the generator of transaction IDs; `None` seeds from the operating system.
+    pub rng_seed: Option<[u8; 32]>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            rto: Duration::from_millis(500),
+            rc: 7,
+            rm: 16,
+            ti: Duration::from_millis(39_500),
+            software: None,
+            fingerprint: true,
+            max_transactions: 64,
+            max_events: 256,
+            rng_seed: None,
+        }
+    }
+}
+
+/// A request the client was asked to make but could not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// [`ClientConfig::max_transactions`] transactions are in flight already.
+    #[error("{0} transactions are in flight already")]
+    TooMany(usize),
+    /// The request could not be encoded.
+    #[error("request could not be encoded: {0}")]
+    Encode(#[from] crate::Error),
+}
+
+/// Why a transaction ended without a usable response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// No response: `transmissions` requests went out and the last wait ran out.
+    TimedOut {
+        /// How many times the request was sent.
+        transmissions: u32,
+    },
+    /// The success response held a comprehension-required attribute we do not know
+    /// (RFC 8489 section 6.3.3).
+    UnknownAttribute(crate::AttrType),
+}
+
+/// What happened to a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// A success response came.
+    Success {
+        /// The transaction.
+        id: TransactionId,
+        /// Where the response came from.
+        from: SocketAddr,
+        /// The reflexive address it reports (XOR-MAPPED-ADDRESS or MAPPED-ADDRESS).
+        mapped: Option<SocketAddr>,
+        /// From the first transmission to the response.
+        rtt: Duration,
+        /// The whole response, for attributes beyond the mapped address.
+        response: Vec<u8>,
+    },
+    /// An error response came.
+    ErrorResponse {
+        /// The transaction.
+        id: TransactionId,
+        /// Where the response came from.
+        from: SocketAddr,
+        /// The error code.
+        code: ErrorCodeValue,
+        /// The reason phrase.
+        reason: String,
+        /// The whole response (for REALM, NONCE, UNKNOWN-ATTRIBUTES, ALTERNATE-SERVER...).
+        response: Vec<u8>,
+    },
+    /// The transaction failed.
+    Failed {
+        /// The transaction.
+        id: TransactionId,
+        /// The server it was sent to.
+        server: SocketAddr,
+        /// Why.
+        reason: FailureReason,
+    },
+}
+
+/// Commands an adapter may forward to a [`Client`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ClientCommand {
+    /// Start a Binding transaction (see [`Client::binding`]).
+    Binding {
+        /// Transport to use.
+        proto: Transport,
+        /// The local address to send from, if it matters.
+        local: Option<SocketAddr>,
+        /// The STUN server.
+        server: SocketAddr,
+    },
+    /// Abandon a transaction.
+    Cancel(TransactionId),
+}
+
+/// Counters of a [`Client`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// Requests sent, retransmissions included.
+    pub transmissions: u64,
+    /// Datagrams that did not parse as STUN.
+    pub malformed: u64,
+    /// Responses that matched no transaction (late, duplicate or forged).
+    pub unmatched: u64,
+    /// Responses dropped for a bad FINGERPRINT or MESSAGE-INTEGRITY.
+    pub failed_checks: u64,
+    /// Events dropped because the queue was full.
+    pub events_dropped: u64,
+}
+
+/// One outstanding transaction and its retransmission schedule.
+#[derive(Debug)]
+struct Transaction {
+    id: TransactionId,
+    proto: Transport,
+    local: Option<SocketAddr>,
+    server: SocketAddr,
+    request: Vec<u8>,
+    key: Option<Key>,
+    started: Instant,
+    /// When the next transmission is due (`None` once Rc were made or over a stream).
+    next_send: Option<Instant>,
+    /// Interval before the transmission after `next_send`.
+    rto: Duration,
+    /// Transmissions so far.
+    transmissions: u32,
+    /// Whether a transmission is due to be handed out by `poll_transmit`.
+    send_pending: bool,
+    /// When the transaction times out.
+    deadline: Instant,
+}
+
+/// The client transaction machine. See the module docs.
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    rng: Rng,
+    transactions: Vec<Transaction>,
+    events: VecDeque<ClientEvent>,
+    stats: ClientStats,
+    last_now: Instant,
+}
+
+impl Client {
+    /// A client with `config`; `now` anchors its clock.
+    #[must_use]
+    pub fn new(now: Instant, config: ClientConfig) -> Client {
+        Client {
+            rng: Rng::from_config(config.rng_seed),
+            config,
+            transactions: Vec::new(),
+            events: VecDeque::new(),
+            stats: ClientStats::default(),
+            last_now: now,
+        }
+    }
+
+    /// Counters so far.
+    #[must_use]
+    pub fn stats(&self) -> ClientStats {
+        self.stats
+    }
+
+    /// Transactions in flight.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// Starts a Binding request to `server`.
+    pub fn binding(
+        &mut self,
+        now: Instant,
+        proto: Transport,
+        local: Option<SocketAddr>,
+        server: SocketAddr,
+    ) -> Result<TransactionId, ClientError> {
+        self.request(now, proto, local, server, Method::BINDING, None, |_| Ok(()))
+    }
+
+    /// Starts a request of `method` to `server`. `build` adds the attributes; SOFTWARE comes
+    /// first, MESSAGE-INTEGRITY (with `key`, when given) and FINGERPRINT are added after it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request(
+        &mut self,
+        now: Instant,
+        proto: Transport,
+        local: Option<SocketAddr>,
+        server: SocketAddr,
+        method: Method,
+        key: Option<Key>,
+        build: impl FnOnce(&mut MessageWriter<'_>) -> Result<(), crate::Error>,
+    ) -> Result<TransactionId, ClientError> {
+        let now = self.clamp(now);
+        if self.transactions.len() >= self.config.max_transactions {
+            return Err(ClientError::TooMany(self.transactions.len()));
+        }
+        let id = TransactionId::random(&mut self.rng);
+        let mut request = Vec::with_capacity(256);
+        let mut w = MessageWriter::new(&mut request, MessageType::new(Class::Request, method), id);
+        if let Some(software) = &self.config.software {
+            w.add(&Software(software))?;
+        }
+        build(&mut w)?;
+        if let Some(key) = &key {
+            w.add_message_integrity(key)?;
+        }
+        if self.config.fingerprint {
+            w.add_fingerprint()?;
+        }
+        w.finish();
+        let (next_send, deadline) = if proto.is_stream() {
+            (None, now + self.config.ti)
+        } else {
+            (Some(now), now + udp_timeout(&self.config))
+        };
+        self.transactions.push(Transaction {
+            id,
+            proto,
+            local,
+            server,
+            request,
+            key,
+            started: now,
+            next_send,
+            rto: self.config.rto,
+            transmissions: 0,
+            send_pending: true,
+            deadline,
+        });
+        // The first transmission is made now.
+        if let Some(t) = self.transactions.last_mut() {
+            schedule_after_send(t, &self.config, now);
+        }
+        Ok(id)
+    }
+
+    /// Abandons a transaction; no event will come for it.
+    pub fn cancel(&mut self, id: TransactionId) {
+        self.transactions.retain(|t| t.id != id);
+    }
+
+    fn clamp(&mut self, now: Instant) -> Instant {
+        self.last_now = self.last_now.max(now);
+        self.last_now
+    }
+
+    fn push_event(&mut self, e: ClientEvent) {
+        if self.events.len() >= self.config.max_events {
+            self.stats.events_dropped += 1;
+        } else {
+            self.events.push_back(e);
+        }
+    }
+
+    /// Feeds a datagram that may be a response.
+    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let now = self.clamp(now);
+        let Ok(msg) = Message::parse(d.payload) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        if !msg.class().is_response() {
+            self.stats.unmatched += 1;
+            return;
+        }
+        let id = msg.transaction_id();
+        let Some(index) = self
+            .transactions
+            .iter()
+            .position(|t| t.id == id && t.server == d.source)
+        else {
+            self.stats.unmatched += 1;
+            return;
+        };
+        let t = &self.transactions[index];
+        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+            self.stats.failed_checks += 1;
+            return;
+        }
+        if let Some(key) = &t.key {
+            let signed =
+                msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+            // Success responses to a signed request must be signed; error responses are
+            // checked when signed (a 400 or 401 cannot be, RFC 8489 section 9.1.4).
+            let must = msg.class() == Class::SuccessResponse;
+            if (must || signed) && msg.verify_integrity(key).is_err() {
+                self.stats.failed_checks += 1;
+                return;
+            }
+        }
+        let t = self.transactions.swap_remove(index);
+        let rtt = now.saturating_duration_since(t.started);
+        let event = match msg.class() {
+            Class::SuccessResponse => match msg.unknown_comprehension_required().next() {
+                Some(attr) => ClientEvent::Failed {
+                    id,
+                    server: t.server,
+                    reason: FailureReason::UnknownAttribute(attr),
+                },
+                None => ClientEvent::Success {
+                    id,
+                    from: d.source,
+                    mapped: mapped_address(&msg),
+                    rtt,
+                    response: d.payload.to_vec(),
+                },
+            },
+            _ => {
+                let (code, reason) = match msg.get::<ErrorCode<'_>>() {
+                    Ok(Some(e)) => (e.code, e.reason.to_owned()),
+                    // An error response without a readable ERROR-CODE: call it 500.
+                    _ => (
+                        ErrorCodeValue::SERVER_ERROR,
+                        String::from("missing ERROR-CODE"),
+                    ),
+                };
+                ClientEvent::ErrorResponse {
+                    id,
+                    from: d.source,
+                    code,
+                    reason,
+                    response: d.payload.to_vec(),
+                }
+            }
+        };
+        self.push_event(event);
+    }
+
+    /// Advances retransmission and timeout timers.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        let mut i = 0;
+        while i < self.transactions.len() {
+            let t = &mut self.transactions[i];
+            if now >= t.deadline {
+                let t = self.transactions.swap_remove(i);
+                let reason = FailureReason::TimedOut {
+                    transmissions: t.transmissions,
+                };
+                self.push_event(ClientEvent::Failed {
+                    id: t.id,
+                    server: t.server,
+                    reason,
+                });
+                continue;
+            }
+            if let Some(due) = t.next_send
+                && now >= due
+            {
+                t.send_pending = true;
+                schedule_after_send(t, &self.config, due);
+            }
+            i += 1;
+        }
+    }
+
+    /// Writes the next request (or retransmission) into `buf`.
+    #[must_use]
+    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let t = self.transactions.iter_mut().find(|t| t.send_pending)?;
+        t.send_pending = false;
+        self.stats.transmissions += 1;
+        buf.extend_from_slice(&t.request);
+        Some(Transmit::new(t.proto, t.local, t.server))
+    }
+
+    /// The next outcome.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    /// When the next retransmission or timeout is due.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.transactions
+            .iter()
+            .map(|t| t.next_send.map_or(t.deadline, |s| s.min(t.deadline)))
+            .min()
+    }
+}
+
+/// Records a transmission made at `sent` and plans the next one (RFC 8489 section 6.2.1).
+fn schedule_after_send(t: &mut Transaction, config: &ClientConfig, sent: Instant) {
+    t.transmissions += 1;
+    if t.proto.is_stream() {
+        t.next_send = None;
+        return;
+    }
+    if t.transmissions >= config.rc.max(1) {
+        t.next_send = None;
+    } else {
+        t.next_send = Some(sent + t.rto);
+        t.rto = t.rto.saturating_mul(2);
+    }
+}
+
+/// From the first transmission to the timeout over UDP: the last of Rc transmissions goes
+/// out at `RTO * (2^(Rc-1) - 1)`, and the client waits `Rm * RTO` after it.
+fn udp_timeout(config: &ClientConfig) -> Duration {
+    let doublings = config.rc.max(1).saturating_sub(1).min(31);
+    let last_send = config.rto.saturating_mul((1u32 << doublings) - 1);
+    last_send.saturating_add(config.rto.saturating_mul(config.rm))
+}
+
+impl Machine for Client {
+    type Event = ClientEvent;
+    type Command = ClientCommand;
+    type Error = ClientError;
+
+    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), ClientError> {
+        Client::handle_datagram(self, now, dgram);
+        Ok(())
+    }
+
+    fn handle_command(&mut self, now: Instant, cmd: ClientCommand) -> Result<(), ClientError> {
+        match cmd {
+            ClientCommand::Binding {
+                proto,
+                local,
+                server,
+            } => self.binding(now, proto, local, server).map(|_| ()),
+            ClientCommand::Cancel(id) => {
+                self.cancel(id);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        Client::handle_timeout(self, now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        Client::poll_transmit(self, now, buf)
+    }
+
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        Client::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        Client::poll_timeout(self)
+    }
+
+    fn accepts(&self, dgram: &Datagram<'_>) -> bool {
+        dgram.payload.first().is_some_and(|b| *b < 4)
+    }
+}
