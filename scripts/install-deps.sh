@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Install the third-party programs Wren's tests talk to (see shared/INTEROP.md):
+#
+#   coturn       turnserver, turnutils_stunclient, turnutils_uclient, turnutils_peer
+#   stun-client  stun (the classic RFC 3489 client)
+#
+# Idempotent and quiet: a package is installed only when one of its programs is missing,
+# `apt-get update` runs only when apt does not know a package yet (or an install from stale
+# lists failed), and the script prints one line per package it installed, nothing otherwise.
+#
+# It never starts a service: while installing it keeps invoke-rc.d from starting daemons
+# (a temporary /usr/sbin/policy-rc.d, unless one is already there), and afterwards it checks
+# that no turnserver listens on coturn's port 3478, which tests and wren-relay use.
+#
+# Runs as root (or through passwordless sudo). Debian/Ubuntu only.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf 'install-deps: %s\n' "$*"; }
+die() {
+    printf 'install-deps: error: %s\n' "$*" >&2
+    exit 1
+}
+
+# package -> the programs that show it is installed
+packages=(coturn stun-client)
+declare -A programs=(
+    [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
+    [stun-client]="stun"
+)
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }
+
+missing=()
+for pkg in "${packages[@]}"; do
+    for prog in ${programs[$pkg]}; do
+        if ! have "$prog"; then
+            missing+=("$pkg")
+            break
+        fi
+    done
+done
+
+# A turnserver listening on 3478 would take the port from the tests (and from wren-relay).
+# Returns 0 when one does; prints what listens.
+turnserver_on_3478() {
+    have ss || return 1
+    local found
+    found=$(ss -H -lunpt 'sport = :3478' 2>/dev/null | grep -i turnserver || true)
+    [ -n "$found" ] && printf '%s\n' "$found"
+}
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    if listeners=$(turnserver_on_3478); then
+        say "warning: a turnserver already listens on port 3478 (not started by this script):" >&2
+        printf '  %s\n' "$listeners" >&2
+    fi
+    exit 0
+fi
+
+command -v apt-get >/dev/null 2>&1 ||
+    die "missing ${missing[*]} and no apt-get here; install them by hand"
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo=(sudo -n env DEBIAN_FRONTEND=noninteractive)
+    else
+        die "missing ${missing[*]}; run as root: apt-get install -y ${missing[*]}"
+    fi
+fi
+
+log=$(mktemp)
+created_policy=""
+cleanup() {
+    rm -f "$log"
+    if [ -n "$created_policy" ]; then
+        "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+    fi
+}
+trap cleanup EXIT
+
+# Keep the packages' maintainer scripts from starting daemons (exit 101: "action forbidden").
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# temporary, from wren scripts/install-deps.sh\nexit 101\n' |
+        "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    created_policy=1
+fi
+
+apt_knows() { apt-cache show "$1" >/dev/null 2>&1; }
+
+apt_update() {
+    "${sudo[@]}" apt-get update -qq >"$log" 2>&1 || {
+        cat "$log" >&2
+        die "apt-get update failed"
+    }
+}
+
+install_pkg() {
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$1" >"$log" 2>&1
+}
+
+updated=""
+for pkg in "${missing[@]}"; do
+    if ! apt_knows "$pkg" && [ -z "$updated" ]; then
+        apt_update
+        updated=1
+    fi
+done
+
+for pkg in "${missing[@]}"; do
+    if ! install_pkg "$pkg"; then
+        # Stale package lists give 404s; refresh once and try again.
+        if [ -z "$updated" ]; then
+            apt_update
+            updated=1
+        fi
+        install_pkg "$pkg" || {
+            cat "$log" >&2
+            die "apt-get install $pkg failed"
+        }
+    fi
+    version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || echo '?')
+    say "installed $pkg $version"
+    for prog in ${programs[$pkg]}; do
+        have "$prog" || die "$pkg is installed but $prog is still missing"
+    done
+done
+
+# Debian's coturn runs a daemon only with TURNSERVER_ENABLED=1 in /etc/default/coturn (it
+# ships commented out). Say so if it is enabled: the next boot would start it on 3478.
+if grep -Eq '^[[:space:]]*TURNSERVER_ENABLED=1' /etc/default/coturn 2>/dev/null; then
+    say "warning: /etc/default/coturn sets TURNSERVER_ENABLED=1; a coturn daemon may start on port 3478" >&2
+fi
+
+# Nothing may listen on 3478 now. If the install started a turnserver after all (a systemd
+# machine ignoring policy-rc.d), stop that service; never start anything.
+if turnserver_on_3478 >/dev/null; then
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        "${sudo[@]}" systemctl stop coturn >/dev/null 2>&1 || true
+        "${sudo[@]}" systemctl disable coturn >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/coturn ]; then
+        "${sudo[@]}" /etc/init.d/coturn stop >/dev/null 2>&1 || true
+    fi
+    sleep 1
+    if listeners=$(turnserver_on_3478); then
+        printf '  %s\n' "$listeners" >&2
+        die "a turnserver listens on port 3478 after installing coturn; stop it"
+    fi
+    say "stopped the coturn service the package started"
+fi
