@@ -37,6 +37,8 @@ use clap::{ArgAction, Parser};
 
 /// The port coturn and wren-relay listen on for STUN/TURN over UDP and TCP (RFC 8489).
 pub(crate) const DEFAULT_LISTENING_PORT: u16 = 3478;
+/// The SOFTWARE attribute wren-relay sends unless `no-software-attribute` is given.
+pub(crate) const SOFTWARE: &str = concat!("wren-relay ", env!("CARGO_PKG_VERSION"));
 /// Lowest relay port when `min-port` is not given (coturn's default).
 pub(crate) const DEFAULT_MIN_PORT: u16 = 49152;
 /// Highest relay port when `max-port` is not given (coturn's default).
@@ -77,8 +79,11 @@ const SPECS: &[Spec] = &[
     spec("no-tcp", Kind::Flag, None),
     spec("verbose", Kind::Flag, None),
     spec("Verbose", Kind::Flag, None),
-    // Accepted: the STUN server adds FINGERPRINT where it applies.
+    // Acted on through `Config::stun_server_config`.
     spec("fingerprint", Kind::Flag, None),
+    spec("no-software-attribute", Kind::Flag, None),
+    // No RFC 5780 here, so "only with RFC 5780" means never.
+    spec("response-origin-only-with-rfc5780", Kind::Flag, None),
     // Honoured trivially: wren-relay has no TLS/DTLS listener, no telnet CLI, never rotates
     // its log, and serves STUN only.
     spec("no-tls", Kind::Flag, None),
@@ -86,10 +91,9 @@ const SPECS: &[Spec] = &[
     spec("no-cli", Kind::Flag, None),
     spec("simple-log", Kind::Flag, None),
     spec("stun-only", Kind::Flag, None),
-    // Honoured trivially: no RFC 5780 (NAT behaviour discovery), so there is nothing to turn
-    // off and no RESPONSE-ORIGIN is ever sent. Debian's shipped turnserver.conf sets both.
+    // Honoured trivially: no RFC 5780 NAT behaviour discovery (a CHANGE-REQUEST for another
+    // address or port is refused with 420), so there is nothing to turn off.
     spec("no-rfc5780", Kind::Flag, None),
-    spec("response-origin-only-with-rfc5780", Kind::Flag, None),
     // Parsed and stored, not acted on yet.
     spec(
         "tls-listening-port",
@@ -116,11 +120,6 @@ const SPECS: &[Spec] = &[
         "no-stun-backward-compatibility",
         Kind::Flag,
         Some("the STUN server does not apply this setting yet"),
-    ),
-    spec(
-        "no-software-attribute",
-        Kind::Flag,
-        Some("the SOFTWARE attribute is not controlled by this setting yet"),
     ),
     spec(
         "prometheus",
@@ -889,7 +888,7 @@ struct Cli {
     /// Extra verbose logging (trace level).
     #[arg(short = 'V', long = "Verbose")]
     extra_verbose: bool,
-    /// Use FINGERPRINT in STUN messages.
+    /// Add FINGERPRINT to every STUN response (otherwise: when the request had one).
     #[arg(short = 'f', long = "fingerprint")]
     fingerprint: bool,
     /// Do not start TLS listeners (wren-relay has none).
@@ -910,7 +909,7 @@ struct Cli {
     /// Turn off RFC 5780 NAT behaviour discovery (wren-relay has none).
     #[arg(long = "no-rfc5780")]
     no_rfc5780: bool,
-    /// Send RESPONSE-ORIGIN only with RFC 5780 (wren-relay never sends it).
+    /// Send RESPONSE-ORIGIN only with RFC 5780, which wren-relay lacks: so never.
     #[arg(long = "response-origin-only-with-rfc5780")]
     response_origin_only_with_rfc5780: bool,
     /// Log to syslog (not implemented yet).
@@ -931,7 +930,7 @@ struct Cli {
     /// Write the process id to this file (not implemented yet).
     #[arg(long = "pidfile", value_name = "FILE")]
     pidfile: Option<PathBuf>,
-    /// Do not send the SOFTWARE attribute (not implemented yet).
+    /// Do not send the SOFTWARE attribute.
     #[arg(long = "no-software-attribute")]
     no_software_attribute: bool,
     /// Serve Prometheus metrics (not implemented yet).
@@ -1105,8 +1104,10 @@ pub(crate) struct Config {
     pub(crate) stun_only: bool,
     /// `no-rfc5780` (honoured trivially: there is no RFC 5780 support).
     pub(crate) no_rfc5780: bool,
-    /// `response-origin-only-with-rfc5780` (honoured trivially: RESPONSE-ORIGIN is never sent).
+    /// `response-origin-only-with-rfc5780`: no RESPONSE-ORIGIN (there is no RFC 5780 here).
     pub(crate) response_origin_only_with_rfc5780: bool,
+    /// `no-software-attribute`: no SOFTWARE attribute in responses.
+    pub(crate) no_software_attribute: bool,
 
     // -- parsed and stored, not acted on yet --
     /// `tls-listening-port` (coturn's default is 5349).
@@ -1121,8 +1122,6 @@ pub(crate) struct Config {
     pub(crate) no_stun_backward_compatibility: bool,
     /// `pidfile`.
     pub(crate) pidfile: Option<PathBuf>,
-    /// `no-software-attribute`.
-    pub(crate) no_software_attribute: bool,
     /// `prometheus`.
     pub(crate) prometheus: bool,
     /// `realm`.
@@ -1288,6 +1287,23 @@ impl Config {
             .collect()
     }
 
+    /// The STUN Binding server's configuration from `fingerprint`, `no-software-attribute` and
+    /// `response-origin-only-with-rfc5780`; build the server from this so those keys take
+    /// effect.
+    #[allow(dead_code, reason = "for serve.rs, written beside this module")]
+    pub(crate) fn stun_server_config(&self) -> wren_stun::server::ServerConfig {
+        wren_stun::server::ServerConfig {
+            software: (!self.no_software_attribute).then(|| SOFTWARE.to_owned()),
+            fingerprint: if self.fingerprint {
+                wren_stun::server::FingerprintPolicy::Always
+            } else {
+                wren_stun::server::FingerprintPolicy::Mirror
+            },
+            response_origin: !self.response_origin_only_with_rfc5780,
+            ..wren_stun::server::ServerConfig::default()
+        }
+    }
+
     /// The relay port range with coturn's defaults applied, `(min, max)`, `min <= max`.
     pub(crate) fn relay_port_range(&self) -> (u16, u16) {
         (
@@ -1327,7 +1343,6 @@ impl Config {
             "no-stun-backward-compatibility",
             self.no_stun_backward_compatibility,
         );
-        flag("no-software-attribute", self.no_software_attribute);
         flag("prometheus", self.prometheus);
         flag("lt-cred-mech", self.lt_cred_mech);
         flag("use-auth-secret", self.use_auth_secret);
@@ -1641,7 +1656,6 @@ no-multicast-peers
                 "tls-listening-port",
                 "log-file",
                 "pidfile",
-                "no-software-attribute",
                 "realm",
                 "relay-ip",
                 "external-ip",
@@ -1783,6 +1797,22 @@ no-multicast-peers
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
         assert!(!warned.contains(&"log-file"), "log-file=stdout is honoured");
         assert!(warned.contains(&"pidfile") && warned.contains(&"user"));
+    }
+
+    #[test]
+    fn stun_server_settings() {
+        use wren_stun::server::FingerprintPolicy;
+        let plain = Config::default().stun_server_config();
+        assert_eq!(plain.software.as_deref(), Some(SOFTWARE));
+        assert_eq!(plain.fingerprint, FingerprintPolicy::Mirror);
+        assert!(plain.response_origin);
+        let c = parse("fingerprint\nno-software-attribute\nresponse-origin-only-with-rfc5780\n")
+            .expect("stun settings");
+        assert!(c.unimplemented().is_empty());
+        let s = c.stun_server_config();
+        assert_eq!(s.software, None);
+        assert_eq!(s.fingerprint, FingerprintPolicy::Always);
+        assert!(!s.response_origin);
     }
 
     #[test]
