@@ -1,1 +1,113 @@
-//! Drives any wren-core Machine over mio, batched with recvmmsg/sendmmsg
+//! Drives any [`wren_core::Machine`] over mio, batched with `recvmmsg`/`sendmmsg`.
+//!
+//! This crate is the blocking, batching adapter of DESIGN.md, for relays and servers that
+//! move many datagrams. It holds sockets, one receive buffer, the send buffers of one batch,
+//! the clock and a command channel, and nothing else. It contains **no protocol logic**: it
+//! does not parse what it receives beyond splitting TCP streams into messages
+//! ([`wren_core::framing`]), never looks at a payload to decide anything, keeps no timers of
+//! its own, and reads `Instant::now()` once per wake-up, only to pass it in.
+//!
+//! One [`Driver`] runs one machine, generically, on one thread, with one `mio::Poll`, one
+//! `Token` per socket and a `mio::Waker` for commands and shutdown, over:
+//!
+//! - any number of UDP sockets;
+//! - TCP listeners, whose accepted connections are read and framed;
+//! - outgoing TCP connections: a [`wren_core::Transmit`] with `proto: Tcp` goes on the
+//!   connection whose remote end is its `destination` (found by remote address alone);
+//!   when there is none, the driver **opens one** to `destination` (a non-blocking
+//!   connect) and queues the message until it is established ([`Driver::tcp_connect`]
+//!   turns this off). If the connect fails, the queued messages are dropped and counted
+//!   in [`Stats::dropped_no_route`].
+//!
+//! A message from TCP reaches the machine as a [`wren_core::Datagram`] with `proto: Tcp`,
+//! `source` = the remote address and `destination` = the local address of the connection.
+//! Streams are framed with [`wren_core::framing::Framing::StunChannelData`] by default
+//! (ChannelData sent on a stream is padded to four bytes, RFC 8656 section 12.5) or
+//! [`wren_core::framing::Framing::Rfc4571`] (the driver adds the length prefix when
+//! sending). A stream that cannot be framed, or whose buffered bytes (read or to be
+//! written) pass [`Driver::tcp_buffer_limit`], is closed; closed and reset connections are
+//! removed.
+//!
+//! # Batching
+//!
+//! On Linux, UDP input is read with one `recvmmsg` of up to [`BATCH`] datagrams into
+//! [`BATCH`] slots of one receive buffer, and each is then fed to the machine; output is
+//! drained from `poll_transmit` into up to [`BATCH`] reused buffers and sent with one
+//! `sendmmsg` per socket. A transmit with `segment_size` (GSO) is **split**: each segment
+//! becomes one message of the same `sendmmsg`, a slice of the same buffer, with no copy.
+//! `UDP_SEGMENT` is not used: it would need one `sendmsg` per transmit, where the batch
+//! already sends many datagrams per call, and loopback tests could not tell whether the
+//! kernel honoured it. If a socket's send buffer is full, the rest of the batch waits for
+//! its writable event and the machine keeps its further transmits meanwhile. Elsewhere,
+//! the same batches go through loops of `recv_from`/`send_to`. Steady state allocates
+//! nothing per datagram: the buffers are reused, the system call headers live on the
+//! stack.
+//!
+//! The two system calls are made through `libc` in one small module (`sys.rs`, the only
+//! `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:
+//! its `recvmmsg` fits (preallocated `MultiHeaders`, no allocation per call), but its
+//! `sendmmsg` reports how many messages went out only through an iterator that reads back
+//! address slots the kernel never wrote on send (uninitialised memory), and it shares one
+//! set of control messages across the batch. `quinn-udp` batches receives but sends one
+//! `sendmsg` per destination, not `sendmmsg`.
+//!
+//! What it does not do: TLS (`Transport::Tls` transmits are dropped and counted), ECN
+//! (neither read nor set), GRO, `IP_PKTINFO` (a UDP datagram's `destination` is the
+//! socket's bound address), datagrams larger than [`Driver::udp_max_payload`] (dropped
+//! and counted on Linux; cut short silently elsewhere).
+//!
+//! # Errors and stopping
+//!
+//! [`Driver::run`] returns the machine after [`Handle::shutdown`]. Dropping every
+//! [`Handle`] does not stop it (a server may need no commands; it runs until shut down).
+//! An `Err` from the machine's `handle_datagram` or `handle_command` is logged at warn,
+//! counted in [`Stats::machine_errors`], and the loop goes on: by the sans-IO contract it
+//! means the machine was misused, and one bad input must not stop every other peer. Fatal
+//! are only a failing poller ([`DriverError::Poll`]) and a UDP socket failing for good
+//! ([`DriverError::Recv`]).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::net::{TcpListener, UdpSocket};
+//! use std::sync::mpsc;
+//! use wren_core::Machine;
+//! use wren_mio::Driver;
+//!
+//! fn serve<M>(machine: M) -> Result<M, Box<dyn std::error::Error>>
+//! where
+//!     M: Machine + Send + 'static,
+//!     M::Command: Send,
+//!     M::Event: Send + 'static,
+//! {
+//!     let driver = Driver::new(machine)?
+//!         .udp(UdpSocket::bind("127.0.0.1:3478")?)?
+//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478")?)?;
+//!     let handle = driver.handle(); // send(cmd), shutdown(), stats()
+//!     let (events, events_rx) = mpsc::channel();
+//!     let thread = driver.spawn(move |event| {
+//!         let _ = events.send(event);
+//!     })?;
+//!     for _event in events_rx.iter().take(10) { /* react; handle.send(..) */ }
+//!     handle.shutdown();
+//!     let machine = thread.join().map_err(|_| "driver thread panicked")??;
+//!     println!("{:?}", handle.stats());
+//!     Ok(machine)
+//! }
+//! ```
+
+mod driver;
+mod error;
+mod handle;
+mod net;
+mod stats;
+#[cfg(target_os = "linux")]
+mod sys;
+mod tcp;
+mod udp;
+
+pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
+pub use error::DriverError;
+pub use handle::Handle;
+pub use stats::Stats;
+pub use udp::BATCH;

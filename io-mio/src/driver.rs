@@ -1,0 +1,334 @@
+//! The driver: builder, run loop, and the drain of the machine's output.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream, UdpSocket};
+use mio::{Events, Interest, Poll, Token, Waker};
+use wren_core::framing::Framing;
+use wren_core::{Machine, Transport};
+
+use crate::error::DriverError;
+use crate::handle::{Handle, Shared};
+use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
+use crate::stats::bump;
+use crate::tcp::{Conn, Conns};
+use crate::udp::{self, BATCH, SendBatch, Udp};
+
+/// The default bound on the bytes one TCP connection may hold, received or to be sent:
+/// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
+pub const DEFAULT_TCP_BUFFER_LIMIT: usize = 96 * 1024;
+/// The default size of one datagram's slot in the receive buffer: [`BATCH`] slots of
+/// 2048 bytes make the 64 KiB receive buffer. Larger datagrams are dropped and counted.
+pub const DEFAULT_UDP_MAX_PAYLOAD: usize = 2048;
+/// How many commands may wait in the channel of a [`Handle`].
+pub const COMMAND_CAPACITY: usize = 1024;
+/// Commands handled per wake-up before the driver looks at its sockets again.
+const COMMANDS_PER_TURN: usize = 64;
+
+/// The one place the adapter reads the clock (STYLE.md section 8): once per wake-up.
+#[allow(clippy::disallowed_methods)]
+fn clock() -> Instant {
+    Instant::now()
+}
+
+/// Drives one [`Machine`] over mio sockets on the calling thread (or one it spawns).
+pub struct Driver<M: Machine> {
+    machine: M,
+    poll: Poll,
+    net: Net,
+    shared: Arc<Shared>,
+    commands: Receiver<M::Command>,
+    command_tx: SyncSender<M::Command>,
+}
+
+impl<M: Machine> Driver<M> {
+    /// A driver for `machine`, with no sockets yet, STUN/ChannelData framing, the default
+    /// limits, and outgoing TCP connections allowed.
+    ///
+    /// # Errors
+    ///
+    /// When the poller or its waker cannot be created.
+    pub fn new(machine: M) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let shared = Arc::new(Shared::new(Waker::new(poll.registry(), WAKER)?));
+        let (command_tx, commands) = sync_channel(COMMAND_CAPACITY);
+        let config = Config {
+            framing: Framing::default(),
+            tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
+            tcp_connect: true,
+            udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
+        };
+        let net = Net {
+            udp: Vec::new(),
+            listeners: Vec::new(),
+            conns: Conns::default(),
+            config,
+        };
+        Ok(Driver {
+            machine,
+            poll,
+            net,
+            shared,
+            commands,
+            command_tx,
+        })
+    }
+
+    /// Adds a UDP socket (made non-blocking here). What it receives has its local address
+    /// as `destination`, so bind it to a specific address when the machine needs the real
+    /// one (no `IP_PKTINFO` here).
+    ///
+    /// # Errors
+    ///
+    /// When the socket cannot be made non-blocking or registered, or its address read.
+    pub fn udp(mut self, sock: std::net::UdpSocket) -> io::Result<Self> {
+        sock.set_nonblocking(true)?;
+        let (local, mut sock) = (sock.local_addr()?, UdpSocket::from_std(sock));
+        let token = Token(checked(self.net.udp.len(), LISTENER_BASE)?);
+        self.poll
+            .registry()
+            .register(&mut sock, token, Interest::READABLE | Interest::WRITABLE)?;
+        self.net.udp.push(Udp { sock, local });
+        Ok(self)
+    }
+
+    /// Adds a TCP listener (made non-blocking here); every connection it accepts is read
+    /// and framed.
+    ///
+    /// # Errors
+    ///
+    /// When the listener cannot be made non-blocking or registered.
+    pub fn tcp_listener(mut self, listener: std::net::TcpListener) -> io::Result<Self> {
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
+        let token =
+            Token(LISTENER_BASE + checked(self.net.listeners.len(), CONN_BASE - LISTENER_BASE)?);
+        self.poll
+            .registry()
+            .register(&mut listener, token, Interest::READABLE)?;
+        self.net.listeners.push(listener);
+        Ok(self)
+    }
+
+    /// Adds a connected TCP stream the application opened itself (made non-blocking here).
+    ///
+    /// # Errors
+    ///
+    /// When the stream is not connected or cannot be registered.
+    pub fn tcp_stream(mut self, stream: std::net::TcpStream) -> io::Result<Self> {
+        stream.set_nonblocking(true)?;
+        let (remote, local) = (stream.peer_addr()?, stream.local_addr()?);
+        let mut conn = Conn::open(TcpStream::from_std(stream), remote, local);
+        let token = Token(CONN_BASE + self.net.conns.next_slot());
+        self.poll.registry().register(
+            &mut conn.stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        self.net.conns.insert(conn);
+        Ok(self)
+    }
+
+    /// How TCP streams are split into messages (default [`Framing::StunChannelData`]).
+    /// With [`Framing::Rfc4571`] the driver also adds the two-byte prefix when sending.
+    #[must_use]
+    pub fn framing(mut self, framing: Framing) -> Self {
+        self.net.config.framing = framing;
+        self
+    }
+
+    /// The most bytes one TCP connection may hold, as a partial message read or as bytes
+    /// waiting to be written; past it the connection is closed
+    /// (default [`DEFAULT_TCP_BUFFER_LIMIT`]).
+    #[must_use]
+    pub fn tcp_buffer_limit(mut self, bytes: usize) -> Self {
+        self.net.config.tcp_buffer_limit = bytes;
+        self
+    }
+
+    /// Whether a TCP transmit to a destination with no connection opens one (default
+    /// `true`). When `false`, such transmits are dropped and counted in
+    /// [`crate::Stats::dropped_no_route`].
+    #[must_use]
+    pub fn tcp_connect(mut self, allow: bool) -> Self {
+        self.net.config.tcp_connect = allow;
+        self
+    }
+
+    /// The largest UDP datagram received whole (default [`DEFAULT_UDP_MAX_PAYLOAD`]); the
+    /// receive buffer holds [`BATCH`] of them.
+    #[must_use]
+    pub fn udp_max_payload(mut self, bytes: usize) -> Self {
+        self.net.config.udp_slot = bytes.clamp(1, 65_536);
+        self
+    }
+
+    /// A handle to send commands, stop the driver, and read its counters.
+    #[must_use]
+    pub fn handle(&self) -> Handle<M::Command> {
+        Handle {
+            commands: self.command_tx.clone(),
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Runs [`Driver::run`] on a new thread named `wren-mio`.
+    ///
+    /// # Errors
+    ///
+    /// When the thread cannot be spawned.
+    pub fn spawn<F>(self, on_event: F) -> io::Result<JoinHandle<Result<M, DriverError>>>
+    where
+        M: Send + 'static,
+        M::Command: Send,
+        F: FnMut(M::Event) + Send + 'static,
+    {
+        std::thread::Builder::new()
+            .name("wren-mio".into())
+            .spawn(move || self.run(on_event))
+    }
+
+    /// Runs the machine on this thread until [`Handle::shutdown`], then returns it.
+    ///
+    /// Each turn: drain `poll_transmit` into a send batch (one `sendmmsg`) and
+    /// `poll_event` into `on_event`; `Poll::poll` until the machine's deadline (not at all
+    /// if a socket still has input); read the clock once; feed commands, one batch or read
+    /// from each readable socket, and the timeout if it has come.
+    ///
+    /// # Errors
+    ///
+    /// [`DriverError::Poll`] if waiting fails, [`DriverError::Recv`] if a UDP socket fails
+    /// for good. Machine errors are logged and counted, never returned.
+    pub fn run(mut self, mut on_event: impl FnMut(M::Event)) -> Result<M, DriverError> {
+        let mut events = Events::with_capacity(256);
+        let mut rx = vec![0u8; (BATCH * self.net.config.udp_slot).max(64 * 1024)];
+        let mut received = Vec::with_capacity(BATCH);
+        let mut batch = SendBatch::new();
+        // Sockets that may have more input than one step took (mio is edge-triggered).
+        let mut ready: Vec<Token> = (0..self.net.udp.len()).map(Token).collect();
+        ready.extend((0..self.net.listeners.len()).map(|j| Token(LISTENER_BASE + j)));
+        let mut again = Vec::new();
+        let mut more_commands = true;
+        let mut now = clock();
+        while !self.shared.is_shut_down() {
+            self.drain(now, &mut batch, &mut on_event);
+            let timeout = if ready.is_empty() && !more_commands {
+                self.machine
+                    .poll_timeout()
+                    .map(|t| t.saturating_duration_since(now))
+            } else {
+                Some(Duration::ZERO)
+            };
+            match self.poll.poll(&mut events, timeout) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(DriverError::Poll(e)),
+                Ok(()) => {}
+            }
+            now = clock();
+            let registry = self.poll.registry();
+            for ev in &events {
+                let token = ev.token();
+                let read = match (token, Source::of(token)) {
+                    (WAKER, _) => {
+                        more_commands = true;
+                        false
+                    }
+                    (_, Source::Conn(slot)) => {
+                        self.net
+                            .conn_event(registry, slot, ev, &self.shared.counters)
+                    }
+                    _ => ev.is_readable(),
+                };
+                if read && !ready.contains(&token) {
+                    ready.push(token);
+                }
+            }
+            if more_commands {
+                more_commands = self.commands(now);
+            }
+            let registry = self.poll.registry();
+            let mut sink = Sink {
+                machine: &mut self.machine,
+                counters: &self.shared.counters,
+                now,
+            };
+            std::mem::swap(&mut ready, &mut again);
+            for token in again.drain(..) {
+                if self
+                    .net
+                    .read_step(registry, token, (&mut rx, &mut received), &mut sink)?
+                {
+                    ready.push(token);
+                }
+            }
+            if self.machine.poll_timeout().is_some_and(|t| t <= now) {
+                self.machine.handle_timeout(now);
+            }
+        }
+        Ok(self.machine)
+    }
+
+    /// Feeds up to [`COMMANDS_PER_TURN`] waiting commands; `true` if more may be waiting.
+    fn commands(&mut self, now: Instant) -> bool {
+        for _ in 0..COMMANDS_PER_TURN {
+            let Ok(cmd) = self.commands.try_recv() else {
+                return false;
+            };
+            bump(&self.shared.counters.commands, 1);
+            if let Err(e) = self.machine.handle_command(now, cmd) {
+                tracing::warn!(error = %e, "the machine refused a command");
+                bump(&self.shared.counters.machine_errors, 1);
+            }
+        }
+        true
+    }
+
+    /// Sends everything the machine has to send (UDP in batches) and hands out its events.
+    /// While a UDP socket's send buffer is full, the machine keeps its transmits.
+    fn drain(&mut self, now: Instant, batch: &mut SendBatch, on_event: &mut impl FnMut(M::Event)) {
+        let (registry, counters) = (self.poll.registry(), &self.shared.counters);
+        if !batch.is_blocked() || batch.flush(&self.net.udp, counters) {
+            loop {
+                let Some(buf) = batch.next_buf() else {
+                    if batch.flush(&self.net.udp, counters) {
+                        continue;
+                    }
+                    break;
+                };
+                let Some(t) = self.machine.poll_transmit(now, buf) else {
+                    batch.flush(&self.net.udp, counters);
+                    break;
+                };
+                match t.proto {
+                    Transport::Udp => match udp::pick(&self.net.udp, t.source, t.destination) {
+                        Some(i) => batch.commit(i, &t),
+                        None => no_route(&t, "no UDP socket for this source", counters),
+                    },
+                    Transport::Tcp => self.net.send_tcp(registry, &t, buf, counters),
+                    _ => {
+                        tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
+                        bump(&counters.dropped_unsupported, 1);
+                    }
+                }
+            }
+        }
+        while let Some(event) = self.machine.poll_event() {
+            on_event(event);
+        }
+    }
+}
+
+/// `n` if it is below `limit`, else an error: tokens are split in ranges by kind.
+fn checked(n: usize, limit: usize) -> io::Result<usize> {
+    if n < limit {
+        Ok(n)
+    } else {
+        Err(io::Error::other(
+            "too many sockets of one kind for the token ranges",
+        ))
+    }
+}

@@ -1,0 +1,280 @@
+//! The sockets, their tokens, and one step of input from each: no protocol here either.
+
+use std::io;
+use std::time::Instant;
+
+use mio::event::Event;
+use mio::net::{TcpListener, TcpStream};
+use mio::{Interest, Registry, Token};
+use wren_core::framing::Framing;
+use wren_core::{Datagram, Machine, Transmit};
+
+use crate::error::{DriverError, is_transient};
+use crate::stats::{Counters, bump};
+use crate::tcp::{Close, Conn, Conns, QueueError};
+use crate::udp::{self, Received, Udp};
+
+/// Tokens below this are UDP sockets.
+pub(crate) const LISTENER_BASE: usize = 1 << 16;
+/// Tokens from here are TCP connections (slot + CONN_BASE); between, listeners.
+pub(crate) const CONN_BASE: usize = 1 << 17;
+/// The waker's token.
+pub(crate) const WAKER: Token = Token(usize::MAX);
+
+/// What a token stands for.
+pub(crate) enum Source {
+    Udp(usize),
+    Listener(usize),
+    Conn(usize),
+}
+
+impl Source {
+    pub(crate) fn of(token: Token) -> Source {
+        match token.0 {
+            t if t < LISTENER_BASE => Source::Udp(t),
+            t if t < CONN_BASE => Source::Listener(t - LISTENER_BASE),
+            t => Source::Conn(t - CONN_BASE),
+        }
+    }
+}
+
+/// The driver's settings for its sockets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Config {
+    pub(crate) framing: Framing,
+    pub(crate) tcp_buffer_limit: usize,
+    pub(crate) tcp_connect: bool,
+    /// Bytes per datagram slot of the receive buffer.
+    pub(crate) udp_slot: usize,
+}
+
+/// Every socket of the driver.
+#[derive(Debug)]
+pub(crate) struct Net {
+    pub(crate) udp: Vec<Udp>,
+    pub(crate) listeners: Vec<TcpListener>,
+    pub(crate) conns: Conns,
+    pub(crate) config: Config,
+}
+
+/// The machine and the counters, which every input goes to.
+pub(crate) struct Sink<'a, M> {
+    pub(crate) machine: &'a mut M,
+    pub(crate) counters: &'a Counters,
+    pub(crate) now: Instant,
+}
+
+impl<M: Machine> Sink<'_, M> {
+    /// Hands one datagram to the machine; an `Err` is logged and counted, and the loop goes on.
+    pub(crate) fn feed(&mut self, d: Datagram<'_>) {
+        if let Err(e) = self.machine.handle_datagram(self.now, d) {
+            tracing::warn!(error = %e, from = %d.source, "the machine returned an error for a datagram");
+            bump(&self.counters.machine_errors, 1);
+        }
+    }
+}
+
+impl Net {
+    /// Reads one step from `token`'s socket (one batch, one accept, one read) and feeds the
+    /// machine. `Ok(true)` when more may be waiting: the caller comes back before sleeping.
+    pub(crate) fn read_step<M: Machine>(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        (rx, received): (&mut [u8], &mut Vec<Received>),
+        sink: &mut Sink<'_, M>,
+    ) -> Result<bool, DriverError> {
+        match Source::of(token) {
+            Source::Udp(i) => {
+                let Some(u) = self.udp.get(i) else {
+                    return Ok(false);
+                };
+                let slot = self.config.udp_slot;
+                match udp::recv_batch(&u.sock, rx, slot, received) {
+                    Ok(n) => {
+                        bump(&sink.counters.batches_in, 1);
+                        for (k, r) in received.iter().take(n).enumerate() {
+                            let Some(source) = r.source.filter(|_| !r.truncated) else {
+                                bump(&sink.counters.dropped_truncated, 1);
+                                continue;
+                            };
+                            bump(&sink.counters.datagrams_in, 1);
+                            sink.feed(Datagram::udp(source, u.local, &rx[k * slot..][..r.len]));
+                        }
+                        Ok(true)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+                    Err(e) if is_transient(&e) => {
+                        tracing::debug!(local = %u.local, error = %e, "UDP receive error, ignored");
+                        bump(&sink.counters.io_errors, 1);
+                        Ok(true)
+                    }
+                    Err(source) => Err(DriverError::Recv {
+                        local: u.local,
+                        source,
+                    }),
+                }
+            }
+            Source::Listener(j) => {
+                let Some(listener) = self.listeners.get(j) else {
+                    return Ok(false);
+                };
+                match listener.accept() {
+                    Ok((stream, remote)) => {
+                        let local = stream.local_addr();
+                        match local
+                            .and_then(|local| self.add(registry, Conn::open(stream, remote, local)))
+                        {
+                            Ok(_) => bump(&sink.counters.tcp_accepted, 1),
+                            Err(e) => {
+                                tracing::debug!(%remote, error = %e, "accepted connection unusable")
+                            }
+                        }
+                        Ok(true)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+                    Err(e) => {
+                        // Aborted connections are per connection; others (EMFILE) wait for
+                        // the next connection's readiness event.
+                        tracing::debug!(error = %e, "accept failed");
+                        bump(&sink.counters.io_errors, 1);
+                        Ok(matches!(
+                            e.kind(),
+                            io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+                        ))
+                    }
+                }
+            }
+            Source::Conn(slot) => {
+                let (framing, limit) = (self.config.framing, self.config.tcp_buffer_limit);
+                let Some(conn) = self.conns.get_mut(slot).filter(|c| !c.is_connecting()) else {
+                    return Ok(false);
+                };
+                let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
+                let result = conn.read(rx).and_then(|n| match n {
+                    None => Ok(false),
+                    Some(n) => conn
+                        .feed(&rx[..n], framing, limit, |msg| {
+                            bump(&sink.counters.frames_in, 1);
+                            sink.feed(Datagram::tcp(remote, local, msg));
+                        })
+                        .map(|()| true),
+                });
+                result.or_else(|why| {
+                    self.close(registry, slot, why, sink.counters);
+                    Ok(false)
+                })
+            }
+        }
+    }
+
+    /// Handles a readiness event of a connection: finishes a connect, writes what is
+    /// queued. Returns whether it should be read.
+    pub(crate) fn conn_event(
+        &mut self,
+        registry: &Registry,
+        slot: usize,
+        ev: &Event,
+        counters: &Counters,
+    ) -> bool {
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return false;
+        };
+        let mut result = Ok(());
+        if conn.is_connecting() {
+            match conn.finish_connect() {
+                Ok(true) => {
+                    bump(&counters.tcp_connected, 1);
+                    tracing::debug!(remote = %conn.remote, "TCP connection established");
+                }
+                Ok(false) => return false,
+                Err(why) => result = Err(why),
+            }
+        }
+        if result.is_ok() && (ev.is_writable() || ev.is_write_closed()) {
+            result = conn.flush();
+        }
+        match result {
+            Ok(()) => ev.is_readable() || ev.is_read_closed() || ev.is_error(),
+            Err(why) => {
+                self.close(registry, slot, why, counters);
+                false
+            }
+        }
+    }
+
+    /// Queues a TCP message on the connection to its destination, opening one if allowed.
+    pub(crate) fn send_tcp(
+        &mut self,
+        registry: &Registry,
+        t: &Transmit,
+        msg: &[u8],
+        counters: &Counters,
+    ) {
+        let slot = match self.conns.find(t.destination) {
+            Some(slot) => slot,
+            None if self.config.tcp_connect => {
+                tracing::debug!(to = %t.destination, "opening a TCP connection for a transmit");
+                let conn =
+                    TcpStream::connect(t.destination).map(|s| Conn::connecting(s, t.destination));
+                match conn.and_then(|conn| self.add(registry, conn)) {
+                    Ok(slot) => slot,
+                    Err(e) => return no_route(t, &e.to_string(), counters),
+                }
+            }
+            None => return no_route(t, "no TCP connection and connecting is off", counters),
+        };
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return;
+        };
+        let (framing, limit) = (self.config.framing, self.config.tcp_buffer_limit);
+        let result = match conn.queue(framing, msg, limit) {
+            Ok(()) => {
+                bump(&counters.frames_out, 1);
+                conn.flush()
+            }
+            Err(QueueError::TooLong) => {
+                tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
+                bump(&counters.dropped_unsupported, 1);
+                Ok(())
+            }
+            Err(QueueError::Overflow) => Err(Close::Overflow),
+        };
+        if let Err(why) = result {
+            self.close(registry, slot, why, counters);
+        }
+    }
+
+    /// Registers and adds a connection; returns its slot.
+    fn add(&mut self, registry: &Registry, mut conn: Conn) -> io::Result<usize> {
+        let token = Token(CONN_BASE + self.conns.next_slot());
+        registry.register(
+            &mut conn.stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        Ok(self.conns.insert(conn))
+    }
+
+    /// Removes a connection and counts why.
+    pub(crate) fn close(&mut self, registry: &Registry, slot: usize, why: Close, c: &Counters) {
+        let Some(mut conn) = self.conns.remove(slot) else {
+            return;
+        };
+        let _ = registry.deregister(&mut conn.stream);
+        bump(&c.tcp_closed, 1);
+        match &why {
+            Close::Framing(_) => bump(&c.tcp_framing_errors, 1),
+            Close::Overflow => bump(&c.tcp_overflows, 1),
+            Close::Connect(_) => bump(&c.dropped_no_route, conn.queued),
+            Close::Eof | Close::Io(_) => {}
+        }
+        tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
+    }
+}
+
+/// Logs and counts a transmit nothing can carry.
+pub(crate) fn no_route(t: &Transmit, why: &str, counters: &Counters) {
+    tracing::debug!(proto = ?t.proto, from = ?t.source, to = %t.destination, why, "transmit dropped");
+    bump(&counters.dropped_no_route, 1);
+}

@@ -1,0 +1,85 @@
+//! Counters of what the driver did: counts only, no timings.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of the driver's counters, from [`crate::Handle::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// UDP datagrams received and fed to the machine.
+    pub datagrams_in: u64,
+    /// UDP datagrams sent (a GSO transmit counts once per segment).
+    pub datagrams_out: u64,
+    /// Receive calls that returned datagrams (one `recvmmsg` each on Linux).
+    pub batches_in: u64,
+    /// Send calls that sent datagrams (one `sendmmsg` each on Linux).
+    pub batches_out: u64,
+    /// Complete TCP frames fed to the machine.
+    pub frames_in: u64,
+    /// TCP frames queued for sending.
+    pub frames_out: u64,
+    /// Commands fed to the machine.
+    pub commands: u64,
+    /// TCP connections accepted on the listeners.
+    pub tcp_accepted: u64,
+    /// Outgoing TCP connections established.
+    pub tcp_connected: u64,
+    /// TCP connections closed and removed, for any reason.
+    pub tcp_closed: u64,
+    /// TCP connections closed because their stream could not be framed.
+    pub tcp_framing_errors: u64,
+    /// TCP connections closed because their buffered bytes passed the limit.
+    pub tcp_overflows: u64,
+    /// Transmits dropped because no socket or connection could carry them
+    /// (no UDP socket for the source, or a TCP connect that failed or was not allowed).
+    pub dropped_no_route: u64,
+    /// Transmits dropped because they could not be sent as asked (TLS, or an RFC 4571
+    /// frame longer than 65535 bytes).
+    pub dropped_unsupported: u64,
+    /// UDP datagrams dropped because they did not fit the receive slot
+    /// ([`crate::Driver::udp_max_payload`]; detected on Linux only).
+    pub dropped_truncated: u64,
+    /// UDP sends and TCP accepts that failed with an error (logged at debug).
+    pub io_errors: u64,
+    /// `Err` returned by the machine's `handle_datagram` or `handle_command` (logged at warn).
+    pub machine_errors: u64,
+}
+
+macro_rules! counters {
+    ($($field:ident),* $(,)?) => {
+        /// The live counters, shared between the driver and its handles.
+        #[derive(Debug, Default)]
+        pub(crate) struct Counters { $(pub(crate) $field: AtomicU64,)* }
+
+        impl Counters {
+            pub(crate) fn snapshot(&self) -> Stats {
+                Stats { $($field: self.$field.load(Ordering::Relaxed),)* }
+            }
+        }
+    };
+}
+
+counters!(
+    datagrams_in,
+    datagrams_out,
+    batches_in,
+    batches_out,
+    frames_in,
+    frames_out,
+    commands,
+    tcp_accepted,
+    tcp_connected,
+    tcp_closed,
+    tcp_framing_errors,
+    tcp_overflows,
+    dropped_no_route,
+    dropped_unsupported,
+    dropped_truncated,
+    io_errors,
+    machine_errors,
+);
+
+/// Adds `n` to a counter (relaxed: the counters are statistics, not synchronisation).
+pub(crate) fn bump(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}

@@ -1,0 +1,226 @@
+//! UDP: batched receive and send (one `recvmmsg`/`sendmmsg` per batch on Linux, a loop of
+//! `recv_from`/`send_to` elsewhere), and which socket a transmit leaves from.
+
+use std::io;
+use std::net::SocketAddr;
+
+use mio::net::UdpSocket;
+use wren_core::Transmit;
+
+use crate::stats::{Counters, bump};
+
+/// Datagrams per `recvmmsg`/`sendmmsg` call, and transmits per send batch.
+pub const BATCH: usize = 32;
+
+/// A UDP socket and the local address it is bound to (the `destination` of what it receives).
+#[derive(Debug)]
+pub(crate) struct Udp {
+    pub(crate) sock: UdpSocket,
+    pub(crate) local: SocketAddr,
+}
+
+/// One received datagram: its length in its slot of the receive buffer, and its source.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Received {
+    pub(crate) len: usize,
+    pub(crate) source: Option<SocketAddr>,
+    /// The datagram was longer than the slot and was cut (known on Linux only).
+    pub(crate) truncated: bool,
+}
+
+/// The index of the socket a transmit from `source` to `destination` leaves from.
+///
+/// With a source: the socket bound to exactly that address, else one bound to the
+/// unspecified address of the same family and port. Without: the first socket of the
+/// destination's address family.
+pub(crate) fn pick(
+    socks: &[Udp],
+    source: Option<SocketAddr>,
+    destination: SocketAddr,
+) -> Option<usize> {
+    match source {
+        Some(src) => socks.iter().position(|u| u.local == src).or_else(|| {
+            socks.iter().position(|u| {
+                u.local.ip().is_unspecified()
+                    && u.local.is_ipv4() == src.is_ipv4()
+                    && u.local.port() == src.port()
+            })
+        }),
+        None => socks
+            .iter()
+            .position(|u| u.local.is_ipv4() == destination.is_ipv4()),
+    }
+}
+
+/// Receives up to [`BATCH`] datagrams, datagram `i` into `rx[i * slot..][..slot]`.
+///
+/// `Err(WouldBlock)` when nothing is waiting.
+#[cfg(target_os = "linux")]
+pub(crate) fn recv_batch(
+    sock: &UdpSocket,
+    rx: &mut [u8],
+    slot: usize,
+    out: &mut Vec<Received>,
+) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    crate::sys::recvmmsg(sock.as_raw_fd(), rx, slot, out)
+}
+
+/// Receives up to [`BATCH`] datagrams, datagram `i` into `rx[i * slot..][..slot]`.
+///
+/// `Err(WouldBlock)` when nothing is waiting.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn recv_batch(
+    sock: &UdpSocket,
+    rx: &mut [u8],
+    slot: usize,
+    out: &mut Vec<Received>,
+) -> io::Result<usize> {
+    out.clear();
+    for chunk in rx.chunks_exact_mut(slot.max(1)).take(BATCH) {
+        match sock.recv_from(chunk) {
+            Ok((len, source)) => out.push(Received {
+                len,
+                source: Some(source),
+                truncated: false,
+            }),
+            Err(e) if out.is_empty() || e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(out.len())
+}
+
+/// One datagram of a send batch: a part of one of the batch's buffers.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    buf: usize,
+    start: usize,
+    end: usize,
+    to: SocketAddr,
+    sock: usize,
+}
+
+/// Up to [`BATCH`] transmits, each written by the machine into its own reused buffer, sent
+/// together. A transmit with `segment_size` (GSO) becomes one entry per segment, each a
+/// slice of the same buffer: no copy, and still one system call per [`BATCH`] datagrams.
+#[derive(Debug)]
+pub(crate) struct SendBatch {
+    bufs: Vec<Vec<u8>>,
+    used: usize,
+    entries: Vec<Entry>,
+    sent: usize,
+    blocked: bool,
+}
+
+/// The starting capacity of each send buffer (each grows once to the largest transmit).
+const SEND_BUFFER: usize = 2048;
+
+impl SendBatch {
+    pub(crate) fn new() -> SendBatch {
+        SendBatch {
+            bufs: (0..BATCH)
+                .map(|_| Vec::with_capacity(SEND_BUFFER))
+                .collect(),
+            used: 0,
+            entries: Vec::with_capacity(BATCH),
+            sent: 0,
+            blocked: false,
+        }
+    }
+
+    /// The cleared buffer for the next transmit; `None` when the batch is full.
+    pub(crate) fn next_buf(&mut self) -> Option<&mut Vec<u8>> {
+        let buf = self.bufs.get_mut(self.used)?;
+        buf.clear();
+        Some(buf)
+    }
+
+    /// Adds the transmit just written into [`SendBatch::next_buf`], to leave from `sock`.
+    pub(crate) fn commit(&mut self, sock: usize, t: &Transmit) {
+        let len = self.bufs[self.used].len();
+        let segment = match t.segment_size {
+            Some(s) if s > 0 => s,
+            _ => len.max(1),
+        };
+        let mut start = 0;
+        loop {
+            let end = (start + segment).min(len);
+            self.entries.push(Entry {
+                buf: self.used,
+                start,
+                end,
+                to: t.destination,
+                sock,
+            });
+            start = end;
+            if start >= len {
+                break;
+            }
+        }
+        self.used += 1;
+    }
+
+    /// Whether the last flush stopped because a socket's send buffer was full.
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.blocked
+    }
+
+    /// Sends what is queued, one system call per run of up to [`BATCH`] datagrams for the
+    /// same socket. Returns `false` if a socket would block: the rest stays queued (the
+    /// machine is not asked for more) until a later flush, after the socket's writable
+    /// event, gets it out. A datagram the kernel refuses is logged, counted and dropped.
+    pub(crate) fn flush(&mut self, socks: &[Udp], counters: &Counters) -> bool {
+        while self.sent < self.entries.len() {
+            let sock = self.entries[self.sent].sock;
+            let run = self.entries[self.sent..]
+                .iter()
+                .take(BATCH)
+                .take_while(|e| e.sock == sock);
+            let (bufs, udp) = (&self.bufs, &socks[sock]);
+            match send(udp, run.map(|e| (&bufs[e.buf][e.start..e.end], e.to))) {
+                Ok(k) if k > 0 => {
+                    self.sent += k;
+                    bump(&counters.batches_out, 1);
+                    bump(&counters.datagrams_out, k as u64);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.blocked = true;
+                    return false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => {
+                    let to = self.entries[self.sent].to;
+                    let error = other
+                        .err()
+                        .unwrap_or_else(|| io::ErrorKind::WriteZero.into());
+                    tracing::debug!(local = %udp.local, %to, %error, "UDP send failed, datagram dropped");
+                    bump(&counters.io_errors, 1);
+                    self.sent += 1;
+                }
+            }
+        }
+        self.entries.clear();
+        (self.used, self.sent, self.blocked) = (0, 0, false);
+        true
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn send<'a>(udp: &Udp, msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    crate::sys::sendmmsg(udp.sock.as_raw_fd(), msgs)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn send<'a>(udp: &Udp, msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>) -> io::Result<usize> {
+    let mut sent = 0;
+    for (payload, to) in msgs {
+        match udp.sock.send_to(payload, to) {
+            Ok(_) => sent += 1,
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(sent)
+}

@@ -1,0 +1,438 @@
+//! Loopback smoke tests of the mio driver with the echo machine (127.0.0.1 and [::1] only).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use common::{Command, Echo, Event, channel_data, reversed, stun};
+use wren_core::Transport;
+use wren_core::framing::Framing;
+use wren_mio::{BATCH, Driver, DriverError, Handle, Stats};
+
+/// Every wait in these tests is bounded by this.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// A driver running on its own thread, and the test's ends of it.
+struct Running {
+    handle: Handle<Command>,
+    events: mpsc::Receiver<Event>,
+    thread: JoinHandle<Result<Echo, DriverError>>,
+}
+
+impl Running {
+    fn start(driver: Driver<Echo>) -> Running {
+        let handle = driver.handle();
+        let (tx, events) = mpsc::channel();
+        let thread = driver
+            .spawn(move |e| {
+                let _ = tx.send(e);
+            })
+            .unwrap();
+        Running {
+            handle,
+            events,
+            thread,
+        }
+    }
+
+    fn command(&self, cmd: Command) {
+        self.handle.send(cmd).unwrap();
+    }
+
+    fn event(&self) -> Event {
+        self.events.recv_timeout(LIMIT).expect("an event in time")
+    }
+
+    /// Waits (bounded) until the counters satisfy `ok`.
+    fn stats_until(&self, ok: impl Fn(&Stats) -> bool) -> Stats {
+        for _ in 0..1000 {
+            let s = self.handle.stats();
+            if ok(&s) {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("counters never got there: {:?}", self.handle.stats());
+    }
+
+    fn stop(self) -> Echo {
+        self.handle.shutdown();
+        self.thread
+            .join()
+            .expect("no panic")
+            .expect("stops cleanly")
+    }
+}
+
+fn udp_client(addr: &str) -> UdpSocket {
+    let sock = UdpSocket::bind(addr).unwrap();
+    sock.set_read_timeout(Some(LIMIT)).unwrap();
+    sock
+}
+
+fn recv(sock: &UdpSocket) -> (Vec<u8>, SocketAddr) {
+    let mut buf = vec![0; 2048];
+    let (n, from) = sock.recv_from(&mut buf).expect("a datagram in time");
+    buf.truncate(n);
+    (buf, from)
+}
+
+fn tcp_client(server: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(server).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    stream
+}
+
+fn read_exactly(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream.read_exact(&mut buf).expect("the reply in time");
+    buf
+}
+
+#[test]
+fn udp_round_trip_on_v4_and_v6_then_shutdown_returns_the_machine() {
+    let (v4, v6) = (
+        UdpSocket::bind("127.0.0.1:0").unwrap(),
+        UdpSocket::bind("[::1]:0").unwrap(),
+    );
+    let (a4, a6) = (v4.local_addr().unwrap(), v6.local_addr().unwrap());
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .unwrap()
+            .udp(v4)
+            .unwrap()
+            .udp(v6)
+            .unwrap(),
+    );
+
+    for (server, client_addr) in [(a4, "127.0.0.1:0"), (a6, "[::1]:0")] {
+        let client = udp_client(client_addr);
+        client.send_to(b"hello", server).unwrap();
+        assert_eq!(
+            recv(&client),
+            (b"olleh".to_vec(), server),
+            "the reply leaves from the socket it came in on"
+        );
+        let expected = Event::Received {
+            proto: Transport::Udp,
+            source: client.local_addr().unwrap(),
+            destination: server,
+            payload: b"hello".to_vec(),
+        };
+        assert_eq!(run.event(), expected);
+    }
+    let stats = run.handle.stats();
+    assert_eq!((stats.datagrams_in, stats.datagrams_out), (2, 2));
+    assert_eq!(run.stop().received, 2);
+}
+
+#[test]
+fn a_burst_of_200_datagrams_is_echoed_in_batches() {
+    const TOTAL: u32 = 200;
+    const QUEUED_FIRST: u32 = 64;
+    let server_sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = server_sock.local_addr().unwrap();
+    let client = udp_client("127.0.0.1:0");
+    let reader = client.try_clone().unwrap();
+    let replies = std::thread::spawn(move || {
+        let mut got = BTreeSet::new();
+        while got.len() < TOTAL as usize {
+            let (reply, from) = recv(&reader);
+            assert_eq!(from, server);
+            got.insert(reply);
+        }
+        got
+    });
+
+    // 64 datagrams wait in the socket before the driver starts: its first recvmmsg must
+    // take a full batch of 32, and the 32 replies must leave in one sendmmsg.
+    let msg = |i: u32| [i.to_be_bytes().as_slice(), b"-burst-payload"].concat();
+    for i in 0..QUEUED_FIRST {
+        client.send_to(&msg(i), server).unwrap();
+    }
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .unwrap()
+            .udp(server_sock)
+            .unwrap(),
+    );
+    for i in QUEUED_FIRST..TOTAL {
+        client.send_to(&msg(i), server).unwrap();
+    }
+
+    let got = replies.join().unwrap();
+    let want: BTreeSet<Vec<u8>> = (0..TOTAL).map(|i| reversed(&msg(i))).collect();
+    assert_eq!(got, want, "every datagram echoed once");
+    let stats = run.stats_until(|s| s.datagrams_out == u64::from(TOTAL));
+    assert_eq!(stats.datagrams_in, u64::from(TOTAL));
+    eprintln!("burst: {stats:?}");
+    let most = u64::from(TOTAL) - (BATCH as u64 - 1);
+    assert!(stats.batches_in <= most, "recvmmsg batched: {stats:?}");
+    assert!(stats.batches_out <= most, "sendmmsg batched: {stats:?}");
+    assert_eq!(run.stop().received, TOTAL as usize);
+}
+
+#[test]
+fn gso_segments_split_oversized_datagrams_dropped_unroutable_counted() {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = sock.local_addr().unwrap();
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .unwrap()
+            .udp(sock)
+            .unwrap()
+            .udp_max_payload(64),
+    );
+    let client = udp_client("127.0.0.1:0");
+    let to = client.local_addr().unwrap();
+
+    let payload = b"abcdefghij".to_vec();
+    run.command(Command::Send {
+        proto: Transport::Udp,
+        from: None,
+        to,
+        payload,
+        segment_size: Some(4),
+    });
+    for want in [&b"abcd"[..], b"efgh", b"ij"] {
+        assert_eq!(recv(&client), (want.to_vec(), server));
+    }
+
+    let stranger: SocketAddr = "127.0.0.2:9".parse().unwrap();
+    let payload = b"x".to_vec();
+    run.command(Command::Send {
+        proto: Transport::Udp,
+        from: Some(stranger),
+        to,
+        payload,
+        segment_size: None,
+    });
+    run.stats_until(|s| s.dropped_no_route == 1);
+
+    client.send_to(&[7; 100], server).unwrap();
+    client.send_to(b"small", server).unwrap();
+    assert_eq!(
+        recv(&client),
+        (b"llams".to_vec(), server),
+        "the loop goes on after a datagram too big"
+    );
+    // The reply can reach the client before the driver counts it: wait for the count.
+    let stats = run.stats_until(|s| s.datagrams_out == 4);
+    if cfg!(target_os = "linux") {
+        assert_eq!(stats.dropped_truncated, 1);
+    }
+    run.stop();
+}
+
+#[test]
+fn tcp_listener_frames_coalesced_and_split_messages() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = listener.local_addr().unwrap();
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .unwrap()
+            .tcp_listener(listener)
+            .unwrap(),
+    );
+    let mut client = tcp_client(server);
+
+    // Two messages in one write (a STUN message and a ChannelData message, padded 5 -> 8),
+    // followed by the first 10 bytes of a third.
+    let (a, b, c) = (
+        stun(8, 0xaa),
+        channel_data(&[1, 2, 3, 4, 5]),
+        stun(12, 0xcc),
+    );
+    let mut first = a.clone();
+    first.extend_from_slice(&b);
+    first.extend_from_slice(&[0, 0, 0]);
+    first.extend_from_slice(&c[..10]);
+    client.write_all(&first).unwrap();
+    let mut want = reversed(&a);
+    want.extend(reversed(&b));
+    assert_eq!(read_exactly(&mut client, want.len()), want);
+
+    // The rest of the third, in a second write after the round trip above.
+    client.write_all(&c[10..]).unwrap();
+    assert_eq!(read_exactly(&mut client, c.len()), reversed(&c));
+
+    let me = client.local_addr().unwrap();
+    for msg in [a, b, c] {
+        let expected = Event::Received {
+            proto: Transport::Tcp,
+            source: me,
+            destination: server,
+            payload: msg,
+        };
+        assert_eq!(run.event(), expected);
+    }
+    let stats = run.handle.stats();
+    assert_eq!(
+        (stats.tcp_accepted, stats.frames_in, stats.frames_out),
+        (1, 3, 3)
+    );
+
+    drop(client);
+    run.stats_until(|s| s.tcp_closed == 1);
+    run.stop();
+}
+
+#[test]
+fn rfc4571_framing_adds_and_strips_the_length_prefix() {
+    let listener = TcpListener::bind("[::1]:0").unwrap();
+    let server = listener.local_addr().unwrap();
+    let driver = Driver::new(Echo::default())
+        .unwrap()
+        .tcp_listener(listener)
+        .unwrap()
+        .framing(Framing::Rfc4571);
+    let run = Running::start(driver);
+    let mut client = tcp_client(server);
+
+    client
+        .write_all(&[0, 3, b'a', b'b', b'c', 0, 2, b'x'])
+        .unwrap();
+    client.write_all(b"y").unwrap();
+    assert_eq!(
+        read_exactly(&mut client, 9),
+        [0, 3, b'c', b'b', b'a', 0, 2, b'y', b'x']
+    );
+    assert!(matches!(run.event(), Event::Received { payload, .. } if payload == b"abc"));
+    run.stop();
+}
+
+#[test]
+fn a_tcp_transmit_opens_a_connection_and_replies_come_back() {
+    let peer = TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    let run = Running::start(Driver::new(Echo::default()).unwrap());
+
+    let request = stun(4, 0x11);
+    let payload = request.clone();
+    run.command(Command::Send {
+        proto: Transport::Tcp,
+        from: None,
+        to: peer_addr,
+        payload,
+        segment_size: None,
+    });
+    let (mut conn, driver_addr) = peer.accept().unwrap(); // blocking; the driver connects at once
+    conn.set_read_timeout(Some(LIMIT)).unwrap();
+    assert_eq!(read_exactly(&mut conn, request.len()), request);
+
+    let response = stun(0, 0x22);
+    conn.write_all(&response).unwrap();
+    let expected = Event::Received {
+        proto: Transport::Tcp,
+        source: peer_addr,
+        destination: driver_addr,
+        payload: response.clone(),
+    };
+    assert_eq!(run.event(), expected);
+    assert_eq!(read_exactly(&mut conn, response.len()), reversed(&response));
+    assert_eq!(run.handle.stats().tcp_connected, 1);
+    run.stop();
+}
+
+#[test]
+fn a_failed_connect_drops_and_counts_the_transmit() {
+    // A port that was just free on loopback: connecting to it is refused.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let run = Running::start(Driver::new(Echo::default()).unwrap());
+    let payload = stun(0, 1);
+    run.command(Command::Send {
+        proto: Transport::Tcp,
+        from: None,
+        to: closed,
+        payload,
+        segment_size: None,
+    });
+    let stats = run.stats_until(|s| s.tcp_closed == 1);
+    assert_eq!((stats.dropped_no_route, stats.tcp_connected), (1, 0));
+
+    let run2 = Running::start(Driver::new(Echo::default()).unwrap().tcp_connect(false));
+    let payload = stun(0, 1);
+    run2.command(Command::Send {
+        proto: Transport::Tcp,
+        from: None,
+        to: closed,
+        payload,
+        segment_size: None,
+    });
+    run2.stats_until(|s| s.dropped_no_route == 1);
+    run.stop();
+    run2.stop();
+}
+
+#[test]
+fn garbage_and_overflow_close_the_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = listener.local_addr().unwrap();
+    let driver = Driver::new(Echo::default())
+        .unwrap()
+        .tcp_listener(listener)
+        .unwrap()
+        .tcp_buffer_limit(64);
+    let run = Running::start(driver);
+    let mut buf = [0u8; 16];
+
+    // RTP is not STUN or ChannelData: the stream cannot be framed.
+    let mut client = tcp_client(server);
+    client.write_all(&[0x80, 0x60, 0, 1]).unwrap();
+    assert_eq!(
+        client.read(&mut buf).unwrap_or(0),
+        0,
+        "the driver closed the connection"
+    );
+    run.stats_until(|s| s.tcp_framing_errors == 1 && s.tcp_closed == 1);
+
+    // A STUN header announcing 1000 bytes, then more than the 64-byte limit of them.
+    let mut client = tcp_client(server);
+    let mut big = stun(1000, 0);
+    big.truncate(100);
+    client.write_all(&big).unwrap();
+    assert_eq!(
+        client.read(&mut buf).unwrap_or(0),
+        0,
+        "the driver closed the connection"
+    );
+    let stats = run.stats_until(|s| s.tcp_overflows == 1 && s.tcp_closed == 2);
+    assert_eq!(stats.frames_in, 0);
+    run.stop();
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // the test's own clock, to check the deadline is kept
+fn the_timer_fires_and_machine_errors_do_not_stop_the_loop() {
+    let run = Running::start(Driver::new(Echo::default()).unwrap());
+    run.command(Command::Refuse);
+    let started = std::time::Instant::now();
+    run.command(Command::Timer(Duration::from_millis(50)));
+    assert_eq!(run.event(), Event::TimerFired);
+    assert!(
+        started.elapsed() >= Duration::from_millis(50),
+        "not before its deadline"
+    );
+    let stats = run.handle.stats();
+    assert_eq!((stats.commands, stats.machine_errors), (2, 1));
+    run.stop();
+}
+
+#[test]
+fn shutdown_from_a_clone_returns_the_machine() {
+    let run = Running::start(Driver::new(Echo::default()).unwrap());
+    let other = run.handle.clone();
+    let Running { handle, thread, .. } = run;
+    drop(handle);
+    other.shutdown();
+    let machine = thread.join().unwrap().unwrap();
+    assert_eq!(machine.received, 0);
+}
