@@ -40,8 +40,9 @@
 //! kernel honoured it. If a socket's send buffer is full, the rest of the batch waits for
 //! its writable event and the machine keeps its further transmits meanwhile. Elsewhere,
 //! the same batches go through loops of `recv_from`/`send_to`. Steady state allocates
-//! nothing per datagram: the buffers are reused, the system call headers live on the
-//! stack.
+//! nothing per datagram or TCP message: the buffers are reused, the system call headers
+//! live on the stack, and a counting-allocator test (`tests/no_alloc.rs`) checks it on the
+//! driver's thread.
 //!
 //! The two system calls are made through `libc` in one small module (`sys.rs`, the only
 //! `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:

@@ -25,6 +25,11 @@
 //! written) pass [`Driver::tcp_buffer_limit`], is closed; closed and reset connections are
 //! removed.
 //!
+//! In steady state the driver allocates nothing per datagram or per TCP message: the
+//! receive buffer, the send buffer and each connection's buffers are reused, and a
+//! counting-allocator test (`tests/no_alloc.rs`) checks it on the driver's thread. A
+//! connection costs one allocation for its connect future and its buffers.
+//!
 //! What it does not do: TLS (`Transport::Tls` transmits are dropped and counted), ECN
 //! (neither read nor set), UDP GSO/GRO (a transmit with `segment_size` is sent as one
 //! datagram per segment), `IP_PKTINFO` (a UDP datagram's `destination` is the socket's

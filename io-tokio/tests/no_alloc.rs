@@ -1,0 +1,178 @@
+//! The steady state allocates nothing per datagram or per TCP message on the driver's
+//! thread: a counting allocator, read by a machine that itself never allocates. The
+//! machine keeps a far deadline armed, so the sleep of every turn is a real timer.
+#![allow(unsafe_code)] // the counting allocator
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use wren_core::{Datagram, Machine, Transmit};
+use wren_tokio::Driver;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts allocations per thread, then lets the system allocator do them.
+struct Counting;
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+// thread-local `Cell` with a const initialiser, which needs no allocation.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's arguments.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const SLOTS: usize = 64;
+const MAX: usize = 64;
+
+/// Echoes every datagram unchanged from a fixed queue; records the driver thread's
+/// allocation count at each datagram. Allocates nothing after construction.
+struct Reflect {
+    out: VecDeque<(Transmit, [u8; MAX], usize)>,
+    seen: Vec<u64>,
+    far: Option<Instant>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("never")]
+struct Never;
+
+impl Machine for Reflect {
+    type Event = ();
+    type Command = ();
+    type Error = Never;
+
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), Never> {
+        self.far.get_or_insert(now + Duration::from_secs(3600));
+        if self.seen.len() < self.seen.capacity() {
+            self.seen.push(ALLOCATIONS.with(Cell::get));
+        }
+        let len = d.payload.len().min(MAX);
+        let mut copy = [0; MAX];
+        copy[..len].copy_from_slice(&d.payload[..len]);
+        if self.out.len() < SLOTS {
+            self.out.push_back((Transmit::reply_to(&d), copy, len));
+        }
+        Ok(())
+    }
+    fn handle_command(&mut self, _now: Instant, (): ()) -> Result<(), Never> {
+        Ok(())
+    }
+    fn handle_timeout(&mut self, _now: Instant) {}
+    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let (t, bytes, len) = self.out.pop_front()?;
+        buf.extend_from_slice(&bytes[..len]);
+        Some(t)
+    }
+    fn poll_event(&mut self) -> Option<()> {
+        None
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.far
+    }
+}
+
+#[test]
+fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
+    const WARM_UP: usize = 64;
+    const ROUNDS: usize = 40;
+    const BURST: usize = 16;
+    let (addrs_tx, addrs_rx) = std::sync::mpsc::channel::<(SocketAddr, SocketAddr)>();
+    let (stop, stopped) = oneshot::channel::<()>();
+    // The driver on a current-thread runtime of its own thread, so the counter is its own.
+    let driver_thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs_tx
+                .send((udp.local_addr().unwrap(), tcp.local_addr().unwrap()))
+                .unwrap();
+            let machine = Reflect {
+                out: VecDeque::with_capacity(SLOTS),
+                seen: Vec::with_capacity(4096),
+                far: None,
+            };
+            let driver = Driver::new(machine)
+                .udp(udp)
+                .unwrap()
+                .tcp_listener(tcp)
+                .unwrap();
+            let stats = driver.stats();
+            let (_commands, commands_rx) = mpsc::channel(1);
+            let (events, _events_rx) = mpsc::channel(1);
+            let machine = driver
+                .run(commands_rx, events, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            (machine, stats.get())
+        })
+    });
+    let (udp_addr, tcp_addr) = addrs_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut stream = TcpStream::connect(tcp_addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let stun = [
+        0u8, 1, 0, 4, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xde, 0xad,
+        0xbe, 0xef,
+    ];
+    let mut buf = [0u8; 256];
+    for _ in 0..ROUNDS {
+        for i in 0..BURST {
+            client.send_to(&[i as u8; 48], udp_addr).unwrap();
+        }
+        for _ in 0..BURST {
+            let (n, _) = client.recv_from(&mut buf).unwrap();
+            assert_eq!(n, 48);
+        }
+        let mut three = stun.repeat(3);
+        stream.write_all(&three[..30]).unwrap();
+        stream.write_all(&three[30..]).unwrap();
+        stream.read_exact(&mut three).unwrap();
+        assert_eq!(three, stun.repeat(3));
+    }
+    stop.send(()).unwrap();
+    let (machine, stats) = driver_thread.join().unwrap();
+    let seen = &machine.seen;
+    assert_eq!(seen.len(), ROUNDS * (BURST + 3), "{stats:?}");
+    let (warm, last) = (seen[WARM_UP], seen[seen.len() - 1]);
+    assert_eq!(
+        last - warm,
+        0,
+        "the driver's thread allocated {} times in {} messages after warm-up",
+        last - warm,
+        seen.len() - WARM_UP
+    );
+}
