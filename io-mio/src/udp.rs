@@ -84,7 +84,8 @@ pub(crate) fn recv_batch(
                 source: Some(source),
                 truncated: false,
             }),
-            Err(e) if out.is_empty() || e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+            // An error after some datagrams is left for the next call to report.
+            Err(e) if out.is_empty() => return Err(e),
             Err(_) => break,
         }
     }

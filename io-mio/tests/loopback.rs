@@ -214,7 +214,12 @@ fn gso_segments_split_oversized_datagrams_dropped_unroutable_counted() {
     });
     run.stats_until(|s| s.dropped_no_route == 1);
 
-    client.send_to(&[7; 100], server).unwrap();
+    // On Linux a datagram longer than its slot is seen (MSG_TRUNC), dropped and counted;
+    // the fallback's recv_from cannot tell and passes it on cut short (documented).
+    let linux = cfg!(target_os = "linux");
+    if linux {
+        client.send_to(&[7; 100], server).unwrap();
+    }
     client.send_to(b"small", server).unwrap();
     assert_eq!(
         recv(&client),
@@ -223,9 +228,7 @@ fn gso_segments_split_oversized_datagrams_dropped_unroutable_counted() {
     );
     // The reply can reach the client before the driver counts it: wait for the count.
     let stats = run.stats_until(|s| s.datagrams_out == 4);
-    if cfg!(target_os = "linux") {
-        assert_eq!(stats.dropped_truncated, 1);
-    }
+    assert_eq!(stats.dropped_truncated, u64::from(linux));
     run.stop();
 }
 
