@@ -1,7 +1,7 @@
 //! A Binding server machine (RFC 8489 sections 6.3 and 12; RFC 5780 section 7).
 //!
 //! It answers Binding requests with the reflexive transport address: XOR-MAPPED-ADDRESS for
-//! RFC 5389/8489 clients, MAPPED-ADDRESS (and SOURCE-ADDRESS) for RFC 3489 clients that send
+//! RFC 5389/8489 clients, MAPPED-ADDRESS (with SOURCE-ADDRESS and CHANGED-ADDRESS) for RFC 3489 clients that send
 //! no magic cookie. It rejects what it must:
 //!
 //! - 400 (Bad Request): a request for another method, or a request missing USERNAME or
@@ -24,8 +24,8 @@ use std::time::Instant;
 use wren_core::{Datagram, Machine, Transmit};
 
 use crate::attr::{
-    AttrType, ErrorCode, ErrorCodeValue, MappedAddress, ResponseOrigin, Software, SourceAddress,
-    U16List, UnknownAttributes, Username, XorMappedAddress,
+    AttrType, ChangedAddress, ErrorCode, ErrorCodeValue, MappedAddress, ResponseOrigin, Software,
+    SourceAddress, U16List, UnknownAttributes, Username, XorMappedAddress,
 };
 use crate::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
@@ -301,6 +301,10 @@ impl BindingServer {
                 w.add(&MappedAddress(client))?;
                 if let Some(local) = p.transmit.source {
                     w.add(&SourceAddress(local))?;
+                    // RFC 3489 section 11.2.3 requires CHANGED-ADDRESS; with no alternate
+                    // address it names this one (as coturn does), so the client's change
+                    // tests find nothing to change.
+                    w.add(&ChangedAddress(local))?;
                 }
             }
             Outcome::Success => {

@@ -1,0 +1,162 @@
+//! STUN against real third-party peers, on loopback:
+//!
+//! - coturn's `turnutils_stunclient` and the classic RFC 3489 `stun` client (Debian's
+//!   stun-client) ask wren-relay for their mapped address;
+//! - our client transaction, driven by wren-tokio, asks wren-relay over TCP, and coturn's
+//!   `turnserver` over UDP and TCP.
+//!
+//! Every program is started by the test on 127.0.0.1 and stopped when it ends.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::{Peer, coturn, free_port, relay, run};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::{mpsc, oneshot};
+use wren_core::Transport;
+use wren_stun::client::{Client, ClientCommand, ClientConfig, ClientEvent};
+use wren_tokio::Driver;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The address in `text` after `prefix`, up to the end of its line.
+fn address_after(text: &str, prefix: &str) -> Option<SocketAddr> {
+    let start = text.find(prefix)? + prefix.len();
+    text[start..].lines().next()?.trim().parse().ok()
+}
+
+#[test]
+fn turnutils_stunclient_gets_its_mapped_address_from_wren_relay() {
+    let port = free_port();
+    let relay = relay(port, &[]);
+    let (code, out) = run(
+        "turnutils_stunclient",
+        &["-p", &port.to_string(), "127.0.0.1"],
+        TIMEOUT,
+    );
+    assert_eq!(code, Some(0), "turnutils_stunclient failed:\n{out}");
+    let mapped = address_after(&out, "UDP reflexive addr: ")
+        .unwrap_or_else(|| panic!("no reflexive address in:\n{out}"));
+    assert_eq!(mapped.ip().to_string(), "127.0.0.1");
+    // The address it printed is the one the relay saw the request come from.
+    relay.wait_for_output(
+        &format!("client={mapped} transport=Udp"),
+        Duration::from_secs(5),
+    );
+}
+
+#[test]
+fn classic_rfc3489_stun_client_gets_its_mapped_address_from_wren_relay() {
+    let port = free_port();
+    let _relay = relay(port, &[]);
+    let source = free_port();
+    let server = format!("127.0.0.1:{port}");
+    let (code, out) = run(
+        "stun",
+        &[&server, "1", "-v", "-p", &source.to_string()],
+        TIMEOUT,
+    );
+    assert_eq!(code, Some(0), "stun failed:\n{out}");
+    let mapped = address_after(&out, "MappedAddress = ")
+        .unwrap_or_else(|| panic!("no MappedAddress in:\n{out}"));
+    assert_eq!(mapped, SocketAddr::from(([127, 0, 0, 1], source)));
+    assert_eq!(
+        address_after(&out, "SourceAddress = "),
+        Some(server.parse().unwrap())
+    );
+}
+
+/// Runs one Binding transaction through a wren-tokio driver; returns the outcome.
+async fn binding(driver: Driver<Client>, proto: Transport, server: SocketAddr) -> ClientEvent {
+    let (commands, commands_rx) = mpsc::channel(4);
+    let (events_tx, mut events) = mpsc::channel(4);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(driver.run(commands_rx, events_tx, async {
+        let _ = stopped.await;
+    }));
+    commands
+        .send(ClientCommand::Binding {
+            proto,
+            local: None,
+            server,
+        })
+        .await
+        .expect("the driver takes commands");
+    let event = tokio::time::timeout(TIMEOUT, events.recv())
+        .await
+        .expect("an outcome before the timeout")
+        .expect("the driver is running");
+    let _ = stop.send(());
+    task.await
+        .expect("driver task")
+        .expect("driver ran without socket errors");
+    event
+}
+
+fn client() -> Client {
+    #[allow(clippy::disallowed_methods)] // adapters and tests own the clock
+    let now = std::time::Instant::now();
+    Client::new(
+        now,
+        ClientConfig {
+            software: Some("wren-stun test".into()),
+            ..Default::default()
+        },
+    )
+}
+
+fn expect_mapped(event: ClientEvent, expected: SocketAddr, server: SocketAddr) {
+    match event {
+        ClientEvent::Success { mapped, from, .. } => {
+            assert_eq!(from, server);
+            assert_eq!(mapped, Some(expected));
+        }
+        other => panic!("expected a success response, got {other:?}"),
+    }
+}
+
+async fn over_udp(server: SocketAddr) {
+    let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let local = sock.local_addr().expect("local address");
+    let driver = Driver::new(client()).udp(sock).expect("udp socket");
+    expect_mapped(binding(driver, Transport::Udp, server).await, local, server);
+}
+
+async fn over_tcp(server: SocketAddr) {
+    let stream = TcpStream::connect(server).await.expect("connect");
+    let local = stream.local_addr().expect("local address");
+    let driver = Driver::new(client())
+        .tcp_stream(stream)
+        .expect("tcp stream");
+    expect_mapped(binding(driver, Transport::Tcp, server).await, local, server);
+}
+
+#[tokio::test]
+async fn our_client_over_tcp_gets_the_right_answer_from_wren_relay() {
+    let port = free_port();
+    let _relay = relay(port, &[]);
+    over_tcp(SocketAddr::from(([127, 0, 0, 1], port))).await;
+}
+
+#[tokio::test]
+async fn our_client_over_udp_gets_the_right_answer_from_wren_relay() {
+    let port = free_port();
+    let _relay = relay(port, &["--fingerprint"]);
+    over_udp(SocketAddr::from(([127, 0, 0, 1], port))).await;
+}
+
+#[tokio::test]
+async fn our_client_transaction_against_coturn_over_udp() {
+    let port = free_port();
+    let _coturn: Peer = coturn(port);
+    over_udp(SocketAddr::from(([127, 0, 0, 1], port))).await;
+}
+
+#[tokio::test]
+async fn our_client_transaction_against_coturn_over_tcp() {
+    let port = free_port();
+    let _coturn: Peer = coturn(port);
+    over_tcp(SocketAddr::from(([127, 0, 0, 1], port))).await;
+}
