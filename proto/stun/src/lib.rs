@@ -71,3 +71,8 @@ pub use wire::{
 
 #[doc(hidden)]
 pub mod fuzz;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
