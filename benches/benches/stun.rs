@@ -6,7 +6,7 @@ use criterion::{BenchmarkGroup, Criterion, criterion_main, measurement::WallTime
 use std::hint::black_box;
 use wren_benches::peers::{
     rtc_stun::RtcStun, str0m::Str0m, stun_codec::StunCodec, stun_rs::StunRs,
-    webrtc_stun::WebrtcStun,
+    webrtc_stun::WebrtcStun, wren_stun::WrenStun,
 };
 use wren_benches::{Fields, PASSWORD, Peer, RFC5769_REQUEST};
 
@@ -52,7 +52,7 @@ fn roundtrip<P: Peer>(g: &mut BenchmarkGroup<'_, WallTime>) {
 /// Runs `$f::<Peer>` for every peer, in the order of the report table.
 macro_rules! each_peer {
     ($f:ident, $g:expr) => {{
-        // wren-stun: added when the crate's API lands (`$f::<WrenStun>($g);` first).
+        $f::<WrenStun>($g);
         $f::<RtcStun>($g);
         $f::<Str0m>($g);
         $f::<StunRs>($g);

@@ -4,7 +4,7 @@
 
 use wren_benches::peers::{
     rtc_stun::RtcStun, str0m::Str0m, stun_codec::StunCodec, stun_rs::StunRs,
-    webrtc_stun::WebrtcStun,
+    webrtc_stun::WebrtcStun, wren_stun::WrenStun,
 };
 use wren_benches::{
     Fields, ICE_CONTROLLED, PASSWORD, PRIORITY, Peer, RFC5769_REQUEST, RFC5769_REQUEST_ZERO_PADDED,
@@ -19,7 +19,10 @@ const FP_VALUE: std::ops::Range<usize> = 104..108;
 /// Runs `$body` with `$P` bound to each peer type.
 macro_rules! for_each_peer {
     ($P:ident => $body:block) => {{
-        // wren-stun: added when the crate's API lands (`{ type $P = WrenStun; $body }`).
+        {
+            type $P = WrenStun;
+            $body
+        }
         {
             type $P = RtcStun;
             $body
@@ -183,4 +186,26 @@ fn str0m_encode_leaves_out_software() {
     assert_eq!(&bytes[20..22], &[0x00, 0x06]);
     assert_eq!(&bytes[36..38], &[0x80, 0x29]);
     assert_eq!(&bytes[48..50], &[0x00, 0x24]);
+}
+
+#[test]
+fn wren_stun_with_space_padding_writes_the_rfc_bytes() {
+    // wren-stun lets the caller pick the padding byte: with spaces it reproduces the RFC.
+    let key = wren_stun::Key::short_term(PASSWORD).unwrap();
+    let mut out = Vec::new();
+    let mut w = wren_stun::MessageWriter::new(
+        &mut out,
+        wren_stun::MessageType::BINDING_REQUEST,
+        wren_stun::TransactionId(TRANSACTION_ID),
+    );
+    w.set_padding_byte(b' ');
+    w.add(&wren_stun::attr::Software(SOFTWARE)).unwrap();
+    w.add(&wren_stun::attr::Priority(PRIORITY)).unwrap();
+    w.add(&wren_stun::attr::IceControlled(ICE_CONTROLLED))
+        .unwrap();
+    w.add(&wren_stun::attr::Username(USERNAME)).unwrap();
+    w.add_message_integrity(&key).unwrap();
+    w.add_fingerprint().unwrap();
+    w.finish();
+    assert_eq!(out, RFC5769_REQUEST);
 }
