@@ -160,3 +160,84 @@ async fn our_client_transaction_against_coturn_over_tcp() {
     let _coturn: Peer = coturn(port);
     over_tcp(SocketAddr::from(([127, 0, 0, 1], port))).await;
 }
+
+/// Sends one request through a wren-tokio driver over UDP; returns the outcome.
+async fn request_udp(
+    server: SocketAddr,
+    method: wren_stun::Method,
+    auth: wren_stun::client::Auth,
+    attributes: Vec<(wren_stun::AttrType, Vec<u8>)>,
+) -> ClientEvent {
+    let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let driver = Driver::new(client()).udp(sock).expect("udp socket");
+    let (commands, commands_rx) = mpsc::channel(4);
+    let (events_tx, mut events) = mpsc::channel(4);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(driver.run(commands_rx, events_tx, async {
+        let _ = stopped.await;
+    }));
+    let cmd = ClientCommand::Request {
+        proto: Transport::Udp,
+        local: None,
+        server,
+        method,
+        auth,
+        attributes,
+    };
+    commands.send(cmd).await.expect("the driver takes commands");
+    let event = tokio::time::timeout(TIMEOUT, events.recv())
+        .await
+        .expect("an outcome before the timeout")
+        .expect("the driver is running");
+    let _ = stop.send(());
+    task.await
+        .expect("driver task")
+        .expect("driver ran without socket errors");
+    event
+}
+
+/// RFC 8489 long-term credentials against coturn: an Allocate request (REQUESTED-TRANSPORT
+/// UDP) draws coturn's 401 with REALM and NONCE, our client signs and repeats it, and coturn
+/// allocates; with a wrong password the client reports coturn's second 401.
+#[tokio::test]
+async fn long_term_credentials_against_coturn() {
+    use wren_stun::attr::{ErrorCodeValue, XorRelayedAddress};
+    use wren_stun::client::Auth;
+    use wren_stun::{AttrType, Message, Method};
+
+    let port = free_port();
+    let _coturn: Peer = coturn(port);
+    let server = SocketAddr::from(([127, 0, 0, 1], port));
+    let udp = vec![(AttrType::REQUESTED_TRANSPORT, vec![17, 0, 0, 0])];
+
+    let auth = Auth::LongTerm {
+        username: "test".into(),
+        password: "secret".into(),
+    };
+    match request_udp(server, Method::ALLOCATE, auth, udp.clone()).await {
+        ClientEvent::Success { response, .. } => {
+            let msg = Message::parse(&response).expect("a STUN response");
+            let relayed = msg
+                .require::<XorRelayedAddress>()
+                .expect("XOR-RELAYED-ADDRESS")
+                .0;
+            assert_eq!(relayed.ip().to_string(), "127.0.0.1");
+            assert!(
+                (49200..=49300).contains(&relayed.port()),
+                "relayed port {relayed}"
+            );
+        }
+        other => panic!("expected an allocation, got {other:?}"),
+    }
+
+    let auth = Auth::LongTerm {
+        username: "test".into(),
+        password: "wrong".into(),
+    };
+    match request_udp(server, Method::ALLOCATE, auth, udp).await {
+        ClientEvent::ErrorResponse { code, .. } => {
+            assert_eq!(code, ErrorCodeValue::UNAUTHENTICATED)
+        }
+        other => panic!("expected coturn's 401, got {other:?}"),
+    }
+}

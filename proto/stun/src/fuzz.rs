@@ -41,7 +41,7 @@ mod structured {
     use arbitrary::Arbitrary;
     use wren_core::{Datagram, Transport};
 
-    use crate::client::{Client, ClientConfig};
+    use crate::client::{Auth, Client, ClientConfig};
     use crate::server::{BindingServer, FingerprintPolicy, ServerConfig};
     use crate::{MessageType, MessageWriter, TransactionId};
 
@@ -155,11 +155,11 @@ mod structured {
     /// One step of a client fuzz run.
     #[derive(Debug, Arbitrary)]
     pub enum ClientOp {
-        /// Start a Binding transaction.
-        Start { tcp: bool },
+        /// Start a Binding transaction, with long-term credentials when `long_term`.
+        Start { tcp: bool, long_term: bool },
         /// Bytes from the server (or, with `spoofed`, from elsewhere).
         Response { spoofed: bool, bytes: Vec<u8> },
-        /// A response echoing the transaction ID of the `n`-th request sent.
+        /// A response echoing the transaction ID of the `n`-th request transmitted.
         Echo {
             n: u8,
             class: u8,
@@ -184,23 +184,39 @@ mod structured {
         let mut client = Client::new(now, config);
         let server: SocketAddr = "127.0.0.1:3478".parse().unwrap_or_else(|_| unreachable!());
         let local: SocketAddr = "127.0.0.1:50000".parse().unwrap_or_else(|_| unreachable!());
-        let mut ids = Vec::new();
+        let mut sent = Vec::new();
         let mut buf = Vec::new();
         let mut scratch = Vec::new();
         for op in ops {
             match op {
-                ClientOp::Start { tcp } => {
+                ClientOp::Start { tcp, long_term } => {
                     let proto = if *tcp { Transport::Tcp } else { Transport::Udp };
-                    if let Ok(id) = client.binding(now, proto, None, server) {
-                        ids.push(id);
-                    }
+                    let auth = if *long_term {
+                        Auth::LongTerm {
+                            username: "user".into(),
+                            password: "pass".into(),
+                        }
+                    } else {
+                        Auth::None
+                    };
+                    let started = client.request(
+                        now,
+                        proto,
+                        None,
+                        server,
+                        crate::Method::BINDING,
+                        auth,
+                        |_| Ok(()),
+                    );
+                    // Refused only when too many are in flight; the run goes on.
+                    let _ = started;
                 }
                 ClientOp::Response { spoofed, bytes } => {
                     let from = if *spoofed { local } else { server };
                     client.handle_datagram(now, Datagram::udp(from, local, bytes));
                 }
                 ClientOp::Echo { n, class, attrs } => {
-                    let Some(id) = ids.get(usize::from(*n) % ids.len().max(1)) else {
+                    let Some(id) = sent.get(usize::from(*n) % sent.len().max(1)) else {
                         continue;
                     };
                     scratch.clear();
@@ -221,6 +237,9 @@ mod structured {
                 ClientOp::Drain => {
                     buf.clear();
                     while client.poll_transmit(now, &mut buf).is_some() {
+                        if let Ok(m) = crate::Message::parse(&buf) {
+                            sent.push(m.transaction_id());
+                        }
                         buf.clear();
                     }
                     while client.poll_event().is_some() {}

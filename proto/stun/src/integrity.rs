@@ -66,8 +66,16 @@ pub enum Preparation {
 }
 
 /// An HMAC key for MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256, keyed once.
+///
+/// Cheap to clone and move (the keyed states sit behind an `Arc`), so machines can keep one
+/// per credential and hand copies to transactions.
 #[derive(Clone)]
 pub struct Key {
+    inner: std::sync::Arc<Keyed>,
+}
+
+/// The HMAC states with the key's inner and outer pads already hashed.
+struct Keyed {
     sha1: Hmac<Sha1>,
     sha256: Hmac<Sha256>,
 }
@@ -87,7 +95,9 @@ impl Key {
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
         let sha256 = <Hmac<Sha256> as Mac>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
-        Key { sha1, sha256 }
+        Key {
+            inner: std::sync::Arc::new(Keyed { sha1, sha256 }),
+        }
     }
 
     /// The short-term credential key: OpaqueString(password) (RFC 8489 section 9.1.1).
@@ -175,14 +185,14 @@ fn feed<M: Mac>(mac: &mut M, prefix: &[u8], len: Option<u16>) {
 
 /// HMAC-SHA1 over `prefix` (length field replaced by `len` when given).
 pub(crate) fn hmac_sha1(key: &Key, prefix: &[u8], len: Option<u16>) -> [u8; 20] {
-    let mut mac = key.sha1.clone();
+    let mut mac = key.inner.sha1.clone();
     feed(&mut mac, prefix, len);
     mac.finalize().into_bytes().into()
 }
 
 /// HMAC-SHA256 over `prefix` (length field replaced by `len` when given).
 pub(crate) fn hmac_sha256(key: &Key, prefix: &[u8], len: Option<u16>) -> [u8; 32] {
-    let mut mac = key.sha256.clone();
+    let mut mac = key.inner.sha256.clone();
     feed(&mut mac, prefix, len);
     mac.finalize().into_bytes().into()
 }
@@ -205,7 +215,7 @@ pub(crate) fn verify_sha1(buf: &[u8], at: usize, key: &Key) -> Result<(), Error>
             },
         });
     }
-    let mut mac = key.sha1.clone();
+    let mut mac = key.inner.sha1.clone();
     feed(&mut mac, &buf[..at], Some(length_through(at, 20)));
     mac.verify_slice(value)
         .map_err(|_| Error::IntegrityMismatch(AttrType::MESSAGE_INTEGRITY))
@@ -224,7 +234,7 @@ pub(crate) fn verify_sha256(buf: &[u8], at: usize, key: &Key) -> Result<(), Erro
             },
         });
     }
-    let mut mac = key.sha256.clone();
+    let mut mac = key.inner.sha256.clone();
     feed(&mut mac, &buf[..at], Some(length_through(at, value.len())));
     mac.verify_truncated_left(value)
         .map_err(|_| Error::IntegrityMismatch(AttrType::MESSAGE_INTEGRITY_SHA256))

@@ -1161,3 +1161,287 @@ fn server_queue_is_bounded() {
     assert_eq!(n, 2);
     assert_eq!(server.stats().queue_full, 3);
 }
+
+// ---------------------------------------------------------------------------------------
+// Long-term credentials in the client (RFC 8489 section 9.2).
+
+mod long_term {
+    use super::*;
+    use crate::client::{Auth, AuthFailure};
+
+    /// A long-term-credential server for the tests: 401 with REALM and NONCE to unsigned
+    /// requests, a 438 with a fresh nonce when asked to, and integrity checked with the key.
+    struct Server {
+        nonce: String,
+        password: &'static str,
+        algorithms: Option<Vec<PasswordAlgorithmEntry<'static>>>,
+        stale_once: bool,
+        requests: Vec<Vec<u8>>,
+    }
+
+    const REALM_: &str = "example.org";
+    const USER: &str = "alice";
+
+    impl Server {
+        fn new(password: &'static str) -> Server {
+            Server {
+                nonce: "nonce-1".into(),
+                password,
+                algorithms: None,
+                stale_once: false,
+                requests: Vec::new(),
+            }
+        }
+
+        fn key(&self, algorithm: PasswordAlgorithm) -> Key {
+            Key::long_term_with(
+                USER,
+                REALM_,
+                self.password,
+                algorithm,
+                Preparation::OpaqueString,
+            )
+            .unwrap()
+        }
+
+        fn answer(&mut self, request: &[u8]) -> Vec<u8> {
+            self.requests.push(request.to_vec());
+            let req = Message::parse(request).unwrap();
+            let mut out = Vec::new();
+            let err = |out: &mut Vec<u8>,
+                       code: u16,
+                       nonce: &str,
+                       algs: &Option<Vec<PasswordAlgorithmEntry<'static>>>| {
+                let mut w =
+                    MessageWriter::new(out, MessageType::BINDING_ERROR, req.transaction_id());
+                w.add(&ErrorCode::from_code(ErrorCodeValue::new(code).unwrap()))
+                    .unwrap();
+                w.add(&Realm(REALM_)).unwrap();
+                w.add(&Nonce(nonce)).unwrap();
+                if let Some(list) = algs {
+                    w.add(&PasswordAlgorithms::Entries(list)).unwrap();
+                }
+                w.finish();
+            };
+            let signed =
+                req.integrity_offset().is_some() || req.integrity_sha256_offset().is_some();
+            if !signed {
+                err(&mut out, 401, &self.nonce.clone(), &self.algorithms);
+                return out;
+            }
+            if self.stale_once {
+                self.stale_once = false;
+                self.nonce = "nonce-2".into();
+                err(&mut out, 438, &self.nonce.clone(), &self.algorithms);
+                return out;
+            }
+            let algorithm = match req.get::<crate::attr::PasswordAlgorithm<'_>>().unwrap() {
+                Some(a) => PasswordAlgorithm::from_number(a.0.algorithm).unwrap(),
+                None => PasswordAlgorithm::Md5,
+            };
+            let key = self.key(algorithm);
+            let nonce_ok = req.require::<Nonce<'_>>().unwrap().0 == self.nonce;
+            if !nonce_ok || req.verify_integrity(&key).is_err() {
+                err(&mut out, 401, &self.nonce.clone(), &self.algorithms);
+                return out;
+            }
+            let mut w = MessageWriter::new(
+                &mut out,
+                MessageType::BINDING_RESPONSE,
+                req.transaction_id(),
+            );
+            w.add(&XorMappedAddress(CLIENT.parse().unwrap())).unwrap();
+            w.add_message_integrity(&key).unwrap();
+            w.finish();
+            out
+        }
+    }
+
+    /// Runs one long-term request against `server` (lossless, instant); returns the event.
+    fn exchange(client: &mut Client, server: &mut Server, now: Instant) -> ClientEvent {
+        let mut buf = Vec::new();
+        for _ in 0..10 {
+            while let Some(t) = client.poll_transmit(now, &mut buf) {
+                let reply = server.answer(&buf);
+                buf.clear();
+                client.handle_datagram(
+                    now,
+                    Datagram::udp(t.destination, CLIENT.parse().unwrap(), &reply),
+                );
+            }
+            if let Some(e) = client.poll_event() {
+                return e;
+            }
+        }
+        panic!("no outcome after ten round trips");
+    }
+
+    fn start(client: &mut Client, now: Instant, password: &str) -> TransactionId {
+        let auth = Auth::LongTerm {
+            username: USER.into(),
+            password: password.into(),
+        };
+        client
+            .request(
+                now,
+                Transport::Udp,
+                None,
+                SERVER.parse().unwrap(),
+                Method::BINDING,
+                auth,
+                |w| w.add(&Priority(7)),
+            )
+            .unwrap()
+    }
+
+    fn new_client() -> Client {
+        Client::new(
+            t0(),
+            ClientConfig {
+                rng_seed: Some([5; 32]),
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn challenge_then_signed_request_succeeds() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        let id = start(&mut client, now, "secret");
+        match exchange(&mut client, &mut server, now) {
+            ClientEvent::Success {
+                id: got, mapped, ..
+            } => {
+                assert_eq!(got, id, "the application keeps the first request's ID");
+                assert_eq!(mapped, Some(CLIENT.parse().unwrap()));
+            }
+            other => panic!("expected success, got {other:?}"),
+        }
+        assert_eq!(server.requests.len(), 2);
+        let second = Message::parse(&server.requests[1]).unwrap();
+        assert_ne!(
+            second.transaction_id(),
+            id,
+            "the signed request is a new transaction"
+        );
+        assert_eq!(second.require::<Username<'_>>().unwrap().0, USER);
+        assert_eq!(second.require::<Realm<'_>>().unwrap().0, REALM_);
+        assert_eq!(second.require::<Nonce<'_>>().unwrap().0, "nonce-1");
+        assert_eq!(
+            second.require::<Priority>().unwrap().0,
+            7,
+            "the caller's attributes are kept"
+        );
+        second
+            .verify_integrity(&server.key(PasswordAlgorithm::Md5))
+            .unwrap();
+        second.verify_fingerprint().unwrap();
+
+        // A later request to the same server is signed from the start.
+        start(&mut client, now, "secret");
+        assert!(matches!(
+            exchange(&mut client, &mut server, now),
+            ClientEvent::Success { .. }
+        ));
+        assert_eq!(server.requests.len(), 3);
+    }
+
+    #[test]
+    fn wrong_password_gives_the_401() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        start(&mut client, now, "not-the-secret");
+        match exchange(&mut client, &mut server, now) {
+            ClientEvent::ErrorResponse { code, .. } => {
+                assert_eq!(code, ErrorCodeValue::UNAUTHENTICATED)
+            }
+            other => panic!("expected the 401, got {other:?}"),
+        }
+        assert_eq!(
+            server.requests.len(),
+            2,
+            "one challenge, one signed try, no loop"
+        );
+        assert_eq!(client.in_flight(), 0);
+    }
+
+    #[test]
+    fn stale_nonce_is_recovered() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        server.stale_once = true;
+        start(&mut client, now, "secret");
+        assert!(matches!(
+            exchange(&mut client, &mut server, now),
+            ClientEvent::Success { .. }
+        ));
+        assert_eq!(server.requests.len(), 3);
+        let third = Message::parse(&server.requests[2]).unwrap();
+        assert_eq!(third.require::<Nonce<'_>>().unwrap().0, "nonce-2");
+    }
+
+    #[test]
+    fn nonce_cookie_negotiates_sha256() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        server.nonce = "obMatJos2gAAAabcdef".into();
+        server.algorithms = Some(vec![
+            PasswordAlgorithmEntry {
+                algorithm: 1,
+                params: &[],
+            },
+            PasswordAlgorithmEntry {
+                algorithm: 2,
+                params: &[],
+            },
+        ]);
+        start(&mut client, now, "secret");
+        assert!(matches!(
+            exchange(&mut client, &mut server, now),
+            ClientEvent::Success { .. }
+        ));
+        let second = Message::parse(&server.requests[1]).unwrap();
+        let chosen = second
+            .require::<crate::attr::PasswordAlgorithm<'_>>()
+            .unwrap();
+        assert_eq!(chosen.0.algorithm, PasswordAlgorithm::Sha256.number());
+        let echoed: Vec<u16> = second
+            .require::<PasswordAlgorithms<'_>>()
+            .unwrap()
+            .iter()
+            .map(|e| e.algorithm)
+            .collect();
+        assert_eq!(echoed, [1, 2]);
+        assert!(
+            second.integrity_offset().is_none(),
+            "MESSAGE-INTEGRITY-SHA256 alone"
+        );
+        second
+            .verify_integrity(&server.key(PasswordAlgorithm::Sha256))
+            .unwrap();
+    }
+
+    #[test]
+    fn cookie_without_password_algorithms_is_a_bid_down() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        server.nonce = "obMatJos2gAAAabcdef".into();
+        start(&mut client, now, "secret");
+        match exchange(&mut client, &mut server, now) {
+            ClientEvent::Failed { reason, .. } => {
+                assert_eq!(
+                    reason,
+                    FailureReason::Auth(AuthFailure::MissingPasswordAlgorithms)
+                );
+            }
+            other => panic!("expected an authentication failure, got {other:?}"),
+        }
+        assert_eq!(server.requests.len(), 1, "nothing signed was sent");
+    }
+}

@@ -8,9 +8,15 @@
 //!
 //! [`Client`] runs any number of transactions: it matches responses by transaction ID and
 //! server address, checks FINGERPRINT and, when the request was signed, MESSAGE-INTEGRITY,
-//! and reports each outcome as a [`ClientEvent`].
+//! and reports each outcome as a [`ClientEvent`]. With [`Auth::LongTerm`] it answers the
+//! server's 401 and 438 challenges itself (RFC 8489 section 9.2), and signs later requests
+//! to the same server with what it learned.
 
-use std::collections::VecDeque;
+mod auth;
+
+pub use auth::{Auth, AuthFailure, NONCE_COOKIE};
+
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -19,6 +25,11 @@ use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
 use crate::attr::{ErrorCode, ErrorCodeValue, Software};
 use crate::server::mapped_address;
 use crate::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
+
+use auth::{LongTermState, is_challenge};
+
+/// Most automatic re-sends of one request to answer 401/438 challenges.
+const MAX_AUTH_RETRIES: u8 = 3;
 
 /// Configuration of a [`Client`]; the defaults are RFC 8489's.
 #[derive(Debug, Clone)]
@@ -83,6 +94,8 @@ pub enum FailureReason {
     /// The success response held a comprehension-required attribute we do not know
     /// (RFC 8489 section 6.3.3).
     UnknownAttribute(crate::AttrType),
+    /// Long-term authentication could not be completed.
+    Auth(AuthFailure),
 }
 
 /// What happened to a transaction.
@@ -139,6 +152,21 @@ pub enum ClientCommand {
         /// The STUN server.
         server: SocketAddr,
     },
+    /// Start a transaction of any method (see [`Client::request`]).
+    Request {
+        /// Transport to use.
+        proto: Transport,
+        /// The local address to send from, if it matters.
+        local: Option<SocketAddr>,
+        /// The server.
+        server: SocketAddr,
+        /// The method.
+        method: Method,
+        /// The credentials.
+        auth: Auth,
+        /// Attributes to add, raw (type and value), in order.
+        attributes: Vec<(crate::AttrType, Vec<u8>)>,
+    },
     /// Abandon a transaction.
     Cancel(TransactionId),
 }
@@ -161,12 +189,22 @@ pub struct ClientStats {
 /// One outstanding transaction and its retransmission schedule.
 #[derive(Debug)]
 struct Transaction {
+    /// The ID the application knows (that of the first request).
     id: TransactionId,
+    /// The ID of the request on the wire now (new for each authentication retry).
+    wire_id: TransactionId,
     proto: Transport,
     local: Option<SocketAddr>,
     server: SocketAddr,
+    /// The request unsigned: header, SOFTWARE and the caller's attributes.
+    base: Vec<u8>,
+    /// The request as sent: `base` re-encoded with `wire_id`, credentials and FINGERPRINT.
     request: Vec<u8>,
-    key: Option<Key>,
+    auth: Auth,
+    /// The key the request on the wire was signed with.
+    signed_with: Option<Key>,
+    /// Re-sends made to answer challenges.
+    auth_retries: u8,
     started: Instant,
     /// When the next transmission is due (`None` once Rc were made or over a stream).
     next_send: Option<Instant>,
@@ -188,6 +226,8 @@ pub struct Client {
     transactions: Vec<Transaction>,
     events: VecDeque<ClientEvent>,
     stats: ClientStats,
+    /// What 401 challenges taught about each server, for signing later requests.
+    long_term: HashMap<SocketAddr, LongTermState>,
     last_now: Instant,
 }
 
@@ -201,6 +241,7 @@ impl Client {
             transactions: Vec::new(),
             events: VecDeque::new(),
             stats: ClientStats::default(),
+            long_term: HashMap::new(),
             last_now: now,
         }
     }
@@ -225,11 +266,20 @@ impl Client {
         local: Option<SocketAddr>,
         server: SocketAddr,
     ) -> Result<TransactionId, ClientError> {
-        self.request(now, proto, local, server, Method::BINDING, None, |_| Ok(()))
+        self.request(
+            now,
+            proto,
+            local,
+            server,
+            Method::BINDING,
+            Auth::None,
+            |_| Ok(()),
+        )
     }
 
     /// Starts a request of `method` to `server`. `build` adds the attributes; SOFTWARE comes
-    /// first, MESSAGE-INTEGRITY (with `key`, when given) and FINGERPRINT are added after it.
+    /// first, the credentials of `auth` (USERNAME, REALM, NONCE, MESSAGE-INTEGRITY...) and
+    /// FINGERPRINT after them.
     #[allow(clippy::too_many_arguments)]
     pub fn request(
         &mut self,
@@ -238,7 +288,7 @@ impl Client {
         local: Option<SocketAddr>,
         server: SocketAddr,
         method: Method,
-        key: Option<Key>,
+        auth: Auth,
         build: impl FnOnce(&mut MessageWriter<'_>) -> Result<(), crate::Error>,
     ) -> Result<TransactionId, ClientError> {
         let now = self.clamp(now);
@@ -246,43 +296,123 @@ impl Client {
             return Err(ClientError::TooMany(self.transactions.len()));
         }
         let id = TransactionId::random(&mut self.rng);
-        let mut request = Vec::with_capacity(256);
-        let mut w = MessageWriter::new(&mut request, MessageType::new(Class::Request, method), id);
+        let mut base = Vec::with_capacity(256);
+        let mut w = MessageWriter::new(&mut base, MessageType::new(Class::Request, method), id);
         if let Some(software) = &self.config.software {
             w.add(&Software(software))?;
         }
         build(&mut w)?;
-        if let Some(key) = &key {
-            w.add_message_integrity(key)?;
+        w.finish();
+        let mut t = Transaction {
+            id,
+            wire_id: id,
+            proto,
+            local,
+            server,
+            base,
+            request: Vec::with_capacity(320),
+            auth,
+            signed_with: None,
+            auth_retries: 0,
+            started: now,
+            next_send: None,
+            rto: self.config.rto,
+            transmissions: 0,
+            send_pending: false,
+            deadline: now,
+        };
+        self.encode_wire(&mut t)?;
+        start_schedule(&mut t, &self.config, now);
+        self.transactions.push(t);
+        Ok(id)
+    }
+
+    /// Writes `t.request`: the base request with `t.wire_id`, credentials and FINGERPRINT.
+    fn encode_wire(&self, t: &mut Transaction) -> Result<(), crate::Error> {
+        let base = Message::parse(&t.base)?;
+        t.request.clear();
+        let mut w = MessageWriter::new(&mut t.request, base.message_type(), t.wire_id);
+        for raw in base.attributes() {
+            w.add_raw(raw.typ, raw.value)?;
         }
+        t.signed_with = match &t.auth {
+            Auth::None => None,
+            Auth::ShortTerm { username, key } => {
+                w.add(&crate::attr::Username(username))?;
+                w.add_message_integrity(key)?;
+                Some(key.clone())
+            }
+            Auth::LongTerm { username, .. } => match self.long_term.get(&t.server) {
+                Some(state) => Some(state.sign(username, &mut w)?),
+                None => None,
+            },
+        };
         if self.config.fingerprint {
             w.add_fingerprint()?;
         }
         w.finish();
-        let (next_send, deadline) = if proto.is_stream() {
-            (None, now + self.config.ti)
-        } else {
-            (Some(now), now + udp_timeout(&self.config))
+        Ok(())
+    }
+
+    /// Answers a 401 or 438 to a long-term request by re-sending it signed. Returns `true`
+    /// when it took the response (re-sent, or queued a failure event), `false` when the
+    /// response is an ordinary error for the application.
+    fn answer_challenge(
+        &mut self,
+        now: Instant,
+        index: usize,
+        msg: &Message<'_>,
+        code: ErrorCodeValue,
+    ) -> bool {
+        let t = &self.transactions[index];
+        let Auth::LongTerm { username, password } = &t.auth else {
+            return false;
         };
-        self.transactions.push(Transaction {
-            id,
-            proto,
-            local,
-            server,
-            request,
-            key,
-            started: now,
-            next_send,
-            rto: self.config.rto,
-            transmissions: 0,
-            send_pending: true,
-            deadline,
-        });
-        // The first transmission is made now.
-        if let Some(t) = self.transactions.last_mut() {
-            schedule_after_send(t, &self.config, now);
+        if !is_challenge(code) {
+            return false;
         }
-        Ok(id)
+        // A 401 to a request signed with what a challenge of this transaction taught: the
+        // credentials are refused, which the application hears as the 401 itself.
+        if code == ErrorCodeValue::UNAUTHENTICATED && t.signed_with.is_some() && t.auth_retries > 0
+        {
+            return false;
+        }
+        let learned = if t.auth_retries >= MAX_AUTH_RETRIES {
+            Err(AuthFailure::TooManyRetries)
+        } else {
+            LongTermState::from_challenge(msg, username, password, self.long_term.get(&t.server))
+        };
+        let mut t = self.transactions.swap_remove(index);
+        let server = t.server;
+        match learned {
+            Ok(state) => {
+                self.long_term.insert(server, state);
+            }
+            Err(reason) => {
+                let reason = FailureReason::Auth(reason);
+                self.push_event(ClientEvent::Failed {
+                    id: t.id,
+                    server,
+                    reason,
+                });
+                return true;
+            }
+        }
+        t.wire_id = TransactionId::random(&mut self.rng);
+        t.auth_retries += 1;
+        if self.encode_wire(&mut t).is_err() {
+            let reason = FailureReason::Auth(AuthFailure::Preparation);
+            self.push_event(ClientEvent::Failed {
+                id: t.id,
+                server,
+                reason,
+            });
+            return true;
+        }
+        t.started = now;
+        start_schedule(&mut t, &self.config, now);
+        self.transactions.push(t);
+        true
     }
 
     /// Abandons a transaction; no event will come for it.
@@ -318,7 +448,7 @@ impl Client {
         let Some(index) = self
             .transactions
             .iter()
-            .position(|t| t.id == id && t.server == d.source)
+            .position(|t| t.wire_id == id && t.server == d.source)
         else {
             self.stats.unmatched += 1;
             return;
@@ -328,7 +458,7 @@ impl Client {
             self.stats.failed_checks += 1;
             return;
         }
-        if let Some(key) = &t.key {
+        if let Some(key) = &t.signed_with {
             let signed =
                 msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
             // Success responses to a signed request must be signed; error responses are
@@ -339,7 +469,17 @@ impl Client {
                 return;
             }
         }
+        if msg.class() == Class::ErrorResponse {
+            let code = match msg.get::<ErrorCode<'_>>() {
+                Ok(Some(e)) => e.code,
+                _ => ErrorCodeValue::SERVER_ERROR,
+            };
+            if self.answer_challenge(now, index, &msg, code) {
+                return;
+            }
+        }
         let t = self.transactions.swap_remove(index);
+        let id = t.id;
         let rtt = now.saturating_duration_since(t.started);
         let event = match msg.class() {
             Class::SuccessResponse => match msg.unknown_comprehension_required().next() {
@@ -431,6 +571,19 @@ impl Client {
     }
 }
 
+/// Sets up the schedule of a (re-)started request whose first transmission is made at `now`.
+fn start_schedule(t: &mut Transaction, config: &ClientConfig, now: Instant) {
+    t.transmissions = 0;
+    t.rto = config.rto;
+    t.send_pending = true;
+    t.deadline = if t.proto.is_stream() {
+        now + config.ti
+    } else {
+        now + udp_timeout(config)
+    };
+    schedule_after_send(t, config, now);
+}
+
 /// Records a transmission made at `sent` and plans the next one (RFC 8489 section 6.2.1).
 fn schedule_after_send(t: &mut Transaction, config: &ClientConfig, sent: Instant) {
     t.transmissions += 1;
@@ -471,6 +624,18 @@ impl Machine for Client {
                 local,
                 server,
             } => self.binding(now, proto, local, server).map(|_| ()),
+            ClientCommand::Request {
+                proto,
+                local,
+                server,
+                method,
+                auth,
+                attributes,
+            } => self
+                .request(now, proto, local, server, method, auth, |w| {
+                    attributes.iter().try_for_each(|(t, v)| w.add_raw(*t, v))
+                })
+                .map(|_| ()),
             ClientCommand::Cancel(id) => {
                 self.cancel(id);
                 Ok(())
