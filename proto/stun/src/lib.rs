@@ -52,6 +52,7 @@
 pub mod attr;
 pub mod client;
 mod error;
+mod hmac_sha1;
 pub mod integrity;
 mod prep;
 pub mod server;
