@@ -68,8 +68,8 @@ fn classic_rfc3489_stun_client_gets_its_mapped_address_from_wren_relay() {
     );
 }
 
-/// Runs one Binding transaction through a wren-tokio driver; returns the outcome.
-async fn binding(driver: Driver<Client>, proto: Transport, server: SocketAddr) -> ClientEvent {
+/// Runs one client command through a wren-tokio driver; returns the outcome.
+async fn run_one(driver: Driver<Client>, command: ClientCommand) -> ClientEvent {
     let (commands, commands_rx) = mpsc::channel(4);
     let (events_tx, mut events) = mpsc::channel(4);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -77,11 +77,7 @@ async fn binding(driver: Driver<Client>, proto: Transport, server: SocketAddr) -
         let _ = stopped.await;
     }));
     commands
-        .send(ClientCommand::Binding {
-            proto,
-            local: None,
-            server,
-        })
+        .send(command)
         .await
         .expect("the driver takes commands");
     let event = tokio::time::timeout(TIMEOUT, events.recv())
@@ -93,6 +89,19 @@ async fn binding(driver: Driver<Client>, proto: Transport, server: SocketAddr) -
         .expect("driver task")
         .expect("driver ran without socket errors");
     event
+}
+
+/// Runs one Binding transaction through a wren-tokio driver; returns the outcome.
+async fn binding(driver: Driver<Client>, proto: Transport, server: SocketAddr) -> ClientEvent {
+    run_one(
+        driver,
+        ClientCommand::Binding {
+            proto,
+            local: None,
+            server,
+        },
+    )
+    .await
 }
 
 fn client() -> Client {
@@ -170,30 +179,19 @@ async fn request_udp(
 ) -> ClientEvent {
     let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let driver = Driver::new(client()).udp(sock).expect("udp socket");
-    let (commands, commands_rx) = mpsc::channel(4);
-    let (events_tx, mut events) = mpsc::channel(4);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(driver.run(commands_rx, events_tx, async {
-        let _ = stopped.await;
-    }));
-    let cmd = ClientCommand::Request {
-        proto: Transport::Udp,
-        local: None,
-        server,
-        method,
-        auth,
-        attributes,
-    };
-    commands.send(cmd).await.expect("the driver takes commands");
-    let event = tokio::time::timeout(TIMEOUT, events.recv())
-        .await
-        .expect("an outcome before the timeout")
-        .expect("the driver is running");
-    let _ = stop.send(());
-    task.await
-        .expect("driver task")
-        .expect("driver ran without socket errors");
-    event
+    let proto = Transport::Udp;
+    run_one(
+        driver,
+        ClientCommand::Request {
+            proto,
+            local: None,
+            server,
+            method,
+            auth,
+            attributes,
+        },
+    )
+    .await
 }
 
 /// RFC 8489 long-term credentials against coturn: an Allocate request (REQUESTED-TRANSPORT
