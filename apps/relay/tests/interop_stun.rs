@@ -48,6 +48,46 @@ fn turnutils_stunclient_gets_its_mapped_address_from_wren_relay() {
 }
 
 #[test]
+fn turnutils_stunclient_over_ipv6_with_two_listening_ips() {
+    let port = free_port();
+    let relay = relay(port, &["-L", "::1"]);
+    let (code, out) = run(
+        "turnutils_stunclient",
+        &["-p", &port.to_string(), "::1"],
+        TIMEOUT,
+    );
+    assert_eq!(code, Some(0), "turnutils_stunclient failed:\n{out}");
+    assert!(out.contains("IPv6. UDP reflexive addr"), "{out}");
+    let text = out
+        .split("UDP reflexive addr: ")
+        .nth(1)
+        .and_then(|l| l.lines().next())
+        .unwrap_or("");
+    // coturn prints an IPv6 address without brackets: "::1:PORT".
+    let (ip, port_text) = text
+        .trim()
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("no address in:\n{out}"));
+    assert_eq!(ip, "::1");
+    let mapped = SocketAddr::new(ip.parse().unwrap(), port_text.parse().unwrap());
+    relay.wait_for_output(
+        &format!("client={mapped} transport=Udp"),
+        Duration::from_secs(5),
+    );
+    // The IPv4 address given first is served too.
+    let (code, out) = run(
+        "turnutils_stunclient",
+        &["-p", &port.to_string(), "127.0.0.1"],
+        TIMEOUT,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("IPv4. UDP reflexive addr: 127.0.0.1:"),
+        "{out}"
+    );
+}
+
+#[test]
 fn classic_rfc3489_stun_client_gets_its_mapped_address_from_wren_relay() {
     let port = free_port();
     let _relay = relay(port, &[]);
