@@ -16,7 +16,7 @@ use crate::handle::{Handle, Shared};
 use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
 use crate::stats::bump;
 use crate::tcp::{Conn, Conns};
-use crate::udp::{self, BATCH, SendBatch, Udp};
+use crate::udp::{BATCH, SendBatch, Udp};
 
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
@@ -129,7 +129,7 @@ impl<M: Machine> Driver<M> {
             token,
             Interest::READABLE | Interest::WRITABLE,
         )?;
-        self.net.conns.insert(conn);
+        self.net.conns.insert(remote, conn);
         Ok(self)
     }
 
@@ -304,7 +304,7 @@ impl<M: Machine> Driver<M> {
                     break;
                 };
                 match t.proto {
-                    Transport::Udp => match udp::pick(&self.net.udp, t.source, t.destination) {
+                    Transport::Udp => match t.choose_socket(self.net.udp.iter().map(|u| u.local)) {
                         Some(i) => batch.commit(i, &t),
                         None => no_route(&t, "no UDP socket for this source", counters),
                     },

@@ -3,9 +3,10 @@
 //! This crate is the blocking, batching adapter of DESIGN.md, for relays and servers that
 //! move many datagrams. It holds sockets, one receive buffer, the send buffers of one batch,
 //! the clock and a command channel, and nothing else. It contains **no protocol logic**: it
-//! does not parse what it receives beyond splitting TCP streams into messages
-//! ([`wren_core::framing`]), never looks at a payload to decide anything, keeps no timers of
-//! its own, and reads `Instant::now()` once per wake-up, only to pass it in.
+//! does not parse what it receives beyond splitting TCP streams into messages (with
+//! [`wren_core::stream`], which `wren-tokio` shares), never looks at a payload to decide
+//! anything, keeps no timers of its own, and reads `Instant::now()` once per wake-up, only to
+//! pass it in.
 //!
 //! One [`Driver`] runs one machine, generically, on one thread, with one `mio::Poll`, one
 //! `Token` per socket and a `mio::Waker` for commands and shutdown, over:

@@ -7,11 +7,12 @@ use mio::event::Event;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry, Token};
 use wren_core::framing::Framing;
+use wren_core::stream::WriteError;
 use wren_core::{Datagram, Machine, Transmit};
 
 use crate::error::{DriverError, is_transient};
 use crate::stats::{Counters, bump};
-use crate::tcp::{Close, Conn, Conns, QueueError};
+use crate::tcp::{Close, Conn, Conns};
 use crate::udp::{self, Received, Udp};
 
 /// Tokens below this are UDP sockets.
@@ -154,10 +155,12 @@ impl Net {
                 let result = conn.read(rx).and_then(|n| match n {
                     None => Ok(false),
                     Some(n) => conn
+                        .reader
                         .feed(&rx[..n], framing, limit, |msg| {
                             bump(&sink.counters.frames_in, 1);
                             sink.feed(Datagram::tcp(remote, local, msg));
                         })
+                        .map_err(Close::from)
                         .map(|()| true),
                 });
                 result.or_else(|why| {
@@ -233,12 +236,12 @@ impl Net {
                 bump(&counters.frames_out, 1);
                 conn.flush()
             }
-            Err(QueueError::TooLong) => {
+            Err(WriteError::TooLong { .. }) => {
                 tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
                 bump(&counters.dropped_unsupported, 1);
                 Ok(())
             }
-            Err(QueueError::Overflow) => Err(Close::Overflow),
+            Err(WriteError::Overflow { .. }) => Err(Close::Overflow),
         };
         if let Err(why) = result {
             self.close(registry, slot, why, counters);
@@ -253,7 +256,7 @@ impl Net {
             token,
             Interest::READABLE | Interest::WRITABLE,
         )?;
-        Ok(self.conns.insert(conn))
+        Ok(self.conns.insert(conn.remote, conn))
     }
 
     /// Removes a connection and counts why.

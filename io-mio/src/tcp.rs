@@ -1,13 +1,13 @@
-//! TCP connections, accepted or opened on demand, and their framing
-//! ([`wren_core::framing`]: STUN/ChannelData, RFC 8489 section 6.2.2 and RFC 8656
-//! section 12.5, or RFC 4571 length prefixes).
+//! TCP connections, accepted or opened on demand. Their framing and buffers are
+//! [`wren_core::stream`]'s (STUN/ChannelData, RFC 8489 section 6.2.2 and RFC 8656
+//! section 12.5, or RFC 4571 length prefixes); here is only the socket.
 
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 
 use mio::net::TcpStream;
-use wren_core::framing::{Framing, FramingError, next_frame, rfc4571_prefix};
+use wren_core::framing::{Framing, FramingError};
+use wren_core::stream::{Connections, ReadError, StreamReader, StreamWriter, WriteError};
 
 /// Why a connection was closed.
 #[derive(Debug)]
@@ -36,12 +36,13 @@ impl std::fmt::Display for Close {
     }
 }
 
-/// Why a frame could not be queued.
-pub(crate) enum QueueError {
-    /// The frame does not fit in an RFC 4571 length prefix: drop it, keep the connection.
-    TooLong,
-    /// The send queue would pass the limit: close the connection.
-    Overflow,
+impl From<ReadError> for Close {
+    fn from(e: ReadError) -> Close {
+        match e {
+            ReadError::Framing(e) => Close::Framing(e),
+            ReadError::Overflow { .. } => Close::Overflow,
+        }
+    }
 }
 
 /// One TCP connection: its stream, the partial frame read so far, bytes not yet written.
@@ -52,8 +53,9 @@ pub(crate) struct Conn {
     /// The local address, known once connected.
     pub(crate) local: Option<SocketAddr>,
     connecting: bool,
-    inbuf: Vec<u8>,
-    out: Vec<u8>,
+    /// The partial message read so far.
+    pub(crate) reader: StreamReader,
+    writer: StreamWriter,
     /// Frames queued before the connection was established (dropped if the connect fails).
     pub(crate) queued: u64,
 }
@@ -81,8 +83,8 @@ impl Conn {
             remote,
             local,
             connecting,
-            inbuf: Vec::new(),
-            out: Vec::new(),
+            reader: StreamReader::new(),
+            writer: StreamWriter::new(),
             queued: 0,
         }
     }
@@ -113,10 +115,10 @@ impl Conn {
 
     /// Writes queued bytes until none are left or the socket would block.
     pub(crate) fn flush(&mut self) -> Result<(), Close> {
-        while !self.out.is_empty() && !self.connecting {
-            match self.stream.write(&self.out) {
+        while !self.writer.is_empty() && !self.connecting {
+            match self.stream.write(self.writer.pending()) {
                 Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
-                Ok(n) => drop(self.out.drain(..n)),
+                Ok(n) => self.writer.advance(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Close::Io(e)),
@@ -139,124 +141,20 @@ impl Conn {
         }
     }
 
-    /// Queues one message for sending, framed: with RFC 4571 behind a length prefix, with
-    /// STUN/ChannelData as is, a ChannelData message padded to four bytes (RFC 8656 12.5).
+    /// Queues one message for sending, framed ([`StreamWriter::queue`]).
     pub(crate) fn queue(
         &mut self,
         framing: Framing,
         msg: &[u8],
         limit: usize,
-    ) -> Result<(), QueueError> {
-        let prefix = match framing {
-            Framing::Rfc4571 => Some(rfc4571_prefix(msg.len()).ok_or(QueueError::TooLong)?),
-            _ => None,
-        };
-        let padding = match (framing, msg.first()) {
-            (Framing::StunChannelData, Some(64..=79)) => msg.len().next_multiple_of(4) - msg.len(),
-            _ => 0,
-        };
-        let framed = prefix.map_or(0, |p| p.len()) + msg.len() + padding;
-        if self.out.len() + framed > limit {
-            return Err(QueueError::Overflow);
-        }
-        if let Some(prefix) = prefix {
-            self.out.extend_from_slice(&prefix);
-        }
-        self.out.extend_from_slice(msg);
-        self.out.resize(self.out.len() + padding, 0);
+    ) -> Result<(), WriteError> {
+        self.writer.queue(framing, msg, limit)?;
         if self.connecting {
             self.queued += 1;
         }
         Ok(())
     }
-
-    /// Adds bytes read from the stream and hands each complete message to `deliver`.
-    ///
-    /// When nothing is pending the messages are framed straight from `data`; only a partial
-    /// message at the end is copied, and at most `limit` bytes of it are kept.
-    pub(crate) fn feed(
-        &mut self,
-        data: &[u8],
-        framing: Framing,
-        limit: usize,
-        deliver: impl FnMut(&[u8]),
-    ) -> Result<(), Close> {
-        if self.inbuf.is_empty() {
-            let used = frames(framing, data, deliver)?;
-            if data.len() - used > limit {
-                return Err(Close::Overflow);
-            }
-            self.inbuf.extend_from_slice(&data[used..]);
-        } else {
-            self.inbuf.extend_from_slice(data);
-            let used = frames(framing, &self.inbuf, deliver)?;
-            self.inbuf.drain(..used);
-            if self.inbuf.len() > limit {
-                return Err(Close::Overflow);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Delivers every complete message at the start of `buf`; returns the bytes they used.
-fn frames(framing: Framing, buf: &[u8], mut deliver: impl FnMut(&[u8])) -> Result<usize, Close> {
-    let mut used = 0;
-    while let Some(frame) = next_frame(framing, &buf[used..]).map_err(Close::Framing)? {
-        deliver(frame.payload(&buf[used..]));
-        used += frame.consumed;
-    }
-    Ok(used)
 }
 
 /// The connections, in slots (a slot is part of the connection's mio token) and by remote.
-#[derive(Debug, Default)]
-pub(crate) struct Conns {
-    slots: Vec<Option<Conn>>,
-    free: Vec<usize>,
-    by_remote: HashMap<SocketAddr, usize>,
-}
-
-impl Conns {
-    /// The slot the next [`Conns::insert`] will use.
-    pub(crate) fn next_slot(&self) -> usize {
-        self.free.last().copied().unwrap_or(self.slots.len())
-    }
-
-    /// Adds a connection; a later connection with the same remote takes over its route.
-    pub(crate) fn insert(&mut self, conn: Conn) -> usize {
-        let remote = conn.remote;
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot] = Some(conn);
-                slot
-            }
-            None => {
-                self.slots.push(Some(conn));
-                self.slots.len() - 1
-            }
-        };
-        self.by_remote.insert(remote, slot);
-        slot
-    }
-
-    /// Removes the connection in `slot`.
-    pub(crate) fn remove(&mut self, slot: usize) -> Option<Conn> {
-        let conn = self.slots.get_mut(slot)?.take()?;
-        if self.by_remote.get(&conn.remote) == Some(&slot) {
-            self.by_remote.remove(&conn.remote);
-        }
-        self.free.push(slot);
-        Some(conn)
-    }
-
-    /// The slot of the connection to `remote`.
-    pub(crate) fn find(&self, remote: SocketAddr) -> Option<usize> {
-        self.by_remote.get(&remote).copied()
-    }
-
-    /// The connection in `slot`.
-    pub(crate) fn get_mut(&mut self, slot: usize) -> Option<&mut Conn> {
-        self.slots.get_mut(slot)?.as_mut()
-    }
-}
+pub(crate) type Conns = Connections<Conn>;

@@ -1,5 +1,6 @@
 //! UDP: batched receive and send (one `recvmmsg`/`sendmmsg` per batch on Linux, a loop of
-//! `recv_from`/`send_to` elsewhere), and which socket a transmit leaves from.
+//! `recv_from`/`send_to` elsewhere). Which socket a transmit leaves from is
+//! [`Transmit::choose_socket`]; how a GSO transmit is cut, [`Transmit::segments`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -26,30 +27,6 @@ pub(crate) struct Received {
     pub(crate) source: Option<SocketAddr>,
     /// The datagram was longer than the slot and was cut (known on Linux only).
     pub(crate) truncated: bool,
-}
-
-/// The index of the socket a transmit from `source` to `destination` leaves from.
-///
-/// With a source: the socket bound to exactly that address, else one bound to the
-/// unspecified address of the same family and port. Without: the first socket of the
-/// destination's address family.
-pub(crate) fn pick(
-    socks: &[Udp],
-    source: Option<SocketAddr>,
-    destination: SocketAddr,
-) -> Option<usize> {
-    match source {
-        Some(src) => socks.iter().position(|u| u.local == src).or_else(|| {
-            socks.iter().position(|u| {
-                u.local.ip().is_unspecified()
-                    && u.local.is_ipv4() == src.is_ipv4()
-                    && u.local.port() == src.port()
-            })
-        }),
-        None => socks
-            .iter()
-            .position(|u| u.local.is_ipv4() == destination.is_ipv4()),
-    }
 }
 
 /// Receives up to [`BATCH`] datagrams, datagram `i` into `rx[i * slot..][..slot]`.
@@ -140,24 +117,14 @@ impl SendBatch {
     /// Adds the transmit just written into [`SendBatch::next_buf`], to leave from `sock`.
     pub(crate) fn commit(&mut self, sock: usize, t: &Transmit) {
         let len = self.bufs[self.used].len();
-        let segment = match t.segment_size {
-            Some(s) if s > 0 => s,
-            _ => len.max(1),
-        };
-        let mut start = 0;
-        loop {
-            let end = (start + segment).min(len);
+        for range in t.segments(len) {
             self.entries.push(Entry {
                 buf: self.used,
-                start,
-                end,
+                start: range.start,
+                end: range.end,
                 to: t.destination,
                 sock,
             });
-            start = end;
-            if start >= len {
-                break;
-            }
         }
         self.used += 1;
     }

@@ -1,7 +1,5 @@
 //! Loopback smoke tests of the mio driver with the echo machine (127.0.0.1 and [::1] only).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -9,9 +7,9 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::{Command, Echo, Event, channel_data, reversed, stun};
 use wren_core::Transport;
 use wren_core::framing::Framing;
+use wren_core::testing::{Command, Echo, Event, channel_data, reversed, stun};
 use wren_mio::{BATCH, Driver, DriverError, Handle, Stats};
 
 /// Every wait in these tests is bounded by this.
@@ -316,14 +314,7 @@ fn a_tcp_transmit_opens_a_connection_and_replies_come_back() {
     let run = Running::start(Driver::new(Echo::default()).unwrap());
 
     let request = stun(4, 0x11);
-    let payload = request.clone();
-    run.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: peer_addr,
-        payload,
-        segment_size: None,
-    });
+    run.command(Command::send(Transport::Tcp, peer_addr, request.clone()));
     let (mut conn, driver_addr) = peer.accept().unwrap(); // blocking; the driver connects at once
     conn.set_read_timeout(Some(LIMIT)).unwrap();
     assert_eq!(read_exactly(&mut conn, request.len()), request);
@@ -350,26 +341,12 @@ fn a_failed_connect_drops_and_counts_the_transmit() {
         .local_addr()
         .unwrap();
     let run = Running::start(Driver::new(Echo::default()).unwrap());
-    let payload = stun(0, 1);
-    run.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: closed,
-        payload,
-        segment_size: None,
-    });
+    run.command(Command::send(Transport::Tcp, closed, stun(0, 1)));
     let stats = run.stats_until(|s| s.tcp_closed == 1);
     assert_eq!((stats.dropped_no_route, stats.tcp_connected), (1, 0));
 
     let run2 = Running::start(Driver::new(Echo::default()).unwrap().tcp_connect(false));
-    let payload = stun(0, 1);
-    run2.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: closed,
-        payload,
-        segment_size: None,
-    });
+    run2.command(Command::send(Transport::Tcp, closed, stun(0, 1)));
     run2.stats_until(|s| s.dropped_no_route == 1);
     run.stop();
     run2.stop();

@@ -1,15 +1,15 @@
 //! The steady state allocates nothing per datagram or per TCP message on the driver's
-//! thread: a counting allocator, read by a machine that itself never allocates.
+//! thread: a counting allocator, read by a machine that itself never allocates
+//! (`wren_core::testing::Reflect`).
 #![allow(unsafe_code)] // the counting allocator
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use wren_core::{Datagram, Machine, Transmit};
+use wren_core::testing::Reflect;
 use wren_mio::Driver;
 
 thread_local! {
@@ -41,52 +41,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const SLOTS: usize = 64;
-const MAX: usize = 64;
-
-/// Echoes every datagram unchanged from a fixed queue; records the driver thread's
-/// allocation count at each datagram. Allocates nothing after construction.
-struct Reflect {
-    out: VecDeque<(Transmit, [u8; MAX], usize)>,
-    seen: Vec<u64>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("never")]
-struct Never;
-
-impl Machine for Reflect {
-    type Event = ();
-    type Command = ();
-    type Error = Never;
-
-    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) -> Result<(), Never> {
-        if self.seen.len() < self.seen.capacity() {
-            self.seen.push(ALLOCATIONS.with(Cell::get));
-        }
-        let len = d.payload.len().min(MAX);
-        let mut copy = [0; MAX];
-        copy[..len].copy_from_slice(&d.payload[..len]);
-        if self.out.len() < SLOTS {
-            self.out.push_back((Transmit::reply_to(&d), copy, len));
-        }
-        Ok(())
-    }
-    fn handle_command(&mut self, _now: Instant, (): ()) -> Result<(), Never> {
-        Ok(())
-    }
-    fn handle_timeout(&mut self, _now: Instant) {}
-    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        let (t, bytes, len) = self.out.pop_front()?;
-        buf.extend_from_slice(&bytes[..len]);
-        Some(t)
-    }
-    fn poll_event(&mut self) -> Option<()> {
-        None
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        None
-    }
+/// The allocations made so far on the calling thread.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
 }
 
 #[test]
@@ -97,10 +54,7 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let (udp_addr, tcp_addr) = (udp.local_addr().unwrap(), listener.local_addr().unwrap());
-    let machine = Reflect {
-        out: VecDeque::with_capacity(SLOTS),
-        seen: Vec::with_capacity(4096),
-    };
+    let machine = Reflect::new(allocations);
     let driver = Driver::new(machine)
         .unwrap()
         .udp(udp)
@@ -141,7 +95,7 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
     }
     handle.shutdown();
     let machine = thread.join().unwrap().unwrap();
-    let seen = &machine.seen;
+    let seen = machine.seen();
     assert_eq!(seen.len(), ROUNDS * (BURST + 3));
     let (warm, last) = (seen[WARM_UP], seen[seen.len() - 1]);
     assert_eq!(

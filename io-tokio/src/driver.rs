@@ -9,12 +9,13 @@ use std::time::Instant;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use wren_core::framing::Framing;
+use wren_core::stream::WriteError;
 use wren_core::{Datagram, Machine, Transmit, Transport};
 
 use crate::error::{DriverError, is_transient};
 use crate::net::{Io, Net};
 use crate::stats::{Counters, StatsHandle, bump};
-use crate::tcp::{Close, Conn, QueueError, Step};
+use crate::tcp::{Close, Conn, Step};
 use crate::udp::{self, Udp};
 
 /// The receive buffer: one, reused, large enough for any UDP datagram.
@@ -98,7 +99,9 @@ impl<M: Machine> Driver<M> {
     /// When the stream's addresses cannot be read (it is not connected).
     pub fn tcp_stream(mut self, stream: TcpStream) -> io::Result<Self> {
         let (remote, local) = (stream.peer_addr()?, stream.local_addr()?);
-        self.net.conns.insert(Conn::open(stream, remote, local));
+        self.net
+            .conns
+            .insert(remote, Conn::open(stream, remote, local));
         Ok(self)
     }
 
@@ -194,7 +197,7 @@ impl<M: Machine> Driver<M> {
                 break;
             };
             match t.proto {
-                Transport::Udp => match udp::pick(&self.net.udp, t.source, t.destination) {
+                Transport::Udp => match t.choose_socket(self.net.udp.iter().map(|u| u.local)) {
                     Some(i) => udp::send(&self.net.udp[i], &t, tx, &self.counters).await,
                     None => self.no_route(&t, "no UDP socket for this source"),
                 },
@@ -218,7 +221,9 @@ impl<M: Machine> Driver<M> {
             Some(slot) => slot,
             None if self.tcp_connect => {
                 tracing::debug!(to = %t.destination, "opening a TCP connection for a transmit");
-                self.net.conns.insert(Conn::connecting(t.destination))
+                self.net
+                    .conns
+                    .insert(t.destination, Conn::connecting(t.destination))
             }
             None => return self.no_route(t, "no TCP connection and connecting is off"),
         };
@@ -227,11 +232,11 @@ impl<M: Machine> Driver<M> {
         };
         match conn.queue(self.framing, msg, self.tcp_buffer_limit) {
             Ok(()) => bump(&self.counters.frames_out, 1),
-            Err(QueueError::TooLong) => {
+            Err(WriteError::TooLong { .. }) => {
                 tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
                 bump(&self.counters.dropped_unsupported, 1);
             }
-            Err(QueueError::Overflow) => self.close(slot, Close::Overflow),
+            Err(WriteError::Overflow { .. }) => self.close(slot, Close::Overflow),
         }
     }
 
@@ -275,7 +280,7 @@ impl<M: Machine> Driver<M> {
             Io::Accepted { stream, remote } => match stream.local_addr() {
                 Ok(local) => {
                     bump(&counters.tcp_accepted, 1);
-                    net.conns.insert(Conn::open(stream, remote, local));
+                    net.conns.insert(remote, Conn::open(stream, remote, local));
                 }
                 Err(error) => tracing::debug!(%remote, %error, "accepted connection unusable"),
             },
@@ -299,12 +304,12 @@ impl<M: Machine> Driver<M> {
                     return Ok(());
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
-                let fed = conn.feed(&rx[..len], framing, limit, |msg| {
+                let fed = conn.reader.feed(&rx[..len], framing, limit, |msg| {
                     bump(&counters.frames_in, 1);
                     feed(machine, counters, now, Datagram::tcp(remote, local, msg));
                 });
                 if let Err(why) = fed {
-                    self.close(slot, why);
+                    self.close(slot, why.into());
                 }
             }
             Io::Tcp {

@@ -3,8 +3,9 @@
 //! This crate is the thin adapter of DESIGN.md: it holds sockets, one receive buffer, one
 //! reused send buffer, the clock and a command channel, and nothing else. It contains **no
 //! protocol logic**: it does not parse what it receives beyond splitting TCP streams into
-//! messages ([`wren_core::framing`]), never looks at a payload to decide anything, keeps no
-//! timers of its own, and reads `Instant::now()` once per wake-up, only to pass it in.
+//! messages (with [`wren_core::stream`], which `wren-mio` shares), never looks at a payload
+//! to decide anything, keeps no timers of its own, and reads `Instant::now()` once per
+//! wake-up, only to pass it in.
 //!
 //! One [`Driver`] runs one machine, generically, over:
 //!

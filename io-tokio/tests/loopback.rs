@@ -1,11 +1,8 @@
 //! Loopback smoke tests of the tokio driver with the echo machine (127.0.0.1 and [::1] only).
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{Command, Echo, Event, channel_data, reversed, stun};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
 use wren_core::Transport;
 use wren_core::framing::Framing;
+use wren_core::testing::{Command, Echo, Event, channel_data, reversed, stun};
 use wren_tokio::{Driver, DriverError, Stats, StatsHandle};
 
 /// Every wait in these tests is bounded by this.
@@ -249,15 +247,8 @@ async fn a_tcp_transmit_opens_a_connection_and_replies_come_back() {
     let mut run = Running::start(Driver::new(Echo::default()));
 
     let request = stun(4, 0x11);
-    let payload = request.clone();
-    run.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: peer_addr,
-        payload,
-        segment_size: None,
-    })
-    .await;
+    run.command(Command::send(Transport::Tcp, peer_addr, request.clone()))
+        .await;
     let (mut conn, driver_addr) = timeout(LIMIT, peer.accept())
         .await
         .expect("connects in time")
@@ -290,15 +281,8 @@ async fn a_failed_connect_drops_and_counts_the_transmit() {
         .local_addr()
         .unwrap();
     let run = Running::start(Driver::new(Echo::default()));
-    let payload = stun(0, 1);
-    run.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: closed,
-        payload,
-        segment_size: None,
-    })
-    .await;
+    run.command(Command::send(Transport::Tcp, closed, stun(0, 1)))
+        .await;
     let stats = run.stats_until(|s| s.tcp_closed == 1).await;
     assert_eq!((stats.dropped_no_route, stats.tcp_connected), (1, 0));
 
@@ -309,15 +293,8 @@ async fn a_failed_connect_drops_and_counts_the_transmit() {
             .tcp_listener(listener)
             .unwrap(),
     );
-    let payload = stun(0, 1);
-    run2.command(Command::Send {
-        proto: Transport::Tcp,
-        from: None,
-        to: closed,
-        payload,
-        segment_size: None,
-    })
-    .await;
+    run2.command(Command::send(Transport::Tcp, closed, stun(0, 1)))
+        .await;
     run2.stats_until(|s| s.dropped_no_route == 1).await;
     run.stop().await;
     run2.stop().await;

@@ -1,17 +1,17 @@
 //! The steady state allocates nothing per datagram or per TCP message on the driver's
-//! thread: a counting allocator, read by a machine that itself never allocates. The
-//! machine keeps a far deadline armed, so the sleep of every turn is a real timer.
+//! thread: a counting allocator, read by a machine that itself never allocates
+//! (`wren_core::testing::Reflect`). The machine keeps a far deadline armed, so the sleep of
+//! every turn is a real timer.
 #![allow(unsafe_code)] // the counting allocator
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use wren_core::{Datagram, Machine, Transmit};
+use wren_core::testing::Reflect;
 use wren_tokio::Driver;
 
 thread_local! {
@@ -43,54 +43,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const SLOTS: usize = 64;
-const MAX: usize = 64;
-
-/// Echoes every datagram unchanged from a fixed queue; records the driver thread's
-/// allocation count at each datagram. Allocates nothing after construction.
-struct Reflect {
-    out: VecDeque<(Transmit, [u8; MAX], usize)>,
-    seen: Vec<u64>,
-    far: Option<Instant>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("never")]
-struct Never;
-
-impl Machine for Reflect {
-    type Event = ();
-    type Command = ();
-    type Error = Never;
-
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), Never> {
-        self.far.get_or_insert(now + Duration::from_secs(3600));
-        if self.seen.len() < self.seen.capacity() {
-            self.seen.push(ALLOCATIONS.with(Cell::get));
-        }
-        let len = d.payload.len().min(MAX);
-        let mut copy = [0; MAX];
-        copy[..len].copy_from_slice(&d.payload[..len]);
-        if self.out.len() < SLOTS {
-            self.out.push_back((Transmit::reply_to(&d), copy, len));
-        }
-        Ok(())
-    }
-    fn handle_command(&mut self, _now: Instant, (): ()) -> Result<(), Never> {
-        Ok(())
-    }
-    fn handle_timeout(&mut self, _now: Instant) {}
-    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        let (t, bytes, len) = self.out.pop_front()?;
-        buf.extend_from_slice(&bytes[..len]);
-        Some(t)
-    }
-    fn poll_event(&mut self) -> Option<()> {
-        None
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.far
-    }
+/// The allocations made so far on the calling thread.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
 }
 
 #[test]
@@ -112,11 +67,8 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
             addrs_tx
                 .send((udp.local_addr().unwrap(), tcp.local_addr().unwrap()))
                 .unwrap();
-            let machine = Reflect {
-                out: VecDeque::with_capacity(SLOTS),
-                seen: Vec::with_capacity(4096),
-                far: None,
-            };
+            // A far deadline, so that the sleep of every turn is a real timer.
+            let machine = Reflect::new(allocations).keep_deadline(Duration::from_secs(3600));
             let driver = Driver::new(machine)
                 .udp(udp)
                 .unwrap()
@@ -165,7 +117,7 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
     }
     stop.send(()).unwrap();
     let (machine, stats) = driver_thread.join().unwrap();
-    let seen = &machine.seen;
+    let seen = machine.seen();
     assert_eq!(seen.len(), ROUNDS * (BURST + 3), "{stats:?}");
     let (warm, last) = (seen[WARM_UP], seen[seen.len() - 1]);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Datagrams in and transmits out: the data every machine exchanges with its adapter.
 
 use std::net::SocketAddr;
+use std::ops::Range;
 
 /// The transport a datagram arrived on or must leave on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,5 +139,142 @@ impl Transmit {
     #[must_use]
     pub fn reply_to(d: &Datagram<'_>) -> Self {
         Transmit::new(d.proto, Some(d.destination), d.source)
+    }
+
+    /// The datagrams in a buffer of `len` bytes written for this transmit, as ranges of it:
+    /// pieces of [`Transmit::segment_size`] bytes (the last may be shorter), or the whole
+    /// buffer when it is `None` or zero. Always at least one: an empty buffer is one empty
+    /// datagram.
+    ///
+    /// For an adapter without UDP GSO, which sends each range as a datagram of its own.
+    #[must_use]
+    pub fn segments(&self, len: usize) -> Segments {
+        let size = match self.segment_size {
+            Some(s) if s > 0 => s,
+            _ => len.max(1),
+        };
+        Segments {
+            start: 0,
+            len,
+            size,
+            done: false,
+        }
+    }
+
+    /// Which of an adapter's UDP sockets, bound to `locals` in order, this transmit leaves
+    /// from (its index in `locals`).
+    ///
+    /// With a [`Transmit::source`]: the socket bound to exactly that address, else one bound
+    /// to the unspecified address of the same family and port. Without: the first socket of
+    /// the destination's address family. `None` when no socket fits.
+    #[must_use]
+    pub fn choose_socket<I>(&self, locals: I) -> Option<usize>
+    where
+        I: IntoIterator<Item = SocketAddr>,
+        I::IntoIter: Clone,
+    {
+        let mut locals = locals.into_iter();
+        match self.source {
+            Some(src) => locals.clone().position(|l| l == src).or_else(|| {
+                locals.position(|l| {
+                    l.ip().is_unspecified()
+                        && l.is_ipv4() == src.is_ipv4()
+                        && l.port() == src.port()
+                })
+            }),
+            None => locals.position(|l| l.is_ipv4() == self.destination.is_ipv4()),
+        }
+    }
+}
+
+/// The datagrams of one [`Transmit`]'s buffer, from [`Transmit::segments`].
+#[derive(Debug, Clone)]
+pub struct Segments {
+    start: usize,
+    len: usize,
+    size: usize,
+    done: bool,
+}
+
+impl Iterator for Segments {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.done {
+            return None;
+        }
+        let end = self.start + self.size.min(self.len - self.start);
+        let range = self.start..end;
+        self.start = end;
+        self.done = end >= self.len;
+        Some(range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    /// The segments as `(start, end)` pairs.
+    fn segmented(segment_size: Option<usize>, len: usize) -> Vec<(usize, usize)> {
+        let mut t = Transmit::new(Transport::Udp, None, addr("127.0.0.1:9"));
+        t.segment_size = segment_size;
+        t.segments(len).map(|r| (r.start, r.end)).collect()
+    }
+
+    #[test]
+    fn segments_cut_the_buffer_and_an_empty_one_is_one_datagram() {
+        assert_eq!(segmented(Some(4), 10), [(0, 4), (4, 8), (8, 10)]);
+        assert_eq!(segmented(Some(4), 8), [(0, 4), (4, 8)]);
+        assert_eq!(segmented(None, 10), [(0, 10)]);
+        assert_eq!(segmented(Some(0), 10), [(0, 10)]);
+        assert_eq!(segmented(Some(usize::MAX), 10), [(0, 10)]);
+        assert_eq!(segmented(None, 0), [(0, 0)]);
+        assert_eq!(segmented(Some(4), 0), [(0, 0)]);
+    }
+
+    #[test]
+    fn a_transmit_leaves_from_its_source_or_a_socket_of_its_family() {
+        let locals = [
+            addr("127.0.0.1:1000"),
+            addr("[::1]:1000"),
+            addr("0.0.0.0:2000"),
+            addr("[::]:2000"),
+        ];
+        let pick = |source: Option<&str>, to: &str| {
+            Transmit::new(Transport::Udp, source.map(addr), addr(to)).choose_socket(locals)
+        };
+        assert_eq!(pick(Some("[::1]:1000"), "[::1]:9"), Some(1));
+        assert_eq!(pick(Some("10.0.0.1:2000"), "10.0.0.2:9"), Some(2));
+        assert_eq!(pick(Some("[fe80::1]:2000"), "[fe80::2]:9"), Some(3));
+        assert_eq!(pick(Some("127.0.0.2:9"), "127.0.0.1:9"), None);
+        assert_eq!(pick(None, "[::1]:9"), Some(1));
+        assert_eq!(pick(None, "127.0.0.1:9"), Some(0));
+        let none = Transmit::new(Transport::Udp, None, addr("127.0.0.1:9"));
+        assert_eq!(none.choose_socket([addr("[::1]:1")]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn segments_tile_the_buffer(len in 0usize..5000, size in proptest::option::of(any::<usize>())) {
+            let got = segmented(size, len);
+            prop_assert!(!got.is_empty());
+            prop_assert_eq!(got[0].0, 0);
+            prop_assert_eq!(got[got.len() - 1].1, len);
+            for pair in got.windows(2) {
+                prop_assert_eq!(pair[0].1, pair[1].0);
+                prop_assert!(pair[0].0 < pair[0].1, "only a last, lone segment may be empty");
+            }
+            if let Some(s) = size.filter(|&s| s > 0) {
+                prop_assert!(got.iter().all(|(a, b)| b - a <= s));
+                prop_assert!(got[..got.len() - 1].iter().all(|(a, b)| b - a == s));
+            }
+        }
     }
 }

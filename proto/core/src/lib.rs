@@ -19,6 +19,9 @@
 //! - [`demux`], RFC 7983 first-byte demultiplexing of STUN, DTLS, TURN ChannelData and RTP/RTCP;
 //! - [`framing`], splitting a TCP byte stream into STUN/ChannelData messages (RFC 8489
 //!   section 6.2.2, RFC 8656 section 12.5) or RFC 4571 length-prefixed frames;
+//! - [`stream`], the per-connection buffers of a stream transport (the partial message read,
+//!   the framed bytes to write) and the table that routes stream transmits to connections,
+//!   so that every adapter frames TCP the same way;
 //! - [`TimerTable`], a fixed array of named deadlines, the way machines keep their timers.
 //!
 //! # The run loop
@@ -60,9 +63,13 @@ pub mod demux;
 pub mod framing;
 mod machine;
 mod rng;
+pub mod stream;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 mod timer;
 
-pub use datagram::{Datagram, Ecn, Transmit, Transport};
+pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use machine::Machine;
 pub use rng::Rng;
 pub use timer::{TimerKind, TimerTable};
