@@ -33,39 +33,6 @@ fn compress(state: &mut [u32; 5], block: &[u8]) {
 /// state. Whole blocks are compressed straight from `data`; only the tail is copied.
 fn sha1_finish(mut state: [u32; 5], before: u64, data: &[u8], patch: Option<[u8; 2]>) -> [u32; 5] {
     let bits = (before + data.len() as u64).wrapping_mul(8);
-    if data.len() < 2 * BLOCK - 8 {
-        // Most STUN messages: copy the whole message next to its padding, patch the copy,
-        // and compress one or two blocks (patching a block that is then read back costs
-        // more than copying it all once).
-        let mut buf = [0u8; 2 * BLOCK];
-        match (patch, data.split_first_chunk::<16>()) {
-            (Some(p), Some((head, rest))) => {
-                // Patch in a register and store the head once: re-storing two bytes inside
-                // a block that is then loaded 16 bytes at a time stalls store forwarding.
-                let mut head = *head;
-                head[2..4].copy_from_slice(&p);
-                buf[..16].copy_from_slice(&head);
-                buf[16..data.len()].copy_from_slice(rest);
-            }
-            _ => {
-                buf[..data.len()].copy_from_slice(data);
-                if let (Some(p), true) = (patch, data.len() >= 4) {
-                    buf[2..4].copy_from_slice(&p);
-                }
-            }
-        }
-        buf[data.len()] = 0x80;
-        let end = if data.len() < BLOCK - 8 {
-            BLOCK
-        } else {
-            2 * BLOCK
-        };
-        buf[end - 8..end].copy_from_slice(&bits.to_be_bytes());
-        for block in buf[..end].chunks_exact(BLOCK) {
-            compress(&mut state, block);
-        }
-        return state;
-    }
     let mut chunks = data.chunks_exact(BLOCK);
     let mut first = true;
     for chunk in &mut chunks {
