@@ -171,6 +171,18 @@ pub fn long_term_key_bytes(
     })
 }
 
+/// USERHASH (RFC 8489 section 14.4): `SHA-256(username ":" realm)`, both prepared with
+/// `prep` (OpaqueString in RFC 8489), sent instead of USERNAME for username anonymity.
+pub fn userhash(username: &str, realm: &str, prep: Preparation) -> Result<[u8; 32], PrepError> {
+    let username = prep::prepare(username, prep, CredentialPart::Username)?;
+    let realm = prep::prepare(realm, prep, CredentialPart::Realm)?;
+    let mut h = <Sha256 as Digest>::new();
+    Digest::update(&mut h, username.as_bytes());
+    Digest::update(&mut h, b":");
+    Digest::update(&mut h, realm.as_bytes());
+    Ok(h.finalize().into())
+}
+
 /// Feeds `prefix` (a message from its first byte up to an attribute header) to `mac`, with
 /// the header's length field replaced by `len` when given.
 fn feed<M: Mac>(mac: &mut M, prefix: &[u8], len: Option<u16>) {

@@ -1427,6 +1427,30 @@ mod long_term {
     }
 
     #[test]
+    fn username_anonymity_sends_userhash() {
+        let now = t0();
+        let mut client = new_client();
+        let mut server = Server::new("secret");
+        server.nonce = "obMatJos2QAAAabcdef".into(); // bit 1: username anonymity
+        start(&mut client, now, "secret");
+        assert!(matches!(
+            exchange(&mut client, &mut server, now),
+            ClientEvent::Success { .. }
+        ));
+        let second = Message::parse(&server.requests[1]).unwrap();
+        assert_eq!(
+            second.get::<Username<'_>>(),
+            Ok(None),
+            "no USERNAME in the clear"
+        );
+        let expected = crate::integrity::userhash(USER, REALM_, Preparation::OpaqueString).unwrap();
+        assert_eq!(second.require::<Userhash>().unwrap().0, expected);
+        second
+            .verify_integrity(&server.key(PasswordAlgorithm::Md5))
+            .unwrap();
+    }
+
+    #[test]
     fn cookie_without_password_algorithms_is_a_bid_down() {
         let now = t0();
         let mut client = new_client();
@@ -1443,5 +1467,257 @@ mod long_term {
             other => panic!("expected an authentication failure, got {other:?}"),
         }
         assert_eq!(server.requests.len(), 1, "nothing signed was sent");
+    }
+}
+
+#[test]
+fn rfc8489_b1_userhash_and_sha256_vector_both_directions() {
+    // The USERHASH of the katakana username and realm.
+    let hash = crate::integrity::userhash(
+        vectors::LONG_TERM_USERNAME,
+        vectors::LONG_TERM_REALM,
+        Preparation::OpaqueString,
+    )
+    .unwrap();
+    let msg = Message::parse(&vectors::RFC8489_SHA256_REQUEST).unwrap();
+    assert_eq!(msg.require::<Userhash>().unwrap().0, hash);
+    assert_eq!(
+        msg.require::<Nonce<'_>>().unwrap().0,
+        vectors::RFC8489_NONCE
+    );
+    assert_eq!(
+        msg.require::<Realm<'_>>().unwrap().0,
+        vectors::LONG_TERM_REALM
+    );
+    let algorithm = msg.require::<crate::attr::PasswordAlgorithm<'_>>().unwrap();
+    assert_eq!(algorithm.0.algorithm, PasswordAlgorithm::Sha256.number());
+    let key = Key::long_term_with(
+        vectors::LONG_TERM_USERNAME,
+        vectors::LONG_TERM_REALM,
+        vectors::LONG_TERM_PASSWORD,
+        PasswordAlgorithm::Sha256,
+        Preparation::SaslPrep,
+    )
+    .unwrap();
+    msg.verify_integrity(&key).unwrap();
+
+    let mut buf = Vec::new();
+    let id = TransactionId(vectors::LONG_TERM_TRANSACTION_ID);
+    let mut w = MessageWriter::new(&mut buf, MessageType::BINDING_REQUEST, id);
+    w.add(&Userhash(hash)).unwrap();
+    w.add(&Nonce(vectors::RFC8489_NONCE)).unwrap();
+    w.add(&Realm(vectors::LONG_TERM_REALM)).unwrap();
+    w.add(&crate::attr::PasswordAlgorithm(PasswordAlgorithmEntry {
+        algorithm: 2,
+        params: &[],
+    }))
+    .unwrap();
+    w.add_message_integrity_sha256(&key).unwrap();
+    w.finish();
+    assert_eq!(buf, vectors::RFC8489_SHA256_REQUEST);
+}
+
+// ---------------------------------------------------------------------------------------
+// ALTERNATE-SERVER (RFC 8489 section 10).
+
+mod alternate {
+    use super::*;
+    use crate::client::Auth;
+
+    const OTHER: &str = "127.0.0.2:3478";
+
+    fn try_alternate(request: &[u8], to: &str, key: Option<&Key>) -> Vec<u8> {
+        let req = Message::parse(request).unwrap();
+        let mut out = Vec::new();
+        let mut w = MessageWriter::new(&mut out, MessageType::BINDING_ERROR, req.transaction_id());
+        w.add(&ErrorCode::from_code(ErrorCodeValue::TRY_ALTERNATE))
+            .unwrap();
+        w.add(&AlternateServer(to.parse().unwrap())).unwrap();
+        if let Some(key) = key {
+            w.add_message_integrity(key).unwrap();
+        }
+        w.finish();
+        out
+    }
+
+    /// Sends what the client has, answers each request with `answer(server, request)`.
+    fn step(
+        client: &mut Client,
+        now: Instant,
+        mut answer: impl FnMut(SocketAddr, &[u8]) -> Vec<u8>,
+    ) {
+        let mut buf = Vec::new();
+        while let Some(t) = client.poll_transmit(now, &mut buf) {
+            let reply = answer(t.destination, &buf);
+            buf.clear();
+            client.handle_datagram(
+                now,
+                Datagram::udp(t.destination, CLIENT.parse().unwrap(), &reply),
+            );
+        }
+    }
+
+    fn success(request: &[u8]) -> Vec<u8> {
+        let req = Message::parse(request).unwrap();
+        let mut out = Vec::new();
+        let mut w = MessageWriter::new(
+            &mut out,
+            MessageType::BINDING_RESPONSE,
+            req.transaction_id(),
+        );
+        w.add(&XorMappedAddress(CLIENT.parse().unwrap())).unwrap();
+        w.finish();
+        out
+    }
+
+    #[test]
+    fn a_300_is_followed_to_the_alternate_server() {
+        let now = t0();
+        let mut client = Client::new(
+            now,
+            ClientConfig {
+                rng_seed: Some([8; 32]),
+                ..Default::default()
+            },
+        );
+        let id = client
+            .binding(now, Transport::Udp, None, SERVER.parse().unwrap())
+            .unwrap();
+        let mut seen = Vec::new();
+        step(&mut client, now, |to, req| {
+            seen.push(to);
+            if to == SERVER.parse().unwrap() {
+                try_alternate(req, OTHER, None)
+            } else {
+                success(req)
+            }
+        });
+        assert_eq!(
+            seen,
+            [
+                SERVER.parse().unwrap(),
+                OTHER.parse::<SocketAddr>().unwrap()
+            ]
+        );
+        assert_eq!(
+            client.poll_event(),
+            Some(ClientEvent::Redirected {
+                id,
+                from: SERVER.parse().unwrap(),
+                to: OTHER.parse().unwrap()
+            })
+        );
+        match client.poll_event() {
+            Some(ClientEvent::Success { id: got, from, .. }) => {
+                assert_eq!(got, id);
+                assert_eq!(from, OTHER.parse().unwrap());
+            }
+            other => panic!("expected success from the alternate, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn redirect_loops_and_unsigned_redirects_are_not_followed() {
+        let now = t0();
+        let mut client = Client::new(
+            now,
+            ClientConfig {
+                rng_seed: Some([8; 32]),
+                ..Default::default()
+            },
+        );
+        // To itself: reported, not followed.
+        client
+            .binding(now, Transport::Udp, None, SERVER.parse().unwrap())
+            .unwrap();
+        step(&mut client, now, |_, req| try_alternate(req, SERVER, None));
+        assert!(matches!(
+            client.poll_event(),
+            Some(ClientEvent::ErrorResponse {
+                code: ErrorCodeValue::TRY_ALTERNATE,
+                ..
+            })
+        ));
+        // Ping-pong between two servers: followed at most twice.
+        client
+            .binding(now, Transport::Udp, None, SERVER.parse().unwrap())
+            .unwrap();
+        let mut requests = 0;
+        step(&mut client, now, |to, req| {
+            requests += 1;
+            let other = if to == SERVER.parse().unwrap() {
+                OTHER
+            } else {
+                SERVER
+            };
+            try_alternate(req, other, None)
+        });
+        assert_eq!(requests, 3);
+        let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
+        assert_eq!(
+            events.len(),
+            3,
+            "two redirections, then the 300: {events:?}"
+        );
+        assert!(matches!(
+            events[2],
+            ClientEvent::ErrorResponse {
+                code: ErrorCodeValue::TRY_ALTERNATE,
+                ..
+            }
+        ));
+        // A signed request redirected by an unsigned 300: not followed.
+        let key = short_key();
+        let auth = Auth::ShortTerm {
+            username: "u".into(),
+            key: key.clone(),
+        };
+        client
+            .request(
+                now,
+                Transport::Udp,
+                None,
+                SERVER.parse().unwrap(),
+                Method::BINDING,
+                auth,
+                |_| Ok(()),
+            )
+            .unwrap();
+        step(&mut client, now, |_, req| try_alternate(req, OTHER, None));
+        assert!(matches!(
+            client.poll_event(),
+            Some(ClientEvent::ErrorResponse {
+                code: ErrorCodeValue::TRY_ALTERNATE,
+                ..
+            })
+        ));
+        // ...but a signed 300 is.
+        let auth = Auth::ShortTerm {
+            username: "u".into(),
+            key: key.clone(),
+        };
+        client
+            .request(
+                now,
+                Transport::Udp,
+                None,
+                SERVER.parse().unwrap(),
+                Method::BINDING,
+                auth,
+                |_| Ok(()),
+            )
+            .unwrap();
+        let mut first = true;
+        step(&mut client, now, |_, req| {
+            if std::mem::take(&mut first) {
+                try_alternate(req, OTHER, Some(&key))
+            } else {
+                Vec::new()
+            }
+        });
+        assert!(matches!(
+            client.poll_event(),
+            Some(ClientEvent::Redirected { .. })
+        ));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::attr::{
     ErrorCodeValue, Nonce, PasswordAlgorithm as PasswordAlgorithmAttr, PasswordAlgorithmEntry,
-    PasswordAlgorithms, Realm, Username,
+    PasswordAlgorithms, Realm, Userhash, Username,
 };
 use crate::{Key, Message, MessageWriter, PasswordAlgorithm, Preparation};
 
@@ -62,14 +62,30 @@ pub(crate) struct LongTermState {
     algorithm: PasswordAlgorithm,
     /// PASSWORD-ALGORITHMS as the server sent it, echoed back when the cookie asks for it.
     algorithms: Option<Vec<u8>>,
+    /// USERHASH to send instead of USERNAME, when the server offers username anonymity.
+    userhash: Option<[u8; 32]>,
     key: Key,
 }
 
-/// Whether a nonce carries the cookie with the "password algorithms" feature bit
-/// (bit 0 of the 24-bit set, base64-encoded after the cookie).
+/// The "password algorithms" security feature (bit 0, RFC 8489 section 18.1).
+const PASSWORD_ALGORITHMS_BIT: u32 = 0x80_0000;
+/// The "username anonymity" security feature (bit 1).
+const USERNAME_ANONYMITY_BIT: u32 = 0x40_0000;
+
+/// Whether a nonce carries the cookie with the "password algorithms" feature bit.
 fn announces_password_algorithms(nonce: &str) -> bool {
+    security_features(nonce) & PASSWORD_ALGORITHMS_BIT != 0
+}
+
+/// Whether a nonce carries the cookie with the "username anonymity" feature bit.
+fn announces_username_anonymity(nonce: &str) -> bool {
+    security_features(nonce) & USERNAME_ANONYMITY_BIT != 0
+}
+
+/// The 24-bit security feature set base64-encoded after the nonce cookie; 0 without one.
+fn security_features(nonce: &str) -> u32 {
     let Some(features) = nonce.strip_prefix(NONCE_COOKIE).and_then(|r| r.get(..4)) else {
-        return false;
+        return 0;
     };
     let value = |c: u8| -> Option<u32> {
         Some(u32::from(match c {
@@ -81,10 +97,10 @@ fn announces_password_algorithms(nonce: &str) -> bool {
             _ => return None,
         }))
     };
-    let bits = features
+    features
         .bytes()
-        .try_fold(0u32, |acc, c| Some((acc << 6) | value(c)?));
-    bits.is_some_and(|b| b & 0x80_0000 != 0)
+        .try_fold(0u32, |acc, c| Some((acc << 6) | value(c)?))
+        .unwrap_or(0)
 }
 
 impl LongTermState {
@@ -131,11 +147,20 @@ impl LongTermState {
             )
             .map_err(|_| AuthFailure::Preparation)?,
         };
+        let userhash = if announces_username_anonymity(&nonce) {
+            Some(
+                crate::integrity::userhash(username, &realm, Preparation::OpaqueString)
+                    .map_err(|_| AuthFailure::Preparation)?,
+            )
+        } else {
+            None
+        };
         Ok(LongTermState {
             realm,
             nonce,
             algorithm,
             algorithms,
+            userhash,
             key,
         })
     }
@@ -147,7 +172,10 @@ impl LongTermState {
         username: &str,
         w: &mut MessageWriter<'_>,
     ) -> Result<Key, crate::Error> {
-        w.add(&Username(username))?;
+        match &self.userhash {
+            Some(hash) => w.add(&Userhash(*hash))?,
+            None => w.add(&Username(username))?,
+        }
         w.add(&Realm(&self.realm))?;
         w.add(&Nonce(&self.nonce))?;
         if let Some(list) = &self.algorithms {
@@ -185,5 +213,9 @@ mod tests {
         ));
         assert!(!announces_password_algorithms("obMatJos2g"));
         assert!(!announces_password_algorithms("obMatJos2!!!!"));
+        assert!(announces_username_anonymity("obMatJos2QAAAxyz"));
+        assert!(announces_username_anonymity("obMatJos2wAAAxyz")); // both bits
+        assert!(announces_password_algorithms("obMatJos2wAAAxyz"));
+        assert!(!announces_username_anonymity("obMatJos2gAAAxyz"));
     }
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
 
-use crate::attr::{ErrorCode, ErrorCodeValue, Software};
+use crate::attr::{AlternateServer, ErrorCode, ErrorCodeValue, Software};
 use crate::server::mapped_address;
 use crate::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
@@ -30,6 +30,8 @@ use auth::{LongTermState, is_challenge};
 
 /// Most automatic re-sends of one request to answer 401/438 challenges.
 const MAX_AUTH_RETRIES: u8 = 3;
+/// Most ALTERNATE-SERVER redirections one request follows (RFC 8489 section 10).
+const MAX_REDIRECTS: u8 = 2;
 
 /// Configuration of a [`Client`]; the defaults are RFC 8489's.
 #[derive(Debug, Clone)]
@@ -128,6 +130,16 @@ pub enum ClientEvent {
         /// The whole response (for REALM, NONCE, UNKNOWN-ATTRIBUTES, ALTERNATE-SERVER...).
         response: Vec<u8>,
     },
+    /// The server answered 300 (Try Alternate): the request now goes to `to`, and the
+    /// outcome will come from there (RFC 8489 section 10).
+    Redirected {
+        /// The transaction.
+        id: TransactionId,
+        /// The server that redirected.
+        from: SocketAddr,
+        /// Its ALTERNATE-SERVER.
+        to: SocketAddr,
+    },
     /// The transaction failed.
     Failed {
         /// The transaction.
@@ -205,6 +217,8 @@ struct Transaction {
     signed_with: Option<Key>,
     /// Re-sends made to answer challenges.
     auth_retries: u8,
+    /// ALTERNATE-SERVER redirections followed.
+    redirects: u8,
     started: Instant,
     /// When the next transmission is due (`None` once Rc were made or over a stream).
     next_send: Option<Instant>,
@@ -314,6 +328,7 @@ impl Client {
             auth,
             signed_with: None,
             auth_retries: 0,
+            redirects: 0,
             started: now,
             next_send: None,
             rto: self.config.rto,
@@ -415,6 +430,50 @@ impl Client {
         true
     }
 
+    /// Follows a 300 (Try Alternate) to its ALTERNATE-SERVER: the same request, a new
+    /// transaction ID, the alternate as server. Not followed (so the application gets the
+    /// 300) when the response lacks ALTERNATE-SERVER, names the same server, was unsigned for
+    /// a signed request (RFC 8489 section 10), or after [`MAX_REDIRECTS`].
+    fn follow_alternate(
+        &mut self,
+        now: Instant,
+        index: usize,
+        msg: &Message<'_>,
+        code: ErrorCodeValue,
+    ) -> bool {
+        if code != ErrorCodeValue::TRY_ALTERNATE {
+            return false;
+        }
+        let t = &self.transactions[index];
+        let signed = msg.integrity_offset().is_some() || msg.integrity_sha256_offset().is_some();
+        let Ok(Some(AlternateServer(to))) = msg.get::<AlternateServer>() else {
+            return false;
+        };
+        if to == t.server || t.redirects >= MAX_REDIRECTS || (t.signed_with.is_some() && !signed) {
+            return false;
+        }
+        let mut t = self.transactions.swap_remove(index);
+        let from = t.server;
+        t.server = to;
+        t.redirects += 1;
+        t.wire_id = TransactionId::random(&mut self.rng);
+        if self.encode_wire(&mut t).is_err() {
+            // The request encoded before; only a refused credential could fail here.
+            let reason = FailureReason::Auth(AuthFailure::Preparation);
+            self.push_event(ClientEvent::Failed {
+                id: t.id,
+                server: to,
+                reason,
+            });
+            return true;
+        }
+        t.started = now;
+        start_schedule(&mut t, &self.config, now);
+        self.push_event(ClientEvent::Redirected { id: t.id, from, to });
+        self.transactions.push(t);
+        true
+    }
+
     /// Abandons a transaction; no event will come for it.
     pub fn cancel(&mut self, id: TransactionId) {
         self.transactions.retain(|t| t.id != id);
@@ -474,7 +533,9 @@ impl Client {
                 Ok(Some(e)) => e.code,
                 _ => ErrorCodeValue::SERVER_ERROR,
             };
-            if self.answer_challenge(now, index, &msg, code) {
+            if self.answer_challenge(now, index, &msg, code)
+                || self.follow_alternate(now, index, &msg, code)
+            {
                 return;
             }
         }
