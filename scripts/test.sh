@@ -8,7 +8,8 @@
 #   4. no crate under proto/ depends on tokio or mio (DESIGN.md: the sans-IO contract)
 #   5. the tests: cargo nextest when installed (plus doctests, which nextest skips),
 #      cargo test otherwise
-#   6. cargo check of the fuzz targets, when fuzz/Cargo.toml exists
+#   6. rustdoc with warnings as errors (broken links, missing docs)
+#   7. cargo check of the fuzz targets, when fuzz/Cargo.toml exists
 #
 # Stops at the first failing step.
 set -euo pipefail
@@ -60,6 +61,9 @@ else
     section "tests: cargo test --workspace (cargo-nextest not installed)"
     cargo test --workspace
 fi
+
+section "docs: cargo doc --no-deps --workspace (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
 
 if [ -f fuzz/Cargo.toml ]; then
     section "fuzz targets build: cargo check --manifest-path fuzz/Cargo.toml"
