@@ -23,6 +23,8 @@
 //!   the framed bytes to write) and the table that routes stream transmits to connections,
 //!   so that every adapter frames TCP the same way;
 //! - [`TimerTable`], a fixed array of named deadlines, the way machines keep their timers.
+//! - [`socket`], the sockets a machine asks its driver to bind and close (TURN relayed
+//!   addresses), with [`Machine::poll_socket_request`] and [`Machine::handle_socket_result`].
 //!
 //! # The run loop
 //!
@@ -63,6 +65,7 @@ pub mod demux;
 pub mod framing;
 mod machine;
 mod rng;
+pub mod socket;
 pub mod stream;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
@@ -72,4 +75,5 @@ mod timer;
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use machine::Machine;
 pub use rng::Rng;
+pub use socket::{BindError, SocketRequest, SocketResult};
 pub use timer::{TimerKind, TimerTable};

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::{Datagram, Transmit};
+use crate::{Datagram, SocketRequest, SocketResult, Transmit};
 
 /// A sans-IO protocol state machine.
 ///
@@ -49,6 +49,25 @@ pub trait Machine {
     /// Call after draining transmits and events. Pure: calling it changes nothing.
     #[must_use]
     fn poll_timeout(&self) -> Option<Instant>;
+
+    /// The next socket the machine wants opened or closed (see [`crate::socket`]).
+    ///
+    /// Drain it with transmits and events, after every `handle_*` call. The default is for
+    /// machines that need no sockets of their own.
+    #[must_use]
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        None
+    }
+
+    /// The driver's answer to a [`SocketRequest::Bind`].
+    fn handle_socket_result(
+        &mut self,
+        now: Instant,
+        result: SocketResult,
+    ) -> Result<(), Self::Error> {
+        let _ = (now, result);
+        Ok(())
+    }
 
     /// Whether this machine wants `dgram` (a cheap, non-mutating check used to route one
     /// socket's input among several machines). The default accepts everything.
