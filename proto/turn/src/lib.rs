@@ -8,8 +8,10 @@
 //! runs on wren-mio, wren-tokio or the simulator.
 //!
 //! - [`wire`]: ChannelData messages (RFC 8656 section 12.4), a zero-copy view and a writer.
+//! - [`server`]: the TURN server machine, [`server::TurnServer`].
 #![forbid(unsafe_code)]
 
+pub mod server;
 pub mod wire;
 
 pub use wire::{ChannelData, ChannelNumber, WireError};

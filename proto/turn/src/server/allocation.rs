@@ -1,0 +1,141 @@
+//! One allocation (RFC 8656 section 2.2): its 5-tuple, relayed addresses, lifetime,
+//! permissions and channel bindings, and its bandwidth budget.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use wren_core::Transport;
+use wren_stun::{Key, TransactionId};
+
+/// How long a permission lasts (RFC 8656 section 9).
+pub const PERMISSION_LIFETIME: Duration = Duration::from_secs(300);
+/// How long a channel binding lasts (RFC 8656 section 11).
+pub const CHANNEL_LIFETIME: Duration = Duration::from_secs(600);
+
+/// The client side of an allocation: client address, server address, transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FiveTuple {
+    /// The client's address as the server sees it.
+    pub client: SocketAddr,
+    /// The server address the client talks to.
+    pub server: SocketAddr,
+    /// UDP, TCP or TLS between client and server.
+    pub transport: Transport,
+}
+
+/// A channel binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Channel {
+    pub(crate) number: u16,
+    pub(crate) peer: SocketAddr,
+    pub(crate) expires: Instant,
+}
+
+/// A token bucket limiting the bytes an allocation relays per second (coturn's `max-bps`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bucket {
+    rate: u64,
+    tokens: u64,
+    last: Instant,
+}
+
+impl Bucket {
+    pub(crate) fn new(rate: u64, now: Instant) -> Bucket {
+        Bucket {
+            rate,
+            tokens: rate,
+            last: now,
+        }
+    }
+
+    /// Takes `bytes` if the budget allows.
+    pub(crate) fn take(&mut self, bytes: usize, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last);
+        if elapsed > Duration::ZERO {
+            let refill =
+                u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX) / 1000 * self.rate / 1000;
+            if refill > 0 {
+                // Burst of one second at most.
+                self.tokens = (self.tokens.saturating_add(refill)).min(self.rate);
+                self.last = now;
+            }
+        }
+        let bytes = bytes as u64;
+        if self.tokens >= bytes {
+            self.tokens -= bytes;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// An allocation.
+#[derive(Debug)]
+pub(crate) struct Allocation {
+    pub(crate) five: FiveTuple,
+    pub(crate) user: String,
+    pub(crate) key: Key,
+    /// Relayed addresses: one, or two for a dual-stack allocation.
+    pub(crate) relayed: Vec<SocketAddr>,
+    pub(crate) expires: Instant,
+    /// Permissions by peer IP and their expiry.
+    pub(crate) permissions: Vec<(IpAddr, Instant)>,
+    pub(crate) channels: Vec<Channel>,
+    /// The Allocate transaction that created it, to answer its retransmissions.
+    pub(crate) allocate_tid: TransactionId,
+    pub(crate) reservation: Option<u64>,
+    pub(crate) bucket: Option<Bucket>,
+    /// An IPv6 relayed address was asked for and could not be given (ADDRESS-ERROR-CODE).
+    pub(crate) v6_error: bool,
+    /// Changes whenever the allocation is deleted and the slot reused.
+    pub(crate) generation: u32,
+}
+
+impl Allocation {
+    /// Whether a live permission covers `ip`.
+    pub(crate) fn permitted(&self, ip: IpAddr, now: Instant) -> bool {
+        self.permissions.iter().any(|(p, e)| *p == ip && *e > now)
+    }
+
+    /// Installs or refreshes the permission for `ip`.
+    pub(crate) fn permit(&mut self, ip: IpAddr, now: Instant) {
+        let expires = now + PERMISSION_LIFETIME;
+        match self.permissions.iter_mut().find(|(p, _)| *p == ip) {
+            Some(entry) => entry.1 = expires,
+            None => self.permissions.push((ip, expires)),
+        }
+    }
+
+    pub(crate) fn channel_by_number(&self, number: u16) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.number == number)
+    }
+
+    pub(crate) fn channel_by_peer(&self, peer: SocketAddr, now: Instant) -> Option<u16> {
+        self.channels
+            .iter()
+            .find(|c| c.peer == peer && c.expires > now)
+            .map(|c| c.number)
+    }
+
+    /// The relayed address of the family of `peer`.
+    pub(crate) fn relayed_for(&self, peer: IpAddr) -> Option<SocketAddr> {
+        self.relayed
+            .iter()
+            .copied()
+            .find(|r| r.is_ipv4() == peer.is_ipv4())
+    }
+
+    /// Drops expired permissions and channels; returns the next deadline.
+    pub(crate) fn expire(&mut self, now: Instant) -> Instant {
+        self.permissions.retain(|(_, e)| *e > now);
+        self.channels.retain(|c| c.expires > now);
+        self.next_deadline()
+    }
+
+    pub(crate) fn next_deadline(&self) -> Instant {
+        let p = self.permissions.iter().map(|(_, e)| *e);
+        let c = self.channels.iter().map(|c| c.expires);
+        p.chain(c).fold(self.expires, Instant::min)
+    }
+}

@@ -1,0 +1,446 @@
+//! The TURN server machine (RFC 8656, serving RFC 5766 clients too).
+//!
+//! [`TurnServer`] answers Allocate, Refresh, CreatePermission and ChannelBind requests
+//! (long-term credentials: static users or the TURN REST API secret), relays Send
+//! indications and ChannelData to peers, and peers' datagrams back as Data indications or
+//! ChannelData. It answers STUN Binding requests too, as coturn does.
+//!
+//! It owns no socket: for each relayed transport address it queues a
+//! [`wren_core::SocketRequest::Bind`] and answers the Allocate once the driver reports the
+//! socket bound ([`wren_core::Machine::handle_socket_result`]); when an allocation ends it
+//! asks for the socket to be closed and the port returns to the pool. Datagrams from peers
+//! arrive with `destination` = a relayed address; datagrams to peers leave with `source` =
+//! the relayed address.
+//!
+//! Everything expires on the clock passed in: allocations (default 600 s, at most 3600 s),
+//! permissions (300 s), channel bindings (600 s), nonces (600 s), EVEN-PORT reservations
+//! (30 s). Refusals follow the RFC: 400, 401, 403 (peer address policy), 420, 437, 438, 440,
+//! 441, 442, 443, 486, 508; none of them creates state.
+
+mod allocation;
+mod auth;
+mod config;
+mod output;
+pub mod policy;
+mod ports;
+mod relay;
+mod requests;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit};
+use wren_stun::server::{BindingServer, FingerprintPolicy};
+use wren_stun::{Class, Key, Message, Method};
+
+pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
+pub use auth::{AuthError, Refused, rest_password};
+pub use config::{ConfigError, ServerConfig, UserSecret};
+pub use policy::{IpRange, PeerPolicy, Refusal};
+pub use stats::Stats;
+
+use allocation::Allocation;
+use auth::Credentials;
+use output::Output;
+use ports::PortPool;
+use requests::Pending;
+
+/// Why an allocation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// Its lifetime ran out.
+    Expired,
+    /// The client refreshed it with LIFETIME 0.
+    Deallocated,
+}
+
+/// What the server reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TurnEvent {
+    /// An allocation was created.
+    Allocated {
+        /// Its 5-tuple.
+        five: FiveTuple,
+        /// The authenticated user.
+        user: String,
+        /// The relayed addresses.
+        relayed: Vec<SocketAddr>,
+    },
+    /// An allocation ended; its ports are back in the pool.
+    Closed {
+        /// Its 5-tuple.
+        five: FiveTuple,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// A signed request was refused (bad password, unknown user, expired REST username).
+    AuthFailed {
+        /// Who sent it.
+        client: SocketAddr,
+        /// Why.
+        reason: Refused,
+    },
+}
+
+/// Settings that stay as configured.
+#[derive(Debug)]
+struct Limits {
+    default_lifetime: std::time::Duration,
+    max_lifetime: std::time::Duration,
+    reservation_lifetime: std::time::Duration,
+    user_quota: u32,
+    total_quota: u32,
+    max_bps: u64,
+    software: Option<String>,
+    fingerprint: bool,
+    relay_ips: Vec<std::net::IpAddr>,
+}
+
+/// Allocations and their indexes.
+#[derive(Debug, Default)]
+struct Table {
+    slots: Vec<Option<Allocation>>,
+    free: Vec<usize>,
+    generation: u32,
+    by_tuple: HashMap<FiveTuple, usize>,
+    by_relayed: HashMap<SocketAddr, usize>,
+    per_user: HashMap<String, u32>,
+    /// Wake-ups: (deadline, slot, generation); stale entries are skipped.
+    timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+}
+
+impl Table {
+    fn get(&self, slot: usize) -> Option<&Allocation> {
+        self.slots.get(slot).and_then(Option::as_ref)
+    }
+
+    fn get_mut(&mut self, slot: usize) -> Option<&mut Allocation> {
+        self.slots.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    fn insert(&mut self, mut a: Allocation) -> usize {
+        self.generation = self.generation.wrapping_add(1);
+        a.generation = self.generation;
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        self.by_tuple.insert(a.five, slot);
+        for r in &a.relayed {
+            self.by_relayed.insert(*r, slot);
+        }
+        *self.per_user.entry(a.user.clone()).or_insert(0) += 1;
+        self.timers
+            .push(Reverse((a.next_deadline(), slot, a.generation)));
+        self.slots[slot] = Some(a);
+        slot
+    }
+
+    fn remove(&mut self, slot: usize) -> Option<Allocation> {
+        let a = self.slots.get_mut(slot)?.take()?;
+        self.by_tuple.remove(&a.five);
+        for r in &a.relayed {
+            self.by_relayed.remove(r);
+        }
+        if let Some(n) = self.per_user.get_mut(&a.user) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_user.remove(&a.user);
+            }
+        }
+        self.free.push(slot);
+        Some(a)
+    }
+
+    /// Re-arms the wake-up of `slot` after its deadlines changed.
+    fn rearm(&mut self, slot: usize) {
+        if let Some(a) = self.get(slot) {
+            let entry = Reverse((a.next_deadline(), slot, a.generation));
+            self.timers.push(entry);
+        }
+    }
+}
+
+/// The TURN server machine. See the module docs.
+#[derive(Debug)]
+pub struct TurnServer {
+    limits: Limits,
+    creds: Credentials,
+    policy: PeerPolicy,
+    ports: PortPool,
+    rng: Rng,
+    table: Table,
+    pending: Vec<Pending>,
+    binding: BindingServer,
+    out: Output,
+    sockets: VecDeque<SocketRequest>,
+    events: VecDeque<TurnEvent>,
+    stats: Stats,
+    last_now: Instant,
+}
+
+/// Most events waiting to be polled.
+const MAX_EVENTS: usize = 1024;
+
+impl TurnServer {
+    /// A server with `config`; `now` anchors its clock (and `config.wall_clock` is the wall
+    /// time at `now`).
+    pub fn new(now: Instant, config: ServerConfig) -> Result<TurnServer, ConfigError> {
+        config.check()?;
+        let mut rng = Rng::from_config(config.rng_seed);
+        let mut users = HashMap::new();
+        for (name, secret) in &config.users {
+            let key = match secret {
+                UserSecret::Key(k) => Key::from_bytes(k),
+                UserSecret::Password(p) => Key::long_term(name, &config.realm, p)
+                    .map_err(|_| ConfigError::Password(name.clone()))?,
+            };
+            users.insert(name.clone(), key);
+        }
+        let creds = Credentials {
+            realm: config.realm.clone(),
+            users,
+            rest_secret: config.rest_secret.clone(),
+            nonce_secret: rng.bytes(),
+            nonce_lifetime: config.nonce_lifetime,
+            anchor: now,
+            wall: config.wall_clock,
+        };
+        let binding = BindingServer::new(wren_stun::server::ServerConfig {
+            software: config.software.clone(),
+            fingerprint: if config.fingerprint {
+                FingerprintPolicy::Always
+            } else {
+                FingerprintPolicy::Mirror
+            },
+            ..Default::default()
+        })
+        .unwrap_or_else(|_| unreachable!("a Binding server without users cannot fail"));
+        Ok(TurnServer {
+            limits: Limits {
+                default_lifetime: config.default_lifetime,
+                max_lifetime: config.max_lifetime.max(config.default_lifetime),
+                reservation_lifetime: config.reservation_lifetime,
+                user_quota: config.user_quota,
+                total_quota: config.total_quota,
+                max_bps: config.max_bps,
+                software: config.software,
+                fingerprint: config.fingerprint,
+                relay_ips: config.relay_ips.clone(),
+            },
+            creds,
+            policy: config.peer_policy,
+            ports: PortPool::new(&config.relay_ips, config.min_port, config.max_port),
+            rng,
+            table: Table::default(),
+            pending: Vec::new(),
+            binding,
+            out: Output::new(config.queue_capacity),
+            sockets: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+            last_now: now,
+        })
+    }
+
+    /// Counters, with the current numbers of allocations, permissions and channels.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        s.allocations = self.table.by_tuple.len() as u64;
+        let live = self.table.slots.iter().flatten();
+        s.permissions = live.clone().map(|a| a.permissions.len() as u64).sum();
+        s.channels = live.map(|a| a.channels.len() as u64).sum();
+        s
+    }
+
+    /// Relay ports in use (allocations, pending allocations and reservations).
+    #[must_use]
+    pub fn ports_in_use(&self) -> usize {
+        self.ports.taken_count()
+    }
+
+    fn clamp(&mut self, now: Instant) -> Instant {
+        self.last_now = self.last_now.max(now);
+        self.last_now
+    }
+
+    fn event(&mut self, e: TurnEvent) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push_back(e);
+        }
+    }
+
+    /// Feeds a datagram from a client (to a listening address) or a peer (to a relayed
+    /// address). Never fails: anything unusable is counted and dropped.
+    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let now = self.clamp(now);
+        if let Some(&slot) = self.table.by_relayed.get(&d.destination) {
+            self.relay_from_peer(now, slot, d);
+            return;
+        }
+        match d.payload.first() {
+            Some(0..=3) => self.stun_from_client(now, d),
+            Some(0x40..=0x4F) => self.channel_data_from_client(now, d),
+            _ => self.stats.dropped_malformed += 1,
+        }
+    }
+
+    fn stun_from_client(&mut self, now: Instant, d: Datagram<'_>) {
+        let Ok(msg) = Message::parse(d.payload) else {
+            self.stats.dropped_malformed += 1;
+            return;
+        };
+        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+            self.stats.dropped_malformed += 1;
+            return;
+        }
+        let five = FiveTuple {
+            client: d.source,
+            server: d.destination,
+            transport: d.proto,
+        };
+        match (msg.class(), msg.method()) {
+            (_, Method::BINDING) => {
+                self.binding.handle_datagram(now, d);
+                let mut buf = self.out.buffer();
+                match self.binding.poll_transmit(now, &mut buf) {
+                    Some(t) => {
+                        if !self.out.push(t, buf) {
+                            self.stats.dropped_queue_full += 1;
+                        }
+                    }
+                    None => self.out.recycle(buf),
+                }
+            }
+            (Class::Indication, Method::SEND) => self.send_indication(now, five, &msg),
+            (Class::Request, _) => self.request(now, five, &msg),
+            _ => self.stats.dropped_malformed += 1,
+        }
+    }
+
+    /// Runs expiries that are due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        while let Some(&Reverse((deadline, slot, generation))) = self.table.timers.peek() {
+            if deadline > now {
+                break;
+            }
+            self.table.timers.pop();
+            let Some(a) = self.table.get_mut(slot) else {
+                continue;
+            };
+            if a.generation != generation || a.next_deadline() > now {
+                continue; // stale, or a later entry covers it
+            }
+            if a.expires <= now {
+                self.delete(slot, CloseReason::Expired);
+            } else {
+                a.expire(now);
+                self.table.rearm(slot);
+            }
+        }
+        self.ports.expire(now);
+    }
+
+    /// Removes an allocation, closes its sockets and returns its ports.
+    fn delete(&mut self, slot: usize, reason: CloseReason) {
+        let Some(a) = self.table.remove(slot) else {
+            return;
+        };
+        for r in &a.relayed {
+            self.ports.release(*r);
+            self.sockets.push_back(SocketRequest::Close {
+                addr: *r,
+                transport: wren_core::Transport::Udp,
+            });
+        }
+        if reason == CloseReason::Expired {
+            self.stats.allocations_expired += 1;
+        }
+        self.event(TurnEvent::Closed {
+            five: a.five,
+            reason,
+        });
+    }
+
+    /// Writes the next datagram into `buf` (by swapping buffers: `buf` must be empty).
+    #[must_use]
+    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        self.out.pop_into(buf)
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<TurnEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next socket to bind or close.
+    #[must_use]
+    pub fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        self.sockets.pop_front()
+    }
+
+    /// When the next expiry is due.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let t = self.table.timers.peek().map(|Reverse((t, _, _))| *t);
+        [t, self.ports.next_expiry()].into_iter().flatten().min()
+    }
+}
+
+impl Machine for TurnServer {
+    type Event = TurnEvent;
+    type Command = Infallible;
+    type Error = Infallible;
+
+    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), Infallible> {
+        TurnServer::handle_datagram(self, now, dgram);
+        Ok(())
+    }
+
+    fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
+        match cmd {}
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        TurnServer::handle_timeout(self, now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        TurnServer::poll_transmit(self, now, buf)
+    }
+
+    fn poll_event(&mut self) -> Option<TurnEvent> {
+        TurnServer::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        TurnServer::poll_timeout(self)
+    }
+
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        TurnServer::poll_socket_request(self)
+    }
+
+    fn handle_socket_result(
+        &mut self,
+        now: Instant,
+        result: SocketResult,
+    ) -> Result<(), Infallible> {
+        TurnServer::handle_socket_result(self, now, result);
+        Ok(())
+    }
+}
