@@ -14,4 +14,8 @@
 pub mod server;
 pub mod wire;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
+
 pub use wire::{ChannelData, ChannelNumber, WireError};

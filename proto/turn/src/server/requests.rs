@@ -290,8 +290,10 @@ impl TurnServer {
         found
     }
 
-    /// The driver's answer to a bind: finish or retry a pending Allocate.
-    pub(super) fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
+    /// The driver's answer to a [`SocketRequest::Bind`]: finishes the pending Allocate
+    /// waiting for it (answering it once all its relayed addresses are bound), or retries
+    /// another port when the address was in use, or answers 508.
+    pub fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
         let now = self.clamp(now);
         let (requested, outcome) = match result {
             SocketResult::Bound {

@@ -1,0 +1,264 @@
+//! The structured fuzz target of the TURN server (not a public API): arbitrary sequences of
+//! datagrams from several clients and peers, well-formed requests with valid credentials,
+//! time steps and socket results.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant, SystemTime};
+
+use arbitrary::Arbitrary;
+use wren_core::{BindError, Datagram, SocketRequest, SocketResult, Transport};
+use wren_stun::attr::{
+    ChannelNumber, Data, EvenPort, Lifetime, Nonce, Realm, RequestedTransport, Username,
+    XorPeerAddress,
+};
+use wren_stun::{AttrType, Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
+
+use crate::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
+use crate::wire::{ChannelData, ChannelNumber as Ch};
+
+/// What a request carries.
+#[derive(Debug, Arbitrary)]
+pub enum Req {
+    /// Allocate (REQUESTED-TRANSPORT UDP, optional EVEN-PORT).
+    Allocate { even: Option<bool> },
+    /// Refresh with a lifetime in seconds.
+    Refresh(u16),
+    /// CreatePermission for peer `n`.
+    Permit(u8),
+    /// ChannelBind of channel 0x4000 + `ch` to peer `n`.
+    Bind { ch: u16, peer: u8 },
+}
+
+/// One step.
+#[derive(Debug, Arbitrary)]
+pub enum ServerOp {
+    /// Raw bytes from client `from` over UDP or TCP.
+    Raw { from: u8, tcp: bool, bytes: Vec<u8> },
+    /// A request from client `from`, signed (with the last nonce seen) or not, with extra
+    /// raw attributes.
+    Request {
+        from: u8,
+        signed: bool,
+        req: Req,
+        extra: Vec<(u16, Vec<u8>)>,
+    },
+    /// A Send indication from client `from` to peer `peer`.
+    Send { from: u8, peer: u8, data: Vec<u8> },
+    /// ChannelData from client `from`.
+    ChannelData { from: u8, ch: u16, data: Vec<u8> },
+    /// A datagram from peer `peer` to relayed address number `relay`.
+    FromPeer { peer: u8, relay: u8, data: Vec<u8> },
+    /// Time passes.
+    Wait(u16),
+    /// The next bind fails.
+    RefuseNextBind,
+}
+
+fn client(n: u8) -> SocketAddr {
+    SocketAddr::new(
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, n % 8)),
+        40000 + u16::from(n % 8),
+    )
+}
+
+fn peer(n: u8) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(198, 51, 100, n % 8)), 6000)
+}
+
+/// Runs the server over `ops`. Every datagram it sends must parse; once time runs past
+/// every lifetime, no allocation, port or socket is left.
+pub fn server(ops: &[ServerOp]) {
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let mut now = Instant::now();
+    let listen: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3478);
+    let config = ServerConfig {
+        realm: "fuzz".into(),
+        users: [("u".to_owned(), UserSecret::Password("p".into()))].into(),
+        relay_ips: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        min_port: 50000,
+        max_port: 50015,
+        peer_policy: PeerPolicy {
+            allow: vec!["198.51.100.0/24".parse().unwrap_or_else(|_| unreachable!())],
+            ..Default::default()
+        },
+        user_quota: 6,
+        max_bps: 100_000,
+        queue_capacity: 64,
+        rng_seed: Some([6; 32]),
+        wall_clock: SystemTime::UNIX_EPOCH,
+        ..Default::default()
+    };
+    let Ok(mut server) = TurnServer::new(now, config) else {
+        return;
+    };
+    let key = Key::long_term("u", "fuzz", "p").unwrap_or_else(|_| unreachable!());
+    let mut nonce = String::from("none");
+    let mut relays: Vec<SocketAddr> = Vec::new();
+    let mut bound: Vec<SocketAddr> = Vec::new();
+    let mut refuse = false;
+    let mut buf = Vec::new();
+    let mut scratch = Vec::new();
+    let mut tid = 0u64;
+    for op in ops {
+        match op {
+            ServerOp::Raw { from, tcp, bytes } => {
+                let proto = if *tcp { Transport::Tcp } else { Transport::Udp };
+                let d = Datagram {
+                    proto,
+                    source: client(*from),
+                    destination: listen,
+                    ecn: None,
+                    payload: bytes,
+                };
+                server.handle_datagram(now, d);
+            }
+            ServerOp::Request {
+                from,
+                signed,
+                req,
+                extra,
+            } => {
+                scratch.clear();
+                tid += 1;
+                let mut id = [0u8; 12];
+                id[..8].copy_from_slice(&tid.to_be_bytes());
+                let method = match req {
+                    Req::Allocate { .. } => Method::ALLOCATE,
+                    Req::Refresh(_) => Method::REFRESH,
+                    Req::Permit(_) => Method::CREATE_PERMISSION,
+                    Req::Bind { .. } => Method::CHANNEL_BIND,
+                };
+                let mut w = MessageWriter::new(
+                    &mut scratch,
+                    MessageType::new(Class::Request, method),
+                    TransactionId(id),
+                );
+                let _ = match req {
+                    Req::Allocate { even } => {
+                        w.add(&RequestedTransport::UDP).and_then(|()| match even {
+                            Some(r) => w.add(&EvenPort { reserve: *r }),
+                            None => Ok(()),
+                        })
+                    }
+                    Req::Refresh(s) => w.add(&Lifetime(Duration::from_secs(u64::from(*s)))),
+                    Req::Permit(p) => w.add(&XorPeerAddress(peer(*p))),
+                    Req::Bind { ch, peer: p } => w
+                        .add(&ChannelNumber(0x4000u16.wrapping_add(*ch % 0x1100)))
+                        .and_then(|()| w.add(&XorPeerAddress(peer(*p)))),
+                };
+                for (t, v) in extra.iter().take(4) {
+                    let _ = w.add_raw(AttrType(*t), v);
+                }
+                if *signed {
+                    let _ = w.add(&Username("u"));
+                    let _ = w.add(&Realm("fuzz"));
+                    let _ = w.add(&Nonce(&nonce));
+                    let _ = w.add_message_integrity(&key);
+                }
+                w.finish();
+                server.handle_datagram(now, Datagram::udp(client(*from), listen, &scratch));
+            }
+            ServerOp::Send {
+                from,
+                peer: p,
+                data,
+            } => {
+                scratch.clear();
+                let typ = MessageType::new(Class::Indication, Method::SEND);
+                let mut w = MessageWriter::new(&mut scratch, typ, TransactionId([1; 12]));
+                let _ = w
+                    .add(&XorPeerAddress(peer(*p)))
+                    .and_then(|()| w.add(&Data(data)));
+                w.finish();
+                server.handle_datagram(now, Datagram::udp(client(*from), listen, &scratch));
+            }
+            ServerOp::ChannelData { from, ch, data } => {
+                scratch.clear();
+                if let Some(ch) = Ch::new(0x4000u16.wrapping_add(*ch % 0x1000)) {
+                    let _ = ChannelData::write(&mut scratch, ch, data, false);
+                }
+                server.handle_datagram(now, Datagram::udp(client(*from), listen, &scratch));
+            }
+            ServerOp::FromPeer {
+                peer: p,
+                relay,
+                data,
+            } => {
+                if let Some(r) = relays.get(usize::from(*relay) % relays.len().max(1)) {
+                    server.handle_datagram(now, Datagram::udp(peer(*p), *r, data));
+                }
+            }
+            ServerOp::Wait(ms) => {
+                now += Duration::from_millis(u64::from(*ms) * 50);
+                server.handle_timeout(now);
+            }
+            ServerOp::RefuseNextBind => refuse = true,
+        }
+        // The driver: sockets, then transmits.
+        while let Some(req) = server.poll_socket_request() {
+            match req {
+                SocketRequest::Bind { addr, transport } => {
+                    let result = if std::mem::take(&mut refuse) {
+                        SocketResult::Failed {
+                            requested: addr,
+                            transport,
+                            error: BindError::AddrInUse,
+                        }
+                    } else {
+                        assert!(!bound.contains(&addr), "{addr} bound twice");
+                        bound.push(addr);
+                        relays.push(addr);
+                        SocketResult::Bound {
+                            requested: addr,
+                            bound: addr,
+                            transport,
+                        }
+                    };
+                    server.handle_socket_result(now, result);
+                }
+                SocketRequest::Close { addr, .. } => {
+                    let at = bound.iter().position(|b| *b == addr);
+                    assert!(at.is_some(), "closing {addr}, which is not bound");
+                    if let Some(at) = at {
+                        bound.swap_remove(at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        loop {
+            buf.clear();
+            let Some(t) = server.poll_transmit(now, &mut buf) else {
+                break;
+            };
+            if t.destination.port() == 6000 {
+                continue; // relayed application data
+            }
+            match buf.first() {
+                Some(0x40..=0x4F) => {
+                    assert!(ChannelData::parse(&buf).is_ok(), "bad ChannelData sent")
+                }
+                _ => {
+                    let msg = Message::parse(&buf);
+                    assert!(msg.is_ok(), "bad STUN sent");
+                    if let Ok(Some(n)) = msg.as_ref().map(|m| m.get::<Nonce<'_>>().ok().flatten()) {
+                        nonce = n.0.to_owned();
+                    }
+                }
+            }
+        }
+        while server.poll_event().is_some() {}
+    }
+    // Past every lifetime nothing is left.
+    now += Duration::from_secs(4000);
+    server.handle_timeout(now);
+    while let Some(req) = server.poll_socket_request() {
+        if let SocketRequest::Close { addr, .. } = req {
+            bound.retain(|b| *b != addr);
+        }
+    }
+    let stats = server.stats();
+    assert_eq!(stats.allocations, 0, "allocations outlived their lifetime");
+    assert_eq!(server.ports_in_use(), 0, "ports not returned to the pool");
+    assert!(bound.is_empty(), "relay sockets left open: {bound:?}");
+}
