@@ -1,0 +1,157 @@
+//! Memory per allocation: 10,000 allocations (each with a permission and a channel) held by
+//! one server, measured with a byte-counting allocator. Prints the figure and holds it to a
+//! budget.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Instant, SystemTime};
+
+use wren_core::{Datagram, SocketRequest, SocketResult};
+use wren_stun::attr::{ChannelNumber, Nonce, Realm, RequestedTransport, Username, XorPeerAddress};
+use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
+use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
+
+struct Counting;
+
+static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
+
+// SAFETY: delegates to the system allocator; only counts bytes.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as i64, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const ALLOCATIONS: u32 = 10_000;
+
+fn request(
+    method: Method,
+    id: u32,
+    nonce: Option<&str>,
+    key: &Key,
+    build: impl FnOnce(&mut MessageWriter<'_>),
+) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut tid = [0u8; 12];
+    tid[..4].copy_from_slice(&id.to_be_bytes());
+    tid[4] = method.number() as u8;
+    let mut w = MessageWriter::new(
+        &mut buf,
+        MessageType::new(Class::Request, method),
+        TransactionId(tid),
+    );
+    build(&mut w);
+    if let Some(nonce) = nonce {
+        w.add(&Username("alice")).unwrap();
+        w.add(&Realm("example.org")).unwrap();
+        w.add(&Nonce(nonce)).unwrap();
+        w.add_message_integrity(key).unwrap();
+    }
+    w.finish();
+    buf
+}
+
+#[test]
+fn memory_per_allocation_at_ten_thousand() {
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let now = Instant::now();
+    let config = ServerConfig {
+        realm: "example.org".into(),
+        users: [("alice".to_owned(), UserSecret::Password("secret".into()))].into(),
+        relay_ips: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        min_port: 40000,
+        max_port: 60000,
+        peer_policy: PeerPolicy {
+            allow: vec!["198.51.100.0/24".parse().unwrap()],
+            ..Default::default()
+        },
+        queue_capacity: 16,
+        rng_seed: Some([3; 32]),
+        wall_clock: SystemTime::UNIX_EPOCH,
+        ..Default::default()
+    };
+    let mut server = TurnServer::new(now, config).unwrap();
+    let key = Key::long_term("alice", "example.org", "secret").unwrap();
+    let server_addr: SocketAddr = "127.0.0.1:3478".parse().unwrap();
+    let peer: SocketAddr = "198.51.100.7:6000".parse().unwrap();
+    let mut buf = Vec::new();
+    let mut ask = |server: &mut TurnServer, client: SocketAddr, bytes: &[u8]| -> Vec<u8> {
+        server.handle_datagram(now, Datagram::udp(client, server_addr, bytes));
+        while let Some(SocketRequest::Bind { addr, transport }) = server.poll_socket_request() {
+            server.handle_socket_result(
+                now,
+                SocketResult::Bound {
+                    requested: addr,
+                    bound: addr,
+                    transport,
+                },
+            );
+        }
+        buf.clear();
+        let _ = server.poll_transmit(now, &mut buf);
+        while server.poll_event().is_some() {}
+        buf.clone()
+    };
+    let first: SocketAddr = "192.0.2.1:1".parse().unwrap();
+    let challenge = ask(
+        &mut server,
+        first,
+        &request(Method::ALLOCATE, 0, None, &key, |w| {
+            w.add(&RequestedTransport::UDP).unwrap()
+        }),
+    );
+    let nonce = Message::parse(&challenge)
+        .unwrap()
+        .require::<Nonce<'_>>()
+        .unwrap()
+        .0
+        .to_owned();
+
+    let client = |i: u32| SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0A00_0000 + i)), 5000);
+    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    for i in 1..=ALLOCATIONS {
+        let ok = ask(
+            &mut server,
+            client(i),
+            &request(Method::ALLOCATE, i, Some(&nonce), &key, |w| {
+                w.add(&RequestedTransport::UDP).unwrap()
+            }),
+        );
+        assert_eq!(Message::parse(&ok).unwrap().class(), Class::SuccessResponse);
+        let ok = ask(
+            &mut server,
+            client(i),
+            &request(Method::CHANNEL_BIND, i, Some(&nonce), &key, |w| {
+                w.add(&ChannelNumber(0x4000)).unwrap();
+                w.add(&XorPeerAddress(peer)).unwrap();
+            }),
+        );
+        assert_eq!(Message::parse(&ok).unwrap().class(), Class::SuccessResponse);
+    }
+    let after = LIVE_BYTES.load(Ordering::Relaxed);
+    assert_eq!(server.stats().allocations, u64::from(ALLOCATIONS));
+    assert_eq!(server.stats().channels, u64::from(ALLOCATIONS));
+    let per = (after - before) / i64::from(ALLOCATIONS);
+    println!(
+        "memory per allocation (with one permission and one channel) at {ALLOCATIONS}: {per} bytes"
+    );
+    // The budget: well under coturn's footprint, and a regression guard.
+    assert!(per < 2048, "{per} bytes per allocation");
+}
