@@ -9,8 +9,11 @@
 //!
 //! - [`wire`]: ChannelData messages (RFC 8656 section 12.4), a zero-copy view and a writer.
 //! - [`server`]: the TURN server machine, [`server::TurnServer`].
+//! - [`client`]: the TURN client machine, [`client::TurnClient`]: allocation, refreshes,
+//!   permissions, channels, data to and from peers through the relay, typed failures.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod server;
 pub mod wire;
 

@@ -1,0 +1,1191 @@
+//! A TURN client (RFC 8656 sections 7 to 12, RFC 5766 servers included) as a sans-IO
+//! machine: [`TurnClient`].
+//!
+//! The client keeps one allocation on one server:
+//!
+//! - [`TurnClient::allocate`] sends Allocate (REQUESTED-TRANSPORT UDP, LIFETIME, and
+//!   REQUESTED-ADDRESS-FAMILY when configured) through a [`wren_stun::client::Client`] with
+//!   [`Auth::LongTerm`], so the 401 challenge, the 438 (Stale Nonce) retry, the nonce cookie
+//!   and the password algorithms are the STUN client's, not redone here. A 300 (Try
+//!   Alternate) is followed by the STUN client too; the TURN client then talks to the
+//!   alternate for everything after ([`Event::Redirected`], [`TurnClient::server`]).
+//!   Success gives [`Event::Allocated`] with XOR-RELAYED-ADDRESS, XOR-MAPPED-ADDRESS and
+//!   LIFETIME.
+//! - The allocation is refreshed before it expires (section 8): at `lifetime - margin`
+//!   after the previous Allocate or Refresh was started ([`TurnClientConfig::refresh_margin`],
+//!   default 60 s; a lifetime under twice the margin is refreshed at its half), counted
+//!   from when the request was *started*, so the client's notion of expiry is never later
+//!   than the server's.
+//! - Permissions (section 9) are kept for the peer IP addresses the application wants
+//!   ([`TurnClient::add_permission`], or implicitly by sending or binding a channel), one
+//!   CreatePermission each, refreshed 300 s - margin after each success was started, until
+//!   [`TurnClient::remove_permission`].
+//! - Channels (section 12) are bound by [`TurnClient::bind_channel`], or **automatically
+//!   the first time data is sent to a peer** when [`TurnClientConfig::auto_channel`] is on
+//!   (the default), and refreshed 600 s - margin after each success was started. A channel
+//!   needs a permission, so binding one also adds a permission for the peer's address.
+//! - Data to a peer ([`TurnClient::send`], [`TurnClient::send_into`]) waits (bounded) until
+//!   the peer's permission is installed, then leaves as ChannelData when a channel is bound
+//!   (padded to four bytes over TCP, section 12.5), as a Send indication (XOR-PEER-ADDRESS,
+//!   DATA, DONT-FRAGMENT when configured) otherwise. Data indications and ChannelData from
+//!   the server become [`Event::Data`]; a Data indication from a peer without a
+//!   permission, ChannelData on an unknown channel, or anything not from the server is
+//!   counted and dropped (section 11.6).
+//! - [`TurnClient::close`] deallocates (Refresh with LIFETIME 0), then [`Event::Closed`]
+//!   with [`CloseReason::Requested`].
+//!
+//! Every failure is a [`TurnFailure`]: an allocation-level one (the Allocate or a Refresh
+//! failed, a 437 to anything, the lifetime ran out) ends the client with
+//! [`Event::Closed`] and [`CloseReason::Failed`]; a per-peer one is
+//! [`Event::PermissionFailed`] or [`Event::ChannelFailed`] and the allocation goes on.
+//!
+//! # Sending without allocating
+//!
+//! [`TurnClient::send`] copies the data into a bounded queue whose buffers are reused, and
+//! [`TurnClient::poll_transmit`] writes the framing and the data into the caller's buffer:
+//! in steady state nothing is allocated. [`TurnClient::send_into`] skips the queue when the
+//! peer is ready and nothing waits for it: it writes the ChannelData or Send indication
+//! straight into the caller's buffer and returns the [`Transmit`].
+//!
+//! # Run loop
+//!
+//! ```no_run
+//! use std::time::Instant;
+//! use wren_core::{Datagram, Machine, Transport};
+//! use wren_turn::client::{Event, TurnClient, TurnClientConfig};
+//!
+//! # fn io() -> (std::net::UdpSocket, std::net::SocketAddr) { unimplemented!() }
+//! let (sock, local) = io();
+//! # #[allow(clippy::disallowed_methods)]
+//! let now = Instant::now();
+//! let server = "192.0.2.1:3478".parse().unwrap();
+//! let config = TurnClientConfig::new(server, Transport::Udp, "user", "password");
+//! let mut turn = TurnClient::new(now, config);
+//! turn.allocate(now).unwrap();
+//! let (mut rx, mut tx) = (vec![0u8; 65536], Vec::with_capacity(1500));
+//! loop {
+//! #   #[allow(clippy::disallowed_methods)]
+//!     let now = Instant::now();
+//!     loop {
+//!         tx.clear();
+//!         let Some(t) = turn.poll_transmit(now, &mut tx) else { break };
+//!         sock.send_to(&tx, t.destination).unwrap();
+//!     }
+//!     while let Some(event) = turn.poll_event() {
+//!         match event {
+//!             Event::Allocated { relayed, .. } => { /* tell the peer about `relayed` */ }
+//!             Event::Data { peer, data } => { /* from `peer`, through the relay */ }
+//!             Event::Closed { reason } => return,
+//!             _ => {}
+//!         }
+//!     }
+//!     let wait = turn.poll_timeout().map(|t| t.saturating_duration_since(now));
+//!     sock.set_read_timeout(wait.filter(|w| !w.is_zero())).unwrap();
+//!     match sock.recv_from(&mut rx) {
+//! #       #[allow(clippy::disallowed_methods)]
+//!         Ok((n, from)) => turn.handle_datagram(Instant::now(), Datagram::udp(from, local, &rx[..n])),
+//! #       #[allow(clippy::disallowed_methods)]
+//!         Err(_) => turn.handle_timeout(Instant::now()),
+//!     }
+//! }
+//! ```
+
+mod peers;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use types::{
+    CHANNEL_LIFETIME, CloseReason, Event, MAX_DATA_LEN, PERMISSION_LIFETIME, Request,
+    TurnClientConfig, TurnCommand, TurnError, TurnFailure, TurnStats,
+};
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine, Rng, TimerKind, TimerTable, Transmit};
+use wren_stun::attr::{
+    self, DontFragment, Lifetime, RequestedAddressFamily, RequestedTransport, XorPeerAddress,
+    XorRelayedAddress,
+};
+use wren_stun::client::{Auth, Client, ClientConfig, ClientEvent};
+use wren_stun::{Class, Message, MessageType, MessageWriter, Method, TransactionId};
+
+use crate::ChannelNumber;
+use crate::wire::ChannelData;
+use peers::{Channel, Outgoing, Peers, Permission};
+
+/// The allocation's timers; per-peer deadlines live in the peer tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    /// Time to send a Refresh.
+    Refresh,
+    /// The allocation's lifetime runs out.
+    Expiry,
+}
+
+impl TimerKind for Timer {
+    const ALL: &'static [Timer] = &[Timer::Refresh, Timer::Expiry];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a request in flight is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PendingKind {
+    Allocate,
+    Refresh,
+    Deallocate,
+    Permission(IpAddr),
+    Channel(SocketAddr, ChannelNumber),
+}
+
+impl PendingKind {
+    fn request(self) -> Request {
+        match self {
+            PendingKind::Allocate => Request::Allocate,
+            PendingKind::Refresh => Request::Refresh,
+            PendingKind::Deallocate => Request::Deallocate,
+            PendingKind::Permission(_) => Request::CreatePermission,
+            PendingKind::Channel(..) => Request::ChannelBind,
+        }
+    }
+
+    fn method(self) -> Method {
+        match self {
+            PendingKind::Allocate => Method::ALLOCATE,
+            PendingKind::Refresh | PendingKind::Deallocate => Method::REFRESH,
+            PendingKind::Permission(_) => Method::CREATE_PERMISSION,
+            PendingKind::Channel(..) => Method::CHANNEL_BIND,
+        }
+    }
+
+    fn peer_ip(self) -> Option<IpAddr> {
+        match self {
+            PendingKind::Permission(ip) => Some(ip),
+            PendingKind::Channel(peer, _) => Some(peer.ip()),
+            _ => None,
+        }
+    }
+}
+
+/// A request in flight.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    kind: PendingKind,
+    /// When it was started: lifetimes granted are counted from here.
+    started: Instant,
+}
+
+/// What the server granted.
+#[derive(Debug, Clone, Copy)]
+struct Allocation {
+    relayed: SocketAddr,
+    mapped: Option<SocketAddr>,
+    lifetime: Duration,
+    /// A Refresh is in flight.
+    refreshing: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    /// [`TurnClient::allocate`] not called yet.
+    Idle,
+    /// The Allocate is in flight; `close_after` when the application closed meanwhile.
+    Allocating {
+        close_after: bool,
+    },
+    Allocated(Allocation),
+    /// The deallocating Refresh is in flight.
+    Closing,
+    Closed,
+}
+
+/// The TURN client machine. See the module docs.
+#[derive(Debug)]
+pub struct TurnClient {
+    config: TurnClientConfig,
+    /// The server now (the configured one, or the alternate it redirected to).
+    server: SocketAddr,
+    /// Runs the requests: retransmissions, long-term credentials, ALTERNATE-SERVER.
+    stun: Client,
+    /// For the transaction IDs of Send indications.
+    rng: Rng,
+    state: State,
+    pending: HashMap<TransactionId, Pending>,
+    peers: Peers,
+    outgoing: Outgoing,
+    timers: TimerTable<Timer, 2>,
+    events: VecDeque<Event>,
+    stats: TurnStats,
+    last_now: Instant,
+}
+
+/// When to refresh something granted for `lifetime`: `margin` before it ends, or at half
+/// of it when the lifetime is shorter than twice the margin.
+fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
+    lifetime.saturating_sub(margin).max(lifetime / 2)
+}
+
+impl TurnClient {
+    /// A client for `config`; `now` anchors its clock. Nothing is sent before
+    /// [`TurnClient::allocate`].
+    #[must_use]
+    pub fn new(now: Instant, config: TurnClientConfig) -> TurnClient {
+        let mut rng = Rng::from_config(config.rng_seed);
+        let max_transactions = config
+            .max_permissions
+            .saturating_add(config.max_channels)
+            .saturating_add(8);
+        let stun = Client::new(
+            now,
+            ClientConfig {
+                rto: config.rto,
+                software: config.software.clone(),
+                fingerprint: config.fingerprint,
+                max_transactions,
+                // Drained after every call, so it never holds more than the transactions.
+                max_events: max_transactions.saturating_mul(2),
+                rng_seed: Some(rng.bytes()),
+                ..ClientConfig::default()
+            },
+        );
+        TurnClient {
+            server: config.server,
+            stun,
+            rng,
+            state: State::Idle,
+            pending: HashMap::new(),
+            peers: Peers::default(),
+            outgoing: Outgoing::new(config.max_queued),
+            timers: TimerTable::new(),
+            events: VecDeque::new(),
+            stats: TurnStats::default(),
+            last_now: now,
+            config,
+        }
+    }
+
+    /// The server the client talks to: the configured one, or the alternate an
+    /// ALTERNATE-SERVER sent it to.
+    #[must_use]
+    pub fn server(&self) -> SocketAddr {
+        self.server
+    }
+
+    /// The relayed transport address, once allocated.
+    #[must_use]
+    pub fn relayed(&self) -> Option<SocketAddr> {
+        match self.state {
+            State::Allocated(a) => Some(a.relayed),
+            _ => None,
+        }
+    }
+
+    /// The mapped (server-reflexive) address the server reported, once allocated.
+    #[must_use]
+    pub fn mapped(&self) -> Option<SocketAddr> {
+        match self.state {
+            State::Allocated(a) => a.mapped,
+            _ => None,
+        }
+    }
+
+    /// The lifetime the server granted last, once allocated.
+    #[must_use]
+    pub fn lifetime(&self) -> Option<Duration> {
+        match self.state {
+            State::Allocated(a) => Some(a.lifetime),
+            _ => None,
+        }
+    }
+
+    /// Whether the client is closed (after [`Event::Closed`] was queued).
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// Whether a permission for `ip` is installed.
+    #[must_use]
+    pub fn has_permission(&self, ip: IpAddr) -> bool {
+        self.peers
+            .permissions
+            .get(&ip)
+            .is_some_and(|p| p.installed_until.is_some())
+    }
+
+    /// The channel bound to `peer`, if one is.
+    #[must_use]
+    pub fn channel(&self, peer: SocketAddr) -> Option<ChannelNumber> {
+        self.peers
+            .channels
+            .get(&peer)
+            .filter(|c| c.is_bound())
+            .map(|c| c.number)
+    }
+
+    /// Counters so far.
+    #[must_use]
+    pub fn stats(&self) -> TurnStats {
+        TurnStats {
+            stun: self.stun.stats(),
+            ..self.stats
+        }
+    }
+
+    /// Sends the Allocate request.
+    ///
+    /// # Errors
+    ///
+    /// [`TurnError::AlreadyAllocating`] when called before, [`TurnError::Closed`] after
+    /// [`TurnClient::close`].
+    pub fn allocate(&mut self, now: Instant) -> Result<(), TurnError> {
+        let now = self.clamp(now);
+        match self.state {
+            State::Idle => {}
+            State::Closing | State::Closed | State::Allocating { close_after: true } => {
+                return Err(TurnError::Closed);
+            }
+            State::Allocating { .. } | State::Allocated(_) => {
+                return Err(TurnError::AlreadyAllocating);
+            }
+        }
+        self.start(now, PendingKind::Allocate)?;
+        self.state = State::Allocating { close_after: false };
+        Ok(())
+    }
+
+    /// Asks for a permission for peers at `ip`, kept (refreshed) until
+    /// [`TurnClient::remove_permission`]. Before the allocation exists it is requested as
+    /// soon as it does. [`Event::PermissionCreated`] or [`Event::PermissionFailed`] follows.
+    ///
+    /// # Errors
+    ///
+    /// [`TurnError::TooManyPermissions`], [`TurnError::Closed`].
+    pub fn add_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+        let now = self.clamp(now);
+        self.check_open()?;
+        self.want_permission(now, ip)
+    }
+
+    /// Stops keeping the permission for `ip` (it expires at the server within 300 s), the
+    /// channels to peers at `ip`, and drops the data waiting for them.
+    ///
+    /// # Errors
+    ///
+    /// [`TurnError::Closed`].
+    pub fn remove_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+        self.clamp(now);
+        self.check_open()?;
+        if let Some(p) = self.peers.permissions.remove(&ip) {
+            self.cancel(p.in_flight);
+        }
+        for id in self.peers.remove_channels_of(ip) {
+            self.cancel(Some(id));
+        }
+        self.stats.dropped_no_permission += self.outgoing.drop_ip(ip) as u64;
+        Ok(())
+    }
+
+    /// Binds a channel to `peer` (and asks for a permission for its address), kept
+    /// (refreshed) until the permission is removed. [`Event::ChannelBound`] or
+    /// [`Event::ChannelFailed`] follows. A channel that failed is tried again.
+    ///
+    /// # Errors
+    ///
+    /// [`TurnError::TooManyChannels`], [`TurnError::TooManyPermissions`],
+    /// [`TurnError::Closed`].
+    pub fn bind_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+        let now = self.clamp(now);
+        self.check_open()?;
+        self.want_channel(now, peer)
+    }
+
+    /// Queues `data` for `peer`; [`TurnClient::poll_transmit`] sends it once the peer's
+    /// permission is installed, as ChannelData when a channel is bound, as a Send
+    /// indication otherwise. A new peer gets a permission and (with
+    /// [`TurnClientConfig::auto_channel`]) a channel. When
+    /// [`TurnClientConfig::max_queued`] datagrams wait already, the data is dropped and
+    /// counted.
+    ///
+    /// # Errors
+    ///
+    /// [`TurnError::TooLong`], [`TurnError::TooManyPermissions`], [`TurnError::Closed`].
+    pub fn send(&mut self, now: Instant, peer: SocketAddr, data: &[u8]) -> Result<(), TurnError> {
+        let now = self.clamp(now);
+        self.check_send(data)?;
+        self.want_peer(now, peer)?;
+        self.enqueue(peer, data);
+        Ok(())
+    }
+
+    /// As [`TurnClient::send`], but when the peer is ready and nothing waits for it, writes
+    /// the message straight into `buf` (appending, allocating nothing when `buf` has room)
+    /// and returns where it goes; otherwise queues it and returns `None`, and it comes out
+    /// of [`TurnClient::poll_transmit`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TurnClient::send`].
+    pub fn send_into(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        data: &[u8],
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<Transmit>, TurnError> {
+        let now = self.clamp(now);
+        self.check_send(data)?;
+        self.want_peer(now, peer)?;
+        if matches!(self.state, State::Allocated(_))
+            && self.peers.ready(peer)
+            && !self.outgoing.has(peer)
+        {
+            return Ok(self.write_data(peer, data, buf));
+        }
+        self.enqueue(peer, data);
+        Ok(None)
+    }
+
+    /// Deallocates (a Refresh with LIFETIME 0) and ends with [`Event::Closed`]
+    /// ([`CloseReason::Requested`]) when the server answers or the request times out. Data
+    /// waiting is dropped; permissions and channels are forgotten. Closing a client that is
+    /// closing or closed does nothing. While the Allocate is in flight, its outcome is
+    /// awaited and a granted allocation deallocated at once.
+    pub fn close(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        match self.state {
+            State::Idle => self.finish(CloseReason::Requested),
+            State::Allocating { .. } => {
+                self.forget_peers();
+                self.state = State::Allocating { close_after: true };
+            }
+            State::Allocated(_) => self.deallocate(now),
+            State::Closing | State::Closed => {}
+        }
+    }
+
+    /// Feeds a datagram from the server: a response, a Data indication or ChannelData.
+    /// Anything else is counted and dropped.
+    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let now = self.clamp(now);
+        if matches!(self.state, State::Closed) {
+            self.stats.unexpected += 1;
+            return;
+        }
+        match d.payload.first() {
+            Some(0..=3) => self.handle_stun(now, d),
+            Some(64..=79) => self.handle_channel_data(d),
+            _ => self.stats.malformed += 1,
+        }
+        self.process_stun_events(now);
+    }
+
+    /// Sends the refreshes that are due, retransmits, and times out.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        self.stun.handle_timeout(now);
+        self.process_stun_events(now);
+        let State::Allocated(a) = self.state else {
+            return;
+        };
+        if self.timers.take_expired(Timer::Expiry, now) {
+            self.finish(CloseReason::Failed(TurnFailure::Expired));
+            return;
+        }
+        if self.timers.take_expired(Timer::Refresh, now) && !a.refreshing {
+            match self.start(now, PendingKind::Refresh) {
+                Ok(_) => {
+                    if let State::Allocated(a) = &mut self.state {
+                        a.refreshing = true;
+                    }
+                }
+                Err(_) => {
+                    self.finish(CloseReason::Failed(TurnFailure::TooManyRequests));
+                    return;
+                }
+            }
+        }
+        for ip in self.peers.due_permissions(now) {
+            self.request_permission(now, ip);
+        }
+        for peer in self.peers.due_channels(now) {
+            self.request_channel(now, peer);
+        }
+        self.process_stun_events(now);
+    }
+
+    /// Writes the next message for the server into `buf`: requests and retransmissions
+    /// first, then data waiting for peers that are ready.
+    ///
+    /// Call after every `handle_*` call and command, until it returns `None`.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let now = self.clamp(now);
+        if let Some(t) = self.stun.poll_transmit(now, buf) {
+            return Some(t);
+        }
+        if !matches!(self.state, State::Allocated(_)) {
+            return None;
+        }
+        loop {
+            let peers = &self.peers;
+            let (peer, data) = self.outgoing.take(|p| peers.ready(p))?;
+            let t = self.write_data(peer, &data, buf);
+            self.outgoing.recycle(data);
+            if t.is_some() {
+                return t;
+            }
+        }
+    }
+
+    /// The next event. Call after every `handle_*` call and command, until it returns
+    /// `None`.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`TurnClient::handle_timeout`] should next be called: the earliest
+    /// retransmission, transaction timeout, refresh or expiry. `None` once closed.
+    ///
+    /// Call after draining transmits and events. Pure.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let stun = self.stun.poll_timeout();
+        match self.state {
+            State::Closed => None,
+            State::Allocated(_) => [stun, self.timers.next_deadline(), self.peers.next_refresh()]
+                .into_iter()
+                .flatten()
+                .min(),
+            _ => stun,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Requests.
+
+    /// Starts a request of `kind` through the STUN client.
+    fn start(&mut self, now: Instant, kind: PendingKind) -> Result<TransactionId, TurnError> {
+        let auth = Auth::LongTerm {
+            username: self.config.username.clone(),
+            password: self.config.password.clone(),
+        };
+        let (lifetime, family) = (self.config.lifetime, self.config.address_family);
+        let id = self.stun.request(
+            now,
+            self.config.transport,
+            self.config.local,
+            self.server,
+            kind.method(),
+            auth,
+            |w| {
+                match kind {
+                    PendingKind::Allocate => {
+                        w.add(&RequestedTransport::UDP)?;
+                        w.add(&Lifetime(lifetime))?;
+                        if let Some(f) = family {
+                            w.add(&RequestedAddressFamily(f))?;
+                        }
+                    }
+                    PendingKind::Refresh => w.add(&Lifetime(lifetime))?,
+                    PendingKind::Deallocate => w.add(&Lifetime(Duration::ZERO))?,
+                    PendingKind::Permission(ip) => {
+                        w.add(&XorPeerAddress(SocketAddr::new(ip, 0)))?
+                    }
+                    PendingKind::Channel(peer, number) => {
+                        w.add(&attr::ChannelNumber(number.get()))?;
+                        w.add(&XorPeerAddress(peer))?;
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        self.pending.insert(id, Pending { kind, started: now });
+        Ok(id)
+    }
+
+    /// Forgets a request in flight.
+    fn cancel(&mut self, id: Option<TransactionId>) {
+        if let Some(id) = id {
+            self.stun.cancel(id);
+            self.pending.remove(&id);
+        }
+    }
+
+    /// Sends CreatePermission for `ip` (a first one or a refresh).
+    fn request_permission(&mut self, now: Instant, ip: IpAddr) {
+        let Some(p) = self.peers.permissions.get_mut(&ip) else {
+            return;
+        };
+        if p.in_flight.is_some() {
+            return;
+        }
+        p.refresh_at = None;
+        match self.start(now, PendingKind::Permission(ip)) {
+            Ok(id) => {
+                if let Some(p) = self.peers.permissions.get_mut(&ip) {
+                    p.in_flight = Some(id);
+                }
+            }
+            Err(_) => self.permission_failed(ip, TurnFailure::TooManyRequests),
+        }
+    }
+
+    /// Sends ChannelBind for `peer` (a first one or a refresh).
+    fn request_channel(&mut self, now: Instant, peer: SocketAddr) {
+        let Some(c) = self.peers.channels.get_mut(&peer) else {
+            return;
+        };
+        if c.in_flight.is_some() || c.failed {
+            return;
+        }
+        c.refresh_at = None;
+        let number = c.number;
+        self.peers.by_number.insert(number.get(), peer);
+        match self.start(now, PendingKind::Channel(peer, number)) {
+            Ok(id) => {
+                if let Some(c) = self.peers.channels.get_mut(&peer) {
+                    c.in_flight = Some(id);
+                }
+            }
+            Err(_) => self.channel_failed(peer, TurnFailure::TooManyRequests),
+        }
+    }
+
+    /// Sends the Refresh with LIFETIME 0 and forgets everything else.
+    fn deallocate(&mut self, now: Instant) {
+        self.cancel_all();
+        self.forget_peers();
+        self.timers = TimerTable::new();
+        self.state = State::Closing;
+        if self.start(now, PendingKind::Deallocate).is_err() {
+            self.finish(CloseReason::Requested);
+        }
+    }
+
+    /// Requests the permissions and channels wanted before the allocation existed.
+    fn request_wanted(&mut self, now: Instant) {
+        let mut ips: Vec<IpAddr> = self.peers.permissions.keys().copied().collect();
+        ips.sort_unstable();
+        for ip in ips {
+            self.request_permission(now, ip);
+        }
+        let mut peers: Vec<SocketAddr> = self.peers.channels.keys().copied().collect();
+        peers.sort_unstable();
+        for peer in peers {
+            self.request_channel(now, peer);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Outcomes.
+
+    fn process_stun_events(&mut self, now: Instant) {
+        while let Some(e) = self.stun.poll_event() {
+            self.on_stun_event(now, e);
+        }
+    }
+
+    fn on_stun_event(&mut self, now: Instant, e: ClientEvent) {
+        match e {
+            ClientEvent::Redirected { id, from, to } => {
+                let allocating = matches!(self.state, State::Allocating { .. });
+                let is_allocate = self
+                    .pending
+                    .get(&id)
+                    .is_some_and(|p| p.kind == PendingKind::Allocate);
+                if allocating && is_allocate {
+                    tracing::debug!(%from, %to, "TURN server redirected the Allocate");
+                    self.server = to;
+                    self.push_event(Event::Redirected { from, to });
+                }
+            }
+            ClientEvent::Success {
+                id,
+                mapped,
+                response,
+                ..
+            } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    self.on_success(now, id, p, mapped, &response);
+                }
+            }
+            ClientEvent::ErrorResponse {
+                id, code, reason, ..
+            } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    let failure = TurnFailure::from_code(code, &reason, p.kind.peer_ip());
+                    self.on_failure(now, id, p, failure);
+                }
+            }
+            ClientEvent::Failed { id, reason, .. } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    let failure = TurnFailure::from_transaction(reason, p.kind.request());
+                    self.on_failure(now, id, p, failure);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_success(
+        &mut self,
+        now: Instant,
+        id: TransactionId,
+        p: Pending,
+        mapped: Option<SocketAddr>,
+        response: &[u8],
+    ) {
+        let margin = self.config.refresh_margin;
+        let granted = |request| -> Result<Option<Duration>, TurnFailure> {
+            let msg =
+                Message::parse(response).map_err(|_| TurnFailure::MalformedResponse { request })?;
+            Ok(msg.get::<Lifetime>().ok().flatten().map(|l| l.0))
+        };
+        match p.kind {
+            PendingKind::Allocate => {
+                let State::Allocating { close_after } = self.state else {
+                    return;
+                };
+                let relayed = Message::parse(response)
+                    .ok()
+                    .and_then(|m| m.get::<XorRelayedAddress>().ok().flatten());
+                let lifetime = granted(Request::Allocate)
+                    .map(|l| l.unwrap_or(self.config.lifetime))
+                    .ok()
+                    .filter(|l| !l.is_zero());
+                let (Some(XorRelayedAddress(relayed)), Some(lifetime)) = (relayed, lifetime) else {
+                    let request = Request::Allocate;
+                    self.finish(CloseReason::Failed(TurnFailure::MalformedResponse {
+                        request,
+                    }));
+                    return;
+                };
+                self.state = State::Allocated(Allocation {
+                    relayed,
+                    mapped,
+                    lifetime,
+                    refreshing: false,
+                });
+                self.schedule_refresh(p.started, lifetime);
+                self.push_event(Event::Allocated {
+                    relayed,
+                    mapped,
+                    lifetime,
+                });
+                if close_after {
+                    self.deallocate(now);
+                } else {
+                    self.request_wanted(now);
+                }
+            }
+            PendingKind::Refresh => {
+                let lifetime = granted(Request::Refresh).map(|l| l.unwrap_or(self.config.lifetime));
+                let State::Allocated(a) = &mut self.state else {
+                    return;
+                };
+                a.refreshing = false;
+                match lifetime {
+                    Ok(l) if !l.is_zero() => {
+                        a.lifetime = l;
+                        self.schedule_refresh(p.started, l);
+                        self.push_event(Event::Refreshed { lifetime: l });
+                    }
+                    // A Refresh granted no time: the server ended the allocation.
+                    Ok(_) => self.finish(CloseReason::Failed(TurnFailure::Expired)),
+                    Err(f) => self.finish(CloseReason::Failed(f)),
+                }
+            }
+            PendingKind::Deallocate => self.finish(CloseReason::Requested),
+            PendingKind::Permission(ip) => {
+                let Some(perm) = self.peers.permissions.get_mut(&ip) else {
+                    return;
+                };
+                if perm.in_flight != Some(id) {
+                    return;
+                }
+                let first = perm.installed_until.is_none();
+                perm.in_flight = None;
+                perm.installed_until = Some(p.started + PERMISSION_LIFETIME);
+                perm.refresh_at = Some(p.started + refresh_after(PERMISSION_LIFETIME, margin));
+                if first {
+                    self.push_event(Event::PermissionCreated { peer: ip });
+                }
+            }
+            PendingKind::Channel(peer, number) => {
+                let Some(c) = self.peers.channels.get_mut(&peer) else {
+                    return;
+                };
+                if c.in_flight != Some(id) {
+                    return;
+                }
+                let first = c.bound_until.is_none();
+                c.in_flight = None;
+                c.bound_until = Some(p.started + CHANNEL_LIFETIME);
+                c.refresh_at = Some(p.started + refresh_after(CHANNEL_LIFETIME, margin));
+                if first {
+                    self.push_event(Event::ChannelBound {
+                        peer,
+                        channel: number,
+                    });
+                }
+            }
+        }
+    }
+
+    fn on_failure(&mut self, _now: Instant, id: TransactionId, p: Pending, failure: TurnFailure) {
+        tracing::debug!(request = ?p.kind, ?failure, "TURN request failed");
+        match p.kind {
+            PendingKind::Allocate => {
+                if let State::Allocating { close_after } = self.state {
+                    self.finish(if close_after {
+                        CloseReason::Requested
+                    } else {
+                        CloseReason::Failed(failure)
+                    });
+                }
+            }
+            PendingKind::Refresh => {
+                if matches!(self.state, State::Allocated(_)) {
+                    self.finish(CloseReason::Failed(failure));
+                }
+            }
+            PendingKind::Deallocate => self.finish(CloseReason::Requested),
+            PendingKind::Permission(_) | PendingKind::Channel(..)
+                if failure == TurnFailure::AllocationMismatch =>
+            {
+                // The server has no allocation for us any more.
+                self.finish(CloseReason::Failed(failure));
+            }
+            PendingKind::Permission(ip) => {
+                if self
+                    .peers
+                    .permissions
+                    .get(&ip)
+                    .is_some_and(|perm| perm.in_flight == Some(id))
+                {
+                    self.permission_failed(ip, failure);
+                }
+            }
+            PendingKind::Channel(peer, _) => {
+                if self
+                    .peers
+                    .channels
+                    .get(&peer)
+                    .is_some_and(|c| c.in_flight == Some(id))
+                {
+                    self.channel_failed(peer, failure);
+                }
+            }
+        }
+    }
+
+    fn permission_failed(&mut self, ip: IpAddr, reason: TurnFailure) {
+        self.peers.permissions.remove(&ip);
+        self.stats.dropped_no_permission += self.outgoing.drop_ip(ip) as u64;
+        self.push_event(Event::PermissionFailed { peer: ip, reason });
+    }
+
+    fn channel_failed(&mut self, peer: SocketAddr, reason: TurnFailure) {
+        if let Some(c) = self.peers.channels.get_mut(&peer) {
+            c.failed = true;
+            c.in_flight = None;
+            c.refresh_at = None;
+            c.bound_until = None;
+            self.peers.by_number.remove(&c.number.get());
+        }
+        self.push_event(Event::ChannelFailed { peer, reason });
+    }
+
+    fn schedule_refresh(&mut self, started: Instant, lifetime: Duration) {
+        let margin = self.config.refresh_margin;
+        self.timers
+            .set(Timer::Refresh, started + refresh_after(lifetime, margin));
+        self.timers.set(Timer::Expiry, started + lifetime);
+    }
+
+    /// Ends the client: forgets every request, peer and datagram, queues [`Event::Closed`].
+    fn finish(&mut self, reason: CloseReason) {
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        self.cancel_all();
+        self.forget_peers();
+        self.timers = TimerTable::new();
+        self.state = State::Closed;
+        // Closed is the last event and is never dropped, even past `max_events`.
+        self.events.push_back(Event::Closed { reason });
+    }
+
+    fn cancel_all(&mut self) {
+        for (id, _) in self.pending.drain() {
+            self.stun.cancel(id);
+        }
+    }
+
+    fn forget_peers(&mut self) {
+        self.peers.clear();
+        self.stats.dropped_no_permission += self.outgoing.clear() as u64;
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Peers and data.
+
+    fn check_open(&self) -> Result<(), TurnError> {
+        match self.state {
+            State::Closing | State::Closed | State::Allocating { close_after: true } => {
+                Err(TurnError::Closed)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_send(&self, data: &[u8]) -> Result<(), TurnError> {
+        self.check_open()?;
+        if data.len() > MAX_DATA_LEN {
+            return Err(TurnError::TooLong(data.len()));
+        }
+        Ok(())
+    }
+
+    fn want_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+        if self.peers.permissions.contains_key(&ip) {
+            return Ok(());
+        }
+        if self.peers.permissions.len() >= self.config.max_permissions {
+            return Err(TurnError::TooManyPermissions(self.peers.permissions.len()));
+        }
+        self.peers.permissions.insert(ip, Permission::default());
+        if matches!(self.state, State::Allocated(_)) {
+            self.request_permission(now, ip);
+        }
+        Ok(())
+    }
+
+    fn want_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+        match self.peers.channels.get(&peer) {
+            Some(c) if !c.failed => return Ok(()),
+            Some(_) => {
+                self.peers.channels.remove(&peer);
+            }
+            None => {}
+        }
+        if self.peers.channels.len() >= self.config.max_channels {
+            return Err(TurnError::TooManyChannels(self.peers.channels.len()));
+        }
+        self.want_permission(now, peer.ip())?;
+        let Some(number) = self.peers.free_number() else {
+            return Err(TurnError::TooManyChannels(self.peers.channels.len()));
+        };
+        self.peers.channels.insert(
+            peer,
+            Channel {
+                number,
+                bound_until: None,
+                refresh_at: None,
+                in_flight: None,
+                failed: false,
+            },
+        );
+        if matches!(self.state, State::Allocated(_)) {
+            self.request_channel(now, peer);
+        }
+        Ok(())
+    }
+
+    /// Makes sure data to `peer` will get a permission (and a channel, when automatic).
+    fn want_peer(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+        self.want_permission(now, peer.ip())?;
+        if self.config.auto_channel
+            && !self.peers.channels.contains_key(&peer)
+            && self.peers.channels.len() < self.config.max_channels
+        {
+            // Out of channel numbers is not an error here: the data goes as indications.
+            let _ = self.want_channel(now, peer);
+        }
+        Ok(())
+    }
+
+    fn enqueue(&mut self, peer: SocketAddr, data: &[u8]) {
+        if !self.outgoing.push(peer, data) {
+            self.stats.dropped_queue_full += 1;
+        }
+    }
+
+    /// Appends the ChannelData or Send indication carrying `data` to `peer` to `buf`.
+    fn write_data(&mut self, peer: SocketAddr, data: &[u8], buf: &mut Vec<u8>) -> Option<Transmit> {
+        let start = buf.len();
+        let written = match self.peers.channels.get(&peer).filter(|c| c.is_bound()) {
+            Some(c) => {
+                let pad = self.config.transport.is_stream();
+                let ok = ChannelData::write(buf, c.number, data, pad).is_ok();
+                self.stats.channel_data_sent += u64::from(ok);
+                ok
+            }
+            None => {
+                let ok = self.write_indication(peer, data, buf).is_ok();
+                self.stats.indications_sent += u64::from(ok);
+                ok
+            }
+        };
+        if !written {
+            buf.truncate(start);
+            self.stats.dropped_queue_full += 1;
+            return None;
+        }
+        Some(Transmit::new(
+            self.config.transport,
+            self.config.local,
+            self.server,
+        ))
+    }
+
+    fn write_indication(
+        &mut self,
+        peer: SocketAddr,
+        data: &[u8],
+        buf: &mut Vec<u8>,
+    ) -> Result<(), wren_stun::Error> {
+        let tid = TransactionId::random(&mut self.rng);
+        let typ = MessageType::new(Class::Indication, Method::SEND);
+        let mut w = MessageWriter::new(buf, typ, tid);
+        w.add(&XorPeerAddress(peer))?;
+        w.add(&attr::Data(data))?;
+        if self.config.dont_fragment {
+            w.add(&DontFragment)?;
+        }
+        if self.config.fingerprint {
+            w.add_fingerprint()?;
+        }
+        w.finish();
+        Ok(())
+    }
+
+    fn handle_stun(&mut self, now: Instant, d: Datagram<'_>) {
+        let Ok(msg) = Message::parse(d.payload) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        match msg.class() {
+            Class::SuccessResponse | Class::ErrorResponse => self.stun.handle_datagram(now, d),
+            Class::Indication if msg.method() == Method::DATA => {
+                self.handle_data_indication(d.source, &msg)
+            }
+            _ => self.stats.unexpected += 1,
+        }
+    }
+
+    fn handle_data_indication(&mut self, source: SocketAddr, msg: &Message<'_>) {
+        if source != self.server || !matches!(self.state, State::Allocated(_)) {
+            self.stats.unexpected += 1;
+            return;
+        }
+        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+            self.stats.malformed += 1;
+            return;
+        }
+        let (Ok(Some(XorPeerAddress(peer))), Ok(Some(attr::Data(data)))) =
+            (msg.get::<XorPeerAddress>(), msg.get::<attr::Data<'_>>())
+        else {
+            self.stats.malformed += 1;
+            return;
+        };
+        if !self.peers.permissions.contains_key(&peer.ip()) {
+            self.stats.unexpected += 1;
+            return;
+        }
+        self.deliver(peer, data);
+    }
+
+    fn handle_channel_data(&mut self, d: Datagram<'_>) {
+        if d.source != self.server || !matches!(self.state, State::Allocated(_)) {
+            self.stats.unexpected += 1;
+            return;
+        }
+        let Ok(cd) = ChannelData::parse(d.payload) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let Some(&peer) = self.peers.by_number.get(&cd.channel.get()) else {
+            self.stats.unexpected += 1;
+            return;
+        };
+        self.deliver(peer, cd.data);
+    }
+
+    fn deliver(&mut self, peer: SocketAddr, data: &[u8]) {
+        self.stats.data_received += 1;
+        self.push_event(Event::Data {
+            peer,
+            data: data.to_vec(),
+        });
+    }
+
+    fn push_event(&mut self, e: Event) {
+        if self.events.len() >= self.config.max_events {
+            self.stats.events_dropped += 1;
+        } else {
+            self.events.push_back(e);
+        }
+    }
+
+    fn clamp(&mut self, now: Instant) -> Instant {
+        self.last_now = self.last_now.max(now);
+        self.last_now
+    }
+}
+
+impl Machine for TurnClient {
+    type Event = Event;
+    type Command = TurnCommand;
+    type Error = TurnError;
+
+    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), TurnError> {
+        TurnClient::handle_datagram(self, now, dgram);
+        Ok(())
+    }
+
+    fn handle_command(&mut self, now: Instant, cmd: TurnCommand) -> Result<(), TurnError> {
+        match cmd {
+            TurnCommand::Allocate => self.allocate(now),
+            TurnCommand::AddPermission(ip) => self.add_permission(now, ip),
+            TurnCommand::RemovePermission(ip) => self.remove_permission(now, ip),
+            TurnCommand::BindChannel(peer) => self.bind_channel(now, peer),
+            TurnCommand::Send { peer, data } => self.send(now, peer, &data),
+            TurnCommand::Close => {
+                self.close(now);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        TurnClient::handle_timeout(self, now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        TurnClient::poll_transmit(self, now, buf)
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        TurnClient::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        TurnClient::poll_timeout(self)
+    }
+
+    /// STUN and ChannelData from the server.
+    fn accepts(&self, dgram: &Datagram<'_>) -> bool {
+        dgram.source == self.server && matches!(dgram.payload.first(), Some(0..=3 | 64..=79))
+    }
+}
