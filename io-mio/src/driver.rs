@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token, Waker};
 use wren_core::framing::Framing;
-use wren_core::{Machine, Transport};
+use wren_core::{Machine, SocketIndex, SocketRequest, SocketResult, Transport};
 
 use crate::error::DriverError;
 use crate::handle::{Handle, Shared};
@@ -28,6 +28,11 @@ pub const DEFAULT_UDP_MAX_PAYLOAD: usize = 2048;
 pub const COMMAND_CAPACITY: usize = 1024;
 /// Commands handled per wake-up before the driver looks at its sockets again.
 const COMMANDS_PER_TURN: usize = 64;
+/// The default bound on the sockets a machine may have bound at once
+/// ([`Driver::max_bound_sockets`]).
+pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
+/// Socket requests carried out per wake-up before the driver looks at its sockets again.
+const SOCKET_REQUESTS_PER_TURN: usize = 1024;
 
 /// The one place the adapter reads the clock (STYLE.md section 8): once per wake-up.
 #[allow(clippy::disallowed_methods)]
@@ -61,9 +66,12 @@ impl<M: Machine> Driver<M> {
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
             udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
+            max_bound: DEFAULT_MAX_BOUND_SOCKETS,
         };
         let net = Net {
             udp: Vec::new(),
+            free_udp: Vec::new(),
+            index: SocketIndex::new(),
             listeners: Vec::new(),
             conns: Conns::default(),
             config,
@@ -88,11 +96,14 @@ impl<M: Machine> Driver<M> {
     pub fn udp(mut self, sock: std::net::UdpSocket) -> io::Result<Self> {
         sock.set_nonblocking(true)?;
         let (local, mut sock) = (sock.local_addr()?, UdpSocket::from_std(sock));
-        let token = Token(checked(self.net.udp.len(), LISTENER_BASE)?);
-        self.poll
-            .registry()
-            .register(&mut sock, token, Interest::READABLE | Interest::WRITABLE)?;
-        self.net.udp.push(Udp { sock, local });
+        let slot = checked(self.net.udp.len(), LISTENER_BASE)?;
+        self.poll.registry().register(
+            &mut sock,
+            Token(slot),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        self.net.udp.push(Some(Udp { sock, local }));
+        self.net.index.insert_listening(local, slot);
         Ok(self)
     }
 
@@ -167,6 +178,17 @@ impl<M: Machine> Driver<M> {
         self
     }
 
+    /// The most sockets the machine may have bound at once through
+    /// [`wren_core::SocketRequest::Bind`] (default [`DEFAULT_MAX_BOUND_SOCKETS`], at most
+    /// 2^24 less the application's UDP sockets); further binds fail with
+    /// [`wren_core::BindError::Exhausted`] until some are closed. The process's descriptor
+    /// limit (`ulimit -n`) must allow as many, or binds fail the same way earlier.
+    #[must_use]
+    pub fn max_bound_sockets(mut self, sockets: usize) -> Self {
+        self.net.config.max_bound = sockets;
+        self
+    }
+
     /// A handle to send commands, stop the driver, and read its counters.
     #[must_use]
     pub fn handle(&self) -> Handle<M::Command> {
@@ -215,8 +237,8 @@ impl<M: Machine> Driver<M> {
         let mut more_commands = true;
         let mut now = clock();
         while !self.shared.is_shut_down() {
-            self.drain(now, &mut batch, &mut on_event);
-            let timeout = if ready.is_empty() && !more_commands {
+            let more_requests = self.drain(now, &mut batch, &mut on_event);
+            let timeout = if ready.is_empty() && !more_commands && !more_requests {
                 self.machine
                     .poll_timeout()
                     .map(|t| t.saturating_duration_since(now))
@@ -243,10 +265,14 @@ impl<M: Machine> Driver<M> {
                     }
                     _ => ev.is_readable(),
                 };
-                if read && !ready.contains(&token) {
+                if read {
                     ready.push(token);
                 }
             }
+            // A token both left over from the last turn and reported again is read once:
+            // O(k log k) in the k sockets with input, never a scan of every socket.
+            ready.sort_unstable();
+            ready.dedup();
             if more_commands {
                 more_commands = self.commands(now);
             }
@@ -287,37 +313,118 @@ impl<M: Machine> Driver<M> {
         true
     }
 
-    /// Sends everything the machine has to send (UDP in batches) and hands out its events.
-    /// While a UDP socket's send buffer is full, the machine keeps its transmits.
-    fn drain(&mut self, now: Instant, batch: &mut SendBatch, on_event: &mut impl FnMut(M::Event)) {
+    /// Sends everything the machine has to send (UDP in batches), hands out its events, and
+    /// carries out its socket requests, until none of them has anything left (an answer to
+    /// a bind may bring transmits). While a UDP socket's send buffer is full, the machine
+    /// keeps its transmits. Returns `true` when it stopped at [`SOCKET_REQUESTS_PER_TURN`]
+    /// requests: the caller comes back without sleeping.
+    fn drain(
+        &mut self,
+        now: Instant,
+        batch: &mut SendBatch,
+        on_event: &mut impl FnMut(M::Event),
+    ) -> bool {
+        let mut requests = 0;
+        loop {
+            self.transmits(now, batch);
+            while let Some(event) = self.machine.poll_event() {
+                on_event(event);
+            }
+            if requests >= SOCKET_REQUESTS_PER_TURN {
+                return true;
+            }
+            let before = requests;
+            while requests < SOCKET_REQUESTS_PER_TURN {
+                let Some(request) = self.machine.poll_socket_request() else {
+                    break;
+                };
+                requests += 1;
+                self.socket_request(now, request, batch);
+            }
+            if requests == before {
+                return false;
+            }
+        }
+    }
+
+    /// Sends what the machine has to send, UDP in batches of [`BATCH`].
+    fn transmits(&mut self, now: Instant, batch: &mut SendBatch) {
         let (registry, counters) = (self.poll.registry(), &self.shared.counters);
-        if !batch.is_blocked() || batch.flush(&self.net.udp, counters) {
-            loop {
-                let Some(buf) = batch.next_buf() else {
-                    if batch.flush(&self.net.udp, counters) {
-                        continue;
-                    }
-                    break;
-                };
-                let Some(t) = self.machine.poll_transmit(now, buf) else {
-                    batch.flush(&self.net.udp, counters);
-                    break;
-                };
-                match t.proto {
-                    Transport::Udp => match t.choose_socket(self.net.udp.iter().map(|u| u.local)) {
-                        Some(i) => batch.commit(i, &t),
-                        None => no_route(&t, "no UDP socket for this source", counters),
-                    },
-                    Transport::Tcp => self.net.send_tcp(registry, &t, buf, counters),
-                    _ => {
-                        tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
-                        bump(&counters.dropped_unsupported, 1);
-                    }
+        if batch.is_blocked() && !batch.flush(&self.net.udp, counters) {
+            return;
+        }
+        loop {
+            let Some(buf) = batch.next_buf() else {
+                if batch.flush(&self.net.udp, counters) {
+                    continue;
+                }
+                return;
+            };
+            let Some(t) = self.machine.poll_transmit(now, buf) else {
+                batch.flush(&self.net.udp, counters);
+                return;
+            };
+            match t.proto {
+                Transport::Udp => match self.net.index.choose(&t) {
+                    Some(slot) => batch.commit(slot, &t),
+                    None => no_route(&t, "no UDP socket for this source", counters),
+                },
+                Transport::Tcp => self.net.send_tcp(registry, &t, buf, counters),
+                _ => {
+                    tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
+                    bump(&counters.dropped_unsupported, 1);
                 }
             }
         }
-        while let Some(event) = self.machine.poll_event() {
-            on_event(event);
+    }
+
+    /// Binds or closes a socket for the machine; a bind is answered at once.
+    fn socket_request(&mut self, now: Instant, request: SocketRequest, batch: &mut SendBatch) {
+        let (registry, counters) = (self.poll.registry(), &self.shared.counters);
+        match request {
+            SocketRequest::Bind { addr, transport } => {
+                let result = match self.net.bind(registry, addr, transport) {
+                    Ok(bound) => {
+                        tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
+                        bump(&counters.sockets_bound, 1);
+                        SocketResult::Bound {
+                            requested: addr,
+                            bound,
+                            transport,
+                        }
+                    }
+                    Err(error) => {
+                        tracing::debug!(requested = %addr, ?transport, %error, "bind failed");
+                        bump(&counters.bind_failures, 1);
+                        SocketResult::Failed {
+                            requested: addr,
+                            transport,
+                            error,
+                        }
+                    }
+                };
+                if let Err(e) = self.machine.handle_socket_result(now, result) {
+                    tracing::warn!(error = %e, "the machine returned an error for a socket result");
+                    bump(&counters.machine_errors, 1);
+                }
+            }
+            SocketRequest::Close { addr, transport } => {
+                match self.net.unbind(registry, addr, transport) {
+                    Some(slot) => {
+                        tracing::debug!(%addr, "socket closed for the machine");
+                        batch.forget(slot);
+                        bump(&counters.sockets_closed, 1);
+                    }
+                    None => {
+                        tracing::debug!(%addr, ?transport, "close of a socket the machine did not bind, ignored");
+                        bump(&counters.close_unknown, 1);
+                    }
+                }
+            }
+            other => {
+                tracing::warn!(request = ?other, "socket request not supported, ignored");
+                bump(&counters.dropped_unsupported, 1);
+            }
         }
     }
 }

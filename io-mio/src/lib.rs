@@ -18,7 +18,22 @@
 //!   when there is none, the driver **opens one** to `destination` (a non-blocking
 //!   connect) and queues the message until it is established ([`Driver::tcp_connect`]
 //!   turns this off). If the connect fails, the queued messages are dropped and counted
-//!   in [`Stats::dropped_no_route`].
+//!   in [`Stats::dropped_no_route`];
+//! - UDP sockets **the machine asks for** ([`wren_core::socket`]: a TURN server's relayed
+//!   addresses). In every drain, after transmits and events, the driver takes the
+//!   machine's [`wren_core::SocketRequest`]s: a `Bind` of UDP binds a non-blocking socket
+//!   to the address asked, registers it under a token of its own, and answers at once
+//!   with [`wren_core::SocketResult::Bound`] (the real address, when port 0 was asked) or
+//!   `Failed` (the OS error as a [`wren_core::BindError`]; `Unsupported` for another
+//!   transport; `Exhausted` past [`Driver::max_bound_sockets`] or when descriptors run
+//!   out), then drains again; a `Close` deregisters and drops the socket (a close of an
+//!   address the machine did not bind is ignored and counted). What such a socket
+//!   receives reaches the machine with `destination` = its bound address, and a transmit
+//!   with that `source` leaves through it, found by one hash lookup
+//!   ([`wren_core::SocketIndex`]); a transmit without a `source` never leaves from one.
+//!   These sockets are read and written exactly as the application's (one `recvmmsg` per
+//!   readable socket per turn, `sendmmsg` per socket): a wake-up costs the sockets that
+//!   have input, never a pass over all of them, so tens of thousands are fine.
 //!
 //! A message from TCP reaches the machine as a [`wren_core::Datagram`] with `proto: Tcp`,
 //! `source` = the remote address and `destination` = the local address of the connection.
@@ -98,6 +113,7 @@
 //! }
 //! ```
 
+mod bound;
 mod driver;
 mod error;
 mod handle;
@@ -108,7 +124,10 @@ mod sys;
 mod tcp;
 mod udp;
 
-pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
+pub use driver::{
+    COMMAND_CAPACITY, DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD,
+    Driver,
+};
 pub use error::DriverError;
 pub use handle::Handle;
 pub use stats::Stats;

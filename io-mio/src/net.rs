@@ -8,17 +8,18 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry, Token};
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{Datagram, Machine, Transmit};
+use wren_core::{Datagram, Machine, SocketIndex, Transmit};
 
 use crate::error::{DriverError, is_transient};
 use crate::stats::{Counters, bump};
 use crate::tcp::{Close, Conn, Conns};
 use crate::udp::{self, Received, Udp};
 
-/// Tokens below this are UDP sockets.
-pub(crate) const LISTENER_BASE: usize = 1 << 16;
+/// Tokens below this are UDP sockets, the application's and those bound at the machine's
+/// request alike (the token is the socket's slot in [`Net::udp`]).
+pub(crate) const LISTENER_BASE: usize = 1 << 24;
 /// Tokens from here are TCP connections (slot + CONN_BASE); between, listeners.
-pub(crate) const CONN_BASE: usize = 1 << 17;
+pub(crate) const CONN_BASE: usize = LISTENER_BASE + (1 << 16);
 /// The waker's token.
 pub(crate) const WAKER: Token = Token(usize::MAX);
 
@@ -47,12 +48,20 @@ pub(crate) struct Config {
     pub(crate) tcp_connect: bool,
     /// Bytes per datagram slot of the receive buffer.
     pub(crate) udp_slot: usize,
+    /// The most sockets the machine may have bound at once.
+    pub(crate) max_bound: usize,
 }
 
 /// Every socket of the driver.
 #[derive(Debug)]
 pub(crate) struct Net {
-    pub(crate) udp: Vec<Udp>,
+    /// The UDP sockets by slot (their token): first the application's, which stay, then
+    /// those bound at the machine's request, whose slots are freed on close and reused.
+    pub(crate) udp: Vec<Option<Udp>>,
+    /// Free slots of `udp`.
+    pub(crate) free_udp: Vec<usize>,
+    /// Which slot of `udp` a transmit leaves from.
+    pub(crate) index: SocketIndex<usize>,
     pub(crate) listeners: Vec<TcpListener>,
     pub(crate) conns: Conns,
     pub(crate) config: Config,
@@ -87,7 +96,7 @@ impl Net {
     ) -> Result<bool, DriverError> {
         match Source::of(token) {
             Source::Udp(i) => {
-                let Some(u) = self.udp.get(i) else {
+                let Some(u) = self.udp.get(i).and_then(Option::as_ref) else {
                     return Ok(false);
                 };
                 let slot = self.config.udp_slot;

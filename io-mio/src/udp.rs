@@ -1,6 +1,6 @@
 //! UDP: batched receive and send (one `recvmmsg`/`sendmmsg` per batch on Linux, a loop of
 //! `recv_from`/`send_to` elsewhere). Which socket a transmit leaves from is
-//! [`Transmit::choose_socket`]; how a GSO transmit is cut, [`Transmit::segments`].
+//! [`wren_core::SocketIndex::choose`]; how a GSO transmit is cut, [`Transmit::segments`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -93,6 +93,8 @@ pub(crate) struct SendBatch {
 
 /// The starting capacity of each send buffer (each grows once to the largest transmit).
 const SEND_BUFFER: usize = 2048;
+/// The socket slot of an entry whose socket was closed before it could be sent.
+const CLOSED: usize = usize::MAX;
 
 impl SendBatch {
     pub(crate) fn new() -> SendBatch {
@@ -129,6 +131,17 @@ impl SendBatch {
         self.used += 1;
     }
 
+    /// Marks the unsent datagrams for the socket in `slot`, which is being closed: the
+    /// next flush drops and counts them, and they cannot leave from another socket that
+    /// later takes the slot.
+    pub(crate) fn forget(&mut self, slot: usize) {
+        for e in &mut self.entries[self.sent..] {
+            if e.sock == slot {
+                e.sock = CLOSED;
+            }
+        }
+    }
+
     /// Whether the last flush stopped because a socket's send buffer was full.
     pub(crate) fn is_blocked(&self) -> bool {
         self.blocked
@@ -138,14 +151,21 @@ impl SendBatch {
     /// same socket. Returns `false` if a socket would block: the rest stays queued (the
     /// machine is not asked for more) until a later flush, after the socket's writable
     /// event, gets it out. A datagram the kernel refuses is logged, counted and dropped.
-    pub(crate) fn flush(&mut self, socks: &[Udp], counters: &Counters) -> bool {
+    pub(crate) fn flush(&mut self, socks: &[Option<Udp>], counters: &Counters) -> bool {
         while self.sent < self.entries.len() {
             let sock = self.entries[self.sent].sock;
             let run = self.entries[self.sent..]
                 .iter()
                 .take(BATCH)
                 .take_while(|e| e.sock == sock);
-            let (bufs, udp) = (&self.bufs, &socks[sock]);
+            let Some(udp) = socks.get(sock).and_then(Option::as_ref) else {
+                let gone = run.count();
+                tracing::debug!(gone, "socket closed before its datagrams were sent");
+                bump(&counters.dropped_no_route, gone as u64);
+                self.sent += gone;
+                continue;
+            };
+            let bufs = &self.bufs;
             match send(udp, run.map(|e| (&bufs[e.buf][e.start..e.end], e.to))) {
                 Ok(k) if k > 0 => {
                     self.sent += k;

@@ -62,7 +62,7 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
         .tcp_listener(listener)
         .unwrap();
     let handle = driver.handle();
-    let thread = driver.spawn(|()| {}).unwrap();
+    let thread = driver.spawn(|_| {}).unwrap();
 
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
     client
@@ -107,4 +107,51 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
     );
     let stats = handle.stats();
     assert!(stats.batches_in < stats.datagrams_in, "{stats:?}");
+}
+
+#[test]
+fn steady_state_on_a_socket_bound_for_the_machine_allocates_nothing_per_datagram() {
+    const WARM_UP: usize = 64;
+    const ROUNDS: usize = 40;
+    const BURST: usize = 16;
+    let machine = Reflect::new(allocations).bind("127.0.0.1:0".parse().unwrap());
+    let driver = Driver::new(machine).unwrap();
+    let handle = driver.handle();
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    let thread = driver
+        .spawn(move |bound| {
+            let _ = bound_tx.send(bound);
+        })
+        .unwrap();
+    let relay = bound_rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("bound in time");
+
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 256];
+    for _ in 0..ROUNDS {
+        for i in 0..BURST {
+            client.send_to(&[i as u8; 48], relay).unwrap();
+        }
+        for _ in 0..BURST {
+            let (n, from) = client.recv_from(&mut buf).unwrap();
+            assert_eq!((n, from), (48, relay));
+        }
+    }
+    handle.shutdown();
+    let machine = thread.join().unwrap().unwrap();
+    let seen = machine.seen();
+    assert_eq!(seen.len(), ROUNDS * BURST);
+    let (warm, last) = (seen[WARM_UP], seen[seen.len() - 1]);
+    assert_eq!(
+        last - warm,
+        0,
+        "the driver's thread allocated {} times in {} datagrams after warm-up",
+        last - warm,
+        seen.len() - WARM_UP
+    );
+    assert_eq!(handle.stats().sockets_bound, 1);
 }

@@ -2,18 +2,20 @@
 
 use std::future::{Future, pending, poll_fn};
 use std::io;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{Datagram, Machine, Transmit, Transport};
+use wren_core::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
 
 use crate::error::{DriverError, is_transient};
-use crate::net::{Io, Net};
+use crate::net::{Io, Net, Sock};
 use crate::stats::{Counters, StatsHandle, bump};
 use crate::tcp::{Close, Conn, Step};
 use crate::udp::{self, Udp};
@@ -25,6 +27,11 @@ const SEND_BUFFER: usize = 2048;
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
 pub const DEFAULT_TCP_BUFFER_LIMIT: usize = 96 * 1024;
+/// The default bound on the sockets a machine may have bound at once
+/// ([`Driver::max_bound_sockets`]).
+pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
+/// Socket requests carried out per turn before the driver looks at its sockets again.
+const SOCKET_REQUESTS_PER_TURN: usize = 1024;
 
 /// The one place the adapter reads the clock (STYLE.md section 8): once per wake-up.
 #[allow(clippy::disallowed_methods)]
@@ -51,6 +58,7 @@ pub struct Driver<M: Machine> {
     framing: Framing,
     tcp_buffer_limit: usize,
     tcp_connect: bool,
+    max_bound: usize,
     counters: Arc<Counters>,
 }
 
@@ -65,6 +73,7 @@ impl<M: Machine> Driver<M> {
             framing: Framing::default(),
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
+            max_bound: DEFAULT_MAX_BOUND_SOCKETS,
             counters: Arc::default(),
         }
     }
@@ -77,7 +86,9 @@ impl<M: Machine> Driver<M> {
     /// When the socket's local address cannot be read.
     pub fn udp(mut self, sock: UdpSocket) -> io::Result<Self> {
         let local = sock.local_addr()?;
+        let i = self.net.udp.len();
         self.net.udp.push(Udp { sock, local });
+        self.net.index.insert_listening(local, Sock::Listening(i));
         Ok(self)
     }
 
@@ -131,6 +142,17 @@ impl<M: Machine> Driver<M> {
         self
     }
 
+    /// The most sockets the machine may have bound at once through
+    /// [`wren_core::SocketRequest::Bind`] (default [`DEFAULT_MAX_BOUND_SOCKETS`]); further
+    /// binds fail with [`wren_core::BindError::Exhausted`] until some are closed. The
+    /// process's descriptor limit (`ulimit -n`) must allow as many, or binds fail the same
+    /// way earlier.
+    #[must_use]
+    pub fn max_bound_sockets(mut self, sockets: usize) -> Self {
+        self.max_bound = sockets;
+        self
+    }
+
     /// A handle to read the driver's counters, before, while and after it runs.
     #[must_use]
     pub fn stats(&self) -> StatsHandle {
@@ -139,8 +161,9 @@ impl<M: Machine> Driver<M> {
 
     /// Runs the machine until `shutdown` completes, then returns it.
     ///
-    /// Each turn: drain `poll_transmit` and `poll_event`, sleep until `poll_timeout`, a
-    /// command or a socket, read the clock once, feed the machine. Events go to `events`
+    /// Each turn: drain `poll_transmit`, `poll_event` and `poll_socket_request` (binding
+    /// and closing sockets for the machine), sleep until `poll_timeout`, a command or a
+    /// socket, read the clock once, feed the machine. Events go to `events`
     /// (waiting when it is full; dropped and counted once its receiver is gone). When every
     /// command sender is dropped the driver goes on without commands: only `shutdown`
     /// stops it.
@@ -161,10 +184,16 @@ impl<M: Machine> Driver<M> {
         let mut commands_open = true;
         let mut now = clock();
         loop {
-            tokio::select! {
+            let more_requests = tokio::select! {
                 biased;
                 () = &mut shutdown => return Ok(self.machine),
-                () = self.drain(now, &mut tx, &events) => {}
+                more = self.drain(now, &mut tx, &events) => more,
+            };
+            if more_requests {
+                // Let the runtime run others, then carry out the rest.
+                yield_once().await;
+                now = clock();
+                continue;
             }
             let deadline = self.machine.poll_timeout();
             tokio::select! {
@@ -189,16 +218,51 @@ impl<M: Machine> Driver<M> {
         }
     }
 
-    /// Sends everything the machine has to send and hands out its events.
-    async fn drain(&mut self, now: Instant, tx: &mut Vec<u8>, events: &mpsc::Sender<M::Event>) {
+    /// Sends everything the machine has to send, hands out its events, and carries out its
+    /// socket requests, until none of them has anything left (an answer to a bind may
+    /// bring transmits). Returns `true` when it stopped at [`SOCKET_REQUESTS_PER_TURN`]
+    /// requests.
+    async fn drain(
+        &mut self,
+        now: Instant,
+        tx: &mut Vec<u8>,
+        events: &mpsc::Sender<M::Event>,
+    ) -> bool {
+        let mut requests = 0;
+        loop {
+            self.transmits(now, tx).await;
+            while let Some(event) = self.machine.poll_event() {
+                if events.send(event).await.is_err() {
+                    bump(&self.counters.events_dropped, 1);
+                }
+            }
+            if requests >= SOCKET_REQUESTS_PER_TURN {
+                return true;
+            }
+            let before = requests;
+            while requests < SOCKET_REQUESTS_PER_TURN {
+                let Some(request) = self.machine.poll_socket_request() else {
+                    break;
+                };
+                requests += 1;
+                self.socket_request(now, request);
+            }
+            if requests == before {
+                return false;
+            }
+        }
+    }
+
+    /// Sends everything the machine has to send.
+    async fn transmits(&mut self, now: Instant, tx: &mut Vec<u8>) {
         loop {
             tx.clear();
             let Some(t) = self.machine.poll_transmit(now, tx) else {
                 break;
             };
             match t.proto {
-                Transport::Udp => match t.choose_socket(self.net.udp.iter().map(|u| u.local)) {
-                    Some(i) => udp::send(&self.net.udp[i], &t, tx, &self.counters).await,
+                Transport::Udp => match self.net.index.choose(&t).and_then(|s| self.net.udp(s)) {
+                    Some(udp) => udp::send(udp, &t, tx, &self.counters).await,
                     None => self.no_route(&t, "no UDP socket for this source"),
                 },
                 Transport::Tcp => self.send_tcp(&t, tx),
@@ -208,11 +272,77 @@ impl<M: Machine> Driver<M> {
                 }
             }
         }
-        while let Some(event) = self.machine.poll_event() {
-            if events.send(event).await.is_err() {
-                bump(&self.counters.events_dropped, 1);
+    }
+
+    /// Binds or closes a socket for the machine; a bind is answered at once.
+    fn socket_request(&mut self, now: Instant, request: SocketRequest) {
+        let counters = Arc::clone(&self.counters);
+        match request {
+            SocketRequest::Bind { addr, transport } => {
+                let result = match self.bind(addr, transport) {
+                    Ok(bound) => {
+                        tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
+                        bump(&counters.sockets_bound, 1);
+                        SocketResult::Bound {
+                            requested: addr,
+                            bound,
+                            transport,
+                        }
+                    }
+                    Err(error) => {
+                        tracing::debug!(requested = %addr, ?transport, %error, "bind failed");
+                        bump(&counters.bind_failures, 1);
+                        SocketResult::Failed {
+                            requested: addr,
+                            transport,
+                            error,
+                        }
+                    }
+                };
+                if let Err(e) = self.machine.handle_socket_result(now, result) {
+                    tracing::warn!(error = %e, "the machine returned an error for a socket result");
+                    bump(&counters.machine_errors, 1);
+                }
+            }
+            SocketRequest::Close { addr, transport } => {
+                let slot = match transport {
+                    Transport::Udp => self.net.index.remove_requested(addr),
+                    _ => None,
+                };
+                match slot {
+                    Some(Sock::Bound(slot)) => {
+                        self.net.bound.remove(slot);
+                        tracing::debug!(%addr, "socket closed for the machine");
+                        bump(&counters.sockets_closed, 1);
+                    }
+                    _ => {
+                        tracing::debug!(%addr, ?transport, "close of a socket the machine did not bind, ignored");
+                        bump(&counters.close_unknown, 1);
+                    }
+                }
+            }
+            other => {
+                tracing::warn!(request = ?other, "socket request not supported, ignored");
+                bump(&counters.dropped_unsupported, 1);
             }
         }
+    }
+
+    /// Binds a UDP socket for the machine and indexes it; returns its address.
+    fn bind(&mut self, addr: SocketAddr, transport: Transport) -> Result<SocketAddr, BindError> {
+        if transport != Transport::Udp {
+            return Err(BindError::Unsupported);
+        }
+        if self.net.index.requested() >= self.max_bound {
+            return Err(BindError::Exhausted);
+        }
+        let (slot, local) = self.net.bound.bind(addr)?;
+        if !self.net.index.insert_requested(local, Sock::Bound(slot)) {
+            // Only with SO_REUSEADDR games: another of our sockets has this address.
+            self.net.bound.remove(slot);
+            return Err(BindError::AddrInUse);
+        }
+        Ok(local)
     }
 
     /// Queues a TCP message on the connection to its destination, opening one if allowed.
@@ -263,19 +393,26 @@ impl<M: Machine> Driver<M> {
         } = self;
         match io {
             Io::Udp { sock, len, source } => {
+                let Some(local) = net.udp(sock).map(|u| u.local) else {
+                    return Ok(());
+                };
                 bump(&counters.datagrams_in, 1);
-                let d = Datagram::udp(source, net.udp[sock].local, &rx[..len]);
+                let d = Datagram::udp(source, local, &rx[..len]);
                 feed(machine, counters, now, d);
             }
-            Io::UdpError { sock, error } if is_transient(&error) => {
-                tracing::debug!(local = %net.udp[sock].local, %error, "UDP receive error, ignored");
-                bump(&counters.io_errors, 1);
-            }
             Io::UdpError { sock, error } => {
-                return Err(DriverError::Recv {
-                    local: net.udp[sock].local,
-                    source: error,
-                });
+                let Some(local) = net.udp(sock).map(|u| u.local) else {
+                    return Ok(());
+                };
+                if is_transient(&error) {
+                    tracing::debug!(%local, %error, "UDP receive error, ignored");
+                    bump(&counters.io_errors, 1);
+                } else {
+                    return Err(DriverError::Recv {
+                        local,
+                        source: error,
+                    });
+                }
             }
             Io::Accepted { stream, remote } => match stream.local_addr() {
                 Ok(local) => {
@@ -343,6 +480,22 @@ fn feed<M: Machine>(machine: &mut M, counters: &Counters, now: Instant, d: Datag
         tracing::warn!(error = %e, from = %d.source, "the machine returned an error for a datagram");
         bump(&counters.machine_errors, 1);
     }
+}
+
+/// Returns `Pending` once (waking the task at once), then completes: lets the runtime run
+/// other tasks without needing tokio's `rt` feature.
+async fn yield_once() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// Completes at `deadline`, or never.

@@ -15,7 +15,19 @@
 //!   connection whose remote end is its `destination`; when there is none, the driver
 //!   **opens one** to `destination` and queues the message until it is established
 //!   ([`Driver::tcp_connect`] turns this off). If the connect fails, the queued messages
-//!   are dropped and counted in [`Stats::dropped_no_route`].
+//!   are dropped and counted in [`Stats::dropped_no_route`];
+//! - UDP sockets **the machine asks for** ([`wren_core::socket`]: a TURN server's relayed
+//!   addresses). In every drain, after transmits and events, the driver takes the
+//!   machine's [`wren_core::SocketRequest`]s: a `Bind` of UDP binds a non-blocking socket
+//!   to the address asked and answers at once with [`wren_core::SocketResult::Bound`]
+//!   (the real address, when port 0 was asked) or `Failed` (the OS error as a
+//!   [`wren_core::BindError`]; `Unsupported` for another transport; `Exhausted` past
+//!   [`Driver::max_bound_sockets`] or when descriptors run out), then drains again; a
+//!   `Close` drops the socket (a close of an address the machine did not bind is ignored
+//!   and counted). What such a socket receives reaches the machine with `destination` =
+//!   its bound address, and a transmit with that `source` leaves through it, found by one
+//!   hash lookup ([`wren_core::SocketIndex`]); a transmit without a `source` never leaves
+//!   from one.
 //!
 //! A message from TCP reaches the machine as a [`wren_core::Datagram`] with `proto: Tcp`,
 //! `source` = the remote address and `destination` = the local address of the connection.
@@ -30,6 +42,18 @@
 //! receive buffer, the send buffer and each connection's buffers are reused, and a
 //! counting-allocator test (`tests/no_alloc.rs`) checks it on the driver's thread. A
 //! connection costs one allocation for its connect future and its buffers.
+//!
+//! # Many sockets
+//!
+//! The application's sockets and the TCP connections are polled in turn on each wake-up,
+//! which is fine for the few a server listens on. The sockets bound for the machine may
+//! be tens of thousands, so they are not: each is polled with a waker of its own, which,
+//! when tokio's reactor finds the socket readable, puts it in a ready queue and wakes the
+//! driver. A wake-up then polls only the queued sockets, and reads a datagram straight
+//! into the driver's one receive buffer. There is no task, channel or copy per socket or
+//! per datagram: binding one allocates its registration, its waker and room in the queue,
+//! receiving on it allocates nothing (`tests/no_alloc.rs` checks it too). The two kinds of
+//! sockets take turns being polled first, so neither starves the other.
 //!
 //! What it does not do: TLS (`Transport::Tls` transmits are dropped and counted), ECN
 //! (neither read nor set), UDP GSO/GRO (a transmit with `segment_size` is sent as one
@@ -72,6 +96,7 @@
 //! }
 //! ```
 
+mod bound;
 mod driver;
 mod error;
 mod net;
@@ -79,6 +104,6 @@ mod stats;
 mod tcp;
 mod udp;
 
-pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
+pub use driver::{DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, Driver};
 pub use error::DriverError;
 pub use stats::{Stats, StatsHandle};

@@ -1,4 +1,5 @@
-//! Every socket of the driver, polled together from one task.
+//! Every socket of the driver, polled together from one task: the application's in turn,
+//! those bound at the machine's request through their ready queue ([`crate::bound`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -6,20 +7,30 @@ use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
 use tokio::net::{TcpListener, TcpStream};
+use wren_core::SocketIndex;
 
+use crate::bound::Bound;
 use crate::tcp::{Conns, Step};
 use crate::udp::Udp;
+
+/// Which UDP socket: one of the application's (an index into [`Net::udp`]) or one bound at
+/// the machine's request (a slot of [`Net::bound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sock {
+    Listening(usize),
+    Bound(usize),
+}
 
 /// What one of the sockets had to say.
 pub(crate) enum Io {
     /// A datagram is in the receive buffer.
     Udp {
-        sock: usize,
+        sock: Sock,
         len: usize,
         source: SocketAddr,
     },
     /// Receiving on a UDP socket failed.
-    UdpError { sock: usize, error: io::Error },
+    UdpError { sock: Sock, error: io::Error },
     /// A listener accepted a connection.
     Accepted {
         stream: TcpStream,
@@ -34,19 +45,63 @@ pub(crate) enum Io {
 /// The sockets: UDP, listeners, connections.
 #[derive(Default)]
 pub(crate) struct Net {
+    /// The application's UDP sockets.
     pub(crate) udp: Vec<Udp>,
     pub(crate) listeners: Vec<TcpListener>,
     pub(crate) conns: Conns,
-    /// Where the next poll starts, so that a busy socket cannot starve the others.
+    /// The UDP sockets bound at the machine's request.
+    pub(crate) bound: Bound,
+    /// Which UDP socket a transmit leaves from.
+    pub(crate) index: SocketIndex<Sock>,
+    /// Where the next poll of the application's sockets starts, so that a busy socket
+    /// cannot starve the others.
     cursor: usize,
+    /// Whether the next poll looks at the bound sockets first (it alternates, so that
+    /// neither kind starves the other).
+    bound_first: bool,
 }
 
 impl Net {
-    /// Polls the sockets in turn from the cursor; the first with something to say wins.
+    /// The UDP socket `sock`, if it is open.
+    pub(crate) fn udp(&self, sock: Sock) -> Option<&Udp> {
+        match sock {
+            Sock::Listening(i) => self.udp.get(i),
+            Sock::Bound(slot) => self.bound.get(slot),
+        }
+    }
+
+    /// The first socket with something to say: the application's sockets in turn from
+    /// the cursor, and the bound sockets in their ready queue, the two kinds first in turn.
     ///
-    /// Received bytes go into `rx`. Every socket that returns `Pending` has registered the
-    /// task's waker, so nothing is missed until the next call.
+    /// Received bytes go into `rx`. Every socket that returns `Pending` has registered a
+    /// waker that wakes the task, so nothing is missed until the next call.
     pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>, rx: &mut [u8]) -> Poll<Io> {
+        self.bound_first = !self.bound_first;
+        if self.bound_first {
+            if let Poll::Ready(io) = self.poll_bound(cx, rx) {
+                return Poll::Ready(io);
+            }
+            self.poll_own(cx, rx)
+        } else {
+            if let Poll::Ready(io) = self.poll_own(cx, rx) {
+                return Poll::Ready(io);
+            }
+            self.poll_bound(cx, rx)
+        }
+    }
+
+    fn poll_bound(&mut self, cx: &mut Context<'_>, rx: &mut [u8]) -> Poll<Io> {
+        self.bound.poll_recv(cx, rx).map(|(slot, r)| {
+            let sock = Sock::Bound(slot);
+            match r {
+                Ok((len, source)) => Io::Udp { sock, len, source },
+                Err(error) => Io::UdpError { sock, error },
+            }
+        })
+    }
+
+    /// Polls the application's sockets in turn from the cursor.
+    fn poll_own(&mut self, cx: &mut Context<'_>, rx: &mut [u8]) -> Poll<Io> {
         let (udp, listeners) = (self.udp.len(), self.listeners.len());
         let total = udp + listeners + self.conns.slots();
         for i in 0..total {
@@ -83,11 +138,14 @@ impl Net {
             .poll_recv_from(cx, &mut buf)
             .map(|r| match r {
                 Ok(source) => Io::Udp {
-                    sock,
+                    sock: Sock::Listening(sock),
                     len: buf.filled().len(),
                     source,
                 },
-                Err(error) => Io::UdpError { sock, error },
+                Err(error) => Io::UdpError {
+                    sock: Sock::Listening(sock),
+                    error,
+                },
             })
     }
 }

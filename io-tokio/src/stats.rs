@@ -31,14 +31,26 @@ pub struct Stats {
     /// (no UDP socket for the source, or a TCP connect that failed or was not allowed).
     pub dropped_no_route: u64,
     /// Transmits dropped because they could not be sent as asked (TLS, or an RFC 4571
-    /// frame longer than 65535 bytes).
+    /// frame longer than 65535 bytes), and socket requests of a kind this driver does not
+    /// know.
     pub dropped_unsupported: u64,
     /// Events dropped because the event receiver was gone.
     pub events_dropped: u64,
     /// UDP sends and TCP accepts that failed with an error (logged at debug).
     pub io_errors: u64,
-    /// `Err` returned by the machine's `handle_datagram` or `handle_command` (logged at warn).
+    /// `Err` returned by the machine's `handle_datagram`, `handle_command` or
+    /// `handle_socket_result` (logged at warn).
     pub machine_errors: u64,
+    /// Sockets bound at the machine's request ([`wren_core::SocketRequest::Bind`]), ever;
+    /// `sockets_bound - sockets_closed` are open now.
+    pub sockets_bound: u64,
+    /// Binds that failed (answered with [`wren_core::SocketResult::Failed`]), including
+    /// those past [`crate::Driver::max_bound_sockets`].
+    pub bind_failures: u64,
+    /// Sockets closed at the machine's request ([`wren_core::SocketRequest::Close`]).
+    pub sockets_closed: u64,
+    /// Close requests for an address the machine had no socket bound to (ignored).
+    pub close_unknown: u64,
 }
 
 macro_rules! counters {
@@ -71,6 +83,10 @@ counters!(
     events_dropped,
     io_errors,
     machine_errors,
+    sockets_bound,
+    bind_failures,
+    sockets_closed,
+    close_unknown,
 );
 
 /// Adds `n` to a counter (relaxed: the counters are statistics, not synchronisation).

@@ -128,3 +128,88 @@ fn steady_state_udp_and_tcp_allocate_nothing_per_message() {
         seen.len() - WARM_UP
     );
 }
+
+#[test]
+fn steady_state_on_a_socket_bound_for_the_machine_allocates_nothing_per_datagram() {
+    // tokio allocates its list of deferred wakers the first time a task runs out of its
+    // cooperative budget (128 operations in one poll), once per runtime: the warm-up makes
+    // sure that happens before counting, with a burst that waits in the socket while the
+    // runtime's thread is held.
+    const WARM_BURST: usize = 100;
+    const ROUNDS: usize = 40;
+    const BURST: usize = 16;
+    const WARM_UP: usize = WARM_BURST + BURST;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (events, mut events_rx) = mpsc::channel(1);
+    let (hold, held) = oneshot::channel::<()>();
+    let (holding_tx, holding) = std::sync::mpsc::channel::<()>();
+    // The driver on a current-thread runtime of its own thread, so the counter is its own:
+    // the reactor's wake of a socket's waker, the ready queue and the read all run there.
+    let driver_thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.spawn(async move {
+            if held.await.is_ok() {
+                let _ = holding_tx.send(());
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        });
+        rt.block_on(async move {
+            let machine = Reflect::new(allocations)
+                .keep_deadline(Duration::from_secs(3600))
+                .bind("127.0.0.1:0".parse().unwrap());
+            let driver = Driver::new(machine);
+            let stats = driver.stats();
+            let (_commands, commands_rx) = mpsc::channel(1);
+            let machine = driver
+                .run(commands_rx, events, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            (machine, stats.get())
+        })
+    });
+    let relay: SocketAddr = events_rx.blocking_recv().expect("the bound address");
+
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 256];
+    hold.send(()).unwrap();
+    holding
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the runtime's thread is held");
+    for i in 0..WARM_BURST {
+        client.send_to(&[i as u8; 48], relay).unwrap();
+    }
+    for _ in 0..WARM_BURST {
+        let (n, from) = client.recv_from(&mut buf).unwrap();
+        assert_eq!((n, from), (48, relay));
+    }
+    for _ in 0..ROUNDS {
+        for i in 0..BURST {
+            client.send_to(&[i as u8; 48], relay).unwrap();
+        }
+        for _ in 0..BURST {
+            let (n, from) = client.recv_from(&mut buf).unwrap();
+            assert_eq!((n, from), (48, relay));
+        }
+    }
+    stop.send(()).unwrap();
+    let (machine, stats) = driver_thread.join().unwrap();
+    let seen = machine.seen();
+    assert_eq!(seen.len(), WARM_BURST + ROUNDS * BURST, "{stats:?}");
+    assert_eq!(stats.sockets_bound, 1);
+    let (warm, last) = (seen[WARM_UP], seen[seen.len() - 1]);
+    assert_eq!(
+        last - warm,
+        0,
+        "the driver's thread allocated {} times in {} datagrams after warm-up",
+        last - warm,
+        seen.len() - WARM_UP
+    );
+}

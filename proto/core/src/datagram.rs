@@ -167,6 +167,9 @@ impl Transmit {
     /// With a [`Transmit::source`]: the socket bound to exactly that address, else one bound
     /// to the unspecified address of the same family and port. Without: the first socket of
     /// the destination's address family. `None` when no socket fits.
+    ///
+    /// A scan of `locals`, for a driver with a few sockets; [`crate::SocketIndex`] makes the
+    /// same choice by lookup, and also routes the sockets bound at the machine's request.
     #[must_use]
     pub fn choose_socket<I>(&self, locals: I) -> Option<usize>
     where

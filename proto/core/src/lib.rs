@@ -24,7 +24,8 @@
 //!   so that every adapter frames TCP the same way;
 //! - [`TimerTable`], a fixed array of named deadlines, the way machines keep their timers.
 //! - [`socket`], the sockets a machine asks its driver to bind and close (TURN relayed
-//!   addresses), with [`Machine::poll_socket_request`] and [`Machine::handle_socket_result`].
+//!   addresses), with [`Machine::poll_socket_request`] and [`Machine::handle_socket_result`],
+//!   and [`SocketIndex`], which finds the socket a transmit leaves from among thousands.
 //!
 //! # The run loop
 //!
@@ -75,5 +76,5 @@ mod timer;
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use machine::Machine;
 pub use rng::Rng;
-pub use socket::{BindError, SocketRequest, SocketResult};
+pub use socket::{BindError, SocketIndex, SocketRequest, SocketResult};
 pub use timer::{TimerKind, TimerTable};

@@ -4,9 +4,13 @@
 //! sockets, so the machines those tests drive live here, once:
 //!
 //! - [`Echo`] answers every datagram with its bytes reversed, reports what it got, runs one
-//!   timer, and sends what a [`Command`] tells it to;
+//!   timer, sends what a [`Command`] tells it to, and asks its driver to bind and close
+//!   sockets of its own ([`Command::Bind`], [`Command::Close`]), as a TURN server asks for
+//!   relayed addresses: what arrives on such a socket is echoed back from it, since the
+//!   echo leaves from the address the datagram came to;
 //! - [`Reflect`] echoes datagrams unchanged from fixed storage and allocates nothing after
-//!   it is built, recording an allocation counter the test hands it at each datagram;
+//!   it is built, recording an allocation counter the test hands it at each datagram; it
+//!   can ask for one socket of its own ([`Reflect::bind`]);
 //! - [`stun`], [`channel_data`] and [`reversed`] build the messages those tests send.
 //!
 //! They have no protocol in them: they exercise a driver, nothing else.
@@ -26,7 +30,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::{Datagram, Machine, Transmit, Transport};
+use crate::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
 
 /// What the echo machine reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +48,20 @@ pub enum Event {
     },
     /// The timer set by [`Command::Timer`] fired.
     TimerFired,
+    /// The driver bound a socket asked for with [`Command::Bind`].
+    Bound {
+        /// The address asked for.
+        requested: SocketAddr,
+        /// The address bound (a real port when port 0 was asked).
+        bound: SocketAddr,
+    },
+    /// The driver could not bind a socket asked for with [`Command::Bind`].
+    BindFailed {
+        /// The address asked for.
+        requested: SocketAddr,
+        /// Why.
+        error: BindError,
+    },
 }
 
 /// What the test asks the echo machine to do.
@@ -66,9 +84,28 @@ pub enum Command {
     Timer(Duration),
     /// Refuse: `handle_command` returns an error.
     Refuse,
+    /// Ask the driver for a socket bound to `addr` ([`SocketRequest::Bind`]); the answer
+    /// comes back as [`Event::Bound`] or [`Event::BindFailed`].
+    Bind {
+        /// The address to bind (port 0: any).
+        addr: SocketAddr,
+        /// The transport of the socket.
+        transport: Transport,
+    },
+    /// Ask the driver to close the UDP socket bound to this address ([`SocketRequest::Close`]).
+    Close(SocketAddr),
 }
 
 impl Command {
+    /// [`Command::Bind`] of a UDP socket to `addr`.
+    #[must_use]
+    pub fn bind_udp(addr: SocketAddr) -> Command {
+        Command::Bind {
+            addr,
+            transport: Transport::Udp,
+        }
+    }
+
     /// [`Command::Send`] of `payload` to `to` on `proto`, from any local address, in one
     /// piece.
     #[must_use]
@@ -93,6 +130,7 @@ pub struct Refused;
 pub struct Echo {
     out: VecDeque<(Transmit, Vec<u8>)>,
     events: VecDeque<Event>,
+    sockets: VecDeque<SocketRequest>,
     timer: Option<Instant>,
     /// Datagrams handled, over every transport.
     pub received: usize,
@@ -131,6 +169,13 @@ impl Machine for Echo {
             }
             Command::Timer(after) => self.timer = Some(now + after),
             Command::Refuse => return Err(Refused),
+            Command::Bind { addr, transport } => self
+                .sockets
+                .push_back(SocketRequest::Bind { addr, transport }),
+            Command::Close(addr) => self.sockets.push_back(SocketRequest::Close {
+                addr,
+                transport: Transport::Udp,
+            }),
         }
         Ok(())
     }
@@ -154,6 +199,22 @@ impl Machine for Echo {
 
     fn poll_timeout(&self) -> Option<Instant> {
         self.timer
+    }
+
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        self.sockets.pop_front()
+    }
+
+    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) -> Result<(), Refused> {
+        self.events.push_back(match result {
+            SocketResult::Bound {
+                requested, bound, ..
+            } => Event::Bound { requested, bound },
+            SocketResult::Failed {
+                requested, error, ..
+            } => Event::BindFailed { requested, error },
+        });
+        Ok(())
     }
 }
 
@@ -204,7 +265,9 @@ pub const REFLECT_SEEN: usize = 4096;
 /// and records `probe()` at each datagram, the first [`REFLECT_SEEN`] of them.
 ///
 /// Allocates nothing after [`Reflect::new`], so that a test can read a counting
-/// allocator through `probe` and see only what the driver allocated.
+/// allocator through `probe` and see only what the driver allocated. With
+/// [`Reflect::bind`] it first asks its driver for one UDP socket and reports the bound
+/// address as its only event; datagrams to that socket are echoed from it.
 #[derive(Debug)]
 pub struct Reflect {
     out: VecDeque<(Transmit, [u8; REFLECT_MAX], usize)>,
@@ -212,6 +275,8 @@ pub struct Reflect {
     probe: fn() -> u64,
     keep_armed: Option<Duration>,
     deadline: Option<Instant>,
+    bind: Option<SocketAddr>,
+    bound: Option<SocketAddr>,
 }
 
 impl Reflect {
@@ -225,7 +290,17 @@ impl Reflect {
             probe,
             keep_armed: None,
             deadline: None,
+            bind: None,
+            bound: None,
         }
+    }
+
+    /// Asks the driver, at its first drain, for a UDP socket bound to `addr`; the bound
+    /// address comes out as the machine's event.
+    #[must_use]
+    pub fn bind(mut self, addr: SocketAddr) -> Reflect {
+        self.bind = Some(addr);
+        self
     }
 
     /// From the first datagram on, keeps a deadline armed `after` it (never handled in a
@@ -249,7 +324,8 @@ impl Reflect {
 pub struct Never;
 
 impl Machine for Reflect {
-    type Event = ();
+    /// The address of the socket asked for with [`Reflect::bind`], once bound.
+    type Event = SocketAddr;
     type Command = ();
     type Error = Never;
 
@@ -281,11 +357,26 @@ impl Machine for Reflect {
         Some(t)
     }
 
-    fn poll_event(&mut self) -> Option<()> {
-        None
+    fn poll_event(&mut self) -> Option<SocketAddr> {
+        self.bound.take()
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
         self.deadline
+    }
+
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        let addr = self.bind.take()?;
+        Some(SocketRequest::Bind {
+            addr,
+            transport: Transport::Udp,
+        })
+    }
+
+    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) -> Result<(), Never> {
+        if let SocketResult::Bound { bound, .. } = result {
+            self.bound = Some(bound);
+        }
+        Ok(())
     }
 }
