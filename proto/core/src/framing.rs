@@ -4,7 +4,9 @@
 //!
 //! - [`Framing::StunChannelData`]: STUN messages and TURN ChannelData back to back, each
 //!   self-delimiting (RFC 8489 section 6.2.2; RFC 8656 section 12.5, where ChannelData over
-//!   a stream is padded to a multiple of four bytes).
+//!   a stream is padded to a multiple of four bytes). ChannelData starts with 64..=127:
+//!   RFC 8656 narrowed channel numbers to 0x4000-0x4FFF, but RFC 5766 clients (coturn's
+//!   own among them) still use up to 0x7FFF.
 //! - [`Framing::Rfc4571`]: every frame preceded by a 16-bit length (RFC 4571, used by ICE-TCP,
 //!   RFC 6544).
 //!
@@ -45,7 +47,7 @@ impl Frame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FramingError {
-    /// The first byte of a message is neither STUN (0..=3) nor ChannelData (64..=79).
+    /// The first byte of a message is neither STUN (0..=3) nor ChannelData (64..=127).
     #[error("stream message starts with byte {0:#04x}, which is neither STUN nor ChannelData")]
     UnknownMessage(u8),
     /// A STUN message length that is not a multiple of four (RFC 8489 section 5).
@@ -81,7 +83,7 @@ pub fn next_frame(framing: Framing, buf: &[u8]) -> Result<Option<Frame>, Framing
             };
             let Some(header) = buf.get(..4) else {
                 return match first {
-                    0..=3 | 64..=79 => Ok(None),
+                    0..=3 | 64..=127 => Ok(None),
                     other => Err(FramingError::UnknownMessage(other)),
                 };
             };
@@ -94,7 +96,7 @@ pub fn next_frame(framing: Framing, buf: &[u8]) -> Result<Option<Frame>, Framing
                     let len = STUN_HEADER + usize::from(field);
                     (len, len)
                 }
-                64..=79 => {
+                64..=127 => {
                     let len = CHANNEL_DATA_HEADER + usize::from(field);
                     (len, len.next_multiple_of(4))
                 }

@@ -166,7 +166,7 @@ impl StreamWriter {
 
     /// Queues one message, framed: with [`Framing::Rfc4571`] behind its length prefix; with
     /// [`Framing::StunChannelData`] as it is, but a ChannelData message (first byte
-    /// 64..=79) padded with zeros to a multiple of four bytes (RFC 8656 section 12.5).
+    /// 64..=127) padded with zeros to a multiple of four bytes (RFC 8656 section 12.5).
     ///
     /// # Errors
     ///
@@ -181,7 +181,7 @@ impl StreamWriter {
             _ => None,
         };
         let padding = match (framing, msg.first()) {
-            (Framing::StunChannelData, Some(64..=79)) => msg.len().next_multiple_of(4) - msg.len(),
+            (Framing::StunChannelData, Some(64..=127)) => msg.len().next_multiple_of(4) - msg.len(),
             _ => 0,
         };
         let need = self.out.len() + prefix.map_or(0, |p| p.len()) + msg.len() + padding;

@@ -235,7 +235,7 @@ pub fn server(ops: &[ServerOp]) {
                 continue; // relayed application data
             }
             match buf.first() {
-                Some(0x40..=0x4F) => {
+                Some(0x40..=0x7F) => {
                     assert!(ChannelData::parse(&buf).is_ok(), "bad ChannelData sent")
                 }
                 _ => {

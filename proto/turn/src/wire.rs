@@ -14,20 +14,31 @@
 /// Size of the ChannelData header.
 pub const HEADER_LEN: usize = 4;
 
-/// A TURN channel number: 0x4000 through 0x4FFF (RFC 8656 section 12).
+/// A TURN channel number: 0x4000 through 0x4FFF in RFC 8656 (section 12), and up to 0x7FFF
+/// in RFC 5766, whose clients (coturn's `turnutils_uclient` among them) are still served:
+/// this type accepts the RFC 5766 range; [`ChannelNumber::is_rfc8656`] tells the narrower one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelNumber(u16);
 
 impl ChannelNumber {
     /// The lowest channel number.
     pub const MIN: ChannelNumber = ChannelNumber(0x4000);
-    /// The highest channel number.
-    pub const MAX: ChannelNumber = ChannelNumber(0x4FFF);
+    /// The highest channel number accepted (RFC 5766).
+    pub const MAX: ChannelNumber = ChannelNumber(0x7FFF);
+    /// The highest channel number of RFC 8656, the range a client picks from.
+    pub const RFC8656_MAX: ChannelNumber = ChannelNumber(0x4FFF);
 
-    /// The channel `n`, if it lies in 0x4000..=0x4FFF.
+    /// The channel `n`, if it lies in 0x4000..=0x7FFF.
     #[must_use]
     pub fn new(n: u16) -> Option<ChannelNumber> {
-        (0x4000..=0x4FFF).contains(&n).then_some(ChannelNumber(n))
+        (0x4000..=0x7FFF).contains(&n).then_some(ChannelNumber(n))
+    }
+
+    /// Whether the number lies in RFC 8656's range, 0x4000..=0x4FFF (what a client of
+    /// today picks).
+    #[must_use]
+    pub fn is_rfc8656(self) -> bool {
+        self.0 <= 0x4FFF
     }
 
     /// The number.
@@ -44,8 +55,8 @@ pub enum WireError {
     /// Shorter than the 4-byte header.
     #[error("ChannelData truncated: {0} bytes, the header alone is 4")]
     Truncated(usize),
-    /// A channel number outside 0x4000..=0x4FFF.
-    #[error("channel number {0:#06x} is outside 0x4000..=0x4FFF")]
+    /// A channel number outside 0x4000..=0x7FFF.
+    #[error("channel number {0:#06x} is outside 0x4000..=0x7FFF")]
     BadChannel(u16),
     /// The length field says more than the message holds.
     #[error("ChannelData length {length} exceeds the {available} bytes present")]
@@ -143,8 +154,8 @@ mod tests {
     fn malformed_is_typed() {
         assert_eq!(ChannelData::parse(&[0x40]), Err(WireError::Truncated(1)));
         assert_eq!(
-            ChannelData::parse(&[0x50, 0, 0, 0]),
-            Err(WireError::BadChannel(0x5000))
+            ChannelData::parse(&[0x80, 0, 0, 0]),
+            Err(WireError::BadChannel(0x8000))
         );
         assert_eq!(
             ChannelData::parse(&[0x3f, 0xff, 0, 0]),
@@ -161,13 +172,15 @@ mod tests {
             ChannelData::parse(&[0x40, 0, 0, 0, 1, 2, 3, 4]),
             Err(WireError::TrailingBytes(4))
         );
-        assert_eq!(ChannelNumber::new(0x4FFF), Some(ChannelNumber::MAX));
-        assert_eq!(ChannelNumber::new(0x5000), None);
+        assert_eq!(ChannelNumber::new(0x7FFF), Some(ChannelNumber::MAX));
+        assert_eq!(ChannelNumber::new(0x8000), None);
+        assert!(ChannelNumber::new(0x4FFF).unwrap().is_rfc8656());
+        assert!(!ChannelNumber::new(0x5000).unwrap().is_rfc8656());
     }
 
     proptest! {
         #[test]
-        fn round_trip(n in 0x4000u16..=0x4FFF, data in proptest::collection::vec(any::<u8>(), 0..600), pad in any::<bool>()) {
+        fn round_trip(n in 0x4000u16..=0x7FFF, data in proptest::collection::vec(any::<u8>(), 0..600), pad in any::<bool>()) {
             let ch = ChannelNumber::new(n).unwrap();
             let mut buf = Vec::new();
             ChannelData::write(&mut buf, ch, &data, pad).unwrap();

@@ -69,7 +69,7 @@ impl Peers {
     /// A channel number no peer uses, or `None` when all 4096 are taken.
     pub(super) fn free_number(&mut self) -> Option<ChannelNumber> {
         let min = ChannelNumber::MIN.get();
-        let count = ChannelNumber::MAX.get() - min + 1;
+        let count = ChannelNumber::RFC8656_MAX.get() - min + 1;
         for _ in 0..count {
             let n = min + self.next_number % count;
             self.next_number = (self.next_number + 1) % count;

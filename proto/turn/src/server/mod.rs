@@ -292,7 +292,7 @@ impl TurnServer {
         }
         match d.payload.first() {
             Some(0..=3) => self.stun_from_client(now, d),
-            Some(0x40..=0x4F) => self.channel_data_from_client(now, d),
+            Some(0x40..=0x7F) => self.channel_data_from_client(now, d),
             _ => self.stats.dropped_malformed += 1,
         }
     }

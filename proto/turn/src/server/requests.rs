@@ -557,7 +557,8 @@ impl TurnServer {
         let bad = ErrorCodeValue::BAD_REQUEST;
         let slot = self.own(five, user)?;
         let number = match msg.get::<ChannelNumber>() {
-            Ok(Some(ChannelNumber(n))) if (0x4000..=0x4FFF).contains(&n) => n,
+            // RFC 5766 clients use up to 0x7FFF; RFC 8656 narrowed it to 0x4FFF.
+            Ok(Some(ChannelNumber(n))) if (0x4000..=0x7FFF).contains(&n) => n,
             _ => return Err(bad),
         };
         let peers = self.peers(slot, msg)?;

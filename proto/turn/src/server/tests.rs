@@ -542,7 +542,7 @@ fn other_refusals_400_420_440_441_442_443() {
     assert_eq!(permit(&mut net, &c, "[2a00:1450::1]:9"), Some(443));
     // 400: a channel number out of range.
     assert_eq!(bind(&mut net, &c, 0x3FFF, PEER), Some(400));
-    assert_eq!(bind(&mut net, &c, 0x5000, PEER), Some(400));
+    assert_eq!(bind(&mut net, &c, 0x8000, PEER), Some(400));
     // 400: a method TURN does not have.
     assert_eq!(
         code_of(&net.ask(&request(Method::CONNECT, Some(&c), |_| {}))),
