@@ -21,19 +21,29 @@
 //! command line win, so `-L 127.0.0.1` really means "only loopback".)
 //!
 //! Every key wren-relay knows is parsed and stored. Keys it stores but does not act on yet
-//! (most of them belong to TURN, which a later issue brings) are listed by
-//! [`Config::unimplemented`], and the binary logs one warning for each, so nothing silently
-//! pretends. A key coturn knows but wren-relay does not is an error of its own
-//! ([`ConfigError::UnsupportedOption`]), distinct from a misspelt key
-//! ([`ConfigError::UnknownOption`], which suggests the closest known key).
+//! (TLS, NAT mapping, log destinations, ...) are listed by [`Config::unimplemented`], and the
+//! binary logs one warning for each, so nothing silently pretends. A key coturn knows but
+//! wren-relay does not is an error of its own ([`ConfigError::UnsupportedOption`]), distinct
+//! from a misspelt key ([`ConfigError::UnknownOption`], which suggests the closest known key).
+//!
+//! TURN is on when coturn would ask for credentials: `lt-cred-mech`, `use-auth-secret`,
+//! `static-auth-secret` or a `user=` account ([`Config::turn_enabled`]). Unlike coturn, there
+//! is no anonymous TURN: with none of those, wren-relay serves STUN only.
+//! [`Config::turn_server_config`] turns the TURN keys into the machine's
+//! [`wren_turn::server::ServerConfig`], refusing combinations that cannot serve (no realm, no
+//! relay address, no way to authenticate).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use clap::{ArgAction, Parser};
+use wren_turn::server::{
+    CHANNEL_LIFETIME, IpRange, PERMISSION_LIFETIME, PeerPolicy, ServerConfig, UserSecret,
+};
 
 /// The port coturn and wren-relay listen on for STUN/TURN over UDP and TCP (RFC 8489).
 pub(crate) const DEFAULT_LISTENING_PORT: u16 = 3478;
@@ -43,16 +53,30 @@ pub(crate) const SOFTWARE: &str = concat!("wren-relay ", env!("CARGO_PKG_VERSION
 pub(crate) const DEFAULT_MIN_PORT: u16 = 49152;
 /// Highest relay port when `max-port` is not given (coturn's default).
 pub(crate) const DEFAULT_MAX_PORT: u16 = 65535;
+/// The port of the Prometheus endpoint when `prometheus-port` is not given (coturn's).
+pub(crate) const DEFAULT_PROMETHEUS_PORT: u16 = 9641;
+/// coturn's `stale-nonce` given without a value: nonces live 600 s.
+pub(crate) const DEFAULT_STALE_NONCE: Duration = Duration::from_secs(600);
+/// The longest allocation lifetime when `max-allocate-lifetime` is not given (coturn's and
+/// RFC 8656's 3600 s).
+pub(crate) const DEFAULT_MAX_ALLOCATE_LIFETIME: Duration = Duration::from_secs(3600);
+/// The allocation lifetime granted when the client asks for none or less (RFC 8656: 600 s).
+const DEFAULT_ALLOCATE_LIFETIME: Duration = Duration::from_secs(600);
+/// What `stale-nonce=0` ("unlimited" in coturn) becomes: about 136 years, a lifetime the
+/// nonce arithmetic can still add to a clock without overflow.
+pub(crate) const UNLIMITED_NONCE: Duration = Duration::from_secs(u32::MAX as u64);
 
 // ---------------------------------------------------------------------------------------------
 // The keys
 // ---------------------------------------------------------------------------------------------
 
-/// Whether a key is a flag (bare, or with a boolean) or needs a value.
+/// Whether a key is a flag (bare, or with a boolean), needs a value, or takes one optionally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Flag,
     Value,
+    /// A value, or none for a default (coturn's `stale-nonce[=<value>]`).
+    OptionalValue,
 }
 
 /// One key wren-relay understands, in the file and (under the same long name) on the
@@ -66,13 +90,12 @@ struct Spec {
     not_yet: Option<&'static str>,
 }
 
-const TURN_NOT_YET: &str =
-    "kept for TURN, which wren-relay does not serve yet (STUN Binding only for now)";
+const TLS_NOT_YET: &str = "wren-relay has no TLS/DTLS listener yet (turns: is not served)";
 
 /// Every key wren-relay accepts. The single source of truth for names, kinds and what is
 /// not acted on yet; `apply` below must handle each of them (a test checks it).
 const SPECS: &[Spec] = &[
-    // Acted on by the STUN server.
+    // Acted on by the STUN and TURN servers.
     spec("listening-port", Kind::Value, None),
     spec("listening-ip", Kind::Value, None),
     spec("no-udp", Kind::Flag, None),
@@ -84,13 +107,35 @@ const SPECS: &[Spec] = &[
     spec("no-software-attribute", Kind::Flag, None),
     // No RFC 5780 here, so "only with RFC 5780" means never.
     spec("response-origin-only-with-rfc5780", Kind::Flag, None),
-    // Honoured trivially: wren-relay has no TLS/DTLS listener, no telnet CLI, never rotates
-    // its log, and serves STUN only.
+    // Honoured trivially: wren-relay has no TLS/DTLS listener, no telnet CLI, and never
+    // rotates its log.
     spec("no-tls", Kind::Flag, None),
     spec("no-dtls", Kind::Flag, None),
     spec("no-cli", Kind::Flag, None),
     spec("simple-log", Kind::Flag, None),
+    // Turns TURN off (`Config::turn_enabled`).
     spec("stun-only", Kind::Flag, None),
+    // TURN, through `Config::turn_server_config`.
+    spec("realm", Kind::Value, None),
+    spec("relay-ip", Kind::Value, None),
+    spec("min-port", Kind::Value, None),
+    spec("max-port", Kind::Value, None),
+    spec("lt-cred-mech", Kind::Flag, None),
+    spec("user", Kind::Value, None),
+    spec("use-auth-secret", Kind::Flag, None),
+    spec("static-auth-secret", Kind::Value, None),
+    spec("allow-loopback-peers", Kind::Flag, None),
+    spec("no-multicast-peers", Kind::Flag, None),
+    spec("allowed-peer-ip", Kind::Value, None),
+    spec("denied-peer-ip", Kind::Value, None),
+    spec("user-quota", Kind::Value, None),
+    spec("total-quota", Kind::Value, None),
+    spec("max-bps", Kind::Value, None),
+    spec("stale-nonce", Kind::OptionalValue, None),
+    spec("max-allocate-lifetime", Kind::Value, None),
+    // The metrics endpoint (`Config::prometheus_addr`, metrics.rs).
+    spec("prometheus", Kind::Flag, None),
+    spec("prometheus-port", Kind::Value, None),
     // Honoured trivially: no RFC 5780 NAT behaviour discovery (a CHANGE-REQUEST for another
     // address or port is refused with 420), so there is nothing to turn off.
     spec("no-rfc5780", Kind::Flag, None),
@@ -122,23 +167,37 @@ const SPECS: &[Spec] = &[
         Some("the STUN server does not apply this setting yet"),
     ),
     spec(
-        "prometheus",
-        Kind::Flag,
-        Some("there is no metrics endpoint yet"),
+        "external-ip",
+        Kind::Value,
+        Some(
+            "relayed addresses are reported as the relay-ip itself; NAT mapping is not implemented yet",
+        ),
     ),
-    spec("realm", Kind::Value, Some(TURN_NOT_YET)),
-    spec("relay-ip", Kind::Value, Some(TURN_NOT_YET)),
-    spec("external-ip", Kind::Value, Some(TURN_NOT_YET)),
-    spec("min-port", Kind::Value, Some(TURN_NOT_YET)),
-    spec("max-port", Kind::Value, Some(TURN_NOT_YET)),
-    spec("lt-cred-mech", Kind::Flag, Some(TURN_NOT_YET)),
-    spec("user", Kind::Value, Some(TURN_NOT_YET)),
-    spec("userdb", Kind::Value, Some(TURN_NOT_YET)),
-    spec("use-auth-secret", Kind::Flag, Some(TURN_NOT_YET)),
-    spec("static-auth-secret", Kind::Value, Some(TURN_NOT_YET)),
-    spec("server-name", Kind::Value, Some(TURN_NOT_YET)),
-    spec("allow-loopback-peers", Kind::Flag, Some(TURN_NOT_YET)),
-    spec("no-multicast-peers", Kind::Flag, Some(TURN_NOT_YET)),
+    spec(
+        "userdb",
+        Kind::Value,
+        Some(
+            "the user database is not read; only user= accounts and static-auth-secret authenticate",
+        ),
+    ),
+    spec(
+        "server-name",
+        Kind::Value,
+        Some("there is no oAuth or ORIGIN support that would use it"),
+    ),
+    spec("cert", Kind::Value, Some(TLS_NOT_YET)),
+    spec("pkey", Kind::Value, Some(TLS_NOT_YET)),
+    // Warned only when set to something else than the RFC 8656 value.
+    spec(
+        "channel-lifetime",
+        Kind::Value,
+        Some("channel bindings keep the RFC 8656 lifetime of 600 s"),
+    ),
+    spec(
+        "permission-lifetime",
+        Kind::Value,
+        Some("permissions keep the RFC 8656 lifetime of 300 s"),
+    ),
 ];
 
 const fn spec(name: &'static str, kind: Kind, not_yet: Option<&'static str>) -> Spec {
@@ -159,14 +218,11 @@ const COTURN_ONLY: &[&str] = &[
     "CA-file",
     "acme-redirect",
     "allocation-default-address-family",
-    "allowed-peer-ip",
     "alt-listening-port",
     "alt-tls-listening-port",
     "alternate-server",
     "aux-server",
     "bps-capacity",
-    "cert",
-    "channel-lifetime",
     "check-origin-consistency",
     "cipher-list",
     "cli-ip",
@@ -175,7 +231,6 @@ const COTURN_ONLY: &[&str] = &[
     "cli-port",
     "daemon",
     "db",
-    "denied-peer-ip",
     "dh-file",
     "dh1066",
     "dh566",
@@ -183,9 +238,7 @@ const COTURN_ONLY: &[&str] = &[
     "keep-address-family",
     "listening-device",
     "log-binding",
-    "max-allocate-lifetime",
     "max-allocate-timeout",
-    "max-bps",
     "mobility",
     "mongo-userdb",
     "mysql-userdb",
@@ -203,13 +256,10 @@ const COTURN_ONLY: &[&str] = &[
     "no-tlsv1_2",
     "no-udp-relay",
     "oauth",
-    "permission-lifetime",
-    "pkey",
     "pkey-pwd",
     "proc-group",
     "proc-user",
     "prod",
-    "prometheus-port",
     "psql-userdb",
     "redis-statsdb",
     "redis-userdb",
@@ -220,13 +270,10 @@ const COTURN_ONLY: &[&str] = &[
     "secure-stun",
     "server-relay",
     "sql-userdb",
-    "stale-nonce",
     "syslog-facility",
     "tcp-proxy-port",
     "tls-alternate-server",
-    "total-quota",
     "udp-self-balance",
-    "user-quota",
     "web-admin",
     "web-admin-ip",
     "web-admin-listen-on-workers",
@@ -339,6 +386,31 @@ pub(crate) enum ConfigError {
     /// `no-udp` and `no-tcp` together leave nothing to serve.
     #[error("no-udp and no-tcp together leave nothing to listen on")]
     NoListeners,
+    /// A TURN configuration was asked for, but nothing turns TURN on.
+    #[error(
+        "TURN is off: it needs lt-cred-mech with user=name:password, or use-auth-secret with static-auth-secret (and no stun-only)"
+    )]
+    TurnOff,
+    /// TURN is on but no realm is set.
+    #[error(
+        "TURN needs a realm for its long-term credentials: add realm=<your domain> (coturn would fall back to the host's domain name; wren-relay asks)"
+    )]
+    NoRealm,
+    /// TURN is on, every listening IP is unspecified, and no relay-ip is given.
+    #[error(
+        "relay-ip required when listening on 0.0.0.0 (or ::): relayed addresses are sent to clients, so give relay-ip=<an address of this host>"
+    )]
+    NoRelayIp,
+    /// `use-auth-secret` without `static-auth-secret`.
+    #[error(
+        "use-auth-secret needs static-auth-secret=<secret> (wren-relay reads no secret from a database)"
+    )]
+    NoAuthSecret,
+    /// `lt-cred-mech` with no user account and no REST secret: nobody could authenticate.
+    #[error(
+        "lt-cred-mech needs at least one user=name:password (wren-relay does not read userdb), or use-auth-secret with static-auth-secret"
+    )]
+    NoUsers,
     /// The command line did not parse (this also carries `--help` and `--version`).
     #[error("{0}")]
     Cli(#[from] clap::Error),
@@ -436,10 +508,6 @@ pub(crate) struct Secret(String);
 
 impl Secret {
     /// The secret itself, for the code that checks credentials.
-    #[allow(
-        dead_code,
-        reason = "read by the TURN credential code of a later issue"
-    )]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
@@ -451,14 +519,43 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// `user=name:password` (coturn's long-term credential account; a password written
-/// `0x<hex>` is coturn's precomputed key, kept as written for the TURN code to interpret).
+/// `user=name:password`, or `user=name:0x<32 hex digits>`: coturn's long-term credential
+/// account, with a password or with the key `turnadmin -k` printed
+/// (MD5 of `name:realm:password`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UserAccount {
     /// The user name.
     pub(crate) name: String,
-    /// The password, or `0x`-prefixed key, as written.
-    pub(crate) password: Secret,
+    /// The password, or the 16-byte key (`Debug` shows neither).
+    pub(crate) secret: UserSecret,
+}
+
+/// `allowed-peer-ip` / `denied-peer-ip`: one address, a range `first-last`, or a prefix
+/// `address/length`, as [`IpRange`] reads them; kept with its bounds, which the
+/// allow-beats-deny rule of coturn needs ([`Config::peer_policy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PeerRange {
+    first: IpAddr,
+    last: IpAddr,
+    range: IpRange,
+}
+
+impl PeerRange {
+    /// The range, for [`PeerPolicy`].
+    pub(crate) fn range(&self) -> IpRange {
+        self.range
+    }
+}
+
+/// `first-last`, or the address alone when the range holds one: reads back to an equal range.
+impl fmt::Display for PeerRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
 }
 
 /// `external-ip=public[/private]`: the address clients see when the relay is behind NAT,
@@ -492,8 +589,17 @@ fn parse_bool(value: &str) -> Result<bool, ValueError> {
 const EXPECT_PORT: &str = "a port number (0-65535)";
 const EXPECT_RELAY_PORT: &str = "a port number (1-65535)";
 const EXPECT_IP: &str = "an IPv4 or IPv6 address";
+const EXPECT_RELAY_IP: &str = "an IPv4 or IPv6 address of this host (not 0.0.0.0 or ::)";
 const EXPECT_EXTERNAL_IP: &str = "an IP address, or public-ip/private-ip";
-const EXPECT_USER: &str = "name:password";
+const EXPECT_USER: &str = "name:password, or name:0x<key>";
+const EXPECT_USER_KEY: &str = "name:0x followed by 32 hex digits (a key from turnadmin -k)";
+const EXPECT_PEER_RANGE: &str =
+    "an IP address, a range first-last of one family, or a prefix address/length";
+const EXPECT_QUOTA: &str = "a whole number up to 4294967295 (0: no limit)";
+const EXPECT_BPS: &str = "bytes per second, a whole number (0: no limit)";
+const EXPECT_STALE_NONCE: &str =
+    "seconds up to 4294967295 (0: nonces never expire), or no value for 600";
+const EXPECT_LIFETIME: &str = "seconds, from 1 to 4294967295";
 
 fn parse_port(value: &str) -> Result<u16, &'static str> {
     // Digits only: Rust's u16 parser would also take a leading '+'.
@@ -518,6 +624,109 @@ fn parse_ip(value: &str) -> Result<IpAddr, &'static str> {
     bare.parse().map_err(|_| EXPECT_IP)
 }
 
+/// A relay address: a real address, since clients are told it.
+fn parse_relay_ip(value: &str) -> Result<IpAddr, &'static str> {
+    match parse_ip(value) {
+        Ok(ip) if !ip.is_unspecified() => Ok(ip),
+        _ => Err(EXPECT_RELAY_IP),
+    }
+}
+
+/// A decimal number, digits only (Rust's parsers would also take a leading '+').
+fn parse_digits<T: std::str::FromStr>(value: &str) -> Option<T> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+fn parse_quota(value: &str) -> Result<u32, &'static str> {
+    parse_digits(value).ok_or(EXPECT_QUOTA)
+}
+
+fn parse_bps(value: &str) -> Result<u64, &'static str> {
+    parse_digits(value).ok_or(EXPECT_BPS)
+}
+
+/// `stale-nonce`: no value means coturn's 600 s; 0 means nonces never expire.
+fn parse_stale_nonce(value: &str) -> Result<Duration, &'static str> {
+    if value.is_empty() {
+        return Ok(DEFAULT_STALE_NONCE);
+    }
+    parse_digits::<u32>(value)
+        .map(|s| Duration::from_secs(u64::from(s)))
+        .ok_or(EXPECT_STALE_NONCE)
+}
+
+/// A lifetime in whole seconds, at least 1.
+fn parse_lifetime(value: &str) -> Result<Duration, &'static str> {
+    match parse_digits::<u32>(value) {
+        Some(s) if s > 0 => Ok(Duration::from_secs(u64::from(s))),
+        _ => Err(EXPECT_LIFETIME),
+    }
+}
+
+fn parse_peer_range(value: &str) -> Result<PeerRange, &'static str> {
+    let range: IpRange = value.parse().map_err(|_| EXPECT_PEER_RANGE)?;
+    let (first, last) = range_bounds(value).ok_or(EXPECT_PEER_RANGE)?;
+    // IpRange is the authority on the syntax; the bounds must describe the same range.
+    if IpRange::new(first, last) != Some(range) {
+        return Err(EXPECT_PEER_RANGE);
+    }
+    Ok(PeerRange { first, last, range })
+}
+
+/// The first and last address of `a`, `a-b` or `a/n` (what [`IpRange`] keeps but does not
+/// show).
+fn range_bounds(value: &str) -> Option<(IpAddr, IpAddr)> {
+    let value = value.trim();
+    if let Some((a, b)) = value.split_once('-') {
+        return Some((a.trim().parse().ok()?, b.trim().parse().ok()?));
+    }
+    if let Some((a, n)) = value.split_once('/') {
+        let a: IpAddr = a.trim().parse().ok()?;
+        let n: u32 = n.trim().parse().ok()?;
+        let bits = if a.is_ipv4() { 32 } else { 128 };
+        if n > bits {
+            return None;
+        }
+        // The host part: the low `bits - n` bits.
+        let host = u128::MAX.checked_shr(128 - (bits - n)).unwrap_or(0);
+        let base = to_number(a) & !host;
+        return Some((from_number(base, a)?, from_number(base | host, a)?));
+    }
+    let ip = value.parse().ok()?;
+    Some((ip, ip))
+}
+
+/// An address as a number (IPv4 in the low 32 bits).
+fn to_number(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(u32::from(a)),
+        IpAddr::V6(a) => u128::from(a),
+    }
+}
+
+/// The address numbered `n`, of the family of `like`.
+fn from_number(n: u128, like: IpAddr) -> Option<IpAddr> {
+    match like {
+        IpAddr::V4(_) => u32::try_from(n).ok().map(|n| IpAddr::V4(Ipv4Addr::from(n))),
+        IpAddr::V6(_) => Some(IpAddr::V6(Ipv6Addr::from(n))),
+    }
+}
+
+/// The 16-byte key of `user=name:0x<32 hex digits>`.
+fn parse_key(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() != 32 {
+        return None;
+    }
+    let digit = |b: u8| char::from(b).to_digit(16);
+    hex.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok())
+        .collect()
+}
+
 fn parse_external_ip(value: &str) -> Result<ExternalIp, &'static str> {
     let (public, private) = match value.split_once('/') {
         Some((public, private)) => (public, Some(private)),
@@ -532,13 +741,21 @@ fn parse_external_ip(value: &str) -> Result<ExternalIp, &'static str> {
 }
 
 fn parse_user(value: &str) -> Result<UserAccount, &'static str> {
-    match value.split_once(':') {
-        Some((name, password)) if !name.is_empty() => Ok(UserAccount {
-            name: name.to_owned(),
-            password: Secret(password.to_owned()),
-        }),
-        _ => Err(EXPECT_USER),
+    let Some((name, password)) = value.split_once(':') else {
+        return Err(EXPECT_USER);
+    };
+    if name.is_empty() || password.is_empty() {
+        return Err(EXPECT_USER);
     }
+    // As coturn: a leading 0x makes it a key, never a password.
+    let secret = match password.strip_prefix("0x") {
+        Some(hex) => UserSecret::Key(parse_key(hex).ok_or(EXPECT_USER_KEY)?),
+        None => UserSecret::Password(password.to_owned()),
+    };
+    Ok(UserAccount {
+        name: name.to_owned(),
+        secret,
+    })
 }
 
 // clap value parsers: the same rules as the file, with clap's error reporting.
@@ -550,6 +767,24 @@ fn cli_relay_port(v: &str) -> Result<u16, String> {
 }
 fn cli_ip(v: &str) -> Result<IpAddr, String> {
     parse_ip(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_relay_ip(v: &str) -> Result<IpAddr, String> {
+    parse_relay_ip(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_peer_range(v: &str) -> Result<PeerRange, String> {
+    parse_peer_range(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_quota(v: &str) -> Result<u32, String> {
+    parse_quota(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_bps(v: &str) -> Result<u64, String> {
+    parse_bps(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_stale_nonce(v: &str) -> Result<Duration, String> {
+    parse_stale_nonce(v).map_err(|e| format!("expected {e}"))
+}
+fn cli_lifetime(v: &str) -> Result<Duration, String> {
+    parse_lifetime(v).map_err(|e| format!("expected {e}"))
 }
 fn cli_external_ip(v: &str) -> Result<ExternalIp, String> {
     parse_external_ip(v).map_err(|e| format!("expected {e}"))
@@ -600,6 +835,18 @@ struct Layer {
     server_name: Option<String>,
     allow_loopback_peers: Option<bool>,
     no_multicast_peers: Option<bool>,
+    allowed_peer_ips: Vec<PeerRange>,
+    denied_peer_ips: Vec<PeerRange>,
+    user_quota: Option<u32>,
+    total_quota: Option<u32>,
+    max_bps: Option<u64>,
+    stale_nonce: Option<Duration>,
+    max_allocate_lifetime: Option<Duration>,
+    channel_lifetime: Option<Duration>,
+    permission_lifetime: Option<Duration>,
+    cert: Option<PathBuf>,
+    pkey: Option<PathBuf>,
+    prometheus_port: Option<u16>,
 }
 
 impl Layer {
@@ -634,18 +881,26 @@ impl Layer {
             *slot = Some(on);
             return Ok(());
         }
+        if spec.kind == Kind::OptionalValue {
+            match spec.name {
+                "stale-nonce" => self.stale_nonce = Some(parse_stale_nonce(value).map_err(bad)?),
+                other => unreachable!("optional-value key '{other}' in SPECS has no slot"),
+            }
+            return Ok(());
+        }
         if value.is_empty() {
             return Err(ValueError::Missing);
         }
         match spec.name {
             "listening-port" => self.listening_port = Some(parse_port(value).map_err(bad)?),
+            "prometheus-port" => self.prometheus_port = Some(parse_port(value).map_err(bad)?),
             "tls-listening-port" => {
                 self.tls_listening_port = Some(parse_port(value).map_err(bad)?);
             }
             "min-port" => self.min_port = Some(parse_relay_port(value).map_err(bad)?),
             "max-port" => self.max_port = Some(parse_relay_port(value).map_err(bad)?),
             "listening-ip" => self.listening_ips.push(parse_ip(value).map_err(bad)?),
-            "relay-ip" => self.relay_ips.push(parse_ip(value).map_err(bad)?),
+            "relay-ip" => self.relay_ips.push(parse_relay_ip(value).map_err(bad)?),
             "external-ip" => self
                 .external_ips
                 .push(parse_external_ip(value).map_err(bad)?),
@@ -656,6 +911,24 @@ impl Layer {
             "realm" => self.realm = Some(value.to_owned()),
             "server-name" => self.server_name = Some(value.to_owned()),
             "static-auth-secret" => self.static_auth_secret = Some(Secret(value.to_owned())),
+            "allowed-peer-ip" => self
+                .allowed_peer_ips
+                .push(parse_peer_range(value).map_err(bad)?),
+            "denied-peer-ip" => self
+                .denied_peer_ips
+                .push(parse_peer_range(value).map_err(bad)?),
+            "user-quota" => self.user_quota = Some(parse_quota(value).map_err(bad)?),
+            "total-quota" => self.total_quota = Some(parse_quota(value).map_err(bad)?),
+            "max-bps" => self.max_bps = Some(parse_bps(value).map_err(bad)?),
+            "max-allocate-lifetime" => {
+                self.max_allocate_lifetime = Some(parse_lifetime(value).map_err(bad)?);
+            }
+            "channel-lifetime" => self.channel_lifetime = Some(parse_lifetime(value).map_err(bad)?),
+            "permission-lifetime" => {
+                self.permission_lifetime = Some(parse_lifetime(value).map_err(bad)?);
+            }
+            "cert" => self.cert = Some(PathBuf::from(value)),
+            "pkey" => self.pkey = Some(PathBuf::from(value)),
             other => unreachable!("valued key '{other}' in SPECS has no slot"),
         }
         Ok(())
@@ -678,31 +951,6 @@ impl Layer {
                 .map_err(|e| e.at(at(), spec.name, value))?;
         }
         Ok(layer)
-    }
-
-    /// Keys given in this layer, by canonical name.
-    fn given(&self) -> BTreeSet<&'static str> {
-        let mut keys = BTreeSet::new();
-        let mut mark = |name: &'static str, given: bool| {
-            if given {
-                keys.insert(name);
-            }
-        };
-        mark("listening-port", self.listening_port.is_some());
-        mark("listening-ip", !self.listening_ips.is_empty());
-        mark("tls-listening-port", self.tls_listening_port.is_some());
-        mark("log-file", self.log_file.is_some());
-        mark("pidfile", self.pidfile.is_some());
-        mark("realm", self.realm.is_some());
-        mark("relay-ip", !self.relay_ips.is_empty());
-        mark("external-ip", !self.external_ips.is_empty());
-        mark("min-port", self.min_port.is_some());
-        mark("max-port", self.max_port.is_some());
-        mark("user", !self.users.is_empty());
-        mark("userdb", self.userdb.is_some());
-        mark("static-auth-secret", self.static_auth_secret.is_some());
-        mark("server-name", self.server_name.is_some());
-        keys
     }
 
     /// Combine: what the command line (`self`) gives wins over the file.
@@ -750,6 +998,18 @@ impl Layer {
             server_name: self.server_name.or(file.server_name),
             allow_loopback_peers: self.allow_loopback_peers.or(file.allow_loopback_peers),
             no_multicast_peers: self.no_multicast_peers.or(file.no_multicast_peers),
+            allowed_peer_ips: list(self.allowed_peer_ips, file.allowed_peer_ips),
+            denied_peer_ips: list(self.denied_peer_ips, file.denied_peer_ips),
+            user_quota: self.user_quota.or(file.user_quota),
+            total_quota: self.total_quota.or(file.total_quota),
+            max_bps: self.max_bps.or(file.max_bps),
+            stale_nonce: self.stale_nonce.or(file.stale_nonce),
+            max_allocate_lifetime: self.max_allocate_lifetime.or(file.max_allocate_lifetime),
+            channel_lifetime: self.channel_lifetime.or(file.channel_lifetime),
+            permission_lifetime: self.permission_lifetime.or(file.permission_lifetime),
+            cert: self.cert.or(file.cert),
+            pkey: self.pkey.or(file.pkey),
+            prometheus_port: self.prometheus_port.or(file.prometheus_port),
         }
     }
 }
@@ -850,7 +1110,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 // The command line
 // ---------------------------------------------------------------------------------------------
 
-/// wren-relay: a STUN (and soon TURN) server that takes coturn's options.
+/// wren-relay: a STUN/TURN server that takes coturn's options.
 ///
 /// Options may also be given in a coturn turnserver.conf with `-c FILE`; the command line
 /// overrides the file.
@@ -903,7 +1163,7 @@ struct Cli {
     /// No log file rollover (wren-relay never rotates its log).
     #[arg(long = "simple-log")]
     simple_log: bool,
-    /// STUN only: ignore TURN requests.
+    /// STUN only: no TURN, even with credentials configured.
     #[arg(short = 'S', long = "stun-only")]
     stun_only: bool,
     /// Turn off RFC 5780 NAT behaviour discovery (wren-relay has none).
@@ -933,48 +1193,91 @@ struct Cli {
     /// Do not send the SOFTWARE attribute.
     #[arg(long = "no-software-attribute")]
     no_software_attribute: bool,
-    /// Serve Prometheus metrics (not implemented yet).
+    /// Serve Prometheus metrics on HTTP (port 9641 unless --prometheus-port), at /metrics.
     #[arg(long = "prometheus")]
     prometheus: bool,
-    /// Default realm for long-term credentials (TURN; not implemented yet).
+    /// Port of the Prometheus endpoint [default: 9641].
+    #[arg(long = "prometheus-port", value_name = "PORT", value_parser = cli_port)]
+    prometheus_port: Option<u16>,
+    /// Realm of the long-term credentials (TURN needs one).
     #[arg(short = 'r', long = "realm", value_name = "REALM")]
     realm: Option<String>,
-    /// Relay address; repeat for several (TURN; not implemented yet).
-    #[arg(short = 'E', long = "relay-ip", value_name = "IP", value_parser = cli_ip)]
+    /// Relay address; repeat for several [default: the listening IPs that are not 0.0.0.0/::].
+    #[arg(short = 'E', long = "relay-ip", value_name = "IP", value_parser = cli_relay_ip)]
     relay_ips: Vec<IpAddr>,
-    /// Public address, or public/private mapping, behind NAT (TURN; not implemented yet).
+    /// Public address, or public/private mapping, behind NAT (not implemented yet).
     #[arg(short = 'X', long = "external-ip", value_name = "PUBLIC[/PRIVATE]", value_parser = cli_external_ip)]
     external_ips: Vec<ExternalIp>,
-    /// Lowest relay port [default: 49152] (TURN; not implemented yet).
+    /// Lowest relay port [default: 49152].
     #[arg(long = "min-port", value_name = "PORT", value_parser = cli_relay_port)]
     min_port: Option<u16>,
-    /// Highest relay port [default: 65535] (TURN; not implemented yet).
+    /// Highest relay port [default: 65535].
     #[arg(long = "max-port", value_name = "PORT", value_parser = cli_relay_port)]
     max_port: Option<u16>,
-    /// Use the long-term credential mechanism (TURN; not implemented yet).
+    /// Use the long-term credential mechanism (turns TURN on).
     #[arg(short = 'a', long = "lt-cred-mech")]
     lt_cred_mech: bool,
-    /// User account name:password; repeat for several (TURN; not implemented yet).
+    /// User account name:password, or name:0x<key from turnadmin -k>; repeat for several.
     #[arg(short = 'u', long = "user", value_name = "NAME:PASSWORD", value_parser = cli_user)]
     users: Vec<UserAccount>,
-    /// coturn user database file (TURN; not implemented yet).
+    /// coturn user database file (not read yet).
     #[arg(short = 'b', long = "userdb", value_name = "FILE")]
     userdb: Option<PathBuf>,
-    /// TURN REST API credentials (TURN; not implemented yet).
+    /// TURN REST API credentials (turns TURN on; needs --static-auth-secret).
     #[arg(long = "use-auth-secret")]
     use_auth_secret: bool,
-    /// TURN REST API shared secret (TURN; not implemented yet).
+    /// TURN REST API shared secret (implies --use-auth-secret, as in coturn).
     #[arg(long = "static-auth-secret", value_name = "SECRET")]
     static_auth_secret: Option<String>,
-    /// Server name for the ORIGIN mechanism (TURN; not implemented yet).
+    /// Server name for oAuth (not used yet).
     #[arg(long = "server-name", value_name = "NAME")]
     server_name: Option<String>,
-    /// Allow peers on loopback addresses (TURN; not implemented yet).
+    /// Allow peers on loopback addresses.
     #[arg(long = "allow-loopback-peers")]
     allow_loopback_peers: bool,
-    /// Refuse multicast peers (TURN; not implemented yet).
+    /// Refuse multicast and broadcast peers.
     #[arg(long = "no-multicast-peers")]
     no_multicast_peers: bool,
+    /// Peer address, range first-last, or prefix a/n always allowed; repeat for several.
+    #[arg(long = "allowed-peer-ip", value_name = "IP[-IP]", value_parser = cli_peer_range)]
+    allowed_peer_ips: Vec<PeerRange>,
+    /// Peer address, range or prefix refused (unless also allowed); repeat for several.
+    #[arg(long = "denied-peer-ip", value_name = "IP[-IP]", value_parser = cli_peer_range)]
+    denied_peer_ips: Vec<PeerRange>,
+    /// Most allocations one user may hold at once [default: 0, no limit].
+    #[arg(short = 'q', long = "user-quota", value_name = "NUMBER", value_parser = cli_quota)]
+    user_quota: Option<u32>,
+    /// Most allocations in total [default: 0, no limit].
+    #[arg(short = 'Q', long = "total-quota", value_name = "NUMBER", value_parser = cli_quota)]
+    total_quota: Option<u32>,
+    /// Bytes per second one allocation may relay, each direction apart [default: 0, no limit].
+    #[arg(short = 's', long = "max-bps", value_name = "BYTES", value_parser = cli_bps)]
+    max_bps: Option<u64>,
+    /// Nonce lifetime in seconds (600 without a value; 0: never stale) [default: 600].
+    #[arg(
+        long = "stale-nonce",
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "",
+        value_parser = cli_stale_nonce
+    )]
+    stale_nonce: Option<Duration>,
+    /// Longest allocation lifetime granted, in seconds [default: 3600].
+    #[arg(long = "max-allocate-lifetime", value_name = "SECONDS", value_parser = cli_lifetime)]
+    max_allocate_lifetime: Option<Duration>,
+    /// Channel binding lifetime (only RFC 8656's 600 s is supported).
+    #[arg(long = "channel-lifetime", value_name = "SECONDS", value_parser = cli_lifetime)]
+    channel_lifetime: Option<Duration>,
+    /// Permission lifetime (only RFC 8656's 300 s is supported).
+    #[arg(long = "permission-lifetime", value_name = "SECONDS", value_parser = cli_lifetime)]
+    permission_lifetime: Option<Duration>,
+    /// TLS certificate file, PEM (not used yet: there is no TLS listener).
+    #[arg(long = "cert", value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// TLS private key file, PEM (not used yet: there is no TLS listener).
+    #[arg(long = "pkey", value_name = "FILE")]
+    pkey: Option<PathBuf>,
 }
 
 impl Cli {
@@ -1016,6 +1319,18 @@ impl Cli {
             server_name: self.server_name,
             allow_loopback_peers: flag(self.allow_loopback_peers),
             no_multicast_peers: flag(self.no_multicast_peers),
+            allowed_peer_ips: self.allowed_peer_ips,
+            denied_peer_ips: self.denied_peer_ips,
+            user_quota: self.user_quota,
+            total_quota: self.total_quota,
+            max_bps: self.max_bps,
+            stale_nonce: self.stale_nonce,
+            max_allocate_lifetime: self.max_allocate_lifetime,
+            channel_lifetime: self.channel_lifetime,
+            permission_lifetime: self.permission_lifetime,
+            cert: self.cert,
+            pkey: self.pkey,
+            prometheus_port: self.prometheus_port,
         }
     }
 }
@@ -1069,9 +1384,10 @@ impl fmt::Display for Unimplemented {
 /// The effective configuration of wren-relay: defaults, then the `-c` file, then the command
 /// line.
 ///
-/// Fields the STUN server acts on hold effective values (defaults applied). Fields it does not
-/// act on yet hold what was given (`None`/empty/false when absent), for the TURN code to come;
-/// [`Config::unimplemented`] lists those that were set.
+/// Fields acted on hold effective values (defaults applied) where coturn has a plain default;
+/// fields whose absence means something (`realm`, `stale-nonce`, `min-port`, ...) hold what was
+/// given, and the methods (`relay_port_range`, `turn_server_config`, ...) apply the defaults.
+/// [`Config::unimplemented`] lists the keys that were set but are not acted on yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     /// The `-c` file that was read, if any.
@@ -1079,10 +1395,10 @@ pub(crate) struct Config {
     /// `--print-config` was given: print this configuration and exit.
     pub(crate) print_config: bool,
 
-    // -- acted on --
+    // -- listeners and STUN --
     /// `listening-ip`: addresses to listen on, never empty (default `0.0.0.0`), no duplicates.
     pub(crate) listening_ips: Vec<IpAddr>,
-    /// `listening-port`: the STUN port on UDP and TCP (default 3478; 0 lets the OS choose).
+    /// `listening-port`: the STUN/TURN port on UDP and TCP (default 3478; 0 lets the OS choose).
     pub(crate) listening_port: u16,
     /// Serve UDP (false with `no-udp`).
     pub(crate) udp: bool,
@@ -1090,7 +1406,7 @@ pub(crate) struct Config {
     pub(crate) tcp: bool,
     /// `verbose` / `Verbose`.
     pub(crate) verbosity: Verbosity,
-    /// `fingerprint`: add FINGERPRINT to STUN messages.
+    /// `fingerprint`: add FINGERPRINT to STUN and TURN messages.
     pub(crate) fingerprint: bool,
     /// `no-tls` (honoured trivially: there is no TLS listener).
     pub(crate) no_tls: bool,
@@ -1100,7 +1416,7 @@ pub(crate) struct Config {
     pub(crate) no_cli: bool,
     /// `simple-log` (honoured trivially: logs are never rotated).
     pub(crate) simple_log: bool,
-    /// `stun-only` (honoured trivially while there is no TURN).
+    /// `stun-only`: no TURN.
     pub(crate) stun_only: bool,
     /// `no-rfc5780` (honoured trivially: there is no RFC 5780 support).
     pub(crate) no_rfc5780: bool,
@@ -1109,9 +1425,59 @@ pub(crate) struct Config {
     /// `no-software-attribute`: no SOFTWARE attribute in responses.
     pub(crate) no_software_attribute: bool,
 
+    // -- TURN --
+    /// `realm`: required when TURN is on.
+    pub(crate) realm: Option<String>,
+    /// `relay-ip`, in order given, never 0.0.0.0 or :: (see [`Config::relay_ips`]).
+    pub(crate) relay_ips: Vec<IpAddr>,
+    /// `min-port` (default [`DEFAULT_MIN_PORT`]); `min_port <= max_port` is checked.
+    pub(crate) min_port: Option<u16>,
+    /// `max-port` (default [`DEFAULT_MAX_PORT`]).
+    pub(crate) max_port: Option<u16>,
+    /// `lt-cred-mech`.
+    pub(crate) lt_cred_mech: bool,
+    /// `user`, in order given.
+    pub(crate) users: Vec<UserAccount>,
+    /// `use-auth-secret` as given (`static-auth-secret` implies it; see
+    /// [`Config::rest_api`]).
+    pub(crate) use_auth_secret: bool,
+    /// `static-auth-secret`.
+    pub(crate) static_auth_secret: Option<Secret>,
+    /// `allow-loopback-peers`.
+    pub(crate) allow_loopback_peers: bool,
+    /// `no-multicast-peers`.
+    pub(crate) no_multicast_peers: bool,
+    /// `allowed-peer-ip`, in order given.
+    pub(crate) allowed_peer_ips: Vec<PeerRange>,
+    /// `denied-peer-ip`, in order given.
+    pub(crate) denied_peer_ips: Vec<PeerRange>,
+    /// `user-quota`: most allocations per user (0: no limit).
+    pub(crate) user_quota: u32,
+    /// `total-quota`: most allocations in all (0: no limit).
+    pub(crate) total_quota: u32,
+    /// `max-bps`: bytes per second one allocation may relay, each direction counted apart, as
+    /// coturn's "bytes-per-second bandwidth a TURN session is allowed to handle (input and
+    /// output network streams are treated separately)" (0: no limit).
+    pub(crate) max_bps: u64,
+    /// `stale-nonce`: the nonce lifetime (600 s when given bare; `0` means unlimited). When
+    /// absent, nonces still expire after 600 s: coturn's unlimited default is not kept.
+    pub(crate) stale_nonce: Option<Duration>,
+    /// `max-allocate-lifetime` (default [`DEFAULT_MAX_ALLOCATE_LIFETIME`]).
+    pub(crate) max_allocate_lifetime: Option<Duration>,
+
+    // -- metrics --
+    /// `prometheus`: serve metrics over HTTP.
+    pub(crate) prometheus: bool,
+    /// `prometheus-port` (default [`DEFAULT_PROMETHEUS_PORT`]; 0 lets the OS choose).
+    pub(crate) prometheus_port: u16,
+
     // -- parsed and stored, not acted on yet --
     /// `tls-listening-port` (coturn's default is 5349).
     pub(crate) tls_listening_port: Option<u16>,
+    /// `cert`: TLS certificate file.
+    pub(crate) cert: Option<PathBuf>,
+    /// `pkey`: TLS private key file.
+    pub(crate) pkey: Option<PathBuf>,
     /// `log-file`: a path, or coturn's `stdout`/`syslog`.
     pub(crate) log_file: Option<String>,
     /// `no-stdout-log`.
@@ -1122,38 +1488,20 @@ pub(crate) struct Config {
     pub(crate) no_stun_backward_compatibility: bool,
     /// `pidfile`.
     pub(crate) pidfile: Option<PathBuf>,
-    /// `prometheus`.
-    pub(crate) prometheus: bool,
-    /// `realm`.
-    pub(crate) realm: Option<String>,
-    /// `relay-ip`, in order given.
-    pub(crate) relay_ips: Vec<IpAddr>,
     /// `external-ip`, in order given.
     pub(crate) external_ips: Vec<ExternalIp>,
-    /// `min-port` (default [`DEFAULT_MIN_PORT`]); `min_port <= max_port` is checked.
-    pub(crate) min_port: Option<u16>,
-    /// `max-port` (default [`DEFAULT_MAX_PORT`]).
-    pub(crate) max_port: Option<u16>,
-    /// `lt-cred-mech`.
-    pub(crate) lt_cred_mech: bool,
-    /// `user`, in order given.
-    pub(crate) users: Vec<UserAccount>,
     /// `userdb`.
     pub(crate) userdb: Option<PathBuf>,
-    /// `use-auth-secret`.
-    pub(crate) use_auth_secret: bool,
-    /// `static-auth-secret`.
-    pub(crate) static_auth_secret: Option<Secret>,
     /// `server-name`.
     pub(crate) server_name: Option<String>,
-    /// `allow-loopback-peers`.
-    pub(crate) allow_loopback_peers: bool,
-    /// `no-multicast-peers`.
-    pub(crate) no_multicast_peers: bool,
+    /// `channel-lifetime` (only RFC 8656's 600 s is served; another value warns).
+    pub(crate) channel_lifetime: Option<Duration>,
+    /// `permission-lifetime` (only RFC 8656's 300 s is served; another value warns).
+    pub(crate) permission_lifetime: Option<Duration>,
 }
 
 impl Default for Config {
-    /// The configuration with nothing given: STUN on 0.0.0.0:3478, UDP and TCP.
+    /// The configuration with nothing given: STUN on 0.0.0.0:3478, UDP and TCP, no TURN.
     fn default() -> Config {
         Config::from_layer(Layer::default(), None, false)
     }
@@ -1253,27 +1601,39 @@ impl Config {
             stun_only: on(layer.stun_only),
             no_rfc5780: on(layer.no_rfc5780),
             response_origin_only_with_rfc5780: on(layer.response_origin_only_with_rfc5780),
+            no_software_attribute: on(layer.no_software_attribute),
+            realm: layer.realm,
+            relay_ips: layer.relay_ips,
+            min_port: layer.min_port,
+            max_port: layer.max_port,
+            lt_cred_mech: on(layer.lt_cred_mech),
+            users: layer.users,
+            use_auth_secret: on(layer.use_auth_secret),
+            static_auth_secret: layer.static_auth_secret,
+            allow_loopback_peers: on(layer.allow_loopback_peers),
+            no_multicast_peers: on(layer.no_multicast_peers),
+            allowed_peer_ips: layer.allowed_peer_ips,
+            denied_peer_ips: layer.denied_peer_ips,
+            user_quota: layer.user_quota.unwrap_or(0),
+            total_quota: layer.total_quota.unwrap_or(0),
+            max_bps: layer.max_bps.unwrap_or(0),
+            stale_nonce: layer.stale_nonce,
+            max_allocate_lifetime: layer.max_allocate_lifetime,
+            prometheus: on(layer.prometheus),
+            prometheus_port: layer.prometheus_port.unwrap_or(DEFAULT_PROMETHEUS_PORT),
             tls_listening_port: layer.tls_listening_port,
+            cert: layer.cert,
+            pkey: layer.pkey,
             log_file: layer.log_file,
             no_stdout_log: on(layer.no_stdout_log),
             syslog: on(layer.syslog),
             no_stun_backward_compatibility: on(layer.no_stun_backward_compatibility),
             pidfile: layer.pidfile,
-            no_software_attribute: on(layer.no_software_attribute),
-            prometheus: on(layer.prometheus),
-            realm: layer.realm,
-            relay_ips: layer.relay_ips,
             external_ips: layer.external_ips,
-            min_port: layer.min_port,
-            max_port: layer.max_port,
-            lt_cred_mech: on(layer.lt_cred_mech),
-            users: layer.users,
             userdb: layer.userdb,
-            use_auth_secret: on(layer.use_auth_secret),
-            static_auth_secret: layer.static_auth_secret,
             server_name: layer.server_name,
-            allow_loopback_peers: on(layer.allow_loopback_peers),
-            no_multicast_peers: on(layer.no_multicast_peers),
+            channel_lifetime: layer.channel_lifetime,
+            permission_lifetime: layer.permission_lifetime,
         }
     }
 
@@ -1293,7 +1653,7 @@ impl Config {
     #[allow(dead_code, reason = "for serve.rs, written beside this module")]
     pub(crate) fn stun_server_config(&self) -> wren_stun::server::ServerConfig {
         wren_stun::server::ServerConfig {
-            software: (!self.no_software_attribute).then(|| SOFTWARE.to_owned()),
+            software: self.software(),
             fingerprint: if self.fingerprint {
                 wren_stun::server::FingerprintPolicy::Always
             } else {
@@ -1304,6 +1664,11 @@ impl Config {
         }
     }
 
+    /// The SOFTWARE attribute, unless `no-software-attribute`.
+    fn software(&self) -> Option<String> {
+        (!self.no_software_attribute).then(|| SOFTWARE.to_owned())
+    }
+
     /// The relay port range with coturn's defaults applied, `(min, max)`, `min <= max`.
     pub(crate) fn relay_port_range(&self) -> (u16, u16) {
         (
@@ -1312,9 +1677,148 @@ impl Config {
         )
     }
 
+    /// Whether the TURN REST API is on: `use-auth-secret`, or `static-auth-secret`, which
+    /// implies it in coturn too.
+    pub(crate) fn rest_api(&self) -> bool {
+        self.use_auth_secret || self.static_auth_secret.is_some()
+    }
+
+    /// Whether to serve TURN: some way to authenticate is configured (`lt-cred-mech`,
+    /// `use-auth-secret`, `static-auth-secret`, or a `user=` account, which makes coturn
+    /// default to `lt-cred-mech`), and not `stun-only`. Without credentials coturn would relay
+    /// for anyone (`no-auth`); wren-relay serves STUN only instead.
+    #[allow(dead_code, reason = "for serve.rs, which starts TURN from this")]
+    pub(crate) fn turn_enabled(&self) -> bool {
+        !self.stun_only && (self.lt_cred_mech || self.rest_api() || !self.users.is_empty())
+    }
+
+    /// The relay addresses: the `relay-ip`s, or else the listening IPs that are not 0.0.0.0
+    /// or ::, without duplicates, in order. Empty when every listening IP is unspecified and
+    /// no `relay-ip` is given.
+    pub(crate) fn relay_ips(&self) -> Vec<IpAddr> {
+        let given = if self.relay_ips.is_empty() {
+            &self.listening_ips
+        } else {
+            &self.relay_ips
+        };
+        let mut ips: Vec<IpAddr> = Vec::with_capacity(given.len());
+        for ip in given {
+            if !ip.is_unspecified() && !ips.contains(ip) {
+                ips.push(*ip);
+            }
+        }
+        ips
+    }
+
+    /// The peer address policy: `allowed-peer-ip`, `denied-peer-ip`, `allow-loopback-peers`
+    /// and `no-multicast-peers` on top of the machine's defaults (which also refuse private,
+    /// link-local and reserved peers unless allowed).
+    ///
+    /// coturn lets an address that is both allowed and denied through ("useful when you wish
+    /// to ban a range of ip addresses, except for a few specific ips within that range"), while
+    /// [`PeerPolicy`] checks `deny` first; so the allowed ranges are cut out of the denied ones
+    /// here, which gives coturn's answer under either order.
+    pub(crate) fn peer_policy(&self) -> PeerPolicy {
+        PeerPolicy {
+            allow: self.allowed_peer_ips.iter().map(PeerRange::range).collect(),
+            deny: subtract(&self.denied_peer_ips, &self.allowed_peer_ips),
+            allow_loopback: self.allow_loopback_peers,
+            allow_multicast: !self.no_multicast_peers,
+        }
+    }
+
+    /// The TURN server machine's configuration, from `realm`, `user`, `use-auth-secret` /
+    /// `static-auth-secret`, `relay-ip` (or the listening IPs), `min-port`/`max-port`, the peer
+    /// policy keys, `user-quota`, `total-quota`, `max-bps`, `stale-nonce`,
+    /// `max-allocate-lifetime`, `no-software-attribute` and `fingerprint`. `wall_clock` is the
+    /// wall time at the `Instant` the server will be created with (REST usernames carry an
+    /// expiry in UNIX time).
+    ///
+    /// Refuses what cannot serve: TURN off ([`ConfigError::TurnOff`]), no realm
+    /// ([`ConfigError::NoRealm`]), no relay address ([`ConfigError::NoRelayIp`]),
+    /// `use-auth-secret` without a secret ([`ConfigError::NoAuthSecret`]), `lt-cred-mech`
+    /// with nobody to authenticate ([`ConfigError::NoUsers`]).
+    #[allow(
+        dead_code,
+        reason = "for serve.rs, which builds the TURN server from this"
+    )]
+    pub(crate) fn turn_server_config(
+        &self,
+        wall_clock: SystemTime,
+    ) -> Result<ServerConfig, ConfigError> {
+        if !self.turn_enabled() {
+            return Err(ConfigError::TurnOff);
+        }
+        let realm = self.realm.clone().ok_or(ConfigError::NoRealm)?;
+        let rest_secret = if self.rest_api() {
+            let secret = self
+                .static_auth_secret
+                .as_ref()
+                .ok_or(ConfigError::NoAuthSecret)?;
+            Some(secret.expose().to_owned())
+        } else {
+            None
+        };
+        if self.users.is_empty() && rest_secret.is_none() {
+            return Err(ConfigError::NoUsers);
+        }
+        let relay_ips = self.relay_ips();
+        if relay_ips.is_empty() {
+            return Err(ConfigError::NoRelayIp);
+        }
+        let users: HashMap<String, UserSecret> = self
+            .users
+            .iter()
+            .map(|u| (u.name.clone(), u.secret.clone()))
+            .collect();
+        let (min_port, max_port) = self.relay_port_range();
+        let max_lifetime = self
+            .max_allocate_lifetime
+            .unwrap_or(DEFAULT_MAX_ALLOCATE_LIFETIME);
+        let defaults = ServerConfig::default();
+        let nonce_lifetime = match self.stale_nonce {
+            None => defaults.nonce_lifetime,
+            Some(Duration::ZERO) => UNLIMITED_NONCE,
+            Some(lifetime) => lifetime,
+        };
+        Ok(ServerConfig {
+            realm,
+            users,
+            rest_secret,
+            relay_ips,
+            min_port,
+            max_port,
+            // coturn grants min(max(requested, 600 s), max-allocate-lifetime): a maximum below
+            // 600 s lowers the default too.
+            default_lifetime: DEFAULT_ALLOCATE_LIFETIME.min(max_lifetime),
+            max_lifetime,
+            nonce_lifetime,
+            peer_policy: self.peer_policy(),
+            user_quota: self.user_quota,
+            total_quota: self.total_quota,
+            max_bps: self.max_bps,
+            software: self.software(),
+            fingerprint: self.fingerprint,
+            wall_clock,
+            ..defaults
+        })
+    }
+
+    /// Where the Prometheus endpoint listens when `prometheus` is on: every IPv4 interface
+    /// (as coturn's) on `prometheus-port`.
+    #[allow(
+        dead_code,
+        reason = "for serve.rs, which starts metrics::serve_http on it"
+    )]
+    pub(crate) fn prometheus_addr(&self) -> Option<SocketAddr> {
+        self.prometheus
+            .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), self.prometheus_port))
+    }
+
     /// The keys that were set but are not acted on yet, in the order of the key table; the
     /// binary logs each as a warning. A flag counts as set when it is on; `log-file=stdout`
-    /// is honoured and not listed.
+    /// and the RFC values of `channel-lifetime`/`permission-lifetime` are honoured and not
+    /// listed.
     pub(crate) fn unimplemented(&self) -> Vec<Unimplemented> {
         let set: BTreeSet<&'static str> = self.set_keys();
         SPECS
@@ -1331,47 +1835,73 @@ impl Config {
 
     /// Canonical names of the not-yet-acted-on keys that hold a value or are on.
     fn set_keys(&self) -> BTreeSet<&'static str> {
-        let mut keys = self.stored_layer().given();
-        let mut flag = |name: &'static str, on: bool| {
-            if on {
+        let mut keys = BTreeSet::new();
+        let mut mark = |name: &'static str, set: bool| {
+            if set {
                 keys.insert(name);
             }
         };
-        flag("no-stdout-log", self.no_stdout_log);
-        flag("syslog", self.syslog);
-        flag(
+        mark("tls-listening-port", self.tls_listening_port.is_some());
+        mark(
+            "log-file",
+            self.log_file.as_deref().is_some_and(|f| f != "stdout"),
+        );
+        mark("no-stdout-log", self.no_stdout_log);
+        mark("pidfile", self.pidfile.is_some());
+        mark("syslog", self.syslog);
+        mark(
             "no-stun-backward-compatibility",
             self.no_stun_backward_compatibility,
         );
-        flag("prometheus", self.prometheus);
-        flag("lt-cred-mech", self.lt_cred_mech);
-        flag("use-auth-secret", self.use_auth_secret);
-        flag("allow-loopback-peers", self.allow_loopback_peers);
-        flag("no-multicast-peers", self.no_multicast_peers);
-        if self.log_file.as_deref() == Some("stdout") {
-            keys.remove("log-file");
-        }
+        mark("external-ip", !self.external_ips.is_empty());
+        mark("userdb", self.userdb.is_some());
+        mark("server-name", self.server_name.is_some());
+        mark("cert", self.cert.is_some());
+        mark("pkey", self.pkey.is_some());
+        mark(
+            "channel-lifetime",
+            self.channel_lifetime.is_some_and(|d| d != CHANNEL_LIFETIME),
+        );
+        mark(
+            "permission-lifetime",
+            self.permission_lifetime
+                .is_some_and(|d| d != PERMISSION_LIFETIME),
+        );
         keys
     }
+}
 
-    /// The stored (not acted on) values as a layer, to reuse `Layer::given`.
-    fn stored_layer(&self) -> Layer {
-        Layer {
-            tls_listening_port: self.tls_listening_port,
-            log_file: self.log_file.clone(),
-            pidfile: self.pidfile.clone(),
-            realm: self.realm.clone(),
-            relay_ips: self.relay_ips.clone(),
-            external_ips: self.external_ips.clone(),
-            min_port: self.min_port,
-            max_port: self.max_port,
-            users: self.users.clone(),
-            userdb: self.userdb.clone(),
-            static_auth_secret: self.static_auth_secret.clone(),
-            server_name: self.server_name.clone(),
-            ..Layer::default()
+/// The `deny` ranges without the addresses of the `allow` ranges (same family only), so that
+/// an address in both is allowed, as coturn has it.
+fn subtract(deny: &[PeerRange], allow: &[PeerRange]) -> Vec<IpRange> {
+    let mut out = Vec::with_capacity(deny.len());
+    for d in deny {
+        let mut pieces = vec![(to_number(d.first), to_number(d.last))];
+        for a in allow
+            .iter()
+            .filter(|a| a.first.is_ipv4() == d.first.is_ipv4())
+        {
+            let (cut_first, cut_last) = (to_number(a.first), to_number(a.last));
+            let mut kept = Vec::with_capacity(pieces.len() + 1);
+            for (first, last) in pieces {
+                if cut_last < first || cut_first > last {
+                    kept.push((first, last));
+                    continue;
+                }
+                if cut_first > first {
+                    kept.push((first, cut_first - 1));
+                }
+                if cut_last < last {
+                    kept.push((cut_last + 1, last));
+                }
+            }
+            pieces = kept;
         }
+        out.extend(pieces.into_iter().filter_map(|(first, last)| {
+            IpRange::new(from_number(first, d.first)?, from_number(last, d.first)?)
+        }));
     }
+    out
 }
 
 /// UTF-8 text of a file, or the line of its first bad byte.
@@ -1439,8 +1969,17 @@ impl fmt::Display for Config {
                 writeln!(f, "{name}")?;
             }
         }
+        if self.prometheus_port != DEFAULT_PROMETHEUS_PORT {
+            writeln!(f, "prometheus-port={}", self.prometheus_port)?;
+        }
         if let Some(port) = self.tls_listening_port {
             writeln!(f, "tls-listening-port={port}")?;
+        }
+        if let Some(cert) = &self.cert {
+            writeln!(f, "cert=\"{}\"", cert.display())?;
+        }
+        if let Some(pkey) = &self.pkey {
+            writeln!(f, "pkey=\"{}\"", pkey.display())?;
         }
         if let Some(log_file) = &self.log_file {
             writeln!(f, "log-file=\"{log_file}\"")?;
@@ -1474,6 +2013,33 @@ impl fmt::Display for Config {
         }
         if let Some(name) = &self.server_name {
             writeln!(f, "server-name=\"{name}\"")?;
+        }
+        for range in &self.allowed_peer_ips {
+            writeln!(f, "allowed-peer-ip={range}")?;
+        }
+        for range in &self.denied_peer_ips {
+            writeln!(f, "denied-peer-ip={range}")?;
+        }
+        let numbers = [
+            ("user-quota", u64::from(self.user_quota)),
+            ("total-quota", u64::from(self.total_quota)),
+            ("max-bps", self.max_bps),
+        ];
+        for (name, n) in numbers {
+            if n != 0 {
+                writeln!(f, "{name}={n}")?;
+            }
+        }
+        let lifetimes = [
+            ("stale-nonce", self.stale_nonce),
+            ("max-allocate-lifetime", self.max_allocate_lifetime),
+            ("channel-lifetime", self.channel_lifetime),
+            ("permission-lifetime", self.permission_lifetime),
+        ];
+        for (name, lifetime) in lifetimes {
+            if let Some(d) = lifetime {
+                writeln!(f, "{name}={}", d.as_secs())?;
+            }
         }
         for warning in self.unimplemented() {
             writeln!(f, "# warning: {warning}")?;
@@ -1627,10 +2193,14 @@ no-multicast-peers
         assert!(c.udp && c.tcp, "no-tcp=off keeps TCP");
         assert_eq!(c.users.len(), 2);
         assert_eq!(c.users[0].name, "username1");
-        assert_eq!(c.users[0].password.expose(), "key1");
+        assert_eq!(c.users[0].secret, UserSecret::Password("key1".into()));
         assert_eq!(
-            c.users[1].password.expose(),
-            "0xbc807ee29df3c9ffa736523fb2c4e8ee"
+            c.users[1].secret,
+            UserSecret::Key(vec![
+                0xbc, 0x80, 0x7e, 0xe2, 0x9d, 0xf3, 0xc9, 0xff, 0xa7, 0x36, 0x52, 0x3f, 0xb2, 0xc4,
+                0xe8, 0xee
+            ]),
+            "coturn's turnadmin -k key"
         );
         assert_eq!(
             c.static_auth_secret.as_ref().map(Secret::expose),
@@ -1656,19 +2226,11 @@ no-multicast-peers
                 "tls-listening-port",
                 "log-file",
                 "pidfile",
-                "realm",
-                "relay-ip",
                 "external-ip",
-                "min-port",
-                "max-port",
-                "lt-cred-mech",
-                "user",
-                "static-auth-secret",
                 "server-name",
-                "allow-loopback-peers",
-                "no-multicast-peers",
             ]
         );
+        assert!(c.turn_enabled());
     }
 
     /// Debian's /etc/turnserver.conf (from `apt-get install coturn`, which
@@ -1793,10 +2355,20 @@ no-multicast-peers
             vec![SocketAddr::new(ip("127.0.0.1"), 34780)]
         );
         assert_eq!(c.users[0].name, "test");
-        assert_eq!(c.users[0].password.expose(), "secret");
+        assert_eq!(c.users[0].secret, UserSecret::Password("secret".into()));
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
-        assert!(!warned.contains(&"log-file"), "log-file=stdout is honoured");
-        assert!(warned.contains(&"pidfile") && warned.contains(&"user"));
+        assert_eq!(
+            warned,
+            vec!["pidfile", "userdb"],
+            "log-file=stdout is honoured, TURN keys are acted on"
+        );
+        let turn = c
+            .turn_server_config(SystemTime::UNIX_EPOCH)
+            .expect("the interop command line serves TURN");
+        assert_eq!(turn.realm, "example.org");
+        assert_eq!(turn.relay_ips, vec![ip("127.0.0.1")]);
+        assert_eq!((turn.min_port, turn.max_port), (49200, 49300));
+        assert!(turn.fingerprint && turn.peer_policy.allow_loopback);
     }
 
     #[test]
@@ -1861,11 +2433,11 @@ no-multicast-peers
 
     #[test]
     fn unsupported_coturn_option() {
-        let e = err("verbose\ncert=/etc/ssl/turn.pem\n");
+        let e = err("verbose\nCA-file=/etc/ssl/ca.pem\n");
         assert_eq!(e.line(), Some(2));
         assert_eq!(
             e.to_string(),
-            "turnserver.conf:2: 'cert' is a coturn option that wren-relay does not support"
+            "turnserver.conf:2: 'CA-file' is a coturn option that wren-relay does not support"
         );
         let e = Config::from_args(args("--cipher-list=DEFAULT")).expect_err("cli");
         assert_eq!(
@@ -1895,7 +2467,17 @@ no-multicast-peers
             (
                 "relay-ip=localhost",
                 1,
-                "turnserver.conf:1: bad value 'localhost' for 'relay-ip': expected an IPv4 or IPv6 address",
+                "turnserver.conf:1: bad value 'localhost' for 'relay-ip': expected an IPv4 or IPv6 address of this host (not 0.0.0.0 or ::)",
+            ),
+            (
+                "verbose\nrelay-ip=0.0.0.0",
+                2,
+                "turnserver.conf:2: bad value '0.0.0.0' for 'relay-ip': expected an IPv4 or IPv6 address of this host (not 0.0.0.0 or ::)",
+            ),
+            (
+                "relay-ip=::",
+                1,
+                "turnserver.conf:1: bad value '::' for 'relay-ip': expected an IPv4 or IPv6 address of this host (not 0.0.0.0 or ::)",
             ),
             (
                 "external-ip=1.2.3.4/",
@@ -1910,7 +2492,87 @@ no-multicast-peers
             (
                 "user=alice",
                 1,
-                "turnserver.conf:1: bad value 'alice' for 'user': expected name:password",
+                "turnserver.conf:1: bad value 'alice' for 'user': expected name:password, or name:0x<key>",
+            ),
+            (
+                "user=alice:",
+                1,
+                "turnserver.conf:1: bad value 'alice:' for 'user': expected name:password, or name:0x<key>",
+            ),
+            (
+                "user=:secret",
+                1,
+                "turnserver.conf:1: bad value ':secret' for 'user': expected name:password, or name:0x<key>",
+            ),
+            (
+                "\nuser=bob:0xbc807ee29df3c9ffa736523fb2c4e8e",
+                2,
+                "turnserver.conf:2: bad value 'bob:0xbc807ee29df3c9ffa736523fb2c4e8e' for 'user': expected name:0x followed by 32 hex digits (a key from turnadmin -k)",
+            ),
+            (
+                "user=bob:0xbc807ee29df3c9ffa736523fb2c4e8eg",
+                1,
+                "turnserver.conf:1: bad value 'bob:0xbc807ee29df3c9ffa736523fb2c4e8eg' for 'user': expected name:0x followed by 32 hex digits (a key from turnadmin -k)",
+            ),
+            (
+                "allowed-peer-ip=10.0.0.300",
+                1,
+                "turnserver.conf:1: bad value '10.0.0.300' for 'allowed-peer-ip': expected an IP address, a range first-last of one family, or a prefix address/length",
+            ),
+            (
+                "verbose\n\ndenied-peer-ip=10.0.0.9-10.0.0.1",
+                3,
+                "turnserver.conf:3: bad value '10.0.0.9-10.0.0.1' for 'denied-peer-ip': expected an IP address, a range first-last of one family, or a prefix address/length",
+            ),
+            (
+                "denied-peer-ip=10.0.0.1-::1",
+                1,
+                "turnserver.conf:1: bad value '10.0.0.1-::1' for 'denied-peer-ip': expected an IP address, a range first-last of one family, or a prefix address/length",
+            ),
+            (
+                "allowed-peer-ip=10.0.0.0/33",
+                1,
+                "turnserver.conf:1: bad value '10.0.0.0/33' for 'allowed-peer-ip': expected an IP address, a range first-last of one family, or a prefix address/length",
+            ),
+            (
+                "user-quota=-1",
+                1,
+                "turnserver.conf:1: bad value '-1' for 'user-quota': expected a whole number up to 4294967295 (0: no limit)",
+            ),
+            (
+                "total-quota=4294967296",
+                1,
+                "turnserver.conf:1: bad value '4294967296' for 'total-quota': expected a whole number up to 4294967295 (0: no limit)",
+            ),
+            (
+                "max-bps=1M",
+                1,
+                "turnserver.conf:1: bad value '1M' for 'max-bps': expected bytes per second, a whole number (0: no limit)",
+            ),
+            (
+                "stale-nonce=on",
+                1,
+                "turnserver.conf:1: bad value 'on' for 'stale-nonce': expected seconds up to 4294967295 (0: nonces never expire), or no value for 600",
+            ),
+            (
+                "max-allocate-lifetime=0",
+                1,
+                "turnserver.conf:1: bad value '0' for 'max-allocate-lifetime': expected seconds, from 1 to 4294967295",
+            ),
+            (
+                "channel-lifetime=10m",
+                1,
+                "turnserver.conf:1: bad value '10m' for 'channel-lifetime': expected seconds, from 1 to 4294967295",
+            ),
+            (
+                "permission-lifetime=+300",
+                1,
+                "turnserver.conf:1: bad value '+300' for 'permission-lifetime': expected seconds, from 1 to 4294967295",
+            ),
+            (
+                "prometheus-port=65536",
+                1,
+                "turnserver.conf:1: bad value '65536' for 'prometheus-port': expected a port number (0-65535)",
             ),
         ];
         for (text, line, message) in cases {
@@ -2001,6 +2663,17 @@ no-multicast-peers
             "--frobnicate",
             "--min-port 0",
             "--user alice",
+            "--user bob:0x12",
+            "-E 0.0.0.0",
+            "--allowed-peer-ip 10.0.0.0/40",
+            "--denied-peer-ip nonsense",
+            "-q -1",
+            "--total-quota x",
+            "-s 1k",
+            "--stale-nonce=x",
+            "--stale-nonce 30",
+            "--max-allocate-lifetime 0",
+            "--prometheus-port 70000",
             "-c",
         ] {
             let e = Config::from_args(args(line)).expect_err(line);
@@ -2029,14 +2702,25 @@ no-multicast-peers
 
     #[test]
     fn secrets_never_shown() {
-        let c = parse("user=alice:hunter2\nstatic-auth-secret=s3cr3t\n").expect("secrets");
-        for shown in [format!("{c:?}"), c.to_string()] {
+        let c = parse(
+            "user=alice:hunter2\nstatic-auth-secret=s3cr3t\nuser=bob:0xbc807ee29df3c9ffa736523fb2c4e8ee\n",
+        )
+        .expect("secrets");
+        let turn = c
+            .turn_server_config(SystemTime::UNIX_EPOCH)
+            .err()
+            .map(|e| e.to_string());
+        for shown in [format!("{c:?}"), c.to_string(), format!("{turn:?}")] {
             assert!(
-                !shown.contains("hunter2") && !shown.contains("s3cr3t"),
+                !shown.contains("hunter2")
+                    && !shown.contains("s3cr3t")
+                    && !shown.contains("bc807ee2")
+                    && !shown.contains("188, 128"),
                 "{shown}"
             );
         }
         assert!(c.to_string().contains("user=alice:<redacted>"));
+        assert!(c.to_string().contains("user=bob:<redacted>"));
     }
 
     #[test]
@@ -2046,8 +2730,11 @@ no-multicast-peers
             let value = match spec.name {
                 _ if spec.kind == Kind::Flag => "",
                 "listening-ip" | "relay-ip" | "external-ip" => "127.0.0.1",
+                "allowed-peer-ip" | "denied-peer-ip" => "10.0.0.0/8",
                 "user" => "a:b",
                 n if n.ends_with("port") => "4000",
+                n if n.ends_with("quota") || n.ends_with("lifetime") || n == "max-bps" => "1",
+                _ if spec.kind == Kind::OptionalValue => "",
                 _ => "x",
             };
             Layer::default().apply(spec, value).expect(spec.name);
@@ -2067,6 +2754,518 @@ no-multicast-peers
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
+    // -- TURN keys --
+
+    fn range(s: &str) -> IpRange {
+        s.parse().expect("test range")
+    }
+
+    /// Every new TURN key, in the file and on the command line, gives the same `Config`.
+    #[test]
+    fn turn_keys_in_file_and_on_command_line() {
+        let file = parse(
+            "allowed-peer-ip=10.0.0.5\n\
+             allowed-peer-ip=192.168.1.10-192.168.1.20\n\
+             denied-peer-ip=83.166.64.0/19\n\
+             denied-peer-ip=fd00::/8\n\
+             user-quota=10\n\
+             total-quota 1000\n\
+             max-bps=125000\n\
+             stale-nonce=300\n\
+             max-allocate-lifetime=1800\n\
+             channel-lifetime=600\n\
+             permission-lifetime=300\n\
+             cert=/etc/turn/cert.pem\n\
+             pkey=\"/etc/turn/pkey.pem\"\n\
+             prometheus\n\
+             prometheus-port=9642\n\
+             user=ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee\n",
+        )
+        .expect("TURN keys");
+        let cli = Config::from_args(args(
+            "--allowed-peer-ip=10.0.0.5 --allowed-peer-ip 192.168.1.10-192.168.1.20 \
+             --denied-peer-ip=83.166.64.0/19 --denied-peer-ip fd00::/8 \
+             -q 10 --total-quota=1000 -s 125000 --stale-nonce=300 \
+             --max-allocate-lifetime 1800 --channel-lifetime=600 --permission-lifetime=300 \
+             --cert /etc/turn/cert.pem --pkey=/etc/turn/pkey.pem \
+             --prometheus --prometheus-port 9642 -u ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee",
+        ))
+        .expect("TURN keys on the command line");
+        assert_eq!(
+            Config {
+                config_file: None,
+                ..file.clone()
+            },
+            cli
+        );
+
+        let c = file;
+        let ranges = |v: &[PeerRange]| v.iter().map(PeerRange::range).collect::<Vec<_>>();
+        assert_eq!(
+            ranges(&c.allowed_peer_ips),
+            vec![range("10.0.0.5"), range("192.168.1.10-192.168.1.20")]
+        );
+        assert_eq!(
+            ranges(&c.denied_peer_ips),
+            vec![range("83.166.64.0-83.166.95.255"), range("fd00::/8")]
+        );
+        assert_eq!(
+            (c.user_quota, c.total_quota, c.max_bps),
+            (10, 1000, 125_000)
+        );
+        assert_eq!(c.stale_nonce, Some(Duration::from_secs(300)));
+        assert_eq!(c.max_allocate_lifetime, Some(Duration::from_secs(1800)));
+        assert_eq!(c.channel_lifetime, Some(Duration::from_secs(600)));
+        assert_eq!(c.permission_lifetime, Some(Duration::from_secs(300)));
+        assert_eq!(c.cert.as_deref(), Some(Path::new("/etc/turn/cert.pem")));
+        assert_eq!(c.pkey.as_deref(), Some(Path::new("/etc/turn/pkey.pem")));
+        assert_eq!(
+            c.prometheus_addr(),
+            Some("0.0.0.0:9642".parse().expect("addr"))
+        );
+        assert!(matches!(&c.users[0].secret, UserSecret::Key(k) if k.len() == 16));
+
+        // TLS files warn; RFC lifetimes do not.
+        let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
+        assert_eq!(warned, vec!["cert", "pkey"]);
+
+        // And it all prints back.
+        let printed = c.to_string();
+        for line in [
+            "allowed-peer-ip=10.0.0.5\n",
+            "allowed-peer-ip=192.168.1.10-192.168.1.20\n",
+            "denied-peer-ip=83.166.64.0-83.166.95.255\n",
+            "denied-peer-ip=fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n",
+            "user-quota=10\n",
+            "total-quota=1000\n",
+            "max-bps=125000\n",
+            "stale-nonce=300\n",
+            "max-allocate-lifetime=1800\n",
+            "prometheus\n",
+            "prometheus-port=9642\n",
+            "cert=\"/etc/turn/cert.pem\"\n",
+            "# warning: option 'cert' is accepted but not acted on yet: wren-relay has no TLS/DTLS listener yet (turns: is not served)\n",
+        ] {
+            assert!(printed.contains(line), "{line:?} not in\n{printed}");
+        }
+    }
+
+    /// coturn's `stale-nonce[=<value>]`: bare means 600 s, 0 means never stale.
+    #[test]
+    fn stale_nonce_value_is_optional() {
+        let bare = parse("stale-nonce\n").expect("bare");
+        assert_eq!(bare.stale_nonce, Some(Duration::from_secs(600)));
+        assert_eq!(
+            parse("stale-nonce=\"\"\n").expect("empty").stale_nonce,
+            Some(DEFAULT_STALE_NONCE)
+        );
+        assert_eq!(
+            parse("stale-nonce 0\n").expect("0").stale_nonce,
+            Some(Duration::ZERO)
+        );
+        assert_eq!(Config::default().stale_nonce, None);
+
+        let cli = Config::from_args(args("--stale-nonce")).expect("bare on the command line");
+        assert_eq!(cli.stale_nonce, Some(Duration::from_secs(600)));
+        let cli = Config::from_args(args("--stale-nonce -v")).expect("bare, then a flag");
+        assert_eq!(cli.stale_nonce, Some(Duration::from_secs(600)));
+        assert_eq!(cli.verbosity, Verbosity::Verbose);
+        let cli = Config::from_args(args("--stale-nonce=45")).expect("with =");
+        assert_eq!(cli.stale_nonce, Some(Duration::from_secs(45)));
+        // As coturn's getopt: an optional value needs '='.
+        let e = Config::from_args(args("--stale-nonce 45")).expect_err("value without '='");
+        assert!(matches!(e, ConfigError::Cli(_)), "{e:?}");
+    }
+
+    #[test]
+    fn lifetimes_other_than_the_rfc_warn() {
+        let c = parse("channel-lifetime=60\npermission-lifetime=30\n").expect("lifetimes");
+        let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
+        assert_eq!(warned, vec!["channel-lifetime", "permission-lifetime"]);
+        let c = parse("channel-lifetime=600\npermission-lifetime=300\n").expect("RFC values");
+        assert!(c.unimplemented().is_empty());
+    }
+
+    /// Each key that is parsed but not acted on warns when set, and only those keys do.
+    #[test]
+    fn every_not_yet_key_warns_when_set() {
+        for spec in SPECS {
+            let value = match spec.name {
+                _ if spec.kind == Kind::Flag => "",
+                "tls-listening-port" => "5349",
+                "external-ip" => "203.0.113.1",
+                "channel-lifetime" | "permission-lifetime" => "1",
+                "log-file" => "/var/log/turn.log",
+                _ => "/some/where",
+            };
+            let Ok(c) = parse(&format!("{} {value}\n", spec.name)) else {
+                continue; // a value this generic table does not fit; covered elsewhere
+            };
+            let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
+            match spec.not_yet {
+                Some(_) => assert_eq!(warned, vec![spec.name], "{} must warn", spec.name),
+                None => assert!(warned.is_empty(), "{} warns: {warned:?}", spec.name),
+            }
+        }
+        let c = parse("log-file=stdout\n").expect("stdout");
+        assert!(c.unimplemented().is_empty());
+    }
+
+    #[test]
+    fn user_key_or_password() {
+        let c = parse(
+            "user=ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee\n\
+             user=upper:0xBC807EE29DF3C9FFA736523FB2C4E8EE\n\
+             user=colon:pass:word\n\
+             user=zero:0X12\n",
+        )
+        .expect("users");
+        let key = vec![
+            0xbc, 0x80, 0x7e, 0xe2, 0x9d, 0xf3, 0xc9, 0xff, 0xa7, 0x36, 0x52, 0x3f, 0xb2, 0xc4,
+            0xe8, 0xee,
+        ];
+        assert_eq!(c.users[0].secret, UserSecret::Key(key.clone()));
+        assert_eq!(c.users[1].secret, UserSecret::Key(key));
+        assert_eq!(c.users[2].secret, UserSecret::Password("pass:word".into()));
+        // coturn looks for a lower-case "0x" only.
+        assert_eq!(c.users[3].secret, UserSecret::Password("0X12".into()));
+    }
+
+    // -- turn_enabled / turn_server_config --
+
+    /// A TURN server on loopback, as the interop tests run it.
+    const TURN: &str =
+        "listening-ip=127.0.0.1\nrealm=example.org\nlt-cred-mech\nuser=alice:hunter2\n";
+
+    fn turn(text: &str) -> Result<ServerConfig, ConfigError> {
+        parse(text)
+            .expect("valid file")
+            .turn_server_config(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+    }
+
+    #[test]
+    fn turn_enabled_follows_coturn() {
+        let on = |text: &str| parse(text).expect(text).turn_enabled();
+        assert!(!on(""), "no credentials: STUN only, never an open relay");
+        assert!(!on("realm=example.org\n"));
+        assert!(on("lt-cred-mech\n"));
+        assert!(on("use-auth-secret\n"));
+        assert!(
+            on("static-auth-secret=north\n"),
+            "coturn: the secret implies use-auth-secret"
+        );
+        assert!(
+            on("user=alice:pw\n"),
+            "coturn: a user makes lt-cred-mech the default"
+        );
+        assert!(!on("lt-cred-mech\nstun-only\n"));
+    }
+
+    #[test]
+    fn turn_server_config_maps_every_key() {
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let c = parse(
+            "listening-ip=127.0.0.1\n\
+             listening-ip=::1\n\
+             relay-ip=192.0.2.10\n\
+             relay-ip=2001:db8::10\n\
+             relay-ip=192.0.2.10\n\
+             min-port=50000\n\
+             max-port=50999\n\
+             realm=example.org\n\
+             lt-cred-mech\n\
+             user=alice:hunter2\n\
+             user=ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee\n\
+             use-auth-secret\n\
+             static-auth-secret=north\n\
+             allowed-peer-ip=10.1.0.0/16\n\
+             denied-peer-ip=10.0.0.0/8\n\
+             no-multicast-peers\n\
+             allow-loopback-peers\n\
+             user-quota=3\n\
+             total-quota=100\n\
+             max-bps=64000\n\
+             stale-nonce=120\n\
+             max-allocate-lifetime=1200\n\
+             fingerprint\n",
+        )
+        .expect("full TURN file");
+        let s = c.turn_server_config(wall).expect("serves");
+        assert_eq!(s.realm, "example.org");
+        assert_eq!(s.users.len(), 2);
+        assert_eq!(s.users["alice"], UserSecret::Password("hunter2".into()));
+        assert!(matches!(&s.users["ninefingers"], UserSecret::Key(k) if k[0] == 0xbc));
+        assert_eq!(s.rest_secret.as_deref(), Some("north"));
+        assert_eq!(
+            s.relay_ips,
+            vec![ip("192.0.2.10"), ip("2001:db8::10")],
+            "relay-ip wins, no duplicates"
+        );
+        assert_eq!((s.min_port, s.max_port), (50000, 50999));
+        assert_eq!(s.default_lifetime, Duration::from_secs(600));
+        assert_eq!(s.max_lifetime, Duration::from_secs(1200));
+        assert_eq!(s.nonce_lifetime, Duration::from_secs(120));
+        assert_eq!((s.user_quota, s.total_quota, s.max_bps), (3, 100, 64000));
+        assert_eq!(s.software.as_deref(), Some(SOFTWARE));
+        assert!(s.fingerprint);
+        assert_eq!(s.wall_clock, wall);
+        assert_eq!(
+            s.peer_policy,
+            PeerPolicy {
+                allow: vec![range("10.1.0.0/16")],
+                deny: vec![
+                    range("10.0.0.0-10.0.255.255"),
+                    range("10.2.0.0-10.255.255.255")
+                ],
+                allow_loopback: true,
+                allow_multicast: false,
+            }
+        );
+        // The machine takes it.
+        wren_turn::server::TurnServer::new(std::time::Instant::now(), s).expect("TurnServer::new");
+    }
+
+    #[test]
+    fn turn_server_config_defaults() {
+        let s = turn(TURN).expect("minimal TURN");
+        let d = ServerConfig::default();
+        assert_eq!(
+            s.relay_ips,
+            vec![ip("127.0.0.1")],
+            "the listening IP relays"
+        );
+        assert_eq!((s.min_port, s.max_port), (49152, 65535));
+        assert_eq!(s.default_lifetime, Duration::from_secs(600));
+        assert_eq!(s.max_lifetime, Duration::from_secs(3600));
+        assert_eq!(
+            s.nonce_lifetime, d.nonce_lifetime,
+            "nonces expire even without stale-nonce"
+        );
+        assert_eq!(s.rest_secret, None);
+        assert_eq!((s.user_quota, s.total_quota, s.max_bps), (0, 0, 0));
+        assert_eq!(s.software.as_deref(), Some(SOFTWARE));
+        assert!(!s.fingerprint);
+        assert_eq!(
+            s.peer_policy,
+            PeerPolicy {
+                allow: vec![],
+                deny: vec![],
+                allow_loopback: false,
+                allow_multicast: true,
+            },
+            "coturn allows multicast peers unless no-multicast-peers"
+        );
+        assert_eq!(s.queue_capacity, d.queue_capacity);
+        assert_eq!(s.reservation_lifetime, d.reservation_lifetime);
+
+        let s = turn(&format!("{TURN}no-software-attribute\n")).expect("no SOFTWARE");
+        assert_eq!(s.software, None);
+        let s = turn(&format!("{TURN}stale-nonce=0\n")).expect("unlimited nonces");
+        assert_eq!(s.nonce_lifetime, UNLIMITED_NONCE);
+        let s = turn(&format!("{TURN}stale-nonce\n")).expect("bare stale-nonce");
+        assert_eq!(s.nonce_lifetime, Duration::from_secs(600));
+        let s = turn(&format!("{TURN}max-allocate-lifetime=300\n")).expect("short max");
+        assert_eq!(
+            (s.default_lifetime, s.max_lifetime),
+            (Duration::from_secs(300), Duration::from_secs(300)),
+            "a maximum below 600 s caps the default too"
+        );
+        // REST only: static-auth-secret alone turns it on, no user needed.
+        let s = turn("listening-ip=127.0.0.1\nrealm=r\nstatic-auth-secret=north\n").expect("REST");
+        assert_eq!(s.rest_secret.as_deref(), Some("north"));
+        assert!(s.users.is_empty());
+    }
+
+    #[test]
+    fn relay_ips_from_listening_ips() {
+        let s = turn(&format!("{TURN}listening-ip=0.0.0.0\nlistening-ip=::1\n")).expect("mixed");
+        assert_eq!(
+            s.relay_ips,
+            vec![ip("127.0.0.1"), ip("::1")],
+            "unspecified ones skipped"
+        );
+
+        for listening in [
+            "",
+            "listening-ip=0.0.0.0\n",
+            "listening-ip=::\nlistening-ip=0.0.0.0\n",
+        ] {
+            let text = format!("realm=r\nuser=a:b\n{listening}");
+            let e = turn(&text).expect_err("nothing to relay on");
+            assert!(matches!(e, ConfigError::NoRelayIp), "{e:?}");
+            assert!(
+                e.to_string()
+                    .starts_with("relay-ip required when listening on 0.0.0.0"),
+                "{e}"
+            );
+            let s = turn(&format!("{text}relay-ip=192.0.2.1\n")).expect("relay-ip given");
+            assert_eq!(s.relay_ips, vec![ip("192.0.2.1")]);
+        }
+    }
+
+    #[test]
+    fn turn_server_config_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("listening-ip=127.0.0.1\nrealm=r\n", "TURN is off: "),
+            (
+                "listening-ip=127.0.0.1\nrealm=r\nlt-cred-mech\nuser=a:b\nstun-only\n",
+                "TURN is off: ",
+            ),
+            (
+                "listening-ip=127.0.0.1\nlt-cred-mech\nuser=a:b\n",
+                "TURN needs a realm",
+            ),
+            (
+                "listening-ip=127.0.0.1\nuse-auth-secret\nrealm=r\n",
+                "use-auth-secret needs static-auth-secret",
+            ),
+            (
+                "listening-ip=127.0.0.1\nlt-cred-mech\nrealm=r\n",
+                "lt-cred-mech needs at least one user",
+            ),
+            (
+                "listening-ip=127.0.0.1\nlt-cred-mech\nrealm=r\nuserdb=/var/db/turndb\n",
+                "lt-cred-mech needs at least one user",
+            ),
+            (
+                "realm=r\nuser=a:b\n",
+                "relay-ip required when listening on 0.0.0.0",
+            ),
+        ];
+        for (text, start) in cases {
+            let e = turn(text).expect_err(text);
+            assert!(e.to_string().starts_with(start), "{text:?}: {e}");
+            assert_eq!(e.line(), None, "a whole-configuration error");
+        }
+        assert!(matches!(
+            turn("listening-ip=127.0.0.1\nlt-cred-mech\nuser=a:b\n"),
+            Err(ConfigError::NoRealm)
+        ));
+        assert!(matches!(
+            turn("listening-ip=127.0.0.1\nrealm=r\n"),
+            Err(ConfigError::TurnOff)
+        ));
+        assert!(matches!(
+            turn("listening-ip=127.0.0.1\nrealm=r\nuse-auth-secret\n"),
+            Err(ConfigError::NoAuthSecret)
+        ));
+        assert!(matches!(
+            turn("listening-ip=127.0.0.1\nrealm=r\nlt-cred-mech\n"),
+            Err(ConfigError::NoUsers)
+        ));
+        // lt-cred-mech with REST credentials only is fine.
+        turn("listening-ip=127.0.0.1\nrealm=r\nlt-cred-mech\nstatic-auth-secret=s\n")
+            .expect("REST users");
+    }
+
+    /// coturn's own example: "denied-peer-ip=83.166.64.0-83.166.95.255" with
+    /// "allowed-peer-ip=83.166.68.45" bans the range except that address.
+    #[test]
+    fn allowed_peer_ip_beats_denied_as_in_coturn() {
+        use wren_turn::server::Refusal;
+        let c = parse(
+            "denied-peer-ip=83.166.64.0-83.166.95.255\n\
+             allowed-peer-ip=83.166.68.45\n\
+             allowed-peer-ip=83.166.64.0\n\
+             allowed-peer-ip=2001:db8::/32\n\
+             denied-peer-ip=2a00::/16\n\
+             allowed-peer-ip=2a00:1450::/32\n\
+             no-multicast-peers\n",
+        )
+        .expect("lists");
+        let p = c.peer_policy();
+        for (addr, verdict) in [
+            ("83.166.68.45", Ok(())),
+            ("83.166.64.0", Ok(())),
+            ("83.166.64.1", Err(Refusal::Denied)),
+            ("83.166.68.44", Err(Refusal::Denied)),
+            ("83.166.68.46", Err(Refusal::Denied)),
+            ("83.166.95.255", Err(Refusal::Denied)),
+            ("83.166.96.0", Ok(())),
+            ("8.8.8.8", Ok(())),
+            ("2a00:1450::1", Ok(())),
+            ("2a00:1451::1", Err(Refusal::Denied)),
+            ("2001:db8::1", Ok(())),
+            ("224.0.0.1", Err(Refusal::Multicast)),
+            ("127.0.0.1", Err(Refusal::Loopback)),
+            ("10.0.0.1", Err(Refusal::Private)),
+        ] {
+            assert_eq!(p.check(ip(addr)), verdict, "{addr}");
+        }
+        // An allow range that covers the whole deny range leaves nothing denied.
+        let c = parse("denied-peer-ip=10.0.0.0/24\nallowed-peer-ip=10.0.0.0/16\n").expect("cover");
+        assert!(c.peer_policy().deny.is_empty());
+        // Families do not mix.
+        let c = parse("denied-peer-ip=0.0.0.0/0\nallowed-peer-ip=::/0\n").expect("families");
+        assert_eq!(c.peer_policy().deny, vec![range("0.0.0.0/0")]);
+        // Full-width ranges at both ends of the number line.
+        let c = parse("denied-peer-ip=::/0\nallowed-peer-ip=::\nallowed-peer-ip=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n")
+            .expect("edges");
+        assert_eq!(
+            c.peer_policy().deny,
+            vec![range("::1-ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")]
+        );
+    }
+
+    #[test]
+    fn peer_range_forms() {
+        for (text, first, last) in [
+            ("10.0.0.1", "10.0.0.1", "10.0.0.1"),
+            ("10.0.0.1-10.0.0.255", "10.0.0.1", "10.0.0.255"),
+            (" 10.0.0.1 - 10.0.0.255 ", "10.0.0.1", "10.0.0.255"),
+            ("10.1.2.3/8", "10.0.0.0", "10.255.255.255"),
+            ("0.0.0.0/0", "0.0.0.0", "255.255.255.255"),
+            ("1.2.3.4/32", "1.2.3.4", "1.2.3.4"),
+            (
+                "fe80::1/10",
+                "fe80::",
+                "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            ),
+            ("::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("::1/128", "::1", "::1"),
+        ] {
+            let r = parse_peer_range(text).expect(text);
+            assert_eq!((r.first, r.last), (ip(first), ip(last)), "{text}");
+            assert_eq!(Some(r.range()), IpRange::new(ip(first), ip(last)), "{text}");
+            assert_eq!(
+                parse_peer_range(&r.to_string()),
+                Ok(r),
+                "{text} prints back"
+            );
+        }
+        for bad in [
+            "",
+            "-",
+            "10.0.0.1-",
+            "/8",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "::/129",
+            "[::1]",
+            "host.example",
+        ] {
+            assert!(parse_peer_range(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prometheus_endpoint_address() {
+        assert_eq!(Config::default().prometheus_addr(), None);
+        let c = Config::from_args(args("--prometheus")).expect("on");
+        assert_eq!(
+            c.prometheus_addr(),
+            Some("0.0.0.0:9641".parse().expect("addr"))
+        );
+        assert!(c.unimplemented().is_empty(), "prometheus is acted on");
+        let c = parse("prometheus-port=9000\n").expect("port alone");
+        assert_eq!(
+            c.prometheus_addr(),
+            None,
+            "the port alone does not turn it on"
+        );
+        assert_eq!(c.prometheus_port, 9000);
+    }
+
     // -- property tests --
 
     fn key() -> impl Strategy<Value = &'static str> {
@@ -2079,38 +3278,65 @@ no-multicast-peers
         let lead = prop::sample::select(vec!["", " ", "\t"]);
         let end = prop::sample::select(vec!["", " ", "\r"]);
         let ip = prop_oneof![
-            any::<[u8; 4]>().prop_map(|o| IpAddr::from(o).to_string()),
-            any::<[u16; 8]>().prop_map(|s| IpAddr::from(s).to_string()),
+            any::<[u8; 4]>().prop_map(IpAddr::from),
+            any::<[u16; 8]>().prop_map(IpAddr::from),
         ];
         let word = "[a-z][a-z0-9.:/_-]{0,20}";
-        (key(), sep, lead, end, ip, 1u16.., any::<bool>(), word).prop_map(
-            |(key, sep, lead, end, ip, port, quoted, word)| {
-                let spec = find_spec(key).expect("key from SPECS");
-                let value = match key {
-                    _ if spec.kind == Kind::Flag => {
-                        if quoted {
-                            String::new()
-                        } else {
-                            "on".to_owned()
-                        }
-                    }
-                    "listening-ip" | "relay-ip" => ip,
-                    "external-ip" => format!("{ip}/{ip}"),
-                    "user" => format!("u{word}:{word}"),
-                    // Within the default range's ends, so either alone stays valid.
-                    "min-port" => "1000".to_owned(),
-                    "max-port" => "60000".to_owned(),
-                    k if k.ends_with("port") => port.to_string(),
-                    _ if quoted => format!("\"{word}\""),
-                    _ => word,
-                };
-                if value.is_empty() {
-                    format!("{lead}{key}{end}")
-                } else {
-                    format!("{lead}{key}{sep}{value}{end}")
+        let number = prop_oneof![Just(0u64), 1u64..=u64::from(u32::MAX), any::<u64>()];
+        let range =
+            (any::<[u8; 4]>(), any::<[u8; 4]>(), 0u8..=32, 0u8..3).prop_map(|(a, b, len, form)| {
+                let (a, b) = (Ipv4Addr::from(a), Ipv4Addr::from(b));
+                match form {
+                    0 => a.to_string(),
+                    1 => format!("{}-{}", a.min(b), a.max(b)),
+                    _ => format!("{a}/{len}"),
                 }
-            },
+            });
+        (
+            (key(), sep, lead, end),
+            (ip, 1u16.., any::<bool>(), word, number, range),
         )
+            .prop_map(
+                |((key, sep, lead, end), (ip, port, quoted, word, number, range))| {
+                    let ip_text = ip.to_string();
+                    let spec = find_spec(key).expect("key from SPECS");
+                    let value = match key {
+                        _ if spec.kind == Kind::Flag => {
+                            if quoted {
+                                String::new()
+                            } else {
+                                "on".to_owned()
+                            }
+                        }
+                        "listening-ip" => ip_text,
+                        "relay-ip" if ip.is_unspecified() => "192.0.2.1".to_owned(),
+                        "relay-ip" => ip_text,
+                        "external-ip" => format!("{ip}/{ip}"),
+                        "allowed-peer-ip" | "denied-peer-ip" => range,
+                        "user" => format!("u{word}:{word}"),
+                        // Within the default range's ends, so either alone stays valid.
+                        "min-port" => "1000".to_owned(),
+                        "max-port" => "60000".to_owned(),
+                        k if k.ends_with("port") => port.to_string(),
+                        "max-bps" => number.to_string(),
+                        k if k.ends_with("quota") => {
+                            (number % (u64::from(u32::MAX) + 1)).to_string()
+                        }
+                        "stale-nonce" if quoted => String::new(),
+                        "stale-nonce" => (number % (u64::from(u32::MAX) + 1)).to_string(),
+                        k if k.ends_with("lifetime") => {
+                            (1 + number % u64::from(u32::MAX)).to_string()
+                        }
+                        _ if quoted => format!("\"{word}\""),
+                        _ => word,
+                    };
+                    if value.is_empty() {
+                        format!("{lead}{key}{end}")
+                    } else {
+                        format!("{lead}{key}{sep}{value}{end}")
+                    }
+                },
+            )
     }
 
     fn valid_file() -> impl Strategy<Value = String> {
@@ -2162,7 +3388,7 @@ no-multicast-peers
             let strip = |c: Config| Config {
                 users: c.users.iter().map(|u| UserAccount {
                     name: u.name.clone(),
-                    password: Secret(String::new()),
+                    secret: UserSecret::Password(String::new()),
                 }).collect(),
                 static_auth_secret: c.static_auth_secret.map(|_| Secret(String::new())),
                 ..c
