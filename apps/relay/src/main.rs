@@ -8,6 +8,7 @@
 //! ```
 
 mod config;
+mod metrics;
 mod serve;
 
 use std::process::ExitCode;
