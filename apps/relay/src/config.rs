@@ -1639,7 +1639,6 @@ impl Config {
 
     /// Every address the STUN server listens on: each listening IP with the listening port
     /// (the same list for UDP and TCP).
-    #[allow(dead_code, reason = "for serve.rs, written beside this module")]
     pub(crate) fn listen_addrs(&self) -> Vec<SocketAddr> {
         self.listening_ips
             .iter()
@@ -1650,7 +1649,6 @@ impl Config {
     /// The STUN Binding server's configuration from `fingerprint`, `no-software-attribute` and
     /// `response-origin-only-with-rfc5780`; build the server from this so those keys take
     /// effect.
-    #[allow(dead_code, reason = "for serve.rs, written beside this module")]
     pub(crate) fn stun_server_config(&self) -> wren_stun::server::ServerConfig {
         wren_stun::server::ServerConfig {
             software: self.software(),
@@ -1687,7 +1685,6 @@ impl Config {
     /// `use-auth-secret`, `static-auth-secret`, or a `user=` account, which makes coturn
     /// default to `lt-cred-mech`), and not `stun-only`. Without credentials coturn would relay
     /// for anyone (`no-auth`); wren-relay serves STUN only instead.
-    #[allow(dead_code, reason = "for serve.rs, which starts TURN from this")]
     pub(crate) fn turn_enabled(&self) -> bool {
         !self.stun_only && (self.lt_cred_mech || self.rest_api() || !self.users.is_empty())
     }

@@ -18,11 +18,6 @@
 //! [`HttpLimits::max_request`] bytes, and writes time out too. A slow or hostile client holds
 //! one slot for a bounded time and never delays another scrape.
 
-#![allow(
-    dead_code,
-    reason = "serve.rs starts the endpoint from Config::prometheus_addr; until then tests use it"
-)]
-
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,17 +1,29 @@
-//! Serving: sockets for each listening address, the STUN Binding machine, the mio driver,
+//! Serving: sockets for each listening address, the STUN or TURN machine, the mio driver,
 //! and SIGINT/SIGTERM for a clean stop.
+//!
+//! Without TURN credentials configured (`lt-cred-mech` or `use-auth-secret`) the relay is a
+//! STUN server ([`BindingServer`]); with them it is a TURN server ([`TurnServer`], which
+//! answers Binding requests too). Either runs on wren-mio's batched driver, which also binds
+//! the relayed-address sockets the TURN machine asks for.
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use tracing::{debug, info};
-use wren_core::{Datagram, Machine, Transmit};
+use tracing::{debug, info, warn};
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
 use wren_stun::server::BindingServer;
+use wren_turn::server::{TurnEvent, TurnServer};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
+use crate::metrics::{self, Metrics};
+
+/// How often the Prometheus snapshot is refreshed from the machine's counters.
+const METRICS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Why the relay could not serve.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +41,12 @@ pub(crate) enum ServeError {
     /// The STUN configuration was refused (a credential OpaqueString refuses).
     #[error("STUN configuration: {0}")]
     Stun(#[from] wren_stun::PrepError),
+    /// The TURN configuration was refused.
+    #[error("TURN configuration: {0}")]
+    Turn(#[from] wren_turn::server::ConfigError),
+    /// The relay's configuration cannot make a TURN server.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
     /// Signal handlers could not be installed, or the driver thread failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -37,17 +55,52 @@ pub(crate) enum ServeError {
     Driver(#[from] wren_mio::DriverError),
 }
 
-/// The Binding server with a debug line per answer (who was told which address).
+/// The machine the relay runs: STUN only, or TURN.
 #[derive(Debug)]
-struct Logged(BindingServer);
+enum Kind {
+    Stun(BindingServer),
+    Turn(Box<TurnServer>),
+}
 
-impl Machine for Logged {
-    type Event = Infallible;
+/// The relay's machine and its Prometheus snapshot, refreshed every [`METRICS_INTERVAL`].
+#[derive(Debug)]
+struct Relay {
+    kind: Kind,
+    metrics: Option<Arc<Metrics>>,
+    next_metrics: Option<Instant>,
+}
+
+impl Relay {
+    /// Refreshes the snapshot when it is due (and arms the first refresh).
+    fn refresh_metrics(&mut self, now: Instant) {
+        let Some(metrics) = &self.metrics else { return };
+        if self.next_metrics.is_some_and(|t| t > now) {
+            return;
+        }
+        match &self.kind {
+            Kind::Stun(s) => metrics.update_stun(&s.stats()),
+            Kind::Turn(t) => {
+                metrics.update(&t.stats());
+                metrics.update_stun(&t.binding_stats());
+            }
+        }
+        self.next_metrics = Some(now + METRICS_INTERVAL);
+    }
+}
+
+impl Machine for Relay {
+    type Event = TurnEvent;
     type Command = Infallible;
     type Error = Infallible;
 
     fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), Infallible> {
-        self.0.handle_datagram(now, d);
+        match &mut self.kind {
+            Kind::Stun(s) => s.handle_datagram(now, d),
+            Kind::Turn(t) => t.handle_datagram(now, d),
+        }
+        if self.next_metrics.is_none() {
+            self.refresh_metrics(now);
+        }
         Ok(())
     }
 
@@ -55,27 +108,115 @@ impl Machine for Logged {
         match cmd {}
     }
 
-    fn handle_timeout(&mut self, _now: Instant) {}
+    fn handle_timeout(&mut self, now: Instant) {
+        if let Kind::Turn(t) = &mut self.kind {
+            t.handle_timeout(now);
+        }
+        self.refresh_metrics(now);
+    }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        let t = self.0.poll_transmit(now, buf)?;
-        debug!(client = %t.destination, transport = ?t.proto, bytes = buf.len(), "STUN response");
+        let t = match &mut self.kind {
+            Kind::Stun(s) => s.poll_transmit(now, buf),
+            Kind::Turn(t) => t.poll_transmit(now, buf),
+        }?;
+        // Per-packet lines only for STUN (answers) or at trace level (relayed data).
+        if matches!(self.kind, Kind::Stun(_)) || tracing::enabled!(tracing::Level::TRACE) {
+            debug!(client = %t.destination, transport = ?t.proto, bytes = buf.len(), "STUN response");
+        }
         Some(t)
     }
 
-    fn poll_event(&mut self) -> Option<Infallible> {
-        None
+    fn poll_event(&mut self) -> Option<TurnEvent> {
+        match &mut self.kind {
+            Kind::Stun(_) => None,
+            Kind::Turn(t) => t.poll_event(),
+        }
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        None
+        let machine = match &self.kind {
+            Kind::Stun(_) => None,
+            Kind::Turn(t) => t.poll_timeout(),
+        };
+        [machine, self.next_metrics].into_iter().flatten().min()
     }
+
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        match &mut self.kind {
+            Kind::Stun(_) => None,
+            Kind::Turn(t) => t.poll_socket_request(),
+        }
+    }
+
+    fn handle_socket_result(
+        &mut self,
+        now: Instant,
+        result: SocketResult,
+    ) -> Result<(), Infallible> {
+        if let Kind::Turn(t) = &mut self.kind {
+            t.handle_socket_result(now, result);
+        }
+        Ok(())
+    }
+}
+
+/// Logs what the TURN server reports.
+fn log_event(e: TurnEvent) {
+    match e {
+        TurnEvent::Allocated {
+            five,
+            user,
+            relayed,
+        } => {
+            info!(client = %five.client, transport = ?five.transport, %user, ?relayed, "allocation created");
+        }
+        TurnEvent::Closed { five, reason } => {
+            info!(client = %five.client, transport = ?five.transport, ?reason, "allocation closed");
+        }
+        TurnEvent::AuthFailed { client, reason } => {
+            warn!(%client, ?reason, "authentication failed")
+        }
+        other => debug!(?other, "TURN event"),
+    }
+}
+
+/// Builds the machine the configuration asks for.
+fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, ServeError> {
+    let kind = if config.turn_enabled() {
+        #[allow(clippy::disallowed_methods)] // apps own the clock: read once, as the anchor
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let turn_config = config.turn_server_config(wall)?;
+        info!(relay = ?turn_config.relay_ips, realm = %turn_config.realm, "TURN enabled");
+        Kind::Turn(Box::new(TurnServer::new(now, turn_config)?))
+    } else {
+        Kind::Stun(BindingServer::new(config.stun_server_config())?)
+    };
+    Ok(Relay {
+        kind,
+        metrics,
+        next_metrics: None,
+    })
 }
 
 /// Binds every listening address and serves until SIGINT or SIGTERM.
 pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
-    let server = BindingServer::new(config.stun_server_config())?;
-    let mut driver = wren_mio::Driver::new(Logged(server))?;
+    let stop_http = Arc::new(AtomicBool::new(false));
+    let metrics = match config.prometheus_addr() {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).map_err(|source| ServeError::Bind {
+                transport: "TCP (Prometheus)",
+                addr,
+                source,
+            })?;
+            info!(addr = %listener.local_addr()?, "Prometheus metrics on /metrics");
+            let metrics = Arc::new(Metrics::new());
+            metrics::spawn_http(listener, Arc::clone(&metrics), Arc::clone(&stop_http))?;
+            Some(metrics)
+        }
+        None => None,
+    };
+    let mut driver = wren_mio::Driver::new(machine(config, metrics)?)?;
     for addr in config.listen_addrs() {
         if config.udp {
             let sock = UdpSocket::bind(addr).map_err(|source| ServeError::Bind {
@@ -107,11 +248,16 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
                 signal_handle.shutdown();
             }
         })?;
-    let result = driver.run(|never| match never {});
+    let result = driver.run(log_event);
+    stop_http.store(true, Ordering::Relaxed);
     let stats = handle.stats();
-    match result {
-        Ok(Logged(server)) => {
+    match result.map(|relay| relay.kind) {
+        Ok(Kind::Stun(server)) => {
             info!(?stats, stun = ?server.stats(), "stopped");
+            Ok(())
+        }
+        Ok(Kind::Turn(server)) => {
+            info!(?stats, turn = ?server.stats(), "stopped");
             Ok(())
         }
         Err(e) => Err(e.into()),

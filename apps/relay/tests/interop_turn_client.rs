@@ -130,11 +130,58 @@ enum Mode {
     Automatic,
 }
 
-/// Allocates on coturn, relays three datagrams each way between the client and a UDP peer,
-/// closes; checks addresses, contents and how the data went.
+/// The TURN server a test runs against.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Server {
+    /// coturn's turnserver (the interop claim).
+    Coturn,
+    /// wren-relay itself (our client against our server).
+    Wren,
+}
+
+/// Starts `kind` on 127.0.0.1:`port` with user test:secret; returns it and its relay ports.
+fn start_server(kind: Server, port: u16) -> (Peer, std::ops::RangeInclusive<u16>) {
+    match kind {
+        Server::Coturn => (coturn(port), 49200..=49300),
+        Server::Wren => {
+            let range = wren_port_range();
+            let (min, max) = (range.start().to_string(), range.end().to_string());
+            let args = [
+                "--relay-ip",
+                "127.0.0.1",
+                "--min-port",
+                &min,
+                "--max-port",
+                &max,
+                "--realm",
+                "example.org",
+                "--lt-cred-mech",
+                "--user",
+                "test:secret",
+                "--allow-loopback-peers",
+            ];
+            (common::relay(port, &args), range)
+        }
+    }
+}
+
+/// Relay port ranges for wren-relay, one per test.
+fn wren_port_range() -> std::ops::RangeInclusive<u16> {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let min = 56000 + NEXT.fetch_add(1, Ordering::Relaxed) * 100;
+    min..=min + 99
+}
+
+/// Allocates on the server, relays three datagrams each way between the client and a UDP
+/// peer, closes; checks addresses, contents and how the data went.
 async fn relay_round_trip(transport: Transport, mode: Mode) {
+    relay_round_trip_on(Server::Coturn, transport, mode).await;
+}
+
+async fn relay_round_trip_on(kind: Server, transport: Transport, mode: Mode) {
     let port = free_port();
-    let _coturn: Peer = coturn(port);
+    let (_server, ports) = start_server(kind, port);
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let peer = UdpSocket::bind("127.0.0.1:0").await.expect("bind the peer");
     let peer_addr = peer.local_addr().expect("peer address");
@@ -153,8 +200,8 @@ async fn relay_round_trip(transport: Transport, mode: Mode) {
         .await;
     assert_eq!(relayed.ip().to_string(), "127.0.0.1");
     assert!(
-        (49200..=49300).contains(&relayed.port()),
-        "relayed port {relayed}"
+        ports.contains(&relayed.port()),
+        "relayed port {relayed} on {kind:?}"
     );
     assert_eq!(
         mapped,
@@ -293,4 +340,19 @@ async fn wrong_password_on_coturn_closes_unauthorized() {
         2,
         "one challenge, one signed try"
     );
+}
+
+#[tokio::test]
+async fn allocates_on_wren_relay_over_udp_and_relays_through_a_channel() {
+    relay_round_trip_on(Server::Wren, Transport::Udp, Mode::Channel).await;
+}
+
+#[tokio::test]
+async fn allocates_on_wren_relay_over_udp_and_relays_with_send_indications() {
+    relay_round_trip_on(Server::Wren, Transport::Udp, Mode::Indications).await;
+}
+
+#[tokio::test]
+async fn allocates_on_wren_relay_over_tcp_and_relays_through_a_channel() {
+    relay_round_trip_on(Server::Wren, Transport::Tcp, Mode::Channel).await;
 }

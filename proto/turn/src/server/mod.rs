@@ -265,6 +265,12 @@ impl TurnServer {
         s
     }
 
+    /// Counters of the Binding requests answered on the TURN port.
+    #[must_use]
+    pub fn binding_stats(&self) -> wren_stun::server::Stats {
+        self.binding.stats()
+    }
+
     /// Relay ports in use (allocations, pending allocations and reservations).
     #[must_use]
     pub fn ports_in_use(&self) -> usize {
