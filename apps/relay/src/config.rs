@@ -166,13 +166,7 @@ const SPECS: &[Spec] = &[
         Kind::Flag,
         Some("the STUN server does not apply this setting yet"),
     ),
-    spec(
-        "external-ip",
-        Kind::Value,
-        Some(
-            "relayed addresses are reported as the relay-ip itself; NAT mapping is not implemented yet",
-        ),
-    ),
+    spec("external-ip", Kind::Value, None),
     spec(
         "userdb",
         Kind::Value,
@@ -1796,6 +1790,14 @@ impl Config {
             max_bps: self.max_bps,
             software: self.software(),
             fingerprint: self.fingerprint,
+            external_ips: self
+                .external_ips
+                .iter()
+                .map(|e| wren_turn::server::ExternalIp {
+                    public: e.public,
+                    private: e.private,
+                })
+                .collect(),
             wall_clock,
             ..defaults
         })
@@ -1850,7 +1852,6 @@ impl Config {
             "no-stun-backward-compatibility",
             self.no_stun_backward_compatibility,
         );
-        mark("external-ip", !self.external_ips.is_empty());
         mark("userdb", self.userdb.is_some());
         mark("server-name", self.server_name.is_some());
         mark("cert", self.cert.is_some());
@@ -2219,13 +2220,7 @@ no-multicast-peers
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
         assert_eq!(
             warned,
-            vec![
-                "tls-listening-port",
-                "log-file",
-                "pidfile",
-                "external-ip",
-                "server-name",
-            ]
+            vec!["tls-listening-port", "log-file", "pidfile", "server-name",]
         );
         assert!(c.turn_enabled());
     }
@@ -2984,10 +2979,18 @@ no-multicast-peers
              max-bps=64000\n\
              stale-nonce=120\n\
              max-allocate-lifetime=1200\n\
+             external-ip=203.0.113.5/192.0.2.10\n\
              fingerprint\n",
         )
         .expect("full TURN file");
         let s = c.turn_server_config(wall).expect("serves");
+        assert_eq!(
+            s.external_ips,
+            vec![wren_turn::server::ExternalIp {
+                public: ip("203.0.113.5"),
+                private: Some(ip("192.0.2.10"))
+            }]
+        );
         assert_eq!(s.realm, "example.org");
         assert_eq!(s.users.len(), 2);
         assert_eq!(s.users["alice"], UserSecret::Password("hunter2".into()));

@@ -24,6 +24,17 @@ impl std::fmt::Debug for UserSecret {
     }
 }
 
+/// A public address the relay is reached at, for a server behind a 1:1 NAT (coturn's
+/// `external-ip=public[/private]`): relayed addresses on `private` (or on any relay address of
+/// the family, when `private` is `None`) are advertised with `public` in XOR-RELAYED-ADDRESS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExternalIp {
+    /// The address peers reach.
+    pub public: IpAddr,
+    /// The local relay address it stands for.
+    pub private: Option<IpAddr>,
+}
+
 /// Configuration of a [`super::TurnServer`]. Defaults follow RFC 8656 and coturn.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -35,6 +46,8 @@ pub struct ServerConfig {
     pub rest_secret: Option<String>,
     /// Addresses relayed addresses are taken on: one IPv4 and/or one IPv6.
     pub relay_ips: Vec<IpAddr>,
+    /// Public addresses to advertise instead of the relay addresses (behind a 1:1 NAT).
+    pub external_ips: Vec<ExternalIp>,
     /// The lowest relay port (coturn's `min-port`, default 49152).
     pub min_port: u16,
     /// The highest relay port (`max-port`, default 65535).
@@ -76,6 +89,7 @@ impl Default for ServerConfig {
             users: HashMap::new(),
             rest_secret: None,
             relay_ips: Vec::new(),
+            external_ips: Vec::new(),
             min_port: 49152,
             max_port: 65535,
             default_lifetime: Duration::from_secs(600),

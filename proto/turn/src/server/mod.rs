@@ -41,7 +41,7 @@ use wren_stun::{Class, Key, Message, Method};
 
 pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
 pub use auth::{AuthError, Refused, rest_password};
-pub use config::{ConfigError, ServerConfig, UserSecret};
+pub use config::{ConfigError, ExternalIp, ServerConfig, UserSecret};
 pub use policy::{IpRange, PeerPolicy, Refusal};
 pub use stats::Stats;
 
@@ -102,6 +102,24 @@ struct Limits {
     software: Option<String>,
     fingerprint: bool,
     relay_ips: Vec<std::net::IpAddr>,
+    external_ips: Vec<ExternalIp>,
+}
+
+impl Limits {
+    /// The address to advertise for relayed address `relayed` (external-ip mapping).
+    fn advertised(&self, relayed: SocketAddr) -> SocketAddr {
+        let ip = relayed.ip();
+        let mapped = self
+            .external_ips
+            .iter()
+            .find(|e| e.private == Some(ip))
+            .or_else(|| {
+                self.external_ips
+                    .iter()
+                    .find(|e| e.private.is_none() && e.public.is_ipv4() == ip.is_ipv4())
+            });
+        mapped.map_or(relayed, |e| SocketAddr::new(e.public, relayed.port()))
+    }
 }
 
 /// Allocations and their indexes.
@@ -238,6 +256,7 @@ impl TurnServer {
                 software: config.software,
                 fingerprint: config.fingerprint,
                 relay_ips: config.relay_ips.clone(),
+                external_ips: config.external_ips.clone(),
             },
             creds,
             policy: config.peer_policy,

@@ -439,7 +439,7 @@ impl TurnServer {
         let lifetime = a.expires.saturating_duration_since(now);
         let encoded = (|| {
             for r in &a.relayed {
-                w.add(&XorRelayedAddress(*r))?;
+                w.add(&XorRelayedAddress(self.limits.advertised(*r)))?;
             }
             w.add(&Lifetime(Duration::from_secs(lifetime.as_secs())))?;
             w.add(&XorMappedAddress(a.five.client))?;

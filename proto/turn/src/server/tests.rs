@@ -844,6 +844,36 @@ fn binding_requests_are_answered_without_credentials() {
 }
 
 #[test]
+fn external_ip_is_advertised_for_the_relay_address() {
+    let mut cfg = config();
+    cfg.external_ips = vec![ExternalIp {
+        public: "203.0.113.5".parse().unwrap(),
+        private: Some("127.0.0.1".parse().unwrap()),
+    }];
+    let mut net = Net::new(cfg);
+    let (c, relayed) = allocate(&mut net);
+    assert_eq!(
+        relayed.ip().to_string(),
+        "203.0.113.5",
+        "the public address is advertised"
+    );
+    assert!((50000..=50009).contains(&relayed.port()));
+    // Peers still reach the local relay socket, which carries the same port.
+    assert_eq!(permit(&mut net, &c, PEER), None);
+    let local = SocketAddr::new("127.0.0.1".parse().unwrap(), relayed.port());
+    assert!(net.bound.contains(&local));
+    assert_eq!(net.send_to(addr(PEER), local, b"hi").len(), 1);
+    // Without a private address the mapping applies to every relay address of the family.
+    let mut cfg = config();
+    cfg.external_ips = vec![ExternalIp {
+        public: "203.0.113.6".parse().unwrap(),
+        private: None,
+    }];
+    let mut net = Net::new(cfg);
+    assert_eq!(allocate(&mut net).1.ip().to_string(), "203.0.113.6");
+}
+
+#[test]
 fn loopback_peers_when_allowed() {
     let mut net = Net::new(loopback_peers());
     let (c, _) = allocate(&mut net);
