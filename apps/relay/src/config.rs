@@ -145,17 +145,9 @@ const SPECS: &[Spec] = &[
         Kind::Value,
         Some("wren-relay has no TLS/DTLS listener yet; nothing listens on this port"),
     ),
-    spec(
-        "log-file",
-        Kind::Value,
-        Some("logs still go to standard output (only `log-file=stdout` is honoured)"),
-    ),
-    spec(
-        "no-stdout-log",
-        Kind::Flag,
-        Some("logs still go to standard output"),
-    ),
-    spec("pidfile", Kind::Value, Some("no pid file is written yet")),
+    spec("log-file", Kind::Value, None),
+    spec("no-stdout-log", Kind::Flag, None),
+    spec("pidfile", Kind::Value, None),
     spec(
         "syslog",
         Kind::Flag,
@@ -1175,13 +1167,13 @@ struct Cli {
     /// Port for TLS and DTLS listeners (not implemented yet).
     #[arg(long = "tls-listening-port", value_name = "PORT", value_parser = cli_port)]
     tls_listening_port: Option<u16>,
-    /// Log file path, or `stdout` (only `stdout` is honoured yet).
+    /// Log file path (appended to), or `stdout`.
     #[arg(short = 'l', long = "log-file", value_name = "FILE")]
     log_file: Option<String>,
-    /// Do not log to standard output (not implemented yet).
+    /// Do not log to standard output (with a log file).
     #[arg(long = "no-stdout-log")]
     no_stdout_log: bool,
-    /// Write the process id to this file (not implemented yet).
+    /// Write the process id to this file (removed at exit).
     #[arg(long = "pidfile", value_name = "FILE")]
     pidfile: Option<PathBuf>,
     /// Do not send the SOFTWARE attribute.
@@ -1841,12 +1833,6 @@ impl Config {
             }
         };
         mark("tls-listening-port", self.tls_listening_port.is_some());
-        mark(
-            "log-file",
-            self.log_file.as_deref().is_some_and(|f| f != "stdout"),
-        );
-        mark("no-stdout-log", self.no_stdout_log);
-        mark("pidfile", self.pidfile.is_some());
         mark("syslog", self.syslog);
         mark(
             "no-stun-backward-compatibility",
@@ -2218,10 +2204,7 @@ no-multicast-peers
         assert_eq!(c.config_file.as_deref(), Some(Path::new("turnserver.conf")));
 
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
-        assert_eq!(
-            warned,
-            vec!["tls-listening-port", "log-file", "pidfile", "server-name",]
-        );
+        assert_eq!(warned, vec!["tls-listening-port", "server-name",]);
         assert!(c.turn_enabled());
     }
 
@@ -2351,7 +2334,7 @@ no-multicast-peers
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
         assert_eq!(
             warned,
-            vec!["pidfile", "userdb"],
+            vec!["userdb"],
             "log-file=stdout is honoured, TURN keys are acted on"
         );
         let turn = c

@@ -8,15 +8,15 @@
 //! ```
 
 mod config;
+mod logging;
 mod metrics;
 mod serve;
 
 use std::process::ExitCode;
 
 use tracing::{error, warn};
-use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, Verbosity};
+use crate::config::Config;
 
 fn main() -> ExitCode {
     let config = Config::from_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
@@ -24,10 +24,25 @@ fn main() -> ExitCode {
         print!("{config}");
         return ExitCode::SUCCESS;
     }
-    init_logging(&config);
+    if let Err(e) = logging::init(&config) {
+        eprintln!("wren-relay: {e}");
+        return ExitCode::FAILURE;
+    }
     for u in config.unimplemented() {
         warn!("{u}");
     }
+    let _pidfile = match config
+        .pidfile
+        .as_deref()
+        .map(logging::PidFile::create)
+        .transpose()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match serve::run(&config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -35,21 +50,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr through `tracing`: info by default, debug with `-v`, trace with `-V`;
-/// `RUST_LOG` overrides.
-fn init_logging(config: &Config) {
-    let level = match config.verbosity {
-        Verbosity::Normal => "info",
-        Verbosity::Verbose => "debug",
-        Verbosity::Extra => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
 }

@@ -62,3 +62,39 @@ fn a_port_in_use_is_a_clear_error() {
         "{out}"
     );
 }
+
+#[test]
+fn log_file_no_stdout_log_and_pidfile() {
+    let dir = std::env::temp_dir().join(format!("wren-relay-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("relay.log");
+    let pid = dir.join("relay.pid");
+    let mut relay = relay(
+        free_port(),
+        &[
+            "--log-file",
+            log.to_str().unwrap(),
+            "--no-stdout-log",
+            "--pidfile",
+            pid.to_str().unwrap(),
+        ],
+    );
+    let written = std::fs::read_to_string(&pid).expect("the pid file exists while running");
+    assert_eq!(written.trim(), relay.pid().to_string());
+    let status = relay
+        .signal_and_wait("TERM", Duration::from_secs(10))
+        .expect("exits on SIGTERM");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&log).expect("the log file was written");
+    assert!(
+        text.contains("listening on UDP") && text.contains("stopped"),
+        "{text}"
+    );
+    assert!(
+        !relay.output().contains("listening on UDP"),
+        "no-stdout-log: {}",
+        relay.output()
+    );
+    assert!(!pid.exists(), "the pid file is removed at exit");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
