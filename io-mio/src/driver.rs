@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token, Waker};
+use rustls::ServerConfig;
 use wren_core::framing::Framing;
 use wren_core::{Machine, SocketIndex, SocketRequest, SocketResult, Transport};
 
@@ -15,7 +16,7 @@ use crate::error::DriverError;
 use crate::handle::{Handle, Shared};
 use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
 use crate::stats::bump;
-use crate::tcp::{Conn, Conns};
+use crate::tcp::{Conn, Conns, Listener};
 use crate::udp::{BATCH, SendBatch, Udp};
 
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
@@ -113,15 +114,46 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     ///
     /// When the listener cannot be made non-blocking or registered.
-    pub fn tcp_listener(mut self, listener: std::net::TcpListener) -> io::Result<Self> {
+    pub fn tcp_listener(self, listener: std::net::TcpListener) -> io::Result<Self> {
+        self.listener(listener, None)
+    }
+
+    /// Adds a TLS listener (made non-blocking here): every connection it accepts runs a
+    /// [`rustls::ServerConnection`] of `config`, and is then read and framed as TCP is.
+    /// Its messages reach the machine with `proto: Transport::Tls`; a transmit with
+    /// `proto: Tls` goes, framed and encrypted, on the TLS connection from its
+    /// `destination` (none is ever opened). The crypto provider, certificates, versions
+    /// and ALPN are `config`'s.
+    ///
+    /// A connection whose handshake fails (or which closes before it completes) is closed
+    /// and counted in [`crate::Stats::tls_handshake_failures`]; one that fails later, in
+    /// [`crate::Stats::tls_errors`]. Either way the alert rustls has for the peer is sent
+    /// once, without waiting, and no other connection is affected.
+    ///
+    /// # Errors
+    ///
+    /// When the listener cannot be made non-blocking or registered.
+    pub fn tls_listener(
+        self,
+        listener: std::net::TcpListener,
+        config: Arc<ServerConfig>,
+    ) -> io::Result<Self> {
+        self.listener(listener, Some(config))
+    }
+
+    fn listener(
+        mut self,
+        listener: std::net::TcpListener,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> io::Result<Self> {
         listener.set_nonblocking(true)?;
-        let mut listener = TcpListener::from_std(listener);
+        let mut sock = TcpListener::from_std(listener);
         let token =
             Token(LISTENER_BASE + checked(self.net.listeners.len(), CONN_BASE - LISTENER_BASE)?);
         self.poll
             .registry()
-            .register(&mut listener, token, Interest::READABLE)?;
-        self.net.listeners.push(listener);
+            .register(&mut sock, token, Interest::READABLE)?;
+        self.net.listeners.push(Listener { sock, tls });
         Ok(self)
     }
 
@@ -154,7 +186,9 @@ impl<M: Machine> Driver<M> {
 
     /// The most bytes one TCP connection may hold, as a partial message read or as bytes
     /// waiting to be written; past it the connection is closed
-    /// (default [`DEFAULT_TCP_BUFFER_LIMIT`]).
+    /// (default [`DEFAULT_TCP_BUFFER_LIMIT`]). TLS connections have the same limit on
+    /// their decrypted bytes, and rustls holds at most one more record (16 KiB) of
+    /// encrypted bytes to send.
     #[must_use]
     pub fn tcp_buffer_limit(mut self, bytes: usize) -> Self {
         self.net.config.tcp_buffer_limit = bytes;
@@ -369,7 +403,9 @@ impl<M: Machine> Driver<M> {
                     Some(slot) => batch.commit(slot, &t),
                     None => no_route(&t, "no UDP socket for this source", counters),
                 },
-                Transport::Tcp => self.net.send_tcp(registry, &t, buf, counters),
+                Transport::Tcp | Transport::Tls => {
+                    self.net.send_stream(registry, &t, buf, counters);
+                }
                 _ => {
                     tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
                     bump(&counters.dropped_unsupported, 1);

@@ -4,7 +4,8 @@
 //! move many datagrams. It holds sockets, one receive buffer, the send buffers of one batch,
 //! the clock and a command channel, and nothing else. It contains **no protocol logic**: it
 //! does not parse what it receives beyond splitting TCP streams into messages (with
-//! [`wren_core::stream`], which `wren-tokio` shares), never looks at a payload to decide
+//! [`wren_core::stream`], which `wren-tokio` shares) after rustls has decrypted them for a
+//! TLS listener, never looks at a payload to decide
 //! anything, keeps no timers of its own, and reads `Instant::now()` once per wake-up, only to
 //! pass it in.
 //!
@@ -13,6 +14,10 @@
 //!
 //! - any number of UDP sockets;
 //! - TCP listeners, whose accepted connections are read and framed;
+//! - TLS listeners ([`Driver::tls_listener`], `turns:`): each accepted connection runs a
+//!   [`rustls::ServerConnection`] of the [`rustls::ServerConfig`] given (its certificate,
+//!   versions and crypto provider are the application's choice; this crate enables no
+//!   provider), and its decrypted bytes are framed exactly as TCP's are;
 //! - outgoing TCP connections: a [`wren_core::Transmit`] with `proto: Tcp` goes on the
 //!   connection whose remote end is its `destination` (found by remote address alone);
 //!   when there is none, the driver **opens one** to `destination` (a non-blocking
@@ -36,13 +41,22 @@
 //!   have input, never a pass over all of them, so tens of thousands are fine.
 //!
 //! A message from TCP reaches the machine as a [`wren_core::Datagram`] with `proto: Tcp`,
-//! `source` = the remote address and `destination` = the local address of the connection.
+//! `source` = the remote address and `destination` = the local address of the connection;
+//! one from TLS the same way with `proto: Tls`. A transmit with `proto: Tls` is framed,
+//! encrypted and sent on the TLS connection from its `destination`; with none (it closed,
+//! or the destination is a server: **no outgoing TLS connection is ever opened**) it is
+//! dropped and counted in [`Stats::dropped_no_route`], as is a stream transmit whose
+//! destination's connection is of the other transport.
 //! Streams are framed with [`wren_core::framing::Framing::StunChannelData`] by default
 //! (ChannelData sent on a stream is padded to four bytes, RFC 8656 section 12.5) or
 //! [`wren_core::framing::Framing::Rfc4571`] (the driver adds the length prefix when
 //! sending). A stream that cannot be framed, or whose buffered bytes (read or to be
 //! written) pass [`Driver::tcp_buffer_limit`], is closed; closed and reset connections are
-//! removed.
+//! removed. For TLS the same limit applies to the decrypted bytes (the partial message read,
+//! the framed messages not yet encrypted), and rustls holds at most one more record of
+//! encrypted bytes to send; a TLS failure or a fatal alert closes the connection after one
+//! try at sending rustls's alert, counted in [`Stats::tls_handshake_failures`] (before the
+//! handshake completed, whatever closed it) or [`Stats::tls_errors`] (after).
 //!
 //! # Batching
 //!
@@ -58,7 +72,7 @@
 //! the same batches go through loops of `recv_from`/`send_to`. Steady state allocates
 //! nothing per datagram or TCP message: the buffers are reused, the system call headers
 //! live on the stack, and a counting-allocator test (`tests/no_alloc.rs`) checks it on the
-//! driver's thread.
+//! driver's thread. TLS is not in that claim: rustls allocates the records it encrypts.
 //!
 //! The two system calls are made through `libc` in one small module (`sys.rs`, the only
 //! `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:
@@ -68,7 +82,8 @@
 //! set of control messages across the batch. `quinn-udp` batches receives but sends one
 //! `sendmsg` per destination, not `sendmmsg`.
 //!
-//! What it does not do: TLS (`Transport::Tls` transmits are dropped and counted), ECN
+//! What it does not do: outgoing TLS connections and client certificates (the
+//! `ServerConfig` may ask for them; nothing here looks at them), DTLS, ECN
 //! (neither read nor set), GRO, `IP_PKTINFO` (a UDP datagram's `destination` is the
 //! socket's bound address), datagrams larger than [`Driver::udp_max_payload`] (dropped
 //! and counted on Linux; cut short silently elsewhere).
@@ -122,7 +137,12 @@ mod stats;
 #[cfg(target_os = "linux")]
 mod sys;
 mod tcp;
+mod tls;
 mod udp;
+
+/// The rustls this crate is built with: [`Driver::tls_listener`] takes its
+/// [`rustls::ServerConfig`].
+pub use rustls;
 
 pub use driver::{
     COMMAND_CAPACITY, DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD,

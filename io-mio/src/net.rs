@@ -1,24 +1,27 @@
 //! The sockets, their tokens, and one step of input from each: no protocol here either.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Instant;
 
 use mio::event::Event;
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
+use rustls::ServerConnection;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{Datagram, Machine, SocketIndex, Transmit};
+use wren_core::{Datagram, Machine, SocketIndex, Transmit, Transport};
 
 use crate::error::{DriverError, is_transient};
 use crate::stats::{Counters, bump};
-use crate::tcp::{Close, Conn, Conns};
+use crate::tcp::{Close, Conn, Conns, Listener};
 use crate::udp::{self, Received, Udp};
 
 /// Tokens below this are UDP sockets, the application's and those bound at the machine's
 /// request alike (the token is the socket's slot in [`Net::udp`]).
 pub(crate) const LISTENER_BASE: usize = 1 << 24;
-/// Tokens from here are TCP connections (slot + CONN_BASE); between, listeners.
+/// Tokens from here are TCP connections, plain or TLS (slot + CONN_BASE); between,
+/// listeners, plain or TLS.
 pub(crate) const CONN_BASE: usize = LISTENER_BASE + (1 << 16);
 /// The waker's token.
 pub(crate) const WAKER: Token = Token(usize::MAX);
@@ -62,7 +65,7 @@ pub(crate) struct Net {
     pub(crate) free_udp: Vec<usize>,
     /// Which slot of `udp` a transmit leaves from.
     pub(crate) index: SocketIndex<usize>,
-    pub(crate) listeners: Vec<TcpListener>,
+    pub(crate) listeners: Vec<Listener>,
     pub(crate) conns: Conns,
     pub(crate) config: Config,
 }
@@ -129,15 +132,24 @@ impl Net {
                 let Some(listener) = self.listeners.get(j) else {
                     return Ok(false);
                 };
-                match listener.accept() {
+                match listener.sock.accept() {
                     Ok((stream, remote)) => {
-                        let local = stream.local_addr();
-                        match local
-                            .and_then(|local| self.add(registry, Conn::open(stream, remote, local)))
-                        {
-                            Ok(_) => bump(&sink.counters.tcp_accepted, 1),
+                        let tls = listener.tls.as_ref().map(Arc::clone);
+                        let (accepted, proto) = match tls {
+                            Some(_) => (&sink.counters.tls_accepted, Transport::Tls),
+                            None => (&sink.counters.tcp_accepted, Transport::Tcp),
+                        };
+                        let conn = stream.local_addr().and_then(|local| match tls {
+                            None => Ok(Conn::open(stream, remote, local)),
+                            Some(config) => ServerConnection::new(config)
+                                .map(|session| Conn::open_tls(stream, remote, local, session))
+                                .map_err(io::Error::other),
+                        });
+                        match conn.and_then(|conn| self.add(registry, conn)) {
+                            Ok(_) => bump(accepted, 1),
                             Err(e) => {
-                                tracing::debug!(%remote, error = %e, "accepted connection unusable")
+                                tracing::debug!(%remote, ?proto, error = %e, "accepted connection unusable");
+                                bump(&sink.counters.io_errors, 1);
                             }
                         }
                         Ok(true)
@@ -161,16 +173,13 @@ impl Net {
                     return Ok(false);
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
-                let result = conn.read(rx).and_then(|n| match n {
-                    None => Ok(false),
-                    Some(n) => conn
-                        .reader
-                        .feed(&rx[..n], framing, limit, |msg| {
-                            bump(&sink.counters.frames_in, 1);
-                            sink.feed(Datagram::tcp(remote, local, msg));
-                        })
-                        .map_err(Close::from)
-                        .map(|()| true),
+                let proto = conn.transport();
+                let result = conn.read_messages(rx, framing, limit, |msg| {
+                    bump(&sink.counters.frames_in, 1);
+                    sink.feed(Datagram {
+                        proto,
+                        ..Datagram::tcp(remote, local, msg)
+                    });
                 });
                 result.or_else(|why| {
                     self.close(registry, slot, why, sink.counters);
@@ -215,8 +224,9 @@ impl Net {
         }
     }
 
-    /// Queues a TCP message on the connection to its destination, opening one if allowed.
-    pub(crate) fn send_tcp(
+    /// Queues a TCP or TLS message on the connection to its destination (of that
+    /// transport), opening a TCP one if allowed; TLS connections are never opened.
+    pub(crate) fn send_stream(
         &mut self,
         registry: &Registry,
         t: &Transmit,
@@ -225,6 +235,9 @@ impl Net {
     ) {
         let slot = match self.conns.find(t.destination) {
             Some(slot) => slot,
+            None if t.proto == Transport::Tls => {
+                return no_route(t, "no TLS connection (none is ever opened)", counters);
+            }
             None if self.config.tcp_connect => {
                 tracing::debug!(to = %t.destination, "opening a TCP connection for a transmit");
                 let conn =
@@ -236,8 +249,16 @@ impl Net {
             }
             None => return no_route(t, "no TCP connection and connecting is off", counters),
         };
-        let Some(conn) = self.conns.get_mut(slot) else {
-            return;
+        let Some(conn) = self
+            .conns
+            .get_mut(slot)
+            .filter(|c| c.transport() == t.proto)
+        else {
+            return no_route(
+                t,
+                "the connection to this destination is of the other transport",
+                counters,
+            );
         };
         let (framing, limit) = (self.config.framing, self.config.tcp_buffer_limit);
         let result = match conn.queue(framing, msg, limit) {
@@ -273,15 +294,20 @@ impl Net {
         let Some(mut conn) = self.conns.remove(slot) else {
             return;
         };
+        conn.goodbye(&why);
         let _ = registry.deregister(&mut conn.stream);
         bump(&c.tcp_closed, 1);
+        if conn.is_handshaking() {
+            bump(&c.tls_handshake_failures, 1);
+        }
         match &why {
             Close::Framing(_) => bump(&c.tcp_framing_errors, 1),
             Close::Overflow => bump(&c.tcp_overflows, 1),
             Close::Connect(_) => bump(&c.dropped_no_route, conn.queued),
-            Close::Eof | Close::Io(_) => {}
+            Close::Tls(_) if !conn.is_handshaking() => bump(&c.tls_errors, 1),
+            Close::Eof | Close::Io(_) | Close::Tls(_) => {}
         }
-        tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
+        tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
     }
 }
 

@@ -14,34 +14,52 @@ pub struct Stats {
     pub batches_in: u64,
     /// Send calls that sent datagrams (one `sendmmsg` each on Linux).
     pub batches_out: u64,
-    /// Complete TCP frames fed to the machine.
+    /// Complete TCP and TLS frames fed to the machine.
     pub frames_in: u64,
-    /// TCP frames queued for sending.
+    /// TCP and TLS frames queued for sending.
     pub frames_out: u64,
     /// Commands fed to the machine.
     pub commands: u64,
-    /// TCP connections accepted on the listeners.
+    /// TCP connections accepted on the plain TCP listeners.
     pub tcp_accepted: u64,
     /// Outgoing TCP connections established.
     pub tcp_connected: u64,
-    /// TCP connections closed and removed, for any reason.
+    /// TCP connections, TLS ones included, closed and removed, for any reason.
     pub tcp_closed: u64,
-    /// TCP connections closed because their stream could not be framed.
+    /// TCP connections (TLS included) closed because their stream (decrypted, for TLS)
+    /// could not be framed.
     pub tcp_framing_errors: u64,
-    /// TCP connections closed because their buffered bytes passed the limit.
+    /// TCP connections (TLS included) closed because their buffered bytes passed the
+    /// limit.
     pub tcp_overflows: u64,
+    /// TCP connections accepted on the TLS listeners ([`crate::Driver::tls_listener`]),
+    /// counted at accept, before their handshake.
+    pub tls_accepted: u64,
+    /// TLS connections closed before their handshake completed, for any reason: a
+    /// handshake or record rustls refused (a client speaking something else than TLS, no
+    /// common version or cipher suite), a fatal alert from the client (one that refuses
+    /// the certificate), or the client closing or resetting the connection. Each is also
+    /// counted in `tcp_closed`.
+    pub tls_handshake_failures: u64,
+    /// TLS connections closed after their handshake because of TLS: a record that failed
+    /// to decrypt or parse, or a fatal alert from the peer (a `close_notify` is a clean
+    /// close, not counted here).
+    pub tls_errors: u64,
     /// Transmits dropped because no socket or connection could carry them
-    /// (no UDP socket for the source, a socket closed before its datagrams were sent, or a
-    /// TCP connect that failed or was not allowed).
+    /// (no UDP socket for the source, a socket closed before its datagrams were sent, a
+    /// TCP connect that failed or was not allowed, a TLS transmit with no TLS connection
+    /// to its destination, since outgoing TLS connections are never opened, or a stream
+    /// transmit whose destination's connection is of the other transport).
     pub dropped_no_route: u64,
-    /// Transmits dropped because they could not be sent as asked (TLS, or an RFC 4571
-    /// frame longer than 65535 bytes), and socket requests of a kind this driver does not
-    /// know.
+    /// Transmits dropped because they could not be sent as asked (an RFC 4571 frame
+    /// longer than 65535 bytes, or a transport this driver does not carry), and socket
+    /// requests of a kind this driver does not know.
     pub dropped_unsupported: u64,
     /// UDP datagrams dropped because they did not fit the receive slot
     /// ([`crate::Driver::udp_max_payload`]; detected on Linux only).
     pub dropped_truncated: u64,
-    /// UDP sends and TCP accepts that failed with an error (logged at debug).
+    /// UDP sends and TCP accepts that failed with an error, and accepted connections that
+    /// could not be registered or given a TLS session (logged at debug).
     pub io_errors: u64,
     /// `Err` returned by the machine's `handle_datagram`, `handle_command` or
     /// `handle_socket_result` (logged at warn).
@@ -85,6 +103,9 @@ counters!(
     tcp_closed,
     tcp_framing_errors,
     tcp_overflows,
+    tls_accepted,
+    tls_handshake_failures,
+    tls_errors,
     dropped_no_route,
     dropped_unsupported,
     dropped_truncated,

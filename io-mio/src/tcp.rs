@@ -1,13 +1,26 @@
-//! TCP connections, accepted or opened on demand. Their framing and buffers are
-//! [`wren_core::stream`]'s (STUN/ChannelData, RFC 8489 section 6.2.2 and RFC 8656
-//! section 12.5, or RFC 4571 length prefixes); here is only the socket.
+//! TCP connections, accepted or opened on demand, plain or TLS. Their framing and buffers
+//! are [`wren_core::stream`]'s (STUN/ChannelData, RFC 8489 section 6.2.2 and RFC 8656
+//! section 12.5, or RFC 4571 length prefixes); here is only the socket, and for a TLS
+//! connection the rustls session between the two (`tls.rs`).
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use mio::net::TcpStream;
+use mio::net::{TcpListener, TcpStream};
+use rustls::{ServerConfig, ServerConnection};
+use wren_core::Transport;
 use wren_core::framing::{Framing, FramingError};
 use wren_core::stream::{Connections, ReadError, StreamReader, StreamWriter, WriteError};
+
+use crate::tls;
+
+/// A listener, and the TLS configuration of the connections it accepts (`None`: plain TCP).
+#[derive(Debug)]
+pub(crate) struct Listener {
+    pub(crate) sock: TcpListener,
+    pub(crate) tls: Option<Arc<ServerConfig>>,
+}
 
 /// Why a connection was closed.
 #[derive(Debug)]
@@ -22,6 +35,8 @@ pub(crate) enum Close {
     Framing(FramingError),
     /// More bytes waited (to be framed, or to be written) than the configured limit.
     Overflow,
+    /// TLS failed: a bad handshake or record, or a fatal alert from the peer.
+    Tls(rustls::Error),
 }
 
 impl std::fmt::Display for Close {
@@ -32,6 +47,7 @@ impl std::fmt::Display for Close {
             Close::Connect(e) => write!(f, "connect failed: {e}"),
             Close::Framing(e) => write!(f, "framing error: {e}"),
             Close::Overflow => f.write_str("buffer limit passed"),
+            Close::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
 }
@@ -45,7 +61,8 @@ impl From<ReadError> for Close {
     }
 }
 
-/// One TCP connection: its stream, the partial frame read so far, bytes not yet written.
+/// One TCP connection: its stream, the partial frame read so far, bytes not yet written,
+/// and its TLS session when it was accepted on a TLS listener.
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) stream: TcpStream,
@@ -58,6 +75,9 @@ pub(crate) struct Conn {
     writer: StreamWriter,
     /// Frames queued before the connection was established (dropped if the connect fails).
     pub(crate) queued: u64,
+    /// The TLS session: what is read is decrypted before framing, what is framed is
+    /// encrypted before writing.
+    tls: Option<Box<ServerConnection>>,
 }
 
 impl Conn {
@@ -65,6 +85,20 @@ impl Conn {
     pub(crate) fn open(stream: TcpStream, remote: SocketAddr, local: SocketAddr) -> Conn {
         let _ = stream.set_nodelay(true);
         Conn::new(stream, remote, Some(local), false)
+    }
+
+    /// An accepted connection on a TLS listener, whose handshake is still to come.
+    pub(crate) fn open_tls(
+        stream: TcpStream,
+        remote: SocketAddr,
+        local: SocketAddr,
+        mut session: ServerConnection,
+    ) -> Conn {
+        session.set_buffer_limit(Some(tls::SEND_BUFFER));
+        Conn {
+            tls: Some(Box::new(session)),
+            ..Conn::open(stream, remote, local)
+        }
     }
 
     /// A connection whose non-blocking connect to `remote` is in progress.
@@ -86,7 +120,22 @@ impl Conn {
             reader: StreamReader::new(),
             writer: StreamWriter::new(),
             queued: 0,
+            tls: None,
         }
+    }
+
+    /// What its messages arrive and leave on: [`Transport::Tls`] or [`Transport::Tcp`].
+    pub(crate) fn transport(&self) -> Transport {
+        if self.tls.is_some() {
+            Transport::Tls
+        } else {
+            Transport::Tcp
+        }
+    }
+
+    /// Whether this is a TLS connection whose handshake has not completed.
+    pub(crate) fn is_handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
     /// Whether the connect is still in progress.
@@ -113,8 +162,12 @@ impl Conn {
         }
     }
 
-    /// Writes queued bytes until none are left or the socket would block.
+    /// Writes queued bytes until none are left or the socket would block (through the TLS
+    /// session when there is one).
     pub(crate) fn flush(&mut self) -> Result<(), Close> {
+        if let Some(session) = &mut self.tls {
+            return tls::flush(session, &mut self.stream, &mut self.writer);
+        }
         while !self.writer.is_empty() && !self.connecting {
             match self.stream.write(self.writer.pending()) {
                 Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
@@ -127,8 +180,41 @@ impl Conn {
         Ok(())
     }
 
+    /// Reads once from the socket (through the TLS session when there is one) and hands
+    /// every complete message to `deliver`, in order. `Ok(true)` when something was read
+    /// (more may be waiting), `Ok(false)` when nothing was.
+    pub(crate) fn read_messages(
+        &mut self,
+        rx: &mut [u8],
+        framing: Framing,
+        limit: usize,
+        mut deliver: impl FnMut(&[u8]),
+    ) -> Result<bool, Close> {
+        let Some(session) = &mut self.tls else {
+            let Some(n) = self.read(rx)? else {
+                return Ok(false);
+            };
+            self.reader.feed(&rx[..n], framing, limit, deliver)?;
+            return Ok(true);
+        };
+        let reader = &mut self.reader;
+        tls::read(session, &mut self.stream, &mut self.writer, rx, |plain| {
+            reader
+                .feed(plain, framing, limit, &mut deliver)
+                .map_err(Close::from)
+        })
+    }
+
+    /// Before a TLS connection is dropped: sends what rustls has for the peer (the alert of
+    /// a TLS failure, or a `close_notify` when we close it), once, without waiting.
+    pub(crate) fn goodbye(&mut self, why: &Close) {
+        if let Some(session) = &mut self.tls {
+            tls::goodbye(session, &mut self.stream, why);
+        }
+    }
+
     /// Reads once into `rx`: `Ok(Some(n))` bytes, `Ok(None)` if nothing is waiting.
-    pub(crate) fn read(&mut self, rx: &mut [u8]) -> Result<Option<usize>, Close> {
+    fn read(&mut self, rx: &mut [u8]) -> Result<Option<usize>, Close> {
         loop {
             return match self.stream.read(rx) {
                 Ok(0) => Err(Close::Eof),

@@ -21,7 +21,7 @@
 //! command line win, so `-L 127.0.0.1` really means "only loopback".)
 //!
 //! Every key wren-relay knows is parsed and stored. Keys it stores but does not act on yet
-//! (TLS, NAT mapping, log destinations, ...) are listed by [`Config::unimplemented`], and the
+//! (syslog, the user database, ...) are listed by [`Config::unimplemented`], and the
 //! binary logs one warning for each, so nothing silently pretends. A key coturn knows but
 //! wren-relay does not is an error of its own ([`ConfigError::UnsupportedOption`]), distinct
 //! from a misspelt key ([`ConfigError::UnknownOption`], which suggests the closest known key).
@@ -90,8 +90,6 @@ struct Spec {
     not_yet: Option<&'static str>,
 }
 
-const TLS_NOT_YET: &str = "wren-relay has no TLS/DTLS listener yet (turns: is not served)";
-
 /// Every key wren-relay accepts. The single source of truth for names, kinds and what is
 /// not acted on yet; `apply` below must handle each of them (a test checks it).
 const SPECS: &[Spec] = &[
@@ -107,8 +105,8 @@ const SPECS: &[Spec] = &[
     spec("no-software-attribute", Kind::Flag, None),
     // No RFC 5780 here, so "only with RFC 5780" means never.
     spec("response-origin-only-with-rfc5780", Kind::Flag, None),
-    // Honoured trivially: wren-relay has no TLS/DTLS listener, no telnet CLI, and never
-    // rotates its log.
+    // `no-tls` turns the TLS listeners off (tls.rs). Honoured trivially: wren-relay has no
+    // DTLS listener, no telnet CLI, and never rotates its log.
     spec("no-tls", Kind::Flag, None),
     spec("no-dtls", Kind::Flag, None),
     spec("no-cli", Kind::Flag, None),
@@ -140,11 +138,7 @@ const SPECS: &[Spec] = &[
     // address or port is refused with 420), so there is nothing to turn off.
     spec("no-rfc5780", Kind::Flag, None),
     // Parsed and stored, not acted on yet.
-    spec(
-        "tls-listening-port",
-        Kind::Value,
-        Some("wren-relay has no TLS/DTLS listener yet; nothing listens on this port"),
-    ),
+    spec("tls-listening-port", Kind::Value, None),
     spec("log-file", Kind::Value, None),
     spec("no-stdout-log", Kind::Flag, None),
     spec("pidfile", Kind::Value, None),
@@ -171,8 +165,8 @@ const SPECS: &[Spec] = &[
         Kind::Value,
         Some("there is no oAuth or ORIGIN support that would use it"),
     ),
-    spec("cert", Kind::Value, Some(TLS_NOT_YET)),
-    spec("pkey", Kind::Value, Some(TLS_NOT_YET)),
+    spec("cert", Kind::Value, None),
+    spec("pkey", Kind::Value, None),
     // Warned only when set to something else than the RFC 8656 value.
     spec(
         "channel-lifetime",
@@ -1137,7 +1131,7 @@ struct Cli {
     /// Add FINGERPRINT to every STUN response (otherwise: when the request had one).
     #[arg(short = 'f', long = "fingerprint")]
     fingerprint: bool,
-    /// Do not start TLS listeners (wren-relay has none).
+    /// Do not start TLS listeners, even with --cert and --pkey.
     #[arg(long = "no-tls")]
     no_tls: bool,
     /// Do not start DTLS listeners (wren-relay has none).
@@ -1164,7 +1158,7 @@ struct Cli {
     /// Refuse classic RFC 3489 Binding requests (not implemented yet).
     #[arg(long = "no-stun-backward-compatibility")]
     no_stun_backward_compatibility: bool,
-    /// Port for TLS and DTLS listeners (not implemented yet).
+    /// Port of the TLS listeners (default 5349; there are no DTLS listeners).
     #[arg(long = "tls-listening-port", value_name = "PORT", value_parser = cli_port)]
     tls_listening_port: Option<u16>,
     /// Log file path (appended to), or `stdout`.
@@ -1258,10 +1252,10 @@ struct Cli {
     /// Permission lifetime (only RFC 8656's 300 s is supported).
     #[arg(long = "permission-lifetime", value_name = "SECONDS", value_parser = cli_lifetime)]
     permission_lifetime: Option<Duration>,
-    /// TLS certificate file, PEM (not used yet: there is no TLS listener).
+    /// TLS certificate chain file, PEM; with --pkey, TLS (turns:) is served.
     #[arg(long = "cert", value_name = "FILE")]
     cert: Option<PathBuf>,
-    /// TLS private key file, PEM (not used yet: there is no TLS listener).
+    /// TLS private key file, PEM (unencrypted PKCS#8, RSA or EC).
     #[arg(long = "pkey", value_name = "FILE")]
     pkey: Option<PathBuf>,
 }
@@ -1394,7 +1388,7 @@ pub(crate) struct Config {
     pub(crate) verbosity: Verbosity,
     /// `fingerprint`: add FINGERPRINT to STUN and TURN messages.
     pub(crate) fingerprint: bool,
-    /// `no-tls` (honoured trivially: there is no TLS listener).
+    /// `no-tls`: no TLS listener, even with `cert` and `pkey`.
     pub(crate) no_tls: bool,
     /// `no-dtls` (honoured trivially: there is no DTLS listener).
     pub(crate) no_dtls: bool,
@@ -1457,13 +1451,15 @@ pub(crate) struct Config {
     /// `prometheus-port` (default [`DEFAULT_PROMETHEUS_PORT`]; 0 lets the OS choose).
     pub(crate) prometheus_port: u16,
 
-    // -- parsed and stored, not acted on yet --
-    /// `tls-listening-port` (coturn's default is 5349).
+    // -- TLS (tls.rs) --
+    /// `tls-listening-port` (default 5349, as coturn's).
     pub(crate) tls_listening_port: Option<u16>,
-    /// `cert`: TLS certificate file.
+    /// `cert`: TLS certificate chain file, PEM; TLS is served when `pkey` is set too.
     pub(crate) cert: Option<PathBuf>,
-    /// `pkey`: TLS private key file.
+    /// `pkey`: TLS private key file, PEM.
     pub(crate) pkey: Option<PathBuf>,
+
+    // -- parsed and stored, not acted on yet --
     /// `log-file`: a path, or coturn's `stdout`/`syslog`.
     pub(crate) log_file: Option<String>,
     /// `no-stdout-log`.
@@ -1832,7 +1828,6 @@ impl Config {
                 keys.insert(name);
             }
         };
-        mark("tls-listening-port", self.tls_listening_port.is_some());
         mark("syslog", self.syslog);
         mark(
             "no-stun-backward-compatibility",
@@ -1840,8 +1835,6 @@ impl Config {
         );
         mark("userdb", self.userdb.is_some());
         mark("server-name", self.server_name.is_some());
-        mark("cert", self.cert.is_some());
-        mark("pkey", self.pkey.is_some());
         mark(
             "channel-lifetime",
             self.channel_lifetime.is_some_and(|d| d != CHANNEL_LIFETIME),
@@ -2204,7 +2197,7 @@ no-multicast-peers
         assert_eq!(c.config_file.as_deref(), Some(Path::new("turnserver.conf")));
 
         let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
-        assert_eq!(warned, vec!["tls-listening-port", "server-name",]);
+        assert_eq!(warned, vec!["server-name"]);
         assert!(c.turn_enabled());
     }
 
@@ -2800,9 +2793,8 @@ no-multicast-peers
         );
         assert!(matches!(&c.users[0].secret, UserSecret::Key(k) if k.len() == 16));
 
-        // TLS files warn; RFC lifetimes do not.
-        let warned: Vec<&str> = c.unimplemented().iter().map(|u| u.key).collect();
-        assert_eq!(warned, vec!["cert", "pkey"]);
+        // TLS files are acted on (tls.rs); RFC lifetimes do not warn.
+        assert!(c.unimplemented().is_empty());
 
         // And it all prints back.
         let printed = c.to_string();
@@ -2819,7 +2811,6 @@ no-multicast-peers
             "prometheus\n",
             "prometheus-port=9642\n",
             "cert=\"/etc/turn/cert.pem\"\n",
-            "# warning: option 'cert' is accepted but not acted on yet: wren-relay has no TLS/DTLS listener yet (turns: is not served)\n",
         ] {
             assert!(printed.contains(line), "{line:?} not in\n{printed}");
         }

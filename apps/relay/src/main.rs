@@ -11,6 +11,7 @@ mod config;
 mod logging;
 mod metrics;
 mod serve;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -4,7 +4,8 @@
 //! Without TURN credentials configured (`lt-cred-mech` or `use-auth-secret`) the relay is a
 //! STUN server ([`BindingServer`]); with them it is a TURN server ([`TurnServer`], which
 //! answers Binding requests too). Either runs on wren-mio's batched driver, which also binds
-//! the relayed-address sockets the TURN machine asks for.
+//! the relayed-address sockets the TURN machine asks for. With a certificate configured,
+//! each listening address also gets a TLS listener (`turns:`, [`crate::tls`]).
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
@@ -31,7 +32,7 @@ pub(crate) enum ServeError {
     /// A listening socket could not be bound.
     #[error("cannot listen on {transport} {addr}: {source}")]
     Bind {
-        /// "UDP" or "TCP".
+        /// "UDP", "TCP" or "TLS".
         transport: &'static str,
         /// The address.
         addr: SocketAddr,
@@ -47,6 +48,9 @@ pub(crate) enum ServeError {
     /// The relay's configuration cannot make a TURN server.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// The TLS certificate or key cannot be used.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// Signal handlers could not be installed, or the driver thread failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -201,6 +205,7 @@ fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, Serv
 
 /// Binds every listening address and serves until SIGINT or SIGTERM.
 pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
+    let tls = crate::tls::server_config(config)?;
     let stop_http = Arc::new(AtomicBool::new(false));
     let metrics = match config.prometheus_addr() {
         Some(addr) => {
@@ -235,6 +240,16 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
             })?;
             info!(addr = %listener.local_addr()?, "listening on TCP");
             driver = driver.tcp_listener(listener)?;
+        }
+        if let Some(tls) = &tls {
+            let addr = crate::tls::listen_addr(config, addr);
+            let listener = TcpListener::bind(addr).map_err(|source| ServeError::Bind {
+                transport: "TLS",
+                addr,
+                source,
+            })?;
+            info!(addr = %listener.local_addr()?, "listening on TLS");
+            driver = driver.tls_listener(listener, Arc::clone(tls))?;
         }
     }
     let handle = driver.handle();
