@@ -122,20 +122,35 @@ impl Limits {
     }
 }
 
+/// The hasher of the per-packet maps, keyed from the machine's generator.
+type FastState = foldhash::fast::FixedState;
+
 /// Allocations and their indexes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Table {
     slots: Vec<Option<Allocation>>,
     free: Vec<usize>,
     generation: u32,
-    by_tuple: HashMap<FiveTuple, usize>,
-    by_relayed: HashMap<SocketAddr, usize>,
+    by_tuple: HashMap<FiveTuple, usize, FastState>,
+    by_relayed: HashMap<SocketAddr, usize, FastState>,
     per_user: HashMap<String, u32>,
     /// Wake-ups: (deadline, slot, generation); stale entries are skipped.
     timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
 }
 
 impl Table {
+    fn new(rng: &mut Rng) -> Table {
+        Table {
+            slots: Vec::new(),
+            free: Vec::new(),
+            generation: 0,
+            by_tuple: HashMap::with_hasher(FastState::with_seed(rng.next_u64())),
+            by_relayed: HashMap::with_hasher(FastState::with_seed(rng.next_u64())),
+            per_user: HashMap::new(),
+            timers: BinaryHeap::new(),
+        }
+    }
+
     fn get(&self, slot: usize) -> Option<&Allocation> {
         self.slots.get(slot).and_then(Option::as_ref)
     }
@@ -245,6 +260,7 @@ impl TurnServer {
             ..Default::default()
         })
         .unwrap_or_else(|_| unreachable!("a Binding server without users cannot fail"));
+        let table = Table::new(&mut rng);
         Ok(TurnServer {
             limits: Limits {
                 default_lifetime: config.default_lifetime,
@@ -262,7 +278,7 @@ impl TurnServer {
             policy: config.peer_policy,
             ports: PortPool::new(&config.relay_ips, config.min_port, config.max_port),
             rng,
-            table: Table::default(),
+            table,
             pending: Vec::new(),
             binding,
             out: Output::new(config.queue_capacity),
