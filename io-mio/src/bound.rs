@@ -11,7 +11,7 @@ use mio::{Interest, Registry, Token};
 use wren_core::{BindError, Transport};
 
 use crate::net::{LISTENER_BASE, Net};
-use crate::udp::Udp;
+use crate::udp::{self, Udp};
 
 impl Net {
     /// Binds a non-blocking UDP socket to `addr` for the machine and registers it under
@@ -31,6 +31,7 @@ impl Net {
         }
         let mut sock = UdpSocket::bind(addr).map_err(|e| bind_error(&e))?;
         let local = sock.local_addr().map_err(|e| bind_error(&e))?;
+        udp::size_buffers(&sock, local, self.config.udp_buffers);
         registry
             .register(
                 &mut sock,

@@ -17,7 +17,7 @@ use crate::handle::{Handle, Shared};
 use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
 use crate::stats::bump;
 use crate::tcp::{Conn, Conns, Listener};
-use crate::udp::{BATCH, SendBatch, Udp};
+use crate::udp::{BATCH, Buffers, SendBatch, Udp, size_buffers};
 
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
@@ -68,6 +68,7 @@ impl<M: Machine> Driver<M> {
             tcp_connect: true,
             udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
             max_bound: DEFAULT_MAX_BOUND_SOCKETS,
+            udp_buffers: Buffers::default(),
         };
         let net = Net {
             udp: Vec::new(),
@@ -97,6 +98,7 @@ impl<M: Machine> Driver<M> {
     pub fn udp(mut self, sock: std::net::UdpSocket) -> io::Result<Self> {
         sock.set_nonblocking(true)?;
         let (local, mut sock) = (sock.local_addr()?, UdpSocket::from_std(sock));
+        size_buffers(&sock, local, self.net.config.udp_buffers);
         let slot = checked(self.net.udp.len(), LISTENER_BASE)?;
         self.poll.registry().register(
             &mut sock,
@@ -220,6 +222,46 @@ impl<M: Machine> Driver<M> {
     #[must_use]
     pub fn max_bound_sockets(mut self, sockets: usize) -> Self {
         self.net.config.max_bound = sockets;
+        self
+    }
+
+    /// The receive buffer (`SO_RCVBUF`) asked for every UDP socket: those added with
+    /// [`Driver::udp`] (before or after this call) and those bound for the machine. By
+    /// default (`None`) sockets keep the OS default (`net.core.rmem_default`, often
+    /// 208 KiB), which a relay under load overflows: datagrams are then dropped by the
+    /// kernel before the driver sees them.
+    ///
+    /// On Linux `SO_RCVBUFFORCE` is tried first (it passes `net.core.rmem_max` but needs
+    /// `CAP_NET_ADMIN`), then `SO_RCVBUF`, which the kernel caps at `net.core.rmem_max`.
+    /// The size granted (as `getsockopt` reports it: twice the bytes asked, when granted
+    /// in full) is logged at debug; a refusal is logged at warn and is not an error.
+    /// Elsewhere the setting is ignored.
+    #[must_use]
+    pub fn udp_recv_buffer(mut self, bytes: Option<usize>) -> Self {
+        self.net.config.udp_buffers.recv = bytes;
+        self.size_udp_buffers(Buffers {
+            recv: bytes,
+            send: None,
+        })
+    }
+
+    /// The send buffer (`SO_SNDBUF`, `SO_SNDBUFFORCE` first, capped by
+    /// `net.core.wmem_max` otherwise) asked for every UDP socket, as
+    /// [`Driver::udp_recv_buffer`] does for receiving. Default `None`: the OS default.
+    #[must_use]
+    pub fn udp_send_buffer(mut self, bytes: Option<usize>) -> Self {
+        self.net.config.udp_buffers.send = bytes;
+        self.size_udp_buffers(Buffers {
+            recv: None,
+            send: bytes,
+        })
+    }
+
+    /// Applies `sizes` to the UDP sockets already added.
+    fn size_udp_buffers(self, sizes: Buffers) -> Self {
+        for udp in self.net.udp.iter().flatten() {
+            size_buffers(&udp.sock, udp.local, sizes);
+        }
         self
     }
 

@@ -74,8 +74,13 @@
 //! live on the stack, and a counting-allocator test (`tests/no_alloc.rs`) checks it on the
 //! driver's thread. TLS is not in that claim: rustls allocates the records it encrypts.
 //!
-//! The two system calls are made through `libc` in one small module (`sys.rs`, the only
-//! `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:
+//! UDP socket buffers keep the OS default (`net.core.rmem_default`, often 208 KiB) unless
+//! [`Driver::udp_recv_buffer`] and [`Driver::udp_send_buffer`] ask for more; a relay under
+//! load wants more (the kernel drops what does not fit before the driver sees it). The
+//! sizes apply to the application's sockets and to those bound for the machine.
+//!
+//! The two system calls (and the buffer options) are made through `libc` in one small
+//! module (`sys.rs`, the only `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:
 //! its `recvmmsg` fits (preallocated `MultiHeaders`, no allocation per call), but its
 //! `sendmmsg` reports how many messages went out only through an iterator that reads back
 //! address slots the kernel never wrote on send (uninitialised memory), and it shares one

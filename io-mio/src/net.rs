@@ -53,6 +53,8 @@ pub(crate) struct Config {
     pub(crate) udp_slot: usize,
     /// The most sockets the machine may have bound at once.
     pub(crate) max_bound: usize,
+    /// The buffer sizes of every UDP socket.
+    pub(crate) udp_buffers: udp::Buffers,
 }
 
 /// Every socket of the driver.

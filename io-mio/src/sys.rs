@@ -1,4 +1,5 @@
-//! `recvmmsg(2)` and `sendmmsg(2)` through `libc`: the only unsafe code of the crate.
+//! `recvmmsg(2)`, `sendmmsg(2)` and the socket buffer options through `libc`: the only
+//! unsafe code of the crate.
 //!
 //! Every call builds its headers on the stack (about 7 KiB for a batch of 32), points
 //! them at the caller's buffers, makes one system call, and reads the results back: no
@@ -97,6 +98,63 @@ pub(crate) fn sendmmsg<'a>(
     // msg_namelen bytes by `from_std`; all on this stack frame, and n <= BATCH = hdrs.len().
     let sent = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), n as _, 0) };
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
+
+/// Which socket buffer [`set_buffer`] sizes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Buffer {
+    Receive,
+    Send,
+}
+
+/// Asks for a socket buffer of `bytes`: first with `SO_RCVBUFFORCE`/`SO_SNDBUFFORCE`
+/// (which pass `net.core.rmem_max`/`wmem_max` but need `CAP_NET_ADMIN`), then, if refused,
+/// with `SO_RCVBUF`/`SO_SNDBUF` (capped by those limits). Returns the size the kernel
+/// granted, as `getsockopt` reports it (Linux doubles what it is asked for, for its own
+/// bookkeeping).
+pub(crate) fn set_buffer(fd: RawFd, which: Buffer, bytes: usize) -> io::Result<usize> {
+    let (force, plain) = match which {
+        Buffer::Receive => (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF),
+        Buffer::Send => (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF),
+    };
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    if setsockopt_int(fd, force, value).is_err() {
+        setsockopt_int(fd, plain, value)?;
+    }
+    let mut granted: libc::c_int = 0;
+    let mut len = socklen(mem::size_of::<libc::c_int>());
+    // SAFETY: `granted` is a c_int and `len` says so; both live until the call returns.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            plain,
+            ptr::from_mut(&mut granted).cast(),
+            &mut len,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(granted).unwrap_or(0))
+}
+
+fn setsockopt_int(fd: RawFd, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: the option value is one c_int, read by the kernel during the call only.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            name,
+            ptr::from_ref(&value).cast(),
+            socklen(mem::size_of::<libc::c_int>()),
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 fn socklen(len: usize) -> libc::socklen_t {

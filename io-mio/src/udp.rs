@@ -20,6 +20,42 @@ pub(crate) struct Udp {
     pub(crate) local: SocketAddr,
 }
 
+/// The buffer sizes asked for every UDP socket of the driver (`SO_RCVBUF`/`SO_SNDBUF`);
+/// `None` leaves the OS default.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Buffers {
+    pub(crate) recv: Option<usize>,
+    pub(crate) send: Option<usize>,
+}
+
+/// Sizes `sock`'s buffers as `sizes` asks, and logs (debug) what the kernel granted. A
+/// refusal is logged and the socket keeps its size: never fatal.
+#[cfg(target_os = "linux")]
+pub(crate) fn size_buffers(sock: &UdpSocket, local: SocketAddr, sizes: Buffers) {
+    use std::os::fd::AsRawFd;
+
+    use crate::sys::{Buffer, set_buffer};
+    for (which, asked) in [(Buffer::Receive, sizes.recv), (Buffer::Send, sizes.send)] {
+        let Some(asked) = asked else { continue };
+        match set_buffer(sock.as_raw_fd(), which, asked) {
+            Ok(granted) => {
+                tracing::debug!(%local, ?which, asked, granted, "UDP socket buffer sized");
+            }
+            Err(error) => {
+                tracing::warn!(%local, ?which, asked, %error, "UDP socket buffer not sized");
+            }
+        }
+    }
+}
+
+/// Sizes `sock`'s buffers as `sizes` asks: not done outside Linux (logged once per socket).
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn size_buffers(_sock: &UdpSocket, local: SocketAddr, sizes: Buffers) {
+    if sizes.recv.is_some() || sizes.send.is_some() {
+        tracing::debug!(%local, "UDP socket buffer sizes are only set on Linux");
+    }
+}
+
 /// One received datagram: its length in its slot of the receive buffer, and its source.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Received {

@@ -23,6 +23,10 @@ use wren_turn::server::{TurnEvent, TurnServer};
 use crate::config::{Config, ConfigError};
 use crate::metrics::{self, Metrics};
 
+/// The receive and send buffers of every UDP socket (listening and relayed), as coturn's
+/// (the default 208 KiB overflows under load: the kernel drops at the listening socket).
+const UDP_SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
 /// How often the Prometheus snapshot is refreshed from the machine's counters.
 const METRICS_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -221,7 +225,9 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
         }
         None => None,
     };
-    let mut driver = wren_mio::Driver::new(machine(config, metrics)?)?;
+    let mut driver = wren_mio::Driver::new(machine(config, metrics)?)?
+        .udp_recv_buffer(Some(UDP_SOCKET_BUFFER))
+        .udp_send_buffer(Some(UDP_SOCKET_BUFFER));
     for addr in config.listen_addrs() {
         if config.udp {
             let sock = UdpSocket::bind(addr).map_err(|source| ServeError::Bind {
