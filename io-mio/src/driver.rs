@@ -17,7 +17,7 @@ use crate::handle::{Handle, Shared};
 use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
 use crate::stats::bump;
 use crate::tcp::{Conn, Conns, Listener};
-use crate::udp::{BATCH, Buffers, SendBatch, Udp, size_buffers};
+use crate::udp::{BATCH, Buffers, Headers, SendBatch, Udp, size_buffers};
 
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
@@ -32,6 +32,10 @@ const COMMANDS_PER_TURN: usize = 64;
 /// The default bound on the sockets a machine may have bound at once
 /// ([`Driver::max_bound_sockets`]).
 pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
+/// Turns in a row that read the sockets known to have input without asking the poller:
+/// then it is asked once (without waiting), so that other sockets, commands and shutdown
+/// get their turn.
+const TURNS_WITHOUT_POLL: u32 = 8;
 /// Socket requests carried out per wake-up before the driver looks at its sockets again.
 const SOCKET_REQUESTS_PER_TURN: usize = 1024;
 
@@ -293,9 +297,11 @@ impl<M: Machine> Driver<M> {
     /// Runs the machine on this thread until [`Handle::shutdown`], then returns it.
     ///
     /// Each turn: drain `poll_transmit` into a send batch (one `sendmmsg`) and
-    /// `poll_event` into `on_event`; `Poll::poll` until the machine's deadline (not at all
-    /// if a socket still has input); read the clock once; feed commands, one batch or read
-    /// from each readable socket, and the timeout if it has come.
+    /// `poll_event` into `on_event`; `Poll::poll` until the machine's deadline when no
+    /// socket is known to have input (a socket whose last batch came back full has more);
+    /// when some is, skip the poller, except once every [`TURNS_WITHOUT_POLL`] turns (then
+    /// it is asked without waiting); read the clock once; feed commands, one batch or read
+    /// from each socket with input, and the timeout if it has come.
     ///
     /// # Errors
     ///
@@ -305,26 +311,35 @@ impl<M: Machine> Driver<M> {
         let mut events = Events::with_capacity(256);
         let mut rx = vec![0u8; (BATCH * self.net.config.udp_slot).max(64 * 1024)];
         let mut received = Vec::with_capacity(BATCH);
+        let mut headers = Headers::new();
         let mut batch = SendBatch::new();
         // Sockets that may have more input than one step took (mio is edge-triggered).
         let mut ready: Vec<Token> = (0..self.net.udp.len()).map(Token).collect();
         ready.extend((0..self.net.listeners.len()).map(|j| Token(LISTENER_BASE + j)));
         let mut again = Vec::new();
         let mut more_commands = true;
+        let mut unpolled = 0;
         let mut now = clock();
         while !self.shared.is_shut_down() {
             let more_requests = self.drain(now, &mut batch, &mut on_event);
-            let timeout = if ready.is_empty() && !more_commands && !more_requests {
-                self.machine
-                    .poll_timeout()
-                    .map(|t| t.saturating_duration_since(now))
+            if !ready.is_empty() && unpolled < TURNS_WITHOUT_POLL {
+                // Sockets still have input: read them without asking the poller.
+                unpolled += 1;
+                events.clear();
             } else {
-                Some(Duration::ZERO)
-            };
-            match self.poll.poll(&mut events, timeout) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(DriverError::Poll(e)),
-                Ok(()) => {}
+                unpolled = 0;
+                let timeout = if ready.is_empty() && !more_commands && !more_requests {
+                    self.machine
+                        .poll_timeout()
+                        .map(|t| t.saturating_duration_since(now))
+                } else {
+                    Some(Duration::ZERO)
+                };
+                match self.poll.poll(&mut events, timeout) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(DriverError::Poll(e)),
+                    Ok(()) => {}
+                }
             }
             now = clock();
             let registry = self.poll.registry();
@@ -360,10 +375,12 @@ impl<M: Machine> Driver<M> {
             };
             std::mem::swap(&mut ready, &mut again);
             for token in again.drain(..) {
-                if self
-                    .net
-                    .read_step(registry, token, (&mut rx, &mut received), &mut sink)?
-                {
+                if self.net.read_step(
+                    registry,
+                    token,
+                    (&mut rx, &mut received, &mut headers),
+                    &mut sink,
+                )? {
                     ready.push(token);
                 }
             }

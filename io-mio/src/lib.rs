@@ -71,8 +71,16 @@
 //! its writable event and the machine keeps its further transmits meanwhile. Elsewhere,
 //! the same batches go through loops of `recv_from`/`send_to`. Steady state allocates
 //! nothing per datagram or TCP message: the buffers are reused, the system call headers
-//! live on the stack, and a counting-allocator test (`tests/no_alloc.rs`) checks it on the
-//! driver's thread. TLS is not in that claim: rustls allocates the records it encrypts.
+//! are made once per run (only the entries a call uses are filled), and a
+//! counting-allocator test (`tests/no_alloc.rs`) checks it on the driver's thread. TLS is
+//! not in that claim: rustls allocates the records it encrypts.
+//!
+//! A socket with input is read one batch per turn, round robin with the other sockets
+//! that have input, for as long as its batches come back full (one that comes back short
+//! has been emptied: the kernel reports the next datagram that arrives). While some socket
+//! is known to have input, the driver does not ask the poller, except once every few
+//! turns so that other sockets, commands and shutdown are not kept waiting; it waits in
+//! the poller only when nothing is known to have input.
 //!
 //! UDP socket buffers keep the OS default (`net.core.rmem_default`, often 208 KiB) unless
 //! [`Driver::udp_recv_buffer`] and [`Driver::udp_send_buffer`] ask for more; a relay under

@@ -15,7 +15,7 @@ use wren_core::{Datagram, Machine, SocketIndex, Transmit, Transport};
 use crate::error::{DriverError, is_transient};
 use crate::stats::{Counters, bump};
 use crate::tcp::{Close, Conn, Conns, Listener};
-use crate::udp::{self, Received, Udp};
+use crate::udp::{self, BATCH, Headers, Received, Udp};
 
 /// Tokens below this are UDP sockets, the application's and those bound at the machine's
 /// request alike (the token is the socket's slot in [`Net::udp`]).
@@ -91,12 +91,13 @@ impl<M: Machine> Sink<'_, M> {
 
 impl Net {
     /// Reads one step from `token`'s socket (one batch, one accept, one read) and feeds the
-    /// machine. `Ok(true)` when more may be waiting: the caller comes back before sleeping.
+    /// machine. `Ok(true)` when more may be waiting (for UDP: the batch came back full):
+    /// the caller comes back before sleeping.
     pub(crate) fn read_step<M: Machine>(
         &mut self,
         registry: &Registry,
         token: Token,
-        (rx, received): (&mut [u8], &mut Vec<Received>),
+        (rx, received, headers): (&mut [u8], &mut Vec<Received>, &mut Headers),
         sink: &mut Sink<'_, M>,
     ) -> Result<bool, DriverError> {
         match Source::of(token) {
@@ -105,7 +106,10 @@ impl Net {
                     return Ok(false);
                 };
                 let slot = self.config.udp_slot;
-                match udp::recv_batch(&u.sock, rx, slot, received) {
+                // A batch shorter than this emptied the socket: the kernel reports the next
+                // datagram that arrives (each arrival is an edge), so no read to WouldBlock.
+                let full = (rx.len() / slot.max(1)).min(BATCH);
+                match udp::recv_batch(&u.sock, rx, slot, received, headers) {
                     Ok(n) => {
                         bump(&sink.counters.batches_in, 1);
                         for (k, r) in received.iter().take(n).enumerate() {
@@ -116,7 +120,7 @@ impl Net {
                             bump(&sink.counters.datagrams_in, 1);
                             sink.feed(Datagram::udp(source, u.local, &rx[k * slot..][..r.len]));
                         }
-                        Ok(true)
+                        Ok(n >= full)
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
                     Err(e) if is_transient(&e) => {

@@ -1,9 +1,10 @@
 //! `recvmmsg(2)`, `sendmmsg(2)` and the socket buffer options through `libc`: the only
 //! unsafe code of the crate.
 //!
-//! Every call builds its headers on the stack (about 7 KiB for a batch of 32), points
-//! them at the caller's buffers, makes one system call, and reads the results back: no
-//! allocation, no state kept between calls, no pointer outlives the call.
+//! The headers of the batched calls ([`Headers`], about 7 KiB for a batch of 32) are made
+//! and zeroed once per driver run; each call fills the entries it uses, points them at the
+//! caller's buffers, makes one system call, and reads the results back: no allocation and
+//! no zeroing per call, and no pointer left behind is ever read again.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -14,6 +15,45 @@ use std::ptr;
 
 use crate::udp::{BATCH, Received};
 
+/// The headers of one `recvmmsg` or `sendmmsg` call (about 7 KiB for a batch of
+/// [`BATCH`]), kept by the driver between calls: zeroed once when made, never per call.
+/// Each call fills only the entries it uses, and points them at its own buffers; the
+/// pointers left behind are never read again (the next call overwrites those it uses).
+pub(crate) struct Headers {
+    names: [libc::sockaddr_storage; BATCH],
+    iovs: [libc::iovec; BATCH],
+    hdrs: [libc::mmsghdr; BATCH],
+}
+
+impl Headers {
+    /// Zeroed headers, on the heap (made once per driver run, not per call).
+    pub(crate) fn new() -> Box<Headers> {
+        // SAFETY: sockaddr_storage, iovec and mmsghdr are plain C structs of integers and
+        // raw pointers, for which all-zero bytes are a valid value (null pointers, no
+        // control messages, zero lengths and flags).
+        Box::new(unsafe { mem::zeroed() })
+    }
+
+    /// Points `hdrs[..n]` at `names[i]` and `iovs[i]`, with the name lengths `namelen(i)`.
+    /// The pointers are taken after `names` and `iovs` were written, so they are the
+    /// latest borrows of those arrays when the kernel uses them.
+    fn link(&mut self, n: usize, namelen: impl Fn(usize) -> libc::socklen_t) {
+        let (names_at, iovs_at) = (self.names.as_mut_ptr(), self.iovs.as_mut_ptr());
+        for (i, h) in self.hdrs.iter_mut().take(n).enumerate() {
+            h.msg_hdr.msg_name = names_at.wrapping_add(i).cast();
+            h.msg_hdr.msg_namelen = namelen(i);
+            h.msg_hdr.msg_iov = iovs_at.wrapping_add(i);
+            h.msg_hdr.msg_iovlen = 1;
+        }
+    }
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Headers").finish_non_exhaustive()
+    }
+}
+
 /// Receives up to [`BATCH`] datagrams with one `recvmmsg`, datagram `i` into
 /// `rx[i * slot..][..slot]`; describes each in `out` (cleared first). Returns how many.
 pub(crate) fn recvmmsg(
@@ -21,17 +61,11 @@ pub(crate) fn recvmmsg(
     rx: &mut [u8],
     slot: usize,
     out: &mut Vec<Received>,
+    h: &mut Headers,
 ) -> io::Result<usize> {
     out.clear();
-    // SAFETY: sockaddr_storage, iovec and mmsghdr are plain C structs of integers and raw
-    // pointers, for which all-zero bytes are a valid value.
-    let (mut names, mut iovs, mut hdrs): (
-        [libc::sockaddr_storage; BATCH],
-        [libc::iovec; BATCH],
-        [libc::mmsghdr; BATCH],
-    ) = unsafe { (mem::zeroed(), mem::zeroed(), mem::zeroed()) };
     let mut n = 0;
-    for (iov, chunk) in iovs.iter_mut().zip(rx.chunks_exact_mut(slot.max(1))) {
+    for (iov, chunk) in h.iovs.iter_mut().zip(rx.chunks_exact_mut(slot.max(1))) {
         iov.iov_base = chunk.as_mut_ptr().cast();
         iov.iov_len = chunk.len();
         n += 1;
@@ -39,24 +73,20 @@ pub(crate) fn recvmmsg(
     if n == 0 {
         return Ok(0);
     }
-    let (names_at, iovs_at) = (names.as_mut_ptr(), iovs.as_mut_ptr());
-    for (i, h) in hdrs.iter_mut().take(n).enumerate() {
-        h.msg_hdr.msg_name = names_at.wrapping_add(i).cast();
-        h.msg_hdr.msg_namelen = socklen(mem::size_of::<libc::sockaddr_storage>());
-        h.msg_hdr.msg_iov = iovs_at.wrapping_add(i);
-        h.msg_hdr.msg_iovlen = 1;
-    }
+    // The kernel writes back each name's length, so every call sets it again.
+    h.link(n, |_| socklen(mem::size_of::<libc::sockaddr_storage>()));
     // SAFETY: hdrs[..n] each point at one iovec over a distinct `slot`-sized part of `rx`
     // (exclusively borrowed for this call, so nothing else reads or writes it meanwhile) and
-    // at a sockaddr_storage, which holds any address; all of them live on this stack frame
-    // or in `rx` until the call returns, and n <= BATCH = hdrs.len().
-    let got = unsafe { libc::recvmmsg(fd, hdrs.as_mut_ptr(), n as _, 0, ptr::null_mut()) };
+    // at a sockaddr_storage, which holds any address; `h` is exclusively borrowed too, so
+    // all of them live, untouched by anything else, until the call returns; hdrs[..n] have
+    // no control messages (zeroed once, never set); and n <= BATCH = hdrs.len().
+    let got = unsafe { libc::recvmmsg(fd, h.hdrs.as_mut_ptr(), n as _, 0, ptr::null_mut()) };
     let got = usize::try_from(got).map_err(|_| io::Error::last_os_error())?;
-    for (h, name) in hdrs.iter().zip(&names).take(got) {
+    for (m, name) in h.hdrs.iter().zip(&h.names).take(got) {
         out.push(Received {
-            len: h.msg_len as usize,
+            len: m.msg_len as usize,
             source: to_std(name),
-            truncated: h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
+            truncated: m.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
         });
     }
     Ok(got)
@@ -67,36 +97,26 @@ pub(crate) fn recvmmsg(
 pub(crate) fn sendmmsg<'a>(
     fd: RawFd,
     msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>,
+    h: &mut Headers,
 ) -> io::Result<usize> {
-    // SAFETY: as in `recvmmsg`, all-zero bytes are valid for these C structs.
-    let (mut names, mut iovs, mut hdrs): (
-        [libc::sockaddr_storage; BATCH],
-        [libc::iovec; BATCH],
-        [libc::mmsghdr; BATCH],
-    ) = unsafe { (mem::zeroed(), mem::zeroed(), mem::zeroed()) };
     let mut lens: [libc::socklen_t; BATCH] = [0; BATCH];
     let mut n = 0;
     for (i, (payload, dest)) in msgs.take(BATCH).enumerate() {
-        lens[i] = from_std(dest, &mut names[i]);
+        lens[i] = from_std(dest, &mut h.names[i]);
         // The kernel only reads through iov_base on send; the cast to *mut is what iovec wants.
-        iovs[i].iov_base = payload.as_ptr().cast_mut().cast();
-        iovs[i].iov_len = payload.len();
+        h.iovs[i].iov_base = payload.as_ptr().cast_mut().cast();
+        h.iovs[i].iov_len = payload.len();
         n = i + 1;
     }
     if n == 0 {
         return Ok(0);
     }
-    let (names_at, iovs_at) = (names.as_mut_ptr(), iovs.as_mut_ptr());
-    for (i, h) in hdrs.iter_mut().take(n).enumerate() {
-        h.msg_hdr.msg_name = names_at.wrapping_add(i).cast();
-        h.msg_hdr.msg_namelen = lens[i];
-        h.msg_hdr.msg_iov = iovs_at.wrapping_add(i);
-        h.msg_hdr.msg_iovlen = 1;
-    }
+    h.link(n, |i| lens[i]);
     // SAFETY: hdrs[..n] each point at one iovec over a payload slice borrowed for 'a (alive
     // for the whole call; the kernel only reads it) and at an address initialised for
-    // msg_namelen bytes by `from_std`; all on this stack frame, and n <= BATCH = hdrs.len().
-    let sent = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), n as _, 0) };
+    // msg_namelen bytes by `from_std`; `h` is exclusively borrowed for the call, hdrs[..n]
+    // have no control messages (zeroed once, never set), and n <= BATCH = hdrs.len().
+    let sent = unsafe { libc::sendmmsg(fd, h.hdrs.as_mut_ptr(), n as _, 0) };
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }
 
@@ -236,6 +256,18 @@ mod tests {
             let len = from_std(addr, &mut name);
             assert!(len as usize <= mem::size_of::<libc::sockaddr_storage>());
             assert_eq!(to_std(&name), Some(addr));
+        }
+    }
+
+    #[test]
+    fn socket_buffers_are_granted_as_asked_below_the_limits() {
+        use std::os::fd::AsRawFd;
+        // 100 KiB is under the default net.core.rmem_max/wmem_max (208 KiB), so it is
+        // granted with or without CAP_NET_ADMIN; Linux reports twice what it was asked.
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        for which in [Buffer::Receive, Buffer::Send] {
+            let granted = set_buffer(sock.as_raw_fd(), which, 100 * 1024).unwrap();
+            assert_eq!(granted, 200 * 1024, "{which:?}");
         }
     }
 }

@@ -56,6 +56,22 @@ pub(crate) fn size_buffers(_sock: &UdpSocket, local: SocketAddr, sizes: Buffers)
     }
 }
 
+/// The reused headers of the batched system calls ([`crate::sys::Headers`] on Linux).
+#[cfg(target_os = "linux")]
+pub(crate) use crate::sys::Headers;
+
+/// Nothing to keep between calls outside Linux: the batches are loops of single calls.
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug)]
+pub(crate) struct Headers;
+
+#[cfg(not(target_os = "linux"))]
+impl Headers {
+    pub(crate) fn new() -> Box<Headers> {
+        Box::new(Headers)
+    }
+}
+
 /// One received datagram: its length in its slot of the receive buffer, and its source.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Received {
@@ -74,9 +90,10 @@ pub(crate) fn recv_batch(
     rx: &mut [u8],
     slot: usize,
     out: &mut Vec<Received>,
+    headers: &mut Headers,
 ) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
-    crate::sys::recvmmsg(sock.as_raw_fd(), rx, slot, out)
+    crate::sys::recvmmsg(sock.as_raw_fd(), rx, slot, out, headers)
 }
 
 /// Receives up to [`BATCH`] datagrams, datagram `i` into `rx[i * slot..][..slot]`.
@@ -88,6 +105,7 @@ pub(crate) fn recv_batch(
     rx: &mut [u8],
     slot: usize,
     out: &mut Vec<Received>,
+    _headers: &mut Headers,
 ) -> io::Result<usize> {
     out.clear();
     for chunk in rx.chunks_exact_mut(slot.max(1)).take(BATCH) {
@@ -125,6 +143,7 @@ pub(crate) struct SendBatch {
     entries: Vec<Entry>,
     sent: usize,
     blocked: bool,
+    headers: Box<Headers>,
 }
 
 /// The starting capacity of each send buffer (each grows once to the largest transmit).
@@ -142,6 +161,7 @@ impl SendBatch {
             entries: Vec::with_capacity(BATCH),
             sent: 0,
             blocked: false,
+            headers: Headers::new(),
         }
     }
 
@@ -202,7 +222,8 @@ impl SendBatch {
                 continue;
             };
             let bufs = &self.bufs;
-            match send(udp, run.map(|e| (&bufs[e.buf][e.start..e.end], e.to))) {
+            let msgs = run.map(|e| (&bufs[e.buf][e.start..e.end], e.to));
+            match send(udp, msgs, &mut self.headers) {
                 Ok(k) if k > 0 => {
                     self.sent += k;
                     bump(&counters.batches_out, 1);
@@ -231,13 +252,21 @@ impl SendBatch {
 }
 
 #[cfg(target_os = "linux")]
-fn send<'a>(udp: &Udp, msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>) -> io::Result<usize> {
+fn send<'a>(
+    udp: &Udp,
+    msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>,
+    headers: &mut Headers,
+) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
-    crate::sys::sendmmsg(udp.sock.as_raw_fd(), msgs)
+    crate::sys::sendmmsg(udp.sock.as_raw_fd(), msgs, headers)
 }
 
 #[cfg(not(target_os = "linux"))]
-fn send<'a>(udp: &Udp, msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>) -> io::Result<usize> {
+fn send<'a>(
+    udp: &Udp,
+    msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>,
+    _headers: &mut Headers,
+) -> io::Result<usize> {
     let mut sent = 0;
     for (payload, to) in msgs {
         match udp.sock.send_to(payload, to) {
