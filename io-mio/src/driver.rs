@@ -299,7 +299,7 @@ impl<M: Machine> Driver<M> {
     /// Each turn: drain `poll_transmit` into a send batch (one `sendmmsg`) and
     /// `poll_event` into `on_event`; `Poll::poll` until the machine's deadline when no
     /// socket is known to have input (a socket whose last batch came back full has more);
-    /// when some is, skip the poller, except once every [`TURNS_WITHOUT_POLL`] turns (then
+    /// when some is, skip the poller, except once every 8 turns (then
     /// it is asked without waiting); read the clock once; feed commands, one batch or read
     /// from each socket with input, and the timeout if it has come.
     ///
