@@ -8,19 +8,21 @@ use std::net::SocketAddr;
 
 use mio::net::UdpSocket;
 use mio::{Interest, Registry, Token};
-use wren_core::{BindError, Transport};
+use wren_core::{BindError, SocketOptions, Transport};
 
 use crate::net::{LISTENER_BASE, Net};
 use crate::udp::{self, Udp};
 
 impl Net {
-    /// Binds a non-blocking UDP socket to `addr` for the machine and registers it under
-    /// the token of its slot. Returns the bound address.
+    /// Binds a non-blocking UDP socket to `addr` for the machine, sets `options` on it, and
+    /// registers it under the token of its slot. Returns the bound address. An option that
+    /// cannot be set is [`BindError::Unsupported`] (the socket is dropped, so closed).
     pub(crate) fn bind(
         &mut self,
         registry: &Registry,
         addr: SocketAddr,
         transport: Transport,
+        options: SocketOptions,
     ) -> Result<SocketAddr, BindError> {
         if transport != Transport::Udp {
             return Err(BindError::Unsupported);
@@ -31,6 +33,9 @@ impl Net {
         }
         let mut sock = UdpSocket::bind(addr).map_err(|e| bind_error(&e))?;
         let local = sock.local_addr().map_err(|e| bind_error(&e))?;
+        if options.dont_fragment {
+            set_dont_fragment(&sock, local)?;
+        }
         udp::size_buffers(&sock, local, self.config.udp_buffers);
         registry
             .register(
@@ -73,6 +78,24 @@ impl Net {
         self.free_udp.push(slot);
         Some(slot)
     }
+}
+
+/// Sets DF on what `sock` sends ([`SocketOptions::dont_fragment`]); on failure the caller
+/// drops the socket.
+#[cfg(target_os = "linux")]
+fn set_dont_fragment(sock: &UdpSocket, local: SocketAddr) -> Result<(), BindError> {
+    use std::os::fd::AsRawFd;
+    crate::sys::set_dont_fragment(sock.as_raw_fd(), local.is_ipv4()).map_err(|error| {
+        tracing::debug!(%local, %error, "DF could not be set");
+        BindError::Unsupported
+    })
+}
+
+/// DF is only set on Linux.
+#[cfg(not(target_os = "linux"))]
+fn set_dont_fragment(_sock: &UdpSocket, local: SocketAddr) -> Result<(), BindError> {
+    tracing::debug!(%local, "DF is only set on Linux");
+    Err(BindError::Unsupported)
 }
 
 /// What the machine is told when binding fails: [`BindError::from_io`], except that running

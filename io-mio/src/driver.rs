@@ -477,8 +477,12 @@ impl<M: Machine> Driver<M> {
     fn socket_request(&mut self, now: Instant, request: SocketRequest, batch: &mut SendBatch) {
         let (registry, counters) = (self.poll.registry(), &self.shared.counters);
         match request {
-            SocketRequest::Bind { addr, transport } => {
-                let result = match self.net.bind(registry, addr, transport) {
+            SocketRequest::Bind {
+                addr,
+                transport,
+                options,
+            } => {
+                let result = match self.net.bind(registry, addr, transport, options) {
                     Ok(bound) => {
                         tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
                         bump(&counters.sockets_bound, 1);

@@ -1,5 +1,5 @@
-//! `recvmmsg(2)`, `sendmmsg(2)` and the socket buffer options through `libc`: the only
-//! unsafe code of the crate.
+//! `recvmmsg(2)`, `sendmmsg(2)`, the socket buffer options and DF (`IP_MTU_DISCOVER`,
+//! `IPV6_DONTFRAG`) through `libc`: the only unsafe code of the crate.
 //!
 //! The headers of the batched calls ([`Headers`], about 7 KiB for a batch of 32) are made
 //! and zeroed once per driver run; each call fills the entries it uses, points them at the
@@ -159,12 +159,55 @@ pub(crate) fn set_buffer(fd: RawFd, which: Buffer, bytes: usize) -> io::Result<u
     Ok(usize::try_from(granted).unwrap_or(0))
 }
 
+/// Sets the DF bit on every datagram the socket sends (RFC 8656 DONT-FRAGMENT):
+/// `IP_MTU_DISCOVER = IP_PMTUDISC_DO` on an IPv4 socket, `IPV6_DONTFRAG = 1` on an IPv6 one.
+pub(crate) fn set_dont_fragment(fd: RawFd, ipv4: bool) -> io::Result<()> {
+    if ipv4 {
+        setsockopt_at(
+            fd,
+            libc::IPPROTO_IP,
+            libc::IP_MTU_DISCOVER,
+            libc::IP_PMTUDISC_DO,
+        )
+    } else {
+        setsockopt_at(fd, libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG, 1)
+    }
+}
+
+/// The value of an `int` socket option.
+#[cfg(test)]
+pub(crate) fn getsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = socklen(mem::size_of::<libc::c_int>());
+    // SAFETY: `value` is a c_int and `len` says so; both live until the call returns.
+    let r =
+        unsafe { libc::getsockopt(fd, level, name, ptr::from_mut(&mut value).cast(), &mut len) };
+    if r == 0 {
+        Ok(value)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 fn setsockopt_int(fd: RawFd, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    setsockopt_at(fd, libc::SOL_SOCKET, name, value)
+}
+
+fn setsockopt_at(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: the option value is one c_int, read by the kernel during the call only.
     let r = unsafe {
         libc::setsockopt(
             fd,
-            libc::SOL_SOCKET,
+            level,
             name,
             ptr::from_ref(&value).cast(),
             socklen(mem::size_of::<libc::c_int>()),
@@ -256,6 +299,28 @@ mod tests {
             let len = from_std(addr, &mut name);
             assert!(len as usize <= mem::size_of::<libc::sockaddr_storage>());
             assert_eq!(to_std(&name), Some(addr));
+        }
+    }
+
+    #[test]
+    fn dont_fragment_is_set_on_ipv4_and_ipv6_sockets() {
+        use std::os::fd::AsRawFd;
+        let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let before =
+            getsockopt_int(v4.as_raw_fd(), libc::IPPROTO_IP, libc::IP_MTU_DISCOVER).unwrap();
+        assert_ne!(before, libc::IP_PMTUDISC_DO, "not the default");
+        set_dont_fragment(v4.as_raw_fd(), true).unwrap();
+        assert_eq!(
+            getsockopt_int(v4.as_raw_fd(), libc::IPPROTO_IP, libc::IP_MTU_DISCOVER).unwrap(),
+            libc::IP_PMTUDISC_DO
+        );
+        // IPv6 may be disabled on the host running the tests.
+        if let Ok(v6) = std::net::UdpSocket::bind("[::1]:0") {
+            set_dont_fragment(v6.as_raw_fd(), false).unwrap();
+            assert_eq!(
+                getsockopt_int(v6.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG).unwrap(),
+                1
+            );
         }
     }
 

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wren_core::testing::{Command, Echo, Event, reversed};
-use wren_core::{BindError, Transport};
+use wren_core::{BindError, SocketOptions, Transport};
 use wren_mio::{Driver, DriverError, Handle, Stats};
 
 /// Every wait in these tests is bounded by this.
@@ -65,6 +65,7 @@ impl Running {
         self.command(Command::Bind {
             addr: requested,
             transport,
+            options: SocketOptions::default(),
         });
         match self.event() {
             Event::BindFailed {
@@ -171,6 +172,31 @@ fn a_bound_socket_has_a_real_port_and_echoes_from_its_own_address() {
     assert_eq!((stats.sockets_bound, stats.bind_failures), (2, 0));
     assert_eq!((stats.datagrams_in, stats.datagrams_out), (2, 5));
     run.stop();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_socket_bound_with_dont_fragment_is_bound_and_relays() {
+    let run = Running::start(Driver::new(Echo::default()).unwrap());
+    for any in ["127.0.0.1:0", "[::1]:0"] {
+        let requested: SocketAddr = any.parse().unwrap();
+        run.command(Command::Bind {
+            addr: requested,
+            transport: Transport::Udp,
+            options: SocketOptions::default().with_dont_fragment(true),
+        });
+        let relay = match run.event() {
+            Event::Bound {
+                requested: r,
+                bound,
+            } if r == requested => bound,
+            other => panic!("expected Bound for {requested}, got {other:?}"),
+        };
+        let client = udp_client(any);
+        client.send_to(b"df", relay).unwrap();
+        assert_eq!(recv(&client), (reversed(b"df"), relay));
+        assert!(matches!(run.event(), Event::Received { .. }));
+    }
 }
 
 #[test]

@@ -12,7 +12,9 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{
+    BindError, Datagram, Machine, SocketOptions, SocketRequest, SocketResult, Transmit, Transport,
+};
 
 use crate::error::{DriverError, is_transient};
 use crate::net::{Io, Net, Sock};
@@ -278,8 +280,12 @@ impl<M: Machine> Driver<M> {
     fn socket_request(&mut self, now: Instant, request: SocketRequest) {
         let counters = Arc::clone(&self.counters);
         match request {
-            SocketRequest::Bind { addr, transport } => {
-                let result = match self.bind(addr, transport) {
+            SocketRequest::Bind {
+                addr,
+                transport,
+                options,
+            } => {
+                let result = match self.bind(addr, transport, options) {
                     Ok(bound) => {
                         tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
                         bump(&counters.sockets_bound, 1);
@@ -329,14 +335,19 @@ impl<M: Machine> Driver<M> {
     }
 
     /// Binds a UDP socket for the machine and indexes it; returns its address.
-    fn bind(&mut self, addr: SocketAddr, transport: Transport) -> Result<SocketAddr, BindError> {
+    fn bind(
+        &mut self,
+        addr: SocketAddr,
+        transport: Transport,
+        options: SocketOptions,
+    ) -> Result<SocketAddr, BindError> {
         if transport != Transport::Udp {
             return Err(BindError::Unsupported);
         }
         if self.net.index.requested() >= self.max_bound {
             return Err(BindError::Exhausted);
         }
-        let (slot, local) = self.net.bound.bind(addr)?;
+        let (slot, local) = self.net.bound.bind(addr, options)?;
         if !self.net.index.insert_requested(local, Sock::Bound(slot)) {
             // Only with SO_REUSEADDR games: another of our sockets has this address.
             self.net.bound.remove(slot);

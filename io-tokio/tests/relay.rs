@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
 use wren_core::testing::{Command, Echo, Event, reversed};
-use wren_core::{BindError, Transport};
+use wren_core::{BindError, SocketOptions, Transport};
 use wren_tokio::{Driver, DriverError, Stats, StatsHandle};
 
 /// Every wait in these tests is bounded by this.
@@ -74,6 +74,7 @@ impl Running {
         self.command(Command::Bind {
             addr: requested,
             transport,
+            options: SocketOptions::default(),
         })
         .await;
         match self.event().await {

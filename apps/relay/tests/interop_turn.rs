@@ -114,6 +114,13 @@ fn udp_channels_static_user() {
     relay_through(Auth::Static, &[]);
 }
 
+/// `-g`: the Allocate carries DONT-FRAGMENT, so the relayed address is bound with DF set
+/// (RFC 8656 section 7.2) instead of the Allocate being refused 420.
+#[test]
+fn udp_channels_dont_fragment_static_user() {
+    relay_through(Auth::Static, &["-g"]);
+}
+
 #[test]
 fn udp_send_indications_static_user() {
     relay_through(Auth::Static, &["-s"]);

@@ -76,5 +76,5 @@ mod timer;
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use machine::Machine;
 pub use rng::Rng;
-pub use socket::{BindError, SocketIndex, SocketRequest, SocketResult};
+pub use socket::{BindError, SocketIndex, SocketOptions, SocketRequest, SocketResult};
 pub use timer::{TimerKind, TimerTable};

@@ -24,6 +24,10 @@ pub enum SocketRequest {
         addr: SocketAddr,
         /// UDP for a TURN relayed address.
         transport: Transport,
+        /// Options to set on the socket once bound. A driver that cannot set one that was
+        /// asked for closes the socket and answers [`SocketResult::Failed`] with
+        /// [`BindError::Unsupported`].
+        options: SocketOptions,
     },
     /// Close the socket bound to `addr`. No answer is sent; datagrams already read from it
     /// may still arrive.
@@ -33,6 +37,30 @@ pub enum SocketRequest {
         /// Its transport.
         transport: Transport,
     },
+}
+
+/// Options a [`SocketRequest::Bind`] asks the driver to set on the socket it binds.
+///
+/// `Default` asks for nothing beyond the bind. The type is `#[non_exhaustive]`: make one
+/// with `SocketOptions::default()` and set the fields wanted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SocketOptions {
+    /// Set the DF (Don't Fragment) bit on every datagram the socket sends, so that routers
+    /// drop, instead of fragment, one too large for the path: on Linux `IP_MTU_DISCOVER =
+    /// IP_PMTUDISC_DO` for IPv4 and `IPV6_DONTFRAG = 1` for IPv6. A TURN server asks for it
+    /// for the relayed address of an Allocate carrying DONT-FRAGMENT (RFC 8656 section
+    /// 7.2).
+    pub dont_fragment: bool,
+}
+
+impl SocketOptions {
+    /// Options with [`SocketOptions::dont_fragment`] set to `yes`.
+    #[must_use]
+    pub fn with_dont_fragment(mut self, yes: bool) -> Self {
+        self.dont_fragment = yes;
+        self
+    }
 }
 
 /// Why a socket could not be bound.
@@ -47,7 +75,8 @@ pub enum BindError {
     PermissionDenied,
     /// The driver ran out of something (file descriptors, memory).
     Exhausted,
-    /// The driver cannot open sockets of this transport.
+    /// The driver cannot open sockets of this transport, or cannot set one of the
+    /// [`SocketOptions`] asked for.
     Unsupported,
     /// Anything else.
     Other,
@@ -76,7 +105,7 @@ impl std::fmt::Display for BindError {
             BindError::AddrNotAvailable => "address not available",
             BindError::PermissionDenied => "permission denied",
             BindError::Exhausted => "out of sockets or memory",
-            BindError::Unsupported => "transport not supported",
+            BindError::Unsupported => "transport or socket option not supported",
             BindError::Other => "bind failed",
         })
     }

@@ -30,7 +30,9 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
+use crate::{
+    BindError, Datagram, Machine, SocketOptions, SocketRequest, SocketResult, Transmit, Transport,
+};
 
 /// What the echo machine reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub enum Command {
         addr: SocketAddr,
         /// The transport of the socket.
         transport: Transport,
+        /// The options to set on it.
+        options: SocketOptions,
     },
     /// Ask the driver to close the UDP socket bound to this address ([`SocketRequest::Close`]).
     Close(SocketAddr),
@@ -103,6 +107,7 @@ impl Command {
         Command::Bind {
             addr,
             transport: Transport::Udp,
+            options: SocketOptions::default(),
         }
     }
 
@@ -169,9 +174,15 @@ impl Machine for Echo {
             }
             Command::Timer(after) => self.timer = Some(now + after),
             Command::Refuse => return Err(Refused),
-            Command::Bind { addr, transport } => self
-                .sockets
-                .push_back(SocketRequest::Bind { addr, transport }),
+            Command::Bind {
+                addr,
+                transport,
+                options,
+            } => self.sockets.push_back(SocketRequest::Bind {
+                addr,
+                transport,
+                options,
+            }),
             Command::Close(addr) => self.sockets.push_back(SocketRequest::Close {
                 addr,
                 transport: Transport::Udp,
@@ -370,6 +381,7 @@ impl Machine for Reflect {
         Some(SocketRequest::Bind {
             addr,
             transport: Transport::Udp,
+            options: SocketOptions::default(),
         })
     }
 

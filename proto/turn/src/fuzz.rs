@@ -197,7 +197,9 @@ pub fn server(ops: &[ServerOp]) {
         // The driver: sockets, then transmits.
         while let Some(req) = server.poll_socket_request() {
             match req {
-                SocketRequest::Bind { addr, transport } => {
+                SocketRequest::Bind {
+                    addr, transport, ..
+                } => {
                     let result = if std::mem::take(&mut refuse) {
                         SocketResult::Failed {
                             requested: addr,

@@ -88,7 +88,10 @@ fn exchange(
     bytes: &[u8],
 ) -> Vec<u8> {
     server.handle_datagram(now, Datagram::udp(from, to, bytes));
-    while let Some(SocketRequest::Bind { addr, transport }) = server.poll_socket_request() {
+    while let Some(SocketRequest::Bind {
+        addr, transport, ..
+    }) = server.poll_socket_request()
+    {
         server.handle_socket_result(
             now,
             SocketResult::Bound {

@@ -94,7 +94,10 @@ fn memory_per_allocation_at_ten_thousand() {
     let mut buf = Vec::new();
     let mut ask = |server: &mut TurnServer, client: SocketAddr, bytes: &[u8]| -> Vec<u8> {
         server.handle_datagram(now, Datagram::udp(client, server_addr, bytes));
-        while let Some(SocketRequest::Bind { addr, transport }) = server.poll_socket_request() {
+        while let Some(SocketRequest::Bind {
+            addr, transport, ..
+        }) = server.poll_socket_request()
+        {
             server.handle_socket_result(
                 now,
                 SocketResult::Bound {

@@ -16,6 +16,18 @@ use crate::wire::{ChannelData, ChannelNumber};
 
 impl TurnServer {
     /// A Send indication: relay DATA to XOR-PEER-ADDRESS if a permission allows it.
+    ///
+    /// DONT-FRAGMENT in a Send indication is not looked at: DF is set per socket, when the
+    /// Allocate asked for it, and every datagram its relayed address sends has DF set. On an
+    /// allocation made without it, the datagram is relayed without DF. This departs from
+    /// RFC 8656 section 10.2, which reads: "If the server is unable to set the DF bit on
+    /// outgoing UDP datagrams when this attribute is present, then the server acts as if
+    /// the DONT-FRAGMENT attribute is an unknown comprehension-required attribute (and
+    /// thus the Send indication is discarded)." Setting DF per datagram would need a
+    /// per-send option on [`Transmit`] (or a `setsockopt` around each send) that the
+    /// drivers do not have; discarding instead would lose all the data of clients that put
+    /// DONT-FRAGMENT on their Send indications but not on their Allocate (the wren-turn
+    /// client with `dont_fragment` does just that), so the data is relayed, as before.
     pub(super) fn send_indication(&mut self, now: Instant, five: FiveTuple, msg: &Message<'_>) {
         let Some(&slot) = self.table.by_tuple.get(&five) else {
             self.stats.dropped_no_allocation += 1;

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use wren_core::{SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{BindError, SocketOptions, SocketRequest, SocketResult, Transmit, Transport};
 use wren_stun::attr::{
     AdditionalAddressFamily, AddressErrorCode, AddressFamily, AttrType, ChannelNumber, ErrorCode,
     ErrorCodeValue, EvenPort, Lifetime, Nonce, Realm, RequestedAddressFamily, RequestedTransport,
@@ -44,6 +44,10 @@ pub(crate) struct Pending {
     reserve_next: Option<SocketAddr>,
     /// The IPv6 relay was asked for (ADDITIONAL-ADDRESS-FAMILY) but none is configured.
     v6_error: bool,
+    /// DONT-FRAGMENT was asked for: the relay sockets are bound with
+    /// [`SocketOptions::dont_fragment`], and a driver that cannot set it gets the Allocate
+    /// answered 420.
+    dont_fragment: bool,
     fingerprint: bool,
 }
 
@@ -66,6 +70,9 @@ const UNDERSTOOD: &[AttrType] = &[
     AttrType::RESERVATION_TOKEN,
     AttrType::PADDING,
     AttrType::XOR_MAPPED_ADDRESS,
+    // Allocate: the relay sockets are bound with DF set (RFC 8656 section 7.2); Send
+    // indications are not checked here (see `send_indication`).
+    AttrType::DONT_FRAGMENT,
 ];
 
 impl TurnServer {
@@ -90,8 +97,9 @@ impl TurnServer {
                 return;
             }
         };
-        // Comprehension-required attributes we do not handle (DONT-FRAGMENT included: the
-        // relay cannot set DF, and RFC 8656 section 7.2 says to answer 420 then).
+        // Comprehension-required attributes we do not handle. DONT-FRAGMENT is handled: an
+        // Allocate carrying it asks the driver for relay sockets with DF set, and is
+        // answered 420 only if the driver cannot (`handle_socket_result`).
         let mut unknown = [0u16; 8];
         let mut n = 0;
         for t in msg.attributes().map(|a| a.typ) {
@@ -246,10 +254,15 @@ impl TurnServer {
                 }
             }
         }
+        // RFC 8656 section 7.2: with DONT-FRAGMENT the server sets DF on what the relayed
+        // address sends, or, if it cannot, answers 420 naming DONT-FRAGMENT.
+        let dont_fragment = msg.attributes().any(|a| a.typ == AttrType::DONT_FRAGMENT);
+        let options = SocketOptions::default().with_dont_fragment(dont_fragment);
         for addr in &addrs {
             self.sockets.push_back(SocketRequest::Bind {
                 addr: *addr,
                 transport: Transport::Udp,
+                options,
             });
         }
         self.pending.push(Pending {
@@ -262,6 +275,7 @@ impl TurnServer {
             even: even.is_some(),
             reserve_next,
             v6_error,
+            dont_fragment,
             fingerprint: msg.fingerprint_offset().is_some(),
         });
         Ok(())
@@ -292,7 +306,9 @@ impl TurnServer {
 
     /// The driver's answer to a [`SocketRequest::Bind`]: finishes the pending Allocate
     /// waiting for it (answering it once all its relayed addresses are bound), or retries
-    /// another port when the address was in use, or answers 508.
+    /// another port when the address was in use, or answers 508 — or 420 naming
+    /// DONT-FRAGMENT when the Allocate asked for DF and the driver answered
+    /// [`BindError::Unsupported`] (RFC 8656 section 7.2).
     pub fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
         let now = self.clamp(now);
         let (requested, outcome) = match result {
@@ -341,7 +357,7 @@ impl TurnServer {
             Err(error) => {
                 let (addr, _, attempts) = self.pending[pi].addrs[ai];
                 self.ports.release(addr);
-                let retry = (error == wren_core::BindError::AddrInUse && attempts < BIND_ATTEMPTS)
+                let retry = (error == BindError::AddrInUse && attempts < BIND_ATTEMPTS)
                     .then(|| {
                         let even = self.pending[pi].even
                             && ai == 0
@@ -352,23 +368,28 @@ impl TurnServer {
                 match retry {
                     Some(next) => {
                         self.pending[pi].addrs[ai] = (next, false, attempts + 1);
+                        let options = SocketOptions::default()
+                            .with_dont_fragment(self.pending[pi].dont_fragment);
                         self.sockets.push_back(SocketRequest::Bind {
                             addr: next,
                             transport: Transport::Udp,
+                            options,
                         });
                     }
                     None => {
                         let p = self.pending.swap_remove(pi);
-                        self.abandon(now, p, ai);
+                        let no_df = p.dont_fragment && error == BindError::Unsupported;
+                        self.abandon(now, p, ai, no_df);
                     }
                 }
             }
         }
     }
 
-    /// Gives up a pending Allocate with 508: returns its ports and closes bound sockets.
-    /// The address at `failed` was released already.
-    fn abandon(&mut self, now: Instant, p: Pending, failed: usize) {
+    /// Gives up a pending Allocate with 508 (or, with `no_df`, 420 with DONT-FRAGMENT in
+    /// UNKNOWN-ATTRIBUTES: the driver cannot set DF): returns its ports and closes bound
+    /// sockets. The address at `failed` was released already.
+    fn abandon(&mut self, now: Instant, p: Pending, failed: usize, no_df: bool) {
         for (i, (addr, bound, _)) in p.addrs.iter().enumerate() {
             if i == failed {
                 continue;
@@ -387,9 +408,17 @@ impl TurnServer {
         let mut buf = self.out.buffer();
         let typ = MessageType::new(Class::ErrorResponse, Method::ALLOCATE);
         let mut w = MessageWriter::new(&mut buf, typ, p.tid);
-        let encoded = w
-            .add(&ErrorCode::from_code(ErrorCodeValue::INSUFFICIENT_CAPACITY))
-            .and_then(|()| self.seal(&mut w, Some(&p.key), p.fingerprint));
+        let encoded = (|| {
+            if no_df {
+                w.add(&ErrorCode::from_code(ErrorCodeValue::UNKNOWN_ATTRIBUTE))?;
+                w.add(&UnknownAttributes(U16List::Values(&[
+                    AttrType::DONT_FRAGMENT.0,
+                ])))?;
+            } else {
+                w.add(&ErrorCode::from_code(ErrorCodeValue::INSUFFICIENT_CAPACITY))?;
+            }
+            self.seal(&mut w, Some(&p.key), p.fingerprint)
+        })();
 
         self.stats.error_responses += 1;
         self.queue(now, p.five, buf, encoded.is_ok());

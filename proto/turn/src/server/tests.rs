@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use wren_core::{BindError, Datagram, SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{
+    BindError, Datagram, SocketOptions, SocketRequest, SocketResult, Transmit, Transport,
+};
 use wren_stun::attr::*;
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
@@ -52,6 +54,8 @@ struct Net {
     bound: HashSet<SocketAddr>,
     /// Answer the next binds with this error instead.
     refuse: Vec<BindError>,
+    /// The options of every bind asked for, in order.
+    options: Vec<SocketOptions>,
 }
 
 impl Net {
@@ -62,6 +66,7 @@ impl Net {
             now,
             bound: HashSet::new(),
             refuse: Vec::new(),
+            options: Vec::new(),
         }
     }
 
@@ -69,7 +74,12 @@ impl Net {
     fn sockets(&mut self) {
         while let Some(req) = self.server.poll_socket_request() {
             match req {
-                SocketRequest::Bind { addr, transport } => {
+                SocketRequest::Bind {
+                    addr,
+                    transport,
+                    options,
+                } => {
+                    self.options.push(options);
                     let result = match self.refuse.pop() {
                         Some(error) => SocketResult::Failed {
                             requested: addr,
@@ -494,20 +504,6 @@ fn other_refusals_400_420_440_441_442_443() {
         }))),
         Some(442)
     );
-    // 420: DONT-FRAGMENT (the relay cannot set DF), named in UNKNOWN-ATTRIBUTES.
-    let r = net.ask(&request(Method::ALLOCATE, Some(&c), |w| {
-        udp(w);
-        w.add(&DontFragment).unwrap();
-    }));
-    assert_eq!(code_of(&r), Some(420));
-    let unknown: Vec<u16> = Message::parse(&r)
-        .unwrap()
-        .require::<UnknownAttributes<'_>>()
-        .unwrap()
-        .0
-        .iter()
-        .collect();
-    assert_eq!(unknown, [AttrType::DONT_FRAGMENT.0]);
     // 440: IPv6 asked of an IPv4-only relay.
     assert_eq!(
         code_of(&net.ask(&request(Method::ALLOCATE, Some(&c), |w| {
@@ -755,6 +751,65 @@ fn refresh_with_zero_lifetime_deallocates() {
     assert_eq!(net.server.stats().allocations, 0);
     assert_eq!(net.server.ports_in_use(), 0);
     assert!(net.bound.is_empty());
+}
+
+#[test]
+fn allocate_with_dont_fragment_binds_with_df_set() {
+    let mut net = Net::new(config());
+    let nonce = nonce_of(&net.ask(&request(Method::ALLOCATE, None, udp)));
+    let c = creds("alice", "secret", &nonce);
+    let ok = net.ask(&request(Method::ALLOCATE, Some(&c), |w| {
+        udp(w);
+        w.add(&DontFragment).unwrap();
+    }));
+    let m = Message::parse(&ok).unwrap();
+    assert_eq!(m.class(), Class::SuccessResponse);
+    let relayed = m.require::<XorRelayedAddress>().unwrap().0;
+    assert!(net.bound.contains(&relayed));
+    assert_eq!(
+        net.options,
+        [SocketOptions::default().with_dont_fragment(true)],
+        "one bind, with DF"
+    );
+    assert_eq!(net.server.stats().allocations, 1);
+}
+
+#[test]
+fn allocate_without_dont_fragment_binds_without_df() {
+    let mut net = Net::new(config());
+    allocate(&mut net);
+    assert_eq!(net.options, [SocketOptions::default()]);
+}
+
+#[test]
+fn dont_fragment_the_driver_cannot_set_is_420_and_leaves_nothing() {
+    let mut net = Net::new(config());
+    let nonce = nonce_of(&net.ask(&request(Method::ALLOCATE, None, udp)));
+    let c = creds("alice", "secret", &nonce);
+    net.refuse.push(BindError::Unsupported);
+    let r = net.ask(&request(Method::ALLOCATE, Some(&c), |w| {
+        udp(w);
+        w.add(&DontFragment).unwrap();
+    }));
+    assert_eq!(code_of(&r), Some(420));
+    let unknown: Vec<u16> = Message::parse(&r)
+        .unwrap()
+        .require::<UnknownAttributes<'_>>()
+        .unwrap()
+        .0
+        .iter()
+        .collect();
+    assert_eq!(unknown, [AttrType::DONT_FRAGMENT.0]);
+    assert_eq!(net.options.len(), 1, "no retry");
+    assert!(net.options[0].dont_fragment);
+    assert_eq!(net.server.stats().allocations, 0);
+    assert_eq!(net.server.ports_in_use(), 0);
+    assert!(net.bound.is_empty());
+    assert!(net.server.pending.is_empty());
+    // Without DONT-FRAGMENT the same client is then served.
+    let ok = net.ask(&request(Method::ALLOCATE, Some(&c), udp));
+    assert_eq!(Message::parse(&ok).unwrap().class(), Class::SuccessResponse);
+    assert_eq!(net.server.stats().allocations, 1);
 }
 
 #[test]
