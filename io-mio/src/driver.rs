@@ -35,6 +35,9 @@ pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
 /// Turns in a row that read the sockets known to have input without asking the poller:
 /// then it is asked once (without waiting), so that other sockets, commands and shutdown
 /// get their turn.
+/// Sockets the ready lists have room for before they grow.
+const READY_ROOM: usize = 1024;
+
 const TURNS_WITHOUT_POLL: u32 = 8;
 /// Socket requests carried out per wake-up before the driver looks at its sockets again.
 const SOCKET_REQUESTS_PER_TURN: usize = 1024;
@@ -313,10 +316,14 @@ impl<M: Machine> Driver<M> {
         let mut received = Vec::with_capacity(BATCH);
         let mut headers = Headers::new();
         let mut batch = SendBatch::new();
-        // Sockets that may have more input than one step took (mio is edge-triggered).
-        let mut ready: Vec<Token> = (0..self.net.udp.len()).map(Token).collect();
+        // Sockets that may have more input than one step took (mio is edge-triggered). Both
+        // lists start with room for many sockets so that, in steady state, a turn with more
+        // sockets ready than any before does not allocate; past that they grow amortized.
+        let room = (self.net.udp.len() + self.net.listeners.len()).max(READY_ROOM);
+        let mut ready: Vec<Token> = Vec::with_capacity(room);
+        ready.extend((0..self.net.udp.len()).map(Token));
         ready.extend((0..self.net.listeners.len()).map(|j| Token(LISTENER_BASE + j)));
-        let mut again = Vec::new();
+        let mut again = Vec::with_capacity(room);
         let mut more_commands = true;
         let mut unpolled = 0;
         let mut now = clock();
