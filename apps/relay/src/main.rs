@@ -1,10 +1,12 @@
-//! wren-relay: a STUN (and, from the TURN issue on, TURN) server that can stand where coturn
-//! stood. It takes coturn's option names on the command line and in a turnserver.conf.
+//! wren-relay: a STUN and TURN server that can stand where coturn stood. It takes coturn's
+//! option names on the command line and in a turnserver.conf; it serves TURN once
+//! credentials are configured (`lt-cred-mech` + `user`, or `use-auth-secret`).
 //!
 //! ```text
 //! wren-relay                                  # STUN on 0.0.0.0:3478, UDP and TCP
 //! wren-relay -L 127.0.0.1 -p 3478 -v          # loopback only, debug logging
 //! wren-relay -c /etc/turnserver.conf          # coturn's configuration file
+//! wren-relay --relay-ip 192.0.2.10 --realm example.org --lt-cred-mech --user alice:secret
 //! ```
 
 mod config;
