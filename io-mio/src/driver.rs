@@ -76,6 +76,7 @@ impl<M: Machine> Driver<M> {
             udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
             max_bound: DEFAULT_MAX_BOUND_SOCKETS,
             udp_buffers: Buffers::default(),
+            udp_gso: true,
         };
         let net = Net {
             udp: Vec::new(),
@@ -264,6 +265,21 @@ impl<M: Machine> Driver<M> {
         })
     }
 
+    /// Whether UDP sends use GSO (Linux `UDP_SEGMENT`; default `true`). When on, datagrams
+    /// queued one after the other for the same socket and destination, all of one size
+    /// but the last (which is not longer), leave as one message of the `sendmmsg` (at most
+    /// 64 datagrams, 65,000 bytes), and a transmit with `segment_size` leaves as one such
+    /// message instead of one per segment: the kernel cuts them, for much less CPU per
+    /// datagram. If the kernel refuses the first GSO message (no `UDP_SEGMENT`, or a
+    /// device without checksum offload), GSO is turned off for the rest of the run,
+    /// counted in [`crate::Stats::gso_disabled`], and those datagrams are sent one by one:
+    /// none is lost. When off, and outside Linux, every datagram is a message of its own.
+    #[must_use]
+    pub fn udp_gso(mut self, on: bool) -> Self {
+        self.net.config.udp_gso = on;
+        self
+    }
+
     /// Applies `sizes` to the UDP sockets already added.
     fn size_udp_buffers(self, sizes: Buffers) -> Self {
         for udp in self.net.udp.iter().flatten() {
@@ -315,7 +331,7 @@ impl<M: Machine> Driver<M> {
         let mut rx = vec![0u8; (BATCH * self.net.config.udp_slot).max(64 * 1024)];
         let mut received = Vec::with_capacity(BATCH);
         let mut headers = Headers::new();
-        let mut batch = SendBatch::new();
+        let mut batch = SendBatch::new(self.net.config.udp_gso);
         // Sockets that may have more input than one step took (mio is edge-triggered). Both
         // lists start with room for many sockets so that, in steady state, a turn with more
         // sockets ready than any before does not allocate; past that they grow amortized.

@@ -63,11 +63,15 @@
 //! On Linux, UDP input is read with one `recvmmsg` of up to [`BATCH`] datagrams into
 //! [`BATCH`] slots of one receive buffer, and each is then fed to the machine; output is
 //! drained from `poll_transmit` into up to [`BATCH`] reused buffers and sent with one
-//! `sendmmsg` per socket. A transmit with `segment_size` (GSO) is **split**: each segment
-//! becomes one message of the same `sendmmsg`, a slice of the same buffer, with no copy.
-//! `UDP_SEGMENT` is not used: it would need one `sendmsg` per transmit, where the batch
-//! already sends many datagrams per call, and loopback tests could not tell whether the
-//! kernel honoured it. If a socket's send buffer is full, the rest of the batch waits for
+//! `sendmmsg` per socket. With UDP GSO ([`Driver::udp_gso`], on by default, Linux only),
+//! consecutive datagrams for one socket and destination, all of one size but the last
+//! (not longer), leave as one message with a `UDP_SEGMENT` control message (at most 64
+//! datagrams, 65,000 bytes), from several buffers through several iovecs; a transmit with
+//! `segment_size` leaves as such a message, not split. The control message buffers are
+//! part of the reused headers. If the kernel refuses the first GSO message, GSO is off
+//! for the rest of the run ([`Stats::gso_disabled`]) and its datagrams go one by one;
+//! without GSO each segment is one message of the same `sendmmsg`, a slice of the same
+//! buffer, with no copy. If a socket's send buffer is full, the rest of the batch waits for
 //! its writable event and the machine keeps its further transmits meanwhile. Elsewhere,
 //! the same batches go through loops of `recv_from`/`send_to`. Steady state allocates
 //! nothing per datagram or TCP message: the buffers are reused, the system call headers

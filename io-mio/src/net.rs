@@ -55,6 +55,8 @@ pub(crate) struct Config {
     pub(crate) max_bound: usize,
     /// The buffer sizes of every UDP socket.
     pub(crate) udp_buffers: udp::Buffers,
+    /// Whether UDP sends try GSO ([`crate::Driver::udp_gso`]).
+    pub(crate) udp_gso: bool,
 }
 
 /// Every socket of the driver.

@@ -74,6 +74,14 @@ pub struct Stats {
     pub sockets_closed: u64,
     /// Close requests for an address the machine had no socket bound to (ignored).
     pub close_unknown: u64,
+    /// UDP GSO messages sent (`UDP_SEGMENT`, Linux only): each carried several datagrams
+    /// to one destination, also counted in `datagrams_out`.
+    pub gso_messages: u64,
+    /// The datagrams those GSO messages carried.
+    pub gso_segments: u64,
+    /// 1 if the kernel refused the driver's first GSO message and GSO was turned off for
+    /// the rest of the run (its datagrams, and all later ones, sent one by one), else 0.
+    pub gso_disabled: u64,
 }
 
 macro_rules! counters {
@@ -115,6 +123,9 @@ counters!(
     bind_failures,
     sockets_closed,
     close_unknown,
+    gso_messages,
+    gso_segments,
+    gso_disabled,
 );
 
 /// Adds `n` to a counter (relaxed: the counters are statistics, not synchronisation).

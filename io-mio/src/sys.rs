@@ -1,5 +1,6 @@
-//! `recvmmsg(2)`, `sendmmsg(2)`, the socket buffer options and DF (`IP_MTU_DISCOVER`,
-//! `IPV6_DONTFRAG`) through `libc`: the only unsafe code of the crate.
+//! `recvmmsg(2)`, `sendmmsg(2)` (with `UDP_SEGMENT` control messages for GSO), the socket
+//! buffer options and DF (`IP_MTU_DISCOVER`, `IPV6_DONTFRAG`) through `libc`: the only
+//! unsafe code of the crate.
 //!
 //! The headers of the batched calls ([`Headers`], about 7 KiB for a batch of 32) are made
 //! and zeroed once per driver run; each call fills the entries it uses, points them at the
@@ -13,16 +14,25 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::RawFd;
 use std::ptr;
 
-use crate::udp::{BATCH, Received};
+use crate::udp::{BATCH, IOVS, Received};
 
-/// The headers of one `recvmmsg` or `sendmmsg` call (about 7 KiB for a batch of
+/// `UDP_SEGMENT` (linux/udp.h), at level `SOL_UDP`: the GSO segment size, a `u16`.
+const UDP_SEGMENT: libc::c_int = 103;
+/// Room for one control message per header: a `UDP_SEGMENT` takes `CMSG_SPACE(2)` bytes
+/// (24 on 64-bit targets); `u64`s keep it aligned for a `cmsghdr`.
+type Control = [u64; 4];
+
+/// The headers of one `recvmmsg` or `sendmmsg` call (about 9 KiB for a batch of
 /// [`BATCH`]), kept by the driver between calls: zeroed once when made, never per call.
 /// Each call fills only the entries it uses, and points them at its own buffers; the
 /// pointers left behind are never read again (the next call overwrites those it uses).
+/// The control message buffers (one `UDP_SEGMENT` per message at most) are part of it:
+/// GSO allocates nothing per call either.
 pub(crate) struct Headers {
     names: [libc::sockaddr_storage; BATCH],
-    iovs: [libc::iovec; BATCH],
+    iovs: [libc::iovec; IOVS],
     hdrs: [libc::mmsghdr; BATCH],
+    controls: [Control; BATCH],
 }
 
 impl Headers {
@@ -44,6 +54,8 @@ impl Headers {
             h.msg_hdr.msg_namelen = namelen(i);
             h.msg_hdr.msg_iov = iovs_at.wrapping_add(i);
             h.msg_hdr.msg_iovlen = 1;
+            h.msg_hdr.msg_control = ptr::null_mut();
+            h.msg_hdr.msg_controllen = 0;
         }
     }
 }
@@ -92,30 +104,89 @@ pub(crate) fn recvmmsg(
     Ok(got)
 }
 
-/// Sends up to [`BATCH`] of `msgs` with one `sendmmsg`; returns how many went out (the
-/// rest, if any, are for the next call).
-pub(crate) fn sendmmsg<'a>(
+/// Sends up to [`BATCH`] of `msgs` with one `sendmmsg`; returns how many messages went
+/// out (the rest, if any, are for the next call).
+///
+/// A message is `(destination, gso, parts)`: its payload is `parts` joined (adjacent parts
+/// of one buffer share an iovec). With `gso` > 0 it carries a `UDP_SEGMENT` control
+/// message and the kernel cuts it into datagrams of `gso` bytes (the last may be
+/// shorter); with 0 it is one datagram. At most [`IOVS`] iovecs per call: a message that
+/// would need more is left for the next call (the caller plans within that bound).
+pub(crate) fn sendmmsg<'a, P>(
     fd: RawFd,
-    msgs: impl Iterator<Item = (&'a [u8], SocketAddr)>,
+    msgs: impl Iterator<Item = (SocketAddr, u16, P)>,
     h: &mut Headers,
-) -> io::Result<usize> {
-    let mut lens: [libc::socklen_t; BATCH] = [0; BATCH];
-    let mut n = 0;
-    for (i, (payload, dest)) in msgs.take(BATCH).enumerate() {
-        lens[i] = from_std(dest, &mut h.names[i]);
-        // The kernel only reads through iov_base on send; the cast to *mut is what iovec wants.
-        h.iovs[i].iov_base = payload.as_ptr().cast_mut().cast();
-        h.iovs[i].iov_len = payload.len();
+) -> io::Result<usize>
+where
+    P: Iterator<Item = &'a [u8]>,
+{
+    // Per message: its name length, first iovec, iovec count and GSO size.
+    let mut plan: [(libc::socklen_t, usize, usize, u16); BATCH] = [(0, 0, 0, 0); BATCH];
+    let (mut n, mut k) = (0, 0);
+    'msgs: for (i, (dest, gso, parts)) in msgs.take(BATCH).enumerate() {
+        let first = k;
+        for part in parts {
+            if k > first {
+                let prev = &mut h.iovs[k - 1];
+                // A part that starts where the previous one ends (the next segment of
+                // one buffer) extends its iovec.
+                if prev.iov_base.cast::<u8>().wrapping_add(prev.iov_len) == part.as_ptr().cast_mut()
+                {
+                    prev.iov_len += part.len();
+                    continue;
+                }
+            }
+            if k == IOVS {
+                break 'msgs;
+            }
+            // The kernel only reads through iov_base on send; the cast to *mut is what
+            // iovec wants.
+            h.iovs[k].iov_base = part.as_ptr().cast_mut().cast();
+            h.iovs[k].iov_len = part.len();
+            k += 1;
+        }
+        plan[i] = (from_std(dest, &mut h.names[i]), first, k - first, gso);
         n = i + 1;
     }
     if n == 0 {
         return Ok(0);
     }
-    h.link(n, |i| lens[i]);
-    // SAFETY: hdrs[..n] each point at one iovec over a payload slice borrowed for 'a (alive
-    // for the whole call; the kernel only reads it) and at an address initialised for
-    // msg_namelen bytes by `from_std`; `h` is exclusively borrowed for the call, hdrs[..n]
-    // have no control messages (zeroed once, never set), and n <= BATCH = hdrs.len().
+    // SAFETY: CMSG_SPACE/CMSG_LEN only compute sizes.
+    let (space, len) = unsafe { (libc::CMSG_SPACE(2), libc::CMSG_LEN(2)) };
+    debug_assert!(space as usize <= mem::size_of::<Control>());
+    let (names_at, iovs_at) = (h.names.as_mut_ptr(), h.iovs.as_mut_ptr());
+    let controls_at = h.controls.as_mut_ptr();
+    for (i, (m, &(namelen, first, count, gso))) in h.hdrs.iter_mut().zip(&plan).take(n).enumerate()
+    {
+        let hdr = &mut m.msg_hdr;
+        hdr.msg_name = names_at.wrapping_add(i).cast();
+        hdr.msg_namelen = namelen;
+        hdr.msg_iov = iovs_at.wrapping_add(first);
+        hdr.msg_iovlen = count as _;
+        if gso == 0 {
+            hdr.msg_control = ptr::null_mut();
+            hdr.msg_controllen = 0;
+            continue;
+        }
+        hdr.msg_control = controls_at.wrapping_add(i).cast();
+        hdr.msg_controllen = space as _;
+        // SAFETY: msg_control points at controls[i], CMSG_SPACE(2) <= its size bytes,
+        // aligned for a cmsghdr (u64s), so CMSG_FIRSTHDR returns it (not null) and the
+        // header and its two data bytes at CMSG_DATA fit in it; the data may be unaligned
+        // for a u16, hence write_unaligned.
+        unsafe {
+            let c = libc::CMSG_FIRSTHDR(hdr);
+            (*c).cmsg_level = libc::SOL_UDP;
+            (*c).cmsg_type = UDP_SEGMENT;
+            (*c).cmsg_len = len as _;
+            libc::CMSG_DATA(c).cast::<u16>().write_unaligned(gso);
+        }
+    }
+    // SAFETY: hdrs[..n] each point at msg_iovlen iovecs of iovs (all within IOVS, written
+    // above) over payload slices borrowed for 'a (alive for the whole call; the kernel
+    // only reads them), at an address initialised for msg_namelen bytes by `from_std`, and
+    // at either no control message or one UDP_SEGMENT written above into controls[i];
+    // `h` is exclusively borrowed for the call, and n <= BATCH = hdrs.len().
     let sent = unsafe { libc::sendmmsg(fd, h.hdrs.as_mut_ptr(), n as _, 0) };
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }

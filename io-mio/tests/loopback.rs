@@ -416,3 +416,177 @@ fn shutdown_from_a_clone_returns_the_machine() {
     let machine = thread.join().unwrap().unwrap();
     assert_eq!(machine.received, 0);
 }
+
+/// Starts `driver` with `cmds` already waiting in its channel: the first turn feeds them
+/// all before the machine is drained, so their transmits leave in one drain.
+fn start_with(driver: Driver<Echo>, cmds: Vec<Command>) -> Running {
+    let handle = driver.handle();
+    for cmd in cmds {
+        handle.send(cmd).unwrap();
+    }
+    Running::start(driver)
+}
+
+/// `n` datagrams from `sock`, in the order they arrive.
+fn recv_n(sock: &UdpSocket, n: usize) -> Vec<(Vec<u8>, SocketAddr)> {
+    (0..n).map(|_| recv(sock)).collect()
+}
+
+#[test]
+fn same_size_datagrams_to_one_destination_leave_with_gso() {
+    const N: usize = 20;
+    for gso in [true, false] {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let server = sock.local_addr().unwrap();
+        let client = udp_client("127.0.0.1:0");
+        let to = client.local_addr().unwrap();
+        let msg = |i: usize| vec![u8::try_from(i).unwrap(); 100];
+        let cmds = (0..N)
+            .map(|i| Command::send(Transport::Udp, to, msg(i)))
+            .collect();
+        let driver = Driver::new(Echo::default()).unwrap().udp(sock).unwrap();
+        let run = start_with(driver.udp_gso(gso), cmds);
+        let want: Vec<_> = (0..N).map(|i| (msg(i), server)).collect();
+        assert_eq!(recv_n(&client, N), want, "all, in order (gso {gso})");
+        let s = run.stats_until(|s| s.datagrams_out == N as u64);
+        eprintln!("gso {gso}: {s:?}");
+        if !gso {
+            assert_eq!((s.gso_messages, s.gso_segments, s.gso_disabled), (0, 0, 0));
+        } else if s.gso_disabled == 0 {
+            assert!(s.gso_messages >= 1, "{s:?}");
+            assert_eq!(s.gso_segments, N as u64, "{s:?}");
+        } else {
+            assert_eq!(s.gso_disabled, 1, "{s:?}");
+        }
+        run.stop();
+    }
+}
+
+#[test]
+fn mixed_sizes_and_destinations_are_not_merged() {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = sock.local_addr().unwrap();
+    let (a, b) = (udp_client("127.0.0.1:0"), udp_client("127.0.0.1:0"));
+    let (to_a, to_b) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    // To a: 100, then 120 120 50 (one GSO message), then 120; to b: 120 alone (it follows
+    // a datagram to a), then 0 and 10 (an empty datagram is never merged), then 120 to a.
+    let sends = [
+        (to_a, 100, 1),
+        (to_a, 120, 2),
+        (to_a, 120, 3),
+        (to_a, 50, 4),
+        (to_a, 120, 5),
+        (to_b, 120, 6),
+        (to_b, 0, 7),
+        (to_b, 10, 8),
+        (to_a, 120, 9),
+    ];
+    let cmds = sends
+        .iter()
+        .map(|&(to, len, fill)| Command::send(Transport::Udp, to, vec![fill; len]))
+        .collect();
+    let run = start_with(
+        Driver::new(Echo::default()).unwrap().udp(sock).unwrap(),
+        cmds,
+    );
+    for (client, to) in [(&a, to_a), (&b, to_b)] {
+        let want: Vec<_> = sends
+            .iter()
+            .filter(|s| s.0 == to)
+            .map(|&(_, len, fill)| (vec![fill; len], server))
+            .collect();
+        assert_eq!(recv_n(client, want.len()), want);
+    }
+    let s = run.stats_until(|s| s.datagrams_out == sends.len() as u64);
+    eprintln!("mixed: {s:?}");
+    if s.gso_disabled == 0 {
+        assert_eq!((s.gso_messages, s.gso_segments), (1, 3), "{s:?}");
+    }
+    run.stop();
+}
+
+#[test]
+fn a_segmented_transmit_arrives_as_its_segments() {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = sock.local_addr().unwrap();
+    let client = udp_client("127.0.0.1:0");
+    let to = client.local_addr().unwrap();
+    // 10 segments of 100 bytes and a last one of 37, each of its own byte.
+    let payload: Vec<u8> = (0..1037).map(|i| u8::try_from(i / 100).unwrap()).collect();
+    let cmd = Command::Send {
+        proto: Transport::Udp,
+        from: None,
+        to,
+        payload: payload.clone(),
+        segment_size: Some(100),
+    };
+    let run = start_with(
+        Driver::new(Echo::default()).unwrap().udp(sock).unwrap(),
+        vec![cmd],
+    );
+    let want: Vec<_> = payload.chunks(100).map(|c| (c.to_vec(), server)).collect();
+    assert_eq!(recv_n(&client, 11), want);
+    let s = run.stats_until(|s| s.datagrams_out == 11);
+    eprintln!("segmented: {s:?}");
+    if s.gso_disabled == 0 {
+        assert_eq!((s.gso_messages, s.gso_segments), (1, 11), "{s:?}");
+    }
+    run.stop();
+}
+
+/// Sets `SO_NO_CHECK` (no UDP checksums) on `sock`: the kernel then refuses every
+/// `UDP_SEGMENT` send with `EINVAL`, as it does where GSO is unavailable.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn refuse_gso(sock: &UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: the option value is one c_int, read by the kernel during the call only.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_NO_CHECK,
+            std::ptr::from_ref(&one).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "SO_NO_CHECK: {}", std::io::Error::last_os_error());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_gso_send_turns_gso_off_and_loses_nothing() {
+    const N: usize = 20;
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    refuse_gso(&sock);
+    let server = sock.local_addr().unwrap();
+    let client = udp_client("127.0.0.1:0");
+    let to = client.local_addr().unwrap();
+    let msg = |i: usize| vec![u8::try_from(i).unwrap(); 100];
+    // A segmented transmit too, after the refusal: it is split as without GSO.
+    let mut cmds: Vec<Command> = (0..N)
+        .map(|i| Command::send(Transport::Udp, to, msg(i)))
+        .collect();
+    cmds.push(Command::Send {
+        proto: Transport::Udp,
+        from: None,
+        to,
+        payload: b"abcdefghij".to_vec(),
+        segment_size: Some(4),
+    });
+    let run = start_with(
+        Driver::new(Echo::default()).unwrap().udp(sock).unwrap(),
+        cmds,
+    );
+    let mut want: Vec<_> = (0..N).map(|i| (msg(i), server)).collect();
+    want.extend([&b"abcd"[..], b"efgh", b"ij"].map(|p| (p.to_vec(), server)));
+    assert_eq!(recv_n(&client, N + 3), want, "all, in order");
+    let s = run.stats_until(|s| s.datagrams_out == N as u64 + 3);
+    assert_eq!(
+        (s.gso_disabled, s.gso_messages, s.gso_segments, s.io_errors),
+        (1, 0, 0, 0),
+        "{s:?}"
+    );
+    run.stop();
+}
