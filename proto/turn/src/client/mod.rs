@@ -54,8 +54,8 @@
 //! use wren_core::{Datagram, Machine, Transport};
 //! use wren_turn::client::{Event, TurnClient, TurnClientConfig};
 //!
-//! # fn io() -> (std::net::UdpSocket, std::net::SocketAddr) { unimplemented!() }
-//! let (sock, local) = io();
+//! let sock = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+//! let local = sock.local_addr().unwrap();
 //! # #[allow(clippy::disallowed_methods)]
 //! let now = Instant::now();
 //! let server = "192.0.2.1:3478".parse().unwrap();
