@@ -285,26 +285,18 @@ impl<M: Machine> Driver<M> {
                 transport,
                 options,
             } => {
-                let result = match self.bind(addr, transport, options) {
+                let outcome = self.bind(addr, transport, options);
+                match &outcome {
                     Ok(bound) => {
                         tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
                         bump(&counters.sockets_bound, 1);
-                        SocketResult::Bound {
-                            requested: addr,
-                            bound,
-                            transport,
-                        }
                     }
                     Err(error) => {
                         tracing::debug!(requested = %addr, ?transport, %error, "bind failed");
                         bump(&counters.bind_failures, 1);
-                        SocketResult::Failed {
-                            requested: addr,
-                            transport,
-                            error,
-                        }
                     }
-                };
+                }
+                let result = SocketResult::of_bind(addr, transport, outcome);
                 if let Err(e) = self.machine.handle_socket_result(now, result) {
                     tracing::warn!(error = %e, "the machine returned an error for a socket result");
                     bump(&counters.machine_errors, 1);

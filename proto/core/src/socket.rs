@@ -135,6 +135,30 @@ pub enum SocketResult {
     },
 }
 
+impl SocketResult {
+    /// The answer to a bind of `requested` that ended in `outcome` (the bound address, or
+    /// why not): what a driver hands to [`crate::Machine::handle_socket_result`].
+    #[must_use]
+    pub fn of_bind(
+        requested: SocketAddr,
+        transport: Transport,
+        outcome: Result<SocketAddr, BindError>,
+    ) -> SocketResult {
+        match outcome {
+            Ok(bound) => SocketResult::Bound {
+                requested,
+                bound,
+                transport,
+            },
+            Err(error) => SocketResult::Failed {
+                requested,
+                transport,
+                error,
+            },
+        }
+    }
+}
+
 /// Which of a driver's UDP sockets a [`Transmit`] leaves from, found by lookup instead of
 /// a scan: a TURN relay may hold tens of thousands of relayed-address sockets.
 ///
@@ -281,6 +305,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn of_bind_answers_both_ways() {
+        let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:5001".parse().unwrap();
+        assert_eq!(
+            SocketResult::of_bind(a, Transport::Udp, Ok(b)),
+            SocketResult::Bound {
+                requested: a,
+                bound: b,
+                transport: Transport::Udp
+            }
+        );
+        assert_eq!(
+            SocketResult::of_bind(a, Transport::Udp, Err(BindError::AddrInUse)),
+            SocketResult::Failed {
+                requested: a,
+                transport: Transport::Udp,
+                error: BindError::AddrInUse
+            }
+        );
+    }
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().unwrap()
