@@ -1,11 +1,10 @@
 //! Counting-allocator proof: relaying ChannelData (client -> peer and peer -> client)
 //! allocates nothing per packet in steady state.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
+use wren_alloc_count::allocations_during;
 use wren_core::{Datagram, SocketRequest, SocketResult};
 use wren_stun::attr::{
     ChannelNumber, Nonce, Realm, RequestedTransport, Username, XorPeerAddress, XorRelayedAddress,
@@ -14,39 +13,8 @@ use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, Transac
 use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
 use wren_turn::{ChannelData, ChannelNumber as Ch};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: delegates to the system allocator; only counts calls on the current thread.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
+static GLOBAL: wren_alloc_count::Counting = wren_alloc_count::Counting;
 
 const SERVER: &str = "127.0.0.1:3478";
 const CLIENT: &str = "192.0.2.10:50000";

@@ -2,50 +2,18 @@
 //! and `send_into`, as ChannelData and as Send indications, counted by a counting allocator
 //! on this thread. A minimal responder (401 challenge, then success) stands in for the
 //! server.
-#![allow(unsafe_code)] // the counting allocator
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use wren_alloc_count::allocations;
 use wren_core::{Datagram, Transport};
 use wren_stun::attr::{ErrorCode, ErrorCodeValue, Lifetime, Nonce, Realm, XorRelayedAddress};
 use wren_stun::{Class, Key, Message, MessageWriter};
 use wren_turn::client::{Event, TurnClient, TurnClientConfig};
 
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Counts allocations per thread, then lets the system allocator do them.
-struct Counting;
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
-// thread-local `Cell` with a const initialiser, which needs no allocation.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: wren_alloc_count::Counting = wren_alloc_count::Counting;
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()

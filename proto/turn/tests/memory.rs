@@ -2,9 +2,7 @@
 //! one server, measured with a byte-counting allocator. Prints the figure and holds it to a
 //! budget.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use wren_core::{Datagram, SocketRequest, SocketResult};
@@ -12,32 +10,8 @@ use wren_stun::attr::{ChannelNumber, Nonce, Realm, RequestedTransport, Username,
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
 
-struct Counting;
-
-static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
-
-// SAFETY: delegates to the system allocator; only counts bytes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as i64, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: wren_alloc_count::Counting = wren_alloc_count::Counting;
 
 const ALLOCATIONS: u32 = 10_000;
 
@@ -128,7 +102,7 @@ fn memory_per_allocation_at_ten_thousand() {
         .to_owned();
 
     let client = |i: u32| SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0A00_0000 + i)), 5000);
-    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let before = wren_alloc_count::live_bytes();
     for i in 1..=ALLOCATIONS {
         let ok = ask(
             &mut server,
@@ -148,7 +122,7 @@ fn memory_per_allocation_at_ten_thousand() {
         );
         assert_eq!(Message::parse(&ok).unwrap().class(), Class::SuccessResponse);
     }
-    let after = LIVE_BYTES.load(Ordering::Relaxed);
+    let after = wren_alloc_count::live_bytes();
     assert_eq!(server.stats().allocations, u64::from(ALLOCATIONS));
     assert_eq!(server.stats().channels, u64::from(ALLOCATIONS));
     let per = (after - before) / i64::from(ALLOCATIONS);
