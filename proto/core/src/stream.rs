@@ -113,19 +113,23 @@ impl StreamReader {
         deliver: impl FnMut(&[u8]),
     ) -> Result<(), ReadError> {
         if self.partial.is_empty() {
-            let used = frames(framing, data, deliver)?;
+            let (used, framed) = frames(framing, data, deliver);
+            // What was delivered is gone even when the rest cannot be framed: the reader
+            // keeps only bytes it has not handed out, so nothing is ever delivered twice.
             let left = data.len() - used;
-            if left > limit {
+            if framed.is_ok() && left > limit {
                 return Err(ReadError::Overflow {
                     buffered: left,
                     limit,
                 });
             }
             self.partial.extend_from_slice(&data[used..]);
+            framed?;
         } else {
             self.partial.extend_from_slice(data);
-            let used = frames(framing, &self.partial, deliver)?;
+            let (used, framed) = frames(framing, &self.partial, deliver);
             self.partial.drain(..used);
+            framed?;
             if self.partial.len() > limit {
                 return Err(ReadError::Overflow {
                     buffered: self.partial.len(),
@@ -137,18 +141,24 @@ impl StreamReader {
     }
 }
 
-/// Delivers every complete message at the start of `buf`; returns the bytes they used.
+/// Delivers every complete message at the start of `buf`; returns the bytes they used, and
+/// whether the rest can be framed (an error names what cannot).
 fn frames(
     framing: Framing,
     buf: &[u8],
     mut deliver: impl FnMut(&[u8]),
-) -> Result<usize, FramingError> {
+) -> (usize, Result<(), FramingError>) {
     let mut used = 0;
-    while let Some(frame) = next_frame(framing, &buf[used..])? {
-        deliver(frame.payload(&buf[used..]));
-        used += frame.consumed;
+    loop {
+        match next_frame(framing, &buf[used..]) {
+            Ok(Some(frame)) => {
+                deliver(frame.payload(&buf[used..]));
+                used += frame.consumed;
+            }
+            Ok(None) => return (used, Ok(())),
+            Err(e) => return (used, Err(e)),
+        }
     }
-    Ok(used)
 }
 
 /// The send side of one stream connection: framed bytes the socket has not taken yet.
