@@ -40,7 +40,21 @@ pub enum CandidateType {
 }
 
 impl CandidateType {
-    fn token(self) -> &'static str {
+    /// The recommended type preference of RFC 8445 section 5.1.2.2: host 126,
+    /// peer-reflexive 110, server-reflexive 100, relayed 0.
+    #[must_use]
+    pub fn type_preference(self) -> u32 {
+        match self {
+            CandidateType::Host => 126,
+            CandidateType::PeerReflexive => 110,
+            CandidateType::ServerReflexive => 100,
+            CandidateType::Relayed => 0,
+        }
+    }
+
+    /// The `typ` token of the candidate line (`host`, `srflx`, `prflx`, `relay`).
+    #[must_use]
+    pub fn token(self) -> &'static str {
         match self {
             CandidateType::Host => "host",
             CandidateType::ServerReflexive => "srflx",
@@ -62,7 +76,9 @@ pub enum TcpType {
 }
 
 impl TcpType {
-    fn token(self) -> &'static str {
+    /// The `tcptype` token (`active`, `passive`, `so`).
+    #[must_use]
+    pub fn token(self) -> &'static str {
         match self {
             TcpType::Active => "active",
             TcpType::Passive => "passive",
@@ -128,6 +144,24 @@ pub struct Candidate {
     pub network_cost: Option<u32>,
     /// Other extensions, name and value, in order.
     pub extensions: Vec<(String, String)>,
+}
+
+/// A candidate's priority (RFC 8445 section 5.1.2.1):
+/// `2^24 * type preference + 2^8 * local preference + (256 - component)`.
+///
+/// `local_preference` is 0 to 65535 (higher is preferred; RFC 8421 gives its use across
+/// interfaces and address families); `component` is 1 to 256. Values outside are clamped.
+///
+/// ```
+/// use wren_ice::candidate::{priority, CandidateType};
+/// // A host candidate with the highest local preference, component 1 (RTP):
+/// assert_eq!(priority(CandidateType::Host, 65535, 1), 2_130_706_431);
+/// ```
+#[must_use]
+pub fn priority(kind: CandidateType, local_preference: u32, component: u16) -> u32 {
+    let local = local_preference.min(65535);
+    let component = u32::from(component.clamp(1, 256));
+    (kind.type_preference() << 24) + (local << 8) + (256 - component)
 }
 
 /// Which part of a candidate line a [`CandidateError`] is about.
