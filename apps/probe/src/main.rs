@@ -1,0 +1,2 @@
+//! wren-probe (work in progress).
+fn main() {}

@@ -1,0 +1,2 @@
+//! wren-netsim: a deterministic network for tests (work in progress).
+#![forbid(unsafe_code)]
