@@ -1,0 +1,24 @@
+//! `wren-probe`: a command-line checker for STUN and TURN servers, doing what the browsers'
+//! "trickle ICE" sample page does.
+//!
+//! ```text
+//! wren-probe ice [--username U] [--credential C] [--timeout S] [--ca FILE | --insecure] [--json] URI...
+//! ```
+//!
+//! `ice` takes `stun:`, `stuns:`, `turn:` and `turns:` URIs (RFC 7064, RFC 7065, with
+//! `?transport=udp|tcp` as `RTCIceServer` takes it; see [`uri`]), asks every server at
+//! once (a Binding request to STUN servers, an Allocate to TURN servers, which are then
+//! deallocated), and prints each candidate as an RFC 8839 candidate line with the server
+//! and the time it took, or, for a server that gave nothing, why (see [`output`]). The exit
+//! status is 0 only when every server answered, 1 when one did not, 2 for bad arguments.
+//!
+//! The protocol work is Wren's sans-IO machines ([`wren_stun::client::Client`],
+//! [`wren_turn::client::TurnClient`]), each driven by a small tokio loop ([`link`]).
+
+pub mod candidate;
+pub mod failure;
+pub mod gather;
+pub mod link;
+pub mod output;
+pub mod tls;
+pub mod uri;
