@@ -17,8 +17,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod candidate;
 
+pub use agent::{
+    Agent, AgentCommand, AgentConfig, AgentError, AgentStats, CandidateSummary, ConnectionState,
+    Credentials, Event, FailureCause, FailureReport, GatherFailure, GatheringState, PairFailure,
+    PairId, PairReport, PairState, Role, SelectedPair, StunServer, Timers, TurnServer,
+};
 pub use candidate::{
     Address, Candidate, CandidateError, CandidateTransport, CandidateType, Field, TcpType,
 };

@@ -1,0 +1,382 @@
+//! The checklist (RFC 8445 section 6.1.2): forming pairs, their priorities and
+//! foundations, the pacing of checks (section 6.1.4.2), and nomination (section 8.1).
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use wren_core::Transport;
+
+use super::{Agent, Event, Pair, PairFailure, PairId, PairState, Role};
+use crate::candidate::TcpType;
+
+/// The pair priority of RFC 8445 section 6.1.2.3, with G the controlling agent's
+/// candidate priority and D the controlled agent's.
+pub(crate) fn pair_priority(g: u32, d: u32) -> u64 {
+    let (g, d) = (u64::from(g), u64::from(d));
+    (g.min(d) << 32) + 2 * g.max(d) + u64::from(g > d)
+}
+
+/// Whether a local and a remote candidate can form a pair: same address family, same
+/// transport, and for TCP complementary types (RFC 6544 section 6.2).
+fn compatible(
+    local: (Transport, Option<TcpType>, IpAddr),
+    remote: (Transport, Option<TcpType>, IpAddr),
+) -> bool {
+    if local.2.is_ipv4() != remote.2.is_ipv4() || local.0 != remote.0 {
+        return false;
+    }
+    if local.0 != Transport::Tcp {
+        return true;
+    }
+    matches!(
+        (local.1, remote.1),
+        (Some(TcpType::Active), Some(TcpType::Passive))
+            | (Some(TcpType::Passive), Some(TcpType::Active))
+            | (
+                Some(TcpType::SimultaneousOpen),
+                Some(TcpType::SimultaneousOpen)
+            )
+    )
+}
+
+impl Agent {
+    fn priority_of(&self, local: usize, remote: usize) -> u64 {
+        let (l, r) = (self.locals[local].priority, self.remotes[remote].priority);
+        match self.role {
+            Role::Controlling => pair_priority(l, r),
+            Role::Controlled => pair_priority(r, l),
+        }
+    }
+
+    /// Pairs a new local candidate with every remote one.
+    pub(super) fn pair_local(&mut self, local: usize) {
+        for remote in 0..self.remotes.len() {
+            self.add_pair(local, remote);
+        }
+    }
+
+    /// Pairs a new remote candidate with every local one.
+    pub(super) fn pair_remote(&mut self, remote: usize) {
+        for local in 0..self.locals.len() {
+            if self.locals[local].pairable && !self.locals[local].dead {
+                self.add_pair(local, remote);
+            }
+        }
+    }
+
+    /// Forms the pair if compatible and new; returns its index.
+    pub(super) fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
+        if let Some(p) = self.find_pair(local, remote) {
+            return Some(p);
+        }
+        let (l, r) = (&self.locals[local], &self.remotes[remote]);
+        if !compatible(
+            (l.transport, l.tcp_type, l.addr.ip()),
+            (r.transport, r.tcp_type, r.addr.ip()),
+        ) {
+            return None;
+        }
+        let priority = self.priority_of(local, remote);
+        if self.pairs.len() >= self.config.max_pairs {
+            // RFC 8445 section 6.1.2.5: keep the highest-priority pairs. Replace the lowest
+            // one that has not been checked, when it is lower than this one.
+            let lowest = (0..self.pairs.len())
+                .filter(|&p| matches!(self.pairs[p].state, PairState::Frozen | PairState::Waiting))
+                .min_by_key(|&p| self.pairs[p].priority)?;
+            if self.pairs[lowest].priority >= priority {
+                return None;
+            }
+            self.pairs[lowest].state = PairState::Failed;
+            self.pairs[lowest].failure = None;
+        }
+        let foundation = (local, r.cand.foundation.clone());
+        let foundation = (self.foundation_index(local), foundation.1);
+        // RFC 8445 section 6.1.2.6 and RFC 8838 section 11: a pair starts Waiting unless a
+        // pair of its foundation is already waiting or being checked.
+        let busy = self.pairs.iter().any(|p| {
+            p.foundation == foundation
+                && matches!(
+                    p.state,
+                    PairState::Waiting | PairState::InProgress | PairState::Frozen
+                )
+        });
+        let state = if busy {
+            PairState::Frozen
+        } else {
+            PairState::Waiting
+        };
+        self.pairs.push(Pair {
+            local,
+            remote,
+            priority,
+            foundation,
+            state,
+            nominated: false,
+            nominate_on_success: false,
+            transmissions: 0,
+            failure: None,
+            rtt: None,
+        });
+        let p = self.pairs.len() - 1;
+        self.pair_event(p);
+        self.arm_pacing();
+        Some(p)
+    }
+
+    fn foundation_index(&self, local: usize) -> usize {
+        self.locals[local]
+            .cand
+            .foundation
+            .parse::<usize>()
+            .unwrap_or(usize::MAX)
+    }
+
+    pub(super) fn find_pair(&self, local: usize, remote: usize) -> Option<usize> {
+        self.pairs
+            .iter()
+            .position(|p| p.local == local && p.remote == remote)
+    }
+
+    pub(super) fn pair_event(&mut self, p: usize) {
+        let pair = &self.pairs[p];
+        let event = Event::PairState {
+            pair: PairId(p as u32),
+            local: self.locals[pair.local].summary(),
+            remote: self.remotes[pair.remote].summary(),
+            state: pair.state,
+        };
+        self.emit(event);
+    }
+
+    pub(super) fn set_pair_state(&mut self, p: usize, state: PairState) {
+        if self.pairs[p].state != state {
+            self.pairs[p].state = state;
+            self.pair_event(p);
+        }
+    }
+
+    /// Recomputes pair priorities after a role change.
+    pub(super) fn reprioritise(&mut self) {
+        for p in 0..self.pairs.len() {
+            let (l, r) = (self.pairs[p].local, self.pairs[p].remote);
+            self.pairs[p].priority = self.priority_of(l, r);
+        }
+    }
+
+    /// Whether checks can be sent at all: remote credentials known, not lite.
+    pub(super) fn can_check(&self) -> bool {
+        !self.config.lite && self.remote_key.is_some() && !self.is_over()
+    }
+
+    pub(super) fn arm_pacing(&mut self) {
+        if self.next_pacing.is_none() && self.can_check() && self.has_work() {
+            self.next_pacing = Some(self.now);
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.triggered.is_empty()
+            || (self.selected.is_none()
+                && self
+                    .pairs
+                    .iter()
+                    .any(|p| matches!(p.state, PairState::Waiting | PairState::Frozen)))
+    }
+
+    /// Every Ta: one check, a triggered one first, else the highest-priority Waiting pair,
+    /// else a Frozen pair unfrozen (RFC 8445 section 6.1.4.2).
+    pub(super) fn pace(&mut self, now: Instant) {
+        let Some(at) = self.next_pacing else {
+            return;
+        };
+        if now < at {
+            return;
+        }
+        self.next_pacing = None;
+        if !self.can_check() {
+            return;
+        }
+        if let Some(p) = self.next_check() {
+            if self.checking_since.is_none() {
+                self.checking_since = Some(now);
+            }
+            let (pair, nominate) = p;
+            self.start_check(now, pair, nominate, false);
+            if self.has_work() {
+                self.next_pacing = Some(now + self.config.timers.ta);
+            }
+        }
+    }
+
+    fn next_check(&mut self) -> Option<(usize, bool)> {
+        while let Some((p, nominate)) = self.triggered.pop_front() {
+            let pair = &self.pairs[p];
+            if self.locals[pair.local].dead {
+                continue;
+            }
+            if pair.state == PairState::Failed && pair.failure.is_some() && !nominate {
+                // Failed for a reason a retry cannot fix (relay refusal) stays failed;
+                // a timed-out pair is retried when the peer's check triggers it.
+                if !matches!(pair.failure, Some(PairFailure::TimedOut { .. })) {
+                    continue;
+                }
+            }
+            return Some((p, nominate));
+        }
+        if self.selected.is_some() {
+            return None;
+        }
+        let waiting = (0..self.pairs.len())
+            .filter(|&p| self.pairs[p].state == PairState::Waiting)
+            .max_by_key(|&p| self.pairs[p].priority);
+        if let Some(p) = waiting {
+            return Some((p, false));
+        }
+        // No pair waiting: unfreeze, for each foundation with nothing waiting or in
+        // progress, its highest-priority frozen pair, and check the best of those.
+        let mut unfrozen = None;
+        let frozen: Vec<usize> = {
+            let mut v: Vec<usize> = (0..self.pairs.len())
+                .filter(|&p| self.pairs[p].state == PairState::Frozen)
+                .collect();
+            v.sort_by_key(|&p| std::cmp::Reverse(self.pairs[p].priority));
+            v
+        };
+        for p in frozen {
+            let f = self.pairs[p].foundation.clone();
+            let busy = self.pairs.iter().any(|q| {
+                q.foundation == f && matches!(q.state, PairState::Waiting | PairState::InProgress)
+            });
+            if !busy {
+                self.set_pair_state(p, PairState::Waiting);
+                unfrozen.get_or_insert(p);
+            }
+        }
+        unfrozen.map(|p| (p, false))
+    }
+
+    /// A pair succeeded: unfreeze the pairs of its foundation (RFC 8445 section 7.2.5.3.3).
+    pub(super) fn unfreeze_foundation(&mut self, p: usize) {
+        let f = self.pairs[p].foundation.clone();
+        for q in 0..self.pairs.len() {
+            if self.pairs[q].foundation == f && self.pairs[q].state == PairState::Frozen {
+                self.set_pair_state(q, PairState::Waiting);
+            }
+        }
+        self.arm_pacing();
+    }
+
+    /// Fails every pair of local candidate `local`.
+    pub(super) fn fail_pairs_of_local(&mut self, now: Instant, local: usize, why: PairFailure) {
+        for p in 0..self.pairs.len() {
+            if self.pairs[p].local == local && self.pairs[p].state != PairState::Failed {
+                self.fail_pair(now, p, why.clone());
+            }
+        }
+    }
+
+    /// Fails the pairs of local candidate `local` whose remote address is `ip`.
+    pub(super) fn fail_pairs_to(
+        &mut self,
+        now: Instant,
+        local: usize,
+        ip: IpAddr,
+        why: PairFailure,
+    ) {
+        for p in 0..self.pairs.len() {
+            let pair = &self.pairs[p];
+            if pair.local == local
+                && self.remotes[pair.remote].addr.ip() == ip
+                && pair.state != PairState::Failed
+            {
+                self.fail_pair(now, p, why.clone());
+            }
+        }
+    }
+
+    pub(super) fn fail_pair(&mut self, now: Instant, p: usize, why: PairFailure) {
+        self.pairs[p].failure = Some(why);
+        self.pairs[p].nominated = false;
+        self.checks.retain(|c| c.pair != p || c.consent);
+        self.set_pair_state(p, PairState::Failed);
+        if self.nominating == Some(p) {
+            self.nominating = None;
+        }
+        if self.selected == Some(p) {
+            // The selected pair's relay died: consent is gone with it.
+            self.consent_lost(now);
+        }
+        self.arm_pacing();
+    }
+
+    /// The controlling agent's regular nomination (RFC 8445 section 8.1.1): once the best
+    /// pair there can be is valid, or [`crate::Timers::nomination_wait`] after the first
+    /// valid pair, a check with USE-CANDIDATE is sent on the best valid pair.
+    pub(super) fn maybe_nominate(&mut self, now: Instant) {
+        if self.role != Role::Controlling
+            || self.config.lite
+            || self.selected.is_some()
+            || self.nominating.is_some()
+            || !self.can_check()
+        {
+            return;
+        }
+        let Some(best_valid) = self.best_valid() else {
+            return;
+        };
+        let best_possible = (0..self.pairs.len())
+            .filter(|&p| {
+                self.pairs[p].state != PairState::Failed && !self.locals[self.pairs[p].local].dead
+            })
+            .max_by_key(|&p| self.pairs[p].priority);
+        let waited = self
+            .first_valid_at
+            .is_some_and(|t| now >= t + self.config.timers.nomination_wait);
+        if best_possible == Some(best_valid) || waited {
+            self.nominating = Some(best_valid);
+            self.triggered.push_front((best_valid, true));
+            self.arm_pacing();
+            if self.next_pacing.is_some_and(|t| t > now) {
+                self.next_pacing = Some(now);
+            }
+            self.pace(now);
+        }
+    }
+
+    pub(super) fn best_valid(&self) -> Option<usize> {
+        (0..self.pairs.len())
+            .filter(|&p| {
+                self.pairs[p].state == PairState::Succeeded
+                    && !self.locals[self.pairs[p].local].dead
+            })
+            .max_by_key(|&p| self.pairs[p].priority)
+    }
+
+    pub(super) fn nomination_deadline(&self) -> Option<Instant> {
+        if self.role != Role::Controlling
+            || self.config.lite
+            || self.selected.is_some()
+            || self.nominating.is_some()
+        {
+            return None;
+        }
+        self.first_valid_at
+            .map(|t| t + self.config.timers.nomination_wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pair_priority;
+
+    #[test]
+    fn pair_priority_follows_rfc_8445_formula() {
+        // 2^32*MIN(G,D) + 2*MAX(G,D) + (G>D?1:0)
+        assert_eq!(pair_priority(10, 5), (5u64 << 32) + 20 + 1);
+        assert_eq!(pair_priority(5, 10), (5u64 << 32) + 20);
+        // Both agents compute the same priority for the same pair.
+        let (a, b) = (2_130_706_431, 1_694_498_815);
+        assert_eq!(pair_priority(a, b), pair_priority(a, b));
+        assert!(pair_priority(a, b) != pair_priority(b, a));
+    }
+}

@@ -1,0 +1,489 @@
+//! Connectivity checks on the wire: sending and retransmitting requests (RFC 8445 section
+//! 7.2.4 and 14.3), answering the peer's (section 7.3), and taking responses (section 7.2.5).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use wren_core::demux::{PacketKind, classify};
+use wren_core::{Datagram, Transport};
+use wren_stun::attr::{
+    ErrorCode, ErrorCodeValue, IceControlled, IceControlling, Priority, UseCandidate, Username,
+    XorMappedAddress,
+};
+use wren_stun::{Class, Message, Method, TransactionId};
+
+use super::message::{CheckRequest, write_check, write_error, write_success};
+use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairState, Remote, Role};
+use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
+
+impl Agent {
+    /// Starts a check on pair `p` (a consent check when `consent`).
+    pub(super) fn start_check(&mut self, now: Instant, p: usize, nominate: bool, consent: bool) {
+        let Some(remote) = self.remote_creds.as_ref() else {
+            return;
+        };
+        let Some(key) = self.remote_key.clone() else {
+            return;
+        };
+        let username = format!("{}:{}", remote.ufrag, self.local_creds.ufrag);
+        let local = &self.locals[self.pairs[p].local];
+        let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
+        let tid = TransactionId::random(&mut self.rng);
+        let mut request = Vec::with_capacity(128);
+        let req = CheckRequest {
+            tid,
+            username: &username,
+            priority: prflx_priority,
+            role: self.role,
+            tiebreaker: self.tiebreaker,
+            use_candidate: nominate && self.role == Role::Controlling,
+        };
+        if write_check(&mut request, &req, &key).is_err() {
+            return;
+        }
+        // A pair has one check in flight: a new one replaces it (a triggered check on an
+        // in-progress pair is an immediate retransmission with fresh state).
+        self.checks.retain(|c| c.pair != p || c.consent != consent);
+        let rto = self.config.timers.check_rto;
+        let check = Check {
+            tid,
+            pair: p,
+            nominate: req.use_candidate,
+            consent,
+            role: self.role,
+            first_sent: now,
+            next: now + rto,
+            rto,
+            sends: 0,
+            request,
+        };
+        self.checks.push(check);
+        if !consent && self.pairs[p].state != PairState::Succeeded {
+            self.set_pair_state(p, PairState::InProgress);
+        }
+        let i = self.checks.len() - 1;
+        self.transmit_check(now, i);
+    }
+
+    fn transmit_check(&mut self, now: Instant, i: usize) {
+        let p = self.checks[i].pair;
+        self.checks[i].sends += 1;
+        self.pairs[p].transmissions += 1;
+        self.stats.checks_sent += 1;
+        let mut buf = self.buffer();
+        buf.extend_from_slice(&self.checks[i].request);
+        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        self.send_from(now, local, remote, buf);
+    }
+
+    /// Retransmits checks whose RTO passed; fails those out of transmissions.
+    pub(super) fn retransmit(&mut self, now: Instant) {
+        let timers = self.config.timers.clone();
+        let mut i = 0;
+        while i < self.checks.len() {
+            if self.checks[i].next > now {
+                i += 1;
+                continue;
+            }
+            let p = self.checks[i].pair;
+            let stream = self.locals[self.pairs[p].local].transport.is_stream();
+            if self.checks[i].sends >= timers.check_transmissions || stream {
+                let check = self.checks.remove(i);
+                if !check.consent {
+                    self.fail_pair(
+                        now,
+                        p,
+                        PairFailure::TimedOut {
+                            transmissions: check.sends,
+                        },
+                    );
+                }
+                continue;
+            }
+            let rto = (self.checks[i].rto * 2).min(timers.check_rto_max);
+            self.checks[i].rto = rto;
+            self.checks[i].next = now + rto;
+            self.transmit_check(now, i);
+            i += 1;
+        }
+    }
+
+    /// A datagram from the driver.
+    pub(super) fn receive(&mut self, now: Instant, d: Datagram<'_>) {
+        // The TURN servers' own traffic (responses, Data indications, ChannelData).
+        if let Some(r) = self.relays.iter().position(|r| {
+            r.client.server() == d.source
+                && (r.transport == d.proto)
+                && r.socket.is_none_or(|s| s == d.destination)
+        }) {
+            self.relays[r].client.handle_datagram(now, d);
+            return;
+        }
+        let Some(local) = self.local_for_arrival(&d) else {
+            // A STUN response to a gathering request comes to a host socket from a server.
+            self.stun.handle_datagram(now, d);
+            return;
+        };
+        self.receive_on(now, local, d.source, d.proto, d.payload);
+    }
+
+    /// The local candidate a datagram arrived on.
+    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<usize> {
+        let candidates = |l: &Local| l.relay.is_none() && l.kind == CandidateType::Host;
+        match d.proto {
+            Transport::Udp => self.locals.iter().position(|l| {
+                candidates(l) && l.transport == Transport::Udp && l.base == d.destination
+            }),
+            _ => self
+                .locals
+                .iter()
+                .position(|l| candidates(l) && l.transport.is_stream() && l.base == d.destination)
+                .or_else(|| {
+                    // A connection we opened from an active candidate: an ephemeral port.
+                    self.locals.iter().position(|l| {
+                        candidates(l)
+                            && l.tcp_type == Some(TcpType::Active)
+                            && l.base.ip() == d.destination.ip()
+                    })
+                }),
+        }
+    }
+
+    /// A message that arrived on local candidate `local` from `from`.
+    pub(super) fn receive_on(
+        &mut self,
+        now: Instant,
+        local: usize,
+        from: SocketAddr,
+        transport: Transport,
+        payload: &[u8],
+    ) {
+        if classify(payload) != PacketKind::Stun {
+            self.data(local, from, payload);
+            return;
+        }
+        let Ok(msg) = Message::parse(payload) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        if msg.method() != Method::BINDING {
+            self.stats.malformed += 1;
+            return;
+        }
+        match msg.class() {
+            Class::Request => self.request(now, local, from, transport, &msg),
+            Class::SuccessResponse | Class::ErrorResponse => {
+                let tid = msg.transaction_id();
+                if self.checks.iter().any(|c| c.tid == tid) {
+                    self.response(now, local, from, &msg);
+                } else if self.locals[local].relay.is_none() {
+                    // A gathering response (a STUN server's answer to a host socket).
+                    let base = self.locals[local].base;
+                    self.stun
+                        .handle_datagram(now, Datagram::udp(from, base, payload));
+                } else {
+                    self.stats.malformed += 1;
+                }
+            }
+            // A Binding indication is a keepalive: nothing to do.
+            _ => {}
+        }
+    }
+
+    fn data(&mut self, local: usize, from: SocketAddr, payload: &[u8]) {
+        let known = self.pairs.iter().any(|p| {
+            p.local == local
+                && self.remotes[p.remote].addr == from
+                && (p.state == PairState::Succeeded || p.nominated)
+        });
+        if !known {
+            self.stats.data_dropped += 1;
+            return;
+        }
+        let event = Event::Data {
+            local: self.locals[local].addr,
+            remote: from,
+            data: payload.to_vec(),
+        };
+        self.emit(event);
+    }
+
+    fn reply(
+        &mut self,
+        now: Instant,
+        local: usize,
+        to: SocketAddr,
+        write: impl FnOnce(&mut Vec<u8>) -> bool,
+    ) {
+        let mut buf = self.buffer();
+        if write(&mut buf) {
+            self.send_from(now, local, to, buf);
+        } else {
+            self.pool.push(buf);
+        }
+    }
+
+    /// A check from the peer (RFC 8445 section 7.3).
+    fn request(
+        &mut self,
+        now: Instant,
+        local: usize,
+        from: SocketAddr,
+        transport: Transport,
+        msg: &Message<'_>,
+    ) {
+        let tid = msg.transaction_id();
+        if !self.locals[local].pairable && self.locals[local].relay.is_none() {
+            // A host socket kept only as the base of relayed candidates (relay-only
+            // policy) answers no peer: it would reveal the host address.
+            return;
+        }
+        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+            self.stats.malformed += 1;
+            return;
+        }
+        // USERNAME must be "our-ufrag:their-ufrag", signed with our password; else 401
+        // (400 when the attributes are missing), unsigned: the sender is not known.
+        let username = msg.get::<Username<'_>>().ok().flatten();
+        let priority_attr = msg.get::<Priority>().ok().flatten();
+        let (Some(username), Some(prio), true) =
+            (username, priority_attr, msg.integrity_offset().is_some())
+        else {
+            self.stats.requests_refused += 1;
+            self.reply(now, local, from, |b| {
+                write_error(b, tid, ErrorCodeValue::BAD_REQUEST, None).is_ok()
+            });
+            return;
+        };
+        let ours = username.0.split(':').next().unwrap_or_default();
+        if ours != self.local_creds.ufrag || msg.verify_integrity(&self.local_key).is_err() {
+            self.stats.requests_refused += 1;
+            self.reply(now, local, from, |b| {
+                write_error(b, tid, ErrorCodeValue::UNAUTHENTICATED, None).is_ok()
+            });
+            return;
+        }
+        // Role conflict (section 7.3.1.1).
+        if !self.config.lite {
+            let controlling = msg.get::<IceControlling>().ok().flatten();
+            let controlled = msg.get::<IceControlled>().ok().flatten();
+            let conflict = match (self.role, controlling, controlled) {
+                (Role::Controlling, Some(IceControlling(t)), _) => Some(self.tiebreaker >= t),
+                (Role::Controlled, _, Some(IceControlled(t))) => Some(self.tiebreaker < t),
+                _ => None,
+            };
+            match conflict {
+                // We keep our role: the peer must switch (487).
+                Some(true) => {
+                    let key = self.local_key.clone();
+                    self.stats.requests_refused += 1;
+                    self.reply(now, local, from, |b| {
+                        write_error(b, tid, ErrorCodeValue::ROLE_CONFLICT, Some(&key)).is_ok()
+                    });
+                    return;
+                }
+                Some(false) => self.switch_role(),
+                None => {}
+            }
+        }
+        let key = self.local_key.clone();
+        self.stats.requests_answered += 1;
+        self.reply(now, local, from, |b| {
+            write_success(b, tid, from, &key).is_ok()
+        });
+
+        // The remote candidate: known, or peer-reflexive (section 7.3.1.3).
+        let remote = match self
+            .remotes
+            .iter()
+            .position(|r| r.addr == from && r.transport == transport)
+        {
+            Some(r) => r,
+            None => self.peer_reflexive(from, transport, prio.0),
+        };
+        let use_candidate = msg.get::<UseCandidate>().ok().flatten().is_some();
+        let Some(p) = self.add_pair(local, remote) else {
+            return;
+        };
+        if self.config.lite {
+            // An ICE-lite agent sends no checks: the pair is valid once the peer's check
+            // was answered, and selected when the peer nominates it.
+            if self.pairs[p].state != PairState::Succeeded {
+                self.set_pair_state(p, PairState::Succeeded);
+            }
+            self.last_consent = now;
+            if self.checking_since.is_none() {
+                self.checking_since = Some(now);
+            }
+            if use_candidate {
+                self.pairs[p].nominated = true;
+                self.select_nominated(now);
+            }
+            return;
+        }
+        // Triggered check (section 7.3.1.4).
+        match self.pairs[p].state {
+            PairState::Succeeded => {}
+            PairState::InProgress => {
+                if let Some(i) = self.checks.iter().position(|c| c.pair == p && !c.consent) {
+                    // Retransmit at once instead of waiting for the RTO.
+                    self.checks[i].next = now;
+                }
+            }
+            _ => {
+                if !self.triggered.iter().any(|&(q, _)| q == p) {
+                    self.triggered.push_back((p, false));
+                }
+                if self.pairs[p].state != PairState::Waiting {
+                    self.set_pair_state(p, PairState::Waiting);
+                }
+                self.arm_pacing();
+            }
+        }
+        if use_candidate && self.role == Role::Controlled {
+            if self.pairs[p].state == PairState::Succeeded {
+                self.pairs[p].nominated = true;
+                self.select_nominated(now);
+            } else {
+                self.pairs[p].nominate_on_success = true;
+            }
+        }
+    }
+
+    fn switch_role(&mut self) {
+        self.role = self.role.flipped();
+        self.nominating = None;
+        self.reprioritise();
+        self.emit(Event::RoleChanged(self.role));
+    }
+
+    /// A peer-reflexive remote candidate learned from a check (RFC 8445 section 7.3.1.3).
+    fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> usize {
+        self.prflx_count += 1;
+        let mut cand = Candidate::new(
+            &format!("prflx{}", self.prflx_count),
+            CandidateType::PeerReflexive,
+            from,
+            prio,
+        );
+        let tcp_type = transport.is_stream().then_some(TcpType::Active);
+        if transport.is_stream() {
+            cand.transport = CandidateTransport::Tcp;
+            cand.tcp_type = tcp_type;
+        }
+        self.remotes.push(Remote {
+            cand,
+            addr: from,
+            transport,
+            kind: CandidateType::PeerReflexive,
+            tcp_type,
+            priority: prio,
+        });
+        self.remotes.len() - 1
+    }
+
+    /// A response to one of our checks (RFC 8445 section 7.2.5).
+    fn response(&mut self, now: Instant, local: usize, from: SocketAddr, msg: &Message<'_>) {
+        let tid = msg.transaction_id();
+        let Some(key) = self.remote_key.clone() else {
+            return;
+        };
+        if msg.verify_integrity(&key).is_err() {
+            // Not from the peer (or corrupted): ignored, as RFC 8489 section 9.1.4 says;
+            // the check retransmits.
+            self.stats.malformed += 1;
+            return;
+        }
+        let Some(i) = self.checks.iter().position(|c| c.tid == tid) else {
+            return;
+        };
+        let check = self.checks.remove(i);
+        let p = check.pair;
+        let expected = self.remotes[self.pairs[p].remote].addr;
+        if from != expected || self.pairs[p].local != local {
+            if !check.consent {
+                self.fail_pair(now, p, PairFailure::NotSymmetric { expected, from });
+            }
+            return;
+        }
+        if msg.class() == Class::ErrorResponse {
+            let (code, reason) = match msg.get::<ErrorCode<'_>>() {
+                Ok(Some(e)) => (e.code.code(), e.reason.to_owned()),
+                _ => (0, String::new()),
+            };
+            if code == ErrorCodeValue::ROLE_CONFLICT.code() {
+                // Section 7.2.5.1: switch role if we still hold the one we sent, then retry.
+                if check.role == self.role {
+                    self.switch_role();
+                }
+                self.triggered.push_back((p, false));
+                self.arm_pacing();
+                return;
+            }
+            if !check.consent {
+                self.fail_pair(now, p, PairFailure::ErrorResponse { code, reason });
+            }
+            return;
+        }
+        let rtt = now.saturating_duration_since(check.first_sent);
+        if check.consent {
+            self.consent_response(now, rtt);
+            return;
+        }
+        // A mapped address we do not know is a peer-reflexive local candidate (section
+        // 7.2.5.3.1); checks keep leaving from the base, so the pair stays as it is.
+        if let Ok(Some(XorMappedAddress(mapped))) = msg.get::<XorMappedAddress>() {
+            self.learn_local_prflx(local, mapped);
+        }
+        self.pairs[p].rtt = Some(rtt);
+        self.pairs[p].failure = None;
+        if self.first_valid_at.is_none() {
+            self.first_valid_at = Some(now);
+        }
+        self.set_pair_state(p, PairState::Succeeded);
+        self.unfreeze_foundation(p);
+        let nominated = (check.nominate && self.role == Role::Controlling)
+            || (self.role == Role::Controlled && self.pairs[p].nominate_on_success);
+        if nominated {
+            self.pairs[p].nominated = true;
+            if self.nominating == Some(p) {
+                self.nominating = None;
+            }
+            self.select_nominated(now);
+        }
+        if self.state == ConnectionState::New {
+            self.set_state(ConnectionState::Checking);
+        }
+    }
+
+    fn learn_local_prflx(&mut self, local: usize, mapped: SocketAddr) {
+        let l = &self.locals[local];
+        if l.relay.is_some()
+            || l.transport.is_stream()
+            || self
+                .locals
+                .iter()
+                .any(|k| k.addr == mapped && k.base == l.base)
+        {
+            return;
+        }
+        let local_pref = l.local_pref;
+        let base = l.base;
+        let prio = priority(CandidateType::PeerReflexive, local_pref, 1);
+        let mut cand = Candidate::new("", CandidateType::PeerReflexive, mapped, prio);
+        cand.related = Some((Address::Ip(base.ip()), base.port()));
+        self.add_local(Local {
+            cand,
+            kind: CandidateType::PeerReflexive,
+            transport: Transport::Udp,
+            tcp_type: None,
+            addr: mapped,
+            base,
+            priority: prio,
+            local_pref,
+            relay: None,
+            pairable: false,
+            dead: false,
+        });
+    }
+}

@@ -1,0 +1,519 @@
+//! Gathering (RFC 8445 section 5.1.1): host sockets asked of the driver, server-reflexive
+//! candidates from STUN servers, relayed ones from TURN servers, and the candidate lines
+//! written for each.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use wren_core::{SocketOptions, SocketRequest, SocketResult, Transport};
+use wren_stun::client::{ClientEvent, FailureReason};
+use wren_turn::client::{CloseReason, Event as TurnEvent, TurnClient, TurnClientConfig};
+
+use super::{Agent, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery};
+use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
+
+/// The type preference libwebrtc gives TCP host candidates, below every UDP type but
+/// relayed: a TCP path is taken only when UDP fails.
+const TCP_HOST_TYPE_PREFERENCE: u32 = 90;
+
+impl Agent {
+    /// Asks for the host sockets.
+    pub(super) fn start_gathering(&mut self, now: Instant) {
+        self.gathering = GatheringState::Gathering;
+        self.emit(Event::GatheringState(GatheringState::Gathering));
+        self.gather_deadline = Some(now + self.config.timers.gather_timeout);
+        let interfaces = self.config.interfaces.clone();
+        for (i, ip) in interfaces.into_iter().enumerate() {
+            let mut transports = vec![Transport::Udp];
+            if self.config.tcp && !self.config.lite && !self.config.relay_only {
+                transports.push(Transport::Tcp);
+            }
+            for transport in transports {
+                let addr = SocketAddr::new(ip, 0);
+                self.sockets.push(Socket {
+                    requested: addr,
+                    transport,
+                    bound: None,
+                    answered: false,
+                    interface: i,
+                });
+                self.socket_requests.push_back(SocketRequest::Bind {
+                    addr,
+                    transport,
+                    options: SocketOptions::default(),
+                });
+            }
+        }
+        self.check_gathering_done(now);
+    }
+
+    /// The driver answered a bind.
+    pub(super) fn socket_result(&mut self, now: Instant, result: SocketResult) {
+        let (requested, transport, bound) = match result {
+            SocketResult::Bound {
+                requested,
+                bound,
+                transport,
+            } => (requested, transport, Ok(bound)),
+            SocketResult::Failed {
+                requested,
+                transport,
+                error,
+            } => (requested, transport, Err(error)),
+            _ => return,
+        };
+        let Some(s) = self
+            .sockets
+            .iter()
+            .position(|s| !s.answered && s.requested == requested && s.transport == transport)
+        else {
+            return;
+        };
+        self.sockets[s].answered = true;
+        match bound {
+            Err(error) => {
+                self.gather_failure(GatherFailure::Bind {
+                    addr: requested,
+                    transport,
+                    error,
+                });
+            }
+            Ok(bound) => {
+                self.sockets[s].bound = Some(bound);
+                let interface = self.sockets[s].interface;
+                if transport == Transport::Udp {
+                    self.host_udp(now, bound, interface);
+                } else {
+                    self.host_tcp(bound, interface);
+                }
+            }
+        }
+        self.check_gathering_done(now);
+    }
+
+    fn host_udp(&mut self, now: Instant, bound: SocketAddr, interface: usize) {
+        let local_pref = host_local_preference(interface);
+        let prio = priority(CandidateType::Host, local_pref, 1);
+        self.add_local(Local {
+            cand: Candidate::new("", CandidateType::Host, bound, prio),
+            kind: CandidateType::Host,
+            transport: Transport::Udp,
+            tcp_type: None,
+            addr: bound,
+            base: bound,
+            priority: prio,
+            local_pref,
+            relay: None,
+            pairable: !self.config.relay_only,
+            dead: false,
+        });
+        if self.config.lite {
+            return;
+        }
+        let stun_servers: Vec<SocketAddr> = self
+            .config
+            .stun_servers
+            .iter()
+            .map(|s| s.addr)
+            .filter(|a| a.is_ipv4() == bound.is_ipv4())
+            .collect();
+        for server in stun_servers {
+            match self.stun.binding(now, Transport::Udp, Some(bound), server) {
+                Ok(tid) => self.queries.push(StunQuery {
+                    tid,
+                    server,
+                    socket: bound,
+                    done: false,
+                }),
+                Err(_) => self.gather_failure(GatherFailure::StunUnreachable {
+                    server,
+                    local: bound,
+                }),
+            }
+        }
+        for (i, server) in self.config.turn_servers.clone().into_iter().enumerate() {
+            if server.addr.is_ipv4() != bound.is_ipv4() {
+                continue;
+            }
+            let socket = match server.transport {
+                Transport::Udp => Some(bound),
+                // One TCP connection per server and family, started with the family's
+                // first socket.
+                _ if self
+                    .relays
+                    .iter()
+                    .any(|r| r.server == i && r.family_v4 == bound.is_ipv4()) =>
+                {
+                    continue;
+                }
+                _ => None,
+            };
+            let mut config = TurnClientConfig::new(
+                server.addr,
+                server.transport,
+                server.username,
+                server.password,
+            );
+            config.local = socket;
+            config.rng_seed = Some(self.rng.bytes());
+            let mut client = TurnClient::new(now, config);
+            let started = client.allocate(now);
+            self.relays.push(Relay {
+                client,
+                server: i,
+                transport: server.transport,
+                socket,
+                local: None,
+                done: started.is_err(),
+                family_v4: bound.is_ipv4(),
+            });
+        }
+    }
+
+    fn host_tcp(&mut self, bound: SocketAddr, interface: usize) {
+        // RFC 6544 section 4.2: direction preference active 6, passive 4, so 2, in the top
+        // three bits of the local preference.
+        for (tcp_type, direction) in [(TcpType::Active, 6u32), (TcpType::Passive, 4)] {
+            let local_pref = (direction << 13) | (8191 - (interface as u32).min(8191));
+            let prio = (TCP_HOST_TYPE_PREFERENCE << 24) + (local_pref << 8) + 255;
+            // An active candidate opens connections and has no port of its own: 9, the
+            // discard port, as RFC 6544 section 4.5 says to write.
+            let addr = match tcp_type {
+                TcpType::Active => SocketAddr::new(bound.ip(), 9),
+                _ => bound,
+            };
+            let mut cand = Candidate::new("", CandidateType::Host, addr, prio);
+            cand.transport = CandidateTransport::Tcp;
+            cand.tcp_type = Some(tcp_type);
+            self.add_local(Local {
+                cand,
+                kind: CandidateType::Host,
+                transport: Transport::Tcp,
+                tcp_type: Some(tcp_type),
+                addr,
+                base: addr,
+                priority: prio,
+                local_pref,
+                relay: None,
+                pairable: true,
+                dead: false,
+            });
+        }
+    }
+
+    /// The foundation (RFC 8445 section 5.1.1.3): candidates of the same type, base IP,
+    /// server and transport share one.
+    fn foundation(
+        &mut self,
+        kind: CandidateType,
+        base: IpAddr,
+        server: Option<IpAddr>,
+        transport: Transport,
+    ) -> String {
+        let key = (kind, base, server, transport);
+        let i = match self.foundations.iter().position(|f| *f == key) {
+            Some(i) => i,
+            None => {
+                self.foundations.push(key);
+                self.foundations.len() - 1
+            }
+        };
+        (i + 1).to_string()
+    }
+
+    /// Adds a local candidate (finishing its line) and announces it; pairs it.
+    pub(super) fn add_local(&mut self, mut local: Local) -> usize {
+        let server = local
+            .relay
+            .map(|r| self.relays[r].client.server().ip())
+            .or_else(|| {
+                (local.kind == CandidateType::ServerReflexive)
+                    .then(|| {
+                        local
+                            .cand
+                            .related
+                            .as_ref()
+                            .and_then(|(a, _)| super::ip_of(a))
+                    })
+                    .flatten()
+            });
+        local.cand.foundation =
+            self.foundation(local.kind, local.base.ip(), server, local.transport);
+        local.cand.generation = Some(self.generation);
+        local.cand.ufrag = Some(self.local_creds.ufrag.clone());
+        let announce = local.kind != CandidateType::PeerReflexive
+            && (!self.config.relay_only || local.kind == CandidateType::Relayed);
+        let cand = local.cand.clone();
+        self.locals.push(local);
+        let i = self.locals.len() - 1;
+        if announce {
+            self.emit(Event::LocalCandidate(cand));
+        }
+        if self.locals[i].pairable {
+            self.pair_local(i);
+        }
+        i
+    }
+
+    pub(super) fn gather_failure(&mut self, failure: GatherFailure) {
+        self.gather_failures.push(failure.clone());
+        self.emit(Event::GatherFailed(failure));
+    }
+
+    /// STUN client outcomes: server-reflexive candidates, or why not.
+    pub(super) fn drain_stun(&mut self, now: Instant) {
+        while let Some(ev) = self.stun.poll_event() {
+            let (id, outcome) = match ev {
+                ClientEvent::Success { id, mapped, .. } => (id, Ok(mapped)),
+                ClientEvent::ErrorResponse {
+                    id, code, reason, ..
+                } => (id, Err(Some((code.code(), reason)))),
+                ClientEvent::Failed { id, reason, .. } => {
+                    let _ = matches!(reason, FailureReason::TimedOut { .. });
+                    (id, Err(None))
+                }
+                _ => continue,
+            };
+            let Some(q) = self.queries.iter_mut().find(|q| q.tid == id && !q.done) else {
+                continue;
+            };
+            q.done = true;
+            let (server, socket) = (q.server, q.socket);
+            // A late answer after gathering gave up on it: drop the stale failure.
+            self.gather_failures.retain(
+                |f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server),
+            );
+            match outcome {
+                Ok(Some(mapped)) => self.server_reflexive(socket, mapped, server),
+                Ok(None) => self.gather_failure(GatherFailure::StunNoAddress { server }),
+                Err(Some((code, reason))) => self.gather_failure(GatherFailure::StunError {
+                    server,
+                    code,
+                    reason,
+                }),
+                Err(None) => self.gather_failure(GatherFailure::StunUnreachable {
+                    server,
+                    local: socket,
+                }),
+            }
+        }
+        self.check_gathering_done(now);
+    }
+
+    /// A server-reflexive candidate for the host socket `base`, unless it is the same
+    /// address (no NAT) or already known.
+    fn server_reflexive(&mut self, base: SocketAddr, mapped: SocketAddr, server: SocketAddr) {
+        if mapped == base
+            || self.locals.iter().any(|l| {
+                l.addr == mapped && l.base == base && l.kind == CandidateType::ServerReflexive
+            })
+        {
+            return;
+        }
+        let Some(host) = self.locals.iter().find(|l| {
+            l.base == base && l.kind == CandidateType::Host && l.transport == Transport::Udp
+        }) else {
+            return;
+        };
+        let local_pref = host.local_pref;
+        let prio = priority(CandidateType::ServerReflexive, local_pref, 1);
+        let mut cand = Candidate::new("", CandidateType::ServerReflexive, mapped, prio);
+        cand.related = Some((Address::Ip(base.ip()), base.port()));
+        let _ = server;
+        self.add_local(Local {
+            cand,
+            kind: CandidateType::ServerReflexive,
+            transport: Transport::Udp,
+            tcp_type: None,
+            addr: mapped,
+            base,
+            priority: prio,
+            local_pref,
+            relay: None,
+            pairable: false,
+            dead: false,
+        });
+    }
+
+    /// TURN client outcomes: relayed candidates, permission refusals, relayed data.
+    pub(super) fn drain_relays(&mut self, now: Instant) {
+        for r in 0..self.relays.len() {
+            while let Some(ev) = self.relays[r].client.poll_event() {
+                self.relay_event(now, r, ev);
+            }
+        }
+        self.check_gathering_done(now);
+    }
+
+    fn relay_event(&mut self, now: Instant, r: usize, ev: TurnEvent) {
+        match ev {
+            TurnEvent::Allocated {
+                relayed, mapped, ..
+            } => {
+                let server = self.relays[r].client.server();
+                let transport = self.relays[r].transport;
+                self.relays[r].done = true;
+                self.gather_failures.retain(
+                    |f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server),
+                );
+                // RFC 8445 section 5.1.2.2 leaves the local preference to the agent; like
+                // browsers, a relay reached over UDP is preferred to one over TCP.
+                let local_pref = match transport {
+                    Transport::Udp => 65535,
+                    _ => 32767,
+                } - (r as u32).min(255);
+                let prio = priority(CandidateType::Relayed, local_pref, 1);
+                let mut cand = Candidate::new("", CandidateType::Relayed, relayed, prio);
+                if let Some(m) = mapped {
+                    cand.related = Some((Address::Ip(m.ip()), m.port()));
+                }
+                let l = self.add_local(Local {
+                    cand,
+                    kind: CandidateType::Relayed,
+                    transport: Transport::Udp,
+                    tcp_type: None,
+                    addr: relayed,
+                    base: relayed,
+                    priority: prio,
+                    local_pref,
+                    relay: Some(r),
+                    pairable: true,
+                    dead: false,
+                });
+                self.relays[r].local = Some(l);
+                // The allocation's XOR-MAPPED-ADDRESS is a server-reflexive candidate too
+                // (over UDP), as browsers gather it.
+                if let (Some(m), Some(socket), false) =
+                    (mapped, self.relays[r].socket, self.config.relay_only)
+                {
+                    self.server_reflexive(socket, m, server);
+                }
+            }
+            TurnEvent::Closed {
+                reason: CloseReason::Failed(failure),
+            } => {
+                let server = self.relays[r].client.server();
+                let transport = self.relays[r].transport;
+                self.relays[r].done = true;
+                match self.relays[r].local {
+                    None => {
+                        self.gather_failures.retain(|f| {
+                            !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server)
+                        });
+                        self.gather_failure(GatherFailure::Turn {
+                            server,
+                            transport,
+                            failure,
+                        });
+                    }
+                    Some(l) => {
+                        self.locals[l].dead = true;
+                        self.fail_pairs_of_local(now, l, super::PairFailure::RelayClosed(failure));
+                    }
+                }
+            }
+            TurnEvent::PermissionFailed { peer, reason } => {
+                if let Some(l) = self.relays[r].local {
+                    self.fail_pairs_to(now, l, peer, super::PairFailure::RelayRefused(reason));
+                }
+            }
+            TurnEvent::Data { peer, data } => {
+                if let Some(l) = self.relays[r].local {
+                    self.receive_on(now, l, peer, Transport::Udp, &data);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Gathering is complete when every socket was answered and every server answered or
+    /// gave up.
+    pub(super) fn check_gathering_done(&mut self, _now: Instant) {
+        if self.gathering != GatheringState::Gathering {
+            return;
+        }
+        let done = self.sockets.iter().all(|s| s.answered)
+            && self.queries.iter().all(|q| q.done)
+            && self.relays.iter().all(|r| r.done);
+        if done {
+            self.finish_gathering();
+        }
+    }
+
+    fn finish_gathering(&mut self) {
+        self.gathering = GatheringState::Complete;
+        self.gather_deadline = None;
+        self.emit(Event::GatheringState(GatheringState::Complete));
+    }
+
+    /// [`crate::Timers::gather_timeout`] passed: report who has not answered and call
+    /// gathering complete; late answers still become candidates.
+    pub(super) fn gather_timeout(&mut self, now: Instant) {
+        let Some(deadline) = self.gather_deadline else {
+            return;
+        };
+        if now < deadline || self.gathering != GatheringState::Gathering {
+            return;
+        }
+        let after = self.config.timers.gather_timeout;
+        let silent: Vec<(SocketAddr, Transport)> = self
+            .queries
+            .iter()
+            .filter(|q| !q.done)
+            .map(|q| (q.server, Transport::Udp))
+            .chain(
+                self.relays
+                    .iter()
+                    .filter(|r| !r.done)
+                    .map(|r| (r.client.server(), r.transport)),
+            )
+            .collect();
+        for (server, transport) in silent {
+            if !self
+                .gather_failures
+                .iter()
+                .any(|f| matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server))
+            {
+                self.gather_failure(GatherFailure::NotAnswered {
+                    server,
+                    transport,
+                    after,
+                });
+            }
+        }
+        self.finish_gathering();
+    }
+}
+
+/// The local preference of host candidates on the `interface`-th interface: the first
+/// configured is preferred (RFC 8421 lets the agent order interfaces).
+fn host_local_preference(interface: usize) -> u32 {
+    65535 - (interface as u32).min(255) * 256
+}
+
+impl Candidate {
+    /// A UDP candidate of `kind` at `addr` with `priority`, component 1, no foundation yet.
+    pub(crate) fn new(
+        foundation: &str,
+        kind: CandidateType,
+        addr: SocketAddr,
+        priority: u32,
+    ) -> Candidate {
+        Candidate {
+            foundation: foundation.to_owned(),
+            component: 1,
+            transport: CandidateTransport::Udp,
+            priority,
+            address: Address::Ip(addr.ip()),
+            port: addr.port(),
+            kind,
+            related: None,
+            tcp_type: None,
+            generation: None,
+            ufrag: None,
+            network_id: None,
+            network_cost: None,
+            extensions: Vec::new(),
+        }
+    }
+}

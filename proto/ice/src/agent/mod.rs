@@ -1,0 +1,737 @@
+//! The ICE agent (RFC 8445), full and lite, with trickle (RFC 8838) and consent freshness
+//! (RFC 7675), as a sans-IO [`Machine`].
+//!
+//! One data stream with one component (RTP and RTCP multiplexed, BUNDLE: what WebRTC
+//! uses). The agent:
+//!
+//! - asks its driver for a UDP socket on each configured interface
+//!   ([`wren_core::SocketRequest::Bind`]), and a TCP listening socket for ICE-TCP when
+//!   asked (RFC 6544: passive, and active candidates beside it); each socket bound is a
+//!   host candidate ([`Event::LocalCandidate`]);
+//! - learns server-reflexive candidates from STUN servers (a [`wren_stun::client::Client`])
+//!   and relayed ones from TURN servers (one [`wren_turn::client::TurnClient`] per server
+//!   and socket, over UDP or TCP), peer-reflexive ones from checks;
+//! - pairs them with the remote candidates the application adds whenever they arrive
+//!   ([`Agent::add_remote_candidate`], trickle), asking it to resolve mDNS `.local` names
+//!   ([`Event::ResolveName`]);
+//! - checks pairs paced by Ta, frozen by foundation, triggered by the peer's checks; the
+//!   controlling agent nominates (regular nomination), role conflicts are settled by the
+//!   tie-breaker (487);
+//! - once a pair is selected, keeps consent fresh and reports disconnection and loss;
+//! - when ICE fails, says why: [`Event::Failed`] carries a [`FailureReport`].
+//!
+//! ```
+//! use std::time::Instant;
+//! use wren_core::{Machine, SocketRequest, SocketResult, Transport};
+//! use wren_ice::{Agent, AgentConfig, Event, Role};
+//!
+//! # #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+//! let now = Instant::now();
+//! let config = AgentConfig {
+//!     rng_seed: Some([7; 32]),
+//!     ..AgentConfig::new(Role::Controlling, vec!["192.0.2.10".parse().unwrap()])
+//! };
+//! let mut agent = Agent::new(now, config);
+//! // The agent asks for a socket; the driver binds it and answers.
+//! let Some(SocketRequest::Bind { addr, transport, .. }) = agent.poll_socket_request() else {
+//!     panic!("a host socket is asked for")
+//! };
+//! let bound = std::net::SocketAddr::new(addr.ip(), 50000);
+//! agent.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound))).unwrap();
+//! let mut lines = Vec::new();
+//! while let Some(event) = agent.poll_event() {
+//!     if let Event::LocalCandidate(c) = event {
+//!         lines.push(c.to_string());
+//!     }
+//! }
+//! assert!(lines[0].contains("192.0.2.10 50000 typ host"));
+//! ```
+
+mod checklist;
+mod checks;
+pub(crate) mod config;
+pub(crate) mod event;
+mod gather;
+mod message;
+pub(crate) mod report;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit, Transport};
+use wren_stun::client::{Client, ClientConfig};
+use wren_stun::{Key, TransactionId};
+use wren_turn::client::TurnClient;
+
+use crate::candidate::{Address, Candidate, CandidateType, TcpType};
+pub use config::{AgentConfig, Credentials, Role, StunServer, Timers, TurnServer};
+pub use event::{
+    CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
+};
+pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
+
+/// Misuse of the agent's API (what the network sends is never an error: it is counted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// The agent was closed.
+    #[error("the agent is closed")]
+    Closed,
+    /// Data can only be sent once a pair is selected.
+    #[error("no candidate pair is selected yet")]
+    NotConnected,
+    /// Only component 1 is supported (RTP and RTCP multiplexed).
+    #[error("component {0} is not supported: only component 1 (rtcp-mux) is")]
+    UnsupportedComponent(u16),
+    /// A transport other than UDP and TCP.
+    #[error("candidate transport {0} is not supported")]
+    UnsupportedTransport(String),
+    /// The candidate belongs to other credentials (an earlier generation).
+    #[error("candidate ufrag {got} does not match the remote ufrag {expected}")]
+    WrongUfrag {
+        /// The current remote ufrag.
+        expected: String,
+        /// The candidate's.
+        got: String,
+    },
+    /// More remote candidates than [`AgentConfig::max_remote_candidates`].
+    #[error("too many remote candidates ({0})")]
+    TooManyCandidates(usize),
+    /// Credentials outside RFC 8445's lengths.
+    #[error("invalid ICE credentials: {0}")]
+    InvalidCredentials(&'static str),
+    /// The data cannot be sent in one datagram.
+    #[error("datagram of {0} bytes is too long")]
+    TooLong(usize),
+}
+
+/// Commands an adapter may forward from another task; each is also a method.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AgentCommand {
+    /// [`Agent::set_remote_credentials`].
+    SetRemoteCredentials(Credentials),
+    /// [`Agent::add_remote_candidate`].
+    AddRemoteCandidate(Candidate),
+    /// [`Agent::end_of_remote_candidates`].
+    EndOfRemoteCandidates,
+    /// [`Agent::resolved`].
+    Resolved {
+        /// The name from [`Event::ResolveName`].
+        name: String,
+        /// What it resolved to, `None` when it did not.
+        ip: Option<IpAddr>,
+    },
+    /// [`Agent::send`].
+    Send(Vec<u8>),
+    /// [`Agent::restart`].
+    Restart,
+    /// [`Agent::close`].
+    Close,
+}
+
+/// Counters of what the agent saw and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentStats {
+    /// Check requests sent (retransmissions included).
+    pub checks_sent: u64,
+    /// Check requests answered.
+    pub requests_answered: u64,
+    /// Requests refused: bad credentials (401) or malformed (400).
+    pub requests_refused: u64,
+    /// Datagrams that were not STUN we could parse or were not for us.
+    pub malformed: u64,
+    /// Data datagrams from an address no valid pair has.
+    pub data_dropped: u64,
+    /// Events dropped because the application did not drain them.
+    pub events_dropped: u64,
+    /// Remote candidates refused.
+    pub candidates_refused: u64,
+}
+
+/// A host socket the agent asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Socket {
+    pub(crate) requested: SocketAddr,
+    pub(crate) transport: Transport,
+    pub(crate) bound: Option<SocketAddr>,
+    pub(crate) answered: bool,
+    /// Index of the interface (its place in the configuration).
+    pub(crate) interface: usize,
+}
+
+/// A local candidate.
+#[derive(Debug, Clone)]
+pub(crate) struct Local {
+    pub(crate) cand: Candidate,
+    pub(crate) kind: CandidateType,
+    pub(crate) transport: Transport,
+    pub(crate) tcp_type: Option<TcpType>,
+    /// Its transport address (the relayed address for a relayed candidate).
+    pub(crate) addr: SocketAddr,
+    /// Where its checks leave from: the host socket, or for a relayed candidate its
+    /// relayed address (sent through `relay`).
+    pub(crate) base: SocketAddr,
+    pub(crate) priority: u32,
+    pub(crate) local_pref: u32,
+    pub(crate) relay: Option<usize>,
+    /// Paired with remote candidates (server-reflexive ones are not: their base is).
+    pub(crate) pairable: bool,
+    /// The relayed candidate's allocation ended.
+    pub(crate) dead: bool,
+}
+
+impl Local {
+    pub(crate) fn summary(&self) -> CandidateSummary {
+        CandidateSummary {
+            kind: self.kind,
+            transport: self.transport,
+            addr: self.addr,
+            priority: self.priority,
+            tcp_type: self.tcp_type,
+        }
+    }
+}
+
+/// A remote candidate with a resolved address.
+#[derive(Debug, Clone)]
+pub(crate) struct Remote {
+    pub(crate) cand: Candidate,
+    pub(crate) addr: SocketAddr,
+    pub(crate) transport: Transport,
+    pub(crate) kind: CandidateType,
+    pub(crate) tcp_type: Option<TcpType>,
+    pub(crate) priority: u32,
+}
+
+impl Remote {
+    pub(crate) fn summary(&self) -> CandidateSummary {
+        CandidateSummary {
+            kind: self.kind,
+            transport: self.transport,
+            addr: self.addr,
+            priority: self.priority,
+            tcp_type: self.tcp_type,
+        }
+    }
+}
+
+/// A candidate pair (RFC 8445 section 6.1.2).
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub(crate) local: usize,
+    pub(crate) remote: usize,
+    pub(crate) priority: u64,
+    pub(crate) foundation: (usize, String),
+    pub(crate) state: PairState,
+    /// The controlling agent nominated it and the nomination succeeded (or, controlled,
+    /// the peer's USE-CANDIDATE arrived and a check succeeded).
+    pub(crate) nominated: bool,
+    /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
+    pub(crate) nominate_on_success: bool,
+    pub(crate) transmissions: u32,
+    pub(crate) failure: Option<PairFailure>,
+    pub(crate) rtt: Option<Duration>,
+}
+
+/// A check transaction in flight.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) tid: TransactionId,
+    pub(crate) pair: usize,
+    pub(crate) nominate: bool,
+    pub(crate) consent: bool,
+    pub(crate) role: Role,
+    pub(crate) first_sent: Instant,
+    pub(crate) next: Instant,
+    pub(crate) rto: Duration,
+    pub(crate) sends: u32,
+    pub(crate) request: Vec<u8>,
+}
+
+/// A TURN client for one relayed candidate.
+#[derive(Debug)]
+pub(crate) struct Relay {
+    pub(crate) client: TurnClient,
+    pub(crate) server: usize,
+    pub(crate) transport: Transport,
+    /// The host socket it sends from (UDP), or `None` over TCP.
+    pub(crate) socket: Option<SocketAddr>,
+    pub(crate) local: Option<usize>,
+    pub(crate) done: bool,
+    pub(crate) family_v4: bool,
+}
+
+/// A STUN transaction of gathering.
+#[derive(Debug, Clone)]
+pub(crate) struct StunQuery {
+    pub(crate) tid: TransactionId,
+    pub(crate) server: SocketAddr,
+    pub(crate) socket: SocketAddr,
+    pub(crate) done: bool,
+}
+
+/// A datagram the agent wrote, waiting for `poll_transmit`.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) transmit: Transmit,
+    pub(crate) buf: Vec<u8>,
+}
+
+/// An ICE agent. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Agent {
+    pub(crate) config: AgentConfig,
+    pub(crate) rng: Rng,
+    pub(crate) role: Role,
+    pub(crate) tiebreaker: u64,
+    pub(crate) local_creds: Credentials,
+    pub(crate) local_key: Key,
+    pub(crate) remote_creds: Option<Credentials>,
+    pub(crate) remote_key: Option<Key>,
+    pub(crate) generation: u32,
+    pub(crate) now: Instant,
+    pub(crate) started: Instant,
+    pub(crate) checking_since: Option<Instant>,
+
+    pub(crate) sockets: Vec<Socket>,
+    pub(crate) locals: Vec<Local>,
+    pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
+    pub(crate) remotes: Vec<Remote>,
+    pub(crate) pending_names: Vec<(String, Candidate)>,
+    pub(crate) unresolved: Vec<String>,
+    pub(crate) remote_end: bool,
+    pub(crate) prflx_count: u32,
+
+    pub(crate) pairs: Vec<Pair>,
+    pub(crate) triggered: VecDeque<(usize, bool)>,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) next_pacing: Option<Instant>,
+
+    pub(crate) stun: Client,
+    pub(crate) queries: Vec<StunQuery>,
+    pub(crate) relays: Vec<Relay>,
+    pub(crate) gathering: GatheringState,
+    pub(crate) gather_deadline: Option<Instant>,
+    pub(crate) gather_failures: Vec<GatherFailure>,
+
+    pub(crate) selected: Option<usize>,
+    pub(crate) nominating: Option<usize>,
+    pub(crate) first_valid_at: Option<Instant>,
+    pub(crate) state: ConnectionState,
+    pub(crate) next_consent: Option<Instant>,
+    pub(crate) last_consent: Instant,
+    pub(crate) last_sent: Instant,
+
+    pub(crate) out: VecDeque<Outgoing>,
+    pub(crate) pool: Vec<Vec<u8>>,
+    pub(crate) socket_requests: VecDeque<SocketRequest>,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) stats: AgentStats,
+}
+
+impl Agent {
+    /// A new agent. It starts gathering at once: drain [`Agent::poll_socket_request`] for
+    /// the host sockets it asks for.
+    #[must_use]
+    pub fn new(now: Instant, config: AgentConfig) -> Agent {
+        let mut rng = Rng::from_config(config.rng_seed);
+        let local_creds = config
+            .credentials
+            .clone()
+            .unwrap_or_else(|| Credentials::random(&mut rng));
+        let local_key = short_term_key(&local_creds.pwd);
+        let tiebreaker = rng.next_u64();
+        let stun = Client::new(
+            now,
+            ClientConfig {
+                rng_seed: Some(rng.bytes()),
+                ..ClientConfig::default()
+            },
+        );
+        let role = if config.lite {
+            Role::Controlled
+        } else {
+            config.role
+        };
+        let mut agent = Agent {
+            rng,
+            role,
+            tiebreaker,
+            local_creds,
+            local_key,
+            remote_creds: None,
+            remote_key: None,
+            generation: 0,
+            now,
+            started: now,
+            checking_since: None,
+            sockets: Vec::new(),
+            locals: Vec::new(),
+            foundations: Vec::new(),
+            remotes: Vec::new(),
+            pending_names: Vec::new(),
+            unresolved: Vec::new(),
+            remote_end: false,
+            prflx_count: 0,
+            pairs: Vec::new(),
+            triggered: VecDeque::new(),
+            checks: Vec::new(),
+            next_pacing: None,
+            stun,
+            queries: Vec::new(),
+            relays: Vec::new(),
+            gathering: GatheringState::New,
+            gather_deadline: None,
+            gather_failures: Vec::new(),
+            selected: None,
+            nominating: None,
+            first_valid_at: None,
+            state: ConnectionState::New,
+            next_consent: None,
+            last_consent: now,
+            last_sent: now,
+            out: VecDeque::new(),
+            pool: Vec::new(),
+            socket_requests: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: AgentStats::default(),
+            config,
+        };
+        agent.start_gathering(now);
+        agent
+    }
+
+    /// The local credentials, for the `a=ice-ufrag`/`a=ice-pwd` lines.
+    #[must_use]
+    pub fn local_credentials(&self) -> &Credentials {
+        &self.local_creds
+    }
+
+    /// The current role.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether this is an ICE-lite agent.
+    #[must_use]
+    pub fn is_lite(&self) -> bool {
+        self.config.lite
+    }
+
+    /// The connection state.
+    #[must_use]
+    pub fn connection_state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// The gathering state.
+    #[must_use]
+    pub fn gathering_state(&self) -> GatheringState {
+        self.gathering
+    }
+
+    /// The local candidates gathered so far (host, server-reflexive, relayed; peer-reflexive
+    /// ones learned from checks too).
+    pub fn local_candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.locals.iter().map(|l| &l.cand)
+    }
+
+    /// The selected pair, once there is one.
+    #[must_use]
+    pub fn selected_pair(&self) -> Option<SelectedPair> {
+        self.selected.map(|p| self.selected_info(p))
+    }
+
+    /// Counters.
+    #[must_use]
+    pub fn stats(&self) -> AgentStats {
+        self.stats
+    }
+
+    /// The pairs and their states, highest priority first (what `getStats` shows).
+    #[must_use]
+    pub fn pairs(&self) -> Vec<PairReport> {
+        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        order.into_iter().map(|i| self.pair_report(i)).collect()
+    }
+
+    pub(crate) fn clamp(&mut self, now: Instant) -> Instant {
+        if now > self.now {
+            self.now = now;
+        }
+        self.now
+    }
+
+    pub(crate) fn emit(&mut self, event: Event) {
+        if self.events.len() >= self.config.max_events {
+            self.stats.events_dropped += 1;
+            return;
+        }
+        self.events.push_back(event);
+    }
+
+    /// A buffer from the pool (cleared).
+    pub(crate) fn buffer(&mut self) -> Vec<u8> {
+        let mut b = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(256));
+        b.clear();
+        b
+    }
+
+    /// Queues `buf` to leave from `local` (a host or relayed candidate) to `remote`.
+    pub(crate) fn send_from(
+        &mut self,
+        now: Instant,
+        local: usize,
+        remote: SocketAddr,
+        buf: Vec<u8>,
+    ) {
+        self.last_sent = now;
+        let l = &self.locals[local];
+        if let Some(r) = l.relay {
+            // A relayed candidate: the TURN client frames it for the server. A refusal
+            // (closed allocation, queue full) loses this datagram only: checks retransmit.
+            let _ = self.relays[r].client.send(now, remote, &buf);
+            self.pool.push(buf);
+            return;
+        }
+        let source = match (l.transport, l.tcp_type) {
+            // An active TCP candidate has no listening socket: the driver opens the
+            // connection from an ephemeral port.
+            (Transport::Tcp, Some(TcpType::Active)) => None,
+            _ => Some(l.base),
+        };
+        self.out.push_back(Outgoing {
+            transmit: Transmit::new(l.transport, source, remote),
+            buf,
+        });
+    }
+
+    /// Sends application data on the selected pair.
+    ///
+    /// # Errors
+    ///
+    /// [`AgentError::NotConnected`] before a pair is selected, [`AgentError::Closed`] after
+    /// [`Agent::close`], [`AgentError::TooLong`] above 65,535 bytes.
+    pub fn send(&mut self, now: Instant, data: &[u8]) -> Result<(), AgentError> {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return Err(AgentError::Closed);
+        }
+        if data.len() > usize::from(u16::MAX) {
+            return Err(AgentError::TooLong(data.len()));
+        }
+        let p = self.selected.ok_or(AgentError::NotConnected)?;
+        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        let mut buf = self.buffer();
+        buf.extend_from_slice(data);
+        self.send_from(now, local, remote, buf);
+        Ok(())
+    }
+
+    /// Closes the agent: relayed allocations are released, host sockets closed, checks
+    /// stopped. [`ConnectionState::Closed`] follows.
+    pub fn close(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.shut_down(now);
+        self.set_state(ConnectionState::Closed);
+    }
+
+    /// Stops every timer and releases what the agent holds, for close and failure.
+    pub(crate) fn shut_down(&mut self, now: Instant) {
+        for r in &mut self.relays {
+            r.client.close(now);
+        }
+        self.checks.clear();
+        self.triggered.clear();
+        self.next_pacing = None;
+        self.next_consent = None;
+        self.gather_deadline = None;
+        for q in &mut self.queries {
+            if !q.done {
+                self.stun.cancel(q.tid);
+                q.done = true;
+            }
+        }
+        let bound: Vec<(SocketAddr, Transport)> = self
+            .sockets
+            .iter()
+            .filter_map(|s| s.bound.map(|b| (b, s.transport)))
+            .collect();
+        for (addr, transport) in bound {
+            self.socket_requests
+                .push_back(SocketRequest::Close { addr, transport });
+        }
+        for s in &mut self.sockets {
+            s.bound = None;
+        }
+    }
+
+    pub(crate) fn set_state(&mut self, state: ConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.emit(Event::ConnectionState(state));
+        }
+    }
+
+    fn drain_children(&mut self, now: Instant) {
+        self.drain_stun(now);
+        self.drain_relays(now);
+    }
+}
+
+pub(crate) fn short_term_key(pwd: &str) -> Key {
+    // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
+    // that is not is taken as its bytes rather than refused.
+    Key::short_term(pwd).unwrap_or_else(|_| Key::from_bytes(pwd.as_bytes()))
+}
+
+impl Machine for Agent {
+    type Event = Event;
+    type Command = AgentCommand;
+    type Error = AgentError;
+
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), AgentError> {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return Ok(());
+        }
+        self.receive(now, d);
+        self.drain_children(now);
+        self.after_input(now);
+        Ok(())
+    }
+
+    fn handle_command(&mut self, now: Instant, cmd: AgentCommand) -> Result<(), AgentError> {
+        match cmd {
+            AgentCommand::SetRemoteCredentials(c) => self.set_remote_credentials(now, c),
+            AgentCommand::AddRemoteCandidate(c) => self.add_remote_candidate(now, c),
+            AgentCommand::EndOfRemoteCandidates => {
+                self.end_of_remote_candidates(now);
+                Ok(())
+            }
+            AgentCommand::Resolved { name, ip } => {
+                self.resolved(now, &name, ip);
+                Ok(())
+            }
+            AgentCommand::Send(data) => self.send(now, &data),
+            AgentCommand::Restart => {
+                self.restart(now);
+                Ok(())
+            }
+            AgentCommand::Close => {
+                self.close(now);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.stun.handle_timeout(now);
+        for r in &mut self.relays {
+            r.client.handle_timeout(now);
+        }
+        self.drain_children(now);
+        self.gather_timeout(now);
+        self.retransmit(now);
+        self.pace(now);
+        self.maybe_nominate(now);
+        self.consent_tick(now);
+        self.after_input(now);
+    }
+
+    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        if let Some(o) = self.out.pop_front() {
+            buf.extend_from_slice(&o.buf);
+            let t = o.transmit;
+            self.pool.push(o.buf);
+            return Some(t);
+        }
+        if let Some(t) = self.stun.poll_transmit(now, buf) {
+            return Some(t);
+        }
+        for r in &mut self.relays {
+            if let Some(mut t) = r.client.poll_transmit(now, buf) {
+                if t.source.is_none() && t.proto == Transport::Udp {
+                    t.source = r.socket;
+                }
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        if self.state == ConnectionState::Closed {
+            return self
+                .relays
+                .iter()
+                .filter_map(|r| r.client.poll_timeout())
+                .min();
+        }
+        let mut t = [
+            self.stun.poll_timeout(),
+            self.checks.iter().map(|c| c.next).min(),
+            self.next_pacing,
+            self.gather_deadline,
+            self.next_consent,
+            self.nomination_deadline(),
+            self.liveness_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        for r in &self.relays {
+            t = match (t, r.client.poll_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        t
+    }
+
+    fn poll_socket_request(&mut self) -> Option<SocketRequest> {
+        self.socket_requests.pop_front()
+    }
+
+    fn handle_socket_result(
+        &mut self,
+        now: Instant,
+        result: SocketResult,
+    ) -> Result<(), AgentError> {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return Ok(());
+        }
+        self.socket_result(now, result);
+        self.drain_children(now);
+        self.after_input(now);
+        Ok(())
+    }
+}
+
+/// A remote address in a candidate: an IP, or `None` for a name still to be resolved.
+pub(crate) fn ip_of(a: &Address) -> Option<IpAddr> {
+    match a {
+        Address::Ip(ip) => Some(*ip),
+        Address::Name(_) => None,
+    }
+}

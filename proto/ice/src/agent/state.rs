@@ -1,0 +1,466 @@
+//! The agent's life: remote credentials and candidates as they trickle in (RFC 8838),
+//! selection, consent freshness (RFC 7675), failure with its report, and ICE restart.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use wren_core::Transport;
+use wren_stun::TransactionId;
+
+use super::message::write_keepalive;
+use super::{
+    Agent, AgentError, CandidateSummary, ConnectionState, Credentials, Event, FailureCause,
+    FailureReport, GatheringState, PairReport, PairState, Remote, SelectedPair, short_term_key,
+};
+use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
+
+impl Agent {
+    /// Sets the peer's `ice-ufrag` and `ice-pwd`. Checks start once they are known. New
+    /// credentials after others mean the peer restarted ICE: the remote candidates and
+    /// pairs are dropped (and, if this agent had not restarted itself, it does, so both
+    /// sides use fresh credentials, RFC 8445 section 9).
+    ///
+    /// # Errors
+    ///
+    /// [`AgentError::InvalidCredentials`] for a ufrag under 4 or a password under 22
+    /// characters (RFC 8839 section 5.4), or over 256.
+    pub fn set_remote_credentials(
+        &mut self,
+        now: Instant,
+        creds: Credentials,
+    ) -> Result<(), AgentError> {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return Err(AgentError::Closed);
+        }
+        if !(4..=256).contains(&creds.ufrag.len()) {
+            return Err(AgentError::InvalidCredentials(
+                "ice-ufrag must be 4 to 256 characters",
+            ));
+        }
+        if !(22..=256).contains(&creds.pwd.len()) {
+            return Err(AgentError::InvalidCredentials(
+                "ice-pwd must be 22 to 256 characters",
+            ));
+        }
+        if let Some(old) = &self.remote_creds {
+            if *old == creds {
+                return Ok(());
+            }
+            if old.ufrag != creds.ufrag {
+                let restarted_here = self.remotes.is_empty() && self.pairs.is_empty();
+                if !restarted_here {
+                    self.restart(now);
+                }
+            }
+        }
+        self.remote_key = Some(short_term_key(&creds.pwd));
+        self.remote_creds = Some(creds);
+        if self.checking_since.is_none() && !self.pairs.is_empty() {
+            self.checking_since = Some(now);
+        }
+        self.arm_pacing();
+        self.after_input(now);
+        Ok(())
+    }
+
+    /// Adds a remote candidate, before or after checks began (trickle ICE). A host name
+    /// (an mDNS `.local` name) is asked of the application with [`Event::ResolveName`];
+    /// the candidate waits for [`Agent::resolved`].
+    ///
+    /// # Errors
+    ///
+    /// Component other than 1, a transport other than UDP/TCP, a ufrag not the peer's
+    /// current one, or too many candidates; the agent is unchanged.
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        cand: Candidate,
+    ) -> Result<(), AgentError> {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return Err(AgentError::Closed);
+        }
+        let refuse = |agent: &mut Agent, e: AgentError| {
+            agent.stats.candidates_refused += 1;
+            Err(e)
+        };
+        if cand.component != 1 {
+            return refuse(self, AgentError::UnsupportedComponent(cand.component));
+        }
+        if let CandidateTransport::Other(t) = &cand.transport {
+            return refuse(self, AgentError::UnsupportedTransport(t.clone()));
+        }
+        if let (Some(u), Some(creds)) = (&cand.ufrag, &self.remote_creds) {
+            if *u != creds.ufrag {
+                let e = AgentError::WrongUfrag {
+                    expected: creds.ufrag.clone(),
+                    got: u.clone(),
+                };
+                return refuse(self, e);
+            }
+        }
+        if self.remotes.len() + self.pending_names.len() >= self.config.max_remote_candidates {
+            return refuse(self, AgentError::TooManyCandidates(self.remotes.len()));
+        }
+        match &cand.address {
+            Address::Ip(ip) => {
+                let ip = *ip;
+                self.add_resolved(now, cand, ip);
+            }
+            Address::Name(name) => {
+                let name = name.clone();
+                let asked = self.pending_names.iter().any(|(n, _)| *n == name);
+                self.pending_names.push((name.clone(), cand));
+                if !asked {
+                    self.emit(Event::ResolveName(name));
+                }
+            }
+        }
+        self.after_input(now);
+        Ok(())
+    }
+
+    /// The answer to [`Event::ResolveName`]: the address `name` resolved to, or `None`
+    /// when it did not (the candidates with that name are then reported as unresolved).
+    pub fn resolved(&mut self, now: Instant, name: &str, ip: Option<IpAddr>) {
+        let now = self.clamp(now);
+        let (waiting, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_names)
+            .into_iter()
+            .partition(|(n, _)| n.eq_ignore_ascii_case(name));
+        self.pending_names = rest;
+        if waiting.is_empty() {
+            return;
+        }
+        match ip {
+            Some(ip) => {
+                for (_, cand) in waiting {
+                    self.add_resolved(now, cand, ip);
+                }
+            }
+            None => {
+                if !self.unresolved.iter().any(|n| n == name) {
+                    self.unresolved.push(name.to_owned());
+                }
+            }
+        }
+        self.after_input(now);
+    }
+
+    fn add_resolved(&mut self, now: Instant, cand: Candidate, ip: IpAddr) {
+        let addr = SocketAddr::new(ip, cand.port);
+        let transport = match cand.transport {
+            CandidateTransport::Tcp => Transport::Tcp,
+            _ => Transport::Udp,
+        };
+        // Known already (a peer-reflexive candidate learned from a check, or a repeat):
+        // the signalled candidate replaces what was learned (RFC 8445 section 7.3.1.3).
+        if let Some(r) = self
+            .remotes
+            .iter()
+            .position(|r| r.addr == addr && r.transport == transport)
+        {
+            if self.remotes[r].kind == CandidateType::PeerReflexive
+                && cand.kind != CandidateType::PeerReflexive
+            {
+                self.remotes[r].kind = cand.kind;
+                self.remotes[r].priority = cand.priority;
+                self.remotes[r].tcp_type = cand.tcp_type;
+                self.remotes[r].cand = cand;
+            }
+            return;
+        }
+        self.remotes.push(Remote {
+            addr,
+            transport,
+            kind: cand.kind,
+            tcp_type: cand.tcp_type,
+            priority: cand.priority,
+            cand,
+        });
+        let r = self.remotes.len() - 1;
+        self.pair_remote(r);
+        if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
+            self.checking_since = Some(now);
+        }
+        if self.state == ConnectionState::New && self.remote_key.is_some() {
+            self.set_state(ConnectionState::Checking);
+        }
+    }
+
+    /// The peer has no more candidates (end-of-candidates, RFC 8838 section 4.4): once
+    /// every pair has failed and local gathering is complete, ICE can fail.
+    pub fn end_of_remote_candidates(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        self.remote_end = true;
+        self.after_input(now);
+    }
+
+    /// Restarts ICE (RFC 8445 section 9): fresh local credentials, remote candidates and
+    /// pairs dropped. The gathered candidates are kept and announced again with the new
+    /// ufrag; data keeps going on the selected pair until a new one is selected.
+    pub fn restart(&mut self, now: Instant) {
+        let now = self.clamp(now);
+        if self.state == ConnectionState::Closed {
+            return;
+        }
+        self.generation += 1;
+        self.local_creds = Credentials::random(&mut self.rng);
+        self.local_key = short_term_key(&self.local_creds.pwd);
+        self.remote_creds = None;
+        self.remote_key = None;
+        self.remotes.clear();
+        self.pending_names.clear();
+        self.unresolved.clear();
+        self.remote_end = false;
+        self.pairs.clear();
+        self.triggered.clear();
+        self.checks.clear();
+        self.next_pacing = None;
+        self.selected = None;
+        self.nominating = None;
+        self.first_valid_at = None;
+        self.checking_since = None;
+        self.next_consent = None;
+        self.last_consent = now;
+        // Prflx locals belonged to the old checks.
+        let ufrag = self.local_creds.ufrag.clone();
+        let generation = self.generation;
+        let mut announce = Vec::new();
+        for l in &mut self.locals {
+            l.cand.ufrag = Some(ufrag.clone());
+            l.cand.generation = Some(generation);
+            if l.kind != CandidateType::PeerReflexive
+                && !l.dead
+                && (!self.config.relay_only || l.kind == CandidateType::Relayed)
+            {
+                announce.push(l.cand.clone());
+            }
+        }
+        for c in announce {
+            self.emit(Event::LocalCandidate(c));
+        }
+        if self.gathering == GatheringState::Complete {
+            self.emit(Event::GatheringState(GatheringState::Complete));
+        }
+        if matches!(
+            self.state,
+            ConnectionState::Failed | ConnectionState::Disconnected
+        ) {
+            self.set_state(ConnectionState::Checking);
+        }
+    }
+
+    /// Selects the highest-priority nominated valid pair, if it is new.
+    pub(super) fn select_nominated(&mut self, now: Instant) {
+        let best = (0..self.pairs.len())
+            .filter(|&p| self.pairs[p].nominated && self.pairs[p].state == PairState::Succeeded)
+            .max_by_key(|&p| self.pairs[p].priority);
+        let Some(p) = best else {
+            return;
+        };
+        if self.selected == Some(p) {
+            return;
+        }
+        if self.selected.is_some_and(|s| {
+            self.pairs[s].priority >= self.pairs[p].priority && self.pairs[s].nominated
+        }) {
+            return;
+        }
+        self.selected = Some(p);
+        self.last_consent = now;
+        self.schedule_consent(now);
+        let info = self.selected_info(p);
+        self.emit(Event::SelectedPair(info));
+        self.set_state(ConnectionState::Connected);
+    }
+
+    pub(super) fn selected_info(&self, p: usize) -> SelectedPair {
+        let pair = &self.pairs[p];
+        SelectedPair {
+            pair: super::PairId(p as u32),
+            local: self.locals[pair.local].summary(),
+            remote: self.remotes[pair.remote].summary(),
+            rtt: pair.rtt,
+        }
+    }
+
+    fn schedule_consent(&mut self, now: Instant) {
+        let timers = &self.config.timers;
+        if self.config.lite {
+            self.next_consent = Some(now + timers.keepalive_interval);
+            return;
+        }
+        // RFC 7675 section 5.1: uniformly in 0.8 to 1.2 of the interval.
+        let base = timers.consent_interval.as_millis() as u64;
+        let jitter = self.rng.below(base * 4 / 10 + 1);
+        self.next_consent = Some(now + Duration::from_millis(base * 8 / 10 + jitter));
+    }
+
+    /// Consent checks (full) or keepalives (lite) on the selected pair, and the
+    /// disconnected/failed verdicts.
+    pub(super) fn consent_tick(&mut self, now: Instant) {
+        let Some(p) = self.selected else {
+            return;
+        };
+        if self.next_consent.is_some_and(|t| now >= t) {
+            if self.config.lite {
+                if now >= self.last_sent + self.config.timers.keepalive_interval {
+                    let tid = TransactionId::random(&mut self.rng);
+                    let mut buf = self.buffer();
+                    if write_keepalive(&mut buf, tid).is_ok() {
+                        let (local, remote) =
+                            (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+                        self.send_from(now, local, remote, buf);
+                    }
+                }
+            } else {
+                self.start_check(now, p, false, true);
+            }
+            self.schedule_consent(now);
+        }
+        let silent = now.saturating_duration_since(self.last_consent);
+        if silent >= self.config.timers.consent_timeout {
+            self.consent_lost(now);
+        } else if silent >= self.config.timers.disconnected_after
+            && self.state == ConnectionState::Connected
+        {
+            self.set_state(ConnectionState::Disconnected);
+        }
+    }
+
+    pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
+        self.last_consent = now;
+        if let Some(p) = self.selected {
+            self.pairs[p].rtt = Some(rtt);
+        }
+        if self.state == ConnectionState::Disconnected {
+            self.set_state(ConnectionState::Connected);
+        }
+    }
+
+    pub(super) fn consent_lost(&mut self, now: Instant) {
+        self.fail(now, FailureCause::ConsentLost);
+    }
+
+    /// When liveness must next be judged: disconnected, consent lost, connect timeout.
+    pub(super) fn liveness_deadline(&self) -> Option<Instant> {
+        if self.is_over() {
+            return None;
+        }
+        let t = &self.config.timers;
+        if self.selected.is_some() {
+            let d = if self.state == ConnectionState::Connected {
+                t.disconnected_after
+            } else {
+                t.consent_timeout
+            };
+            return Some(self.last_consent + d);
+        }
+        self.checking_since.map(|s| s + t.connect_timeout)
+    }
+
+    pub(super) fn is_over(&self) -> bool {
+        matches!(
+            self.state,
+            ConnectionState::Failed | ConnectionState::Closed
+        )
+    }
+
+    /// After any input: nomination, and whether ICE has failed.
+    pub(super) fn after_input(&mut self, now: Instant) {
+        if self.is_over() {
+            return;
+        }
+        self.maybe_nominate(now);
+        self.pace(now);
+        if self.selected.is_some() {
+            return;
+        }
+        if self
+            .checking_since
+            .is_some_and(|s| now >= s + self.config.timers.connect_timeout)
+        {
+            self.fail(now, FailureCause::ConnectTimeout);
+            return;
+        }
+        // RFC 8838 section 8: the checklist fails only when gathering is complete, the
+        // peer said end-of-candidates, no name waits, and every pair failed.
+        let settled = self.gathering == GatheringState::Complete
+            && self.remote_end
+            && self.pending_names.is_empty()
+            && self.triggered.is_empty()
+            && self.checks.iter().all(|c| c.consent)
+            && self.pairs.iter().all(|p| p.state == PairState::Failed);
+        if !settled {
+            return;
+        }
+        let usable_locals = self.locals.iter().any(|l| l.pairable && !l.dead);
+        let cause = if !usable_locals {
+            FailureCause::NoLocalCandidates
+        } else if self.remotes.is_empty() {
+            FailureCause::NoRemoteCandidates
+        } else if self.pairs.is_empty() {
+            FailureCause::NoCompatiblePairs
+        } else {
+            FailureCause::AllPairsFailed
+        };
+        // A lite agent has no checks to fail: it waits for the peer's.
+        if self.config.lite && cause == FailureCause::AllPairsFailed {
+            return;
+        }
+        self.fail(now, cause);
+    }
+
+    fn fail(&mut self, now: Instant, cause: FailureCause) {
+        if self.is_over() {
+            return;
+        }
+        let report = self.report(now, cause);
+        self.shut_down(now);
+        self.selected = None;
+        self.set_state(ConnectionState::Failed);
+        self.emit(Event::Failed(Box::new(report)));
+    }
+
+    pub(super) fn pair_report(&self, p: usize) -> PairReport {
+        let pair = &self.pairs[p];
+        PairReport {
+            local: self.locals[pair.local].summary(),
+            remote: self.remotes[pair.remote].summary(),
+            state: pair.state,
+            transmissions: pair.transmissions,
+            failure: pair.failure.clone(),
+        }
+    }
+
+    /// The report of what was gathered and tried.
+    pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
+        let since = self.checking_since.unwrap_or(self.started);
+        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        FailureReport {
+            cause,
+            after: now.saturating_duration_since(since),
+            local_candidates: self
+                .locals
+                .iter()
+                .filter(|l| l.kind != CandidateType::PeerReflexive)
+                .map(|l| l.cand.clone())
+                .collect(),
+            gather_failures: self.gather_failures.clone(),
+            remote_candidates: self.remotes.iter().map(|r| r.cand.clone()).collect(),
+            unresolved_names: self.unresolved.clone(),
+            end_of_remote_candidates: self.remote_end,
+            pairs: order.into_iter().map(|p| self.pair_report(p)).collect(),
+        }
+    }
+}
+
+impl CandidateSummary {
+    /// Whether this is a relayed candidate.
+    #[must_use]
+    pub fn is_relayed(&self) -> bool {
+        self.kind == CandidateType::Relayed
+    }
+}

@@ -1,0 +1,487 @@
+//! Two agents wired back to back on a lossless virtual network: the behaviours of RFC 8445
+//! that need no NAT (the NAT matrix lives in tests/nat_matrix.rs, on wren-netsim).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
+
+use super::*;
+
+struct Net {
+    now: Instant,
+    agents: Vec<Agent>,
+    /// Bound address -> agent.
+    owners: HashMap<SocketAddr, usize>,
+    next_port: u16,
+    /// Local candidates of each agent (lines), trickled to the other.
+    events: Vec<Vec<Event>>,
+    /// Datagrams in flight: (arrival, to agent, datagram bytes, source, destination, proto).
+    flight: Vec<(Instant, usize, Vec<u8>, SocketAddr, SocketAddr, Transport)>,
+    delay: Duration,
+    /// Drop everything from agent i to agent j for each (i, j) here.
+    cut: Vec<(usize, usize)>,
+    trickle: bool,
+}
+
+impl Net {
+    fn new(a: AgentConfig, b: AgentConfig) -> Net {
+        Net::with_trickle(a, b, true)
+    }
+
+    fn with_trickle(a: AgentConfig, b: AgentConfig, trickle: bool) -> Net {
+        Net::build(a, b, trickle, Vec::new())
+    }
+
+    fn build(a: AgentConfig, b: AgentConfig, trickle: bool, cut: Vec<(usize, usize)>) -> Net {
+        #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+        let now = Instant::now();
+        let mut net = Net {
+            now,
+            agents: vec![Agent::new(now, a), Agent::new(now, b)],
+            owners: HashMap::new(),
+            next_port: 40000,
+            events: vec![Vec::new(), Vec::new()],
+            flight: Vec::new(),
+            delay: Duration::from_millis(10),
+            cut,
+            trickle,
+        };
+        let (ca, cb) = (
+            net.agents[0].local_credentials().clone(),
+            net.agents[1].local_credentials().clone(),
+        );
+        net.agents[0].set_remote_credentials(now, cb).unwrap();
+        net.agents[1].set_remote_credentials(now, ca).unwrap();
+        net.drain(0);
+        net.drain(1);
+        net
+    }
+
+    fn drain(&mut self, i: usize) {
+        let now = self.now;
+        loop {
+            let mut progressed = false;
+            while let Some(req) = self.agents[i].poll_socket_request() {
+                progressed = true;
+                if let SocketRequest::Bind {
+                    addr, transport, ..
+                } = req
+                {
+                    self.next_port += 1;
+                    let bound = SocketAddr::new(addr.ip(), self.next_port);
+                    self.owners.insert(bound, i);
+                    self.agents[i]
+                        .handle_socket_result(
+                            now,
+                            SocketResult::of_bind(addr, transport, Ok(bound)),
+                        )
+                        .unwrap();
+                }
+            }
+            let mut buf = Vec::new();
+            while let Some(t) = self.agents[i].poll_transmit(now, &mut buf) {
+                progressed = true;
+                if let Some(&j) = self.owners.get(&t.destination) {
+                    if !self.cut.contains(&(i, j)) {
+                        let src = t.source.unwrap();
+                        self.flight.push((
+                            now + self.delay,
+                            j,
+                            buf.clone(),
+                            src,
+                            t.destination,
+                            t.proto,
+                        ));
+                    }
+                }
+                buf.clear();
+            }
+            while let Some(e) = self.agents[i].poll_event() {
+                progressed = true;
+                if let Event::LocalCandidate(c) = &e {
+                    if self.trickle {
+                        self.agents[1 - i]
+                            .add_remote_candidate(now, c.clone())
+                            .unwrap();
+                    }
+                }
+                self.events[i].push(e);
+            }
+            if !progressed {
+                break;
+            }
+            self.drain(1 - i);
+        }
+    }
+
+    fn step(&mut self) -> bool {
+        let next_flight = self.flight.iter().map(|f| f.0).min();
+        let next_timer = self.agents.iter().filter_map(|a| a.poll_timeout()).min();
+        let Some(next) = [next_flight, next_timer].into_iter().flatten().min() else {
+            return false;
+        };
+        self.now = self.now.max(next);
+        let now = self.now;
+        if next_flight == Some(next) {
+            let k = self.flight.iter().position(|f| f.0 == next).unwrap();
+            let (_, j, bytes, src, dst, proto) = self.flight.remove(k);
+            let d = Datagram {
+                proto,
+                source: src,
+                destination: dst,
+                ecn: None,
+                payload: &bytes,
+            };
+            self.agents[j].handle_datagram(now, d).unwrap();
+            self.drain(j);
+        } else {
+            for i in 0..2 {
+                if self.agents[i].poll_timeout().is_some_and(|t| t <= now) {
+                    self.agents[i].handle_timeout(now);
+                    self.drain(i);
+                }
+            }
+        }
+        true
+    }
+
+    fn run_until(&mut self, limit: Duration, done: impl Fn(&Net) -> bool) -> Duration {
+        let start = self.now;
+        while !done(self) && self.now < start + limit {
+            if !self.step() {
+                break;
+            }
+        }
+        self.now - start
+    }
+
+    fn states(&self) -> (ConnectionState, ConnectionState) {
+        (
+            self.agents[0].connection_state(),
+            self.agents[1].connection_state(),
+        )
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn config(role: Role, addr: &str, seed: u8) -> AgentConfig {
+    AgentConfig {
+        rng_seed: Some([seed; 32]),
+        ..AgentConfig::new(role, vec![ip(addr)])
+    }
+}
+
+fn connected(n: &Net) -> bool {
+    n.states() == (ConnectionState::Connected, ConnectionState::Connected)
+}
+
+#[test]
+fn two_full_agents_connect_over_host_candidates() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+    );
+    let took = net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    // One round trip of checks, the nomination round trip: well under a second.
+    assert!(took < Duration::from_millis(500), "took {took:?}");
+    let a = net.agents[0].selected_pair().unwrap();
+    let b = net.agents[1].selected_pair().unwrap();
+    assert_eq!(a.local.kind, CandidateType::Host);
+    assert_eq!(a.remote.addr, b.local.addr);
+    assert_eq!(b.remote.addr, a.local.addr);
+    assert!(a.rtt.is_some());
+    // Data both ways on the selected pair.
+    let now = net.now;
+    net.agents[0].send(now, b"hello").unwrap();
+    net.drain(0);
+    net.run_until(Duration::from_secs(1), |n| {
+        n.events[1].iter().any(|e| matches!(e, Event::Data { .. }))
+    });
+    assert!(
+        net.events[1]
+            .iter()
+            .any(|e| matches!(e, Event::Data { data, .. } if data == b"hello"))
+    );
+}
+
+#[test]
+fn both_controlling_resolve_the_conflict_with_487() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlling, "10.0.0.2", 2),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    let roles = (net.agents[0].role(), net.agents[1].role());
+    assert!(
+        roles == (Role::Controlling, Role::Controlled)
+            || roles == (Role::Controlled, Role::Controlling)
+    );
+    // The agent with the smaller tie-breaker switched and said so.
+    let switched = net
+        .events
+        .iter()
+        .filter(|ev| ev.iter().any(|e| matches!(e, Event::RoleChanged(_))))
+        .count();
+    assert_eq!(switched, 1);
+    assert!(
+        net.agents.iter().any(|a| a.stats().requests_refused > 0),
+        "a 487 was sent"
+    );
+}
+
+#[test]
+fn both_controlled_resolve_the_conflict() {
+    let mut net = Net::new(
+        config(Role::Controlled, "10.0.0.1", 3),
+        config(Role::Controlled, "10.0.0.2", 4),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    assert_ne!(net.agents[0].role(), net.agents[1].role());
+}
+
+#[test]
+fn a_lite_agent_is_selected_by_the_full_agent_nomination() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        AgentConfig {
+            rng_seed: Some([9; 32]),
+            ..AgentConfig::lite(vec![ip("10.0.0.2")])
+        },
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    assert_eq!(
+        net.agents[1].stats().checks_sent,
+        0,
+        "a lite agent sends no checks"
+    );
+    assert!(net.agents[1].selected_pair().is_some());
+}
+
+#[test]
+fn no_answer_fails_with_a_report_naming_timeouts() {
+    let mut net = Net::build(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+        true,
+        vec![(0, 1), (1, 0)],
+    );
+    net.agents[0].end_of_remote_candidates(net.now);
+    net.run_until(Duration::from_secs(60), |n| {
+        n.agents[0].connection_state() == ConnectionState::Failed
+    });
+    let report = net.events[0]
+        .iter()
+        .find_map(|e| match e {
+            Event::Failed(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a failure report");
+    assert_eq!(report.cause, FailureCause::AllPairsFailed);
+    assert_eq!(report.pairs.len(), 1);
+    assert_eq!(
+        report.pairs[0].failure,
+        Some(PairFailure::TimedOut { transmissions: 7 })
+    );
+    // 0, .5, 1.5, 3.1, 4.7, 6.3, 7.9 then the last RTO: 9.5 s.
+    assert_eq!(report.after, Duration::from_millis(9500));
+    let text = report.to_string();
+    assert!(text.contains("every candidate pair failed"), "{text}");
+    assert!(
+        text.contains("no response to 7 check transmissions"),
+        "{text}"
+    );
+}
+
+#[test]
+fn consent_lost_fails_after_30_seconds_and_disconnects_before() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net));
+    let cut_at = net.now;
+    net.cut = vec![(1, 0)];
+    net.run_until(Duration::from_secs(60), |n| {
+        n.agents[0].connection_state() == ConnectionState::Failed
+    });
+    let states: Vec<ConnectionState> = net.events[0]
+        .iter()
+        .filter_map(|e| match e {
+            Event::ConnectionState(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        states.ends_with(&[
+            ConnectionState::Connected,
+            ConnectionState::Disconnected,
+            ConnectionState::Failed
+        ]),
+        "{states:?}"
+    );
+    let waited = net.now - cut_at;
+    assert!(
+        waited <= Duration::from_secs(30) && waited >= Duration::from_secs(24),
+        "{waited:?}"
+    );
+    let report = net.events[0].iter().find_map(|e| match e {
+        Event::Failed(r) => Some(r.cause),
+        _ => None,
+    });
+    assert_eq!(report, Some(FailureCause::ConsentLost));
+}
+
+#[test]
+fn mdns_names_are_asked_of_the_application() {
+    let mut net = Net::with_trickle(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+        false,
+    );
+    // A's host candidate reaches B as is.
+    let a_host = net.agents[0].local_candidates().next().unwrap().clone();
+    let now = net.now;
+    net.agents[1].add_remote_candidate(now, a_host).unwrap();
+    net.events[0].clear();
+    // B's host candidate, hidden behind a name as browsers do.
+    let host = net.agents[1].local_candidates().next().unwrap().clone();
+    let mut named = host.clone();
+    named.address = Address::Name("4e6a1a9e-0f5e-4c1b-9a3c-2f1d7c0e5b11.local".into());
+    net.agents[0].add_remote_candidate(now, named).unwrap();
+    net.drain(0);
+    let asked: Vec<&String> = net.events[0]
+        .iter()
+        .filter_map(|e| match e {
+            Event::ResolveName(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["4e6a1a9e-0f5e-4c1b-9a3c-2f1d7c0e5b11.local"]);
+    assert!(net.agents[0].pairs().is_empty(), "unresolved: not paired");
+    let Address::Ip(real) = host.address else {
+        panic!()
+    };
+    net.agents[0].resolved(
+        now,
+        "4e6a1a9e-0f5e-4c1b-9a3c-2f1d7c0e5b11.local",
+        Some(real),
+    );
+    net.drain(0);
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net));
+}
+
+#[test]
+fn an_unresolved_name_is_in_the_failure_report() {
+    let mut net = Net::with_trickle(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+        false,
+    );
+    let now = net.now;
+    let mut named = net.agents[1].local_candidates().next().unwrap().clone();
+    named.address = Address::Name("gone.local".into());
+    net.agents[0].add_remote_candidate(now, named).unwrap();
+    net.agents[0].end_of_remote_candidates(now);
+    net.agents[0].resolved(now, "gone.local", None);
+    net.drain(0);
+    let report = net.events[0].iter().find_map(|e| match e {
+        Event::Failed(r) => Some(r.clone()),
+        _ => None,
+    });
+    let report = report.expect("failed at once: nothing left to try");
+    assert_eq!(report.cause, FailureCause::NoRemoteCandidates);
+    assert_eq!(report.unresolved_names, ["gone.local"]);
+}
+
+#[test]
+fn garbage_and_bad_credentials_are_counted_not_fatal() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+    );
+    let now = net.now;
+    let local = net.agents[1].local_candidates().next().unwrap().clone();
+    let Address::Ip(lip) = local.address else {
+        panic!()
+    };
+    let dst = SocketAddr::new(lip, local.port);
+    let src: SocketAddr = "10.0.0.9:999".parse().unwrap();
+    for junk in [
+        &b""[..],
+        &[0, 1, 0, 0],
+        &[0; 20],
+        b"\x00\x01\x00\x00\x21\x12\xa4\x42abcdefghijkl",
+    ] {
+        net.agents[1]
+            .handle_datagram(now, Datagram::udp(src, dst, junk))
+            .unwrap();
+    }
+    net.drain(1);
+    // Four datagrams, none a check: one empty, two not STUN that parses, one a bare Binding request
+    // answered 400.
+    assert_eq!(net.agents[1].stats().data_dropped, 1, "the empty datagram");
+    assert_eq!(net.agents[1].stats().malformed, 2);
+    assert_eq!(net.agents[1].stats().requests_refused, 1);
+    // A check signed with the wrong password: 401.
+    let mut bad = Vec::new();
+    let req = message::CheckRequest {
+        tid: wren_stun::TransactionId([7; 12]),
+        username: &format!("{}:zzzz", net.agents[1].local_credentials().ufrag),
+        priority: 1,
+        role: Role::Controlling,
+        tiebreaker: 1,
+        use_candidate: false,
+    };
+    message::write_check(&mut bad, &req, &short_term_key("not-the-password-at-all")).unwrap();
+    net.agents[1]
+        .handle_datagram(now, Datagram::udp(src, dst, &bad))
+        .unwrap();
+    assert_eq!(net.agents[1].stats().requests_refused, 2);
+    assert_eq!(net.agents[1].stats().requests_answered, 0);
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net));
+}
+
+#[test]
+fn restart_reconnects_with_fresh_credentials() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net));
+    let old = net.agents[0].local_credentials().clone();
+    let now = net.now;
+    net.agents[0].restart(now);
+    let fresh = net.agents[0].local_credentials().clone();
+    assert_ne!(old, fresh);
+    // The peer gets the new credentials; it restarts too.
+    net.agents[1].set_remote_credentials(now, fresh).unwrap();
+    let b = net.agents[1].local_credentials().clone();
+    net.agents[0].set_remote_credentials(now, b).unwrap();
+    // Candidates again, with the new ufrags.
+    for i in 0..2 {
+        let cands: Vec<Candidate> = net.agents[i].local_candidates().cloned().collect();
+        for c in cands {
+            net.agents[1 - i].add_remote_candidate(now, c).unwrap();
+        }
+    }
+    net.drain(0);
+    net.drain(1);
+    net.run_until(Duration::from_secs(10), |n| {
+        n.agents.iter().all(|a| a.selected_pair().is_some())
+    });
+    assert!(net.agents.iter().all(|a| a.selected_pair().is_some()));
+    assert!(connected(&net));
+}
