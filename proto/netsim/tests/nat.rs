@@ -128,13 +128,7 @@ fn address_and_port_dependent_filtering_needs_a_packet_to_that_ip_and_port() {
 
 /// Two hosts behind one NAT; B's mapping is learned through a public probe, then A sends
 /// to it. What B got.
-fn hairpin(
-    on: bool,
-) -> (
-    Sim,
-    Vec<(std::net::SocketAddr, std::net::SocketAddr, Vec<u8>)>,
-    std::net::SocketAddr,
-) {
+fn hairpin(on: bool) -> (Sim, Vec<Got>, std::net::SocketAddr) {
     let mut sim = Sim::new(3, t0());
     let nat = sim.add_nat(NatConfig::full_cone(ip("203.0.113.1")).with_hairpin(on));
     let ha = sim.add_host(HostConfig::behind(nat, ip("192.168.1.2")));

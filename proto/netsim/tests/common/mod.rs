@@ -144,8 +144,11 @@ pub fn send(sim: &mut Sim, node: NodeId, from: &str, to: SocketAddr, data: &[u8]
     });
 }
 
-/// What a probe received: (source, destination, payload), oldest first.
-pub fn received(sim: &mut Sim, node: NodeId) -> Vec<(SocketAddr, SocketAddr, Vec<u8>)> {
+/// One datagram a probe received: source, destination, payload.
+pub type Got = (SocketAddr, SocketAddr, Vec<u8>);
+
+/// What a probe received, oldest first.
+pub fn received(sim: &mut Sim, node: NodeId) -> Vec<Got> {
     sim.events::<Probe>(node)
         .into_iter()
         .filter_map(|e| match e {
