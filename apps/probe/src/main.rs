@@ -27,7 +27,7 @@ enum Command {
     ///
     /// Prints one line per candidate, "SERVER  N ms  candidate:...", and one line per server
     /// that gave nothing, "SERVER  failed after N ms: REASON". Exits with 0 only when every
-    /// server answered.
+    /// server answered, 1 when one did not, 2 for a bad URI or option.
     ///
     /// Examples:
     ///   wren-probe ice stun:stun.example.org
@@ -94,6 +94,13 @@ fn ice(args: IceArgs) -> ExitCode {
                 bad = true;
             }
         }
+    }
+    if servers.iter().any(|(_, u)| u.scheme.is_turn())
+        && (args.username.is_empty() || args.credential.is_empty())
+    {
+        // As RTCIceServer refuses a turn: URL without username and credential.
+        eprintln!("wren-probe: turn: and turns: URIs need --username and --credential");
+        bad = true;
     }
     if bad {
         return ExitCode::from(2);

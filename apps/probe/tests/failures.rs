@@ -63,7 +63,17 @@ fn closed_tcp_port_is_refused_and_others_still_answer() {
     let closed = free_port();
     let refused = format!("turn:127.0.0.1:{closed}?transport=tcp");
     let good = format!("stun:127.0.0.1:{port}");
-    let p = probe(&["ice", "--timeout", "2", &refused, &good]);
+    let p = probe(&[
+        "ice",
+        "-u",
+        USER,
+        "-c",
+        "x",
+        "--timeout",
+        "2",
+        &refused,
+        &good,
+    ]);
     assert_eq!(p.code, Some(1), "{p}");
     assert_eq!(p.failure(&refused), Some("connection refused"), "{p}");
     assert_eq!(p.candidates(&good).len(), 1, "{p}");
@@ -99,4 +109,16 @@ fn bad_uris_are_refused_before_anything_is_sent() {
     );
     assert!(p.stderr.contains("unsupported transport \"sctp\""), "{p}");
     assert!(p.stderr.contains("unknown scheme \"http\""), "{p}");
+}
+
+#[test]
+fn turn_without_credentials_is_a_usage_error() {
+    let p = probe(&["ice", "-u", USER, "turn:127.0.0.1:9"]);
+    assert_eq!(p.code, Some(2), "{p}");
+    assert!(p.stdout.is_empty(), "{p}");
+    assert!(
+        p.stderr
+            .contains("turn: and turns: URIs need --username and --credential"),
+        "{p}"
+    );
 }

@@ -80,11 +80,24 @@ fn turns_without_ca_is_a_tls_failure() {
 
 #[test]
 fn unreadable_ca_file_is_a_usage_error() {
-    let p = probe(&["ice", "--ca", "/nonexistent/ca.pem", "turns:127.0.0.1"]);
+    let p = probe(&["ice", "--ca", "/nonexistent/ca.pem", "stuns:127.0.0.1"]);
     assert_eq!(p.code, Some(2), "{p}");
     assert!(
         p.stderr
             .contains("cannot read CA certificates from /nonexistent/ca.pem"),
         "{p}"
     );
+}
+
+#[test]
+fn stuns_with_ca_gives_a_tcp_srflx() {
+    let (_server, dir, tls_port) = tls_relay();
+    let uri = format!("stuns:127.0.0.1:{tls_port}");
+    let ca = dir.path("cert.pem");
+    let p = probe(&["ice", "--ca", &ca, &uri]);
+    assert_eq!(p.code, Some(0), "{p}");
+    let c = p.candidates(&uri);
+    assert_eq!(c.len(), 1, "{p}");
+    assert_eq!(c[0].kind, CandidateType::ServerReflexive);
+    assert_eq!(c[0].transport, CandidateTransport::Tcp);
 }

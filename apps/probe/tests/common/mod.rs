@@ -208,6 +208,24 @@ fn relay_binary() -> PathBuf {
             if profile_dir.file_name().is_some_and(|p| p == "release") {
                 build.arg("--release");
             }
+            // The variables cargo set for this test are not the build's: CARGO_MANIFEST_DIR
+            // alone makes ring's build script run again, and everything above it rebuild.
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy();
+                let per_test = [
+                    "CARGO_MANIFEST_",
+                    "CARGO_PKG_",
+                    "CARGO_BIN_",
+                    "CARGO_CRATE_",
+                ]
+                .iter()
+                .any(|p| key.starts_with(p))
+                    || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
+                        .contains(&key.as_ref());
+                if per_test {
+                    build.env_remove(key.as_ref());
+                }
+            }
             if let Some(target) = profile_dir.parent() {
                 build.arg("--target-dir").arg(target);
             }
