@@ -7,7 +7,7 @@ use std::time::Instant;
 use wren_core::Transport;
 
 use super::{Agent, Event, Pair, PairFailure, PairId, PairState, Role};
-use crate::candidate::TcpType;
+use crate::candidate::{CandidateType, TcpType};
 
 /// The pair priority of RFC 8445 section 6.1.2.3, with G the controlling agent's
 /// candidate priority and D the controlled agent's.
@@ -116,6 +116,7 @@ impl Agent {
             transmissions: 0,
             failure: None,
             rtt: None,
+            alive: false,
         });
         let p = self.pairs.len() - 1;
         self.pair_event(p);
@@ -214,6 +215,10 @@ impl Agent {
             if self.locals[pair.local].dead {
                 continue;
             }
+            // Queued while the pair was waiting, and it has succeeded since: nothing to do.
+            if pair.state == PairState::Succeeded && !nominate {
+                continue;
+            }
             if pair.state == PairState::Failed && pair.failure.is_some() && !nominate {
                 // Failed for a reason a retry cannot fix (relay refusal) stays failed;
                 // a timed-out pair is retried when the peer's check triggers it.
@@ -309,30 +314,21 @@ impl Agent {
         self.arm_pacing();
     }
 
-    /// The controlling agent's regular nomination (RFC 8445 section 8.1.1): once the best
-    /// pair there can be is valid, or [`crate::Timers::nomination_wait`] after the first
-    /// valid pair, a check with USE-CANDIDATE is sent on the best valid pair.
+    /// The controlling agent's regular nomination (RFC 8445 section 8.1.1): a check with
+    /// USE-CANDIDATE on the best valid pair, sent once no better pair is worth waiting for.
+    ///
+    /// Better pairs still being checked are waited for: those without a sign of life for
+    /// [`crate::Timers::nomination_wait`] after the first valid pair
+    /// ([`crate::Timers::relay_nomination_wait`] when the best valid pair is relayed), those
+    /// with one (the peer's checks arrive on them, so the path works at least one way) for
+    /// up to [`crate::Timers::nomination_wait_max`]. This keeps a doomed host pair across
+    /// two NATs from holding the call back for the whole check schedule, and a lossy direct
+    /// path from losing to the relay only because the relay answered first.
     pub(super) fn maybe_nominate(&mut self, now: Instant) {
-        if self.role != Role::Controlling
-            || self.config.lite
-            || self.selected.is_some()
-            || self.nominating.is_some()
-            || !self.can_check()
-        {
-            return;
-        }
-        let Some(best_valid) = self.best_valid() else {
-            return;
-        };
-        let best_possible = (0..self.pairs.len())
-            .filter(|&p| {
-                self.pairs[p].state != PairState::Failed && !self.locals[self.pairs[p].local].dead
-            })
-            .max_by_key(|&p| self.pairs[p].priority);
-        let waited = self
-            .first_valid_at
-            .is_some_and(|t| now >= t + self.config.timers.nomination_wait);
-        if best_possible == Some(best_valid) || waited {
+        if self.nomination_due(now).is_some_and(|due| due <= now) {
+            let Some(best_valid) = self.best_valid() else {
+                return;
+            };
             self.nominating = Some(best_valid);
             self.triggered.push_front((best_valid, true));
             self.arm_pacing();
@@ -341,6 +337,48 @@ impl Agent {
             }
             self.pace(now);
         }
+    }
+
+    /// When the controlling agent nominates, if nothing changes before: `None` when it
+    /// has nothing to nominate (or is not the one to).
+    fn nomination_due(&self, now: Instant) -> Option<Instant> {
+        if self.role != Role::Controlling
+            || self.config.lite
+            || self.selected.is_some()
+            || self.nominating.is_some()
+            || !self.can_check()
+        {
+            return None;
+        }
+        let best_valid = self.best_valid()?;
+        let first = self.first_valid_at.unwrap_or(now);
+        let floor = self.pairs[best_valid].priority;
+        let relayed = self.locals[self.pairs[best_valid].local].relay.is_some()
+            || self.remotes[self.pairs[best_valid].remote].kind == CandidateType::Relayed;
+        let mut pending = false;
+        let mut pending_alive = false;
+        for p in &self.pairs {
+            if p.priority > floor
+                && matches!(
+                    p.state,
+                    PairState::Frozen | PairState::Waiting | PairState::InProgress
+                )
+                && !self.locals[p.local].dead
+            {
+                pending = true;
+                pending_alive |= p.alive;
+            }
+        }
+        let t = &self.config.timers;
+        Some(if !pending {
+            now
+        } else if pending_alive {
+            first + t.nomination_wait_max
+        } else if relayed {
+            first + t.relay_nomination_wait
+        } else {
+            first + t.nomination_wait
+        })
     }
 
     pub(super) fn best_valid(&self) -> Option<usize> {
@@ -353,15 +391,7 @@ impl Agent {
     }
 
     pub(super) fn nomination_deadline(&self) -> Option<Instant> {
-        if self.role != Role::Controlling
-            || self.config.lite
-            || self.selected.is_some()
-            || self.nominating.is_some()
-        {
-            return None;
-        }
-        self.first_valid_at
-            .map(|t| t + self.config.timers.nomination_wait)
+        self.nomination_due(self.now).filter(|&t| t > self.now)
     }
 }
 

@@ -25,6 +25,16 @@ impl Agent {
         let Some(key) = self.remote_key.clone() else {
             return;
         };
+        if !nominate
+            && let Some(i) = self
+                .checks
+                .iter()
+                .position(|c| c.pair == p && c.consent == consent && c.nominate)
+        {
+            // The nomination in flight stands for this check too.
+            self.checks[i].hurry = true;
+            return;
+        }
         let username = format!("{}:{}", remote.ufrag, self.local_creds.ufrag);
         let local = &self.locals[self.pairs[p].local];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
@@ -36,7 +46,11 @@ impl Agent {
             priority: prflx_priority,
             role: self.role,
             tiebreaker: self.tiebreaker,
-            use_candidate: nominate && self.role == Role::Controlling,
+            // The controlling agent's consent checks on the selected pair nominate it
+            // again: a controlled agent whose own check on it failed under loss learns of
+            // the nomination from the next one (as libwebrtc does).
+            use_candidate: (nominate || (consent && self.pairs[p].nominated))
+                && self.role == Role::Controlling,
         };
         if write_check(&mut request, &req, &key).is_err() {
             return;
@@ -55,6 +69,7 @@ impl Agent {
             next: now + rto,
             rto,
             sends: 0,
+            hurry: false,
             request,
         };
         self.checks.push(check);
@@ -62,12 +77,12 @@ impl Agent {
             self.set_pair_state(p, PairState::InProgress);
         }
         let i = self.checks.len() - 1;
+        self.checks[i].sends = 1;
         self.transmit_check(now, i);
     }
 
     fn transmit_check(&mut self, now: Instant, i: usize) {
         let p = self.checks[i].pair;
-        self.checks[i].sends += 1;
         self.pairs[p].transmissions += 1;
         self.stats.checks_sent += 1;
         let mut buf = self.buffer();
@@ -81,6 +96,11 @@ impl Agent {
         let timers = self.config.timers.clone();
         let mut i = 0;
         while i < self.checks.len() {
+            if self.checks[i].hurry {
+                // The immediate retransmission of a triggered check: off the schedule.
+                self.checks[i].hurry = false;
+                self.transmit_check(now, i);
+            }
             if self.checks[i].next > now {
                 i += 1;
                 continue;
@@ -103,6 +123,7 @@ impl Agent {
             let rto = (self.checks[i].rto * 2).min(timers.check_rto_max);
             self.checks[i].rto = rto;
             self.checks[i].next = now + rto;
+            self.checks[i].sends += 1;
             self.transmit_check(now, i);
             i += 1;
         }
@@ -299,12 +320,20 @@ impl Agent {
             .position(|r| r.addr == from && r.transport == transport)
         {
             Some(r) => r,
-            None => self.peer_reflexive(from, transport, prio.0),
+            // Behind a NAT a host candidate's new sources can chain without end (see
+            // `max_peer_reflexive`); a relayed candidate's peers are a fixed few.
+            None if self.locals[local].relay.is_some()
+                || self.peer_reflexive_pairs(local) < self.config.max_peer_reflexive =>
+            {
+                self.peer_reflexive(from, transport, prio.0)
+            }
+            None => return,
         };
         let use_candidate = msg.get::<UseCandidate>().ok().flatten().is_some();
         let Some(p) = self.add_pair(local, remote) else {
             return;
         };
+        self.pairs[p].alive = true;
         if self.config.lite {
             // An ICE-lite agent sends no checks: the pair is valid once the peer's check
             // was answered, and selected when the peer nominates it.
@@ -327,7 +356,8 @@ impl Agent {
             PairState::InProgress => {
                 if let Some(i) = self.checks.iter().position(|c| c.pair == p && !c.consent) {
                     // Retransmit at once instead of waiting for the RTO.
-                    self.checks[i].next = now;
+                    self.checks[i].hurry = true;
+                    self.retransmit(now);
                 }
             }
             _ => {
@@ -348,6 +378,15 @@ impl Agent {
                 self.pairs[p].nominate_on_success = true;
             }
         }
+    }
+
+    fn peer_reflexive_pairs(&self, local: usize) -> usize {
+        self.pairs
+            .iter()
+            .filter(|p| {
+                p.local == local && self.remotes[p.remote].kind == CandidateType::PeerReflexive
+            })
+            .count()
     }
 
     fn switch_role(&mut self) {
@@ -399,6 +438,7 @@ impl Agent {
         };
         let check = self.checks.remove(i);
         let p = check.pair;
+        self.pairs[p].alive = true;
         let expected = self.remotes[self.pairs[p].remote].addr;
         if from != expected || self.pairs[p].local != local {
             if !check.consent {
@@ -411,6 +451,9 @@ impl Agent {
                 Ok(Some(e)) => (e.code.code(), e.reason.to_owned()),
                 _ => (0, String::new()),
             };
+            if check.nominate && self.nominating == Some(p) {
+                self.nominating = None;
+            }
             if code == ErrorCodeValue::ROLE_CONFLICT.code() {
                 // Section 7.2.5.1: switch role if we still hold the one we sent, then retry.
                 if check.role == self.role {

@@ -87,10 +87,18 @@ pub struct Timers {
     pub check_rto_max: Duration,
     /// Transmissions of one check before its pair fails (RFC 8489's Rc, 7).
     pub check_transmissions: u32,
-    /// How long the controlling agent waits, after the first pair succeeds, for a better
-    /// pair before nominating the best it has (regular nomination, RFC 8445 section 8.1.1).
-    /// It nominates at once when the best pair there can be has succeeded.
+    /// How long the controlling agent waits, after the first pair succeeds, for better
+    /// pairs that have shown no sign of life before nominating the best it has (regular
+    /// nomination, RFC 8445 section 8.1.1; 1 s). It nominates at once when no better pair
+    /// is left to check.
     pub nomination_wait: Duration,
+    /// The same wait when the best valid pair is relayed and a direct one is still being
+    /// checked (3 s): a relay costs the operator and the user a hop, and under loss a
+    /// direct path's first checks may all be lost.
+    pub relay_nomination_wait: Duration,
+    /// The longest the controlling agent waits for better pairs that do show life (the
+    /// peer's checks arrive on them) before nominating the best valid pair (10 s).
+    pub nomination_wait_max: Duration,
     /// How long gathering may take before servers still silent are reported as
     /// unreachable (their answers are still taken later, as trickled candidates).
     pub gather_timeout: Duration,
@@ -119,6 +127,8 @@ impl Default for Timers {
             check_rto_max: Duration::from_millis(1600),
             check_transmissions: 7,
             nomination_wait: Duration::from_millis(1000),
+            relay_nomination_wait: Duration::from_secs(3),
+            nomination_wait_max: Duration::from_secs(10),
             gather_timeout: Duration::from_secs(10),
             consent_interval: Duration::from_secs(5),
             disconnected_after: Duration::from_secs(8),
@@ -156,6 +166,12 @@ pub struct AgentConfig {
     pub max_pairs: usize,
     /// The most remote candidates kept; more are refused and counted.
     pub max_remote_candidates: usize,
+    /// The most peer-reflexive remote candidates paired with one host candidate. Two NATs
+    /// that map per destination and let in what the other sends make every triggered check
+    /// leave from a new port, each a new peer-reflexive candidate on the other side, without
+    /// end; past this bound checks from new addresses are still answered (the peer's check
+    /// can succeed) but not paired. Relayed candidates have no bound: their peers are few.
+    pub max_peer_reflexive: usize,
     /// Events kept before the application drains them; more are dropped and counted.
     pub max_events: usize,
     /// Seed of every random choice (credentials, tie-breaker, transaction IDs, timer
@@ -180,6 +196,7 @@ impl AgentConfig {
             timers: Timers::default(),
             max_pairs: 100,
             max_remote_candidates: 200,
+            max_peer_reflexive: 8,
             max_events: 4096,
             rng_seed: None,
         }

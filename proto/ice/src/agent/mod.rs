@@ -237,6 +237,9 @@ pub(crate) struct Pair {
     pub(crate) transmissions: u32,
     pub(crate) failure: Option<PairFailure>,
     pub(crate) rtt: Option<Duration>,
+    /// Something authenticated came from the peer on this pair (its check, or a response
+    /// to ours): the path works in at least one direction, worth waiting for.
+    pub(crate) alive: bool,
 }
 
 /// A check transaction in flight.
@@ -250,7 +253,11 @@ pub(crate) struct Check {
     pub(crate) first_sent: Instant,
     pub(crate) next: Instant,
     pub(crate) rto: Duration,
+    /// Transmissions on the retransmission schedule (at most `check_transmissions`).
     pub(crate) sends: u32,
+    /// Set when the peer's check arrived on the pair while this one was in flight: the
+    /// next transmission goes at once, outside the schedule (RFC 8445 section 7.3.1.4).
+    pub(crate) hurry: bool,
     pub(crate) request: Vec<u8>,
 }
 
