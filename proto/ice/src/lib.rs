@@ -19,6 +19,9 @@
 
 pub mod agent;
 pub mod candidate;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use agent::{
     Agent, AgentCommand, AgentConfig, AgentError, AgentStats, CandidateSummary, ConnectionState,

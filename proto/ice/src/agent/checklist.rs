@@ -117,6 +117,7 @@ impl Agent {
             failure: None,
             rtt: None,
             alive: false,
+            rounds: 0,
         });
         let p = self.pairs.len() - 1;
         self.pair_event(p);

@@ -16,6 +16,11 @@ use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairState, Remote, Role};
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
 
+/// How many more times a pair the peer's checks reach is checked after its check timed
+/// out: under heavy loss its own requests or their responses may all be lost while the
+/// path works.
+pub(crate) const ALIVE_ROUNDS: u8 = 2;
+
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
     pub(super) fn start_check(&mut self, now: Instant, p: usize, nominate: bool, consent: bool) {
@@ -110,13 +115,7 @@ impl Agent {
             if self.checks[i].sends >= timers.check_transmissions || stream {
                 let check = self.checks.remove(i);
                 if !check.consent {
-                    self.fail_pair(
-                        now,
-                        p,
-                        PairFailure::TimedOut {
-                            transmissions: check.sends,
-                        },
-                    );
+                    self.check_timed_out(now, p, &check);
                 }
                 continue;
             }
@@ -127,6 +126,35 @@ impl Agent {
             self.transmit_check(now, i);
             i += 1;
         }
+    }
+
+    /// A check ran out of transmissions. A nomination on a valid pair leaves it valid (the
+    /// controlling agent nominates again); a pair the peer's checks reach is checked again,
+    /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
+    fn check_timed_out(&mut self, now: Instant, p: usize, check: &Check) {
+        if check.nominate && self.pairs[p].state == PairState::Succeeded {
+            if self.nominating == Some(p) {
+                self.nominating = None;
+            }
+            return;
+        }
+        let pair = &mut self.pairs[p];
+        if pair.alive && pair.rounds < ALIVE_ROUNDS && self.selected.is_none() {
+            pair.rounds += 1;
+            if !self.triggered.iter().any(|&(q, _)| q == p) {
+                self.triggered.push_back((p, false));
+            }
+            self.set_pair_state(p, PairState::Waiting);
+            self.arm_pacing();
+            return;
+        }
+        self.fail_pair(
+            now,
+            p,
+            PairFailure::TimedOut {
+                transmissions: check.sends,
+            },
+        );
     }
 
     /// A datagram from the driver.
@@ -525,6 +553,7 @@ impl Agent {
             priority: prio,
             local_pref,
             relay: None,
+            relay_via: None,
             pairable: false,
             dead: false,
         });

@@ -77,6 +77,9 @@ pub struct CandidateSummary {
     pub priority: u32,
     /// The ICE-TCP type, for TCP candidates.
     pub tcp_type: Option<TcpType>,
+    /// For a local relayed candidate: the TURN server holding it and the transport to it
+    /// (TCP when UDP is blocked on the way).
+    pub relay: Option<(SocketAddr, Transport)>,
 }
 
 impl fmt::Display for CandidateSummary {
@@ -89,6 +92,10 @@ impl fmt::Display for CandidateSummary {
         write!(f, "{} {} {}", self.kind.token(), proto, self.addr)?;
         if let Some(t) = self.tcp_type {
             write!(f, " tcptype {}", t.token())?;
+        }
+        if let Some((server, transport)) = self.relay {
+            let proto = if transport.is_stream() { "tcp" } else { "udp" };
+            write!(f, " via {server} over {proto}")?;
         }
         Ok(())
     }

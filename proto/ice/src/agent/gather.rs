@@ -104,6 +104,7 @@ impl Agent {
             priority: prio,
             local_pref,
             relay: None,
+            relay_via: None,
             pairable: !self.config.relay_only,
             dead: false,
         });
@@ -195,6 +196,7 @@ impl Agent {
                 priority: prio,
                 local_pref,
                 relay: None,
+                relay_via: None,
                 pairable: true,
                 dead: false,
             });
@@ -330,6 +332,7 @@ impl Agent {
             priority: prio,
             local_pref,
             relay: None,
+            relay_via: None,
             pairable: false,
             dead: false,
         });
@@ -377,6 +380,7 @@ impl Agent {
                     priority: prio,
                     local_pref,
                     relay: Some(r),
+                    relay_via: Some((server, transport)),
                     pairable: true,
                     dead: false,
                 });

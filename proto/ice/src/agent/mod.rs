@@ -180,6 +180,8 @@ pub(crate) struct Local {
     pub(crate) priority: u32,
     pub(crate) local_pref: u32,
     pub(crate) relay: Option<usize>,
+    /// The TURN server and transport of a relayed candidate.
+    pub(crate) relay_via: Option<(SocketAddr, Transport)>,
     /// Paired with remote candidates (server-reflexive ones are not: their base is).
     pub(crate) pairable: bool,
     /// The relayed candidate's allocation ended.
@@ -194,6 +196,7 @@ impl Local {
             addr: self.addr,
             priority: self.priority,
             tcp_type: self.tcp_type,
+            relay: self.relay_via,
         }
     }
 }
@@ -217,6 +220,7 @@ impl Remote {
             addr: self.addr,
             priority: self.priority,
             tcp_type: self.tcp_type,
+            relay: None,
         }
     }
 }
@@ -240,6 +244,8 @@ pub(crate) struct Pair {
     /// Something authenticated came from the peer on this pair (its check, or a response
     /// to ours): the path works in at least one direction, worth waiting for.
     pub(crate) alive: bool,
+    /// Checks that timed out on this pair while it was alive.
+    pub(crate) rounds: u8,
 }
 
 /// A check transaction in flight.

@@ -140,7 +140,7 @@ pub fn t0() -> Instant {
     Instant::now()
 }
 
-/// The agents' host link: 5 ms each way (10 ms between two hosts), `loss` both ways.
+/// An agent's host link: 5 ms each way (10 ms between two hosts), `loss` both ways.
 fn agent_link(loss: f64) -> LinkConfig {
     LinkConfig::default().with_loss(loss)
 }
@@ -189,6 +189,11 @@ pub struct World {
 }
 
 pub fn world(seed: u64, a: Side, b: Side, loss: f64) -> World {
+    world_with(seed, a, b, loss, &[Transport::Udp, Transport::Tcp])
+}
+
+/// [`world`] with the agents configured for the TURN server over `turn_over` only.
+pub fn world_with(seed: u64, a: Side, b: Side, loss: f64, turn_over: &[Transport]) -> World {
     let start = t0();
     let mut sim = Sim::new(seed, start);
     let stun_host = sim.add_host(HostConfig::public(ip("198.51.100.1")));
@@ -222,13 +227,16 @@ pub fn world(seed: u64, a: Side, b: Side, loss: f64) -> World {
     sim.listen(turn, addr(TURN), Transport::Udp).expect("free");
     sim.listen(turn, addr(TURN), Transport::Tcp).expect("free");
 
+    // The loss is on A's access link, both ways: every packet between the agents (direct
+    // or through the relay) and between A and the servers is lost with probability `loss`.
     let (host_a, ip_a) = place(&mut sim, a, 1, loss);
-    let (host_b, ip_b) = place(&mut sim, b, 2, loss);
+    let (host_b, ip_b) = place(&mut sim, b, 2, 0.0);
     let agent = |sim: &mut Sim, role: Role, ip: IpAddr| {
         let mut config = AgentConfig::new(role, vec![ip]);
         config.stun_servers = vec![StunServer { addr: addr(STUN) }];
-        config.turn_servers = [Transport::Udp, Transport::Tcp]
-            .into_iter()
+        config.turn_servers = turn_over
+            .iter()
+            .copied()
             .map(|transport| TurnServer {
                 addr: addr(TURN),
                 transport,
