@@ -76,6 +76,11 @@ impl Agent {
         ) {
             return None;
         }
+        // RFC 6544 section 6.2: a passive candidate never connects out; its pairs come from
+        // the peer's checks on connections it accepted (peer-reflexive remotes).
+        if l.tcp_type == Some(TcpType::Passive) && r.kind != CandidateType::PeerReflexive {
+            return None;
+        }
         let priority = self.priority_of(local, remote);
         if self.pairs.len() >= self.config.max_pairs {
             // RFC 8445 section 6.1.2.5: keep the highest-priority pairs. Replace the lowest
