@@ -137,7 +137,11 @@ async fn gather(
 }
 
 /// The first address `host` resolves to.
-async fn resolve(host: &Host, port: u16) -> Result<SocketAddr, Failure> {
+///
+/// # Errors
+///
+/// When the name does not resolve, or to no address.
+pub async fn resolve(host: &Host, port: u16) -> Result<SocketAddr, Failure> {
     match host {
         Host::Ip(ip) => Ok(SocketAddr::new(*ip, port)),
         Host::Name(name) => tokio::net::lookup_host((name.as_str(), port))

@@ -1,18 +1,22 @@
 //! The `wren-probe` command line (clap); the work is in the library (`src/lib.rs`).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wren_core::Transport;
+use wren_ice::{Role, TurnServer};
 
+use wren_probe::agent::{self, AgentSettings, Outcome};
 use wren_probe::gather::{self, Settings};
 use wren_probe::output;
 use wren_probe::tls::{self, Trust};
 use wren_probe::uri::{IceUri, UriTransport};
 
-/// Checks STUN and TURN servers.
+/// Checks STUN and TURN servers, and connectivity between two hosts.
 #[derive(Debug, Parser)]
 #[command(name = "wren-probe", version, about)]
 struct Cli {
@@ -35,6 +39,31 @@ enum Command {
     ///   wren-probe ice --ca ca.pem -u alice -c secret turns:example.org:5349
     #[command(verbatim_doc_comment)]
     Ice(IceArgs),
+    /// Runs one ICE agent and connects it to a peer, signalling over standard input and output.
+    ///
+    /// Prints its side of the signalling, one line each: "ufrag U", "pwd P", each
+    /// "candidate:..." line as it is gathered, "end-of-candidates". Reads the peer's lines of
+    /// the same kinds from standard input (any other line is ignored; SDP's "a=ice-ufrag:",
+    /// "a=ice-pwd:", "a=candidate:" and "a=end-of-candidates" are taken too). When a pair is
+    /// selected it prints "connected LOCAL -> REMOTE (rtt N ms)", each side as
+    /// "TYPE udp ADDRESS" (TYPE: host, srflx, prflx or relay), sends "ping N" on the pair,
+    /// answers the peer's pings, and prints "data N bytes from ADDRESS: TEXT" for each that
+    /// arrives.
+    ///
+    /// Exits with 0 once connected and data went both ways, 1 when ICE failed (the failure
+    /// report, with every pair tried and why it failed, is printed after "failed"), 2 when
+    /// the time ran out or for a bad URI or option.
+    ///
+    /// Two machines can check the path between them: start one agent on each, and paste
+    /// each one's output into the other's input (the whole output, at once or as it comes).
+    /// Or join two agents pipe to pipe, as the network-namespace test does.
+    ///
+    /// Examples:
+    ///   wren-probe agent --role controlling --interface 192.0.2.10 stun:stun.example.org
+    ///   wren-probe agent --role controlled --interface 10.0.0.5 -u alice -c secret \
+    ///       stun:example.org turn:example.org turn:example.org?transport=tcp
+    #[command(verbatim_doc_comment)]
+    Agent(AgentArgs),
 }
 
 /// The options of `ice`.
@@ -64,6 +93,45 @@ struct IceArgs {
     uris: Vec<String>,
 }
 
+/// The options of `agent`.
+#[derive(Debug, Args)]
+struct AgentArgs {
+    /// The ICE role: the controlling agent nominates the pair (one side each).
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// A local address to gather host candidates on (repeat for several; the addresses of
+    /// this host's interfaces, not 0.0.0.0).
+    #[arg(short, long = "interface", required = true, value_name = "IP")]
+    interfaces: Vec<IpAddr>,
+    /// Username for TURN servers (long-term credentials).
+    #[arg(short, long, default_value = "")]
+    username: String,
+    /// Password for TURN servers.
+    #[arg(short, long, default_value = "")]
+    credential: String,
+    /// Use relayed candidates only (the "relay" ICE transport policy).
+    #[arg(long)]
+    relay_only: bool,
+    /// Pings to send once connected (0: stop at "connected").
+    #[arg(long, default_value = "3", value_name = "N")]
+    pings: u32,
+    /// Seconds the whole run may take.
+    #[arg(short, long, default_value = "30", value_parser = parse_timeout, value_name = "S")]
+    timeout: Duration,
+    /// Servers: stun:HOST[:PORT], turn:HOST[:PORT][?transport=udp|tcp] (no TLS).
+    #[arg(value_name = "URI")]
+    uris: Vec<String>,
+}
+
+/// `--role`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    /// Nominates the pair used (usually the offerer).
+    Controlling,
+    /// Follows the peer's nomination.
+    Controlled,
+}
+
 /// A timeout in seconds, more than zero (fractions allowed).
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
@@ -79,6 +147,114 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Ice(args) => ice(args),
+        Command::Agent(args) => agent(args),
+    }
+}
+
+/// A current-thread tokio runtime, or the exit status saying why there is none.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("wren-probe: cannot start the runtime: {e}");
+            ExitCode::from(2)
+        })
+}
+
+/// `wren-probe agent`.
+fn agent(args: AgentArgs) -> ExitCode {
+    if let Some(ip) = args.interfaces.iter().find(|ip| ip.is_unspecified()) {
+        eprintln!("wren-probe: --interface {ip} is not an interface's address");
+        return ExitCode::from(2);
+    }
+    let mut uris = Vec::with_capacity(args.uris.len());
+    for label in &args.uris {
+        match label.parse::<IceUri>() {
+            Ok(uri) if uri.transport == UriTransport::Tls => {
+                eprintln!("wren-probe: {label}: the agent does not speak TLS to servers");
+                return ExitCode::from(2);
+            }
+            Ok(uri) => uris.push(uri),
+            Err(e) => {
+                eprintln!("wren-probe: bad URI {label:?}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if uris.iter().any(|u| u.scheme.is_turn())
+        && (args.username.is_empty() || args.credential.is_empty())
+    {
+        eprintln!("wren-probe: turn: URIs need --username and --credential");
+        return ExitCode::from(2);
+    }
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let mut settings = AgentSettings {
+        role: match args.role {
+            RoleArg::Controlling => Role::Controlling,
+            RoleArg::Controlled => Role::Controlled,
+        },
+        interfaces: args.interfaces,
+        stun: Vec::new(),
+        turn: Vec::new(),
+        relay_only: args.relay_only,
+        pings: args.pings,
+        timeout: args.timeout,
+    };
+    for uri in &uris {
+        let addr = match runtime.block_on(gather::resolve(&uri.host, uri.port)) {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("wren-probe: {uri}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if uri.scheme.is_turn() {
+            settings.turn.push(TurnServer {
+                addr,
+                transport: match uri.transport {
+                    UriTransport::Tcp => Transport::Tcp,
+                    _ => Transport::Udp,
+                },
+                username: args.username.clone(),
+                password: args.credential.clone(),
+            });
+        } else {
+            settings.stun.push(addr);
+        }
+    }
+    // The peer's lines, read on a thread of their own (stdin blocks).
+    let (lines, input) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let timeout = settings.timeout;
+    match runtime.block_on(agent::run(settings, input, agent::say)) {
+        Outcome::Connected(_) => ExitCode::SUCCESS,
+        Outcome::Failed(_) => ExitCode::from(1),
+        Outcome::TimedOut(selected) => {
+            let what = if selected.is_some() {
+                "connected, but no data came back"
+            } else {
+                "no pair selected"
+            };
+            eprintln!(
+                "wren-probe: timed out after {} s: {what}",
+                timeout.as_secs_f64()
+            );
+            ExitCode::from(2)
+        }
+        Outcome::Driver(e) => {
+            eprintln!("wren-probe: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -130,15 +306,9 @@ fn ice(args: IceArgs) -> ExitCode {
         timeout: args.timeout,
         tls,
     });
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wren-probe: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let total = servers.len();
     let answered = runtime.block_on(run(servers, settings, args.json));

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
+pub mod agent;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -45,7 +47,7 @@ pub struct Server {
 }
 
 impl Server {
-    fn start(program: &Path, args: &[String], dir: Option<TempDir>) -> Server {
+    pub fn start(program: &Path, args: &[String], dir: Option<TempDir>) -> Server {
         let mut child = Command::new(program)
             .args(args)
             .stdin(Stdio::null())
@@ -184,7 +186,7 @@ pub fn wren_relay(port: u16, ports: (u16, u16), extra: &[String]) -> Server {
 
 /// The wren-relay binary, built once per test binary with the cargo that runs the tests,
 /// into the same target directory.
-fn relay_binary() -> PathBuf {
+pub fn relay_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
