@@ -123,6 +123,7 @@ impl Agent {
             rtt: None,
             alive: false,
             rounds: 0,
+            refused: None,
         });
         let p = self.pairs.len() - 1;
         self.pair_event(p);

@@ -139,7 +139,12 @@ impl Agent {
             return;
         }
         let pair = &mut self.pairs[p];
-        if pair.alive && pair.rounds < ALIVE_ROUNDS && self.selected.is_none() {
+        // A peer that refused our checks (unsigned 401) will not change its mind.
+        if pair.alive
+            && pair.refused.is_none()
+            && pair.rounds < ALIVE_ROUNDS
+            && self.selected.is_none()
+        {
             pair.rounds += 1;
             if !self.triggered.iter().any(|&(q, _)| q == p) {
                 self.triggered.push_back((p, false));
@@ -148,17 +153,29 @@ impl Agent {
             self.arm_pacing();
             return;
         }
-        self.fail_pair(
-            now,
-            p,
-            PairFailure::TimedOut {
+        let why = match self.pairs[p].refused.take() {
+            Some((code, reason)) => PairFailure::Unauthenticated { code, reason },
+            None => PairFailure::TimedOut {
                 transmissions: check.sends,
             },
-        );
+        };
+        self.fail_pair(now, p, why);
     }
 
     /// A datagram from the driver.
     pub(super) fn receive(&mut self, now: Instant, d: Datagram<'_>) {
+        // A server given as both stun: and turn: (the usual coturn setup) answers the
+        // gathering Binding request from the TURN client's address: by transaction ID.
+        if classify(d.payload) == PacketKind::Stun
+            && let Ok(msg) = Message::parse(d.payload)
+            && msg.class().is_response()
+        {
+            let tid = msg.transaction_id();
+            if self.queries.iter().any(|q| !q.done && q.tid == tid) {
+                self.stun.handle_datagram(now, d);
+                return;
+            }
+        }
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
         if let Some(r) = self.relays.iter().position(|r| {
             r.client.server() == d.source
@@ -457,8 +474,17 @@ impl Agent {
         };
         if msg.verify_integrity(&key).is_err() {
             // Not from the peer (or corrupted): ignored, as RFC 8489 section 9.1.4 says;
-            // the check retransmits.
+            // the check retransmits. An unsigned 400/401 to one of our checks is kept for
+            // the report: the peer could not authenticate us.
             self.stats.malformed += 1;
+            if msg.class() == Class::ErrorResponse
+                && let Some(c) = self.checks.iter().find(|c| c.tid == tid)
+                && let Ok(Some(e)) = msg.get::<ErrorCode<'_>>()
+                && matches!(e.code.code(), 400 | 401)
+            {
+                let p = c.pair;
+                self.pairs[p].refused = Some((e.code.code(), e.reason.to_owned()));
+            }
             return;
         }
         let Some(i) = self.checks.iter().position(|c| c.tid == tid) else {

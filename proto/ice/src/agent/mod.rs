@@ -246,6 +246,8 @@ pub(crate) struct Pair {
     pub(crate) alive: bool,
     /// Checks that timed out on this pair while it was alive.
     pub(crate) rounds: u8,
+    /// The last unsigned 400/401 the peer answered a check of this pair with.
+    pub(crate) refused: Option<(u16, String)>,
 }
 
 /// A check transaction in flight.

@@ -106,9 +106,17 @@ pub enum PairFailure {
         /// Where the response came from.
         from: SocketAddr,
     },
-    /// The response failed its MESSAGE-INTEGRITY check with the peer's password.
-    #[error("response failed its integrity check")]
-    Integrity,
+    /// The peer kept answering with an error it could not sign (400 or 401: it could not
+    /// authenticate our checks, so the ICE credentials exchanged do not match). Such an
+    /// answer is not trusted to end a check (RFC 8489 section 9.1.4), so the checks went on
+    /// until they timed out; this is what they got.
+    #[error("the peer answered {code} {reason} to every check: the ICE credentials do not match")]
+    Unauthenticated {
+        /// The error code (400 or 401).
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
 }
 
 /// The main reason ICE failed.

@@ -194,6 +194,19 @@ pub fn world(seed: u64, a: Side, b: Side, loss: f64) -> World {
 
 /// [`world`] with the agents configured for the TURN server over `turn_over` only.
 pub fn world_with(seed: u64, a: Side, b: Side, loss: f64, turn_over: &[Transport]) -> World {
+    world_tweaked(seed, a, b, loss, turn_over, |_, _| {})
+}
+
+/// [`world_with`], each agent's configuration passed through `tweak` (0 for A, 1 for B)
+/// before the agent is made.
+pub fn world_tweaked(
+    seed: u64,
+    a: Side,
+    b: Side,
+    loss: f64,
+    turn_over: &[Transport],
+    tweak: impl Fn(&mut AgentConfig, usize),
+) -> World {
     let start = t0();
     let mut sim = Sim::new(seed, start);
     let stun_host = sim.add_host(HostConfig::public(ip("198.51.100.1")));
@@ -231,7 +244,7 @@ pub fn world_with(seed: u64, a: Side, b: Side, loss: f64, turn_over: &[Transport
     // or through the relay) and between A and the servers is lost with probability `loss`.
     let (host_a, ip_a) = place(&mut sim, a, 1, loss);
     let (host_b, ip_b) = place(&mut sim, b, 2, 0.0);
-    let agent = |sim: &mut Sim, role: Role, ip: IpAddr| {
+    let agent = |sim: &mut Sim, role: Role, ip: IpAddr, which: usize| {
         let mut config = AgentConfig::new(role, vec![ip]);
         config.stun_servers = vec![StunServer { addr: addr(STUN) }];
         config.turn_servers = turn_over
@@ -245,10 +258,11 @@ pub fn world_with(seed: u64, a: Side, b: Side, loss: f64, turn_over: &[Transport
             })
             .collect();
         config.rng_seed = Some(sim.fork_seed());
+        tweak(&mut config, which);
         Agent::new(sim.now(), config)
     };
-    let agent_a = agent(&mut sim, Role::Controlling, ip_a);
-    let agent_b = agent(&mut sim, Role::Controlled, ip_b);
+    let agent_a = agent(&mut sim, Role::Controlling, ip_a, 0);
+    let agent_b = agent(&mut sim, Role::Controlled, ip_b, 1);
     let a = sim.add_machine(host_a, agent_a);
     let b = sim.add_machine(host_b, agent_b);
     let ca = sim.machine::<Agent>(a).local_credentials().clone();
