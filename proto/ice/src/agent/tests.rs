@@ -20,6 +20,8 @@ struct Net {
     /// Datagrams in flight: (arrival, to agent, datagram bytes, source, destination, proto).
     flight: Vec<(Instant, usize, Vec<u8>, SocketAddr, SocketAddr, Transport)>,
     delay: Duration,
+    /// Binding indications (keepalives) delivered to each agent.
+    keepalives: [u32; 2],
     /// Drop everything from agent i to agent j for each (i, j) here.
     cut: Vec<(usize, usize)>,
     trickle: bool,
@@ -47,6 +49,7 @@ impl Net {
             delay: Duration::from_millis(10),
             cut,
             trickle,
+            keepalives: [0, 0],
         };
         let (ca, cb) = (
             net.agents[0].local_credentials().clone(),
@@ -127,6 +130,11 @@ impl Net {
         if next_flight == Some(next) {
             let k = self.flight.iter().position(|f| f.0 == next).unwrap();
             let (_, j, bytes, src, dst, proto) = self.flight.remove(k);
+            if wren_stun::Message::parse(&bytes)
+                .is_ok_and(|m| m.class() == wren_stun::Class::Indication)
+            {
+                self.keepalives[j] += 1;
+            }
             let d = Datagram {
                 proto,
                 source: src,
@@ -484,4 +492,37 @@ fn restart_reconnects_with_fresh_credentials() {
     });
     assert!(net.agents.iter().all(|a| a.selected_pair().is_some()));
     assert!(connected(&net));
+}
+
+#[test]
+fn a_connected_lite_agent_sends_keepalives_and_the_full_agent_keeps_consent() {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        AgentConfig {
+            rng_seed: Some([9; 32]),
+            ..AgentConfig::lite(vec![ip("10.0.0.2")])
+        },
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net));
+    let checks_before = net.agents[0].stats().checks_sent;
+    net.run_until(Duration::from_secs(61), |_| false);
+    // The full agent's consent checks every 4 to 6 s (RFC 7675) keep both connected.
+    let consent = net.agents[0].stats().checks_sent - checks_before;
+    assert!(
+        (10..=16).contains(&consent),
+        "{consent} consent checks in 61 s"
+    );
+    assert!(connected(&net));
+    // The lite agent sends nothing but answers, until 15 s pass without sending: its
+    // answers to consent checks count as traffic, so no keepalive is needed here.
+    assert_eq!(net.keepalives[0], 0);
+    // Silence the full agent: the lite agent then sends keepalives every 15 s until its
+    // consent runs out (30 s without a check).
+    net.cut = vec![(0, 1)];
+    net.run_until(Duration::from_secs(40), |n| {
+        n.agents[1].connection_state() == ConnectionState::Failed
+    });
+    assert_eq!(net.agents[1].connection_state(), ConnectionState::Failed);
+    assert!(net.keepalives[0] >= 1, "{:?}", net.keepalives);
 }
