@@ -15,7 +15,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use wren_ice::candidate::priority;
-use wren_ice::{Address, Candidate, CandidateTransport, CandidateType, TcpType};
+use wren_ice::{Candidate, CandidateTransport, CandidateType, TcpType};
 
 use crate::uri::UriTransport;
 
@@ -78,22 +78,7 @@ fn candidate(
     at: SocketAddr,
     related: SocketAddr,
 ) -> Candidate {
-    Candidate {
-        foundation: String::new(),
-        component: COMPONENT,
-        transport,
-        priority: 0,
-        address: Address::Ip(at.ip()),
-        port: at.port(),
-        kind,
-        related: Some((Address::Ip(related.ip()), related.port())),
-        tcp_type: None,
-        generation: None,
-        ufrag: None,
-        network_id: None,
-        network_cost: None,
-        extensions: Vec::new(),
-    }
+    Candidate::at(kind, transport, at, 0).with_related(related)
 }
 
 /// The foundation of (type, base IP, server IP, transport): a decimal 32-bit FNV-1a hash.

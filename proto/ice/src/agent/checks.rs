@@ -14,7 +14,7 @@ use wren_stun::{Class, Message, Method, TransactionId};
 
 use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairState, Remote, Role};
-use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
+use crate::candidate::{Candidate, CandidateTransport, CandidateType, TcpType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the
@@ -444,12 +444,13 @@ impl Agent {
     /// A peer-reflexive remote candidate learned from a check (RFC 8445 section 7.3.1.3).
     fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> usize {
         self.prflx_count += 1;
-        let mut cand = Candidate::new(
-            &format!("prflx{}", self.prflx_count),
+        let mut cand = Candidate::at(
             CandidateType::PeerReflexive,
+            CandidateTransport::Udp,
             from,
             prio,
         );
+        cand.foundation = format!("prflx{}", self.prflx_count);
         let tcp_type = transport.is_stream().then_some(TcpType::Active);
         if transport.is_stream() {
             cand.transport = CandidateTransport::Tcp;
@@ -564,24 +565,8 @@ impl Agent {
         {
             return;
         }
-        let local_pref = l.local_pref;
-        let base = l.base;
-        let prio = priority(CandidateType::PeerReflexive, local_pref, 1);
-        let mut cand = Candidate::new("", CandidateType::PeerReflexive, mapped, prio);
-        cand.related = Some((Address::Ip(base.ip()), base.port()));
-        self.add_local(Local {
-            cand,
-            kind: CandidateType::PeerReflexive,
-            transport: Transport::Udp,
-            tcp_type: None,
-            addr: mapped,
-            base,
-            priority: prio,
-            local_pref,
-            relay: None,
-            relay_via: None,
-            pairable: false,
-            dead: false,
-        });
+        let reflexive =
+            Local::reflexive(CandidateType::PeerReflexive, mapped, l.base, l.local_pref);
+        self.add_local(reflexive, None);
     }
 }

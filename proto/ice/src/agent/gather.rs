@@ -94,20 +94,23 @@ impl Agent {
     fn host_udp(&mut self, now: Instant, bound: SocketAddr, interface: usize) {
         let local_pref = host_local_preference(interface);
         let prio = priority(CandidateType::Host, local_pref, 1);
-        self.add_local(Local {
-            cand: Candidate::new("", CandidateType::Host, bound, prio),
-            kind: CandidateType::Host,
-            transport: Transport::Udp,
-            tcp_type: None,
-            addr: bound,
-            base: bound,
-            priority: prio,
-            local_pref,
-            relay: None,
-            relay_via: None,
-            pairable: !self.config.relay_only,
-            dead: false,
-        });
+        self.add_local(
+            Local {
+                cand: Candidate::at(CandidateType::Host, CandidateTransport::Udp, bound, prio),
+                kind: CandidateType::Host,
+                transport: Transport::Udp,
+                tcp_type: None,
+                addr: bound,
+                base: bound,
+                priority: prio,
+                local_pref,
+                relay: None,
+                relay_via: None,
+                pairable: !self.config.relay_only,
+                dead: false,
+            },
+            None,
+        );
         if self.config.lite {
             return;
         }
@@ -183,23 +186,26 @@ impl Agent {
                 TcpType::Active => SocketAddr::new(bound.ip(), 9),
                 _ => bound,
             };
-            let mut cand = Candidate::new("", CandidateType::Host, addr, prio);
+            let mut cand = Candidate::at(CandidateType::Host, CandidateTransport::Udp, addr, prio);
             cand.transport = CandidateTransport::Tcp;
             cand.tcp_type = Some(tcp_type);
-            self.add_local(Local {
-                cand,
-                kind: CandidateType::Host,
-                transport: Transport::Tcp,
-                tcp_type: Some(tcp_type),
-                addr,
-                base: addr,
-                priority: prio,
-                local_pref,
-                relay: None,
-                relay_via: None,
-                pairable: true,
-                dead: false,
-            });
+            self.add_local(
+                Local {
+                    cand,
+                    kind: CandidateType::Host,
+                    transport: Transport::Tcp,
+                    tcp_type: Some(tcp_type),
+                    addr,
+                    base: addr,
+                    priority: prio,
+                    local_pref,
+                    relay: None,
+                    relay_via: None,
+                    pairable: true,
+                    dead: false,
+                },
+                None,
+            );
         }
     }
 
@@ -223,22 +229,9 @@ impl Agent {
         (i + 1).to_string()
     }
 
-    /// Adds a local candidate (finishing its line) and announces it; pairs it.
-    pub(super) fn add_local(&mut self, mut local: Local) -> usize {
-        let server = local
-            .relay
-            .map(|r| self.relays[r].client.server().ip())
-            .or_else(|| {
-                (local.kind == CandidateType::ServerReflexive)
-                    .then(|| {
-                        local
-                            .cand
-                            .related
-                            .as_ref()
-                            .and_then(|(a, _)| super::ip_of(a))
-                    })
-                    .flatten()
-            });
+    /// Adds a local candidate (finishing its line) and announces it; pairs it. `server` is
+    /// the STUN or TURN server it came from, which its foundation depends on.
+    pub(super) fn add_local(&mut self, mut local: Local, server: Option<IpAddr>) -> usize {
         local.cand.foundation =
             self.foundation(local.kind, local.base.ip(), server, local.transport);
         local.cand.generation = Some(self.generation);
@@ -317,25 +310,13 @@ impl Agent {
         }) else {
             return;
         };
-        let local_pref = host.local_pref;
-        let prio = priority(CandidateType::ServerReflexive, local_pref, 1);
-        let mut cand = Candidate::new("", CandidateType::ServerReflexive, mapped, prio);
-        cand.related = Some((Address::Ip(base.ip()), base.port()));
-        let _ = server;
-        self.add_local(Local {
-            cand,
-            kind: CandidateType::ServerReflexive,
-            transport: Transport::Udp,
-            tcp_type: None,
-            addr: mapped,
+        let reflexive = Local::reflexive(
+            CandidateType::ServerReflexive,
+            mapped,
             base,
-            priority: prio,
-            local_pref,
-            relay: None,
-            relay_via: None,
-            pairable: false,
-            dead: false,
-        });
+            host.local_pref,
+        );
+        self.add_local(reflexive, Some(server.ip()));
     }
 
     /// TURN client outcomes: relayed candidates, permission refusals, relayed data.
@@ -366,24 +347,32 @@ impl Agent {
                     _ => 32767,
                 } - (r as u32).min(255);
                 let prio = priority(CandidateType::Relayed, local_pref, 1);
-                let mut cand = Candidate::new("", CandidateType::Relayed, relayed, prio);
+                let mut cand = Candidate::at(
+                    CandidateType::Relayed,
+                    CandidateTransport::Udp,
+                    relayed,
+                    prio,
+                );
                 if let Some(m) = mapped {
                     cand.related = Some((Address::Ip(m.ip()), m.port()));
                 }
-                let l = self.add_local(Local {
-                    cand,
-                    kind: CandidateType::Relayed,
-                    transport: Transport::Udp,
-                    tcp_type: None,
-                    addr: relayed,
-                    base: relayed,
-                    priority: prio,
-                    local_pref,
-                    relay: Some(r),
-                    relay_via: Some((server, transport)),
-                    pairable: true,
-                    dead: false,
-                });
+                let l = self.add_local(
+                    Local {
+                        cand,
+                        kind: CandidateType::Relayed,
+                        transport: Transport::Udp,
+                        tcp_type: None,
+                        addr: relayed,
+                        base: relayed,
+                        priority: prio,
+                        local_pref,
+                        relay: Some(r),
+                        relay_via: Some((server, transport)),
+                        pairable: true,
+                        dead: false,
+                    },
+                    Some(server.ip()),
+                );
                 self.relays[r].local = Some(l);
                 // The allocation's XOR-MAPPED-ADDRESS is a server-reflexive candidate too
                 // (over UDP), as browsers gather it.
@@ -493,31 +482,4 @@ impl Agent {
 /// configured is preferred (RFC 8421 lets the agent order interfaces).
 fn host_local_preference(interface: usize) -> u32 {
     65535 - (interface as u32).min(255) * 256
-}
-
-impl Candidate {
-    /// A UDP candidate of `kind` at `addr` with `priority`, component 1, no foundation yet.
-    pub(crate) fn new(
-        foundation: &str,
-        kind: CandidateType,
-        addr: SocketAddr,
-        priority: u32,
-    ) -> Candidate {
-        Candidate {
-            foundation: foundation.to_owned(),
-            component: 1,
-            transport: CandidateTransport::Udp,
-            priority,
-            address: Address::Ip(addr.ip()),
-            port: addr.port(),
-            kind,
-            related: None,
-            tcp_type: None,
-            generation: None,
-            ufrag: None,
-            network_id: None,
-            network_cost: None,
-            extensions: Vec::new(),
-        }
-    }
 }

@@ -68,7 +68,7 @@ use wren_stun::client::{Client, ClientConfig};
 use wren_stun::{Key, TransactionId};
 use wren_turn::client::TurnClient;
 
-use crate::candidate::{Address, Candidate, CandidateType, TcpType};
+use crate::candidate::{Candidate, CandidateType, TcpType};
 pub use config::{AgentConfig, Credentials, Role, StunServer, Timers, TurnServer};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
@@ -189,6 +189,38 @@ pub(crate) struct Local {
 }
 
 impl Local {
+    /// A reflexive candidate (server- or peer-reflexive) at `addr`, learned for the host
+    /// socket `base`: announced with `base` as its related address, never paired (its base
+    /// is).
+    pub(crate) fn reflexive(
+        kind: CandidateType,
+        addr: SocketAddr,
+        base: SocketAddr,
+        local_pref: u32,
+    ) -> Local {
+        let priority = crate::candidate::priority(kind, local_pref, 1);
+        Local {
+            cand: Candidate::at(
+                kind,
+                crate::candidate::CandidateTransport::Udp,
+                addr,
+                priority,
+            )
+            .with_related(base),
+            kind,
+            transport: Transport::Udp,
+            tcp_type: None,
+            addr,
+            base,
+            priority,
+            local_pref,
+            relay: None,
+            relay_via: None,
+            pairable: false,
+            dead: false,
+        }
+    }
+
     pub(crate) fn summary(&self) -> CandidateSummary {
         CandidateSummary {
             kind: self.kind,
@@ -740,13 +772,5 @@ impl Machine for Agent {
         self.drain_children(now);
         self.after_input(now);
         Ok(())
-    }
-}
-
-/// A remote address in a candidate: an IP, or `None` for a name still to be resolved.
-pub(crate) fn ip_of(a: &Address) -> Option<IpAddr> {
-    match a {
-        Address::Ip(ip) => Some(*ip),
-        Address::Name(_) => None,
     }
 }

@@ -12,7 +12,7 @@
 //! what it read. Every malformed field is a typed [`CandidateError`], never a panic.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
 /// The transport of a candidate.
@@ -144,6 +144,61 @@ pub struct Candidate {
     pub network_cost: Option<u32>,
     /// Other extensions, name and value, in order.
     pub extensions: Vec<(String, String)>,
+}
+
+impl Candidate {
+    /// A candidate of `kind` at `address` and `port` over `transport` with `priority`, for
+    /// component 1, with an empty foundation and no related address or extension.
+    #[must_use]
+    pub fn new(
+        kind: CandidateType,
+        transport: CandidateTransport,
+        address: Address,
+        port: u16,
+        priority: u32,
+    ) -> Candidate {
+        Candidate {
+            foundation: String::new(),
+            component: 1,
+            transport,
+            priority,
+            address,
+            port,
+            kind,
+            related: None,
+            tcp_type: None,
+            generation: None,
+            ufrag: None,
+            network_id: None,
+            network_cost: None,
+            extensions: Vec::new(),
+        }
+    }
+
+    /// [`Candidate::new`] at a socket address.
+    #[must_use]
+    pub fn at(
+        kind: CandidateType,
+        transport: CandidateTransport,
+        addr: SocketAddr,
+        priority: u32,
+    ) -> Candidate {
+        Candidate::new(
+            kind,
+            transport,
+            Address::Ip(addr.ip()),
+            addr.port(),
+            priority,
+        )
+    }
+
+    /// This candidate with `raddr`/`rport` set to `related` (the base of a reflexive
+    /// candidate, the mapped address of a relayed one).
+    #[must_use]
+    pub fn with_related(mut self, related: SocketAddr) -> Candidate {
+        self.related = Some((Address::Ip(related.ip()), related.port()));
+        self
+    }
 }
 
 /// A candidate's priority (RFC 8445 section 5.1.2.1):
@@ -287,22 +342,9 @@ impl FromStr for Candidate {
             "relay" => CandidateType::Relayed,
             other => return Err(malformed(Field::Type, other)),
         };
-        let mut c = Candidate {
-            foundation: foundation.to_owned(),
-            component,
-            transport,
-            priority,
-            address,
-            port,
-            kind,
-            related: None,
-            tcp_type: None,
-            generation: None,
-            ufrag: None,
-            network_id: None,
-            network_cost: None,
-            extensions: Vec::new(),
-        };
+        let mut c = Candidate::new(kind, transport, address, port, priority);
+        c.foundation = foundation.to_owned();
+        c.component = component;
         let mut raddr = None;
         while let Some(name) = it.next() {
             let value = it.next().ok_or(CandidateError::Missing(Field::Extension))?;
