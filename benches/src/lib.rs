@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod ice;
 pub mod peers;
 
 /// RFC 5769 section 2.1 "Sample Request", byte for byte as published.
