@@ -91,11 +91,17 @@ impl Agent {
             if self.pairs[lowest].priority >= priority {
                 return None;
             }
-            self.pairs[lowest].state = PairState::Failed;
+            // Dropped from the checklist: never checked, not even by a triggered check
+            // queued before.
+            self.triggered.retain(|&(q, _)| q != lowest);
+            self.checks.retain(|c| c.pair != lowest);
             self.pairs[lowest].failure = None;
+            self.set_pair_state(lowest, PairState::Failed);
         }
-        let foundation = (local, r.cand.foundation.clone());
-        let foundation = (self.foundation_index(local), foundation.1);
+        let foundation = (
+            self.foundation_index(local),
+            self.remotes[remote].cand.foundation.clone(),
+        );
         // RFC 8445 section 6.1.2.6 and RFC 8838 section 11: a pair starts Waiting unless a
         // pair of its foundation is already waiting or being checked.
         let busy = self.pairs.iter().any(|p| {

@@ -359,11 +359,11 @@ impl Agent {
         });
 
         // The remote candidate: known, or peer-reflexive (section 7.3.1.3).
-        let remote = match self
+        let known = self
             .remotes
             .iter()
-            .position(|r| r.addr == from && r.transport == transport)
-        {
+            .position(|r| r.addr == from && r.transport == transport);
+        let remote = match known {
             Some(r) => r,
             // Behind a NAT a host candidate's new sources can chain without end (see
             // `max_peer_reflexive`); a relayed candidate's peers are a fixed few.
@@ -376,6 +376,12 @@ impl Agent {
         };
         let use_candidate = msg.get::<UseCandidate>().ok().flatten().is_some();
         let Some(p) = self.add_pair(local, remote) else {
+            if known.is_none() {
+                // No pair for it (the table is full of better ones, or another address
+                // family): a peer-reflexive candidate kept unpaired would only grow.
+                self.remotes.pop();
+                self.prflx_count -= 1;
+            }
             return;
         };
         self.pairs[p].alive = true;

@@ -651,6 +651,15 @@ impl Machine for Agent {
     fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), AgentError> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
+            // The TURN servers' answers to the deallocations end those transactions.
+            if let Some(r) = self
+                .relays
+                .iter_mut()
+                .find(|r| r.client.server() == d.source && r.transport == d.proto)
+            {
+                r.client.handle_datagram(now, d);
+                while r.client.poll_event().is_some() {}
+            }
             return Ok(());
         }
         self.receive(now, d);
@@ -686,6 +695,12 @@ impl Machine for Agent {
     fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
+            // Only the deallocations are left: the TURN clients' timers run them to the
+            // end; what they report no longer matters.
+            for r in &mut self.relays {
+                r.client.handle_timeout(now);
+                while r.client.poll_event().is_some() {}
+            }
             return;
         }
         self.stun.handle_timeout(now);
@@ -766,6 +781,16 @@ impl Machine for Agent {
     ) -> Result<(), AgentError> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
+            // A socket bound after close is closed again at once.
+            if let SocketResult::Bound {
+                bound, transport, ..
+            } = result
+            {
+                self.socket_requests.push_back(SocketRequest::Close {
+                    addr: bound,
+                    transport,
+                });
+            }
             return Ok(());
         }
         self.socket_result(now, result);

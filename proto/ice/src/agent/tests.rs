@@ -527,3 +527,106 @@ fn a_connected_lite_agent_sends_keepalives_and_the_full_agent_keeps_consent() {
     assert_eq!(net.agents[1].connection_state(), ConnectionState::Failed);
     assert!(net.keepalives[0] >= 1, "{:?}", net.keepalives);
 }
+
+#[test]
+fn a_closed_agent_finishes_its_deallocations_and_closes_late_sockets() {
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let now = Instant::now();
+    let mut c = config(Role::Controlling, "10.0.0.1", 1);
+    c.turn_servers = vec![TurnServer {
+        addr: "192.0.2.50:3478".parse().unwrap(),
+        transport: Transport::Udp,
+        username: "u".into(),
+        password: "p".into(),
+    }];
+    c.interfaces.push(ip("10.0.0.3"));
+    let mut agent = Agent::new(now, c);
+    let reqs: Vec<SocketRequest> = std::iter::from_fn(|| agent.poll_socket_request()).collect();
+    let SocketRequest::Bind {
+        addr, transport, ..
+    } = reqs[0]
+    else {
+        panic!()
+    };
+    let bound = SocketAddr::new(addr.ip(), 5000);
+    agent
+        .handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound)))
+        .unwrap();
+    agent.close(now);
+    // The second interface's socket is bound only now: it is closed again at once.
+    let SocketRequest::Bind {
+        addr, transport, ..
+    } = reqs[1]
+    else {
+        panic!()
+    };
+    let late = SocketAddr::new(addr.ip(), 5001);
+    agent
+        .handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(late)))
+        .unwrap();
+    let closes: Vec<SocketAddr> = std::iter::from_fn(|| agent.poll_socket_request())
+        .filter_map(|r| match r {
+            SocketRequest::Close { addr, .. } => Some(addr),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closes, [bound, late]);
+    // Whatever the TURN client still has to do, its deadlines move on: a driver calling
+    // handle_timeout at each deadline is never asked again for the same instant.
+    let mut buf = Vec::new();
+    let mut last = None;
+    for _ in 0..100 {
+        while agent.poll_transmit(now, &mut buf).is_some() {
+            buf.clear();
+        }
+        let Some(t) = agent.poll_timeout() else { break };
+        assert_ne!(
+            Some(t),
+            last,
+            "deadline {t:?} came back after handle_timeout"
+        );
+        last = Some(t);
+        agent.handle_timeout(t);
+    }
+    assert_eq!(
+        agent.poll_timeout(),
+        None,
+        "nothing left once the deallocation gave up"
+    );
+}
+
+#[test]
+fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
+    let mut c = config(Role::Controlled, "10.0.0.2", 2);
+    c.max_pairs = 3;
+    c.max_peer_reflexive = 1000;
+    let mut net = Net::new(config(Role::Controlling, "10.0.0.1", 1), c);
+    let now = net.now;
+    let b = &mut net.agents[1];
+    let ufrag = b.local_credentials().ufrag.clone();
+    let key = short_term_key(&b.local_credentials().pwd);
+    let local = b.locals[0].base;
+    for port in 0..500u16 {
+        let mut req = Vec::new();
+        let check = message::CheckRequest {
+            tid: wren_stun::TransactionId([port as u8; 12]),
+            username: &format!("{ufrag}:peer"),
+            // Lower than any pair B has: no room is made for them.
+            priority: 1,
+            role: Role::Controlling,
+            tiebreaker: u64::MAX,
+            use_candidate: false,
+        };
+        message::write_check(&mut req, &check, &key).unwrap();
+        let from = SocketAddr::new(ip("10.0.0.9"), 10_000 + port);
+        b.handle_datagram(now, Datagram::udp(from, local, &req))
+            .unwrap();
+    }
+    assert_eq!(b.stats().requests_answered, 500, "each check is answered");
+    assert!(b.pairs.len() <= 3 + 1, "{} pairs", b.pairs.len());
+    assert!(
+        b.remotes.len() <= 8,
+        "{} remote candidates kept",
+        b.remotes.len()
+    );
+}

@@ -348,6 +348,13 @@ impl FromStr for Candidate {
         let mut raddr = None;
         while let Some(name) = it.next() {
             let value = it.next().ok_or(CandidateError::Missing(Field::Extension))?;
+            // RFC 8839's extension names and values are non-whitespace strings: a tab, a
+            // line break or another control inside one is not a candidate line.
+            for token in [name, value] {
+                if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(malformed(Field::Extension, token));
+                }
+            }
             match name {
                 "raddr" => raddr = Some(parse_address(value, Field::RelatedAddress)?),
                 "rport" => {

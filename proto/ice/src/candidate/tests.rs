@@ -102,6 +102,16 @@ fn every_malformed_field_is_a_typed_error() {
         p("candidate:"),
         Err(CandidateError::Missing(Field::Foundation))
     );
+    // Found by the ice_candidate fuzz target: a line break inside an extension value was
+    // kept, and written back the value moved to the line's end, where parsing trimmed it.
+    assert_eq!(
+        p("candidate:1 1 udp 1 1.2.3.4 5 typ host x a\n generation 0"),
+        m(Field::Extension, "a\n")
+    );
+    assert_eq!(
+        p("candidate:1 1 udp 1 1.2.3.4 5 typ host x\ty 1"),
+        m(Field::Extension, "x\ty")
+    );
     assert_eq!(
         p("candidate:a_b 1 udp 1 192.0.2.1 1 typ host"),
         m(Field::Foundation, "a_b")
