@@ -559,9 +559,8 @@ impl Harness {
                 } else {
                     self.next_port = self.next_port.wrapping_add(1).max(1024);
                     let b = SocketAddr::new(addr.ip(), self.next_port);
-                    if !self.closed {
-                        self.bound.push((b, transport));
-                    }
+                    // Bound after close too: the agent closes it at once.
+                    self.bound.push((b, transport));
                     self.ever_bound.push(b);
                     Ok(b)
                 };

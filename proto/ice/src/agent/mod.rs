@@ -781,11 +781,18 @@ impl Machine for Agent {
     ) -> Result<(), AgentError> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
-            // A socket bound after close is closed again at once.
+            // A socket it asked for, bound after close, is closed again at once.
             if let SocketResult::Bound {
-                bound, transport, ..
+                requested,
+                bound,
+                transport,
             } = result
+                && let Some(s) = self
+                    .sockets
+                    .iter_mut()
+                    .find(|s| !s.answered && s.requested == requested && s.transport == transport)
             {
+                s.answered = true;
                 self.socket_requests.push_back(SocketRequest::Close {
                     addr: bound,
                     transport,
