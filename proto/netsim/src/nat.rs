@@ -283,6 +283,19 @@ impl Nat {
         }
     }
 
+    /// Where a UDP packet from `remote` to public port `port` goes inside: the private host
+    /// and the packet's new destination, after [`Nat::inbound`]'s filtering; or why not.
+    pub(crate) fn to_inside(
+        &self,
+        port: u16,
+        remote: SocketAddr,
+        now: Instant,
+    ) -> Result<(HostId, SocketAddr), DropReason> {
+        let inside = self.inbound(Transport::Udp, port, remote, now)?;
+        let host = *self.private.get(&inside.ip()).ok_or(DropReason::NoRoute)?;
+        Ok((host, inside))
+    }
+
     /// Translates an inbound packet from `remote` to the NAT's `port`: the internal
     /// endpoint, or why it is dropped.
     pub(crate) fn inbound(

@@ -129,13 +129,9 @@ impl Sim {
                 if !n.config.hairpin {
                     return Err((DropReason::HairpinOff, src_out));
                 }
-                let inside = n
-                    .inbound(Transport::Udp, dst.port(), src_out, now)
+                let (host, inside) = n
+                    .to_inside(dst.port(), src_out, now)
                     .map_err(|r| (r, src_out))?;
-                let host = *n
-                    .private
-                    .get(&inside.ip())
-                    .ok_or((DropReason::NoRoute, src_out))?;
                 return Ok((host, src_out, inside));
             }
         }
@@ -147,13 +143,9 @@ impl Sim {
                 if n.config.block_udp {
                     return Err((DropReason::UdpBlocked, src_out));
                 }
-                let inside = n
-                    .inbound(Transport::Udp, dst.port(), src_out, now)
+                let (host, inside) = n
+                    .to_inside(dst.port(), src_out, now)
                     .map_err(|r| (r, src_out))?;
-                let host = *n
-                    .private
-                    .get(&inside.ip())
-                    .ok_or((DropReason::NoRoute, src_out))?;
                 Ok((host, src_out, inside))
             }
         }
