@@ -164,25 +164,19 @@ impl Agent {
 
     /// A datagram from the driver.
     pub(super) fn receive(&mut self, now: Instant, d: Datagram<'_>) {
-        // A server given as both stun: and turn: (the usual coturn setup) answers the
-        // gathering Binding request from the TURN client's address: by transaction ID.
-        if classify(d.payload) == PacketKind::Stun
-            && let Ok(msg) = Message::parse(d.payload)
-            && msg.class().is_response()
-        {
-            let tid = msg.transaction_id();
-            if self.queries.iter().any(|q| !q.done && q.tid == tid) {
-                self.stun.handle_datagram(now, d);
-                return;
-            }
-        }
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
         if let Some(r) = self.relays.iter().position(|r| {
             r.client.server() == d.source
                 && (r.transport == d.proto)
                 && r.socket.is_none_or(|s| s == d.destination)
         }) {
-            self.relays[r].client.handle_datagram(now, d);
+            // A server given as both stun: and turn: (the usual coturn setup) answers the
+            // gathering Binding request from the TURN client's address: by transaction ID.
+            if self.answers_query(d.payload) {
+                self.stun.handle_datagram(now, d);
+            } else {
+                self.relays[r].client.handle_datagram(now, d);
+            }
             return;
         }
         let Some(local) = self.local_for_arrival(&d) else {
@@ -191,6 +185,18 @@ impl Agent {
             return;
         };
         self.receive_on(now, local, d.source, d.proto, d.payload);
+    }
+
+    /// Whether `payload` is the response to a gathering Binding request still waiting.
+    fn answers_query(&self, payload: &[u8]) -> bool {
+        classify(payload) == PacketKind::Stun
+            && Message::parse(payload).is_ok_and(|m| {
+                m.class().is_response()
+                    && self
+                        .queries
+                        .iter()
+                        .any(|q| !q.done && q.tid == m.transaction_id())
+            })
     }
 
     /// The local candidate a datagram arrived on.

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use wren_core::{SocketOptions, SocketRequest, SocketResult, Transport};
-use wren_stun::client::{ClientEvent, FailureReason};
+use wren_stun::client::ClientEvent;
 use wren_turn::client::{CloseReason, Event as TurnEvent, TurnClient, TurnClientConfig};
 
 use super::{Agent, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery};
@@ -250,6 +250,13 @@ impl Agent {
         i
     }
 
+    /// `server` answered after [`crate::Timers::gather_timeout`] reported it silent: that
+    /// report no longer holds.
+    fn answered_late(&mut self, server: SocketAddr) {
+        self.gather_failures
+            .retain(|f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server));
+    }
+
     pub(super) fn gather_failure(&mut self, failure: GatherFailure) {
         self.gather_failures.push(failure.clone());
         self.emit(Event::GatherFailed(failure));
@@ -263,10 +270,7 @@ impl Agent {
                 ClientEvent::ErrorResponse {
                     id, code, reason, ..
                 } => (id, Err(Some((code.code(), reason)))),
-                ClientEvent::Failed { id, reason, .. } => {
-                    let _ = matches!(reason, FailureReason::TimedOut { .. });
-                    (id, Err(None))
-                }
+                ClientEvent::Failed { id, .. } => (id, Err(None)),
                 _ => continue,
             };
             let Some(q) = self.queries.iter_mut().find(|q| q.tid == id && !q.done) else {
@@ -274,10 +278,7 @@ impl Agent {
             };
             q.done = true;
             let (server, socket) = (q.server, q.socket);
-            // A late answer after gathering gave up on it: drop the stale failure.
-            self.gather_failures.retain(
-                |f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server),
-            );
+            self.answered_late(server);
             match outcome {
                 Ok(Some(mapped)) => self.server_reflexive(socket, mapped, server),
                 Ok(None) => self.gather_failure(GatherFailure::StunNoAddress { server }),
@@ -337,9 +338,7 @@ impl Agent {
                 let server = self.relays[r].client.server();
                 let transport = self.relays[r].transport;
                 self.relays[r].done = true;
-                self.gather_failures.retain(
-                    |f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server),
-                );
+                self.answered_late(server);
                 // RFC 8445 section 5.1.2.2 leaves the local preference to the agent; like
                 // browsers, a relay reached over UDP is preferred to one over TCP.
                 let local_pref = match transport {
@@ -390,9 +389,7 @@ impl Agent {
                 self.relays[r].done = true;
                 match self.relays[r].local {
                     None => {
-                        self.gather_failures.retain(|f| {
-                            !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server)
-                        });
+                        self.answered_late(server);
                         self.gather_failure(GatherFailure::Turn {
                             server,
                             transport,
