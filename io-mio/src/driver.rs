@@ -517,10 +517,7 @@ impl<M: Machine> Driver<M> {
                     }
                 }
                 let result = SocketResult::of_bind(addr, transport, outcome);
-                if let Err(e) = self.machine.handle_socket_result(now, result) {
-                    tracing::warn!(error = %e, "the machine returned an error for a socket result");
-                    bump(&counters.machine_errors, 1);
-                }
+                self.machine.handle_socket_result(now, result);
             }
             SocketRequest::Close { addr, transport } => {
                 match self.net.unbind(registry, addr, transport) {

@@ -297,10 +297,7 @@ impl<M: Machine> Driver<M> {
                     }
                 }
                 let result = SocketResult::of_bind(addr, transport, outcome);
-                if let Err(e) = self.machine.handle_socket_result(now, result) {
-                    tracing::warn!(error = %e, "the machine returned an error for a socket result");
-                    bump(&counters.machine_errors, 1);
-                }
+                self.machine.handle_socket_result(now, result);
             }
             SocketRequest::Close { addr, transport } => {
                 let slot = match transport {
@@ -401,7 +398,7 @@ impl<M: Machine> Driver<M> {
                 };
                 bump(&counters.datagrams_in, 1);
                 let d = Datagram::udp(source, local, &rx[..len]);
-                feed(machine, counters, now, d);
+                feed(machine, now, d);
             }
             Io::UdpError { sock, error } => {
                 let Some(local) = net.udp(sock).map(|u| u.local) else {
@@ -446,7 +443,7 @@ impl<M: Machine> Driver<M> {
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
                 let fed = conn.reader.feed(&rx[..len], framing, limit, |msg| {
                     bump(&counters.frames_in, 1);
-                    feed(machine, counters, now, Datagram::tcp(remote, local, msg));
+                    feed(machine, now, Datagram::tcp(remote, local, msg));
                 });
                 if let Err(why) = fed {
                     self.close(slot, why.into());
@@ -477,12 +474,9 @@ impl<M: Machine> Driver<M> {
     }
 }
 
-/// Hands one datagram to the machine; an `Err` is logged and counted, and the loop goes on.
-fn feed<M: Machine>(machine: &mut M, counters: &Counters, now: Instant, d: Datagram<'_>) {
-    if let Err(e) = machine.handle_datagram(now, d) {
-        tracing::warn!(error = %e, from = %d.source, "the machine returned an error for a datagram");
-        bump(&counters.machine_errors, 1);
-    }
+/// Hands one datagram to the machine.
+fn feed<M: Machine>(machine: &mut M, now: Instant, d: Datagram<'_>) {
+    machine.handle_datagram(now, d);
 }
 
 /// Returns `Pending` once (waking the task at once), then completes: lets the runtime run

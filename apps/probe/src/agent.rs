@@ -31,8 +31,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 use wren_ice::{
-    Agent, AgentCommand, AgentConfig, Candidate, CandidateError, ConnectionState, Credentials,
-    Event, FailureReport, GatheringState, Role, SelectedPair, StunServer, TurnServer,
+    Agent, Candidate, CandidateError, ConnectionState, Credentials, Event, FailureReport,
+    GatheringState, Role, SelectedPair, StunServer, TurnServer, agent::Command as AgentCommand,
+    agent::Config as AgentConfig,
 };
 use wren_tokio::{Driver, DriverError};
 

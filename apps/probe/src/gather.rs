@@ -1,16 +1,17 @@
 //! Gathering from one server: resolve its host, connect, and run a STUN Binding (`stun:`,
 //! `stuns:`) with [`wren_stun::client::Client`] or a TURN Allocate (`turn:`, `turns:`)
-//! with [`wren_turn::client::TurnClient`]; every candidate and every failure is sent as a
+//! with [`wren_turn::client::Client`]; every candidate and every failure is sent as a
 //! [`Report`] with the time it took.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wren_core::Machine;
 
 use tokio::sync::mpsc::UnboundedSender;
 use wren_ice::Candidate;
-use wren_stun::client::{Client, ClientConfig, ClientEvent, FailureReason};
-use wren_turn::client::{CloseReason, Event, TurnClient, TurnClientConfig};
+use wren_stun::client::{Client, Config as ClientConfig, Event as ClientEvent, FailureReason};
+use wren_turn::client::{Client as TurnClient, CloseReason, Config as TurnClientConfig, Event};
 
 use crate::candidate;
 use crate::failure::Failure;

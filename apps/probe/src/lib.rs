@@ -23,7 +23,7 @@
 //! ran out.
 //!
 //! The protocol work is Wren's sans-IO machines ([`wren_stun::client::Client`],
-//! [`wren_turn::client::TurnClient`]), each driven by a small tokio loop ([`link`]).
+//! [`wren_turn::client::Client`]), each driven by a small tokio loop ([`link`]).
 
 pub mod agent;
 pub mod candidate;

@@ -192,7 +192,7 @@ impl Link {
                         let (n, from) = r.map_err(Failure::from_io)?;
                         let d = Datagram::udp(from, local, &self.rx[..n]);
                         // Network garbage is the machine's to count and drop.
-                        let _ = m.handle_datagram(Instant::now(), d);
+                        m.handle_datagram(Instant::now(), d);
                     }
                     () = sleep => m.handle_timeout(Instant::now()),
                 }
@@ -207,7 +207,7 @@ impl Link {
                         let now = Instant::now();
                         reader
                             .feed(&self.rx[..n], Framing::StunChannelData, READ_LIMIT, |msg| {
-                                let _ = m.handle_datagram(now, Datagram::tcp(server, local, msg));
+                                m.handle_datagram(now, Datagram::tcp(server, local, msg));
                             })
                             .map_err(Failure::Garbage)?;
                     }

@@ -30,7 +30,7 @@
 //! `static-auth-secret` or a `user=` account ([`Config::turn_enabled`]). Unlike coturn, there
 //! is no anonymous TURN: with none of those, wren-relay serves STUN only.
 //! [`Config::turn_server_config`] turns the TURN keys into the machine's
-//! [`wren_turn::server::ServerConfig`], refusing combinations that cannot serve (no realm, no
+//! [`wren_turn::server::Config`], refusing combinations that cannot serve (no realm, no
 //! relay address, no way to authenticate).
 
 use std::collections::{BTreeSet, HashMap};
@@ -42,7 +42,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{ArgAction, Parser};
 use wren_turn::server::{
-    CHANNEL_LIFETIME, IpRange, PERMISSION_LIFETIME, PeerPolicy, ServerConfig, UserSecret,
+    CHANNEL_LIFETIME, Config as ServerConfig, IpRange, PERMISSION_LIFETIME, PeerPolicy, UserSecret,
 };
 
 /// The port coturn and wren-relay listen on for STUN/TURN over UDP and TCP (RFC 8489).
@@ -1631,8 +1631,8 @@ impl Config {
     /// The STUN Binding server's configuration from `fingerprint`, `no-software-attribute` and
     /// `response-origin-only-with-rfc5780`; build the server from this so those keys take
     /// effect.
-    pub(crate) fn stun_server_config(&self) -> wren_stun::server::ServerConfig {
-        wren_stun::server::ServerConfig {
+    pub(crate) fn stun_server_config(&self) -> wren_stun::server::Config {
+        wren_stun::server::Config {
             software: self.software(),
             fingerprint: if self.fingerprint {
                 wren_stun::server::FingerprintPolicy::Always
@@ -1640,7 +1640,7 @@ impl Config {
                 wren_stun::server::FingerprintPolicy::Mirror
             },
             response_origin: !self.response_origin_only_with_rfc5780,
-            ..wren_stun::server::ServerConfig::default()
+            ..wren_stun::server::Config::default()
         }
     }
 
@@ -2996,7 +2996,7 @@ no-multicast-peers
             }
         );
         // The machine takes it.
-        wren_turn::server::TurnServer::new(std::time::Instant::now(), s).expect("TurnServer::new");
+        wren_turn::server::Server::new(std::time::Instant::now(), s).expect("TurnServer::new");
     }
 
     #[test]

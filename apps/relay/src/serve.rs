@@ -17,8 +17,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use tracing::{debug, info, warn};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
-use wren_stun::server::BindingServer;
-use wren_turn::server::{TurnEvent, TurnServer};
+use wren_stun::server::Server as BindingServer;
+use wren_turn::server::{Event as TurnEvent, Server as TurnServer};
 
 use crate::config::{Config, ConfigError};
 use crate::metrics::{self, Metrics};
@@ -101,7 +101,7 @@ impl Machine for Relay {
     type Command = Infallible;
     type Error = Infallible;
 
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), Infallible> {
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         match &mut self.kind {
             Kind::Stun(s) => s.handle_datagram(now, d),
             Kind::Turn(t) => t.handle_datagram(now, d),
@@ -109,7 +109,6 @@ impl Machine for Relay {
         if self.next_metrics.is_none() {
             self.refresh_metrics(now);
         }
-        Ok(())
     }
 
     fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
@@ -157,15 +156,10 @@ impl Machine for Relay {
         }
     }
 
-    fn handle_socket_result(
-        &mut self,
-        now: Instant,
-        result: SocketResult,
-    ) -> Result<(), Infallible> {
+    fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
         if let Kind::Turn(t) = &mut self.kind {
             t.handle_socket_result(now, result);
         }
-        Ok(())
     }
 }
 

@@ -16,7 +16,9 @@ use common::{Peer, coturn, free_port, relay, run};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use wren_core::Transport;
-use wren_stun::client::{Client, ClientCommand, ClientConfig, ClientEvent};
+use wren_stun::client::{
+    Client, Command as ClientCommand, Config as ClientConfig, Event as ClientEvent,
+};
 use wren_tokio::Driver;
 
 const TIMEOUT: Duration = Duration::from_secs(20);

@@ -23,7 +23,8 @@ use tokio::task::JoinHandle;
 use wren_core::Transport;
 use wren_tokio::{Driver, DriverError};
 use wren_turn::client::{
-    CloseReason, Event, TurnClient, TurnClientConfig, TurnCommand, TurnFailure,
+    Client as TurnClient, CloseReason, Command as TurnCommand, Config as TurnClientConfig, Event,
+    TurnFailure,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(20);

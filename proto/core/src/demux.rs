@@ -60,6 +60,38 @@ pub fn classify(packet: &[u8]) -> PacketKind {
     }
 }
 
+/// What a first byte means on a TURN transport: between a TURN client and its server, where
+/// only STUN and ChannelData flow.
+///
+/// RFC 8656 section 12 narrowed channel numbers to 0x4000..=0x4FFF (first byte 64..=79, as
+/// [`classify`] has it), but RFC 5766 allowed 0x4000..=0x7FFF and RFC 5766 clients (coturn's
+/// own among them) still use the upper half. Nothing else shares a TURN transport, so there
+/// a first byte of 64..=127 is ChannelData; the channel number itself is checked by whoever
+/// parses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TurnKind {
+    /// A STUN message (first byte 0..=3).
+    Stun,
+    /// TURN ChannelData (first byte 64..=127).
+    ChannelData,
+}
+
+/// Classifies a packet on a TURN transport ([`TurnKind`]); `None` for anything else.
+#[must_use]
+pub fn classify_turn(packet: &[u8]) -> Option<TurnKind> {
+    match packet.first()? {
+        0..=3 => Some(TurnKind::Stun),
+        64..=127 => Some(TurnKind::ChannelData),
+        _ => None,
+    }
+}
+
+/// Whether `packet` is a STUN message by its first byte ([`PacketKind::Stun`]).
+#[must_use]
+pub fn is_stun(packet: &[u8]) -> bool {
+    classify(packet) == PacketKind::Stun
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +112,24 @@ mod tests {
             };
             assert_eq!(kind, expect, "first byte {b}");
         }
+    }
+
+    #[test]
+    fn turn_transport_takes_rfc_5766_channels() {
+        for b in 0..=255u8 {
+            let expect = match b {
+                0..=3 => Some(TurnKind::Stun),
+                64..=127 => Some(TurnKind::ChannelData),
+                _ => None,
+            };
+            assert_eq!(classify_turn(&[b]), expect, "first byte {b}");
+            // Where RFC 7983 says ChannelData, a TURN transport says so too.
+            if classify(&[b]) == PacketKind::ChannelData {
+                assert_eq!(classify_turn(&[b]), Some(TurnKind::ChannelData));
+            }
+        }
+        assert_eq!(classify_turn(&[]), None);
+        assert!(is_stun(&[1, 1]) && !is_stun(&[64]) && !is_stun(&[]));
     }
 
     #[test]

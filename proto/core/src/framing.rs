@@ -4,14 +4,15 @@
 //!
 //! - [`Framing::StunChannelData`]: STUN messages and TURN ChannelData back to back, each
 //!   self-delimiting (RFC 8489 section 6.2.2; RFC 8656 section 12.5, where ChannelData over
-//!   a stream is padded to a multiple of four bytes). ChannelData starts with 64..=127:
-//!   RFC 8656 narrowed channel numbers to 0x4000-0x4FFF, but RFC 5766 clients (coturn's
-//!   own among them) still use up to 0x7FFF.
+//!   a stream is padded to a multiple of four bytes), told apart by
+//!   [`crate::demux::classify_turn`].
 //! - [`Framing::Rfc4571`]: every frame preceded by a 16-bit length (RFC 4571, used by ICE-TCP,
 //!   RFC 6544).
 //!
 //! [`next_frame`] is pure: the adapter keeps the bytes read so far and asks where the next
 //! complete message lies; nothing is copied or allocated.
+
+use crate::demux::{TurnKind, classify_turn};
 
 /// How messages are delimited in a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -81,26 +82,25 @@ pub fn next_frame(framing: Framing, buf: &[u8]) -> Result<Option<Frame>, Framing
             let Some(&first) = buf.first() else {
                 return Ok(None);
             };
+            let Some(kind) = classify_turn(buf) else {
+                return Err(FramingError::UnknownMessage(first));
+            };
             let Some(header) = buf.get(..4) else {
-                return match first {
-                    0..=3 | 64..=127 => Ok(None),
-                    other => Err(FramingError::UnknownMessage(other)),
-                };
+                return Ok(None);
             };
             let field = u16::from_be_bytes([header[2], header[3]]);
-            let (len, consumed) = match first {
-                0..=3 => {
+            let (len, consumed) = match kind {
+                TurnKind::Stun => {
                     if field % 4 != 0 {
                         return Err(FramingError::MisalignedStun(field));
                     }
                     let len = STUN_HEADER + usize::from(field);
                     (len, len)
                 }
-                64..=127 => {
+                TurnKind::ChannelData => {
                     let len = CHANNEL_DATA_HEADER + usize::from(field);
                     (len, len.next_multiple_of(4))
                 }
-                other => return Err(FramingError::UnknownMessage(other)),
             };
             Ok((buf.len() >= consumed).then_some(Frame {
                 start: 0,

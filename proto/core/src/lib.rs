@@ -52,7 +52,7 @@
 //!         match recv(&mut rx) {
 //!             Some((n, source)) => {
 //!                 let d = Datagram::udp(source, local, &rx[..n]);
-//!                 let _ = machine.handle_datagram(Instant::now(), d);
+//!                 machine.handle_datagram(Instant::now(), d);
 //!             }
 //!             None => machine.handle_timeout(Instant::now()),
 //!         }

@@ -19,15 +19,17 @@ pub trait Machine {
     type Event;
     /// Requests from the application that an adapter may forward from another task.
     type Command;
-    /// Misuse of the API. Garbage from the network is never an error: it is counted and dropped.
+    /// Misuse of the API by a command. Garbage from the network is never an error: it is
+    /// counted in the machine's stats and dropped.
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Feeds bytes that arrived.
     ///
-    /// Malformed or unexpected input is dropped (and counted); `Err` is reserved for misuse.
-    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), Self::Error>;
+    /// Nothing from the network is an error: malformed or unexpected input is dropped and
+    /// counted in the machine's stats, and never disturbs state already accepted.
+    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>);
 
-    /// Feeds a command of the application.
+    /// Feeds a command of the application; `Err` when the command is misuse (a typed reason).
     fn handle_command(&mut self, now: Instant, cmd: Self::Command) -> Result<(), Self::Error>;
 
     /// Tells the machine that the deadline from [`Machine::poll_timeout`] has come.
@@ -59,14 +61,10 @@ pub trait Machine {
         None
     }
 
-    /// The driver's answer to a [`SocketRequest::Bind`].
-    fn handle_socket_result(
-        &mut self,
-        now: Instant,
-        result: SocketResult,
-    ) -> Result<(), Self::Error> {
+    /// The driver's answer to a [`SocketRequest::Bind`]. A failed bind is an answer, not an
+    /// error: the machine reports what it means for it as an event.
+    fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
         let _ = (now, result);
-        Ok(())
     }
 
     /// Whether this machine wants `dgram` (a cheap, non-mutating check used to route one

@@ -190,8 +190,10 @@ impl StreamWriter {
             }
             _ => None,
         };
-        let padding = match (framing, msg.first()) {
-            (Framing::StunChannelData, Some(64..=127)) => msg.len().next_multiple_of(4) - msg.len(),
+        let padding = match (framing, crate::demux::classify_turn(msg)) {
+            (Framing::StunChannelData, Some(crate::demux::TurnKind::ChannelData)) => {
+                msg.len().next_multiple_of(4) - msg.len()
+            }
             _ => 0,
         };
         let need = self.out.len() + prefix.map_or(0, |p| p.len()) + msg.len() + padding;

@@ -146,7 +146,7 @@ impl Machine for Echo {
     type Command = Command;
     type Error = Refused;
 
-    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) -> Result<(), Refused> {
+    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) {
         self.received += 1;
         self.out
             .push_back((Transmit::reply_to(&d), reversed(d.payload)));
@@ -156,7 +156,6 @@ impl Machine for Echo {
             destination: d.destination,
             payload: d.payload.to_vec(),
         });
-        Ok(())
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Refused> {
@@ -216,7 +215,7 @@ impl Machine for Echo {
         self.sockets.pop_front()
     }
 
-    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) -> Result<(), Refused> {
+    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) {
         self.events.push_back(match result {
             SocketResult::Bound {
                 requested, bound, ..
@@ -225,7 +224,6 @@ impl Machine for Echo {
                 requested, error, ..
             } => Event::BindFailed { requested, error },
         });
-        Ok(())
     }
 }
 
@@ -340,7 +338,7 @@ impl Machine for Reflect {
     type Command = ();
     type Error = Never;
 
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), Never> {
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         if let Some(after) = self.keep_armed {
             self.deadline.get_or_insert(now + after);
         }
@@ -353,7 +351,6 @@ impl Machine for Reflect {
         if self.out.len() < REFLECT_SLOTS {
             self.out.push_back((Transmit::reply_to(&d), copy, len));
         }
-        Ok(())
     }
 
     fn handle_command(&mut self, _now: Instant, (): ()) -> Result<(), Never> {
@@ -385,10 +382,9 @@ impl Machine for Reflect {
         })
     }
 
-    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) -> Result<(), Never> {
+    fn handle_socket_result(&mut self, _now: Instant, result: SocketResult) {
         if let SocketResult::Bound { bound, .. } = result {
             self.bound = Some(bound);
         }
-        Ok(())
     }
 }

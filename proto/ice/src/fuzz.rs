@@ -37,8 +37,8 @@ use wren_turn::wire::{ChannelData, ChannelNumber as Channel};
 
 use crate::agent::short_term_key;
 use crate::{
-    Address, Agent, AgentCommand, AgentConfig, Candidate, CandidateTransport, CandidateType,
-    Credentials, Event, Role, StunServer, TcpType, TurnServer,
+    Address, Agent, Candidate, CandidateTransport, CandidateType, Credentials, Event, Role,
+    StunServer, TcpType, TurnServer, agent::Command as AgentCommand, agent::Config as AgentConfig,
 };
 
 /// The agent's interfaces; [`Setup::interfaces`] picks among them.
@@ -436,7 +436,7 @@ pub struct Reached {
     /// Application data arrived.
     pub data: bool,
     /// The agent's counters at the end.
-    pub stats: crate::AgentStats,
+    pub stats: crate::agent::Stats,
 }
 
 /// Runs the agent over `input.ops`; panics when an invariant breaks.
@@ -542,7 +542,7 @@ impl Harness {
             ecn: None,
             payload,
         };
-        assert!(self.agent.handle_datagram(self.now, d).is_ok());
+        self.agent.handle_datagram(self.now, d);
     }
 
     fn step(&mut self, op: &Op) {
@@ -565,7 +565,7 @@ impl Harness {
                     Ok(b)
                 };
                 let r = SocketResult::of_bind(addr, transport, outcome);
-                assert!(self.agent.handle_socket_result(now, r).is_ok());
+                self.agent.handle_socket_result(now, r);
             }
             Op::StraySocket { fail, port } => {
                 // The agent asks for port 0 only: this answers nothing it asked.
@@ -576,7 +576,7 @@ impl Harness {
                     Ok(addr)
                 };
                 let r = SocketResult::of_bind(addr, Transport::Udp, outcome);
-                assert!(self.agent.handle_socket_result(now, r).is_ok());
+                self.agent.handle_socket_result(now, r);
             }
             Op::Raw { from, to, bytes } => {
                 let to = self.local(*to);
@@ -1052,7 +1052,10 @@ impl Harness {
             self.app_data.remove(i);
             return;
         }
-        if t.destination == TURN_SERVER && matches!(bytes.first(), Some(0x40..=0x7F)) {
+        if t.destination == TURN_SERVER
+            && wren_core::demux::classify_turn(bytes)
+                == Some(wren_core::demux::TurnKind::ChannelData)
+        {
             let cd = ChannelData::parse(bytes);
             assert!(cd.is_ok(), "bad ChannelData sent: {bytes:02x?}");
             if let Ok(cd) = cd {

@@ -38,9 +38,9 @@ pub mod candidate;
 pub mod fuzz;
 
 pub use agent::{
-    Agent, AgentCommand, AgentConfig, AgentError, AgentStats, CandidateSummary, ConnectionState,
-    Credentials, Event, FailureCause, FailureReport, GatherFailure, GatheringState, PairFailure,
-    PairId, PairReport, PairState, Role, SelectedPair, StunServer, Timers, TurnServer,
+    Agent, CandidateSummary, ConnectionState, Credentials, Event, FailureCause, FailureReport,
+    GatherFailure, GatheringState, PairFailure, PairId, PairReport, PairState, Role, SelectedPair,
+    StunServer, Timers, TurnServer,
 };
 pub use candidate::{
     Address, Candidate, CandidateError, CandidateTransport, CandidateType, Field, TcpType,

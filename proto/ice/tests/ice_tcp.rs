@@ -19,7 +19,7 @@ fn an_active_tcp_candidate_connects_to_a_passive_one_when_udp_is_blocked() {
     let host_a = sim.add_host(HostConfig::behind(fw, sim::ip("10.0.1.2")));
     let host_b = sim.add_host(HostConfig::public(sim::ip("198.51.100.102")));
     let agent = |sim: &mut Sim, role, ip: &str| {
-        let mut c = wren_ice::AgentConfig::new(role, vec![sim::ip(ip)]);
+        let mut c = wren_ice::agent::Config::new(role, vec![sim::ip(ip)]);
         c.tcp = true;
         c.rng_seed = Some(sim.fork_seed());
         Agent::new(sim.now(), c)

@@ -48,8 +48,8 @@
 //! use std::time::{Duration, Instant};
 //! use wren_core::Transport;
 //! use wren_netsim::{HostConfig, NatConfig, Sim};
-//! use wren_stun::client::{Client, ClientConfig, ClientEvent};
-//! use wren_stun::server::{BindingServer, ServerConfig};
+//! use wren_stun::client::{self as stun, Client};
+//! use wren_stun::server::{self as binding, Server};
 //!
 //! let start = Instant::now();
 //! let mut sim = Sim::new(7, start);
@@ -57,10 +57,10 @@
 //! let alice = sim.add_host(HostConfig::behind(nat, "192.168.1.2".parse().unwrap()));
 //! let public = sim.add_host(HostConfig::public("198.51.100.1".parse().unwrap()));
 //!
-//! let server = sim.add_machine(public, BindingServer::new(ServerConfig::default()).unwrap());
+//! let server = sim.add_machine(public, Server::new(binding::Config::default()).unwrap());
 //! sim.listen(server, "198.51.100.1:3478".parse().unwrap(), Transport::Udp).unwrap();
 //!
-//! let config = ClientConfig { rng_seed: Some(sim.fork_seed()), ..ClientConfig::default() };
+//! let config = stun::Config { rng_seed: Some(sim.fork_seed()), ..stun::Config::default() };
 //! let client = sim.add_machine(alice, Client::new(start, config));
 //! sim.listen(client, "192.168.1.2:5000".parse().unwrap(), Transport::Udp).unwrap();
 //! sim.with(client, |c: &mut Client, now| {
@@ -69,7 +69,7 @@
 //! sim.run_for(Duration::from_secs(1));
 //!
 //! let mapped = sim.events::<Client>(client).into_iter().find_map(|e| match e {
-//!     ClientEvent::Success { mapped, .. } => mapped,
+//!     stun::Event::Success { mapped, .. } => mapped,
 //!     _ => None,
 //! });
 //! assert_eq!(mapped.map(|m| m.ip()), Some("203.0.113.1".parse().unwrap()));

@@ -11,11 +11,9 @@ use crate::ids::HostId;
 
 /// What the simulator needs of a machine, whatever its event type.
 pub(crate) trait Driven: Any {
-    /// `false` when the machine returned `Err`.
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> bool;
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>);
     fn handle_timeout(&mut self, now: Instant);
-    /// `false` when the machine returned `Err`.
-    fn handle_socket_result(&mut self, now: Instant, r: SocketResult) -> bool;
+    fn handle_socket_result(&mut self, now: Instant, r: SocketResult);
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit>;
     fn poll_socket_request(&mut self) -> Option<SocketRequest>;
     fn poll_timeout(&self) -> Option<Instant>;
@@ -47,16 +45,16 @@ where
     M: Machine + 'static,
     M::Event: 'static,
 {
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> bool {
-        self.machine.handle_datagram(now, d).is_ok()
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        self.machine.handle_datagram(now, d);
     }
 
     fn handle_timeout(&mut self, now: Instant) {
         self.machine.handle_timeout(now);
     }
 
-    fn handle_socket_result(&mut self, now: Instant, r: SocketResult) -> bool {
-        self.machine.handle_socket_result(now, r).is_ok()
+    fn handle_socket_result(&mut self, now: Instant, r: SocketResult) {
+        self.machine.handle_socket_result(now, r);
     }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {

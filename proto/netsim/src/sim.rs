@@ -577,12 +577,9 @@ impl Sim {
                 let outcome = self.listen(node, addr, transport);
                 let result = SocketResult::of_bind(addr, transport, outcome);
                 let now = self.now;
-                if !self.nodes[node.index()]
+                self.nodes[node.index()]
                     .machine
-                    .handle_socket_result(now, result)
-                {
-                    self.trace.stats.machine_errors += 1;
-                }
+                    .handle_socket_result(now, result);
             }
             SocketRequest::Close { addr, transport } => self.close(node, addr, transport),
             _ => {}

@@ -94,8 +94,6 @@ pub struct Stats {
     pub duplicated: u64,
     /// TCP connections opened.
     pub tcp_connections: u64,
-    /// `Err`s returned by machines' `handle_*` methods.
-    pub machine_errors: u64,
     /// Machine events dropped because a node's queue was full.
     pub events_dropped: u64,
     /// Times a machine's deadline stayed in the past after `handle_timeout` and was pushed

@@ -95,9 +95,7 @@ impl Machine for Stuck {
     type Command = Infallible;
     type Error = Infallible;
 
-    fn handle_datagram(&mut self, _: Instant, _: Datagram<'_>) -> Result<(), Infallible> {
-        Ok(())
-    }
+    fn handle_datagram(&mut self, _: Instant, _: Datagram<'_>) {}
     fn handle_command(&mut self, _: Instant, c: Infallible) -> Result<(), Infallible> {
         match c {}
     }

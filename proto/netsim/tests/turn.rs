@@ -8,8 +8,10 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use wren_core::Transport;
 use wren_netsim::{HostConfig, NatConfig, NodeId, Sim};
-use wren_turn::client::{Event, TurnClient, TurnClientConfig};
-use wren_turn::server::{PeerPolicy, ServerConfig, TurnEvent, TurnServer, UserSecret};
+use wren_turn::client::{Client as TurnClient, Config as TurnClientConfig, Event};
+use wren_turn::server::{
+    Config as ServerConfig, Event as TurnEvent, PeerPolicy, Server as TurnServer, UserSecret,
+};
 
 const SERVER: &str = "198.51.100.10:3478";
 const PEER: &str = "198.51.100.20:7000";

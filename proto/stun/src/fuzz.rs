@@ -39,10 +39,10 @@ mod structured {
     use std::time::{Duration, Instant};
 
     use arbitrary::Arbitrary;
-    use wren_core::{Datagram, Transport};
+    use wren_core::{Datagram, Machine, Transport};
 
-    use crate::client::{Auth, Client, ClientConfig};
-    use crate::server::{BindingServer, FingerprintPolicy, ServerConfig};
+    use crate::client::{Auth, Client, Config as ClientConfig};
+    use crate::server::{Config as ServerConfig, FingerprintPolicy, Server as BindingServer};
     use crate::{MessageType, MessageWriter, TransactionId};
 
     /// One step of a Binding server fuzz run.

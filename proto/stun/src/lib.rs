@@ -14,7 +14,7 @@
 //!   OpaqueString or SASLprep and the MD5/SHA-256 password algorithms).
 //! - [`client::Client`] runs client transactions (RFC 8489 section 6.2: RTO doubling, Rc
 //!   transmissions, Rm, the TCP timeout Ti) as a [`wren_core::Machine`].
-//! - [`server::BindingServer`] answers Binding requests (XOR-MAPPED-ADDRESS, or
+//! - [`server::Server`] answers Binding requests (XOR-MAPPED-ADDRESS, or
 //!   MAPPED-ADDRESS for RFC 3489 clients) and rejects what it must (400, 401, 420).
 //!
 //! Dependencies: RustCrypto's `hmac` + `sha1` serve HMAC-SHA1 because, measured on these

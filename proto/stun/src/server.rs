@@ -13,7 +13,7 @@
 //!
 //! Anything else (not STUN, a bad FINGERPRINT, responses, indications) is dropped and
 //! counted in [`Stats`]. Responses are queued as small fixed records and encoded only in
-//! [`BindingServer::poll_transmit`], straight into the caller's buffer: answering a request
+//! [`Server::poll_transmit`], straight into the caller's buffer: answering a request
 //! allocates nothing.
 
 use std::collections::{HashMap, VecDeque};
@@ -56,9 +56,9 @@ pub enum FingerprintPolicy {
     Always,
 }
 
-/// Configuration of a [`BindingServer`].
+/// Configuration of a [`Server`].
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
+pub struct Config {
     /// The SOFTWARE attribute of responses; `None` leaves it out.
     pub software: Option<String>,
     /// When to add FINGERPRINT.
@@ -72,9 +72,9 @@ pub struct ServerConfig {
     pub queue_capacity: usize,
 }
 
-impl Default for ServerConfig {
+impl Default for Config {
     fn default() -> Self {
-        ServerConfig {
+        Config {
             software: None,
             fingerprint: FingerprintPolicy::Mirror,
             response_origin: true,
@@ -130,7 +130,7 @@ struct Pending {
 
 /// The Binding server machine. See the module docs.
 #[derive(Debug)]
-pub struct BindingServer {
+pub struct Server {
     software: Option<String>,
     fingerprint: FingerprintPolicy,
     response_origin: bool,
@@ -141,19 +141,19 @@ pub struct BindingServer {
     stats: Stats,
 }
 
-impl BindingServer {
+impl Server {
     /// A server with `config`.
     ///
     /// Passwords of `short_term_users` are prepared with OpaqueString; one it refuses is
     /// returned as an error.
-    pub fn new(config: ServerConfig) -> Result<BindingServer, crate::PrepError> {
+    pub fn new(config: Config) -> Result<Server, crate::PrepError> {
         let mut users = HashMap::new();
         let mut keys = Vec::new();
         for (user, password) in &config.short_term_users {
             users.insert(user.clone(), keys.len());
             keys.push(Key::short_term(password)?);
         }
-        Ok(BindingServer {
+        Ok(Server {
             software: config.software,
             fingerprint: config.fingerprint,
             response_origin: config.response_origin,
@@ -169,49 +169,6 @@ impl BindingServer {
     #[must_use]
     pub fn stats(&self) -> Stats {
         self.stats
-    }
-
-    /// Feeds a datagram; answers it if it is a request. Never fails: garbage is counted.
-    pub fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) {
-        let Ok(msg) = Message::parse(d.payload) else {
-            self.stats.malformed += 1;
-            return;
-        };
-        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
-            self.stats.bad_fingerprint += 1;
-            return;
-        }
-        match msg.class() {
-            Class::Request => {}
-            Class::Indication => {
-                self.stats.indications += 1;
-                return;
-            }
-            Class::SuccessResponse | Class::ErrorResponse => {
-                self.stats.unexpected_responses += 1;
-                return;
-            }
-        }
-        let (key, outcome) = self.decide(&msg);
-        if self.queue.len() >= self.capacity {
-            self.stats.queue_full += 1;
-            return;
-        }
-        match outcome {
-            Outcome::Success => self.stats.success += 1,
-            Outcome::Error { .. } => self.stats.errors += 1,
-        }
-        let fingerprint =
-            msg.fingerprint_offset().is_some() || self.fingerprint == FingerprintPolicy::Always;
-        self.queue.push_back(Pending {
-            transmit: Transmit::reply_to(&d),
-            method: msg.method(),
-            id: msg.rfc3489_transaction_id(),
-            legacy: !msg.has_magic_cookie(),
-            fingerprint,
-            key,
-            outcome,
-        });
     }
 
     /// Decides the answer to a request: which key authenticated it, and success or error.
@@ -266,20 +223,6 @@ impl BindingServer {
             );
         }
         (key, Outcome::Success)
-    }
-
-    /// Writes the next response into `buf`. Call after [`BindingServer::handle_datagram`]
-    /// until it returns `None`.
-    #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        let p = self.queue.pop_front()?;
-        let start = buf.len();
-        if self.encode(&p, buf).is_err() {
-            // Cannot happen with the sizes involved; never send a half-written message.
-            buf.truncate(start);
-            return None;
-        }
-        Some(p.transmit)
     }
 
     fn encode(&self, p: &Pending, buf: &mut Vec<u8>) -> Result<(), crate::Error> {
@@ -339,14 +282,51 @@ impl BindingServer {
     }
 }
 
-impl Machine for BindingServer {
+impl Machine for Server {
     type Event = Infallible;
     type Command = Infallible;
     type Error = Infallible;
 
-    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), Infallible> {
-        BindingServer::handle_datagram(self, now, dgram);
-        Ok(())
+    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) {
+        let Ok(msg) = Message::parse(d.payload) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+            self.stats.bad_fingerprint += 1;
+            return;
+        }
+        match msg.class() {
+            Class::Request => {}
+            Class::Indication => {
+                self.stats.indications += 1;
+                return;
+            }
+            Class::SuccessResponse | Class::ErrorResponse => {
+                self.stats.unexpected_responses += 1;
+                return;
+            }
+        }
+        let (key, outcome) = self.decide(&msg);
+        if self.queue.len() >= self.capacity {
+            self.stats.queue_full += 1;
+            return;
+        }
+        match outcome {
+            Outcome::Success => self.stats.success += 1,
+            Outcome::Error { .. } => self.stats.errors += 1,
+        }
+        let fingerprint =
+            msg.fingerprint_offset().is_some() || self.fingerprint == FingerprintPolicy::Always;
+        self.queue.push_back(Pending {
+            transmit: Transmit::reply_to(&d),
+            method: msg.method(),
+            id: msg.rfc3489_transaction_id(),
+            legacy: !msg.has_magic_cookie(),
+            fingerprint,
+            key,
+            outcome,
+        });
     }
 
     fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
@@ -355,8 +335,15 @@ impl Machine for BindingServer {
 
     fn handle_timeout(&mut self, _now: Instant) {}
 
-    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        BindingServer::poll_transmit(self, now, buf)
+    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+        let p = self.queue.pop_front()?;
+        let start = buf.len();
+        if self.encode(&p, buf).is_err() {
+            // Cannot happen with the sizes involved; never send a half-written message.
+            buf.truncate(start);
+            return None;
+        }
+        Some(p.transmit)
     }
 
     fn poll_event(&mut self) -> Option<Infallible> {
@@ -368,7 +355,7 @@ impl Machine for BindingServer {
     }
 
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
-        dgram.payload.first().is_some_and(|b| *b < 4)
+        wren_core::demux::is_stun(dgram.payload)
     }
 }
 

@@ -5,11 +5,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use wren_core::{Datagram, Transport};
+use wren_core::{Datagram, Machine, Transport};
 
 use crate::attr::*;
-use crate::client::{Client, ClientConfig, ClientEvent, FailureReason};
-use crate::server::{BindingServer, ServerConfig};
+use crate::client::{Client, Config as ClientConfig, Event as ClientEvent, FailureReason};
+use crate::server::{Config as ServerConfig, Server as BindingServer};
 use crate::vectors;
 use crate::{
     AttrError, Class, Error, Key, Message, MessageType, MessageWriter, Method, PasswordAlgorithm,

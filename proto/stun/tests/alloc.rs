@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use wren_alloc_count::allocations_during;
-use wren_core::Datagram;
-use wren_stun::server::{BindingServer, ServerConfig};
+use wren_core::{Datagram, Machine};
+use wren_stun::server::{Config as ServerConfig, Server as BindingServer};
 use wren_stun::{Key, Message, attr, vectors};
 
 #[global_allocator]

@@ -6,14 +6,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
 use arbitrary::Arbitrary;
-use wren_core::{BindError, Datagram, SocketRequest, SocketResult, Transport};
+use wren_core::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transport};
 use wren_stun::attr::{
     ChannelNumber, Data, EvenPort, Lifetime, Nonce, Realm, RequestedTransport, Username,
     XorPeerAddress,
 };
 use wren_stun::{AttrType, Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
-use crate::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
+use crate::server::{Config as ServerConfig, PeerPolicy, Server as TurnServer, UserSecret};
 use crate::wire::{ChannelData, ChannelNumber as Ch};
 
 /// What a request carries.
@@ -236,8 +236,8 @@ pub fn server(ops: &[ServerOp]) {
             if t.destination.port() == 6000 {
                 continue; // relayed application data
             }
-            match buf.first() {
-                Some(0x40..=0x7F) => {
+            match wren_core::demux::classify_turn(&buf) {
+                Some(wren_core::demux::TurnKind::ChannelData) => {
                     assert!(ChannelData::parse(&buf).is_ok(), "bad ChannelData sent")
                 }
                 _ => {

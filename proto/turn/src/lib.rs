@@ -8,8 +8,8 @@
 //! runs on wren-mio, wren-tokio or the simulator.
 //!
 //! - [`wire`]: ChannelData messages (RFC 8656 section 12.4), a zero-copy view and a writer.
-//! - [`server`]: the TURN server machine, [`server::TurnServer`].
-//! - [`client`]: the TURN client machine, [`client::TurnClient`]: allocation, refreshes,
+//! - [`server`]: the TURN server machine, [`server::Server`].
+//! - [`client`]: the TURN client machine, [`client::Client`]: allocation, refreshes,
 //!   permissions, channels, data to and from peers through the relay, typed failures.
 #![forbid(unsafe_code)]
 

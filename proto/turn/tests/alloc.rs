@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use wren_alloc_count::allocations_during;
-use wren_core::{Datagram, SocketRequest, SocketResult};
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult};
 use wren_stun::attr::{
     ChannelNumber, Nonce, Realm, RequestedTransport, Username, XorPeerAddress, XorRelayedAddress,
 };
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
-use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
+use wren_turn::server::{Config as ServerConfig, PeerPolicy, Server as TurnServer, UserSecret};
 use wren_turn::{ChannelData, ChannelNumber as Ch};
 
 #[global_allocator]

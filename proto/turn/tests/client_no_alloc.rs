@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use wren_alloc_count::allocations;
-use wren_core::{Datagram, Transport};
+use wren_core::{Datagram, Machine, Transport};
 use wren_stun::attr::{ErrorCode, ErrorCodeValue, Lifetime, Nonce, Realm, XorRelayedAddress};
 use wren_stun::{Class, Key, Message, MessageWriter};
-use wren_turn::client::{Event, TurnClient, TurnClientConfig};
+use wren_turn::client::{Client as TurnClient, Config as TurnClientConfig, Event};
 
 #[global_allocator]
 static GLOBAL: wren_alloc_count::Counting = wren_alloc_count::Counting;

@@ -5,10 +5,10 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Instant, SystemTime};
 
-use wren_core::{Datagram, SocketRequest, SocketResult};
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult};
 use wren_stun::attr::{ChannelNumber, Nonce, Realm, RequestedTransport, Username, XorPeerAddress};
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
-use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer, UserSecret};
+use wren_turn::server::{Config as ServerConfig, PeerPolicy, Server as TurnServer, UserSecret};
 
 #[global_allocator]
 static GLOBAL: wren_alloc_count::Counting = wren_alloc_count::Counting;

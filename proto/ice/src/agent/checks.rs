@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use wren_core::demux::{PacketKind, classify};
-use wren_core::{Datagram, Transport};
+use wren_core::{Datagram, Machine, Transport};
 use wren_stun::attr::{
     ErrorCode, ErrorCodeValue, IceControlled, IceControlling, Priority, UseCandidate, Username,
     XorMappedAddress,

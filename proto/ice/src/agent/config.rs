@@ -139,9 +139,9 @@ impl Default for Timers {
     }
 }
 
-/// Configuration of an [`crate::Agent`]. Build it with [`AgentConfig::new`] and change fields.
+/// Configuration of an [`crate::Agent`]. Build it with [`Config::new`] and change fields.
 #[derive(Debug, Clone)]
-pub struct AgentConfig {
+pub struct Config {
     /// The starting role. A role conflict (RFC 8445 section 7.3.1.1) may change it.
     pub role: Role,
     /// ICE-lite (RFC 8445 section 2.5): host candidates only, no checks sent, always
@@ -150,7 +150,7 @@ pub struct AgentConfig {
     /// The local credentials; `None` draws random ones from the seed.
     pub credentials: Option<Credentials>,
     /// The local interface addresses to gather host candidates on; the agent asks its
-    /// driver to bind a UDP socket (port 0) on each, and a TCP one when [`AgentConfig::tcp`].
+    /// driver to bind a UDP socket (port 0) on each, and a TCP one when [`Config::tcp`].
     pub interfaces: Vec<IpAddr>,
     /// Gather ICE-TCP host candidates (RFC 6544): passive (a listening socket) and active.
     pub tcp: bool,
@@ -179,12 +179,12 @@ pub struct AgentConfig {
     pub rng_seed: Option<[u8; 32]>,
 }
 
-impl AgentConfig {
+impl Config {
     /// A full agent in `role`, gathering host candidates on `interfaces`, with defaults for
     /// everything else.
     #[must_use]
     pub fn new(role: Role, interfaces: Vec<IpAddr>) -> Self {
-        AgentConfig {
+        Config {
             role,
             lite: false,
             credentials: None,
@@ -205,9 +205,9 @@ impl AgentConfig {
     /// An ICE-lite agent (always controlled) on `interfaces`.
     #[must_use]
     pub fn lite(interfaces: Vec<IpAddr>) -> Self {
-        AgentConfig {
+        Config {
             lite: true,
-            ..AgentConfig::new(Role::Controlled, interfaces)
+            ..Config::new(Role::Controlled, interfaces)
         }
     }
 }

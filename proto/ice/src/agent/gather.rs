@@ -5,9 +5,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-use wren_core::{SocketOptions, SocketRequest, SocketResult, Transport};
-use wren_stun::client::ClientEvent;
-use wren_turn::client::{CloseReason, Event as TurnEvent, TurnClient, TurnClientConfig};
+use wren_core::{Machine, SocketOptions, SocketRequest, SocketResult, Transport};
+use wren_stun::client::Event as ClientEvent;
+use wren_turn::client::{
+    Client as TurnClient, CloseReason, Config as TurnClientConfig, Event as TurnEvent,
+};
 
 use super::{Agent, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery};
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};

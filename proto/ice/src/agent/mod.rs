@@ -9,7 +9,7 @@
 //!   asked (RFC 6544: passive, and active candidates beside it); each socket bound is a
 //!   host candidate ([`Event::LocalCandidate`]);
 //! - learns server-reflexive candidates from STUN servers (a [`wren_stun::client::Client`])
-//!   and relayed ones from TURN servers (one [`wren_turn::client::TurnClient`] per server
+//!   and relayed ones from TURN servers (one [`wren_turn::client::Client`] per server
 //!   and socket, over UDP or TCP), peer-reflexive ones from checks;
 //! - pairs them with the remote candidates the application adds whenever they arrive
 //!   ([`Agent::add_remote_candidate`], trickle), asking it to resolve mDNS `.local` names
@@ -23,13 +23,13 @@
 //! ```
 //! use std::time::Instant;
 //! use wren_core::{Machine, SocketRequest, SocketResult, Transport};
-//! use wren_ice::{Agent, AgentConfig, Event, Role};
+//! use wren_ice::agent::{Agent, Config, Event, Role};
 //!
 //! # #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
 //! let now = Instant::now();
-//! let config = AgentConfig {
+//! let config = Config {
 //!     rng_seed: Some([7; 32]),
-//!     ..AgentConfig::new(Role::Controlling, vec!["192.0.2.10".parse().unwrap()])
+//!     ..Config::new(Role::Controlling, vec!["192.0.2.10".parse().unwrap()])
 //! };
 //! let mut agent = Agent::new(now, config);
 //! // The agent asks for a socket; the driver binds it and answers.
@@ -37,7 +37,7 @@
 //!     panic!("a host socket is asked for")
 //! };
 //! let bound = std::net::SocketAddr::new(addr.ip(), 50000);
-//! agent.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound))).unwrap();
+//! agent.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound)));
 //! let mut lines = Vec::new();
 //! while let Some(event) = agent.poll_event() {
 //!     if let Event::LocalCandidate(c) = event {
@@ -64,12 +64,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit, Transport};
-use wren_stun::client::{Client, ClientConfig};
+use wren_stun::client::{Client, Config as ClientConfig};
 use wren_stun::{Key, TransactionId};
-use wren_turn::client::TurnClient;
+use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
-pub use config::{AgentConfig, Credentials, Role, StunServer, Timers, TurnServer};
+pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
@@ -78,7 +78,7 @@ pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairRe
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum AgentError {
+pub enum Error {
     /// The agent was closed.
     #[error("the agent is closed")]
     Closed,
@@ -99,7 +99,7 @@ pub enum AgentError {
         /// The candidate's.
         got: String,
     },
-    /// More remote candidates than [`AgentConfig::max_remote_candidates`].
+    /// More remote candidates than [`Config::max_remote_candidates`].
     #[error("too many remote candidates ({0})")]
     TooManyCandidates(usize),
     /// Credentials outside RFC 8445's lengths.
@@ -113,7 +113,7 @@ pub enum AgentError {
 /// Commands an adapter may forward from another task; each is also a method.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum AgentCommand {
+pub enum Command {
     /// [`Agent::set_remote_credentials`].
     SetRemoteCredentials(Credentials),
     /// [`Agent::add_remote_candidate`].
@@ -137,7 +137,7 @@ pub enum AgentCommand {
 
 /// Counters of what the agent saw and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AgentStats {
+pub struct Stats {
     /// Check requests sent (retransmissions included).
     pub checks_sent: u64,
     /// Check requests answered.
@@ -333,7 +333,7 @@ pub(crate) struct Outgoing {
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
-    pub(crate) config: AgentConfig,
+    pub(crate) config: Config,
     pub(crate) rng: Rng,
     pub(crate) role: Role,
     pub(crate) tiebreaker: u64,
@@ -379,14 +379,14 @@ pub struct Agent {
     pub(crate) pool: Vec<Vec<u8>>,
     pub(crate) socket_requests: VecDeque<SocketRequest>,
     pub(crate) events: VecDeque<Event>,
-    pub(crate) stats: AgentStats,
+    pub(crate) stats: Stats,
 }
 
 impl Agent {
     /// A new agent. It starts gathering at once: drain [`Agent::poll_socket_request`] for
     /// the host sockets it asks for.
     #[must_use]
-    pub fn new(now: Instant, config: AgentConfig) -> Agent {
+    pub fn new(now: Instant, config: Config) -> Agent {
         let mut rng = Rng::from_config(config.rng_seed);
         let local_creds = config
             .credentials
@@ -447,7 +447,7 @@ impl Agent {
             pool: Vec::new(),
             socket_requests: VecDeque::new(),
             events: VecDeque::new(),
-            stats: AgentStats::default(),
+            stats: Stats::default(),
             config,
         };
         agent.start_gathering(now);
@@ -498,7 +498,7 @@ impl Agent {
 
     /// Counters.
     #[must_use]
-    pub fn stats(&self) -> AgentStats {
+    pub fn stats(&self) -> Stats {
         self.stats
     }
 
@@ -565,17 +565,17 @@ impl Agent {
     ///
     /// # Errors
     ///
-    /// [`AgentError::NotConnected`] before a pair is selected, [`AgentError::Closed`] after
-    /// [`Agent::close`], [`AgentError::TooLong`] above 65,535 bytes.
-    pub fn send(&mut self, now: Instant, data: &[u8]) -> Result<(), AgentError> {
+    /// [`Error::NotConnected`] before a pair is selected, [`Error::Closed`] after
+    /// [`Agent::close`], [`Error::TooLong`] above 65,535 bytes.
+    pub fn send(&mut self, now: Instant, data: &[u8]) -> Result<(), Error> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
-            return Err(AgentError::Closed);
+            return Err(Error::Closed);
         }
         if data.len() > usize::from(u16::MAX) {
-            return Err(AgentError::TooLong(data.len()));
+            return Err(Error::TooLong(data.len()));
         }
-        let p = self.selected.ok_or(AgentError::NotConnected)?;
+        let p = self.selected.ok_or(Error::NotConnected)?;
         let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
         let mut buf = self.buffer();
         buf.extend_from_slice(data);
@@ -645,10 +645,10 @@ pub(crate) fn short_term_key(pwd: &str) -> Key {
 
 impl Machine for Agent {
     type Event = Event;
-    type Command = AgentCommand;
-    type Error = AgentError;
+    type Command = Command;
+    type Error = Error;
 
-    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) -> Result<(), AgentError> {
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
             // The TURN servers' answers to the deallocations end those transactions.
@@ -660,32 +660,31 @@ impl Machine for Agent {
                 r.client.handle_datagram(now, d);
                 while r.client.poll_event().is_some() {}
             }
-            return Ok(());
+            return;
         }
         self.receive(now, d);
         self.drain_children(now);
         self.after_input(now);
-        Ok(())
     }
 
-    fn handle_command(&mut self, now: Instant, cmd: AgentCommand) -> Result<(), AgentError> {
+    fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Error> {
         match cmd {
-            AgentCommand::SetRemoteCredentials(c) => self.set_remote_credentials(now, c),
-            AgentCommand::AddRemoteCandidate(c) => self.add_remote_candidate(now, c),
-            AgentCommand::EndOfRemoteCandidates => {
+            Command::SetRemoteCredentials(c) => self.set_remote_credentials(now, c),
+            Command::AddRemoteCandidate(c) => self.add_remote_candidate(now, c),
+            Command::EndOfRemoteCandidates => {
                 self.end_of_remote_candidates(now);
                 Ok(())
             }
-            AgentCommand::Resolved { name, ip } => {
+            Command::Resolved { name, ip } => {
                 self.resolved(now, &name, ip);
                 Ok(())
             }
-            AgentCommand::Send(data) => self.send(now, &data),
-            AgentCommand::Restart => {
+            Command::Send(data) => self.send(now, &data),
+            Command::Restart => {
                 self.restart(now);
                 Ok(())
             }
-            AgentCommand::Close => {
+            Command::Close => {
                 self.close(now);
                 Ok(())
             }
@@ -774,11 +773,7 @@ impl Machine for Agent {
         self.socket_requests.pop_front()
     }
 
-    fn handle_socket_result(
-        &mut self,
-        now: Instant,
-        result: SocketResult,
-    ) -> Result<(), AgentError> {
+    fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
             // A socket it asked for, bound after close, is closed again at once.
@@ -798,11 +793,10 @@ impl Machine for Agent {
                     transport,
                 });
             }
-            return Ok(());
+            return;
         }
         self.socket_result(now, result);
         self.drain_children(now);
         self.after_input(now);
-        Ok(())
     }
 }

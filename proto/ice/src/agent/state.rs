@@ -9,7 +9,7 @@ use wren_stun::TransactionId;
 
 use super::message::write_keepalive;
 use super::{
-    Agent, AgentError, CandidateSummary, ConnectionState, Credentials, Event, FailureCause,
+    Agent, CandidateSummary, ConnectionState, Credentials, Error, Event, FailureCause,
     FailureReport, GatheringState, PairReport, PairState, Remote, SelectedPair, short_term_key,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
@@ -22,24 +22,24 @@ impl Agent {
     ///
     /// # Errors
     ///
-    /// [`AgentError::InvalidCredentials`] for a ufrag under 4 or a password under 22
+    /// [`Error::InvalidCredentials`] for a ufrag under 4 or a password under 22
     /// characters (RFC 8839 section 5.4), or over 256.
     pub fn set_remote_credentials(
         &mut self,
         now: Instant,
         creds: Credentials,
-    ) -> Result<(), AgentError> {
+    ) -> Result<(), Error> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
-            return Err(AgentError::Closed);
+            return Err(Error::Closed);
         }
         if !(4..=256).contains(&creds.ufrag.len()) {
-            return Err(AgentError::InvalidCredentials(
+            return Err(Error::InvalidCredentials(
                 "ice-ufrag must be 4 to 256 characters",
             ));
         }
         if !(22..=256).contains(&creds.pwd.len()) {
-            return Err(AgentError::InvalidCredentials(
+            return Err(Error::InvalidCredentials(
                 "ice-pwd must be 22 to 256 characters",
             ));
         }
@@ -72,28 +72,24 @@ impl Agent {
     ///
     /// Component other than 1, a transport other than UDP/TCP, a ufrag not the peer's
     /// current one, or too many candidates; the agent is unchanged.
-    pub fn add_remote_candidate(
-        &mut self,
-        now: Instant,
-        cand: Candidate,
-    ) -> Result<(), AgentError> {
+    pub fn add_remote_candidate(&mut self, now: Instant, cand: Candidate) -> Result<(), Error> {
         let now = self.clamp(now);
         if self.state == ConnectionState::Closed {
-            return Err(AgentError::Closed);
+            return Err(Error::Closed);
         }
-        let refuse = |agent: &mut Agent, e: AgentError| {
+        let refuse = |agent: &mut Agent, e: Error| {
             agent.stats.candidates_refused += 1;
             Err(e)
         };
         if cand.component != 1 {
-            return refuse(self, AgentError::UnsupportedComponent(cand.component));
+            return refuse(self, Error::UnsupportedComponent(cand.component));
         }
         if let CandidateTransport::Other(t) = &cand.transport {
-            return refuse(self, AgentError::UnsupportedTransport(t.clone()));
+            return refuse(self, Error::UnsupportedTransport(t.clone()));
         }
         if let (Some(u), Some(creds)) = (&cand.ufrag, &self.remote_creds) {
             if *u != creds.ufrag {
-                let e = AgentError::WrongUfrag {
+                let e = Error::WrongUfrag {
                     expected: creds.ufrag.clone(),
                     got: u.clone(),
                 };
@@ -101,7 +97,7 @@ impl Agent {
             }
         }
         if self.remotes.len() + self.pending_names.len() >= self.config.max_remote_candidates {
-            return refuse(self, AgentError::TooManyCandidates(self.remotes.len()));
+            return refuse(self, Error::TooManyCandidates(self.remotes.len()));
         }
         match &cand.address {
             Address::Ip(ip) => {

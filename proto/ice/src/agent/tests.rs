@@ -29,15 +29,15 @@ struct Net {
 }
 
 impl Net {
-    fn new(a: AgentConfig, b: AgentConfig) -> Net {
+    fn new(a: Config, b: Config) -> Net {
         Net::with_trickle(a, b, true)
     }
 
-    fn with_trickle(a: AgentConfig, b: AgentConfig, trickle: bool) -> Net {
+    fn with_trickle(a: Config, b: Config, trickle: bool) -> Net {
         Net::build(a, b, trickle, Vec::new())
     }
 
-    fn build(a: AgentConfig, b: AgentConfig, trickle: bool, cut: Vec<(usize, usize)>) -> Net {
+    fn build(a: Config, b: Config, trickle: bool, cut: Vec<(usize, usize)>) -> Net {
         #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
         let now = Instant::now();
         let mut net = Net {
@@ -76,12 +76,10 @@ impl Net {
                     self.next_port += 1;
                     let bound = SocketAddr::new(addr.ip(), self.next_port);
                     self.owners.insert(bound, i);
-                    self.agents[i]
-                        .handle_socket_result(
-                            now,
-                            SocketResult::of_bind(addr, transport, Ok(bound)),
-                        )
-                        .unwrap();
+                    self.agents[i].handle_socket_result(
+                        now,
+                        SocketResult::of_bind(addr, transport, Ok(bound)),
+                    );
                 }
             }
             let mut buf = Vec::new();
@@ -143,7 +141,7 @@ impl Net {
                 ecn: None,
                 payload: &bytes,
             };
-            self.agents[j].handle_datagram(now, d).unwrap();
+            self.agents[j].handle_datagram(now, d);
             self.drain(j);
         } else {
             for i in 0..2 {
@@ -178,10 +176,10 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn config(role: Role, addr: &str, seed: u8) -> AgentConfig {
-    AgentConfig {
+fn config(role: Role, addr: &str, seed: u8) -> Config {
+    Config {
         rng_seed: Some([seed; 32]),
-        ..AgentConfig::new(role, vec![ip(addr)])
+        ..Config::new(role, vec![ip(addr)])
     }
 }
 
@@ -260,9 +258,9 @@ fn both_controlled_resolve_the_conflict() {
 fn a_lite_agent_is_selected_by_the_full_agent_nomination() {
     let mut net = Net::new(
         config(Role::Controlling, "10.0.0.1", 1),
-        AgentConfig {
+        Config {
             rng_seed: Some([9; 32]),
-            ..AgentConfig::lite(vec![ip("10.0.0.2")])
+            ..Config::lite(vec![ip("10.0.0.2")])
         },
     );
     net.run_until(Duration::from_secs(10), connected);
@@ -432,9 +430,7 @@ fn garbage_and_bad_credentials_are_counted_not_fatal() {
         &[0; 20],
         b"\x00\x01\x00\x00\x21\x12\xa4\x42abcdefghijkl",
     ] {
-        net.agents[1]
-            .handle_datagram(now, Datagram::udp(src, dst, junk))
-            .unwrap();
+        net.agents[1].handle_datagram(now, Datagram::udp(src, dst, junk));
     }
     net.drain(1);
     // Four datagrams, none a check: one empty, two not STUN that parses, one a bare Binding request
@@ -453,9 +449,7 @@ fn garbage_and_bad_credentials_are_counted_not_fatal() {
         use_candidate: false,
     };
     message::write_check(&mut bad, &req, &short_term_key("not-the-password-at-all")).unwrap();
-    net.agents[1]
-        .handle_datagram(now, Datagram::udp(src, dst, &bad))
-        .unwrap();
+    net.agents[1].handle_datagram(now, Datagram::udp(src, dst, &bad));
     assert_eq!(net.agents[1].stats().requests_refused, 2);
     assert_eq!(net.agents[1].stats().requests_answered, 0);
     net.run_until(Duration::from_secs(10), connected);
@@ -499,9 +493,9 @@ fn restart_reconnects_with_fresh_credentials() {
 fn a_connected_lite_agent_sends_keepalives_and_the_full_agent_keeps_consent() {
     let mut net = Net::new(
         config(Role::Controlling, "10.0.0.1", 1),
-        AgentConfig {
+        Config {
             rng_seed: Some([9; 32]),
-            ..AgentConfig::lite(vec![ip("10.0.0.2")])
+            ..Config::lite(vec![ip("10.0.0.2")])
         },
     );
     net.run_until(Duration::from_secs(10), connected);
@@ -549,9 +543,7 @@ fn a_closed_agent_finishes_its_deallocations_and_closes_late_sockets() {
         panic!()
     };
     let bound = SocketAddr::new(addr.ip(), 5000);
-    agent
-        .handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound)))
-        .unwrap();
+    agent.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound)));
     agent.close(now);
     // The second interface's socket is bound only now: it is closed again at once.
     let SocketRequest::Bind {
@@ -561,9 +553,7 @@ fn a_closed_agent_finishes_its_deallocations_and_closes_late_sockets() {
         panic!()
     };
     let late = SocketAddr::new(addr.ip(), 5001);
-    agent
-        .handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(late)))
-        .unwrap();
+    agent.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(late)));
     let closes: Vec<SocketAddr> = std::iter::from_fn(|| agent.poll_socket_request())
         .filter_map(|r| match r {
             SocketRequest::Close { addr, .. } => Some(addr),
@@ -619,8 +609,7 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
         };
         message::write_check(&mut req, &check, &key).unwrap();
         let from = SocketAddr::new(ip("10.0.0.9"), 10_000 + port);
-        b.handle_datagram(now, Datagram::udp(from, local, &req))
-            .unwrap();
+        b.handle_datagram(now, Datagram::udp(from, local, &req));
     }
     assert_eq!(b.stats().requests_answered, 500, "each check is answered");
     assert!(b.pairs.len() <= 3 + 1, "{} pairs", b.pairs.len());

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use wren_core::Transport;
 use wren_ice::{
-    Agent, AgentConfig, CandidateType, ConnectionState, Event, FailureReport, GatheringState, Role,
-    SelectedPair, StunServer, TurnServer,
+    Agent, CandidateType, ConnectionState, Event, FailureReport, GatheringState, Role,
+    SelectedPair, StunServer, TurnServer, agent::Config as AgentConfig,
 };
 use wren_netsim::{Filtering, HostConfig, HostId, LinkConfig, Mapping, NatConfig, NodeId, Sim};
-use wren_stun::server::{BindingServer, ServerConfig as StunConfig};
-use wren_turn::server::{PeerPolicy, ServerConfig, TurnServer as TurnMachine, UserSecret};
+use wren_stun::server::{Config as StunConfig, Server as BindingServer};
+use wren_turn::server::{Config as ServerConfig, PeerPolicy, Server as TurnMachine, UserSecret};
 
 pub const STUN: &str = "198.51.100.1:3478";
 pub const TURN: &str = "198.51.100.10:3478";

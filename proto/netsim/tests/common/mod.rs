@@ -10,8 +10,8 @@ use wren_core::{
     Datagram, Machine, SocketOptions, SocketRequest, SocketResult, Transmit, Transport,
 };
 use wren_netsim::{HostId, NodeId, Sim};
-use wren_stun::client::{Client, ClientConfig, ClientEvent};
-use wren_stun::server::{BindingServer, ServerConfig};
+use wren_stun::client::{Client, Config as ClientConfig, Event as ClientEvent};
+use wren_stun::server::{Config as ServerConfig, Server as BindingServer};
 
 pub fn addr(s: &str) -> SocketAddr {
     s.parse().expect("a socket address")
@@ -86,7 +86,7 @@ impl Machine for Probe {
     type Command = Infallible;
     type Error = Infallible;
 
-    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) -> Result<(), Infallible> {
+    fn handle_datagram(&mut self, _now: Instant, d: Datagram<'_>) {
         if self.echo {
             self.out
                 .push_back((Transmit::reply_to(&d), d.payload.to_vec()));
@@ -97,7 +97,6 @@ impl Machine for Probe {
             destination: d.destination,
             payload: d.payload.to_vec(),
         });
-        Ok(())
     }
 
     fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
@@ -124,9 +123,8 @@ impl Machine for Probe {
         self.requests.pop_front()
     }
 
-    fn handle_socket_result(&mut self, _now: Instant, r: SocketResult) -> Result<(), Infallible> {
+    fn handle_socket_result(&mut self, _now: Instant, r: SocketResult) {
         self.events.push_back(ProbeEvent::Socket(r));
-        Ok(())
     }
 }
 

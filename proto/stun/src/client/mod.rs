@@ -8,7 +8,7 @@
 //!
 //! [`Client`] runs any number of transactions: it matches responses by transaction ID and
 //! server address, checks FINGERPRINT and, when the request was signed, MESSAGE-INTEGRITY,
-//! and reports each outcome as a [`ClientEvent`]. With [`Auth::LongTerm`] it answers the
+//! and reports each outcome as a [`Event`]. With [`Auth::LongTerm`] it answers the
 //! server's 401 and 438 challenges itself (RFC 8489 section 9.2), and signs later requests
 //! to the same server with what it learned.
 
@@ -35,7 +35,7 @@ const MAX_REDIRECTS: u8 = 2;
 
 /// Configuration of a [`Client`]; the defaults are RFC 8489's.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub struct Config {
     /// The initial retransmission timeout (RFC 8489: 500 ms by default).
     pub rto: Duration,
     /// How many times a request is sent over UDP, counting the first (Rc, default 7).
@@ -48,7 +48,7 @@ pub struct ClientConfig {
     pub software: Option<String>,
     /// Add FINGERPRINT to requests (default true).
     pub fingerprint: bool,
-    /// Most transactions in flight; more requests are refused with [`ClientError::TooMany`].
+    /// Most transactions in flight; more requests are refused with [`Error::TooMany`].
     pub max_transactions: usize,
     /// Most events waiting to be polled; more are dropped and counted.
     pub max_events: usize,
@@ -56,9 +56,9 @@ pub struct ClientConfig {
     pub rng_seed: Option<[u8; 32]>,
 }
 
-impl Default for ClientConfig {
+impl Default for Config {
     fn default() -> Self {
-        ClientConfig {
+        Config {
             rto: Duration::from_millis(500),
             rc: 7,
             rm: 16,
@@ -75,8 +75,8 @@ impl Default for ClientConfig {
 /// A request the client was asked to make but could not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientError {
-    /// [`ClientConfig::max_transactions`] transactions are in flight already.
+pub enum Error {
+    /// [`Config::max_transactions`] transactions are in flight already.
     #[error("{0} transactions are in flight already")]
     TooMany(usize),
     /// The request could not be encoded.
@@ -103,7 +103,7 @@ pub enum FailureReason {
 /// What happened to a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ClientEvent {
+pub enum Event {
     /// A success response came.
     Success {
         /// The transaction.
@@ -154,7 +154,7 @@ pub enum ClientEvent {
 /// Commands an adapter may forward to a [`Client`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum ClientCommand {
+pub enum Command {
     /// Start a Binding transaction (see [`Client::binding`]).
     Binding {
         /// Transport to use.
@@ -185,7 +185,7 @@ pub enum ClientCommand {
 
 /// Counters of a [`Client`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ClientStats {
+pub struct Stats {
     /// Requests sent, retransmissions included.
     pub transmissions: u64,
     /// Datagrams that did not parse as STUN.
@@ -235,11 +235,11 @@ struct Transaction {
 /// The client transaction machine. See the module docs.
 #[derive(Debug)]
 pub struct Client {
-    config: ClientConfig,
+    config: Config,
     rng: Rng,
     transactions: Vec<Transaction>,
-    events: VecDeque<ClientEvent>,
-    stats: ClientStats,
+    events: VecDeque<Event>,
+    stats: Stats,
     /// What 401 challenges taught about each server, for signing later requests.
     long_term: HashMap<SocketAddr, LongTermState>,
     last_now: Instant,
@@ -248,13 +248,13 @@ pub struct Client {
 impl Client {
     /// A client with `config`; `now` anchors its clock.
     #[must_use]
-    pub fn new(now: Instant, config: ClientConfig) -> Client {
+    pub fn new(now: Instant, config: Config) -> Client {
         Client {
             rng: Rng::from_config(config.rng_seed),
             config,
             transactions: Vec::new(),
             events: VecDeque::new(),
-            stats: ClientStats::default(),
+            stats: Stats::default(),
             long_term: HashMap::new(),
             last_now: now,
         }
@@ -262,7 +262,7 @@ impl Client {
 
     /// Counters so far.
     #[must_use]
-    pub fn stats(&self) -> ClientStats {
+    pub fn stats(&self) -> Stats {
         self.stats
     }
 
@@ -279,7 +279,7 @@ impl Client {
         proto: Transport,
         local: Option<SocketAddr>,
         server: SocketAddr,
-    ) -> Result<TransactionId, ClientError> {
+    ) -> Result<TransactionId, Error> {
         self.request(
             now,
             proto,
@@ -304,10 +304,10 @@ impl Client {
         method: Method,
         auth: Auth,
         build: impl FnOnce(&mut MessageWriter<'_>) -> Result<(), crate::Error>,
-    ) -> Result<TransactionId, ClientError> {
+    ) -> Result<TransactionId, Error> {
         let now = self.clamp(now);
         if self.transactions.len() >= self.config.max_transactions {
-            return Err(ClientError::TooMany(self.transactions.len()));
+            return Err(Error::TooMany(self.transactions.len()));
         }
         let id = TransactionId::random(&mut self.rng);
         let mut base = Vec::with_capacity(256);
@@ -405,7 +405,7 @@ impl Client {
             }
             Err(reason) => {
                 let reason = FailureReason::Auth(reason);
-                self.push_event(ClientEvent::Failed {
+                self.push_event(Event::Failed {
                     id: t.id,
                     server,
                     reason,
@@ -417,7 +417,7 @@ impl Client {
         t.auth_retries += 1;
         if self.encode_wire(&mut t).is_err() {
             let reason = FailureReason::Auth(AuthFailure::Preparation);
-            self.push_event(ClientEvent::Failed {
+            self.push_event(Event::Failed {
                 id: t.id,
                 server,
                 reason,
@@ -460,7 +460,7 @@ impl Client {
         if self.encode_wire(&mut t).is_err() {
             // The request encoded before; only a refused credential could fail here.
             let reason = FailureReason::Auth(AuthFailure::Preparation);
-            self.push_event(ClientEvent::Failed {
+            self.push_event(Event::Failed {
                 id: t.id,
                 server: to,
                 reason,
@@ -469,7 +469,7 @@ impl Client {
         }
         t.started = now;
         start_schedule(&mut t, &self.config, now);
-        self.push_event(ClientEvent::Redirected { id: t.id, from, to });
+        self.push_event(Event::Redirected { id: t.id, from, to });
         self.transactions.push(t);
         true
     }
@@ -484,16 +484,57 @@ impl Client {
         self.last_now
     }
 
-    fn push_event(&mut self, e: ClientEvent) {
+    fn push_event(&mut self, e: Event) {
         if self.events.len() >= self.config.max_events {
             self.stats.events_dropped += 1;
         } else {
             self.events.push_back(e);
         }
     }
+}
 
-    /// Feeds a datagram that may be a response.
-    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+/// Sets up the schedule of a (re-)started request whose first transmission is made at `now`.
+fn start_schedule(t: &mut Transaction, config: &Config, now: Instant) {
+    t.transmissions = 0;
+    t.rto = config.rto;
+    t.send_pending = true;
+    t.deadline = if t.proto.is_stream() {
+        now + config.ti
+    } else {
+        now + udp_timeout(config)
+    };
+    schedule_after_send(t, config, now);
+}
+
+/// Records a transmission made at `sent` and plans the next one (RFC 8489 section 6.2.1).
+fn schedule_after_send(t: &mut Transaction, config: &Config, sent: Instant) {
+    t.transmissions += 1;
+    if t.proto.is_stream() {
+        t.next_send = None;
+        return;
+    }
+    if t.transmissions >= config.rc.max(1) {
+        t.next_send = None;
+    } else {
+        t.next_send = Some(sent + t.rto);
+        t.rto = t.rto.saturating_mul(2);
+    }
+}
+
+/// From the first transmission to the timeout over UDP: the last of Rc transmissions goes
+/// out at `RTO * (2^(Rc-1) - 1)`, and the client waits `Rm * RTO` after it.
+fn udp_timeout(config: &Config) -> Duration {
+    let doublings = config.rc.max(1).saturating_sub(1).min(31);
+    let last_send = config.rto.saturating_mul((1u32 << doublings) - 1);
+    last_send.saturating_add(config.rto.saturating_mul(config.rm))
+}
+
+impl Machine for Client {
+    type Event = Event;
+    type Command = Command;
+    type Error = Error;
+
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let now = self.clamp(now);
         let Ok(msg) = Message::parse(d.payload) else {
             self.stats.malformed += 1;
@@ -544,12 +585,12 @@ impl Client {
         let rtt = now.saturating_duration_since(t.started);
         let event = match msg.class() {
             Class::SuccessResponse => match msg.unknown_comprehension_required().next() {
-                Some(attr) => ClientEvent::Failed {
+                Some(attr) => Event::Failed {
                     id,
                     server: t.server,
                     reason: FailureReason::UnknownAttribute(attr),
                 },
-                None => ClientEvent::Success {
+                None => Event::Success {
                     id,
                     from: d.source,
                     mapped: mapped_address(&msg),
@@ -566,7 +607,7 @@ impl Client {
                         String::from("missing ERROR-CODE"),
                     ),
                 };
-                ClientEvent::ErrorResponse {
+                Event::ErrorResponse {
                     id,
                     from: d.source,
                     code,
@@ -578,8 +619,33 @@ impl Client {
         self.push_event(event);
     }
 
-    /// Advances retransmission and timeout timers.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Error> {
+        match cmd {
+            Command::Binding {
+                proto,
+                local,
+                server,
+            } => self.binding(now, proto, local, server).map(|_| ()),
+            Command::Request {
+                proto,
+                local,
+                server,
+                method,
+                auth,
+                attributes,
+            } => self
+                .request(now, proto, local, server, method, auth, |w| {
+                    attributes.iter().try_for_each(|(t, v)| w.add_raw(*t, v))
+                })
+                .map(|_| ()),
+            Command::Cancel(id) => {
+                self.cancel(id);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
         let mut i = 0;
         while i < self.transactions.len() {
@@ -589,7 +655,7 @@ impl Client {
                 let reason = FailureReason::TimedOut {
                     transmissions: t.transmissions,
                 };
-                self.push_event(ClientEvent::Failed {
+                self.push_event(Event::Failed {
                     id: t.id,
                     server: t.server,
                     reason,
@@ -606,9 +672,7 @@ impl Client {
         }
     }
 
-    /// Writes the next request (or retransmission) into `buf`.
-    #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
         let t = self.transactions.iter_mut().find(|t| t.send_pending)?;
         t.send_pending = false;
         self.stats.transmissions += 1;
@@ -616,111 +680,18 @@ impl Client {
         Some(Transmit::new(t.proto, t.local, t.server))
     }
 
-    /// The next outcome.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+    fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
-    /// When the next retransmission or timeout is due.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         self.transactions
             .iter()
             .map(|t| t.next_send.map_or(t.deadline, |s| s.min(t.deadline)))
             .min()
     }
-}
-
-/// Sets up the schedule of a (re-)started request whose first transmission is made at `now`.
-fn start_schedule(t: &mut Transaction, config: &ClientConfig, now: Instant) {
-    t.transmissions = 0;
-    t.rto = config.rto;
-    t.send_pending = true;
-    t.deadline = if t.proto.is_stream() {
-        now + config.ti
-    } else {
-        now + udp_timeout(config)
-    };
-    schedule_after_send(t, config, now);
-}
-
-/// Records a transmission made at `sent` and plans the next one (RFC 8489 section 6.2.1).
-fn schedule_after_send(t: &mut Transaction, config: &ClientConfig, sent: Instant) {
-    t.transmissions += 1;
-    if t.proto.is_stream() {
-        t.next_send = None;
-        return;
-    }
-    if t.transmissions >= config.rc.max(1) {
-        t.next_send = None;
-    } else {
-        t.next_send = Some(sent + t.rto);
-        t.rto = t.rto.saturating_mul(2);
-    }
-}
-
-/// From the first transmission to the timeout over UDP: the last of Rc transmissions goes
-/// out at `RTO * (2^(Rc-1) - 1)`, and the client waits `Rm * RTO` after it.
-fn udp_timeout(config: &ClientConfig) -> Duration {
-    let doublings = config.rc.max(1).saturating_sub(1).min(31);
-    let last_send = config.rto.saturating_mul((1u32 << doublings) - 1);
-    last_send.saturating_add(config.rto.saturating_mul(config.rm))
-}
-
-impl Machine for Client {
-    type Event = ClientEvent;
-    type Command = ClientCommand;
-    type Error = ClientError;
-
-    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), ClientError> {
-        Client::handle_datagram(self, now, dgram);
-        Ok(())
-    }
-
-    fn handle_command(&mut self, now: Instant, cmd: ClientCommand) -> Result<(), ClientError> {
-        match cmd {
-            ClientCommand::Binding {
-                proto,
-                local,
-                server,
-            } => self.binding(now, proto, local, server).map(|_| ()),
-            ClientCommand::Request {
-                proto,
-                local,
-                server,
-                method,
-                auth,
-                attributes,
-            } => self
-                .request(now, proto, local, server, method, auth, |w| {
-                    attributes.iter().try_for_each(|(t, v)| w.add_raw(*t, v))
-                })
-                .map(|_| ()),
-            ClientCommand::Cancel(id) => {
-                self.cancel(id);
-                Ok(())
-            }
-        }
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        Client::handle_timeout(self, now);
-    }
-
-    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        Client::poll_transmit(self, now, buf)
-    }
-
-    fn poll_event(&mut self) -> Option<ClientEvent> {
-        Client::poll_event(self)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        Client::poll_timeout(self)
-    }
 
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
-        dgram.payload.first().is_some_and(|b| *b < 4)
+        wren_core::demux::is_stun(dgram.payload)
     }
 }

@@ -1,37 +1,37 @@
 //! A TURN client (RFC 8656 sections 7 to 12, RFC 5766 servers included) as a sans-IO
-//! machine: [`TurnClient`].
+//! machine: [`Client`].
 //!
 //! The client keeps one allocation on one server:
 //!
-//! - [`TurnClient::allocate`] sends Allocate (REQUESTED-TRANSPORT UDP, LIFETIME, and
+//! - [`Client::allocate`] sends Allocate (REQUESTED-TRANSPORT UDP, LIFETIME, and
 //!   REQUESTED-ADDRESS-FAMILY when configured) through a [`wren_stun::client::Client`] with
 //!   [`Auth::LongTerm`], so the 401 challenge, the 438 (Stale Nonce) retry, the nonce cookie
 //!   and the password algorithms are the STUN client's, not redone here. A 300 (Try
 //!   Alternate) is followed by the STUN client too; the TURN client then talks to the
-//!   alternate for everything after ([`Event::Redirected`], [`TurnClient::server`]).
+//!   alternate for everything after ([`Event::Redirected`], [`Client::server`]).
 //!   Success gives [`Event::Allocated`] with XOR-RELAYED-ADDRESS, XOR-MAPPED-ADDRESS and
 //!   LIFETIME.
 //! - The allocation is refreshed before it expires (section 8): at `lifetime - margin`
-//!   after the previous Allocate or Refresh was started ([`TurnClientConfig::refresh_margin`],
+//!   after the previous Allocate or Refresh was started ([`Config::refresh_margin`],
 //!   default 60 s; a lifetime under twice the margin is refreshed at its half), counted
 //!   from when the request was *started*, so the client's notion of expiry is never later
 //!   than the server's.
 //! - Permissions (section 9) are kept for the peer IP addresses the application wants
-//!   ([`TurnClient::add_permission`], or implicitly by sending or binding a channel), one
+//!   ([`Client::add_permission`], or implicitly by sending or binding a channel), one
 //!   CreatePermission each, refreshed 300 s - margin after each success was started, until
-//!   [`TurnClient::remove_permission`].
-//! - Channels (section 12) are bound by [`TurnClient::bind_channel`], or **automatically
-//!   the first time data is sent to a peer** when [`TurnClientConfig::auto_channel`] is on
+//!   [`Client::remove_permission`].
+//! - Channels (section 12) are bound by [`Client::bind_channel`], or **automatically
+//!   the first time data is sent to a peer** when [`Config::auto_channel`] is on
 //!   (the default), and refreshed 600 s - margin after each success was started. A channel
 //!   needs a permission, so binding one also adds a permission for the peer's address.
-//! - Data to a peer ([`TurnClient::send`], [`TurnClient::send_into`]) waits (bounded) until
+//! - Data to a peer ([`Client::send`], [`Client::send_into`]) waits (bounded) until
 //!   the peer's permission is installed, then leaves as ChannelData when a channel is bound
 //!   (padded to four bytes over TCP, section 12.5), as a Send indication (XOR-PEER-ADDRESS,
 //!   DATA, DONT-FRAGMENT when configured) otherwise. Data indications and ChannelData from
 //!   the server become [`Event::Data`]; a Data indication from a peer without a
 //!   permission, ChannelData on an unknown channel, or anything not from the server is
 //!   counted and dropped (section 11.6).
-//! - [`TurnClient::close`] deallocates (Refresh with LIFETIME 0), then [`Event::Closed`]
+//! - [`Client::close`] deallocates (Refresh with LIFETIME 0), then [`Event::Closed`]
 //!   with [`CloseReason::Requested`].
 //!
 //! Every failure is a [`TurnFailure`]: an allocation-level one (the Allocate or a Refresh
@@ -41,9 +41,9 @@
 //!
 //! # Sending without allocating
 //!
-//! [`TurnClient::send`] copies the data into a bounded queue whose buffers are reused, and
-//! [`TurnClient::poll_transmit`] writes the framing and the data into the caller's buffer:
-//! in steady state nothing is allocated. [`TurnClient::send_into`] skips the queue when the
+//! [`Client::send`] copies the data into a bounded queue whose buffers are reused, and
+//! [`Client::poll_transmit`] writes the framing and the data into the caller's buffer:
+//! in steady state nothing is allocated. [`Client::send_into`] skips the queue when the
 //! peer is ready and nothing waits for it: it writes the ChannelData or Send indication
 //! straight into the caller's buffer and returns the [`Transmit`].
 //!
@@ -52,15 +52,15 @@
 //! ```no_run
 //! use std::time::Instant;
 //! use wren_core::{Datagram, Machine, Transport};
-//! use wren_turn::client::{Event, TurnClient, TurnClientConfig};
+//! use wren_turn::client::{Event, Client, Config};
 //!
 //! let sock = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
 //! let local = sock.local_addr().unwrap();
 //! # #[allow(clippy::disallowed_methods)]
 //! let now = Instant::now();
 //! let server = "192.0.2.1:3478".parse().unwrap();
-//! let config = TurnClientConfig::new(server, Transport::Udp, "user", "password");
-//! let mut turn = TurnClient::new(now, config);
+//! let config = Config::new(server, Transport::Udp, "user", "password");
+//! let mut turn = Client::new(now, config);
 //! turn.allocate(now).unwrap();
 //! let (mut rx, mut tx) = (vec![0u8; 65536], Vec::with_capacity(1500));
 //! loop {
@@ -97,20 +97,21 @@ mod types;
 mod tests;
 
 pub use types::{
-    CHANNEL_LIFETIME, CloseReason, Event, MAX_DATA_LEN, PERMISSION_LIFETIME, Request,
-    TurnClientConfig, TurnCommand, TurnError, TurnFailure, TurnStats,
+    CHANNEL_LIFETIME, CloseReason, Command, Config, Error, Event, MAX_DATA_LEN,
+    PERMISSION_LIFETIME, Request, Stats, TurnFailure,
 };
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use wren_core::demux::{TurnKind, classify_turn};
 use wren_core::{Datagram, Machine, Rng, TimerKind, TimerTable, Transmit};
 use wren_stun::attr::{
     self, DontFragment, Lifetime, RequestedAddressFamily, RequestedTransport, XorPeerAddress,
     XorRelayedAddress,
 };
-use wren_stun::client::{Auth, Client, ClientConfig, ClientEvent};
+use wren_stun::client::{self as stun, Auth};
 use wren_stun::{Class, Message, MessageType, MessageWriter, Method, TransactionId};
 
 use crate::ChannelNumber;
@@ -192,7 +193,7 @@ struct Allocation {
 
 #[derive(Debug, Clone, Copy)]
 enum State {
-    /// [`TurnClient::allocate`] not called yet.
+    /// [`Client::allocate`] not called yet.
     Idle,
     /// The Allocate is in flight; `close_after` when the application closed meanwhile.
     Allocating {
@@ -206,12 +207,12 @@ enum State {
 
 /// The TURN client machine. See the module docs.
 #[derive(Debug)]
-pub struct TurnClient {
-    config: TurnClientConfig,
+pub struct Client {
+    config: Config,
     /// The server now (the configured one, or the alternate it redirected to).
     server: SocketAddr,
     /// Runs the requests: retransmissions, long-term credentials, ALTERNATE-SERVER.
-    stun: Client,
+    stun: stun::Client,
     /// For the transaction IDs of Send indications.
     rng: Rng,
     state: State,
@@ -220,7 +221,7 @@ pub struct TurnClient {
     outgoing: Outgoing,
     timers: TimerTable<Timer, 2>,
     events: VecDeque<Event>,
-    stats: TurnStats,
+    stats: Stats,
     last_now: Instant,
 }
 
@@ -230,19 +231,19 @@ fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
     lifetime.saturating_sub(margin).max(lifetime / 2)
 }
 
-impl TurnClient {
+impl Client {
     /// A client for `config`; `now` anchors its clock. Nothing is sent before
-    /// [`TurnClient::allocate`].
+    /// [`Client::allocate`].
     #[must_use]
-    pub fn new(now: Instant, config: TurnClientConfig) -> TurnClient {
+    pub fn new(now: Instant, config: Config) -> Client {
         let mut rng = Rng::from_config(config.rng_seed);
         let max_transactions = config
             .max_permissions
             .saturating_add(config.max_channels)
             .saturating_add(8);
-        let stun = Client::new(
+        let stun = stun::Client::new(
             now,
-            ClientConfig {
+            stun::Config {
                 rto: config.rto,
                 software: config.software.clone(),
                 fingerprint: config.fingerprint,
@@ -250,10 +251,10 @@ impl TurnClient {
                 // Drained after every call, so it never holds more than the transactions.
                 max_events: max_transactions.saturating_mul(2),
                 rng_seed: Some(rng.bytes()),
-                ..ClientConfig::default()
+                ..stun::Config::default()
             },
         );
-        TurnClient {
+        Client {
             server: config.server,
             stun,
             rng,
@@ -263,7 +264,7 @@ impl TurnClient {
             outgoing: Outgoing::new(config.max_queued),
             timers: TimerTable::new(),
             events: VecDeque::new(),
-            stats: TurnStats::default(),
+            stats: Stats::default(),
             last_now: now,
             config,
         }
@@ -330,8 +331,8 @@ impl TurnClient {
 
     /// Counters so far.
     #[must_use]
-    pub fn stats(&self) -> TurnStats {
-        TurnStats {
+    pub fn stats(&self) -> Stats {
+        Stats {
             stun: self.stun.stats(),
             ..self.stats
         }
@@ -341,17 +342,17 @@ impl TurnClient {
     ///
     /// # Errors
     ///
-    /// [`TurnError::AlreadyAllocating`] when called before, [`TurnError::Closed`] after
-    /// [`TurnClient::close`].
-    pub fn allocate(&mut self, now: Instant) -> Result<(), TurnError> {
+    /// [`Error::AlreadyAllocating`] when called before, [`Error::Closed`] after
+    /// [`Client::close`].
+    pub fn allocate(&mut self, now: Instant) -> Result<(), Error> {
         let now = self.clamp(now);
         match self.state {
             State::Idle => {}
             State::Closing | State::Closed | State::Allocating { close_after: true } => {
-                return Err(TurnError::Closed);
+                return Err(Error::Closed);
             }
             State::Allocating { .. } | State::Allocated(_) => {
-                return Err(TurnError::AlreadyAllocating);
+                return Err(Error::AlreadyAllocating);
             }
         }
         self.start(now, PendingKind::Allocate)?;
@@ -360,13 +361,13 @@ impl TurnClient {
     }
 
     /// Asks for a permission for peers at `ip`, kept (refreshed) until
-    /// [`TurnClient::remove_permission`]. Before the allocation exists it is requested as
+    /// [`Client::remove_permission`]. Before the allocation exists it is requested as
     /// soon as it does. [`Event::PermissionCreated`] or [`Event::PermissionFailed`] follows.
     ///
     /// # Errors
     ///
-    /// [`TurnError::TooManyPermissions`], [`TurnError::Closed`].
-    pub fn add_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+    /// [`Error::TooManyPermissions`], [`Error::Closed`].
+    pub fn add_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), Error> {
         let now = self.clamp(now);
         self.check_open()?;
         self.want_permission(now, ip)
@@ -377,8 +378,8 @@ impl TurnClient {
     ///
     /// # Errors
     ///
-    /// [`TurnError::Closed`].
-    pub fn remove_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+    /// [`Error::Closed`].
+    pub fn remove_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), Error> {
         self.clamp(now);
         self.check_open()?;
         if let Some(p) = self.peers.permissions.remove(&ip) {
@@ -397,25 +398,25 @@ impl TurnClient {
     ///
     /// # Errors
     ///
-    /// [`TurnError::TooManyChannels`], [`TurnError::TooManyPermissions`],
-    /// [`TurnError::Closed`].
-    pub fn bind_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+    /// [`Error::TooManyChannels`], [`Error::TooManyPermissions`],
+    /// [`Error::Closed`].
+    pub fn bind_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), Error> {
         let now = self.clamp(now);
         self.check_open()?;
         self.want_channel(now, peer)
     }
 
-    /// Queues `data` for `peer`; [`TurnClient::poll_transmit`] sends it once the peer's
+    /// Queues `data` for `peer`; [`Client::poll_transmit`] sends it once the peer's
     /// permission is installed, as ChannelData when a channel is bound, as a Send
     /// indication otherwise. A new peer gets a permission and (with
-    /// [`TurnClientConfig::auto_channel`]) a channel. When
-    /// [`TurnClientConfig::max_queued`] datagrams wait already, the data is dropped and
+    /// [`Config::auto_channel`]) a channel. When
+    /// [`Config::max_queued`] datagrams wait already, the data is dropped and
     /// counted.
     ///
     /// # Errors
     ///
-    /// [`TurnError::TooLong`], [`TurnError::TooManyPermissions`], [`TurnError::Closed`].
-    pub fn send(&mut self, now: Instant, peer: SocketAddr, data: &[u8]) -> Result<(), TurnError> {
+    /// [`Error::TooLong`], [`Error::TooManyPermissions`], [`Error::Closed`].
+    pub fn send(&mut self, now: Instant, peer: SocketAddr, data: &[u8]) -> Result<(), Error> {
         let now = self.clamp(now);
         self.check_send(data)?;
         self.want_peer(now, peer)?;
@@ -423,21 +424,21 @@ impl TurnClient {
         Ok(())
     }
 
-    /// As [`TurnClient::send`], but when the peer is ready and nothing waits for it, writes
+    /// As [`Client::send`], but when the peer is ready and nothing waits for it, writes
     /// the message straight into `buf` (appending, allocating nothing when `buf` has room)
     /// and returns where it goes; otherwise queues it and returns `None`, and it comes out
-    /// of [`TurnClient::poll_transmit`].
+    /// of [`Client::poll_transmit`].
     ///
     /// # Errors
     ///
-    /// As [`TurnClient::send`].
+    /// As [`Client::send`].
     pub fn send_into(
         &mut self,
         now: Instant,
         peer: SocketAddr,
         data: &[u8],
         buf: &mut Vec<u8>,
-    ) -> Result<Option<Transmit>, TurnError> {
+    ) -> Result<Option<Transmit>, Error> {
         let now = self.clamp(now);
         self.check_send(data)?;
         self.want_peer(now, peer)?;
@@ -469,112 +470,11 @@ impl TurnClient {
         }
     }
 
-    /// Feeds a datagram from the server: a response, a Data indication or ChannelData.
-    /// Anything else is counted and dropped.
-    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
-        let now = self.clamp(now);
-        if matches!(self.state, State::Closed) {
-            self.stats.unexpected += 1;
-            return;
-        }
-        match d.payload.first() {
-            Some(0..=3) => self.handle_stun(now, d),
-            Some(64..=79) => self.handle_channel_data(d),
-            _ => self.stats.malformed += 1,
-        }
-        self.process_stun_events(now);
-    }
-
-    /// Sends the refreshes that are due, retransmits, and times out.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let now = self.clamp(now);
-        if matches!(self.state, State::Closed) {
-            return;
-        }
-        self.stun.handle_timeout(now);
-        self.process_stun_events(now);
-        let State::Allocated(a) = self.state else {
-            return;
-        };
-        if self.timers.take_expired(Timer::Expiry, now) {
-            self.finish(CloseReason::Failed(TurnFailure::Expired));
-            return;
-        }
-        if self.timers.take_expired(Timer::Refresh, now) && !a.refreshing {
-            match self.start(now, PendingKind::Refresh) {
-                Ok(_) => {
-                    if let State::Allocated(a) = &mut self.state {
-                        a.refreshing = true;
-                    }
-                }
-                Err(_) => {
-                    self.finish(CloseReason::Failed(TurnFailure::TooManyRequests));
-                    return;
-                }
-            }
-        }
-        for ip in self.peers.due_permissions(now) {
-            self.request_permission(now, ip);
-        }
-        for peer in self.peers.due_channels(now) {
-            self.request_channel(now, peer);
-        }
-        self.process_stun_events(now);
-    }
-
-    /// Writes the next message for the server into `buf`: requests and retransmissions
-    /// first, then data waiting for peers that are ready.
-    ///
-    /// Call after every `handle_*` call and command, until it returns `None`.
-    #[must_use]
-    pub fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        let now = self.clamp(now);
-        if let Some(t) = self.stun.poll_transmit(now, buf) {
-            return Some(t);
-        }
-        if !matches!(self.state, State::Allocated(_)) {
-            return None;
-        }
-        loop {
-            let peers = &self.peers;
-            let (peer, data) = self.outgoing.take(|p| peers.ready(p))?;
-            let t = self.write_data(peer, &data, buf);
-            self.outgoing.recycle(data);
-            if t.is_some() {
-                return t;
-            }
-        }
-    }
-
-    /// The next event. Call after every `handle_*` call and command, until it returns
-    /// `None`.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
-    }
-
-    /// When [`TurnClient::handle_timeout`] should next be called: the earliest
-    /// retransmission, transaction timeout, refresh or expiry. `None` once closed.
-    ///
-    /// Call after draining transmits and events. Pure.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        let stun = self.stun.poll_timeout();
-        match self.state {
-            State::Closed => None,
-            State::Allocated(_) => [stun, self.timers.next_deadline(), self.peers.next_refresh()]
-                .into_iter()
-                .flatten()
-                .min(),
-            _ => stun,
-        }
-    }
-
     // -----------------------------------------------------------------------------------
     // Requests.
 
     /// Starts a request of `kind` through the STUN client.
-    fn start(&mut self, now: Instant, kind: PendingKind) -> Result<TransactionId, TurnError> {
+    fn start(&mut self, now: Instant, kind: PendingKind) -> Result<TransactionId, Error> {
         let auth = Auth::LongTerm {
             username: self.config.username.clone(),
             password: self.config.password.clone(),
@@ -691,13 +591,13 @@ impl TurnClient {
 
     fn process_stun_events(&mut self, now: Instant) {
         while let Some(e) = self.stun.poll_event() {
-            self.on_stun_event(now, e);
+            self.handle_stun_event(now, e);
         }
     }
 
-    fn on_stun_event(&mut self, now: Instant, e: ClientEvent) {
+    fn handle_stun_event(&mut self, now: Instant, e: stun::Event) {
         match e {
-            ClientEvent::Redirected { id, from, to } => {
+            stun::Event::Redirected { id, from, to } => {
                 let allocating = matches!(self.state, State::Allocating { .. });
                 let is_allocate = self
                     .pending
@@ -709,35 +609,35 @@ impl TurnClient {
                     self.push_event(Event::Redirected { from, to });
                 }
             }
-            ClientEvent::Success {
+            stun::Event::Success {
                 id,
                 mapped,
                 response,
                 ..
             } => {
                 if let Some(p) = self.pending.remove(&id) {
-                    self.on_success(now, id, p, mapped, &response);
+                    self.transaction_succeeded(now, id, p, mapped, &response);
                 }
             }
-            ClientEvent::ErrorResponse {
+            stun::Event::ErrorResponse {
                 id, code, reason, ..
             } => {
                 if let Some(p) = self.pending.remove(&id) {
                     let failure = TurnFailure::from_code(code, &reason, p.kind.peer_ip());
-                    self.on_failure(now, id, p, failure);
+                    self.transaction_failed(now, id, p, failure);
                 }
             }
-            ClientEvent::Failed { id, reason, .. } => {
+            stun::Event::Failed { id, reason, .. } => {
                 if let Some(p) = self.pending.remove(&id) {
                     let failure = TurnFailure::from_transaction(reason, p.kind.request());
-                    self.on_failure(now, id, p, failure);
+                    self.transaction_failed(now, id, p, failure);
                 }
             }
             _ => {}
         }
     }
 
-    fn on_success(
+    fn transaction_succeeded(
         &mut self,
         now: Instant,
         id: TransactionId,
@@ -842,7 +742,13 @@ impl TurnClient {
         }
     }
 
-    fn on_failure(&mut self, _now: Instant, id: TransactionId, p: Pending, failure: TurnFailure) {
+    fn transaction_failed(
+        &mut self,
+        _now: Instant,
+        id: TransactionId,
+        p: Pending,
+        failure: TurnFailure,
+    ) {
         tracing::debug!(request = ?p.kind, ?failure, "TURN request failed");
         match p.kind {
             PendingKind::Allocate => {
@@ -940,29 +846,29 @@ impl TurnClient {
     // -----------------------------------------------------------------------------------
     // Peers and data.
 
-    fn check_open(&self) -> Result<(), TurnError> {
+    fn check_open(&self) -> Result<(), Error> {
         match self.state {
             State::Closing | State::Closed | State::Allocating { close_after: true } => {
-                Err(TurnError::Closed)
+                Err(Error::Closed)
             }
             _ => Ok(()),
         }
     }
 
-    fn check_send(&self, data: &[u8]) -> Result<(), TurnError> {
+    fn check_send(&self, data: &[u8]) -> Result<(), Error> {
         self.check_open()?;
         if data.len() > MAX_DATA_LEN {
-            return Err(TurnError::TooLong(data.len()));
+            return Err(Error::TooLong(data.len()));
         }
         Ok(())
     }
 
-    fn want_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), TurnError> {
+    fn want_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), Error> {
         if self.peers.permissions.contains_key(&ip) {
             return Ok(());
         }
         if self.peers.permissions.len() >= self.config.max_permissions {
-            return Err(TurnError::TooManyPermissions(self.peers.permissions.len()));
+            return Err(Error::TooManyPermissions(self.peers.permissions.len()));
         }
         self.peers.permissions.insert(ip, Permission::default());
         if matches!(self.state, State::Allocated(_)) {
@@ -971,7 +877,7 @@ impl TurnClient {
         Ok(())
     }
 
-    fn want_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+    fn want_channel(&mut self, now: Instant, peer: SocketAddr) -> Result<(), Error> {
         match self.peers.channels.get(&peer) {
             Some(c) if !c.failed => return Ok(()),
             Some(_) => {
@@ -980,11 +886,11 @@ impl TurnClient {
             None => {}
         }
         if self.peers.channels.len() >= self.config.max_channels {
-            return Err(TurnError::TooManyChannels(self.peers.channels.len()));
+            return Err(Error::TooManyChannels(self.peers.channels.len()));
         }
         self.want_permission(now, peer.ip())?;
         let Some(number) = self.peers.free_number() else {
-            return Err(TurnError::TooManyChannels(self.peers.channels.len()));
+            return Err(Error::TooManyChannels(self.peers.channels.len()));
         };
         self.peers.channels.insert(
             peer,
@@ -1003,7 +909,7 @@ impl TurnClient {
     }
 
     /// Makes sure data to `peer` will get a permission (and a channel, when automatic).
-    fn want_peer(&mut self, now: Instant, peer: SocketAddr) -> Result<(), TurnError> {
+    fn want_peer(&mut self, now: Instant, peer: SocketAddr) -> Result<(), Error> {
         self.want_permission(now, peer.ip())?;
         if self.config.auto_channel
             && !self.peers.channels.contains_key(&peer)
@@ -1144,24 +1050,33 @@ impl TurnClient {
     }
 }
 
-impl Machine for TurnClient {
+impl Machine for Client {
     type Event = Event;
-    type Command = TurnCommand;
-    type Error = TurnError;
+    type Command = Command;
+    type Error = Error;
 
-    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), TurnError> {
-        TurnClient::handle_datagram(self, now, dgram);
-        Ok(())
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let now = self.clamp(now);
+        if matches!(self.state, State::Closed) {
+            self.stats.unexpected += 1;
+            return;
+        }
+        match classify_turn(d.payload) {
+            Some(TurnKind::Stun) => self.handle_stun(now, d),
+            Some(TurnKind::ChannelData) => self.handle_channel_data(d),
+            None => self.stats.malformed += 1,
+        }
+        self.process_stun_events(now);
     }
 
-    fn handle_command(&mut self, now: Instant, cmd: TurnCommand) -> Result<(), TurnError> {
+    fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Error> {
         match cmd {
-            TurnCommand::Allocate => self.allocate(now),
-            TurnCommand::AddPermission(ip) => self.add_permission(now, ip),
-            TurnCommand::RemovePermission(ip) => self.remove_permission(now, ip),
-            TurnCommand::BindChannel(peer) => self.bind_channel(now, peer),
-            TurnCommand::Send { peer, data } => self.send(now, peer, &data),
-            TurnCommand::Close => {
+            Command::Allocate => self.allocate(now),
+            Command::AddPermission(ip) => self.add_permission(now, ip),
+            Command::RemovePermission(ip) => self.remove_permission(now, ip),
+            Command::BindChannel(peer) => self.bind_channel(now, peer),
+            Command::Send { peer, data } => self.send(now, peer, &data),
+            Command::Close => {
                 self.close(now);
                 Ok(())
             }
@@ -1169,23 +1084,78 @@ impl Machine for TurnClient {
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        TurnClient::handle_timeout(self, now);
+        let now = self.clamp(now);
+        if matches!(self.state, State::Closed) {
+            return;
+        }
+        self.stun.handle_timeout(now);
+        self.process_stun_events(now);
+        let State::Allocated(a) = self.state else {
+            return;
+        };
+        if self.timers.take_expired(Timer::Expiry, now) {
+            self.finish(CloseReason::Failed(TurnFailure::Expired));
+            return;
+        }
+        if self.timers.take_expired(Timer::Refresh, now) && !a.refreshing {
+            match self.start(now, PendingKind::Refresh) {
+                Ok(_) => {
+                    if let State::Allocated(a) = &mut self.state {
+                        a.refreshing = true;
+                    }
+                }
+                Err(_) => {
+                    self.finish(CloseReason::Failed(TurnFailure::TooManyRequests));
+                    return;
+                }
+            }
+        }
+        for ip in self.peers.due_permissions(now) {
+            self.request_permission(now, ip);
+        }
+        for peer in self.peers.due_channels(now) {
+            self.request_channel(now, peer);
+        }
+        self.process_stun_events(now);
     }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        TurnClient::poll_transmit(self, now, buf)
+        let now = self.clamp(now);
+        if let Some(t) = self.stun.poll_transmit(now, buf) {
+            return Some(t);
+        }
+        if !matches!(self.state, State::Allocated(_)) {
+            return None;
+        }
+        loop {
+            let peers = &self.peers;
+            let (peer, data) = self.outgoing.take(|p| peers.ready(p))?;
+            let t = self.write_data(peer, &data, buf);
+            self.outgoing.recycle(data);
+            if t.is_some() {
+                return t;
+            }
+        }
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        TurnClient::poll_event(self)
+        self.events.pop_front()
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        TurnClient::poll_timeout(self)
+        let stun = self.stun.poll_timeout();
+        match self.state {
+            State::Closed => None,
+            State::Allocated(_) => [stun, self.timers.next_deadline(), self.peers.next_refresh()]
+                .into_iter()
+                .flatten()
+                .min(),
+            _ => stun,
+        }
     }
 
     /// STUN and ChannelData from the server.
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
-        dgram.source == self.server && matches!(dgram.payload.first(), Some(0..=3 | 64..=79))
+        dgram.source == self.server && classify_turn(dgram.payload).is_some()
     }
 }

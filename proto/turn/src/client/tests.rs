@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use wren_core::demux::{TurnKind, classify_turn};
 use wren_core::{Datagram, Machine, Transmit, Transport};
 use wren_stun::attr::{
     AddressFamily, AlternateServer, ChannelNumber as ChannelNumberAttr, Data, DontFragment,
@@ -139,7 +140,7 @@ impl FakeServer {
     fn channel_data(&self) -> Vec<Vec<u8>> {
         self.received
             .iter()
-            .filter(|r| matches!(r.bytes.first(), Some(64..=79)))
+            .filter(|r| classify_turn(&r.bytes) == Some(TurnKind::ChannelData))
             .map(|r| r.bytes.clone())
             .collect()
     }
@@ -173,7 +174,7 @@ impl FakeServer {
             self.received.push(received);
             return None;
         }
-        if let Some(64..=79) = bytes.first() {
+        if classify_turn(bytes) == Some(TurnKind::ChannelData) {
             let cd = ChannelData::parse(bytes).expect("ChannelData from the client");
             assert!(
                 self.channels.contains_key(&cd.channel.get()),
@@ -270,7 +271,7 @@ impl FakeServer {
 struct Sim {
     start: Instant,
     now: Instant,
-    client: TurnClient,
+    client: Client,
     servers: Vec<FakeServer>,
     events: Vec<(Duration, Event)>,
     /// Every transmit the client made: when, where, and the bytes.
@@ -278,28 +279,28 @@ struct Sim {
 }
 
 impl Sim {
-    fn new(config: TurnClientConfig) -> Sim {
+    fn new(config: Config) -> Sim {
         let start = t0();
         let server = FakeServer::new(config.server);
         Sim {
             start,
             now: start,
-            client: TurnClient::new(start, config),
+            client: Client::new(start, config),
             servers: vec![server],
             events: Vec::new(),
             sent: Vec::new(),
         }
     }
 
-    fn config() -> TurnClientConfig {
-        let mut c = TurnClientConfig::new(server_addr(), Transport::Udp, USER, PASSWORD);
+    fn config() -> Config {
+        let mut c = Config::new(server_addr(), Transport::Udp, USER, PASSWORD);
         c.rng_seed = Some([7; 32]);
         c.software = Some("wren-turn test".into());
         c
     }
 
     /// Allocates (answering the 401) and drains.
-    fn allocated(config: TurnClientConfig) -> Sim {
+    fn allocated(config: Config) -> Sim {
         let mut sim = Sim::new(config);
         sim.client.allocate(sim.now).unwrap();
         sim.drain();
@@ -436,10 +437,7 @@ fn allocation_answers_the_401_and_reports_the_addresses() {
     assert_eq!(sim.client.relayed(), Some(relayed()));
     assert_eq!(sim.client.mapped(), Some(local()));
     assert_eq!(sim.client.lifetime(), Some(secs(600.0)));
-    assert_eq!(
-        sim.client.allocate(sim.now),
-        Err(TurnError::AlreadyAllocating)
-    );
+    assert_eq!(sim.client.allocate(sim.now), Err(Error::AlreadyAllocating));
 }
 
 #[test]
@@ -875,7 +873,7 @@ fn the_queue_is_bounded_and_counts_drops() {
     assert_eq!(datagrams, 2);
     assert_eq!(
         sim.client.send(sim.now, peer(), &vec![0; MAX_DATA_LEN + 1]),
-        Err(TurnError::TooLong(MAX_DATA_LEN + 1))
+        Err(Error::TooLong(MAX_DATA_LEN + 1))
     );
 }
 
@@ -1094,13 +1092,10 @@ fn close_deallocates_with_lifetime_zero() {
     );
     assert!(sim.client.is_closed());
     assert_eq!(sim.client.poll_timeout(), None);
+    assert_eq!(sim.client.send(sim.now, peer(), b"y"), Err(Error::Closed));
     assert_eq!(
-        sim.client.send(sim.now, peer(), b"y"),
-        Err(TurnError::Closed)
-    );
-    assert_eq!(
-        sim.client.handle_command(sim.now, TurnCommand::Allocate),
-        Err(TurnError::Closed)
+        sim.client.handle_command(sim.now, Command::Allocate),
+        Err(Error::Closed)
     );
     let before = sim.server().received.len();
     sim.run_until(2000.0);
@@ -1198,14 +1193,12 @@ fn the_same_seed_gives_the_same_bytes() {
 fn commands_drive_the_same_methods() {
     let mut sim = Sim::new(Sim::config());
     let now = sim.now;
-    sim.client
-        .handle_command(now, TurnCommand::Allocate)
-        .unwrap();
+    sim.client.handle_command(now, Command::Allocate).unwrap();
     sim.drain();
     sim.client
         .handle_command(
             now,
-            TurnCommand::Send {
+            Command::Send {
                 peer: peer(),
                 data: b"cmd".to_vec(),
             },
@@ -1218,9 +1211,9 @@ fn commands_drive_the_same_methods() {
         "auto channel: ChannelData"
     );
     sim.client
-        .handle_command(now, TurnCommand::RemovePermission(peer().ip()))
+        .handle_command(now, Command::RemovePermission(peer().ip()))
         .unwrap();
-    sim.client.handle_command(now, TurnCommand::Close).unwrap();
+    sim.client.handle_command(now, Command::Close).unwrap();
     sim.drain();
     assert_eq!(sim.closed(), Some(CloseReason::Requested));
     // Only the server's messages are the client's.

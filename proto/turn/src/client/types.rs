@@ -7,7 +7,7 @@ use std::time::Duration;
 use wren_core::Transport;
 use wren_stun::AttrType;
 use wren_stun::attr::{AddressFamily, ErrorCodeValue};
-use wren_stun::client::{AuthFailure, ClientError, ClientStats, FailureReason};
+use wren_stun::client::{self as stun, AuthFailure, FailureReason};
 
 use crate::ChannelNumber;
 
@@ -20,13 +20,13 @@ pub const CHANNEL_LIFETIME: Duration = Duration::from_secs(600);
 /// FINGERPRINT (8) take 40 of them. ChannelData could carry 65535, but data must fit both.
 pub const MAX_DATA_LEN: usize = 65_492;
 
-/// Configuration of a [`crate::client::TurnClient`].
+/// Configuration of a [`crate::client::Client`].
 ///
-/// Build it with [`TurnClientConfig::new`], which fills in the defaults, then change fields.
+/// Build it with [`Config::new`], which fills in the defaults, then change fields.
 #[derive(Debug, Clone)]
-pub struct TurnClientConfig {
+pub struct Config {
     /// The TURN server. After a 300 (Try Alternate) to an Allocate the client talks to the
-    /// alternate instead (see [`crate::client::TurnClient::server`]).
+    /// alternate instead (see [`crate::client::Client::server`]).
     pub server: SocketAddr,
     /// The transport to the server: [`Transport::Udp`] or [`Transport::Tcp`] (the driver
     /// frames the stream; ChannelData is padded to four bytes on a stream).
@@ -72,7 +72,7 @@ pub struct TurnClientConfig {
     pub rng_seed: Option<[u8; 32]>,
 }
 
-impl TurnClientConfig {
+impl Config {
     /// A configuration for `server` over `transport` with long-term credentials and the
     /// defaults of every other field.
     #[must_use]
@@ -82,7 +82,7 @@ impl TurnClientConfig {
         username: impl Into<String>,
         password: impl Into<String>,
     ) -> Self {
-        TurnClientConfig {
+        Config {
             server,
             transport,
             local: None,
@@ -235,7 +235,7 @@ impl TurnFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReason {
-    /// The application closed it ([`crate::client::TurnClient::close`]); the server was
+    /// The application closed it ([`crate::client::Client::close`]); the server was
     /// asked to deallocate (when there was an allocation).
     Requested,
     /// It failed.
@@ -265,7 +265,7 @@ pub enum Event {
     Redirected {
         /// The server that redirected.
         from: SocketAddr,
-        /// The alternate server, now [`crate::client::TurnClient::server`].
+        /// The alternate server, now [`crate::client::Client::server`].
         to: SocketAddr,
     },
     /// A permission for `peer` was installed (the first time; refreshes say nothing).
@@ -310,44 +310,44 @@ pub enum Event {
     },
 }
 
-/// Commands an adapter may forward to a [`crate::client::TurnClient`] (each is also a
+/// Commands an adapter may forward to a [`crate::client::Client`] (each is also a
 /// method).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TurnCommand {
-    /// [`crate::client::TurnClient::allocate`].
+pub enum Command {
+    /// [`crate::client::Client::allocate`].
     Allocate,
-    /// [`crate::client::TurnClient::add_permission`].
+    /// [`crate::client::Client::add_permission`].
     AddPermission(IpAddr),
-    /// [`crate::client::TurnClient::remove_permission`].
+    /// [`crate::client::Client::remove_permission`].
     RemovePermission(IpAddr),
-    /// [`crate::client::TurnClient::bind_channel`].
+    /// [`crate::client::Client::bind_channel`].
     BindChannel(SocketAddr),
-    /// [`crate::client::TurnClient::send`].
+    /// [`crate::client::Client::send`].
     Send {
         /// The peer.
         peer: SocketAddr,
         /// The data.
         data: Vec<u8>,
     },
-    /// [`crate::client::TurnClient::close`].
+    /// [`crate::client::Client::close`].
     Close,
 }
 
 /// A command the client could not take (misuse; network trouble is never an error).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum TurnError {
+pub enum Error {
     /// The client is closing or closed.
     #[error("the TURN client is closed")]
     Closed,
-    /// [`crate::client::TurnClient::allocate`] was called already.
+    /// [`crate::client::Client::allocate`] was called already.
     #[error("allocate was called already")]
     AlreadyAllocating,
-    /// [`TurnClientConfig::max_permissions`] permissions exist already.
+    /// [`Config::max_permissions`] permissions exist already.
     #[error("{0} permissions exist already")]
     TooManyPermissions(usize),
-    /// [`TurnClientConfig::max_channels`] channels exist already.
+    /// [`Config::max_channels`] channels exist already.
     #[error("{0} channels exist already")]
     TooManyChannels(usize),
     /// More data than one message carries ([`MAX_DATA_LEN`]).
@@ -355,26 +355,26 @@ pub enum TurnError {
     TooLong(usize),
     /// The STUN client refused the request.
     #[error("request refused: {0}")]
-    Request(#[from] ClientError),
+    Request(#[from] stun::Error),
 }
 
-/// Counters of a [`crate::client::TurnClient`].
+/// Counters of a [`crate::client::Client`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TurnStats {
+pub struct Stats {
     /// The STUN transaction client's counters (requests, retransmissions, bad responses).
-    pub stun: ClientStats,
+    pub stun: stun::Stats,
     /// Datagrams sent to peers as ChannelData.
     pub channel_data_sent: u64,
     /// Datagrams sent to peers as Send indications.
     pub indications_sent: u64,
     /// Datagrams received from peers (Data indications and ChannelData).
     pub data_received: u64,
-    /// Datagrams to send dropped because [`TurnClientConfig::max_queued`] were waiting.
+    /// Datagrams to send dropped because [`Config::max_queued`] were waiting.
     pub dropped_queue_full: u64,
     /// Datagrams to send dropped because their permission failed or was removed, or the
     /// allocation ended.
     pub dropped_no_permission: u64,
-    /// Events dropped because [`TurnClientConfig::max_events`] were waiting.
+    /// Events dropped because [`Config::max_events`] were waiting.
     pub events_dropped: u64,
     /// Datagrams that did not parse (STUN, ChannelData, or a Data indication without
     /// XOR-PEER-ADDRESS or DATA).

@@ -35,9 +35,9 @@ pub struct ExternalIp {
     pub private: Option<IpAddr>,
 }
 
-/// Configuration of a [`super::TurnServer`]. Defaults follow RFC 8656 and coturn.
+/// Configuration of a [`super::Server`]. Defaults follow RFC 8656 and coturn.
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
+pub struct Config {
     /// The realm of the long-term credential mechanism.
     pub realm: String,
     /// Static users.
@@ -77,14 +77,14 @@ pub struct ServerConfig {
     pub queue_capacity: usize,
     /// Seed of the generator of nonce secrets, ports and tokens; `None` seeds from the OS.
     pub rng_seed: Option<[u8; 32]>,
-    /// Wall-clock time at the `now` given to [`super::TurnServer::new`] (for REST API
+    /// Wall-clock time at the `now` given to [`super::Server::new`] (for REST API
     /// username expiry). The machine never reads the system clock itself.
     pub wall_clock: SystemTime,
 }
 
-impl Default for ServerConfig {
+impl Default for Config {
     fn default() -> Self {
-        ServerConfig {
+        Config {
             realm: "wren".into(),
             users: HashMap::new(),
             rest_secret: None,
@@ -127,7 +127,7 @@ pub enum ConfigError {
     EmptyRealm,
 }
 
-impl ServerConfig {
+impl Config {
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
         if self.relay_ips.is_empty() {
             return Err(ConfigError::NoRelayIp);

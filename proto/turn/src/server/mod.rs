@@ -1,6 +1,6 @@
 //! The TURN server machine (RFC 8656, serving RFC 5766 clients too).
 //!
-//! [`TurnServer`] answers Allocate, Refresh, CreatePermission and ChannelBind requests
+//! [`Server`] answers Allocate, Refresh, CreatePermission and ChannelBind requests
 //! (long-term credentials: static users or the TURN REST API secret), relays Send
 //! indications and ChannelData to peers, and peers' datagrams back as Data indications or
 //! ChannelData. It answers STUN Binding requests too, as coturn does.
@@ -35,13 +35,14 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use wren_core::demux::{TurnKind, classify_turn};
 use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit};
-use wren_stun::server::{BindingServer, FingerprintPolicy};
+use wren_stun::server::{self as stun, FingerprintPolicy};
 use wren_stun::{Class, Key, Message, Method};
 
 pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
 pub use auth::{AuthError, Refused, rest_password};
-pub use config::{ConfigError, ExternalIp, ServerConfig, UserSecret};
+pub use config::{Config, ConfigError, ExternalIp, UserSecret};
 pub use policy::{IpRange, PeerPolicy, Refusal};
 pub use stats::Stats;
 
@@ -64,7 +65,7 @@ pub enum CloseReason {
 /// What the server reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TurnEvent {
+pub enum Event {
     /// An allocation was created.
     Allocated {
         /// Its 5-tuple.
@@ -207,7 +208,7 @@ impl Table {
 
 /// The TURN server machine. See the module docs.
 #[derive(Debug)]
-pub struct TurnServer {
+pub struct Server {
     limits: Limits,
     creds: Credentials,
     policy: PeerPolicy,
@@ -215,10 +216,10 @@ pub struct TurnServer {
     rng: Rng,
     table: Table,
     pending: Vec<Pending>,
-    binding: BindingServer,
+    binding: stun::Server,
     out: Output,
     sockets: VecDeque<SocketRequest>,
-    events: VecDeque<TurnEvent>,
+    events: VecDeque<Event>,
     stats: Stats,
     last_now: Instant,
 }
@@ -226,10 +227,10 @@ pub struct TurnServer {
 /// Most events waiting to be polled.
 const MAX_EVENTS: usize = 1024;
 
-impl TurnServer {
+impl Server {
     /// A server with `config`; `now` anchors its clock (and `config.wall_clock` is the wall
     /// time at `now`).
-    pub fn new(now: Instant, config: ServerConfig) -> Result<TurnServer, ConfigError> {
+    pub fn new(now: Instant, config: Config) -> Result<Server, ConfigError> {
         config.check()?;
         let mut rng = Rng::from_config(config.rng_seed);
         let mut users = HashMap::new();
@@ -250,7 +251,7 @@ impl TurnServer {
             anchor: now,
             wall: config.wall_clock,
         };
-        let binding = BindingServer::new(wren_stun::server::ServerConfig {
+        let binding = stun::Server::new(stun::Config {
             software: config.software.clone(),
             fingerprint: if config.fingerprint {
                 FingerprintPolicy::Always
@@ -261,7 +262,7 @@ impl TurnServer {
         })
         .unwrap_or_else(|_| unreachable!("a Binding server without users cannot fail"));
         let table = Table::new(&mut rng);
-        Ok(TurnServer {
+        Ok(Server {
             limits: Limits {
                 default_lifetime: config.default_lifetime,
                 max_lifetime: config.max_lifetime.max(config.default_lifetime),
@@ -317,24 +318,9 @@ impl TurnServer {
         self.last_now
     }
 
-    fn event(&mut self, e: TurnEvent) {
+    fn event(&mut self, e: Event) {
         if self.events.len() < MAX_EVENTS {
             self.events.push_back(e);
-        }
-    }
-
-    /// Feeds a datagram from a client (to a listening address) or a peer (to a relayed
-    /// address). Never fails: anything unusable is counted and dropped.
-    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
-        let now = self.clamp(now);
-        if let Some(&slot) = self.table.by_relayed.get(&d.destination) {
-            self.relay_from_peer(now, slot, d);
-            return;
-        }
-        match d.payload.first() {
-            Some(0..=3) => self.stun_from_client(now, d),
-            Some(0x40..=0x7F) => self.channel_data_from_client(now, d),
-            _ => self.stats.dropped_malformed += 1,
         }
     }
 
@@ -371,8 +357,51 @@ impl TurnServer {
         }
     }
 
-    /// Runs expiries that are due.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    /// Removes an allocation, closes its sockets and returns its ports.
+    fn delete(&mut self, slot: usize, reason: CloseReason) {
+        let Some(a) = self.table.remove(slot) else {
+            return;
+        };
+        for r in &a.relayed {
+            self.ports.release(*r);
+            self.sockets.push_back(SocketRequest::Close {
+                addr: *r,
+                transport: wren_core::Transport::Udp,
+            });
+        }
+        if reason == CloseReason::Expired {
+            self.stats.allocations_expired += 1;
+        }
+        self.event(Event::Closed {
+            five: a.five,
+            reason,
+        });
+    }
+}
+
+impl Machine for Server {
+    type Event = Event;
+    type Command = Infallible;
+    type Error = Infallible;
+
+    fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let now = self.clamp(now);
+        if let Some(&slot) = self.table.by_relayed.get(&d.destination) {
+            self.relay_from_peer(now, slot, d);
+            return;
+        }
+        match classify_turn(d.payload) {
+            Some(TurnKind::Stun) => self.stun_from_client(now, d),
+            Some(TurnKind::ChannelData) => self.channel_data_from_client(now, d),
+            None => self.stats.dropped_malformed += 1,
+        }
+    }
+
+    fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
+        match cmd {}
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
         while let Some(&Reverse((deadline, slot, generation))) = self.table.timers.peek() {
             if deadline > now {
@@ -395,93 +424,24 @@ impl TurnServer {
         self.ports.expire(now);
     }
 
-    /// Removes an allocation, closes its sockets and returns its ports.
-    fn delete(&mut self, slot: usize, reason: CloseReason) {
-        let Some(a) = self.table.remove(slot) else {
-            return;
-        };
-        for r in &a.relayed {
-            self.ports.release(*r);
-            self.sockets.push_back(SocketRequest::Close {
-                addr: *r,
-                transport: wren_core::Transport::Udp,
-            });
-        }
-        if reason == CloseReason::Expired {
-            self.stats.allocations_expired += 1;
-        }
-        self.event(TurnEvent::Closed {
-            five: a.five,
-            reason,
-        });
-    }
-
-    /// Writes the next datagram into `buf` (by swapping buffers: `buf` must be empty).
-    #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
+    fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
         self.out.pop_into(buf)
     }
 
-    /// The next event.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<TurnEvent> {
+    fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
-    /// The next socket to bind or close.
-    #[must_use]
-    pub fn poll_socket_request(&mut self) -> Option<SocketRequest> {
-        self.sockets.pop_front()
-    }
-
-    /// When the next expiry is due.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         let t = self.table.timers.peek().map(|Reverse((t, _, _))| *t);
         [t, self.ports.next_expiry()].into_iter().flatten().min()
     }
-}
-
-impl Machine for TurnServer {
-    type Event = TurnEvent;
-    type Command = Infallible;
-    type Error = Infallible;
-
-    fn handle_datagram(&mut self, now: Instant, dgram: Datagram<'_>) -> Result<(), Infallible> {
-        TurnServer::handle_datagram(self, now, dgram);
-        Ok(())
-    }
-
-    fn handle_command(&mut self, _now: Instant, cmd: Infallible) -> Result<(), Infallible> {
-        match cmd {}
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        TurnServer::handle_timeout(self, now);
-    }
-
-    fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        TurnServer::poll_transmit(self, now, buf)
-    }
-
-    fn poll_event(&mut self) -> Option<TurnEvent> {
-        TurnServer::poll_event(self)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        TurnServer::poll_timeout(self)
-    }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
-        TurnServer::poll_socket_request(self)
+        self.sockets.pop_front()
     }
 
-    fn handle_socket_result(
-        &mut self,
-        now: Instant,
-        result: SocketResult,
-    ) -> Result<(), Infallible> {
-        TurnServer::handle_socket_result(self, now, result);
-        Ok(())
+    fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
+        self.relayed_socket_answered(now, result);
     }
 }

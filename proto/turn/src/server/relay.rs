@@ -10,11 +10,11 @@ use wren_core::{Datagram, Transmit, Transport};
 use wren_stun::attr::{Data, XorPeerAddress};
 use wren_stun::{Class, Message, MessageType, MessageWriter, Method, TransactionId};
 
-use super::TurnServer;
+use super::Server;
 use super::allocation::FiveTuple;
 use crate::wire::{ChannelData, ChannelNumber};
 
-impl TurnServer {
+impl Server {
     /// A Send indication: relay DATA to XOR-PEER-ADDRESS if a permission allows it.
     ///
     /// DONT-FRAGMENT in a Send indication is not looked at: DF is set per socket, when the

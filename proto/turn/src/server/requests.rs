@@ -15,7 +15,7 @@ use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, Transac
 
 use super::allocation::{Allocation, Bucket, CHANNEL_LIFETIME, Channel, FiveTuple};
 use super::auth::AuthError;
-use super::{TurnEvent, TurnServer};
+use super::{Event, Server};
 
 /// How many ports to try when the driver reports one in use.
 const BIND_ATTEMPTS: u8 = 8;
@@ -75,7 +75,7 @@ const UNDERSTOOD: &[AttrType] = &[
     AttrType::DONT_FRAGMENT,
 ];
 
-impl TurnServer {
+impl Server {
     /// Answers a TURN request from `five`.
     pub(super) fn request(&mut self, now: Instant, five: FiveTuple, msg: &Message<'_>) {
         let (key, user) = match self.creds.authenticate(msg, now) {
@@ -83,7 +83,7 @@ impl TurnServer {
             Err(e) => {
                 if let AuthError::Refused(reason) = e {
                     self.stats.auth_failures += 1;
-                    self.event(TurnEvent::AuthFailed {
+                    self.event(Event::AuthFailed {
                         client: five.client,
                         reason,
                     });
@@ -309,7 +309,7 @@ impl TurnServer {
     /// another port when the address was in use, or answers 508 — or 420 naming
     /// DONT-FRAGMENT when the Allocate asked for DF and the driver answered
     /// [`BindError::Unsupported`] (RFC 8656 section 7.2).
-    pub fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
+    pub(super) fn relayed_socket_answered(&mut self, now: Instant, result: SocketResult) {
         let now = self.clamp(now);
         let (requested, outcome) = match result {
             SocketResult::Bound {
@@ -449,7 +449,7 @@ impl TurnServer {
         };
         let slot = self.table.insert(allocation);
         self.stats.allocations_created += 1;
-        self.event(TurnEvent::Allocated {
+        self.event(Event::Allocated {
             five: p.five,
             user: p.user,
             relayed,

@@ -28,8 +28,8 @@ fn t0() -> Instant {
     Instant::now()
 }
 
-fn config() -> ServerConfig {
-    ServerConfig {
+fn config() -> Config {
+    Config {
         realm: REALM_.into(),
         users: [("alice".to_owned(), UserSecret::Password("secret".into()))].into(),
         relay_ips: vec!["127.0.0.1".parse().unwrap()],
@@ -49,7 +49,7 @@ fn config() -> ServerConfig {
 
 /// The server with this test as its driver.
 struct Net {
-    server: TurnServer,
+    server: Server,
     now: Instant,
     bound: HashSet<SocketAddr>,
     /// Answer the next binds with this error instead.
@@ -59,10 +59,10 @@ struct Net {
 }
 
 impl Net {
-    fn new(config: ServerConfig) -> Net {
+    fn new(config: Config) -> Net {
         let now = t0();
         Net {
-            server: TurnServer::new(now, config).unwrap(),
+            server: Server::new(now, config).unwrap(),
             now,
             bound: HashSet::new(),
             refuse: Vec::new(),
@@ -252,7 +252,7 @@ fn bind(net: &mut Net, c: &Creds, number: u16, peer: &str) -> Option<u16> {
     code_of(&r)
 }
 
-fn loopback_peers() -> ServerConfig {
+fn loopback_peers() -> Config {
     let mut c = config();
     c.peer_policy.allow_loopback = true;
     c
@@ -273,7 +273,7 @@ fn allocate_after_the_401_challenge() {
     assert_eq!(net.server.stats().allocations, 1);
     assert!(matches!(
         net.server.poll_event(),
-        Some(TurnEvent::Allocated { .. })
+        Some(Event::Allocated { .. })
     ));
 }
 
@@ -391,7 +391,7 @@ fn rest_api_credentials_and_expired_usernames() {
     assert!(net.server.poll_event().is_some()); // Allocated
     assert_eq!(
         net.server.poll_event(),
-        Some(TurnEvent::AuthFailed {
+        Some(Event::AuthFailed {
             client: addr("192.0.2.11:1"),
             reason: Refused::Expired
         })
@@ -715,7 +715,7 @@ fn permissions_channels_and_allocations_expire_on_time_and_ports_return() {
     assert!(net.bound.is_empty(), "the relay socket was closed");
     assert!(matches!(
         net.server.poll_event(),
-        Some(TurnEvent::Closed {
+        Some(Event::Closed {
             reason: CloseReason::Expired,
             ..
         })
