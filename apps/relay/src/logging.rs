@@ -67,13 +67,13 @@ pub(crate) struct FileError {
 /// overrides); to the `log-file` when one is given (other than `stdout`), and to standard
 /// error unless `no-stdout-log` is set with a log file.
 pub(crate) fn init(config: &Config) -> Result<(), FileError> {
-    let level = match config.verbosity {
+    let level = match config.verbosity() {
         Verbosity::Normal => "info",
         Verbosity::Verbose => "debug",
         Verbosity::Extra => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let path = config.log_file.as_deref().filter(|f| *f != "stdout");
+    let path = config.values.log_file.as_deref().filter(|f| *f != "stdout");
     let file = match path {
         Some(p) => {
             let f = OpenOptions::new()
@@ -89,7 +89,7 @@ pub(crate) fn init(config: &Config) -> Result<(), FileError> {
         }
         None => None,
     };
-    let stderr = file.is_none() || !config.no_stdout_log;
+    let stderr = file.is_none() || !config.values.no_stdout_log;
     let ansi = file.is_none() && std::io::IsTerminal::is_terminal(&io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)

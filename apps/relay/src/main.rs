@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         warn!("{u}");
     }
     let _pidfile = match config
+        .values
         .pidfile
         .as_deref()
         .map(logging::PidFile::create)

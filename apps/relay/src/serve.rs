@@ -223,7 +223,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
         .udp_recv_buffer(Some(UDP_SOCKET_BUFFER))
         .udp_send_buffer(Some(UDP_SOCKET_BUFFER));
     for addr in config.listen_addrs() {
-        if config.udp {
+        if config.udp() {
             let sock = UdpSocket::bind(addr).map_err(|source| ServeError::Bind {
                 transport: "UDP",
                 addr,
@@ -232,7 +232,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
             info!(addr = %sock.local_addr()?, "listening on UDP");
             driver = driver.udp(sock)?;
         }
-        if config.tcp {
+        if config.tcp() {
             let listener = TcpListener::bind(addr).map_err(|source| ServeError::Bind {
                 transport: "TCP",
                 addr,

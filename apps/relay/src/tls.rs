@@ -74,15 +74,16 @@ pub(crate) enum TlsError {
 /// When only one of the files is set, or either cannot be read or parsed, or rustls refuses
 /// them together.
 pub(crate) fn server_config(config: &Config) -> Result<Option<Arc<ServerConfig>>, TlsError> {
-    let (cert, pkey) = match (&config.cert, &config.pkey) {
-        _ if config.no_tls => {
-            if config.cert.is_some() {
+    let keys = &config.values;
+    let (cert, pkey) = match (&keys.cert, &keys.pkey) {
+        _ if keys.no_tls => {
+            if keys.cert.is_some() {
                 info!("no-tls: the certificate is not used, no TLS listener");
             }
             return Ok(None);
         }
         (None, None) => {
-            if config.tls_listening_port.is_some() {
+            if keys.tls_listening_port.is_some() {
                 warn!("tls-listening-port is set but cert and pkey are not: no TLS listener");
             }
             return Ok(None);
@@ -112,6 +113,7 @@ pub(crate) fn server_config(config: &Config) -> Result<Option<Arc<ServerConfig>>
 /// [`DEFAULT_TLS_LISTENING_PORT`]).
 pub(crate) fn listen_addr(config: &Config, plain: SocketAddr) -> SocketAddr {
     let port = config
+        .values
         .tls_listening_port
         .unwrap_or(DEFAULT_TLS_LISTENING_PORT);
     SocketAddr::new(plain.ip(), port)
@@ -197,11 +199,10 @@ mod tests {
     }
 
     fn with_files(cert: Option<PathBuf>, pkey: Option<PathBuf>) -> Config {
-        Config {
-            cert,
-            pkey,
-            ..Config::default()
-        }
+        let mut config = Config::default();
+        config.values.cert = cert;
+        config.values.pkey = pkey;
+        config
     }
 
     fn error(cert: Option<PathBuf>, pkey: Option<PathBuf>) -> String {
@@ -213,10 +214,8 @@ mod tests {
     #[test]
     fn no_files_no_tls_and_no_tls_wins() {
         assert!(server_config(&Config::default()).expect("ok").is_none());
-        let c = Config {
-            no_tls: true,
-            ..with_files(Some("/nonexistent/c.pem".into()), None)
-        };
+        let mut c = with_files(Some("/nonexistent/c.pem".into()), None);
+        c.values.no_tls = true;
         assert!(server_config(&c).expect("no-tls reads nothing").is_none());
     }
 
@@ -234,10 +233,8 @@ mod tests {
             listen_addr(&c, plain),
             "127.0.0.1:5349".parse().expect("addr")
         );
-        let c = Config {
-            tls_listening_port: Some(15349),
-            ..c
-        };
+        let mut c = c;
+        c.values.tls_listening_port = Some(15349);
         assert_eq!(listen_addr(&c, plain).port(), 15349);
     }
 
