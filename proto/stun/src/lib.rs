@@ -50,8 +50,10 @@
 #![forbid(unsafe_code)]
 
 pub mod attr;
+mod attr_type;
 pub mod client;
 mod error;
+mod header;
 mod hmac_sha1;
 pub mod integrity;
 mod prep;
@@ -62,13 +64,12 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use attr::{AttrType, Attribute};
+pub use attr::Attribute;
+pub use attr_type::{ATTR_HEADER_LEN, AttrType, RawAttribute};
 pub use error::{AttrError, CredentialPart, Error, PrepError};
+pub use header::{Class, HEADER_LEN, MAGIC_COOKIE, MessageType, Method, TransactionId};
 pub use integrity::{Key, PasswordAlgorithm, Preparation};
-pub use wire::{
-    ATTR_HEADER_LEN, Attributes, Class, HEADER_LEN, MAGIC_COOKIE, Message, MessageType,
-    MessageWriter, Method, RawAttribute, TransactionId,
-};
+pub use wire::{Attributes, Message, MessageWriter};
 
 #[doc(hidden)]
 pub mod fuzz;
