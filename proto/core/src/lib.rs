@@ -62,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 mod datagram;
+mod deadlines;
 pub mod demux;
 pub mod framing;
 mod machine;
@@ -74,6 +75,7 @@ pub mod testing;
 mod timer;
 
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
+pub use deadlines::Deadlines;
 pub use machine::Machine;
 pub use rng::Rng;
 pub use socket::{BindError, SocketIndex, SocketOptions, SocketRequest, SocketResult};
