@@ -116,22 +116,38 @@ use wren_stun::{Class, Message, MessageType, MessageWriter, Method, TransactionI
 
 use crate::ChannelNumber;
 use crate::wire::ChannelData;
-use peers::{Channel, Outgoing, Peers, Permission};
+use peers::{Channel, Outgoing, Peers, Permission, Refresh};
 
-/// The allocation's timers; per-peer deadlines live in the peer tables.
+/// The allocation's timers (a fixed set); per-peer refreshes live in [`Peers::refresh`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Timer {
+enum AllocationTimer {
     /// Time to send a Refresh.
     Refresh,
     /// The allocation's lifetime runs out.
     Expiry,
 }
 
-impl TimerKind for Timer {
-    const ALL: &'static [Timer] = &[Timer::Refresh, Timer::Expiry];
+impl TimerKind for AllocationTimer {
+    const ALL: &'static [AllocationTimer] = &[AllocationTimer::Refresh, AllocationTimer::Expiry];
     fn index(self) -> usize {
         self as usize
     }
+}
+
+/// A client timer, as [`Client::next_timer`] names it (for a driver's log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Timer {
+    /// A request's retransmission or timeout (the STUN transaction carrying it).
+    Request(stun::Timer),
+    /// Time to refresh the allocation (RFC 8656 section 7.3).
+    Refresh,
+    /// The allocation's lifetime runs out.
+    Expiry,
+    /// Time to refresh the permission for this peer IP (RFC 8656 section 9).
+    PermissionRefresh(IpAddr),
+    /// Time to refresh the channel binding to this peer (RFC 8656 section 11).
+    ChannelRefresh(SocketAddr),
 }
 
 /// What a request in flight is for.
@@ -219,7 +235,7 @@ pub struct Client {
     pending: HashMap<TransactionId, Pending>,
     peers: Peers,
     outgoing: Outgoing,
-    timers: TimerTable<Timer, 2>,
+    timers: TimerTable<AllocationTimer, 2>,
     events: VecDeque<Event>,
     stats: Stats,
     last_now: Instant,
@@ -267,6 +283,34 @@ impl Client {
             stats: Stats::default(),
             last_now: now,
             config,
+        }
+    }
+
+    /// The timer that fires next and when: what [`Machine::poll_timeout`] reports, with its
+    /// name (for a driver's log).
+    #[must_use]
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let stun = self
+            .stun
+            .next_timer()
+            .map(|(at, t)| (at, Timer::Request(t)));
+        match self.state {
+            State::Closed => None,
+            State::Allocated(_) => {
+                let allocation = self.timers.next().map(|(at, t)| match t {
+                    AllocationTimer::Refresh => (at, Timer::Refresh),
+                    AllocationTimer::Expiry => (at, Timer::Expiry),
+                });
+                let peer = self.peers.refresh.next().map(|(at, r)| match r {
+                    Refresh::Permission(ip) => (at, Timer::PermissionRefresh(ip)),
+                    Refresh::Channel(peer) => (at, Timer::ChannelRefresh(peer)),
+                });
+                [stun, allocation, peer]
+                    .into_iter()
+                    .flatten()
+                    .min_by_key(|(at, _)| *at)
+            }
+            _ => stun,
         }
     }
 
@@ -382,7 +426,7 @@ impl Client {
     pub fn remove_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), Error> {
         self.clamp(now);
         self.check_open()?;
-        if let Some(p) = self.peers.permissions.remove(&ip) {
+        if let Some(p) = self.peers.remove_permission(ip) {
             self.cancel(p.in_flight);
         }
         for id in self.peers.remove_channels_of(ip) {
@@ -529,7 +573,7 @@ impl Client {
         if p.in_flight.is_some() {
             return;
         }
-        p.refresh_at = None;
+        self.peers.refresh.stop(&Refresh::Permission(ip));
         match self.start(now, PendingKind::Permission(ip)) {
             Ok(id) => {
                 if let Some(p) = self.peers.permissions.get_mut(&ip) {
@@ -548,8 +592,8 @@ impl Client {
         if c.in_flight.is_some() || c.failed {
             return;
         }
-        c.refresh_at = None;
         let number = c.number;
+        self.peers.refresh.stop(&Refresh::Channel(peer));
         self.peers.by_number.insert(number.get(), peer);
         match self.start(now, PendingKind::Channel(peer, number)) {
             Ok(id) => {
@@ -716,7 +760,8 @@ impl Client {
                 let first = perm.installed_until.is_none();
                 perm.in_flight = None;
                 perm.installed_until = Some(p.started + PERMISSION_LIFETIME);
-                perm.refresh_at = Some(p.started + refresh_after(PERMISSION_LIFETIME, margin));
+                let refresh_at = p.started + refresh_after(PERMISSION_LIFETIME, margin);
+                self.peers.refresh.set(Refresh::Permission(ip), refresh_at);
                 if first {
                     self.push_event(Event::PermissionCreated { peer: ip });
                 }
@@ -731,7 +776,8 @@ impl Client {
                 let first = c.bound_until.is_none();
                 c.in_flight = None;
                 c.bound_until = Some(p.started + CHANNEL_LIFETIME);
-                c.refresh_at = Some(p.started + refresh_after(CHANNEL_LIFETIME, margin));
+                let refresh_at = p.started + refresh_after(CHANNEL_LIFETIME, margin);
+                self.peers.refresh.set(Refresh::Channel(peer), refresh_at);
                 if first {
                     self.push_event(Event::ChannelBound {
                         peer,
@@ -796,7 +842,7 @@ impl Client {
     }
 
     fn permission_failed(&mut self, ip: IpAddr, reason: TurnFailure) {
-        self.peers.permissions.remove(&ip);
+        self.peers.remove_permission(ip);
         self.stats.dropped_no_permission += self.outgoing.drop_ip(ip) as u64;
         self.push_event(Event::PermissionFailed { peer: ip, reason });
     }
@@ -805,18 +851,20 @@ impl Client {
         if let Some(c) = self.peers.channels.get_mut(&peer) {
             c.failed = true;
             c.in_flight = None;
-            c.refresh_at = None;
             c.bound_until = None;
             self.peers.by_number.remove(&c.number.get());
         }
+        self.peers.refresh.stop(&Refresh::Channel(peer));
         self.push_event(Event::ChannelFailed { peer, reason });
     }
 
     fn schedule_refresh(&mut self, started: Instant, lifetime: Duration) {
         let margin = self.config.refresh_margin;
-        self.timers
-            .set(Timer::Refresh, started + refresh_after(lifetime, margin));
-        self.timers.set(Timer::Expiry, started + lifetime);
+        self.timers.set(
+            AllocationTimer::Refresh,
+            started + refresh_after(lifetime, margin),
+        );
+        self.timers.set(AllocationTimer::Expiry, started + lifetime);
     }
 
     /// Ends the client: forgets every request, peer and datagram, queues [`Event::Closed`].
@@ -881,7 +929,7 @@ impl Client {
         match self.peers.channels.get(&peer) {
             Some(c) if !c.failed => return Ok(()),
             Some(_) => {
-                self.peers.channels.remove(&peer);
+                self.peers.remove_channel(peer);
             }
             None => {}
         }
@@ -897,7 +945,6 @@ impl Client {
             Channel {
                 number,
                 bound_until: None,
-                refresh_at: None,
                 in_flight: None,
                 failed: false,
             },
@@ -1093,11 +1140,11 @@ impl Machine for Client {
         let State::Allocated(a) = self.state else {
             return;
         };
-        if self.timers.take_expired(Timer::Expiry, now) {
+        if self.timers.take_expired(AllocationTimer::Expiry, now) {
             self.finish(CloseReason::Failed(TurnFailure::Expired));
             return;
         }
-        if self.timers.take_expired(Timer::Refresh, now) && !a.refreshing {
+        if self.timers.take_expired(AllocationTimer::Refresh, now) && !a.refreshing {
             match self.start(now, PendingKind::Refresh) {
                 Ok(_) => {
                     if let State::Allocated(a) = &mut self.state {
@@ -1110,10 +1157,11 @@ impl Machine for Client {
                 }
             }
         }
-        for ip in self.peers.due_permissions(now) {
+        let (ips, peers) = self.peers.take_due(now);
+        for ip in ips {
             self.request_permission(now, ip);
         }
-        for peer in self.peers.due_channels(now) {
+        for peer in peers {
             self.request_channel(now, peer);
         }
         self.process_stun_events(now);
@@ -1146,10 +1194,14 @@ impl Machine for Client {
         let stun = self.stun.poll_timeout();
         match self.state {
             State::Closed => None,
-            State::Allocated(_) => [stun, self.timers.next_deadline(), self.peers.next_refresh()]
-                .into_iter()
-                .flatten()
-                .min(),
+            State::Allocated(_) => [
+                stun,
+                self.timers.next_deadline(),
+                self.peers.refresh.next_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             _ => stun,
         }
     }
