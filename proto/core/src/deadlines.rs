@@ -1,49 +1,5 @@
 //! [`Deadlines`]: per-entity timers (one deadline per key), the keyed sibling of
 //! [`crate::TimerTable`].
-//!
-//! A machine with a fixed set of timers names them with a [`crate::TimerKind`] enum and
-//! keeps them in a [`crate::TimerTable`]. A machine with a timer per entity (a STUN
-//! transaction, a TURN allocation, a port reservation) keys them here instead. Both read the
-//! same way:
-//!
-//! | question                  | [`crate::TimerTable`]      | [`Deadlines`]              |
-//! |---------------------------|----------------------------|----------------------------|
-//! | arm / re-arm              | `set(kind, at)`            | `set(key, at)`             |
-//! | disarm                    | `stop(kind)`               | `stop(&key)`               |
-//! | for `poll_timeout`        | `next_deadline()`          | `next_deadline()`          |
-//! | which timer is next (log) | `next() -> (Instant, K)`   | `next() -> (Instant, K)`   |
-//! | in `handle_timeout`       | `take_expired(kind, now)`  | `pop_expired(now)`         |
-//!
-//! # Why a heap with lazy invalidation
-//!
-//! Each key's current deadline lives in a map together with a generation number; the heap
-//! holds `(deadline, generation, key)` entries. Re-arming or stopping a key only bumps or
-//! forgets its generation, so the old heap entry turns stale and is skipped when it comes to
-//! the top. Stale entries at the top are removed after every change, so [`Deadlines::next`]
-//! is a pure `O(1)` peek (what a `poll_timeout(&self)` needs); the heap is compacted when
-//! stale entries outnumber live ones. Arming is `O(log n)` and allocates nothing once the
-//! heap and map have grown to the working set (so a steady state of transactions or
-//! allocations allocates nothing for its timers).
-//!
-//! Measured against the alternatives (`cargo run --release -p wren-core --example deadlines`;
-//! ns per round of "re-arm one, peek the next, fire what is due every 8th round", on a loaded
-//! 2-core machine, two runs):
-//!
-//! | timers | `Deadlines` | `BTreeMap<(Instant, u64), K>` | scan over entities |
-//! |-------:|------------:|------------------------------:|-------------------:|
-//! |     16 |  148-315 ns |                    156-338 ns |          89-145 ns |
-//! |    256 |  153-310 ns |                    265-374 ns |         454-769 ns |
-//! |  4,096 |  188-298 ns |                    324-377 ns |    7,293-15,186 ns |
-//! | 65,536 |  283-358 ns |                    572-643 ns |  109,533-120,189 ns |
-//!
-//! The `BTreeMap` (exact removal, no stale entries) is up to 2x slower and allocates as its
-//! nodes split; the scan (what the STUN client did) wins below a few dozen entries but makes
-//! `poll_timeout` `O(n)`, which a TURN server with thousands of allocations cannot afford. A
-//! hashed timer wheel would make arming `O(1)`, but needs a tick size (STUN's RTO is 500 ms
-//! and doubles, TURN lifetimes run to an hour, tests run on virtual clocks) and rounds
-//! deadlines to ticks, which would move the exact instants machines report today.
-//!
-//! Ties: entries due at the same instant come out in the order they were armed.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
@@ -81,10 +37,54 @@ impl<K> Ord for Entry<K> {
 }
 
 /// Deadlines keyed by `K`, at most one per key: the timers of a machine that has one (or a
-/// few) per entity. See the module docs for the idiom and why it is a heap.
+/// few) per entity.
 ///
-/// `K` is small and `Copy` (an id, a slot and generation, an address, or an enum of them),
-/// and its `Debug` form names the timer in a driver's log.
+/// `K` is small and `Copy` (an id, a slot, an address, or an enum of them), and names the
+/// timer in a driver's log.
+///
+/// A machine with a fixed set of timers names them with a [`crate::TimerKind`] enum and
+/// keeps them in a [`crate::TimerTable`]. A machine with a timer per entity (a STUN
+/// transaction, a TURN allocation, a port reservation) keys them here instead. Both read the
+/// same way:
+///
+/// | question                  | [`crate::TimerTable`]      | [`Deadlines`]              |
+/// |---------------------------|----------------------------|----------------------------|
+/// | arm / re-arm              | `set(kind, at)`            | `set(key, at)`             |
+/// | disarm                    | `stop(kind)`               | `stop(&key)`               |
+/// | for `poll_timeout`        | `next_deadline()`          | `next_deadline()`          |
+/// | which timer is next (log) | `next() -> (Instant, K)`   | `next() -> (Instant, K)`   |
+/// | in `handle_timeout`       | `take_expired(kind, now)`  | `pop_expired(now)`         |
+///
+/// # Why a heap with lazy invalidation
+///
+/// Each key's current deadline lives in a map together with a generation number; the heap
+/// holds `(deadline, generation, key)` entries. Re-arming or stopping a key only bumps or
+/// forgets its generation, so the old heap entry turns stale and is skipped when it comes to
+/// the top. Stale entries at the top are removed after every change, so [`Deadlines::next`]
+/// is a pure `O(1)` peek (what a `poll_timeout(&self)` needs); the heap is compacted when
+/// stale entries outnumber live ones. Arming is `O(log n)` and allocates nothing once the
+/// heap and map have grown to the working set (so a steady state of transactions or
+/// allocations allocates nothing for its timers).
+///
+/// Measured against the alternatives (`cargo run --release -p wren-core --example deadlines`;
+/// ns per round of "re-arm one, peek the next, fire what is due every 8th round", on a loaded
+/// 2-core machine, two runs):
+///
+/// | timers | `Deadlines` | `BTreeMap<(Instant, u64), K>` | scan over entities |
+/// |-------:|------------:|------------------------------:|-------------------:|
+/// |     16 |  148-315 ns |                    156-338 ns |          89-145 ns |
+/// |    256 |  153-310 ns |                    265-374 ns |         454-769 ns |
+/// |  4,096 |  188-298 ns |                    324-377 ns |    7,293-15,186 ns |
+/// | 65,536 |  283-358 ns |                    572-643 ns |  109,533-120,189 ns |
+///
+/// The `BTreeMap` (exact removal, no stale entries) is up to 2x slower and allocates as its
+/// nodes split; the scan (what the STUN client did) wins below a few dozen entries but makes
+/// `poll_timeout` `O(n)`, which a TURN server with thousands of allocations cannot afford. A
+/// hashed timer wheel would make arming `O(1)`, but needs a tick size (STUN's RTO is 500 ms
+/// and doubles, TURN lifetimes run to an hour, tests run on virtual clocks) and rounds
+/// deadlines to ticks, which would move the exact instants machines report today.
+///
+/// Ties: entries due at the same instant come out in the order they were armed.
 pub struct Deadlines<K> {
     heap: BinaryHeap<Reverse<Entry<K>>>,
     /// Each armed key's deadline and the generation it was armed with.

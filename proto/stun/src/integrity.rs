@@ -9,6 +9,7 @@
 //! 4x faster than ring's HMAC-SHA1, which does not. HMAC-SHA1 itself is the lean
 //! construction of `hmac_sha1.rs` around `sha1::compress` (measured 30% faster than the
 //! `hmac` crate's generic buffering); HMAC-SHA256 uses the `hmac` crate.
+//! FINGERPRINT's CRC-32 comes from `crc32fast`, which uses SIMD (PCLMULQDQ) where the CPU has it.
 
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};

@@ -18,6 +18,32 @@ use crate::integrity::{self, Key};
 /// MESSAGE-INTEGRITY other than MESSAGE-INTEGRITY-SHA256 and FINGERPRINT, attributes after
 /// MESSAGE-INTEGRITY-SHA256 other than FINGERPRINT, and anything after FINGERPRINT, are
 /// ignored: lookups and [`Message::attributes`] do not see them.
+///
+/// # Example: check a request and answer it
+///
+/// ```
+/// use wren_stun::{attr, Class, Key, Message, MessageWriter};
+///
+/// // RFC 5769 section 2.1, the sample request.
+/// # let request: &[u8] = &wren_stun::vectors::SAMPLE_REQUEST;
+/// let key = Key::short_term("VOkJxbRl1RmTxUk/WvJxBt").unwrap();
+/// let msg = Message::parse(request).unwrap();
+/// msg.verify_fingerprint().unwrap();
+/// msg.verify_integrity(&key).unwrap();
+/// assert_eq!(msg.require::<attr::Username>().unwrap().0, "evtj:h6vY");
+///
+/// let mut out = Vec::with_capacity(128);
+/// let mut w = MessageWriter::new(
+///     &mut out,
+///     msg.message_type().with_class(Class::SuccessResponse),
+///     msg.transaction_id(),
+/// );
+/// w.add(&attr::XorMappedAddress("192.0.2.1:32853".parse().unwrap())).unwrap();
+/// w.add_message_integrity(&key).unwrap();
+/// w.add_fingerprint().unwrap();
+/// let len = w.finish();
+/// assert_eq!(len, out.len());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
     buf: &'a [u8],

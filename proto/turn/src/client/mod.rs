@@ -47,48 +47,7 @@
 //! peer is ready and nothing waits for it: it writes the ChannelData or Send indication
 //! straight into the caller's buffer and returns the [`Transmit`].
 //!
-//! # Run loop
-//!
-//! ```no_run
-//! use std::time::Instant;
-//! use wren_core::{Datagram, Machine, Transport};
-//! use wren_turn::client::{Event, Client, Config};
-//!
-//! let sock = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-//! let local = sock.local_addr().unwrap();
-//! # #[allow(clippy::disallowed_methods)]
-//! let now = Instant::now();
-//! let server = "192.0.2.1:3478".parse().unwrap();
-//! let config = Config::new(server, Transport::Udp, "user", "password");
-//! let mut turn = Client::new(now, config);
-//! turn.allocate(now).unwrap();
-//! let (mut rx, mut tx) = (vec![0u8; 65536], Vec::with_capacity(1500));
-//! loop {
-//! #   #[allow(clippy::disallowed_methods)]
-//!     let now = Instant::now();
-//!     loop {
-//!         tx.clear();
-//!         let Some(t) = turn.poll_transmit(now, &mut tx) else { break };
-//!         sock.send_to(&tx, t.destination).unwrap();
-//!     }
-//!     while let Some(event) = turn.poll_event() {
-//!         match event {
-//!             Event::Allocated { relayed, .. } => { /* tell the peer about `relayed` */ }
-//!             Event::Data { peer, data } => { /* from `peer`, through the relay */ }
-//!             Event::Closed { reason } => return,
-//!             _ => {}
-//!         }
-//!     }
-//!     let wait = turn.poll_timeout().map(|t| t.saturating_duration_since(now));
-//!     sock.set_read_timeout(wait.filter(|w| !w.is_zero())).unwrap();
-//!     match sock.recv_from(&mut rx) {
-//! #       #[allow(clippy::disallowed_methods)]
-//!         Ok((n, from)) => turn.handle_datagram(Instant::now(), Datagram::udp(from, local, &rx[..n])),
-//! #       #[allow(clippy::disallowed_methods)]
-//!         Err(_) => turn.handle_timeout(Instant::now()),
-//!     }
-//! }
-//! ```
+//! The run loop is the one of every Wren machine; the crate docs show it for this client.
 
 mod peers;
 mod types;
