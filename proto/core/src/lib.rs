@@ -69,7 +69,7 @@ mod timer;
 
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use deadlines::Deadlines;
-pub use machine::Machine;
+pub use machine::{Machine, TimerName};
 pub use rng::Rng;
 pub use socket::{BindError, SocketIndex, SocketOptions, SocketRequest, SocketResult};
 pub use timer::{TimerKind, TimerTable};

@@ -797,6 +797,11 @@ fn client_timers_are_named_and_a_late_call_catches_up_one_step() {
     assert!(client.poll_transmit(start, &mut buf).is_some());
     assert_eq!(client.next_timer(), Some((ms(500), Timer::Retransmit(id))));
     assert_eq!(client.poll_timeout(), Some(ms(500)));
+    assert_eq!(
+        wren_core::TimerName(&client).to_string(),
+        format!("{:?}", Timer::Retransmit(id)),
+        "what a driver logs"
+    );
 
     // Called 10 s late: one retransmission, and the schedule counts from when it was due.
     client.handle_timeout(ms(10_000));

@@ -743,6 +743,13 @@ impl Machine for Client {
         self.timers.next_deadline()
     }
 
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
+        }
+    }
+
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
         wren_core::demux::is_stun(dgram.payload)
     }

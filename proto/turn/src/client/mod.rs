@@ -1165,6 +1165,13 @@ impl Machine for Client {
         }
     }
 
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
+        }
+    }
+
     /// STUN and ChannelData from the server.
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
         dgram.source == self.server && classify_turn(dgram.payload).is_some()

@@ -497,7 +497,14 @@ impl Machine for Server {
 
     fn poll_timeout(&self) -> Option<Instant> {
         let t = self.table.timers.next_deadline();
-        [t, self.ports.next_expiry()].into_iter().flatten().min()
+        [t, self.ports.next_deadline()].into_iter().flatten().min()
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
+        }
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {

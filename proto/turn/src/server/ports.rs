@@ -129,10 +129,10 @@ impl PortPool {
                 self.release(addr);
             }
         }
-        self.next_expiry()
+        self.next_deadline()
     }
 
-    pub(crate) fn next_expiry(&self) -> Option<Instant> {
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.expiry.next_deadline()
     }
 

@@ -765,6 +765,11 @@ fn next_timer_names_reservations_permissions_channels_and_allocations() {
         Some((secs(30), Timer::Reservation(kept)))
     );
     assert_eq!(net.server.poll_timeout(), Some(secs(30)));
+    assert_eq!(
+        wren_core::TimerName(&net.server).to_string(),
+        format!("Reservation({kept})"),
+        "what a driver logs"
+    );
     net.run_for(Duration::from_secs(30));
     assert_eq!(net.server.ports_in_use(), 1, "the kept port is back");
     assert_eq!(
