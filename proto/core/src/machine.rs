@@ -1,5 +1,6 @@
 //! The [`Machine`] trait: the one interface adapters and the simulator drive.
 
+use std::fmt;
 use std::time::Instant;
 
 use crate::{Datagram, SocketRequest, SocketResult, Transmit};
@@ -67,11 +68,89 @@ pub trait Machine {
         let _ = (now, result);
     }
 
+    /// Names the timer behind [`Machine::poll_timeout`] (the one that fires next), for a
+    /// driver's log; see [`TimerName`]. Machines keep their timers in a [`crate::TimerTable`]
+    /// or [`crate::Deadlines`], whose `next()` gives the name. The default writes nothing.
+    fn describe_timer(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let _ = f;
+        Ok(())
+    }
+
     /// Whether this machine wants `dgram` (a cheap, non-mutating check used to route one
     /// socket's input among several machines). The default accepts everything.
     #[must_use]
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {
         let _ = dgram;
         true
+    }
+}
+
+/// Displays the name of a machine's next timer ([`Machine::describe_timer`]) without
+/// allocating, for a driver's log line: `debug!(timer = %TimerName(&machine), "timeout")`.
+pub struct TimerName<'a, M: ?Sized>(pub &'a M);
+
+impl<M: Machine + ?Sized> fmt::Display for TimerName<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.describe_timer(f)
+    }
+}
+
+impl<M: Machine + ?Sized> fmt::Debug for TimerName<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.describe_timer(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Deadlines;
+
+    /// A machine with one keyed timer per name, and one that names none.
+    #[derive(Default)]
+    struct Timed(Deadlines<&'static str>);
+
+    impl Machine for Timed {
+        type Event = Infallible;
+        type Command = Infallible;
+        type Error = Infallible;
+        fn handle_datagram(&mut self, _: Instant, _: Datagram<'_>) {}
+        fn handle_command(&mut self, _: Instant, c: Infallible) -> Result<(), Infallible> {
+            match c {}
+        }
+        fn handle_timeout(&mut self, now: Instant) {
+            while self.0.pop_expired(now).is_some() {}
+        }
+        fn poll_transmit(&mut self, _: Instant, _: &mut Vec<u8>) -> Option<Transmit> {
+            None
+        }
+        fn poll_event(&mut self) -> Option<Infallible> {
+            None
+        }
+        fn poll_timeout(&self) -> Option<Instant> {
+            self.0.next_deadline()
+        }
+        fn describe_timer(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self.0.next() {
+                Some((_, name)) => f.write_str(name),
+                None => Ok(()),
+            }
+        }
+    }
+
+    #[test]
+    fn timer_name_shows_the_timer_that_fires_next() {
+        #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+        let t0 = Instant::now();
+        let mut m = Timed::default();
+        assert_eq!(TimerName(&m).to_string(), "");
+        m.0.set("keepalive", t0 + Duration::from_secs(15));
+        m.0.set("retransmit", t0 + Duration::from_millis(500));
+        assert_eq!(TimerName(&m).to_string(), "retransmit");
+        m.handle_timeout(t0 + Duration::from_secs(1));
+        assert_eq!(format!("{:?}", TimerName(&m)), "keepalive");
     }
 }

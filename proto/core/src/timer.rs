@@ -13,6 +13,9 @@ pub trait TimerKind: Copy + Eq + std::fmt::Debug + 'static {
 
 /// A fixed array of optional deadlines indexed by a [`TimerKind`] (quinn-proto's timer table).
 ///
+/// For a machine's fixed set of timers; timers per entity (transactions, allocations) go in
+/// a [`crate::Deadlines`], which reads the same way.
+///
 /// `N` must be at least `K::ALL.len()`; no allocation.
 #[derive(Debug, Clone)]
 pub struct TimerTable<K: TimerKind, const N: usize> {

@@ -10,6 +10,11 @@ use crate::ids::{NatId, NodeId};
 use crate::link::LinkConfig;
 
 /// The configuration of a host.
+///
+/// A host has one address, on the public internet or on the private side of a NAT, and an
+/// access link ([`LinkConfig`]: delay, jitter, loss, duplication, reordering, MTU) crossed by
+/// every packet leaving or entering the host. Hosts behind one NAT reach each other directly
+/// by their private addresses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct HostConfig {

@@ -1,48 +1,10 @@
 //! wren-netsim: a deterministic simulated network that drives any [`wren_core::Machine`].
 //!
-//! It reads no clock and no global random generator: the caller passes a start
-//! [`std::time::Instant`] and a seed, virtual time jumps from one event to the next, and
-//! the same seed with the same inputs gives the same trace byte for byte
-//! ([`Sim::trace_hash`], [`Sim::trace_lines`]). It opens no socket and spawns nothing.
-//!
-//! # The model
-//!
-//! - **Hosts** ([`Sim::add_host`], [`HostConfig`]) have one address, on the public
-//!   internet or on the private side of a NAT, and an access link ([`LinkConfig`]: delay,
-//!   jitter, loss, duplication, reordering, MTU) crossed by every packet leaving or entering
-//!   the host.
-//! - **NATs** ([`Sim::add_nat`], [`NatConfig`]) have the behaviours of RFC 4787: mapping
-//!   (section 4.1: endpoint-independent, address-dependent, address-and-port-dependent),
-//!   filtering (section 5), binding timeouts refreshed by outbound packets only (section
-//!   4.3), port preservation (section 4.2.1) and hairpinning with the mapped source
-//!   (section 6, REQ-9); also a firewall that blocks UDP. Hosts behind one NAT reach each
-//!   other directly by their private addresses.
-//! - **Machines** ([`Sim::add_machine`]) of any type run on hosts. They hold sockets:
-//!   fixed ones from [`Sim::listen`], and those they ask for with
-//!   [`wren_core::SocketRequest::Bind`] (port 0 gives the host's next free ephemeral port,
-//!   49152 up; a foreign address gives [`wren_core::BindError::AddrNotAvailable`], a taken
-//!   port [`wren_core::BindError::AddrInUse`]). A socket bound to the unspecified address
-//!   binds the host's address. A UDP transmit without a source leaves from the machine's
-//!   first UDP socket of the destination's family, or from a new ephemeral one.
-//! - **UDP** goes sender's link, sender's NAT (translation), internet, destination NAT
-//!   (filtering and translation), destination link, socket.
-//! - **TCP** is reliable ordered delivery of already-framed messages on connections
-//!   opened by the first message (see the `tcp` module docs for what is not modelled).
-//! - **Trace**: every send, duplicate, connection, delivery and drop (with a
-//!   [`DropReason`]) is folded into an FNV-1a hash and counted in [`Stats`].
-//!
-//! The run loop is [`Sim::step`]: the earliest of the packets in flight and the
-//! machines' deadlines happens next (packets first on a tie, then in the order they were
-//! queued, then machines in creation order). After a machine is fed, the simulator
-//! drains its transmits, events (kept per node, see [`Sim::events`]) and socket requests.
-//! [`Sim::with`] runs a command on a machine and drains it.
-//!
-//! Not modelled: nested NATs, hosts with several addresses, bandwidth and queueing, ICMP,
-//! IP fragmentation, TCP handshakes, resets and windows.
-//!
-//! # Example
-//!
-//! A STUN client behind a port-restricted cone NAT learns its mapped address:
+//! The simulator is the run loop: [`Sim::step`] takes the earliest thing due (a packet in
+//! flight or a machine's deadline), feeds it to the machine (`handle_datagram` or
+//! `handle_timeout`) and drains what the machine sends, reports and asks for;
+//! [`Sim::run_for`] steps until a virtual time. A STUN client behind a port-restricted cone
+//! NAT learns its mapped address:
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -75,6 +37,18 @@
 //! assert_eq!(mapped.map(|m| m.ip()), Some("203.0.113.1".parse().unwrap()));
 //! assert_eq!(sim.stats().delivered, 2);
 //! ```
+//!
+//! It reads no clock and no global random generator: the caller passes a start `Instant`
+//! and a seed, virtual time jumps from one event to the next, and the same seed with the
+//! same inputs gives the same trace byte for byte ([`Sim::trace_hash`],
+//! [`Sim::trace_lines`]). It opens no socket and spawns nothing.
+//!
+//! The model, each part documented where it is configured: hosts with one address and an
+//! access link ([`HostConfig`], [`LinkConfig`]), NATs with RFC 4787's behaviours
+//! ([`NatConfig`]), machines and their sockets ([`Sim::add_machine`], [`Sim::listen`]), the
+//! path of a packet and the order of ties ([`Sim`]), and the trace ([`Stats`],
+//! [`DropReason`]). Not modelled: nested NATs, hosts with several addresses, bandwidth and
+//! queueing, ICMP, IP fragmentation, TCP handshakes, resets and windows.
 #![forbid(unsafe_code)]
 
 mod error;

@@ -35,6 +35,11 @@ pub enum Filtering {
 
 /// The configuration of a NAT. Build it with [`NatConfig::new`] or a preset, then the
 /// `with_*` setters.
+///
+/// The behaviours are RFC 4787's: mapping (section 4.1: endpoint-independent,
+/// address-dependent, address-and-port-dependent), filtering (section 5), binding timeouts
+/// refreshed by outbound packets only (section 4.3), port preservation (section 4.2.1) and
+/// hairpinning with the mapped source (section 6, REQ-9); also a firewall that blocks UDP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NatConfig {

@@ -56,7 +56,26 @@ pub(crate) struct Scratch {
 
 /// A deterministic simulated network driving [`Machine`]s on a virtual clock.
 ///
-/// See the crate docs for the model and an example.
+/// - **Machines** ([`Sim::add_machine`]) of any type run on hosts. They hold sockets:
+///   fixed ones from [`Sim::listen`], and those they ask for with
+///   [`wren_core::SocketRequest::Bind`] (port 0 gives the host's next free ephemeral port,
+///   49152 up; a foreign address gives [`wren_core::BindError::AddrNotAvailable`], a taken
+///   port [`wren_core::BindError::AddrInUse`]). A socket bound to the unspecified address
+///   binds the host's address. A UDP transmit without a source leaves from the machine's
+///   first UDP socket of the destination's family, or from a new ephemeral one.
+/// - **UDP** goes sender's link, sender's NAT (translation), internet, destination NAT
+///   (filtering and translation), destination link, socket.
+/// - **TCP** is reliable ordered delivery of already-framed messages on connections
+///   opened by the first message (see the `tcp` module docs for what is not modelled).
+/// - **Trace**: every send, duplicate, connection, delivery and drop (with a
+///   [`DropReason`]) is folded into an FNV-1a hash and counted in [`Stats`].
+/// - **Run loop** ([`Sim::step`]): the earliest of the packets in flight and the machines'
+///   deadlines happens next (packets first on a tie, then in the order they were queued,
+///   then machines in creation order). After a machine is fed, the simulator drains its
+///   transmits, events (kept per node, see [`Sim::events`]) and socket requests.
+///   [`Sim::with`] runs a command on a machine and drains it.
+///
+/// See the crate docs for an example.
 #[derive(Debug)]
 pub struct Sim {
     pub(crate) now: Instant,

@@ -1,6 +1,6 @@
 //! Errors of the STUN crate: wire format, attributes, credentials, and API misuse.
 
-use crate::attr::AttrType;
+use crate::attr_type::AttrType;
 
 /// Why bytes are not a STUN message (RFC 8489 section 5, section 14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

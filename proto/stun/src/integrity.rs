@@ -9,16 +9,18 @@
 //! 4x faster than ring's HMAC-SHA1, which does not. HMAC-SHA1 itself is the lean
 //! construction of `hmac_sha1.rs` around `sha1::compress` (measured 30% faster than the
 //! `hmac` crate's generic buffering); HMAC-SHA256 uses the `hmac` crate.
+//! FINGERPRINT's CRC-32 comes from `crc32fast`, which uses SIMD (PCLMULQDQ) where the CPU has it.
 
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
 
-use crate::attr::AttrType;
-use crate::error::{CredentialPart, Error, PrepError};
+use crate::attr_type::{ATTR_HEADER_LEN, AttrType};
+use crate::error::{AttrError, CredentialPart, Error, PrepError};
+use crate::header::HEADER_LEN;
 use crate::hmac_sha1::{HmacSha1, constant_time_eq};
 use crate::prep;
-use crate::wire::{ATTR_HEADER_LEN, HEADER_LEN};
+pub use crate::prep::Preparation;
 
 /// The XOR constant of FINGERPRINT ("STUN" in ASCII).
 pub const FINGERPRINT_XOR: u32 = 0x5354_554e;
@@ -52,19 +54,6 @@ impl PasswordAlgorithm {
             _ => None,
         }
     }
-}
-
-/// How credential strings are prepared before hashing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Preparation {
-    /// OpaqueString (RFC 8265 section 4.2), what RFC 8489 requires.
-    #[default]
-    OpaqueString,
-    /// SASLprep (RFC 4013), what RFC 5389 required and the RFC 5769 vectors use.
-    SaslPrep,
-    /// The bytes as given (what many deployed servers do; identical for ASCII credentials).
-    None,
 }
 
 /// An HMAC key for MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256, keyed once.
@@ -220,7 +209,7 @@ pub(crate) fn verify_sha1(buf: &[u8], at: usize, key: &Key) -> Result<(), Error>
     if value.len() != 20 {
         return Err(Error::Attribute {
             attr: AttrType::MESSAGE_INTEGRITY,
-            kind: crate::AttrError::Length {
+            kind: AttrError::Length {
                 expected: 20,
                 actual: value.len(),
             },
@@ -241,7 +230,7 @@ pub(crate) fn verify_sha256(buf: &[u8], at: usize, key: &Key) -> Result<(), Erro
     if !(16..=32).contains(&value.len()) || value.len() % 4 != 0 {
         return Err(Error::Attribute {
             attr: AttrType::MESSAGE_INTEGRITY_SHA256,
-            kind: crate::AttrError::Length {
+            kind: AttrError::Length {
                 expected: 32,
                 actual: value.len(),
             },
@@ -266,7 +255,7 @@ pub(crate) fn verify_fingerprint(buf: &[u8], at: usize) -> Result<(), Error> {
     let Ok(found) = <[u8; 4]>::try_from(value) else {
         return Err(Error::Attribute {
             attr: AttrType::FINGERPRINT,
-            kind: crate::AttrError::Length {
+            kind: AttrError::Length {
                 expected: 4,
                 actual: value.len(),
             },

@@ -1,57 +1,62 @@
 //! STUN, RFC 8489: messages, attributes, credentials, transactions and a Binding server.
 //!
-//! This crate contains no networking code and reads no clock or global random generator:
-//! bytes and `Instant`s come in, bytes (written into buffers the caller owns), events and
-//! deadlines go out. The io adapters `wren-tokio` and `wren-mio` run its machines on real
-//! sockets.
+//! The machines ([`client::Client`], [`server::Server`]) are [`wren_core::Machine`]s: they
+//! read no clock and open no socket. The run loop of a client that asks a server for its
+//! reflexive address, on a blocking std socket:
 //!
-//! - [`Message`] is a zero-copy view of a received message: [`Message::parse`] checks the
-//!   structure without allocating, typed attributes ([`attr`]) are decoded on demand from
-//!   borrowed slices, and [`Message::verify_integrity`] / [`Message::verify_fingerprint`]
-//!   check MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT in place.
-//! - [`MessageWriter`] appends a message to a `Vec<u8>` the caller owns.
-//! - [`Key`] prepares short-term and long-term credentials (RFC 8489 section 9, with
-//!   OpaqueString or SASLprep and the MD5/SHA-256 password algorithms).
-//! - [`client::Client`] runs client transactions (RFC 8489 section 6.2: RTO doubling, Rc
-//!   transmissions, Rm, the TCP timeout Ti) as a [`wren_core::Machine`].
-//! - [`server::Server`] answers Binding requests (XOR-MAPPED-ADDRESS, or
-//!   MAPPED-ADDRESS for RFC 3489 clients) and rejects what it must (400, 401, 420).
+//! ```no_run
+//! use std::net::UdpSocket;
+//! use std::time::Instant;
+//! use wren_core::{Datagram, Machine, Transport};
+//! use wren_stun::client::{Client, Config, Event};
 //!
-//! Dependencies: RustCrypto's `hmac` + `sha1` serve HMAC-SHA1 because, measured on these
-//! machines, they use the CPU's SHA extensions and run about 4x faster than ring's;
-//! `crc32fast` computes FINGERPRINT with SIMD; `stringprep` and `precis-profiles` implement
-//! SASLprep and OpaqueString.
-//!
-//! # Example: check a request and answer it
-//!
+//! let sock = UdpSocket::bind("0.0.0.0:0")?;
+//! let local = sock.local_addr()?;
+//! let mut client = Client::new(Instant::now(), Config::default());
+//! client.binding(Instant::now(), Transport::Udp, None, "192.0.2.1:3478".parse()?)?;
+//! let (mut rx, mut tx) = (vec![0u8; 1500], Vec::new());
+//! loop {
+//!     let now = Instant::now();
+//!     while let Some(t) = { tx.clear(); client.poll_transmit(now, &mut tx) } {
+//!         sock.send_to(&tx, t.destination)?;
+//!     }
+//!     if let Some(event) = client.poll_event() {
+//!         if let Event::Success { mapped, .. } = &event { println!("mapped: {mapped:?}"); }
+//!         break; // one transaction, one outcome
+//!     }
+//!     let Some(deadline) = client.poll_timeout() else { break };
+//!     if deadline <= now { client.handle_timeout(now); continue; }
+//!     sock.set_read_timeout(Some(deadline - now))?;
+//!     match sock.recv_from(&mut rx) {
+//!         Ok((n, from)) => client.handle_datagram(Instant::now(), Datagram::udp(from, local, &rx[..n])),
+//!         Err(_) => client.handle_timeout(Instant::now()), // retransmit or give up
+//!     }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-//! use wren_stun::{attr, Class, Key, Message, MessageWriter};
 //!
-//! // RFC 5769 section 2.1, the sample request.
-//! # let request: &[u8] = &wren_stun::vectors::SAMPLE_REQUEST;
-//! let key = Key::short_term("VOkJxbRl1RmTxUk/WvJxBt").unwrap();
-//! let msg = Message::parse(request).unwrap();
-//! msg.verify_fingerprint().unwrap();
-//! msg.verify_integrity(&key).unwrap();
-//! assert_eq!(msg.require::<attr::Username>().unwrap().0, "evtj:h6vY");
+//! What is inside:
 //!
-//! let mut out = Vec::with_capacity(128);
-//! let mut w = MessageWriter::new(
-//!     &mut out,
-//!     msg.message_type().with_class(Class::SuccessResponse),
-//!     msg.transaction_id(),
-//! );
-//! w.add(&attr::XorMappedAddress("192.0.2.1:32853".parse().unwrap())).unwrap();
-//! w.add_message_integrity(&key).unwrap();
-//! w.add_fingerprint().unwrap();
-//! let len = w.finish();
-//! assert_eq!(len, out.len());
-//! ```
+//! - [`Message`], a zero-copy view of a received message, typed attributes ([`attr`])
+//!   decoded on demand, and [`MessageWriter`], which appends a message to a `Vec<u8>` the
+//!   caller owns;
+//! - [`Key`] and [`integrity`]: short-term and long-term credentials (RFC 8489 section 9),
+//!   MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT;
+//! - [`client::Client`]: client transactions (RFC 8489 section 6.2), long-term
+//!   authentication and ALTERNATE-SERVER;
+//! - [`server::Server`]: the Binding server.
+//!
+//! Reading order, from the leaves of the module graph: `header.rs` (message type and
+//! transaction ID) and `attr_type.rs` (attribute types), `error.rs`, `prep.rs` and
+//! `hmac_sha1.rs`, `integrity.rs`, `attr.rs`, `wire.rs`, then the machines `server.rs` and
+//! `client/`.
 #![forbid(unsafe_code)]
 
 pub mod attr;
+mod attr_type;
 pub mod client;
 mod error;
+mod header;
 mod hmac_sha1;
 pub mod integrity;
 mod prep;
@@ -62,13 +67,12 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use attr::{AttrType, Attribute};
+pub use attr::Attribute;
+pub use attr_type::{ATTR_HEADER_LEN, AttrType, RawAttribute};
 pub use error::{AttrError, CredentialPart, Error, PrepError};
+pub use header::{Class, HEADER_LEN, MAGIC_COOKIE, MessageType, Method, TransactionId};
 pub use integrity::{Key, PasswordAlgorithm, Preparation};
-pub use wire::{
-    ATTR_HEADER_LEN, Attributes, Class, HEADER_LEN, MAGIC_COOKIE, Message, MessageType,
-    MessageWriter, Method, RawAttribute, TransactionId,
-};
+pub use wire::{Attributes, Message, MessageWriter};
 
 #[doc(hidden)]
 pub mod fuzz;

@@ -333,6 +333,8 @@ impl Machine for Server {
         match cmd {}
     }
 
+    /// The Binding server keeps no timers: it holds no state between a request and its
+    /// answer (RFC 8489 section 6.3.1), so there is nothing to expire.
     fn handle_timeout(&mut self, _now: Instant) {}
 
     fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
@@ -350,6 +352,7 @@ impl Machine for Server {
         None
     }
 
+    /// Always `None`: no timers (see `handle_timeout`).
     fn poll_timeout(&self) -> Option<Instant> {
         None
     }

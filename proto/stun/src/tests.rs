@@ -779,6 +779,67 @@ fn tcp_sends_once_and_times_out_after_ti() {
     ));
 }
 
+#[test]
+fn client_timers_are_named_and_a_late_call_catches_up_one_step() {
+    use crate::client::Timer;
+    let start = t0();
+    let ms = |n: u64| start + Duration::from_millis(n);
+    let mut client = Client::new(
+        start,
+        ClientConfig {
+            rng_seed: Some([3; 32]),
+            ..Default::default()
+        },
+    );
+    let server = SERVER.parse().unwrap();
+    let id = client.binding(start, Transport::Udp, None, server).unwrap();
+    let mut buf = Vec::new();
+    assert!(client.poll_transmit(start, &mut buf).is_some());
+    assert_eq!(client.next_timer(), Some((ms(500), Timer::Retransmit(id))));
+    assert_eq!(client.poll_timeout(), Some(ms(500)));
+    assert_eq!(
+        wren_core::TimerName(&client).to_string(),
+        format!("{:?}", Timer::Retransmit(id)),
+        "what a driver logs"
+    );
+
+    // Called 10 s late: one retransmission, and the schedule counts from when it was due.
+    client.handle_timeout(ms(10_000));
+    buf.clear();
+    assert!(client.poll_transmit(ms(10_000), &mut buf).is_some());
+    assert!(client.poll_transmit(ms(10_000), &mut buf).is_none());
+    assert_eq!(
+        client.next_timer(),
+        Some((ms(1_500), Timer::Retransmit(id)))
+    );
+
+    // Past the timeout as well: the timeout wins and no retransmission is counted.
+    client.handle_timeout(ms(100_000));
+    assert!(client.poll_transmit(ms(100_000), &mut buf).is_none());
+    assert_eq!(
+        client.poll_event(),
+        Some(ClientEvent::Failed {
+            id,
+            server,
+            reason: FailureReason::TimedOut { transmissions: 2 },
+        })
+    );
+    assert_eq!(client.next_timer(), None);
+
+    // Cancelling disarms both timers of a transaction.
+    let id = client
+        .binding(ms(100_000), Transport::Udp, None, server)
+        .unwrap();
+    let other = client
+        .binding(ms(100_001), Transport::Tcp, None, server)
+        .unwrap();
+    client.cancel(id);
+    assert_eq!(
+        client.next_timer(),
+        Some((ms(139_501), Timer::Timeout(other)))
+    );
+}
+
 /// Passes every transmit of `from` to `to` as a datagram; returns how many.
 fn deliver_client_to_server(
     client: &mut Client,

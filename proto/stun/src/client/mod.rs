@@ -20,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
+use wren_core::{Datagram, Deadlines, Machine, Rng, Transmit, Transport};
 
 use crate::attr::{AlternateServer, ErrorCode, ErrorCodeValue, Software};
 use crate::server::mapped_address;
@@ -220,16 +220,23 @@ struct Transaction {
     /// ALTERNATE-SERVER redirections followed.
     redirects: u8,
     started: Instant,
-    /// When the next transmission is due (`None` once Rc were made or over a stream).
-    next_send: Option<Instant>,
-    /// Interval before the transmission after `next_send`.
+    /// Interval before the transmission after the next one ([`Timer::Retransmit`]).
     rto: Duration,
     /// Transmissions so far.
     transmissions: u32,
     /// Whether a transmission is due to be handed out by `poll_transmit`.
     send_pending: bool,
-    /// When the transaction times out.
-    deadline: Instant,
+}
+
+/// A client timer: each transaction has two, named by the transaction's ID (the one
+/// [`Client::request`] returned). [`Client::next_timer`] says which fires next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// The next retransmission over UDP is due (RFC 8489 section 6.2.1: RTO, doubling).
+    Retransmit(TransactionId),
+    /// The transaction times out: `Rm`·RTO after the last transmission over UDP, `Ti` over
+    /// TCP and TLS.
+    Timeout(TransactionId),
 }
 
 /// The client transaction machine. See the module docs.
@@ -238,6 +245,10 @@ pub struct Client {
     config: Config,
     rng: Rng,
     transactions: Vec<Transaction>,
+    /// Two timers per transaction.
+    timers: Deadlines<Timer>,
+    /// The timers `handle_timeout` found due (kept for its memory).
+    due: Vec<(Instant, Timer)>,
     events: VecDeque<Event>,
     stats: Stats,
     /// What 401 challenges taught about each server, for signing later requests.
@@ -253,6 +264,8 @@ impl Client {
             rng: Rng::from_config(config.rng_seed),
             config,
             transactions: Vec::new(),
+            timers: Deadlines::new(),
+            due: Vec::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
             long_term: HashMap::new(),
@@ -330,14 +343,12 @@ impl Client {
             auth_retries: 0,
             redirects: 0,
             started: now,
-            next_send: None,
             rto: self.config.rto,
             transmissions: 0,
             send_pending: false,
-            deadline: now,
         };
         self.encode_wire(&mut t)?;
-        start_schedule(&mut t, &self.config, now);
+        start_schedule(&mut t, &mut self.timers, &self.config, now);
         self.transactions.push(t);
         Ok(id)
     }
@@ -397,7 +408,7 @@ impl Client {
         } else {
             LongTermState::from_challenge(msg, username, password, self.long_term.get(&t.server))
         };
-        let mut t = self.transactions.swap_remove(index);
+        let mut t = self.remove(index);
         let server = t.server;
         match learned {
             Ok(state) => {
@@ -425,7 +436,7 @@ impl Client {
             return true;
         }
         t.started = now;
-        start_schedule(&mut t, &self.config, now);
+        start_schedule(&mut t, &mut self.timers, &self.config, now);
         self.transactions.push(t);
         true
     }
@@ -452,7 +463,7 @@ impl Client {
         if to == t.server || t.redirects >= MAX_REDIRECTS || (t.signed_with.is_some() && !signed) {
             return false;
         }
-        let mut t = self.transactions.swap_remove(index);
+        let mut t = self.remove(index);
         let from = t.server;
         t.server = to;
         t.redirects += 1;
@@ -468,7 +479,7 @@ impl Client {
             return true;
         }
         t.started = now;
-        start_schedule(&mut t, &self.config, now);
+        start_schedule(&mut t, &mut self.timers, &self.config, now);
         self.push_event(Event::Redirected { id: t.id, from, to });
         self.transactions.push(t);
         true
@@ -477,6 +488,27 @@ impl Client {
     /// Abandons a transaction; no event will come for it.
     pub fn cancel(&mut self, id: TransactionId) {
         self.transactions.retain(|t| t.id != id);
+        self.timers.stop(&Timer::Retransmit(id));
+        self.timers.stop(&Timer::Timeout(id));
+    }
+
+    /// The timer that fires next and when: what [`Machine::poll_timeout`] reports, with its
+    /// name (for a driver's log).
+    #[must_use]
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        self.timers.next()
+    }
+
+    /// Takes the transaction at `index` out, with its timers.
+    fn remove(&mut self, index: usize) -> Transaction {
+        let t = self.transactions.swap_remove(index);
+        self.timers.stop(&Timer::Retransmit(t.id));
+        self.timers.stop(&Timer::Timeout(t.id));
+        t
+    }
+
+    fn index_of(&self, id: TransactionId) -> Option<usize> {
+        self.transactions.iter().position(|t| t.id == id)
     }
 
     fn clamp(&mut self, now: Instant) -> Instant {
@@ -494,29 +526,36 @@ impl Client {
 }
 
 /// Sets up the schedule of a (re-)started request whose first transmission is made at `now`.
-fn start_schedule(t: &mut Transaction, config: &Config, now: Instant) {
+fn start_schedule(
+    t: &mut Transaction,
+    timers: &mut Deadlines<Timer>,
+    config: &Config,
+    now: Instant,
+) {
     t.transmissions = 0;
     t.rto = config.rto;
     t.send_pending = true;
-    t.deadline = if t.proto.is_stream() {
-        now + config.ti
+    let timeout = if t.proto.is_stream() {
+        config.ti
     } else {
-        now + udp_timeout(config)
+        udp_timeout(config)
     };
-    schedule_after_send(t, config, now);
+    timers.set(Timer::Timeout(t.id), now + timeout);
+    schedule_after_send(t, timers, config, now);
 }
 
 /// Records a transmission made at `sent` and plans the next one (RFC 8489 section 6.2.1).
-fn schedule_after_send(t: &mut Transaction, config: &Config, sent: Instant) {
+fn schedule_after_send(
+    t: &mut Transaction,
+    timers: &mut Deadlines<Timer>,
+    config: &Config,
+    sent: Instant,
+) {
     t.transmissions += 1;
-    if t.proto.is_stream() {
-        t.next_send = None;
-        return;
-    }
-    if t.transmissions >= config.rc.max(1) {
-        t.next_send = None;
+    if t.proto.is_stream() || t.transmissions >= config.rc.max(1) {
+        timers.stop(&Timer::Retransmit(t.id));
     } else {
-        t.next_send = Some(sent + t.rto);
+        timers.set(Timer::Retransmit(t.id), sent + t.rto);
         t.rto = t.rto.saturating_mul(2);
     }
 }
@@ -580,7 +619,7 @@ impl Machine for Client {
                 return;
             }
         }
-        let t = self.transactions.swap_remove(index);
+        let t = self.remove(index);
         let id = t.id;
         let rtt = now.saturating_duration_since(t.started);
         let event = match msg.class() {
@@ -647,29 +686,45 @@ impl Machine for Client {
 
     fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
-        let mut i = 0;
-        while i < self.transactions.len() {
-            let t = &mut self.transactions[i];
-            if now >= t.deadline {
-                let t = self.transactions.swap_remove(i);
-                let reason = FailureReason::TimedOut {
-                    transmissions: t.transmissions,
-                };
-                self.push_event(Event::Failed {
-                    id: t.id,
-                    server: t.server,
-                    reason,
-                });
-                continue;
-            }
-            if let Some(due) = t.next_send
-                && now >= due
-            {
-                t.send_pending = true;
-                schedule_after_send(t, &self.config, due);
-            }
-            i += 1;
+        // Everything due is taken first: a retransmission re-armed at or before `now` (the
+        // schedule counts from when the last one was due) waits for the next call, so a late
+        // call makes at most one transmission per transaction.
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        while let Some(expired) = self.timers.pop_expired(now) {
+            due.push(expired);
         }
+        for &(at, timer) in &due {
+            match timer {
+                Timer::Timeout(id) => {
+                    let Some(i) = self.index_of(id) else {
+                        continue;
+                    };
+                    let t = self.remove(i);
+                    let reason = FailureReason::TimedOut {
+                        transmissions: t.transmissions,
+                    };
+                    self.push_event(Event::Failed {
+                        id: t.id,
+                        server: t.server,
+                        reason,
+                    });
+                }
+                Timer::Retransmit(id) => {
+                    // A transaction that also timed out sends nothing more.
+                    if due.iter().any(|&(_, t)| t == Timer::Timeout(id)) {
+                        continue;
+                    }
+                    let Some(i) = self.index_of(id) else {
+                        continue;
+                    };
+                    let t = &mut self.transactions[i];
+                    t.send_pending = true;
+                    schedule_after_send(t, &mut self.timers, &self.config, at);
+                }
+            }
+        }
+        self.due = due;
     }
 
     fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
@@ -685,10 +740,14 @@ impl Machine for Client {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        self.transactions
-            .iter()
-            .map(|t| t.next_send.map_or(t.deadline, |s| s.min(t.deadline)))
-            .min()
+        self.timers.next_deadline()
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
+        }
     }
 
     fn accepts(&self, dgram: &Datagram<'_>) -> bool {

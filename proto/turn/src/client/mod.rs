@@ -47,48 +47,7 @@
 //! peer is ready and nothing waits for it: it writes the ChannelData or Send indication
 //! straight into the caller's buffer and returns the [`Transmit`].
 //!
-//! # Run loop
-//!
-//! ```no_run
-//! use std::time::Instant;
-//! use wren_core::{Datagram, Machine, Transport};
-//! use wren_turn::client::{Event, Client, Config};
-//!
-//! let sock = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-//! let local = sock.local_addr().unwrap();
-//! # #[allow(clippy::disallowed_methods)]
-//! let now = Instant::now();
-//! let server = "192.0.2.1:3478".parse().unwrap();
-//! let config = Config::new(server, Transport::Udp, "user", "password");
-//! let mut turn = Client::new(now, config);
-//! turn.allocate(now).unwrap();
-//! let (mut rx, mut tx) = (vec![0u8; 65536], Vec::with_capacity(1500));
-//! loop {
-//! #   #[allow(clippy::disallowed_methods)]
-//!     let now = Instant::now();
-//!     loop {
-//!         tx.clear();
-//!         let Some(t) = turn.poll_transmit(now, &mut tx) else { break };
-//!         sock.send_to(&tx, t.destination).unwrap();
-//!     }
-//!     while let Some(event) = turn.poll_event() {
-//!         match event {
-//!             Event::Allocated { relayed, .. } => { /* tell the peer about `relayed` */ }
-//!             Event::Data { peer, data } => { /* from `peer`, through the relay */ }
-//!             Event::Closed { reason } => return,
-//!             _ => {}
-//!         }
-//!     }
-//!     let wait = turn.poll_timeout().map(|t| t.saturating_duration_since(now));
-//!     sock.set_read_timeout(wait.filter(|w| !w.is_zero())).unwrap();
-//!     match sock.recv_from(&mut rx) {
-//! #       #[allow(clippy::disallowed_methods)]
-//!         Ok((n, from)) => turn.handle_datagram(Instant::now(), Datagram::udp(from, local, &rx[..n])),
-//! #       #[allow(clippy::disallowed_methods)]
-//!         Err(_) => turn.handle_timeout(Instant::now()),
-//!     }
-//! }
-//! ```
+//! The run loop is the one of every Wren machine; the crate docs show it for this client.
 
 mod peers;
 mod types;
@@ -116,22 +75,38 @@ use wren_stun::{Class, Message, MessageType, MessageWriter, Method, TransactionI
 
 use crate::ChannelNumber;
 use crate::wire::ChannelData;
-use peers::{Channel, Outgoing, Peers, Permission};
+use peers::{Channel, Outgoing, Peers, Permission, Refresh};
 
-/// The allocation's timers; per-peer deadlines live in the peer tables.
+/// The allocation's timers (a fixed set); per-peer refreshes live in [`Peers::refresh`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Timer {
+enum AllocationTimer {
     /// Time to send a Refresh.
     Refresh,
     /// The allocation's lifetime runs out.
     Expiry,
 }
 
-impl TimerKind for Timer {
-    const ALL: &'static [Timer] = &[Timer::Refresh, Timer::Expiry];
+impl TimerKind for AllocationTimer {
+    const ALL: &'static [AllocationTimer] = &[AllocationTimer::Refresh, AllocationTimer::Expiry];
     fn index(self) -> usize {
         self as usize
     }
+}
+
+/// A client timer, as [`Client::next_timer`] names it (for a driver's log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Timer {
+    /// A request's retransmission or timeout (the STUN transaction carrying it).
+    Request(stun::Timer),
+    /// Time to refresh the allocation (RFC 8656 section 7.3).
+    Refresh,
+    /// The allocation's lifetime runs out.
+    Expiry,
+    /// Time to refresh the permission for this peer IP (RFC 8656 section 9).
+    PermissionRefresh(IpAddr),
+    /// Time to refresh the channel binding to this peer (RFC 8656 section 11).
+    ChannelRefresh(SocketAddr),
 }
 
 /// What a request in flight is for.
@@ -219,7 +194,7 @@ pub struct Client {
     pending: HashMap<TransactionId, Pending>,
     peers: Peers,
     outgoing: Outgoing,
-    timers: TimerTable<Timer, 2>,
+    timers: TimerTable<AllocationTimer, 2>,
     events: VecDeque<Event>,
     stats: Stats,
     last_now: Instant,
@@ -267,6 +242,34 @@ impl Client {
             stats: Stats::default(),
             last_now: now,
             config,
+        }
+    }
+
+    /// The timer that fires next and when: what [`Machine::poll_timeout`] reports, with its
+    /// name (for a driver's log).
+    #[must_use]
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let stun = self
+            .stun
+            .next_timer()
+            .map(|(at, t)| (at, Timer::Request(t)));
+        match self.state {
+            State::Closed => None,
+            State::Allocated(_) => {
+                let allocation = self.timers.next().map(|(at, t)| match t {
+                    AllocationTimer::Refresh => (at, Timer::Refresh),
+                    AllocationTimer::Expiry => (at, Timer::Expiry),
+                });
+                let peer = self.peers.refresh.next().map(|(at, r)| match r {
+                    Refresh::Permission(ip) => (at, Timer::PermissionRefresh(ip)),
+                    Refresh::Channel(peer) => (at, Timer::ChannelRefresh(peer)),
+                });
+                [stun, allocation, peer]
+                    .into_iter()
+                    .flatten()
+                    .min_by_key(|(at, _)| *at)
+            }
+            _ => stun,
         }
     }
 
@@ -382,7 +385,7 @@ impl Client {
     pub fn remove_permission(&mut self, now: Instant, ip: IpAddr) -> Result<(), Error> {
         self.clamp(now);
         self.check_open()?;
-        if let Some(p) = self.peers.permissions.remove(&ip) {
+        if let Some(p) = self.peers.remove_permission(ip) {
             self.cancel(p.in_flight);
         }
         for id in self.peers.remove_channels_of(ip) {
@@ -529,7 +532,7 @@ impl Client {
         if p.in_flight.is_some() {
             return;
         }
-        p.refresh_at = None;
+        self.peers.refresh.stop(&Refresh::Permission(ip));
         match self.start(now, PendingKind::Permission(ip)) {
             Ok(id) => {
                 if let Some(p) = self.peers.permissions.get_mut(&ip) {
@@ -548,8 +551,8 @@ impl Client {
         if c.in_flight.is_some() || c.failed {
             return;
         }
-        c.refresh_at = None;
         let number = c.number;
+        self.peers.refresh.stop(&Refresh::Channel(peer));
         self.peers.by_number.insert(number.get(), peer);
         match self.start(now, PendingKind::Channel(peer, number)) {
             Ok(id) => {
@@ -716,7 +719,8 @@ impl Client {
                 let first = perm.installed_until.is_none();
                 perm.in_flight = None;
                 perm.installed_until = Some(p.started + PERMISSION_LIFETIME);
-                perm.refresh_at = Some(p.started + refresh_after(PERMISSION_LIFETIME, margin));
+                let refresh_at = p.started + refresh_after(PERMISSION_LIFETIME, margin);
+                self.peers.refresh.set(Refresh::Permission(ip), refresh_at);
                 if first {
                     self.push_event(Event::PermissionCreated { peer: ip });
                 }
@@ -731,7 +735,8 @@ impl Client {
                 let first = c.bound_until.is_none();
                 c.in_flight = None;
                 c.bound_until = Some(p.started + CHANNEL_LIFETIME);
-                c.refresh_at = Some(p.started + refresh_after(CHANNEL_LIFETIME, margin));
+                let refresh_at = p.started + refresh_after(CHANNEL_LIFETIME, margin);
+                self.peers.refresh.set(Refresh::Channel(peer), refresh_at);
                 if first {
                     self.push_event(Event::ChannelBound {
                         peer,
@@ -796,7 +801,7 @@ impl Client {
     }
 
     fn permission_failed(&mut self, ip: IpAddr, reason: TurnFailure) {
-        self.peers.permissions.remove(&ip);
+        self.peers.remove_permission(ip);
         self.stats.dropped_no_permission += self.outgoing.drop_ip(ip) as u64;
         self.push_event(Event::PermissionFailed { peer: ip, reason });
     }
@@ -805,18 +810,20 @@ impl Client {
         if let Some(c) = self.peers.channels.get_mut(&peer) {
             c.failed = true;
             c.in_flight = None;
-            c.refresh_at = None;
             c.bound_until = None;
             self.peers.by_number.remove(&c.number.get());
         }
+        self.peers.refresh.stop(&Refresh::Channel(peer));
         self.push_event(Event::ChannelFailed { peer, reason });
     }
 
     fn schedule_refresh(&mut self, started: Instant, lifetime: Duration) {
         let margin = self.config.refresh_margin;
-        self.timers
-            .set(Timer::Refresh, started + refresh_after(lifetime, margin));
-        self.timers.set(Timer::Expiry, started + lifetime);
+        self.timers.set(
+            AllocationTimer::Refresh,
+            started + refresh_after(lifetime, margin),
+        );
+        self.timers.set(AllocationTimer::Expiry, started + lifetime);
     }
 
     /// Ends the client: forgets every request, peer and datagram, queues [`Event::Closed`].
@@ -881,7 +888,7 @@ impl Client {
         match self.peers.channels.get(&peer) {
             Some(c) if !c.failed => return Ok(()),
             Some(_) => {
-                self.peers.channels.remove(&peer);
+                self.peers.remove_channel(peer);
             }
             None => {}
         }
@@ -897,7 +904,6 @@ impl Client {
             Channel {
                 number,
                 bound_until: None,
-                refresh_at: None,
                 in_flight: None,
                 failed: false,
             },
@@ -1093,11 +1099,11 @@ impl Machine for Client {
         let State::Allocated(a) = self.state else {
             return;
         };
-        if self.timers.take_expired(Timer::Expiry, now) {
+        if self.timers.take_expired(AllocationTimer::Expiry, now) {
             self.finish(CloseReason::Failed(TurnFailure::Expired));
             return;
         }
-        if self.timers.take_expired(Timer::Refresh, now) && !a.refreshing {
+        if self.timers.take_expired(AllocationTimer::Refresh, now) && !a.refreshing {
             match self.start(now, PendingKind::Refresh) {
                 Ok(_) => {
                     if let State::Allocated(a) = &mut self.state {
@@ -1110,10 +1116,11 @@ impl Machine for Client {
                 }
             }
         }
-        for ip in self.peers.due_permissions(now) {
+        let (ips, peers) = self.peers.take_due(now);
+        for ip in ips {
             self.request_permission(now, ip);
         }
-        for peer in self.peers.due_channels(now) {
+        for peer in peers {
             self.request_channel(now, peer);
         }
         self.process_stun_events(now);
@@ -1146,11 +1153,22 @@ impl Machine for Client {
         let stun = self.stun.poll_timeout();
         match self.state {
             State::Closed => None,
-            State::Allocated(_) => [stun, self.timers.next_deadline(), self.peers.next_refresh()]
-                .into_iter()
-                .flatten()
-                .min(),
+            State::Allocated(_) => [
+                stun,
+                self.timers.next_deadline(),
+                self.peers.refresh.next_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             _ => stun,
+        }
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+use wren_core::Deadlines;
 use wren_stun::TransactionId;
 
 use crate::ChannelNumber;
@@ -15,8 +16,6 @@ pub(super) struct Permission {
     /// Until when the server keeps it, counted from when the last successful
     /// CreatePermission was started; `None` until the first success.
     pub(super) installed_until: Option<Instant>,
-    /// When to refresh it (`None` while a request is in flight or before the first).
-    pub(super) refresh_at: Option<Instant>,
     /// The CreatePermission in flight.
     pub(super) in_flight: Option<TransactionId>,
 }
@@ -27,8 +26,6 @@ pub(super) struct Channel {
     pub(super) number: ChannelNumber,
     /// Until when the server keeps the binding; `None` until the first success.
     pub(super) bound_until: Option<Instant>,
-    /// When to refresh it (`None` while a request is in flight, or once failed).
-    pub(super) refresh_at: Option<Instant>,
     /// The ChannelBind in flight.
     pub(super) in_flight: Option<TransactionId>,
     /// The binding failed: data goes as Send indications, nothing is refreshed, and an
@@ -43,6 +40,15 @@ impl Channel {
     }
 }
 
+/// A refresh timer of a permission or a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Refresh {
+    /// The permission for this peer IP.
+    Permission(IpAddr),
+    /// The channel to this peer.
+    Channel(SocketAddr),
+}
+
 /// Permissions and channels.
 #[derive(Debug, Default)]
 pub(super) struct Peers {
@@ -51,6 +57,9 @@ pub(super) struct Peers {
     /// Channel number to peer, from the moment the ChannelBind is sent (the server may
     /// relay on it before its answer arrives) until it fails or is removed.
     pub(super) by_number: HashMap<u16, SocketAddr>,
+    /// When to refresh each permission and channel: armed when a request succeeds,
+    /// disarmed while one is in flight, once failed, and when removed.
+    pub(super) refresh: Deadlines<Refresh>,
     /// The next channel number to try.
     next_number: u16,
 }
@@ -82,35 +91,31 @@ impl Peers {
         None
     }
 
-    /// The earliest refresh of a permission or channel.
-    pub(super) fn next_refresh(&self) -> Option<Instant> {
-        let p = self.permissions.values().filter_map(|p| p.refresh_at);
-        let c = self.channels.values().filter_map(|c| c.refresh_at);
-        p.chain(c).min()
+    /// Takes the refreshes due at `now`: the permissions' peer IPs and the channels' peers,
+    /// each sorted (the order the requests go out in).
+    pub(super) fn take_due(&mut self, now: Instant) -> (Vec<IpAddr>, Vec<SocketAddr>) {
+        let (mut ips, mut peers) = (Vec::new(), Vec::new());
+        while let Some((_, due)) = self.refresh.pop_expired(now) {
+            match due {
+                Refresh::Permission(ip) => ips.push(ip),
+                Refresh::Channel(peer) => peers.push(peer),
+            }
+        }
+        ips.sort_unstable();
+        peers.sort_unstable();
+        (ips, peers)
     }
 
-    /// The peers whose permission refresh is due at `now`.
-    pub(super) fn due_permissions(&self, now: Instant) -> Vec<IpAddr> {
-        let mut due: Vec<IpAddr> = self
-            .permissions
-            .iter()
-            .filter(|(_, p)| p.refresh_at.is_some_and(|t| t <= now))
-            .map(|(ip, _)| *ip)
-            .collect();
-        due.sort_unstable();
-        due
+    /// Forgets the permission for `ip` (not the channels to it) and its refresh.
+    pub(super) fn remove_permission(&mut self, ip: IpAddr) -> Option<Permission> {
+        self.refresh.stop(&Refresh::Permission(ip));
+        self.permissions.remove(&ip)
     }
 
-    /// The peers whose channel refresh is due at `now`.
-    pub(super) fn due_channels(&self, now: Instant) -> Vec<SocketAddr> {
-        let mut due: Vec<SocketAddr> = self
-            .channels
-            .iter()
-            .filter(|(_, c)| c.refresh_at.is_some_and(|t| t <= now))
-            .map(|(peer, _)| *peer)
-            .collect();
-        due.sort_unstable();
-        due
+    /// Forgets the channel to `peer` and its refresh (not its number's reservation).
+    pub(super) fn remove_channel(&mut self, peer: SocketAddr) -> Option<Channel> {
+        self.refresh.stop(&Refresh::Channel(peer));
+        self.channels.remove(&peer)
     }
 
     /// Forgets the channels to peers at `ip`; returns their in-flight requests.
@@ -123,7 +128,7 @@ impl Peers {
             .collect();
         let mut in_flight = Vec::new();
         for peer in peers {
-            if let Some(c) = self.channels.remove(&peer) {
+            if let Some(c) = self.remove_channel(peer) {
                 self.by_number.remove(&c.number.get());
                 in_flight.extend(c.in_flight);
             }
@@ -136,6 +141,7 @@ impl Peers {
         self.permissions.clear();
         self.channels.clear();
         self.by_number.clear();
+        self.refresh.clear();
     }
 }
 

@@ -762,6 +762,48 @@ fn permissions_and_channels_are_refreshed_on_time_while_wanted() {
 }
 
 #[test]
+fn next_timer_names_requests_refreshes_and_peers() {
+    let mut config = Sim::config();
+    config.auto_channel = false;
+    let mut sim = Sim::allocated(config);
+    let start = sim.start;
+    let at = |s: f64| start + secs(s);
+    assert_eq!(sim.client.next_timer(), Some((at(540.0), Timer::Refresh)));
+    assert_eq!(sim.client.poll_timeout(), Some(at(540.0)));
+    sim.run_until(10.0);
+    // A request in flight: its retransmission comes first.
+    sim.client.add_permission(sim.now, peer().ip()).unwrap();
+    assert!(matches!(
+        sim.client.next_timer(),
+        Some((t, Timer::Request(stun::Timer::Retransmit(_)))) if t == at(10.5)
+    ));
+    sim.drain();
+    assert_eq!(
+        sim.client.next_timer(),
+        Some((at(250.0), Timer::PermissionRefresh(peer().ip())))
+    );
+    sim.run_until(20.0);
+    sim.client.bind_channel(sim.now, peer()).unwrap();
+    sim.drain();
+    sim.run_until(500.0);
+    // Permission refreshed at 250 and 490; the allocation's refresh (540) is next, then the
+    // channel's (560).
+    assert_eq!(sim.client.next_timer(), Some((at(540.0), Timer::Refresh)));
+    sim.run_until(545.0);
+    assert_eq!(
+        sim.client.next_timer(),
+        Some((at(560.0), Timer::ChannelRefresh(peer())))
+    );
+    assert_eq!(sim.client.poll_timeout(), Some(at(560.0)));
+    // Removed: its refreshes are disarmed.
+    sim.client.remove_permission(sim.now, peer().ip()).unwrap();
+    assert_eq!(sim.client.next_timer(), Some((at(1080.0), Timer::Refresh)));
+    sim.client.close(sim.now);
+    sim.drain();
+    assert_eq!(sim.client.next_timer(), None);
+}
+
+#[test]
 fn permissions_wanted_before_the_allocation_are_requested_when_it_exists() {
     let mut config = Sim::config();
     config.auto_channel = false;

@@ -88,8 +88,6 @@ pub(crate) struct Allocation {
     pub(crate) bucket: Option<Bucket>,
     /// An IPv6 relayed address was asked for and could not be given (ADDRESS-ERROR-CODE).
     pub(crate) v6_error: bool,
-    /// Changes whenever the allocation is deleted and the slot reused.
-    pub(crate) generation: u32,
 }
 
 impl Allocation {
@@ -124,18 +122,5 @@ impl Allocation {
             .iter()
             .copied()
             .find(|r| r.is_ipv4() == peer.is_ipv4())
-    }
-
-    /// Drops expired permissions and channels; returns the next deadline.
-    pub(crate) fn expire(&mut self, now: Instant) -> Instant {
-        self.permissions.retain(|(_, e)| *e > now);
-        self.channels.retain(|c| c.expires > now);
-        self.next_deadline()
-    }
-
-    pub(crate) fn next_deadline(&self) -> Instant {
-        let p = self.permissions.iter().map(|(_, e)| *e);
-        let c = self.channels.iter().map(|c| c.expires);
-        p.chain(c).fold(self.expires, Instant::min)
     }
 }

@@ -29,14 +29,13 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use wren_core::demux::{TurnKind, classify_turn};
-use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit};
+use wren_core::{Datagram, Deadlines, Machine, Rng, SocketRequest, SocketResult, Transmit};
 use wren_stun::server::{self as stun, FingerprintPolicy};
 use wren_stun::{Class, Key, Message, Method};
 
@@ -91,6 +90,31 @@ pub enum Event {
     },
 }
 
+/// A server timer, as [`Server::next_timer`] names it (for a driver's log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Timer {
+    /// The allocation's lifetime runs out (RFC 8656 section 7: a Refresh extends it).
+    Allocation(FiveTuple),
+    /// A permission of the allocation, for this peer IP, expires (RFC 8656 section 9).
+    Permission(FiveTuple, IpAddr),
+    /// A channel binding of the allocation, by number, expires (RFC 8656 section 11).
+    Channel(FiveTuple, u16),
+    /// The port kept by an EVEN-PORT reservation returns to the pool (RFC 8656 section 7.2).
+    Reservation(SocketAddr),
+}
+
+/// The timers of the allocation in a table slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SlotTimer {
+    /// Its lifetime.
+    Lifetime(usize),
+    /// The permission for a peer IP.
+    Permission(usize, IpAddr),
+    /// The channel binding with this number.
+    Channel(usize, u16),
+}
+
 /// Settings that stay as configured.
 #[derive(Debug)]
 struct Limits {
@@ -131,12 +155,11 @@ type FastState = foldhash::fast::FixedState;
 struct Table {
     slots: Vec<Option<Allocation>>,
     free: Vec<usize>,
-    generation: u32,
     by_tuple: HashMap<FiveTuple, usize, FastState>,
     by_relayed: HashMap<SocketAddr, usize, FastState>,
     per_user: HashMap<String, u32>,
-    /// Wake-ups: (deadline, slot, generation); stale entries are skipped.
-    timers: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    /// Each allocation's lifetime, permissions and channel bindings.
+    timers: Deadlines<SlotTimer>,
 }
 
 impl Table {
@@ -144,11 +167,10 @@ impl Table {
         Table {
             slots: Vec::new(),
             free: Vec::new(),
-            generation: 0,
             by_tuple: HashMap::with_hasher(FastState::with_seed(rng.next_u64())),
             by_relayed: HashMap::with_hasher(FastState::with_seed(rng.next_u64())),
             per_user: HashMap::new(),
-            timers: BinaryHeap::new(),
+            timers: Deadlines::new(),
         }
     }
 
@@ -160,9 +182,7 @@ impl Table {
         self.slots.get_mut(slot).and_then(Option::as_mut)
     }
 
-    fn insert(&mut self, mut a: Allocation) -> usize {
-        self.generation = self.generation.wrapping_add(1);
-        a.generation = self.generation;
+    fn insert(&mut self, a: Allocation) -> usize {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -175,14 +195,20 @@ impl Table {
             self.by_relayed.insert(*r, slot);
         }
         *self.per_user.entry(a.user.clone()).or_insert(0) += 1;
-        self.timers
-            .push(Reverse((a.next_deadline(), slot, a.generation)));
         self.slots[slot] = Some(a);
+        self.rearm(slot);
         slot
     }
 
     fn remove(&mut self, slot: usize) -> Option<Allocation> {
         let a = self.slots.get_mut(slot)?.take()?;
+        self.timers.stop(&SlotTimer::Lifetime(slot));
+        for (ip, _) in &a.permissions {
+            self.timers.stop(&SlotTimer::Permission(slot, *ip));
+        }
+        for c in &a.channels {
+            self.timers.stop(&SlotTimer::Channel(slot, c.number));
+        }
         self.by_tuple.remove(&a.five);
         for r in &a.relayed {
             self.by_relayed.remove(r);
@@ -197,12 +223,33 @@ impl Table {
         Some(a)
     }
 
-    /// Re-arms the wake-up of `slot` after its deadlines changed.
+    /// Arms the timers of `slot` after its lifetime, permissions or channels changed
+    /// (timers whose deadline did not change stay as they are).
     fn rearm(&mut self, slot: usize) {
-        if let Some(a) = self.get(slot) {
-            let entry = Reverse((a.next_deadline(), slot, a.generation));
-            self.timers.push(entry);
+        let Some(a) = self.slots.get(slot).and_then(Option::as_ref) else {
+            return;
+        };
+        self.timers.set(SlotTimer::Lifetime(slot), a.expires);
+        for (ip, expires) in &a.permissions {
+            self.timers.set(SlotTimer::Permission(slot, *ip), *expires);
         }
+        for c in &a.channels {
+            self.timers
+                .set(SlotTimer::Channel(slot, c.number), c.expires);
+        }
+    }
+
+    /// The public name of a slot's timer.
+    fn name(&self, timer: SlotTimer) -> Option<Timer> {
+        let (SlotTimer::Lifetime(slot)
+        | SlotTimer::Permission(slot, _)
+        | SlotTimer::Channel(slot, _)) = timer;
+        let five = self.get(slot)?.five;
+        Some(match timer {
+            SlotTimer::Lifetime(_) => Timer::Allocation(five),
+            SlotTimer::Permission(_, ip) => Timer::Permission(five, ip),
+            SlotTimer::Channel(_, number) => Timer::Channel(five, number),
+        })
     }
 }
 
@@ -313,6 +360,25 @@ impl Server {
         self.ports.taken_count()
     }
 
+    /// The timer that fires next and when: what [`Machine::poll_timeout`] reports, with its
+    /// name (for a driver's log).
+    #[must_use]
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let slot = self
+            .table
+            .timers
+            .next()
+            .and_then(|(at, t)| Some((at, self.table.name(t)?)));
+        let reservation = self
+            .ports
+            .next_timer()
+            .map(|(at, addr)| (at, Timer::Reservation(addr)));
+        [slot, reservation]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, _)| *at)
+    }
+
     fn clamp(&mut self, now: Instant) -> Instant {
         self.last_now = self.last_now.max(now);
         self.last_now
@@ -403,22 +469,19 @@ impl Machine for Server {
 
     fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
-        while let Some(&Reverse((deadline, slot, generation))) = self.table.timers.peek() {
-            if deadline > now {
-                break;
-            }
-            self.table.timers.pop();
-            let Some(a) = self.table.get_mut(slot) else {
-                continue;
-            };
-            if a.generation != generation || a.next_deadline() > now {
-                continue; // stale, or a later entry covers it
-            }
-            if a.expires <= now {
-                self.delete(slot, CloseReason::Expired);
-            } else {
-                a.expire(now);
-                self.table.rearm(slot);
+        while let Some((_, timer)) = self.table.timers.pop_expired(now) {
+            match timer {
+                SlotTimer::Lifetime(slot) => self.delete(slot, CloseReason::Expired),
+                SlotTimer::Permission(slot, ip) => {
+                    if let Some(a) = self.table.get_mut(slot) {
+                        a.permissions.retain(|(p, _)| *p != ip);
+                    }
+                }
+                SlotTimer::Channel(slot, number) => {
+                    if let Some(a) = self.table.get_mut(slot) {
+                        a.channels.retain(|c| c.number != number);
+                    }
+                }
             }
         }
         self.ports.expire(now);
@@ -433,8 +496,15 @@ impl Machine for Server {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        let t = self.table.timers.peek().map(|Reverse((t, _, _))| *t);
-        [t, self.ports.next_expiry()].into_iter().flatten().min()
+        let t = self.table.timers.next_deadline();
+        [t, self.ports.next_deadline()].into_iter().flatten().min()
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
+        }
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {

@@ -5,14 +5,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-use wren_core::Rng;
-
-/// A port kept for a later Allocate with RESERVATION-TOKEN.
-#[derive(Debug, Clone, Copy)]
-struct Reservation {
-    addr: SocketAddr,
-    expires: Instant,
-}
+use wren_core::{Deadlines, Rng};
 
 /// Free and taken ports per relay address.
 #[derive(Debug)]
@@ -21,7 +14,10 @@ pub(crate) struct PortPool {
     max: u16,
     /// For each relay IP, a bitmap of taken ports (bit `p - min`).
     taken: HashMap<IpAddr, Vec<u64>>,
-    reservations: HashMap<u64, Reservation>,
+    /// Ports kept for a later Allocate with RESERVATION-TOKEN, by token.
+    reservations: HashMap<u64, SocketAddr>,
+    /// When each reservation runs out, by token.
+    expiry: Deadlines<u64>,
 }
 
 impl PortPool {
@@ -34,6 +30,7 @@ impl PortPool {
             max,
             taken,
             reservations: HashMap::new(),
+            expiry: Deadlines::new(),
         }
     }
 
@@ -108,37 +105,41 @@ impl PortPool {
 
     /// Keeps `addr` (already taken) for `token` until `expires`.
     pub(crate) fn reserve(&mut self, token: u64, addr: SocketAddr, expires: Instant) {
-        self.reservations
-            .insert(token, Reservation { addr, expires });
+        self.reservations.insert(token, addr);
+        self.expiry.set(token, expires);
     }
 
     /// Hands out the port kept for `token`, if the reservation is still valid.
     pub(crate) fn redeem(&mut self, token: u64, now: Instant) -> Option<SocketAddr> {
-        let r = self.reservations.remove(&token)?;
-        (r.expires > now).then_some(r.addr).or_else(|| {
-            self.release(r.addr);
-            None
-        })
+        let addr = self.reservations.remove(&token)?;
+        let expires = self.expiry.stop(&token);
+        expires
+            .is_some_and(|e| e > now)
+            .then_some(addr)
+            .or_else(|| {
+                self.release(addr);
+                None
+            })
     }
 
     /// Releases reservations that ran out; returns the earliest remaining expiry.
     pub(crate) fn expire(&mut self, now: Instant) -> Option<Instant> {
-        let expired: Vec<u64> = self
-            .reservations
-            .iter()
-            .filter(|(_, r)| r.expires <= now)
-            .map(|(t, _)| *t)
-            .collect();
-        for token in expired {
-            if let Some(r) = self.reservations.remove(&token) {
-                self.release(r.addr);
+        while let Some((_, token)) = self.expiry.pop_expired(now) {
+            if let Some(addr) = self.reservations.remove(&token) {
+                self.release(addr);
             }
         }
-        self.next_expiry()
+        self.next_deadline()
     }
 
-    pub(crate) fn next_expiry(&self) -> Option<Instant> {
-        self.reservations.values().map(|r| r.expires).min()
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.expiry.next_deadline()
+    }
+
+    /// The reservation that runs out next: when, and the port it keeps.
+    pub(crate) fn next_timer(&self) -> Option<(Instant, SocketAddr)> {
+        let (at, token) = self.expiry.next()?;
+        Some((at, *self.reservations.get(&token)?))
     }
 
     /// Ports taken on `ip` (for tests and stats).

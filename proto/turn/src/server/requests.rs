@@ -444,7 +444,6 @@ impl Server {
             allocate_tid: p.tid,
             reservation,
             bucket,
-            generation: 0,
             v6_error: p.v6_error,
         };
         let slot = self.table.insert(allocation);

@@ -738,6 +738,96 @@ fn permissions_channels_and_allocations_expire_on_time_and_ports_return() {
 }
 
 #[test]
+fn next_timer_names_reservations_permissions_channels_and_allocations() {
+    let mut net = Net::new(config());
+    let start = net.now;
+    let secs = |n: u64| start + Duration::from_secs(n);
+    let five = FiveTuple {
+        client: addr(CLIENT),
+        server: addr(SERVER),
+        transport: Transport::Udp,
+    };
+    let nonce = nonce_of(&net.ask(&request(Method::ALLOCATE, None, udp)));
+    let c = creds("alice", "secret", &nonce);
+    let ok = net.ask(&request(Method::ALLOCATE, Some(&c), |w| {
+        udp(w);
+        w.add(&EvenPort { reserve: true }).unwrap();
+    }));
+    let relayed = Message::parse(&ok)
+        .unwrap()
+        .require::<XorRelayedAddress>()
+        .unwrap()
+        .0;
+    let kept = SocketAddr::new(relayed.ip(), relayed.port() + 1);
+    // The reservation (30 s) comes before the allocation's lifetime (600 s).
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(30), Timer::Reservation(kept)))
+    );
+    assert_eq!(net.server.poll_timeout(), Some(secs(30)));
+    assert_eq!(
+        wren_core::TimerName(&net.server).to_string(),
+        format!("Reservation({kept})"),
+        "what a driver logs"
+    );
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(net.server.ports_in_use(), 1, "the kept port is back");
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(600), Timer::Allocation(five)))
+    );
+
+    assert_eq!(permit(&mut net, &c, PEER), None);
+    let peer_ip = addr(PEER).ip();
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(330), Timer::Permission(five, peer_ip)))
+    );
+    net.run_for(Duration::from_secs(10));
+    assert_eq!(bind(&mut net, &c, 0x4001, PEER), None);
+    // Binding the channel at 40 s refreshed the peer's permission (to 340 s); the channel
+    // itself lasts until 640 s.
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(340), Timer::Permission(five, peer_ip)))
+    );
+    net.run_for(Duration::from_secs(300));
+    assert_eq!(net.server.stats().permissions, 0);
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(600), Timer::Allocation(five)))
+    );
+    // Refreshed past the channel: the channel is next, then the allocation.
+    let r = net.ask(&request(Method::REFRESH, Some(&c), |w| {
+        w.add(&Lifetime(Duration::from_secs(900))).unwrap()
+    }));
+    assert_eq!(code_of(&r), None);
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(640), Timer::Channel(five, 0x4001)))
+    );
+    net.run_for(Duration::from_secs(300));
+    assert_eq!(net.server.stats().channels, 0);
+    assert_eq!(
+        net.server.next_timer(),
+        Some((secs(340 + 900), Timer::Allocation(five)))
+    );
+    // Deallocating disarms everything (the nonce went stale at 600 s: take the new one).
+    let dealloc = |c: &Creds| {
+        request(Method::REFRESH, Some(c), |w| {
+            w.add(&Lifetime(Duration::ZERO)).unwrap()
+        })
+    };
+    let stale = net.ask(&dealloc(&c));
+    assert_eq!(code_of(&stale), Some(438));
+    let c = creds("alice", "secret", &nonce_of(&stale));
+    let r = net.ask(&dealloc(&c));
+    assert_eq!(code_of(&r), None);
+    assert_eq!(net.server.next_timer(), None);
+    assert_eq!(net.server.poll_timeout(), None);
+}
+
+#[test]
 fn refresh_with_zero_lifetime_deallocates() {
     let mut net = Net::new(config());
     let (c, _) = allocate(&mut net);
