@@ -98,12 +98,9 @@
 
 mod bound;
 mod driver;
-mod error;
 mod net;
-mod stats;
 mod tcp;
 mod udp;
 
-pub use driver::{DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, Driver};
-pub use error::DriverError;
-pub use stats::{Stats, StatsHandle};
+pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
+pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits};
