@@ -147,10 +147,8 @@
 
 mod bound;
 mod driver;
-mod error;
 mod handle;
 mod net;
-mod stats;
 #[cfg(target_os = "linux")]
 mod sys;
 mod tcp;
@@ -161,11 +159,7 @@ mod udp;
 /// [`rustls::ServerConfig`].
 pub use rustls;
 
-pub use driver::{
-    COMMAND_CAPACITY, DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD,
-    Driver,
-};
-pub use error::DriverError;
+pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
 pub use handle::Handle;
-pub use stats::Stats;
 pub use udp::BATCH;
+pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};
