@@ -46,7 +46,8 @@
 //! - [`disposition`]: the one rule for I/O errors (wait, retry, transient, fatal), and
 //!   [`bind_error`], what a failed bind tells the machine; [`DriverError`], what stops a
 //!   run loop.
-//! - [`Stats`], [`Counters`], [`StatsHandle`]: one set of counters for every adapter.
+//! - [`Stats`], [`Counters`], [`StatsHandle`]: one set of counters for every adapter, and
+//!   [`Close`]: why a stream connection closed, counted one way.
 //! - [`sockopt`]: the socket options (DF, buffer sizes, the `SO_REUSEADDR` rule), the only
 //!   `unsafe` code here, and why it uses `libc` rather than `socket2`.
 //!
@@ -61,6 +62,7 @@ mod error;
 mod sockets;
 pub mod sockopt;
 mod stats;
+mod stream;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
@@ -72,3 +74,4 @@ pub use error::{Disposition, DriverError, bind_error, disposition};
 pub use sockets::{DEFAULT_MAX_BOUND_SOCKETS, Host, Route, Sockets};
 pub use sockopt::Buffers;
 pub use stats::{Counter, Counters, Stats, StatsHandle};
+pub use stream::Close;

@@ -298,17 +298,7 @@ impl Net {
         };
         conn.goodbye(&why);
         let _ = registry.deregister(&mut conn.stream);
-        c.add(Counter::TcpClosed, 1);
-        if conn.is_handshaking() {
-            c.add(Counter::TlsHandshakeFailures, 1);
-        }
-        match &why {
-            Close::Framing(_) => c.add(Counter::TcpFramingErrors, 1),
-            Close::Overflow => c.add(Counter::TcpOverflows, 1),
-            Close::Connect(_) => c.add(Counter::DroppedNoRoute, conn.queued),
-            Close::Tls(_) if !conn.is_handshaking() => c.add(Counter::TlsErrors, 1),
-            Close::Eof | Close::Io(_) | Close::Tls(_) => {}
-        }
+        why.count(c, conn.queued, conn.is_handshaking());
         tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
     }
 }

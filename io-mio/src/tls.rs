@@ -74,7 +74,9 @@ pub(crate) fn read(
             Err(e) => return Err(Close::Io(e)),
         }
     }
-    session.process_new_packets().map_err(Close::Tls)?;
+    session
+        .process_new_packets()
+        .map_err(|e| Close::Tls(Box::new(e)))?;
     flush(session, stream, writer)?;
     // All of it, every time: rustls stops reading once too much plaintext waits.
     loop {

@@ -390,14 +390,7 @@ impl<M: Machine> Driver<M> {
         let Some(conn) = self.net.conns.remove(slot) else {
             return;
         };
-        let c = self.sockets.counters();
-        c.add(Counter::TcpClosed, 1);
-        match &why {
-            Close::Framing(_) => c.add(Counter::TcpFramingErrors, 1),
-            Close::Overflow => c.add(Counter::TcpOverflows, 1),
-            Close::Connect(_) => c.add(Counter::DroppedNoRoute, conn.queued),
-            Close::Eof | Close::Io(_) => {}
-        }
+        why.count(self.sockets.counters(), conn.queued, false);
         tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
     }
 }
