@@ -220,7 +220,7 @@ impl<M: Machine> Driver<M> {
     }
 
     /// The most sockets the machine may have bound at once through
-    /// [`wren_core::SocketRequest::Bind`] (default [`DEFAULT_MAX_BOUND_SOCKETS`], at most
+    /// [`wren_core::SocketRequest::Bind`] (default [`crate::DEFAULT_MAX_BOUND_SOCKETS`], at most
     /// 2^24 less the application's UDP sockets); further binds fail with
     /// [`wren_core::BindError::Exhausted`] until some are closed. The process's descriptor
     /// limit (`ulimit -n`) must allow as many, or binds fail the same way earlier.
