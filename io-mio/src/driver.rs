@@ -12,7 +12,9 @@ use rustls::ServerConfig;
 use wren_core::Machine;
 use wren_core::framing::Framing;
 use wren_io::sockopt::size_buffers;
-use wren_io::{Buffers, Drain, DriverError, Route, Sockets, Step, TurnLimits};
+use wren_io::{
+    Buffers, Disposition, Drain, DriverError, Route, Sockets, Step, TurnLimits, disposition,
+};
 
 use crate::bound::Bound;
 use crate::handle::{Handle, Shared};
@@ -372,7 +374,7 @@ impl<M: Machine> Driver<M> {
                     Some(Duration::ZERO)
                 };
                 match self.poll.poll(&mut events, timeout) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if disposition(&e) == Disposition::Retry => {}
                     Err(e) => return Err(DriverError::Poll(e)),
                     Ok(()) => {}
                 }

@@ -13,6 +13,7 @@ use wren_core::Transport;
 use wren_core::framing::Framing;
 use wren_core::stream::{Connections, StreamReader, StreamWriter, WriteError};
 pub(crate) use wren_io::Close;
+use wren_io::{Disposition, disposition};
 
 use crate::tls;
 
@@ -134,8 +135,8 @@ impl Conn {
             match self.stream.write(self.writer.pending()) {
                 Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => self.writer.advance(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if disposition(&e) == Disposition::Wait => break,
+                Err(e) if disposition(&e) == Disposition::Retry => {}
                 Err(e) => return Err(Close::Io(e)),
             }
         }
@@ -181,8 +182,8 @@ impl Conn {
             return match self.stream.read(rx) {
                 Ok(0) => Err(Close::Eof),
                 Ok(n) => Ok(Some(n)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if disposition(&e) == Disposition::Wait => Ok(None),
+                Err(e) if disposition(&e) == Disposition::Retry => continue,
                 Err(e) if self.connecting => Err(Close::Connect(e)),
                 Err(e) => Err(Close::Io(e)),
             };
