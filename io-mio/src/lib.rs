@@ -64,8 +64,9 @@
 //!   with [`wren_core::SocketResult::Bound`] (the real address, when port 0 was asked) or
 //!   `Failed` (the OS error as a [`wren_core::BindError`]; `Unsupported` for another
 //!   transport; `Exhausted` past [`Driver::max_bound_sockets`] or when descriptors run
-//!   out), then drains again; a `Close` deregisters and drops the socket (a close of an
-//!   address the machine did not bind is ignored and counted). What such a socket
+//!   out), then drains again; a `Close` deregisters and closes the socket and only then
+//!   counts it in [`Stats::sockets_closed`], so its port is free once the count shows it
+//!   (a close of an address the machine did not bind is ignored and counted). What such a socket
 //!   receives reaches the machine with `destination` = its bound address, and a transmit
 //!   with that `source` leaves through it, found by one hash lookup
 //!   ([`wren_core::SocketIndex`]); a transmit without a `source` never leaves from one.
