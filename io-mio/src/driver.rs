@@ -9,15 +9,18 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Events, Interest, Poll, Token, Waker};
 use rustls::ServerConfig;
+use wren_core::Machine;
 use wren_core::framing::Framing;
-use wren_core::{Machine, SocketIndex, SocketRequest, SocketResult, Transport};
+use wren_io::sockopt::size_buffers;
+use wren_io::{
+    Buffers, Disposition, Drain, DriverError, Route, Sockets, Step, TurnLimits, disposition,
+};
 
-use crate::error::DriverError;
+use crate::bound::Bound;
 use crate::handle::{Handle, Shared};
-use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER, no_route};
-use crate::stats::bump;
+use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER};
 use crate::tcp::{Conn, Conns, Listener};
-use crate::udp::{BATCH, Buffers, Headers, SendBatch, Udp, size_buffers};
+use crate::udp::{BATCH, Headers, SendBatch, Udp};
 
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
@@ -27,11 +30,6 @@ pub const DEFAULT_TCP_BUFFER_LIMIT: usize = 96 * 1024;
 pub const DEFAULT_UDP_MAX_PAYLOAD: usize = 2048;
 /// How many commands may wait in the channel of a [`Handle`].
 pub const COMMAND_CAPACITY: usize = 1024;
-/// Commands handled per wake-up before the driver looks at its sockets again.
-const COMMANDS_PER_TURN: usize = 64;
-/// The default bound on the sockets a machine may have bound at once
-/// ([`Driver::max_bound_sockets`]).
-pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
 /// Turns in a row that read the sockets known to have input without asking the poller:
 /// then it is asked once (without waiting), so that other sockets, commands and shutdown
 /// get their turn.
@@ -39,8 +37,6 @@ pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
 const READY_ROOM: usize = 1024;
 
 const TURNS_WITHOUT_POLL: u32 = 8;
-/// Socket requests carried out per wake-up before the driver looks at its sockets again.
-const SOCKET_REQUESTS_PER_TURN: usize = 1024;
 
 /// The one place the adapter reads the clock (STYLE.md section 8): once per wake-up.
 #[allow(clippy::disallowed_methods)]
@@ -53,6 +49,8 @@ pub struct Driver<M: Machine> {
     machine: M,
     poll: Poll,
     net: Net,
+    sockets: Sockets<usize>,
+    limits: TurnLimits,
     shared: Arc<Shared>,
     commands: Receiver<M::Command>,
     command_tx: SyncSender<M::Command>,
@@ -74,14 +72,13 @@ impl<M: Machine> Driver<M> {
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
             udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
-            max_bound: DEFAULT_MAX_BOUND_SOCKETS,
-            udp_buffers: Buffers::default(),
             udp_gso: true,
         };
+        let mut sockets = Sockets::new(Arc::clone(&shared.counters));
+        sockets.set_tls(true);
         let net = Net {
             udp: Vec::new(),
             free_udp: Vec::new(),
-            index: SocketIndex::new(),
             listeners: Vec::new(),
             conns: Conns::default(),
             config,
@@ -90,6 +87,8 @@ impl<M: Machine> Driver<M> {
             machine,
             poll,
             net,
+            sockets,
+            limits: TurnLimits::default(),
             shared,
             commands,
             command_tx,
@@ -106,7 +105,7 @@ impl<M: Machine> Driver<M> {
     pub fn udp(mut self, sock: std::net::UdpSocket) -> io::Result<Self> {
         sock.set_nonblocking(true)?;
         let (local, mut sock) = (sock.local_addr()?, UdpSocket::from_std(sock));
-        size_buffers(&sock, local, self.net.config.udp_buffers);
+        size_buffers(&sock, self.sockets.buffers());
         let slot = checked(self.net.udp.len(), LISTENER_BASE)?;
         self.poll.registry().register(
             &mut sock,
@@ -114,7 +113,7 @@ impl<M: Machine> Driver<M> {
             Interest::READABLE | Interest::WRITABLE,
         )?;
         self.net.udp.push(Some(Udp { sock, local }));
-        self.net.index.insert_listening(local, slot);
+        self.sockets.insert_listening(local, slot);
         Ok(self)
     }
 
@@ -223,13 +222,13 @@ impl<M: Machine> Driver<M> {
     }
 
     /// The most sockets the machine may have bound at once through
-    /// [`wren_core::SocketRequest::Bind`] (default [`DEFAULT_MAX_BOUND_SOCKETS`], at most
+    /// [`wren_core::SocketRequest::Bind`] (default [`crate::DEFAULT_MAX_BOUND_SOCKETS`], at most
     /// 2^24 less the application's UDP sockets); further binds fail with
     /// [`wren_core::BindError::Exhausted`] until some are closed. The process's descriptor
     /// limit (`ulimit -n`) must allow as many, or binds fail the same way earlier.
     #[must_use]
     pub fn max_bound_sockets(mut self, sockets: usize) -> Self {
-        self.net.config.max_bound = sockets;
+        self.sockets.set_max_bound(sockets);
         self
     }
 
@@ -246,7 +245,11 @@ impl<M: Machine> Driver<M> {
     /// Elsewhere the setting is ignored.
     #[must_use]
     pub fn udp_recv_buffer(mut self, bytes: Option<usize>) -> Self {
-        self.net.config.udp_buffers.recv = bytes;
+        let buffers = self.sockets.buffers();
+        self.sockets.set_buffers(Buffers {
+            recv: bytes,
+            ..buffers
+        });
         self.size_udp_buffers(Buffers {
             recv: bytes,
             send: None,
@@ -258,7 +261,11 @@ impl<M: Machine> Driver<M> {
     /// [`Driver::udp_recv_buffer`] does for receiving. Default `None`: the OS default.
     #[must_use]
     pub fn udp_send_buffer(mut self, bytes: Option<usize>) -> Self {
-        self.net.config.udp_buffers.send = bytes;
+        let buffers = self.sockets.buffers();
+        self.sockets.set_buffers(Buffers {
+            send: bytes,
+            ..buffers
+        });
         self.size_udp_buffers(Buffers {
             recv: None,
             send: bytes,
@@ -280,10 +287,18 @@ impl<M: Machine> Driver<M> {
         self
     }
 
+    /// How much of the machine's output one turn takes, and how many commands it feeds,
+    /// before the driver looks at its sockets again (default [`TurnLimits::default`]).
+    #[must_use]
+    pub fn turn_limits(mut self, limits: TurnLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Applies `sizes` to the UDP sockets already added.
     fn size_udp_buffers(self, sizes: Buffers) -> Self {
         for udp in self.net.udp.iter().flatten() {
-            size_buffers(&udp.sock, udp.local, sizes);
+            size_buffers(&udp.sock, sizes);
         }
         self
     }
@@ -344,14 +359,14 @@ impl<M: Machine> Driver<M> {
         let mut unpolled = 0;
         let mut now = clock();
         while !self.shared.is_shut_down() {
-            let more_requests = self.drain(now, &mut batch, &mut on_event);
+            let more_output = self.drain(now, &mut batch, &mut on_event);
             if !ready.is_empty() && unpolled < TURNS_WITHOUT_POLL {
                 // Sockets still have input: read them without asking the poller.
                 unpolled += 1;
                 events.clear();
             } else {
                 unpolled = 0;
-                let timeout = if ready.is_empty() && !more_commands && !more_requests {
+                let timeout = if ready.is_empty() && !more_commands && !more_output {
                     self.machine
                         .poll_timeout()
                         .map(|t| t.saturating_duration_since(now))
@@ -359,7 +374,7 @@ impl<M: Machine> Driver<M> {
                     Some(Duration::ZERO)
                 };
                 match self.poll.poll(&mut events, timeout) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if disposition(&e) == Disposition::Retry => {}
                     Err(e) => return Err(DriverError::Poll(e)),
                     Ok(()) => {}
                 }
@@ -414,127 +429,54 @@ impl<M: Machine> Driver<M> {
         Ok(self.machine)
     }
 
-    /// Feeds up to [`COMMANDS_PER_TURN`] waiting commands; `true` if more may be waiting.
+    /// Feeds up to [`TurnLimits::commands`] waiting commands; `true` if more may be
+    /// waiting.
     fn commands(&mut self, now: Instant) -> bool {
-        for _ in 0..COMMANDS_PER_TURN {
+        for _ in 0..self.limits.commands {
             let Ok(cmd) = self.commands.try_recv() else {
                 return false;
             };
-            bump(&self.shared.counters.commands, 1);
-            if let Err(e) = self.machine.handle_command(now, cmd) {
-                tracing::warn!(error = %e, "the machine refused a command");
-                bump(&self.shared.counters.machine_errors, 1);
-            }
+            wren_io::command(&mut self.machine, now, cmd, &self.shared.counters);
         }
         true
     }
 
     /// Sends everything the machine has to send (UDP in batches), hands out its events, and
-    /// carries out its socket requests, until none of them has anything left (an answer to
-    /// a bind may bring transmits). While a UDP socket's send buffer is full, the machine
-    /// keeps its transmits. Returns `true` when it stopped at [`SOCKET_REQUESTS_PER_TURN`]
-    /// requests: the caller comes back without sleeping.
+    /// carries out its socket requests ([`Drain`]). While a UDP socket's send buffer is
+    /// full, the machine keeps its transmits. Returns `true` when a [`TurnLimits`] limit
+    /// stopped it: the caller comes back without sleeping.
     fn drain(
         &mut self,
         now: Instant,
         batch: &mut SendBatch,
         on_event: &mut impl FnMut(M::Event),
     ) -> bool {
-        let mut requests = 0;
-        loop {
-            self.transmits(now, batch);
-            while let Some(event) = self.machine.poll_event() {
-                on_event(event);
-            }
-            if requests >= SOCKET_REQUESTS_PER_TURN {
-                return true;
-            }
-            let before = requests;
-            while requests < SOCKET_REQUESTS_PER_TURN {
-                let Some(request) = self.machine.poll_socket_request() else {
-                    break;
-                };
-                requests += 1;
-                self.socket_request(now, request, batch);
-            }
-            if requests == before {
-                return false;
-            }
-        }
-    }
-
-    /// Sends what the machine has to send, UDP in batches of [`BATCH`].
-    fn transmits(&mut self, now: Instant, batch: &mut SendBatch) {
+        let mut drain = Drain::new(self.limits);
         let (registry, counters) = (self.poll.registry(), &self.shared.counters);
-        if batch.is_blocked() && !batch.flush(&self.net.udp, counters) {
-            return;
-        }
         loop {
-            let Some(buf) = batch.next_buf() else {
-                if batch.flush(&self.net.udp, counters) {
-                    continue;
-                }
-                return;
-            };
-            let Some(t) = self.machine.poll_transmit(now, buf) else {
-                batch.flush(&self.net.udp, counters);
-                return;
-            };
-            match t.proto {
-                Transport::Udp => match self.net.index.choose(&t) {
-                    Some(slot) => batch.commit(slot, &t),
-                    None => no_route(&t, "no UDP socket for this source", counters),
+            let buf = batch.room(&self.net.udp, counters);
+            match drain.next(&mut self.machine, now, buf) {
+                Step::Transmit(t) => match self.sockets.route(&t) {
+                    Route::Udp(slot) => batch.commit(slot, &t),
+                    Route::Stream => {
+                        self.net
+                            .send_stream(registry, &t, batch.written(), &self.sockets);
+                    }
+                    Route::Dropped => {}
                 },
-                Transport::Tcp | Transport::Tls => {
-                    self.net.send_stream(registry, &t, buf, counters);
+                Step::Flush => {
+                    batch.flush(&self.net.udp, counters);
                 }
-                _ => {
-                    tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
-                    bump(&counters.dropped_unsupported, 1);
+                Step::Event(event) => on_event(event),
+                Step::Request(r) => {
+                    let mut host = Bound {
+                        net: &mut self.net,
+                        registry,
+                        batch,
+                    };
+                    self.sockets.request(&mut self.machine, now, r, &mut host);
                 }
-            }
-        }
-    }
-
-    /// Binds or closes a socket for the machine; a bind is answered at once.
-    fn socket_request(&mut self, now: Instant, request: SocketRequest, batch: &mut SendBatch) {
-        let (registry, counters) = (self.poll.registry(), &self.shared.counters);
-        match request {
-            SocketRequest::Bind {
-                addr,
-                transport,
-                options,
-            } => {
-                let outcome = self.net.bind(registry, addr, transport, options);
-                match &outcome {
-                    Ok(bound) => {
-                        tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
-                        bump(&counters.sockets_bound, 1);
-                    }
-                    Err(error) => {
-                        tracing::debug!(requested = %addr, ?transport, %error, "bind failed");
-                        bump(&counters.bind_failures, 1);
-                    }
-                }
-                let result = SocketResult::of_bind(addr, transport, outcome);
-                self.machine.handle_socket_result(now, result);
-            }
-            SocketRequest::Close { addr, transport } => {
-                match self.net.unbind(registry, addr, transport) {
-                    Some(slot) => {
-                        tracing::debug!(%addr, "socket closed for the machine");
-                        batch.forget(slot);
-                        bump(&counters.sockets_closed, 1);
-                    }
-                    None => {
-                        tracing::debug!(%addr, ?transport, "close of a socket the machine did not bind, ignored");
-                        bump(&counters.close_unknown, 1);
-                    }
-                }
-            }
-            other => {
-                tracing::warn!(request = ?other, "socket request not supported, ignored");
-                bump(&counters.dropped_unsupported, 1);
+                Step::Done { more } => return more,
             }
         }
     }

@@ -6,14 +6,14 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 
 use mio::Waker;
 
-use crate::stats::{Counters, Stats};
+use wren_io::{Counters, Stats};
 
 /// What the driver shares with its handles.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) waker: Waker,
     pub(crate) shutdown: AtomicBool,
-    pub(crate) counters: Counters,
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl Shared {
@@ -21,7 +21,7 @@ impl Shared {
         Shared {
             waker,
             shutdown: AtomicBool::new(false),
-            counters: Counters::default(),
+            counters: Arc::default(),
         }
     }
 

@@ -1,8 +1,41 @@
 //! Drives any [`wren_core::Machine`] over mio, batched with `recvmmsg`/`sendmmsg`.
 //!
+//! # The run loop
+//!
+//! ```no_run
+//! use std::net::{TcpListener, UdpSocket};
+//! use std::sync::mpsc;
+//! use wren_core::Machine;
+//! use wren_mio::Driver;
+//!
+//! fn serve<M>(machine: M) -> Result<M, Box<dyn std::error::Error>>
+//! where
+//!     M: Machine + Send + 'static,
+//!     M::Command: Send,
+//!     M::Event: Send + 'static,
+//! {
+//!     let driver = Driver::new(machine)?
+//!         .udp(UdpSocket::bind("127.0.0.1:3478")?)?
+//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478")?)?;
+//!     let handle = driver.handle(); // send(cmd), shutdown(), stats()
+//!     let (events, events_rx) = mpsc::channel();
+//!     let thread = driver.spawn(move |event| {
+//!         let _ = events.send(event);
+//!     })?;
+//!     for _event in events_rx.iter().take(10) { /* react; handle.send(..) */ }
+//!     handle.shutdown();
+//!     let machine = thread.join().map_err(|_| "driver thread panicked")??;
+//!     println!("{:?}", handle.stats());
+//!     Ok(machine)
+//! }
+//! ```
+//!
 //! This crate is the blocking, batching adapter of DESIGN.md, for relays and servers that
 //! move many datagrams. It holds sockets, one receive buffer, the send buffers of one batch,
-//! the clock and a command channel, and nothing else. It contains **no protocol logic**: it
+//! the clock and a command channel, and nothing else. What is not mio's in driving a
+//! machine is [`wren_io`]'s, shared with `wren-tokio`: the drain and its per-turn limits
+//! ([`TurnLimits`]), routing and socket requests, the rule for I/O errors, the counters
+//! ([`Stats`]) and the socket options (DF, buffer sizes). It contains **no protocol logic**: it
 //! does not parse what it receives beyond splitting TCP streams into messages (with
 //! [`wren_core::stream`], which `wren-tokio` shares) after rustls has decrypted them for a
 //! TLS listener, never looks at a payload to decide
@@ -31,8 +64,9 @@
 //!   with [`wren_core::SocketResult::Bound`] (the real address, when port 0 was asked) or
 //!   `Failed` (the OS error as a [`wren_core::BindError`]; `Unsupported` for another
 //!   transport; `Exhausted` past [`Driver::max_bound_sockets`] or when descriptors run
-//!   out), then drains again; a `Close` deregisters and drops the socket (a close of an
-//!   address the machine did not bind is ignored and counted). What such a socket
+//!   out), then drains again; a `Close` deregisters and closes the socket and only then
+//!   counts it in [`Stats::sockets_closed`], so its port is free once the count shows it
+//!   (a close of an address the machine did not bind is ignored and counted). What such a socket
 //!   receives reaches the machine with `destination` = its bound address, and a transmit
 //!   with that `source` leaves through it, found by one hash lookup
 //!   ([`wren_core::SocketIndex`]); a transmit without a `source` never leaves from one.
@@ -91,8 +125,9 @@
 //! load wants more (the kernel drops what does not fit before the driver sees it). The
 //! sizes apply to the application's sockets and to those bound for the machine.
 //!
-//! The two system calls (and the buffer options) are made through `libc` in one small
-//! module (`sys.rs`, the only `unsafe` code, each block with its `SAFETY` comment). `nix` was considered:
+//! The two system calls are made through `libc` in one small module (`sys.rs`, the only
+//! `unsafe` code of this crate, each block with its `SAFETY` comment; the buffer and DF
+//! options are [`wren_io::sockopt`]'s). `nix` was considered:
 //! its `recvmmsg` fits (preallocated `MultiHeaders`, no allocation per call), but its
 //! `sendmmsg` reports how many messages went out only through an iterator that reads back
 //! address slots the kernel never wrote on send (uninitialised memory), and it shares one
@@ -109,48 +144,17 @@
 //!
 //! [`Driver::run`] returns the machine after [`Handle::shutdown`]. Dropping every
 //! [`Handle`] does not stop it (a server may need no commands; it runs until shut down).
-//! An `Err` from the machine's `handle_datagram` or `handle_command` is logged at warn,
-//! counted in [`Stats::machine_errors`], and the loop goes on: by the sans-IO contract it
-//! means the machine was misused, and one bad input must not stop every other peer. Fatal
-//! are only a failing poller ([`DriverError::Poll`]) and a UDP socket failing for good
-//! ([`DriverError::Recv`]).
-//!
-//! # Example
-//!
-//! ```no_run
-//! use std::net::{TcpListener, UdpSocket};
-//! use std::sync::mpsc;
-//! use wren_core::Machine;
-//! use wren_mio::Driver;
-//!
-//! fn serve<M>(machine: M) -> Result<M, Box<dyn std::error::Error>>
-//! where
-//!     M: Machine + Send + 'static,
-//!     M::Command: Send,
-//!     M::Event: Send + 'static,
-//! {
-//!     let driver = Driver::new(machine)?
-//!         .udp(UdpSocket::bind("127.0.0.1:3478")?)?
-//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478")?)?;
-//!     let handle = driver.handle(); // send(cmd), shutdown(), stats()
-//!     let (events, events_rx) = mpsc::channel();
-//!     let thread = driver.spawn(move |event| {
-//!         let _ = events.send(event);
-//!     })?;
-//!     for _event in events_rx.iter().take(10) { /* react; handle.send(..) */ }
-//!     handle.shutdown();
-//!     let machine = thread.join().map_err(|_| "driver thread panicked")??;
-//!     println!("{:?}", handle.stats());
-//!     Ok(machine)
-//! }
-//! ```
+//! An `Err` from the machine's `handle_command` is logged at warn, counted in
+//! [`Stats::command_errors`], and the loop goes on: by the sans-IO contract it means the
+//! machine was misused, and one bad command must not stop every other peer
+//! (`handle_datagram` returns nothing: junk is the machine's to count). Fatal are only a
+//! failing poller ([`DriverError::Poll`]) and a UDP socket failing for good
+//! ([`DriverError::Recv`], by [`wren_io::disposition`]'s rule).
 
 mod bound;
 mod driver;
-mod error;
 mod handle;
 mod net;
-mod stats;
 #[cfg(target_os = "linux")]
 mod sys;
 mod tcp;
@@ -161,11 +165,7 @@ mod udp;
 /// [`rustls::ServerConfig`].
 pub use rustls;
 
-pub use driver::{
-    COMMAND_CAPACITY, DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD,
-    Driver,
-};
-pub use error::DriverError;
+pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
 pub use handle::Handle;
-pub use stats::Stats;
 pub use udp::BATCH;
+pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};

@@ -10,12 +10,12 @@ use mio::{Interest, Registry, Token};
 use rustls::ServerConnection;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{Datagram, Machine, SocketIndex, Transmit, Transport};
+use wren_core::{Datagram, Machine, Transmit, Transport};
+use wren_io::{Disposition, DriverError, Sockets, disposition};
 
-use crate::error::{DriverError, is_transient};
-use crate::stats::{Counters, bump};
 use crate::tcp::{Close, Conn, Conns, Listener};
 use crate::udp::{self, BATCH, Headers, Received, Udp};
+use wren_io::{Counter, Counters};
 
 /// Tokens below this are UDP sockets, the application's and those bound at the machine's
 /// request alike (the token is the socket's slot in [`Net::udp`]).
@@ -51,10 +51,6 @@ pub(crate) struct Config {
     pub(crate) tcp_connect: bool,
     /// Bytes per datagram slot of the receive buffer.
     pub(crate) udp_slot: usize,
-    /// The most sockets the machine may have bound at once.
-    pub(crate) max_bound: usize,
-    /// The buffer sizes of every UDP socket.
-    pub(crate) udp_buffers: udp::Buffers,
     /// Whether UDP sends try GSO ([`crate::Driver::udp_gso`]).
     pub(crate) udp_gso: bool,
 }
@@ -67,8 +63,6 @@ pub(crate) struct Net {
     pub(crate) udp: Vec<Option<Udp>>,
     /// Free slots of `udp`.
     pub(crate) free_udp: Vec<usize>,
-    /// Which slot of `udp` a transmit leaves from.
-    pub(crate) index: SocketIndex<usize>,
     pub(crate) listeners: Vec<Listener>,
     pub(crate) conns: Conns,
     pub(crate) config: Config,
@@ -110,27 +104,30 @@ impl Net {
                 let full = (rx.len() / slot.max(1)).min(BATCH);
                 match udp::recv_batch(&u.sock, rx, slot, received, headers) {
                     Ok(n) => {
-                        bump(&sink.counters.batches_in, 1);
+                        sink.counters.add(Counter::BatchesIn, 1);
                         for (k, r) in received.iter().take(n).enumerate() {
                             let Some(source) = r.source.filter(|_| !r.truncated) else {
-                                bump(&sink.counters.dropped_truncated, 1);
+                                sink.counters.add(Counter::DroppedTruncated, 1);
                                 continue;
                             };
-                            bump(&sink.counters.datagrams_in, 1);
+                            sink.counters.add(Counter::DatagramsIn, 1);
                             sink.feed(Datagram::udp(source, u.local, &rx[k * slot..][..r.len]));
                         }
                         Ok(n >= full)
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-                    Err(e) if is_transient(&e) => {
-                        tracing::debug!(local = %u.local, error = %e, "UDP receive error, ignored");
-                        bump(&sink.counters.io_errors, 1);
-                        Ok(true)
-                    }
-                    Err(source) => Err(DriverError::Recv {
-                        local: u.local,
-                        source,
-                    }),
+                    Err(e) => match disposition(&e) {
+                        Disposition::Wait => Ok(false),
+                        Disposition::Retry => Ok(true),
+                        Disposition::Transient => {
+                            tracing::debug!(local = %u.local, error = %e, "UDP receive error, ignored");
+                            sink.counters.add(Counter::IoErrors, 1);
+                            Ok(true)
+                        }
+                        Disposition::Fatal => Err(DriverError::Recv {
+                            local: u.local,
+                            source: e,
+                        }),
+                    },
                 }
             }
             Source::Listener(j) => {
@@ -141,8 +138,8 @@ impl Net {
                     Ok((stream, remote)) => {
                         let tls = listener.tls.as_ref().map(Arc::clone);
                         let (accepted, proto) = match tls {
-                            Some(_) => (&sink.counters.tls_accepted, Transport::Tls),
-                            None => (&sink.counters.tcp_accepted, Transport::Tcp),
+                            Some(_) => (Counter::TlsAccepted, Transport::Tls),
+                            None => (Counter::TcpAccepted, Transport::Tcp),
                         };
                         let conn = stream.local_addr().and_then(|local| match tls {
                             None => Ok(Conn::open(stream, remote, local)),
@@ -151,25 +148,25 @@ impl Net {
                                 .map_err(io::Error::other),
                         });
                         match conn.and_then(|conn| self.add(registry, conn)) {
-                            Ok(_) => bump(accepted, 1),
+                            Ok(_) => sink.counters.add(accepted, 1),
                             Err(e) => {
                                 tracing::debug!(%remote, ?proto, error = %e, "accepted connection unusable");
-                                bump(&sink.counters.io_errors, 1);
+                                sink.counters.add(Counter::IoErrors, 1);
                             }
                         }
                         Ok(true)
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-                    Err(e) => {
-                        // Aborted connections are per connection; others (EMFILE) wait for
-                        // the next connection's readiness event.
-                        tracing::debug!(error = %e, "accept failed");
-                        bump(&sink.counters.io_errors, 1);
-                        Ok(matches!(
-                            e.kind(),
-                            io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
-                        ))
-                    }
+                    Err(e) => match disposition(&e) {
+                        Disposition::Wait => Ok(false),
+                        Disposition::Retry => Ok(true),
+                        // Aborted connections are per connection: accept the next; others
+                        // (EMFILE) wait for the next connection's readiness event.
+                        kind => {
+                            tracing::debug!(error = %e, "accept failed");
+                            sink.counters.add(Counter::IoErrors, 1);
+                            Ok(kind == Disposition::Transient)
+                        }
+                    },
                 }
             }
             Source::Conn(slot) => {
@@ -180,7 +177,7 @@ impl Net {
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
                 let proto = conn.transport();
                 let result = conn.read_messages(rx, framing, limit, |msg| {
-                    bump(&sink.counters.frames_in, 1);
+                    sink.counters.add(Counter::FramesIn, 1);
                     sink.feed(Datagram {
                         proto,
                         ..Datagram::tcp(remote, local, msg)
@@ -210,7 +207,7 @@ impl Net {
         if conn.is_connecting() {
             match conn.finish_connect() {
                 Ok(true) => {
-                    bump(&counters.tcp_connected, 1);
+                    counters.add(Counter::TcpConnected, 1);
                     tracing::debug!(remote = %conn.remote, "TCP connection established");
                 }
                 Ok(false) => return false,
@@ -236,12 +233,13 @@ impl Net {
         registry: &Registry,
         t: &Transmit,
         msg: &[u8],
-        counters: &Counters,
+        sockets: &Sockets<usize>,
     ) {
+        let counters = sockets.counters();
         let slot = match self.conns.find(t.destination) {
             Some(slot) => slot,
             None if t.proto == Transport::Tls => {
-                return no_route(t, "no TLS connection (none is ever opened)", counters);
+                return sockets.no_route(t, "no TLS connection (none is ever opened)");
             }
             None if self.config.tcp_connect => {
                 tracing::debug!(to = %t.destination, "opening a TCP connection for a transmit");
@@ -249,31 +247,30 @@ impl Net {
                     TcpStream::connect(t.destination).map(|s| Conn::connecting(s, t.destination));
                 match conn.and_then(|conn| self.add(registry, conn)) {
                     Ok(slot) => slot,
-                    Err(e) => return no_route(t, &e.to_string(), counters),
+                    Err(e) => return sockets.no_route(t, &e.to_string()),
                 }
             }
-            None => return no_route(t, "no TCP connection and connecting is off", counters),
+            None => return sockets.no_route(t, "no TCP connection and connecting is off"),
         };
         let Some(conn) = self
             .conns
             .get_mut(slot)
             .filter(|c| c.transport() == t.proto)
         else {
-            return no_route(
+            return sockets.no_route(
                 t,
                 "the connection to this destination is of the other transport",
-                counters,
             );
         };
         let (framing, limit) = (self.config.framing, self.config.tcp_buffer_limit);
         let result = match conn.queue(framing, msg, limit) {
             Ok(()) => {
-                bump(&counters.frames_out, 1);
+                counters.add(Counter::FramesOut, 1);
                 conn.flush()
             }
             Err(WriteError::TooLong { .. }) => {
                 tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
-                bump(&counters.dropped_unsupported, 1);
+                counters.add(Counter::DroppedUnsupported, 1);
                 Ok(())
             }
             Err(WriteError::Overflow { .. }) => Err(Close::Overflow),
@@ -301,23 +298,7 @@ impl Net {
         };
         conn.goodbye(&why);
         let _ = registry.deregister(&mut conn.stream);
-        bump(&c.tcp_closed, 1);
-        if conn.is_handshaking() {
-            bump(&c.tls_handshake_failures, 1);
-        }
-        match &why {
-            Close::Framing(_) => bump(&c.tcp_framing_errors, 1),
-            Close::Overflow => bump(&c.tcp_overflows, 1),
-            Close::Connect(_) => bump(&c.dropped_no_route, conn.queued),
-            Close::Tls(_) if !conn.is_handshaking() => bump(&c.tls_errors, 1),
-            Close::Eof | Close::Io(_) | Close::Tls(_) => {}
-        }
+        why.count(c, conn.queued, conn.is_handshaking());
         tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
     }
-}
-
-/// Logs and counts a transmit nothing can carry.
-pub(crate) fn no_route(t: &Transmit, why: &str, counters: &Counters) {
-    tracing::debug!(proto = ?t.proto, from = ?t.source, to = %t.destination, why, "transmit dropped");
-    bump(&counters.dropped_no_route, 1);
 }

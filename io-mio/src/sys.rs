@@ -1,6 +1,6 @@
-//! `recvmmsg(2)`, `sendmmsg(2)` (with `UDP_SEGMENT` control messages for GSO), the socket
-//! buffer options and DF (`IP_MTU_DISCOVER`, `IPV6_DONTFRAG`) through `libc`: the only
-//! unsafe code of the crate.
+//! `recvmmsg(2)` and `sendmmsg(2)` (with `UDP_SEGMENT` control messages for GSO) through
+//! `libc`: the only unsafe code of the crate. Socket options (DF, buffer sizes) are
+//! `wren_io::sockopt`'s, shared with wren-tokio.
 //!
 //! The headers of the batched calls ([`Headers`], about 7 KiB for a batch of 32) are made
 //! and zeroed once per driver run; each call fills the entries it uses, points them at the
@@ -191,106 +191,6 @@ where
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }
 
-/// Which socket buffer [`set_buffer`] sizes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Buffer {
-    Receive,
-    Send,
-}
-
-/// Asks for a socket buffer of `bytes`: first with `SO_RCVBUFFORCE`/`SO_SNDBUFFORCE`
-/// (which pass `net.core.rmem_max`/`wmem_max` but need `CAP_NET_ADMIN`), then, if refused,
-/// with `SO_RCVBUF`/`SO_SNDBUF` (capped by those limits). Returns the size the kernel
-/// granted, as `getsockopt` reports it (Linux doubles what it is asked for, for its own
-/// bookkeeping).
-pub(crate) fn set_buffer(fd: RawFd, which: Buffer, bytes: usize) -> io::Result<usize> {
-    let (force, plain) = match which {
-        Buffer::Receive => (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF),
-        Buffer::Send => (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF),
-    };
-    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-    if setsockopt_int(fd, force, value).is_err() {
-        setsockopt_int(fd, plain, value)?;
-    }
-    let mut granted: libc::c_int = 0;
-    let mut len = socklen(mem::size_of::<libc::c_int>());
-    // SAFETY: `granted` is a c_int and `len` says so; both live until the call returns.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            plain,
-            ptr::from_mut(&mut granted).cast(),
-            &mut len,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(usize::try_from(granted).unwrap_or(0))
-}
-
-/// Sets the DF bit on every datagram the socket sends (RFC 8656 DONT-FRAGMENT):
-/// `IP_MTU_DISCOVER = IP_PMTUDISC_DO` on an IPv4 socket, `IPV6_DONTFRAG = 1` on an IPv6 one.
-pub(crate) fn set_dont_fragment(fd: RawFd, ipv4: bool) -> io::Result<()> {
-    if ipv4 {
-        setsockopt_at(
-            fd,
-            libc::IPPROTO_IP,
-            libc::IP_MTU_DISCOVER,
-            libc::IP_PMTUDISC_DO,
-        )
-    } else {
-        setsockopt_at(fd, libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG, 1)
-    }
-}
-
-/// The value of an `int` socket option.
-#[cfg(test)]
-pub(crate) fn getsockopt_int(
-    fd: RawFd,
-    level: libc::c_int,
-    name: libc::c_int,
-) -> io::Result<libc::c_int> {
-    let mut value: libc::c_int = 0;
-    let mut len = socklen(mem::size_of::<libc::c_int>());
-    // SAFETY: `value` is a c_int and `len` says so; both live until the call returns.
-    let r =
-        unsafe { libc::getsockopt(fd, level, name, ptr::from_mut(&mut value).cast(), &mut len) };
-    if r == 0 {
-        Ok(value)
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-fn setsockopt_int(fd: RawFd, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
-    setsockopt_at(fd, libc::SOL_SOCKET, name, value)
-}
-
-fn setsockopt_at(
-    fd: RawFd,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: libc::c_int,
-) -> io::Result<()> {
-    // SAFETY: the option value is one c_int, read by the kernel during the call only.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            ptr::from_ref(&value).cast(),
-            socklen(mem::size_of::<libc::c_int>()),
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 fn socklen(len: usize) -> libc::socklen_t {
     libc::socklen_t::try_from(len).unwrap_or(libc::socklen_t::MAX)
 }
@@ -370,40 +270,6 @@ mod tests {
             let len = from_std(addr, &mut name);
             assert!(len as usize <= mem::size_of::<libc::sockaddr_storage>());
             assert_eq!(to_std(&name), Some(addr));
-        }
-    }
-
-    #[test]
-    fn dont_fragment_is_set_on_ipv4_and_ipv6_sockets() {
-        use std::os::fd::AsRawFd;
-        let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let before =
-            getsockopt_int(v4.as_raw_fd(), libc::IPPROTO_IP, libc::IP_MTU_DISCOVER).unwrap();
-        assert_ne!(before, libc::IP_PMTUDISC_DO, "not the default");
-        set_dont_fragment(v4.as_raw_fd(), true).unwrap();
-        assert_eq!(
-            getsockopt_int(v4.as_raw_fd(), libc::IPPROTO_IP, libc::IP_MTU_DISCOVER).unwrap(),
-            libc::IP_PMTUDISC_DO
-        );
-        // IPv6 may be disabled on the host running the tests.
-        if let Ok(v6) = std::net::UdpSocket::bind("[::1]:0") {
-            set_dont_fragment(v6.as_raw_fd(), false).unwrap();
-            assert_eq!(
-                getsockopt_int(v6.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG).unwrap(),
-                1
-            );
-        }
-    }
-
-    #[test]
-    fn socket_buffers_are_granted_as_asked_below_the_limits() {
-        use std::os::fd::AsRawFd;
-        // 100 KiB is under the default net.core.rmem_max/wmem_max (208 KiB), so it is
-        // granted with or without CAP_NET_ADMIN; Linux reports twice what it was asked.
-        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        for which in [Buffer::Receive, Buffer::Send] {
-            let granted = set_buffer(sock.as_raw_fd(), which, 100 * 1024).unwrap();
-            assert_eq!(granted, 200 * 1024, "{which:?}");
         }
     }
 }

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use mio::net::{TcpListener, TcpStream};
 use rustls::{ServerConfig, ServerConnection};
 use wren_core::Transport;
-use wren_core::framing::{Framing, FramingError};
-use wren_core::stream::{Connections, ReadError, StreamReader, StreamWriter, WriteError};
+use wren_core::framing::Framing;
+use wren_core::stream::{Connections, StreamReader, StreamWriter, WriteError};
+pub(crate) use wren_io::Close;
+use wren_io::{Disposition, disposition};
 
 use crate::tls;
 
@@ -20,45 +22,6 @@ use crate::tls;
 pub(crate) struct Listener {
     pub(crate) sock: TcpListener,
     pub(crate) tls: Option<Arc<ServerConfig>>,
-}
-
-/// Why a connection was closed.
-#[derive(Debug)]
-pub(crate) enum Close {
-    /// The peer closed its end.
-    Eof,
-    /// Reading or writing failed (reset, aborted, ...).
-    Io(io::Error),
-    /// An outgoing connect failed.
-    Connect(io::Error),
-    /// The stream could not be split into messages.
-    Framing(FramingError),
-    /// More bytes waited (to be framed, or to be written) than the configured limit.
-    Overflow,
-    /// TLS failed: a bad handshake or record, or a fatal alert from the peer.
-    Tls(rustls::Error),
-}
-
-impl std::fmt::Display for Close {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Close::Eof => f.write_str("closed by the peer"),
-            Close::Io(e) => write!(f, "I/O error: {e}"),
-            Close::Connect(e) => write!(f, "connect failed: {e}"),
-            Close::Framing(e) => write!(f, "framing error: {e}"),
-            Close::Overflow => f.write_str("buffer limit passed"),
-            Close::Tls(e) => write!(f, "TLS: {e}"),
-        }
-    }
-}
-
-impl From<ReadError> for Close {
-    fn from(e: ReadError) -> Close {
-        match e {
-            ReadError::Framing(e) => Close::Framing(e),
-            ReadError::Overflow { .. } => Close::Overflow,
-        }
-    }
 }
 
 /// One TCP connection: its stream, the partial frame read so far, bytes not yet written,
@@ -172,8 +135,8 @@ impl Conn {
             match self.stream.write(self.writer.pending()) {
                 Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => self.writer.advance(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if disposition(&e) == Disposition::Wait => break,
+                Err(e) if disposition(&e) == Disposition::Retry => {}
                 Err(e) => return Err(Close::Io(e)),
             }
         }
@@ -219,8 +182,8 @@ impl Conn {
             return match self.stream.read(rx) {
                 Ok(0) => Err(Close::Eof),
                 Ok(n) => Ok(Some(n)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if disposition(&e) == Disposition::Wait => Ok(None),
+                Err(e) if disposition(&e) == Disposition::Retry => continue,
                 Err(e) if self.connecting => Err(Close::Connect(e)),
                 Err(e) => Err(Close::Io(e)),
             };

@@ -14,6 +14,7 @@ use std::io::{self, Read, Write};
 use mio::net::TcpStream;
 use rustls::ServerConnection;
 use wren_core::stream::StreamWriter;
+use wren_io::{Disposition, disposition};
 
 use crate::tcp::Close;
 
@@ -45,8 +46,8 @@ pub(crate) fn flush(
         match session.write_tls(stream) {
             Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if disposition(&e) == Disposition::Wait => return Ok(()),
+            Err(e) if disposition(&e) == Disposition::Retry => {}
             Err(e) => return Err(Close::Io(e)),
         }
     }
@@ -69,12 +70,14 @@ pub(crate) fn read(
         match session.read_tls(stream) {
             Ok(0) => return Err(Close::Eof),
             Ok(_) => break,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if disposition(&e) == Disposition::Wait => return Ok(false),
+            Err(e) if disposition(&e) == Disposition::Retry => {}
             Err(e) => return Err(Close::Io(e)),
         }
     }
-    session.process_new_packets().map_err(Close::Tls)?;
+    session
+        .process_new_packets()
+        .map_err(|e| Close::Tls(Box::new(e)))?;
     flush(session, stream, writer)?;
     // All of it, every time: rustls stops reading once too much plaintext waits.
     loop {
@@ -82,8 +85,8 @@ pub(crate) fn read(
             // The peer's close_notify, and nothing left to read.
             Ok(0) => return Err(Close::Eof),
             Ok(n) => deliver(&rx[..n])?,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if disposition(&e) == Disposition::Wait => return Ok(true),
+            Err(e) if disposition(&e) == Disposition::Retry => {}
             Err(e) => return Err(Close::Io(e)),
         }
     }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use mio::net::UdpSocket;
 use wren_core::Transmit;
 
-use crate::stats::{Counters, bump};
+use wren_io::{Counter, Counters, Disposition, disposition};
 
 /// Datagrams per `recvmmsg`/`sendmmsg` call, and transmits per send batch.
 pub const BATCH: usize = 32;
@@ -25,42 +25,6 @@ pub(crate) const GSO_BYTES: usize = 65_000;
 pub(crate) struct Udp {
     pub(crate) sock: UdpSocket,
     pub(crate) local: SocketAddr,
-}
-
-/// The buffer sizes asked for every UDP socket of the driver (`SO_RCVBUF`/`SO_SNDBUF`);
-/// `None` leaves the OS default.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Buffers {
-    pub(crate) recv: Option<usize>,
-    pub(crate) send: Option<usize>,
-}
-
-/// Sizes `sock`'s buffers as `sizes` asks, and logs (debug) what the kernel granted. A
-/// refusal is logged and the socket keeps its size: never fatal.
-#[cfg(target_os = "linux")]
-pub(crate) fn size_buffers(sock: &UdpSocket, local: SocketAddr, sizes: Buffers) {
-    use std::os::fd::AsRawFd;
-
-    use crate::sys::{Buffer, set_buffer};
-    for (which, asked) in [(Buffer::Receive, sizes.recv), (Buffer::Send, sizes.send)] {
-        let Some(asked) = asked else { continue };
-        match set_buffer(sock.as_raw_fd(), which, asked) {
-            Ok(granted) => {
-                tracing::debug!(%local, ?which, asked, granted, "UDP socket buffer sized");
-            }
-            Err(error) => {
-                tracing::warn!(%local, ?which, asked, %error, "UDP socket buffer not sized");
-            }
-        }
-    }
-}
-
-/// Sizes `sock`'s buffers as `sizes` asks: not done outside Linux (logged once per socket).
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn size_buffers(_sock: &UdpSocket, local: SocketAddr, sizes: Buffers) {
-    if sizes.recv.is_some() || sizes.send.is_some() {
-        tracing::debug!(%local, "UDP socket buffer sizes are only set on Linux");
-    }
 }
 
 /// The reused headers of the batched system calls ([`crate::sys::Headers`] on Linux).
@@ -216,14 +180,27 @@ impl SendBatch {
         }
     }
 
-    /// The cleared buffer for the next transmit; `None` when the batch is full.
-    pub(crate) fn next_buf(&mut self) -> Option<&mut Vec<u8>> {
-        let buf = self.bufs.get_mut(self.used)?;
-        buf.clear();
-        Some(buf)
+    /// The buffer for the next transmit, after sending the batch if it is full (or
+    /// blocked); `None` while a socket's send buffer is full: the machine keeps its
+    /// transmits until a writable event.
+    pub(crate) fn room(
+        &mut self,
+        socks: &[Option<Udp>],
+        counters: &Counters,
+    ) -> Option<&mut Vec<u8>> {
+        if (self.blocked || self.used == self.bufs.len()) && !self.flush(socks, counters) {
+            return None;
+        }
+        self.bufs.get_mut(self.used)
     }
 
-    /// Adds the transmit just written into [`SendBatch::next_buf`], to leave from `sock`.
+    /// The bytes of the transmit just written into [`SendBatch::room`] and not committed
+    /// (a stream transmit's message).
+    pub(crate) fn written(&self) -> &[u8] {
+        self.bufs.get(self.used).map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds the transmit just written into [`SendBatch::room`], to leave from `sock`.
     pub(crate) fn commit(&mut self, sock: usize, t: &Transmit) {
         let len = self.bufs[self.used].len();
         for range in t.segments(len) {
@@ -249,11 +226,6 @@ impl SendBatch {
         }
     }
 
-    /// Whether the last flush stopped because a socket's send buffer was full.
-    pub(crate) fn is_blocked(&self) -> bool {
-        self.blocked
-    }
-
     /// Sends what is queued, one system call per run of up to [`BATCH`] messages for the
     /// same socket. Returns `false` if a socket would block: the rest stays queued (the
     /// machine is not asked for more) until a later flush, after the socket's writable
@@ -267,7 +239,7 @@ impl SendBatch {
                 .count();
             let Some(udp) = socks.get(sock).and_then(Option::as_ref) else {
                 tracing::debug!(gone = run, "socket closed before its datagrams were sent");
-                bump(&counters.dropped_no_route, run as u64);
+                counters.add(Counter::DroppedNoRoute, run as u64);
                 self.sent += run;
                 self.solo = self.solo.saturating_sub(run);
                 continue;
@@ -298,16 +270,16 @@ impl SendBatch {
                     }
                     self.sent += datagrams;
                     self.solo = self.solo.saturating_sub(datagrams);
-                    bump(&counters.batches_out, 1);
-                    bump(&counters.datagrams_out, datagrams as u64);
-                    bump(&counters.gso_messages, gso_msgs);
-                    bump(&counters.gso_segments, gso_segs as u64);
+                    counters.add(Counter::BatchesOut, 1);
+                    counters.add(Counter::DatagramsOut, datagrams as u64);
+                    counters.add(Counter::GsoMessages, gso_msgs);
+                    counters.add(Counter::GsoSegments, gso_segs as u64);
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(e) if disposition(&e) == Disposition::Wait => {
                     self.blocked = true;
                     return false;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if disposition(&e) == Disposition::Retry => {}
                 other => {
                     let to = entries[0].to;
                     let error = other
@@ -318,7 +290,7 @@ impl SendBatch {
                         self.solo = msgs[0].count;
                         if self.gso == Gso::Untried && gso_refused(&error) {
                             self.gso = Gso::Off;
-                            bump(&counters.gso_disabled, 1);
+                            counters.add(Counter::GsoDisabled, 1);
                             tracing::info!(local = %udp.local, %error, "UDP GSO refused by the kernel, off for this driver");
                         } else {
                             tracing::debug!(local = %udp.local, %to, %error, "UDP GSO send failed, its datagrams go one by one");
@@ -326,7 +298,7 @@ impl SendBatch {
                         continue;
                     }
                     tracing::debug!(local = %udp.local, %to, %error, "UDP send failed, datagram dropped");
-                    bump(&counters.io_errors, 1);
+                    counters.add(Counter::IoErrors, 1);
                     self.sent += 1;
                     self.solo = self.solo.saturating_sub(1);
                 }

@@ -391,7 +391,7 @@ fn garbage_and_overflow_close_the_connection() {
 
 #[test]
 #[allow(clippy::disallowed_methods)] // the test's own clock, to check the deadline is kept
-fn the_timer_fires_and_machine_errors_do_not_stop_the_loop() {
+fn the_timer_fires_and_command_errors_do_not_stop_the_loop() {
     let run = Running::start(Driver::new(Echo::default()).unwrap());
     run.command(Command::Refuse);
     let started = std::time::Instant::now();
@@ -402,7 +402,7 @@ fn the_timer_fires_and_machine_errors_do_not_stop_the_loop() {
         "not before its deadline"
     );
     let stats = run.handle.stats();
-    assert_eq!((stats.commands, stats.machine_errors), (2, 1));
+    assert_eq!((stats.commands, stats.command_errors), (2, 1));
     run.stop();
 }
 

@@ -2,13 +2,14 @@
 //! only (127.0.0.1 and [::1]), with the echo machine: it asks for them on a command,
 //! reports the answer as an event, and echoes what arrives on them from them.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wren_core::testing::{Command, Echo, Event, reversed};
 use wren_core::{BindError, SocketOptions, Transport};
+use wren_io::testing::quiet_addrs;
 use wren_mio::{Driver, DriverError, Handle, Stats};
 
 /// Every wait in these tests is bounded by this.
@@ -58,6 +59,27 @@ impl Running {
             } if r == requested => bound,
             other => panic!("expected Bound for {requested}, got {other:?}"),
         }
+    }
+
+    /// Binds a UDP socket for the machine on 127.0.0.1 at a port below the OS's ephemeral
+    /// range, so that no other process's bind to port 0 can be given it once it is closed
+    /// ([`quiet_addrs`]); a port that is taken is skipped.
+    fn bind_quiet(&self) -> SocketAddr {
+        for requested in quiet_addrs(Ipv4Addr::LOCALHOST.into()) {
+            self.command(Command::bind_udp(requested));
+            match self.event() {
+                Event::Bound {
+                    requested: r,
+                    bound,
+                } if r == requested => return bound,
+                Event::BindFailed {
+                    requested: r,
+                    error: BindError::AddrInUse,
+                } if r == requested => {}
+                other => panic!("expected Bound for {requested}, got {other:?}"),
+            }
+        }
+        panic!("no free port below the ephemeral range");
     }
 
     /// Asks for a bind that must fail, and returns why.
@@ -231,7 +253,7 @@ fn binds_that_cannot_succeed_are_answered_failed() {
 #[test]
 fn close_stops_traffic_frees_the_port_and_unknown_closes_are_ignored() {
     let run = Running::start(Driver::new(Echo::default()).unwrap());
-    let relay = run.bind("127.0.0.1:0");
+    let relay = run.bind_quiet();
     let client = udp_client("127.0.0.1:0");
     client.send_to(b"before", relay).unwrap();
     assert_eq!(recv(&client), (reversed(b"before"), relay));
@@ -239,15 +261,16 @@ fn close_stops_traffic_frees_the_port_and_unknown_closes_are_ignored() {
 
     run.command(Command::Close(relay));
     run.stats_until(|s| s.sockets_closed == 1);
+    // The port is free as soon as the close is counted: it can be bound again, here by
+    // the test.
+    let again = UdpSocket::bind(relay).expect("the port is free again after close");
+    drop(again);
     // Nothing answers on the closed address (on loopback a datagram to a closed port is
     // refused at once, or dropped: either way no echo within the wait).
     client.set_read_timeout(Some(SILENCE)).unwrap();
     let _ = client.send_to(b"after", relay);
     let mut buf = [0u8; 64];
     assert!(client.recv_from(&mut buf).is_err(), "no echo after close");
-    // The port is free: it can be bound again, here by the test.
-    let again = UdpSocket::bind(relay).expect("the port is free again after close");
-    drop(again);
     // A transmit from the closed address has no socket left.
     run.command(Command::Send {
         proto: Transport::Udp,

@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
-use wren_core::{BindError, SocketOptions};
+use wren_core::BindError;
 
 use crate::udp::Udp;
 
@@ -103,25 +103,15 @@ pub(crate) struct Bound {
 }
 
 impl Bound {
-    /// Binds a non-blocking UDP socket to `addr`, sets `options` on it, and adds it;
-    /// returns its slot and bound address. It is queued at once, so that its first poll
-    /// registers its waker. An option that cannot be set is [`BindError::Unsupported`]
-    /// (the socket is dropped, so closed).
-    pub(crate) fn bind(
+    /// Takes a socket bound for the machine ([`wren_io::Sockets`] bound it, with its
+    /// options) into tokio and adds it; returns its slot. It is queued at once, so that
+    /// its first poll registers its waker.
+    pub(crate) fn adopt(
         &mut self,
-        addr: SocketAddr,
-        options: SocketOptions,
-    ) -> Result<(usize, SocketAddr), BindError> {
-        let sock = std::net::UdpSocket::bind(addr).map_err(|e| bind_error(&e))?;
-        sock.set_nonblocking(true).map_err(|e| bind_error(&e))?;
-        let local = sock.local_addr().map_err(|e| bind_error(&e))?;
-        if options.dont_fragment {
-            set_dont_fragment(&sock, local.is_ipv4()).map_err(|error| {
-                tracing::debug!(%local, %error, "DF could not be set");
-                BindError::Unsupported
-            })?;
-        }
-        let sock = UdpSocket::from_std(sock).map_err(|e| bind_error(&e))?;
+        sock: std::net::UdpSocket,
+        local: SocketAddr,
+    ) -> Result<usize, BindError> {
+        let sock = UdpSocket::from_std(sock).map_err(|e| wren_io::bind_error(&e))?;
         let slot = self.free.pop().unwrap_or(self.slots.len());
         let wake = Arc::new(SlotWake {
             slot,
@@ -149,11 +139,12 @@ impl Bound {
             // The driver polls the queue next; no need to wake it.
             let _ = s.wake.enqueue();
         }
-        Ok((slot, local))
+        Ok(slot)
     }
 
-    /// Drops the socket in `slot` (tokio deregisters it). A wake already queued for it is
-    /// skipped, or polls whatever socket takes the slot next, which is harmless.
+    /// Takes the socket in `slot` out and gives it back (dropping it deregisters and closes
+    /// it). A wake already queued for it is skipped, or polls whatever socket takes the
+    /// slot next, which is harmless.
     pub(crate) fn remove(&mut self, slot: usize) -> Option<Udp> {
         let s = self.slots.get_mut(slot)?.take()?;
         self.free.push(slot);
@@ -208,104 +199,5 @@ impl Bound {
             }
         }
         Poll::Pending
-    }
-}
-
-/// Sets the DF bit on every datagram `sock` sends (RFC 8656 DONT-FRAGMENT):
-/// `IP_MTU_DISCOVER = IP_PMTUDISC_DO` on an IPv4 socket, `IPV6_DONTFRAG = 1` on an IPv6 one.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-pub(crate) fn set_dont_fragment(sock: &std::net::UdpSocket, ipv4: bool) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let (level, name, value): (libc::c_int, libc::c_int, libc::c_int) = if ipv4 {
-        (
-            libc::IPPROTO_IP,
-            libc::IP_MTU_DISCOVER,
-            libc::IP_PMTUDISC_DO,
-        )
-    } else {
-        (libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG, 1)
-    };
-    // SAFETY: `sock` is borrowed, so its fd is open for the call; the option value is one
-    // c_int, which the kernel only reads, during the call, for the length given.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            std::ptr::from_ref(&value).cast(),
-            libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>())
-                .unwrap_or(libc::socklen_t::MAX),
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-/// DF is only set on Linux.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn set_dont_fragment(_sock: &std::net::UdpSocket, _ipv4: bool) -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "DF is only set on Linux",
-    ))
-}
-
-/// What the machine is told when binding fails: [`BindError::from_io`], except that running
-/// out of descriptors, buffers or memory is [`BindError::Exhausted`] (`std` has no
-/// `ErrorKind` for `EMFILE`).
-fn bind_error(e: &io::Error) -> BindError {
-    #[cfg(target_os = "linux")]
-    if let Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC) =
-        e.raw_os_error()
-    {
-        return BindError::Exhausted;
-    }
-    BindError::from_io(e.kind())
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    /// Reads an `int` socket option.
-    #[allow(unsafe_code)]
-    fn getsockopt_int(sock: &std::net::UdpSocket, level: libc::c_int, name: libc::c_int) -> i32 {
-        use std::os::fd::AsRawFd;
-        let mut value: libc::c_int = 0;
-        let mut len = libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).unwrap();
-        // SAFETY: `value` is a c_int and `len` says so; both live until the call returns.
-        let r = unsafe {
-            libc::getsockopt(
-                sock.as_raw_fd(),
-                level,
-                name,
-                std::ptr::from_mut(&mut value).cast(),
-                &mut len,
-            )
-        };
-        assert_eq!(r, 0, "{}", io::Error::last_os_error());
-        value
-    }
-
-    #[test]
-    fn dont_fragment_is_set_on_ipv4_and_ipv6_sockets() {
-        let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        set_dont_fragment(&v4, true).unwrap();
-        assert_eq!(
-            getsockopt_int(&v4, libc::IPPROTO_IP, libc::IP_MTU_DISCOVER),
-            libc::IP_PMTUDISC_DO
-        );
-        // IPv6 may be disabled on the host running the tests.
-        if let Ok(v6) = std::net::UdpSocket::bind("[::1]:0") {
-            set_dont_fragment(&v6, false).unwrap();
-            assert_eq!(
-                getsockopt_int(&v6, libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG),
-                1
-            );
-        }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::future::{Future, pending, poll_fn};
 use std::io;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -10,16 +9,17 @@ use std::time::Instant;
 
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
-use wren_core::{
-    BindError, Datagram, Machine, SocketOptions, SocketRequest, SocketResult, Transmit, Transport,
+use wren_core::{Datagram, Machine, Transmit};
+use wren_io::{
+    Counter, Counters, Disposition, Drain, DriverError, Route, Sockets, StatsHandle, Step,
+    TurnLimits, disposition,
 };
 
-use crate::error::{DriverError, is_transient};
 use crate::net::{Io, Net, Sock};
-use crate::stats::{Counters, StatsHandle, bump};
-use crate::tcp::{Close, Conn, Step};
+use crate::tcp::{self, Close, Conn};
 use crate::udp::{self, Udp};
 
 /// The receive buffer: one, reused, large enough for any UDP datagram.
@@ -29,11 +29,6 @@ const SEND_BUFFER: usize = 2048;
 /// The default bound on the bytes one TCP connection may hold, received or to be sent:
 /// room for the largest STUN, ChannelData or RFC 4571 frame (65 559 bytes) and then some.
 pub const DEFAULT_TCP_BUFFER_LIMIT: usize = 96 * 1024;
-/// The default bound on the sockets a machine may have bound at once
-/// ([`Driver::max_bound_sockets`]).
-pub const DEFAULT_MAX_BOUND_SOCKETS: usize = 65_536;
-/// Socket requests carried out per turn before the driver looks at its sockets again.
-const SOCKET_REQUESTS_PER_TURN: usize = 1024;
 
 /// The one place the adapter reads the clock (STYLE.md section 8): once per wake-up.
 #[allow(clippy::disallowed_methods)]
@@ -60,8 +55,8 @@ pub struct Driver<M: Machine> {
     framing: Framing,
     tcp_buffer_limit: usize,
     tcp_connect: bool,
-    max_bound: usize,
-    counters: Arc<Counters>,
+    limits: TurnLimits,
+    sockets: Sockets<Sock>,
 }
 
 impl<M: Machine> Driver<M> {
@@ -75,8 +70,8 @@ impl<M: Machine> Driver<M> {
             framing: Framing::default(),
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
-            max_bound: DEFAULT_MAX_BOUND_SOCKETS,
-            counters: Arc::default(),
+            limits: TurnLimits::default(),
+            sockets: Sockets::new(Arc::default()),
         }
     }
 
@@ -90,7 +85,7 @@ impl<M: Machine> Driver<M> {
         let local = sock.local_addr()?;
         let i = self.net.udp.len();
         self.net.udp.push(Udp { sock, local });
-        self.net.index.insert_listening(local, Sock::Listening(i));
+        self.sockets.insert_listening(local, Sock::Listening(i));
         Ok(self)
     }
 
@@ -145,35 +140,44 @@ impl<M: Machine> Driver<M> {
     }
 
     /// The most sockets the machine may have bound at once through
-    /// [`wren_core::SocketRequest::Bind`] (default [`DEFAULT_MAX_BOUND_SOCKETS`]); further
+    /// [`wren_core::SocketRequest::Bind`] (default [`crate::DEFAULT_MAX_BOUND_SOCKETS`]); further
     /// binds fail with [`wren_core::BindError::Exhausted`] until some are closed. The
     /// process's descriptor limit (`ulimit -n`) must allow as many, or binds fail the same
     /// way earlier.
     #[must_use]
     pub fn max_bound_sockets(mut self, sockets: usize) -> Self {
-        self.max_bound = sockets;
+        self.sockets.set_max_bound(sockets);
+        self
+    }
+
+    /// How much of the machine's output one turn takes, and how many commands it feeds,
+    /// before the driver looks at its sockets again (default [`TurnLimits::default`]).
+    #[must_use]
+    pub fn turn_limits(mut self, limits: TurnLimits) -> Self {
+        self.limits = limits;
         self
     }
 
     /// A handle to read the driver's counters, before, while and after it runs.
     #[must_use]
     pub fn stats(&self) -> StatsHandle {
-        StatsHandle(Arc::clone(&self.counters))
+        StatsHandle::new(Arc::clone(self.sockets.counters()))
     }
 
     /// Runs the machine until `shutdown` completes, then returns it.
     ///
     /// Each turn: drain `poll_transmit`, `poll_event` and `poll_socket_request` (binding
-    /// and closing sockets for the machine), sleep until `poll_timeout`, a command or a
-    /// socket, read the clock once, feed the machine. Events go to `events`
+    /// and closing sockets for the machine) within the [`TurnLimits`] ([`wren_io::Drain`]),
+    /// sleep until `poll_timeout`, a command or a socket, read the clock once, feed the
+    /// machine (a socket's input, or the commands waiting). Events go to `events`
     /// (waiting when it is full; dropped and counted once its receiver is gone). When every
     /// command sender is dropped the driver goes on without commands: only `shutdown`
     /// stops it.
     ///
     /// # Errors
     ///
-    /// [`DriverError::Recv`] when a UDP socket fails for good. Machine errors are logged and
-    /// counted, never returned.
+    /// [`DriverError::Recv`] when a UDP socket fails for good. Commands the machine refuses
+    /// are logged and counted, never returned.
     pub async fn run<S: Future<Output = ()>>(
         mut self,
         mut commands: mpsc::Receiver<M::Command>,
@@ -186,17 +190,11 @@ impl<M: Machine> Driver<M> {
         let mut commands_open = true;
         let mut now = clock();
         loop {
-            let more_requests = tokio::select! {
+            let more = tokio::select! {
                 biased;
                 () = &mut shutdown => return Ok(self.machine),
                 more = self.drain(now, &mut tx, &events) => more,
             };
-            if more_requests {
-                // Let the runtime run others, then carry out the rest.
-                yield_once().await;
-                now = clock();
-                continue;
-            }
             let deadline = self.machine.poll_timeout();
             tokio::select! {
                 biased;
@@ -208,7 +206,7 @@ impl<M: Machine> Driver<M> {
                 cmd = commands.recv(), if commands_open => {
                     now = clock();
                     match cmd {
-                        Some(cmd) => self.command(now, cmd),
+                        Some(cmd) => commands_open = self.commands(now, cmd, &mut commands),
                         None => commands_open = false,
                     }
                 }
@@ -216,133 +214,48 @@ impl<M: Machine> Driver<M> {
                     now = clock();
                     self.input(now, io, &rx)?;
                 }
+                // A limit stopped the drain: after one look at everything above (and at the
+                // runtime's other tasks), drain again without waiting.
+                () = yield_once(), if more => now = clock(),
             }
         }
     }
 
     /// Sends everything the machine has to send, hands out its events, and carries out its
-    /// socket requests, until none of them has anything left (an answer to a bind may
-    /// bring transmits). Returns `true` when it stopped at [`SOCKET_REQUESTS_PER_TURN`]
-    /// requests.
+    /// socket requests ([`Drain`]). Returns `true` when a [`TurnLimits`] limit stopped it.
     async fn drain(
         &mut self,
         now: Instant,
         tx: &mut Vec<u8>,
         events: &mpsc::Sender<M::Event>,
     ) -> bool {
-        let mut requests = 0;
+        let mut drain = Drain::new(self.limits);
         loop {
-            self.transmits(now, tx).await;
-            while let Some(event) = self.machine.poll_event() {
-                if events.send(event).await.is_err() {
-                    bump(&self.counters.events_dropped, 1);
-                }
-            }
-            if requests >= SOCKET_REQUESTS_PER_TURN {
-                return true;
-            }
-            let before = requests;
-            while requests < SOCKET_REQUESTS_PER_TURN {
-                let Some(request) = self.machine.poll_socket_request() else {
-                    break;
-                };
-                requests += 1;
-                self.socket_request(now, request);
-            }
-            if requests == before {
-                return false;
-            }
-        }
-    }
-
-    /// Sends everything the machine has to send.
-    async fn transmits(&mut self, now: Instant, tx: &mut Vec<u8>) {
-        loop {
-            tx.clear();
-            let Some(t) = self.machine.poll_transmit(now, tx) else {
-                break;
-            };
-            match t.proto {
-                Transport::Udp => match self.net.index.choose(&t).and_then(|s| self.net.udp(s)) {
-                    Some(udp) => udp::send(udp, &t, tx, &self.counters).await,
-                    None => self.no_route(&t, "no UDP socket for this source"),
+            match drain.next(&mut self.machine, now, Some(tx)) {
+                Step::Transmit(t) => match self.sockets.route(&t) {
+                    Route::Udp(s) => match self.net.udp(s) {
+                        Some(udp) => udp::send(udp, &t, tx, self.counters()).await,
+                        None => self.sockets.no_route(&t, "its socket is closed"),
+                    },
+                    Route::Stream => self.send_tcp(&t, tx),
+                    Route::Dropped => {}
                 },
-                Transport::Tcp => self.send_tcp(&t, tx),
-                _ => {
-                    tracing::debug!(proto = ?t.proto, to = %t.destination, "transport not supported, dropped");
-                    bump(&self.counters.dropped_unsupported, 1);
+                Step::Flush => {}
+                Step::Event(event) => {
+                    if events.send(event).await.is_err() {
+                        self.counters().add(Counter::EventsDropped, 1);
+                    }
                 }
+                Step::Request(r) => self
+                    .sockets
+                    .request(&mut self.machine, now, r, &mut self.net),
+                Step::Done { more } => return more,
             }
         }
     }
 
-    /// Binds or closes a socket for the machine; a bind is answered at once.
-    fn socket_request(&mut self, now: Instant, request: SocketRequest) {
-        let counters = Arc::clone(&self.counters);
-        match request {
-            SocketRequest::Bind {
-                addr,
-                transport,
-                options,
-            } => {
-                let outcome = self.bind(addr, transport, options);
-                match &outcome {
-                    Ok(bound) => {
-                        tracing::debug!(requested = %addr, %bound, "socket bound for the machine");
-                        bump(&counters.sockets_bound, 1);
-                    }
-                    Err(error) => {
-                        tracing::debug!(requested = %addr, ?transport, %error, "bind failed");
-                        bump(&counters.bind_failures, 1);
-                    }
-                }
-                let result = SocketResult::of_bind(addr, transport, outcome);
-                self.machine.handle_socket_result(now, result);
-            }
-            SocketRequest::Close { addr, transport } => {
-                let slot = match transport {
-                    Transport::Udp => self.net.index.remove_requested(addr),
-                    _ => None,
-                };
-                match slot {
-                    Some(Sock::Bound(slot)) => {
-                        self.net.bound.remove(slot);
-                        tracing::debug!(%addr, "socket closed for the machine");
-                        bump(&counters.sockets_closed, 1);
-                    }
-                    _ => {
-                        tracing::debug!(%addr, ?transport, "close of a socket the machine did not bind, ignored");
-                        bump(&counters.close_unknown, 1);
-                    }
-                }
-            }
-            other => {
-                tracing::warn!(request = ?other, "socket request not supported, ignored");
-                bump(&counters.dropped_unsupported, 1);
-            }
-        }
-    }
-
-    /// Binds a UDP socket for the machine and indexes it; returns its address.
-    fn bind(
-        &mut self,
-        addr: SocketAddr,
-        transport: Transport,
-        options: SocketOptions,
-    ) -> Result<SocketAddr, BindError> {
-        if transport != Transport::Udp {
-            return Err(BindError::Unsupported);
-        }
-        if self.net.index.requested() >= self.max_bound {
-            return Err(BindError::Exhausted);
-        }
-        let (slot, local) = self.net.bound.bind(addr, options)?;
-        if !self.net.index.insert_requested(local, Sock::Bound(slot)) {
-            // Only with SO_REUSEADDR games: another of our sockets has this address.
-            self.net.bound.remove(slot);
-            return Err(BindError::AddrInUse);
-        }
-        Ok(local)
+    fn counters(&self) -> &Counters {
+        self.sockets.counters()
     }
 
     /// Queues a TCP message on the connection to its destination, opening one if allowed.
@@ -355,32 +268,42 @@ impl<M: Machine> Driver<M> {
                     .conns
                     .insert(t.destination, Conn::connecting(t.destination))
             }
-            None => return self.no_route(t, "no TCP connection and connecting is off"),
+            None => {
+                return self
+                    .sockets
+                    .no_route(t, "no TCP connection and connecting is off");
+            }
         };
         let Some(conn) = self.net.conns.get_mut(slot) else {
             return;
         };
         match conn.queue(self.framing, msg, self.tcp_buffer_limit) {
-            Ok(()) => bump(&self.counters.frames_out, 1),
+            Ok(()) => self.counters().add(Counter::FramesOut, 1),
             Err(WriteError::TooLong { .. }) => {
                 tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
-                bump(&self.counters.dropped_unsupported, 1);
+                self.counters().add(Counter::DroppedUnsupported, 1);
             }
             Err(WriteError::Overflow { .. }) => self.close(slot, Close::Overflow),
         }
     }
 
-    fn no_route(&self, t: &Transmit, why: &'static str) {
-        tracing::debug!(proto = ?t.proto, from = ?t.source, to = %t.destination, why, "transmit dropped");
-        bump(&self.counters.dropped_no_route, 1);
-    }
-
-    fn command(&mut self, now: Instant, cmd: M::Command) {
-        bump(&self.counters.commands, 1);
-        if let Err(e) = self.machine.handle_command(now, cmd) {
-            tracing::warn!(error = %e, "the machine refused a command");
-            bump(&self.counters.machine_errors, 1);
+    /// Feeds `first` and then the commands already waiting, up to
+    /// [`TurnLimits::commands`]; `false` once every sender is gone.
+    fn commands(
+        &mut self,
+        now: Instant,
+        first: M::Command,
+        commands: &mut mpsc::Receiver<M::Command>,
+    ) -> bool {
+        wren_io::command(&mut self.machine, now, first, self.sockets.counters());
+        for _ in 1..self.limits.commands {
+            match commands.try_recv() {
+                Ok(cmd) => wren_io::command(&mut self.machine, now, cmd, self.sockets.counters()),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return false,
+            }
         }
+        true
     }
 
     /// Feeds what a socket said to the machine.
@@ -388,53 +311,58 @@ impl<M: Machine> Driver<M> {
         let Driver {
             machine,
             net,
-            counters,
+            sockets,
             ..
         } = self;
+        let counters = sockets.counters();
         match io {
             Io::Udp { sock, len, source } => {
                 let Some(local) = net.udp(sock).map(|u| u.local) else {
                     return Ok(());
                 };
-                bump(&counters.datagrams_in, 1);
+                counters.add(Counter::DatagramsIn, 1);
                 let d = Datagram::udp(source, local, &rx[..len]);
-                feed(machine, now, d);
+                machine.handle_datagram(now, d);
             }
             Io::UdpError { sock, error } => {
                 let Some(local) = net.udp(sock).map(|u| u.local) else {
                     return Ok(());
                 };
-                if is_transient(&error) {
-                    tracing::debug!(%local, %error, "UDP receive error, ignored");
-                    bump(&counters.io_errors, 1);
-                } else {
-                    return Err(DriverError::Recv {
-                        local,
-                        source: error,
-                    });
+                match disposition(&error) {
+                    Disposition::Wait | Disposition::Retry => {}
+                    Disposition::Transient => {
+                        tracing::debug!(%local, %error, "UDP receive error, ignored");
+                        counters.add(Counter::IoErrors, 1);
+                    }
+                    Disposition::Fatal => {
+                        return Err(DriverError::Recv {
+                            local,
+                            source: error,
+                        });
+                    }
                 }
             }
             Io::Accepted { stream, remote } => match stream.local_addr() {
                 Ok(local) => {
-                    bump(&counters.tcp_accepted, 1);
+                    counters.add(Counter::TcpAccepted, 1);
                     net.conns.insert(remote, Conn::open(stream, remote, local));
                 }
                 Err(error) => tracing::debug!(%remote, %error, "accepted connection unusable"),
             },
             Io::AcceptError { error } => {
                 tracing::debug!(%error, "accept failed");
-                bump(&counters.io_errors, 1);
+                counters.add(Counter::IoErrors, 1);
             }
             Io::Tcp {
                 slot,
-                step: Step::Connected,
+                step: tcp::Step::Connected,
             } => {
-                bump(&counters.tcp_connected, 1);
+                counters.add(Counter::TcpConnected, 1);
                 tracing::debug!(slot, "TCP connection established");
             }
             Io::Tcp {
                 slot,
-                step: Step::Data(len),
+                step: tcp::Step::Data(len),
             } => {
                 let (framing, limit) = (self.framing, self.tcp_buffer_limit);
                 let Some(conn) = net.conns.get_mut(slot) else {
@@ -442,8 +370,8 @@ impl<M: Machine> Driver<M> {
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
                 let fed = conn.reader.feed(&rx[..len], framing, limit, |msg| {
-                    bump(&counters.frames_in, 1);
-                    feed(machine, now, Datagram::tcp(remote, local, msg));
+                    counters.add(Counter::FramesIn, 1);
+                    machine.handle_datagram(now, Datagram::tcp(remote, local, msg));
                 });
                 if let Err(why) = fed {
                     self.close(slot, why.into());
@@ -451,7 +379,7 @@ impl<M: Machine> Driver<M> {
             }
             Io::Tcp {
                 slot,
-                step: Step::Closed(why),
+                step: tcp::Step::Closed(why),
             } => self.close(slot, why),
         }
         Ok(())
@@ -462,21 +390,9 @@ impl<M: Machine> Driver<M> {
         let Some(conn) = self.net.conns.remove(slot) else {
             return;
         };
-        let c = &self.counters;
-        bump(&c.tcp_closed, 1);
-        match &why {
-            Close::Framing(_) => bump(&c.tcp_framing_errors, 1),
-            Close::Overflow => bump(&c.tcp_overflows, 1),
-            Close::Connect(_) => bump(&c.dropped_no_route, conn.queued),
-            Close::Eof | Close::Io(_) => {}
-        }
+        why.count(self.sockets.counters(), conn.queued, false);
         tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
     }
-}
-
-/// Hands one datagram to the machine.
-fn feed<M: Machine>(machine: &mut M, now: Instant, d: Datagram<'_>) {
-    machine.handle_datagram(now, d);
 }
 
 /// Returns `Pending` once (waking the task at once), then completes: lets the runtime run

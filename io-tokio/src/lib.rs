@@ -1,7 +1,38 @@
 //! Drives any [`wren_core::Machine`] over tokio sockets and timers.
 //!
+//! # The run loop
+//!
+//! ```no_run
+//! use tokio::net::{TcpListener, UdpSocket};
+//! use tokio::sync::{mpsc, oneshot};
+//! use wren_core::Machine;
+//! use wren_tokio::Driver;
+//!
+//! async fn serve<M: Machine>(machine: M) -> Result<M, Box<dyn std::error::Error>> {
+//!     let driver = Driver::new(machine)
+//!         .udp(UdpSocket::bind("127.0.0.1:3478").await?)?
+//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478").await?)?;
+//!     let stats = driver.stats();
+//!     let (_commands, commands_rx) = mpsc::channel::<M::Command>(64); // keep to send commands
+//!     let (events, mut events_rx) = mpsc::channel::<M::Event>(64);
+//!     let (stop, stopped) = oneshot::channel::<()>();
+//!     let app = async move {
+//!         while let Some(_event) = events_rx.recv().await { /* react, maybe `stop.send(())` */ }
+//!         drop(stop);
+//!     };
+//!     let shutdown = async move { let _ = stopped.await; };
+//!     let (machine, ()) = tokio::join!(driver.run(commands_rx, events, shutdown), app);
+//!     println!("{:?}", stats.get());
+//!     Ok(machine?)
+//! }
+//! ```
+//!
 //! This crate is the thin adapter of DESIGN.md: it holds sockets, one receive buffer, one
-//! reused send buffer, the clock and a command channel, and nothing else. It contains **no
+//! reused send buffer, the clock and a command channel, and nothing else. What is not
+//! tokio's in driving a machine is [`wren_io`]'s, shared with `wren-mio`: the drain and
+//! its per-turn limits ([`TurnLimits`]), routing and socket requests, the rule for I/O
+//! errors, the counters ([`Stats`]) and the socket options (DF on sockets bound for the
+//! machine). It contains **no
 //! protocol logic**: it does not parse what it receives beyond splitting TCP streams into
 //! messages (with [`wren_core::stream`], which `wren-mio` shares), never looks at a payload
 //! to decide anything, keeps no timers of its own, and reads `Instant::now()` once per
@@ -23,8 +54,9 @@
 //!   (the real address, when port 0 was asked) or `Failed` (the OS error as a
 //!   [`wren_core::BindError`]; `Unsupported` for another transport; `Exhausted` past
 //!   [`Driver::max_bound_sockets`] or when descriptors run out), then drains again; a
-//!   `Close` drops the socket (a close of an address the machine did not bind is ignored
-//!   and counted). What such a socket receives reaches the machine with `destination` =
+//!   `Close` closes the socket and only then counts it in [`Stats::sockets_closed`], so
+//!   its port is free once the count shows it (a close of an address the machine did not
+//!   bind is ignored and counted). What such a socket receives reaches the machine with `destination` =
 //!   its bound address, and a transmit with that `source` leaves through it, found by one
 //!   hash lookup ([`wren_core::SocketIndex`]); a transmit without a `source` never leaves
 //!   from one.
@@ -64,46 +96,18 @@
 //!
 //! The loop stops when the `shutdown` future completes and returns the machine. Dropping
 //! every command sender does not stop it (a server may need no commands). An `Err` from
-//! the machine's `handle_datagram` or `handle_command` is logged at warn, counted in
-//! [`Stats::machine_errors`], and the loop goes on: by the sans-IO contract it means the
-//! machine was misused, and one bad input must not stop every other peer. The only fatal
-//! error is a UDP socket failing for good ([`DriverError::Recv`]).
-//!
-//! # Example
-//!
-//! ```no_run
-//! use tokio::net::{TcpListener, UdpSocket};
-//! use tokio::sync::{mpsc, oneshot};
-//! use wren_core::Machine;
-//! use wren_tokio::Driver;
-//!
-//! async fn serve<M: Machine>(machine: M) -> Result<M, Box<dyn std::error::Error>> {
-//!     let driver = Driver::new(machine)
-//!         .udp(UdpSocket::bind("127.0.0.1:3478").await?)?
-//!         .tcp_listener(TcpListener::bind("127.0.0.1:3478").await?)?;
-//!     let stats = driver.stats();
-//!     let (_commands, commands_rx) = mpsc::channel::<M::Command>(64); // keep to send commands
-//!     let (events, mut events_rx) = mpsc::channel::<M::Event>(64);
-//!     let (stop, stopped) = oneshot::channel::<()>();
-//!     let app = async move {
-//!         while let Some(_event) = events_rx.recv().await { /* react, maybe `stop.send(())` */ }
-//!         drop(stop);
-//!     };
-//!     let shutdown = async move { let _ = stopped.await; };
-//!     let (machine, ()) = tokio::join!(driver.run(commands_rx, events, shutdown), app);
-//!     println!("{:?}", stats.get());
-//!     Ok(machine?)
-//! }
-//! ```
+//! the machine's `handle_command` is logged at warn, counted in
+//! [`Stats::command_errors`], and the loop goes on: by the sans-IO contract it means the
+//! machine was misused, and one bad command must not stop every other peer
+//! (`handle_datagram` returns nothing: junk is the machine's to count). The only fatal
+//! error is a UDP socket failing for good ([`DriverError::Recv`], by
+//! [`wren_io::disposition`]'s rule).
 
 mod bound;
 mod driver;
-mod error;
 mod net;
-mod stats;
 mod tcp;
 mod udp;
 
-pub use driver::{DEFAULT_MAX_BOUND_SOCKETS, DEFAULT_TCP_BUFFER_LIMIT, Driver};
-pub use error::DriverError;
-pub use stats::{Stats, StatsHandle};
+pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
+pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits};

@@ -7,7 +7,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
 use tokio::net::{TcpListener, TcpStream};
-use wren_core::SocketIndex;
+use wren_core::BindError;
+use wren_io::Host;
 
 use crate::bound::Bound;
 use crate::tcp::{Conns, Step};
@@ -51,14 +52,30 @@ pub(crate) struct Net {
     pub(crate) conns: Conns,
     /// The UDP sockets bound at the machine's request.
     pub(crate) bound: Bound,
-    /// Which UDP socket a transmit leaves from.
-    pub(crate) index: SocketIndex<Sock>,
     /// Where the next poll of the application's sockets starts, so that a busy socket
     /// cannot starve the others.
     cursor: usize,
     /// Whether the next poll looks at the bound sockets first (it alternates, so that
     /// neither kind starves the other).
     bound_first: bool,
+}
+
+/// The sockets [`wren_io::Sockets`] binds and closes for the machine go in and out of
+/// [`Net::bound`].
+impl Host for Net {
+    type Slot = Sock;
+    type Socket = Udp;
+
+    fn adopt(&mut self, sock: std::net::UdpSocket, local: SocketAddr) -> Result<Sock, BindError> {
+        self.bound.adopt(sock, local).map(Sock::Bound)
+    }
+
+    fn release(&mut self, slot: Sock) -> Option<Udp> {
+        match slot {
+            Sock::Bound(slot) => self.bound.remove(slot),
+            Sock::Listening(_) => None,
+        }
+    }
 }
 
 impl Net {

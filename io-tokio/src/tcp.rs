@@ -10,8 +10,9 @@ use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use wren_core::framing::{Framing, FramingError};
-use wren_core::stream::{Connections, ReadError, StreamReader, StreamWriter, WriteError};
+use wren_core::framing::Framing;
+use wren_core::stream::{Connections, StreamReader, StreamWriter, WriteError};
+pub(crate) use wren_io::Close;
 
 /// A connect in progress (one allocation per connection, none per packet).
 pub(crate) type Connecting = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
@@ -19,33 +20,6 @@ pub(crate) type Connecting = Pin<Box<dyn Future<Output = io::Result<TcpStream>> 
 enum Link {
     Connecting(Connecting),
     Open(TcpStream),
-}
-
-/// Why a connection was closed.
-#[derive(Debug)]
-pub(crate) enum Close {
-    /// The peer closed its end.
-    Eof,
-    /// Reading or writing failed (reset, aborted, ...).
-    Io(io::Error),
-    /// An outgoing connect failed.
-    Connect(io::Error),
-    /// The stream could not be split into messages.
-    Framing(FramingError),
-    /// More bytes waited (to be framed, or to be written) than the configured limit.
-    Overflow,
-}
-
-impl std::fmt::Display for Close {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Close::Eof => f.write_str("closed by the peer"),
-            Close::Io(e) => write!(f, "I/O error: {e}"),
-            Close::Connect(e) => write!(f, "connect failed: {e}"),
-            Close::Framing(e) => write!(f, "framing error: {e}"),
-            Close::Overflow => f.write_str("buffer limit passed"),
-        }
-    }
 }
 
 /// What polling a connection gave.
@@ -56,15 +30,6 @@ pub(crate) enum Step {
     Data(usize),
     /// The connection is finished and must be removed.
     Closed(Close),
-}
-
-impl From<ReadError> for Close {
-    fn from(e: ReadError) -> Close {
-        match e {
-            ReadError::Framing(e) => Close::Framing(e),
-            ReadError::Overflow { .. } => Close::Overflow,
-        }
-    }
 }
 
 /// One TCP connection: its stream, the partial frame read so far, bytes not yet written.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tokio::net::UdpSocket;
 use wren_core::Transmit;
 
-use crate::stats::{Counters, bump};
+use wren_io::{Counter, Counters};
 
 /// A UDP socket and the local address it is bound to (the `destination` of what it receives).
 #[derive(Debug)]
@@ -21,10 +21,10 @@ pub(crate) async fn send(udp: &Udp, t: &Transmit, payload: &[u8], counters: &Cou
     // An empty payload is still one (empty) datagram.
     for range in t.segments(payload.len()) {
         match udp.sock.send_to(&payload[range], t.destination).await {
-            Ok(_) => bump(&counters.datagrams_out, 1),
+            Ok(_) => counters.add(Counter::DatagramsOut, 1),
             Err(e) => {
                 tracing::debug!(local = %udp.local, to = %t.destination, error = %e, "UDP send failed");
-                bump(&counters.io_errors, 1);
+                counters.add(Counter::IoErrors, 1);
             }
         }
     }

@@ -341,7 +341,7 @@ async fn garbage_and_overflow_close_the_connection() {
 }
 
 #[tokio::test]
-async fn the_timer_fires_and_machine_errors_do_not_stop_the_loop() {
+async fn the_timer_fires_and_command_errors_do_not_stop_the_loop() {
     let mut run = Running::start(Driver::new(Echo::default()));
     run.command(Command::Refuse).await;
     let started = Instant::now();
@@ -352,7 +352,7 @@ async fn the_timer_fires_and_machine_errors_do_not_stop_the_loop() {
         "not before its deadline"
     );
     let stats = run.stats.get();
-    assert_eq!((stats.commands, stats.machine_errors), (2, 1));
+    assert_eq!((stats.commands, stats.command_errors), (2, 1));
     run.stop().await;
 }
 

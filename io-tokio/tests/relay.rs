@@ -2,7 +2,7 @@
 //! only (127.0.0.1 and [::1]), with the echo machine: it asks for them on a command,
 //! reports the answer as an event, and echoes what arrives on them from them.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
 use wren_core::testing::{Command, Echo, Event, reversed};
 use wren_core::{BindError, SocketOptions, Transport};
+use wren_io::testing::quiet_addrs;
 use wren_tokio::{Driver, DriverError, Stats, StatsHandle};
 
 /// Every wait in these tests is bounded by this.
@@ -67,6 +68,27 @@ impl Running {
             } if r == requested => bound,
             other => panic!("expected Bound for {requested}, got {other:?}"),
         }
+    }
+
+    /// Binds a UDP socket for the machine on 127.0.0.1 at a port below the OS's ephemeral
+    /// range, so that no other process's bind to port 0 can be given it once it is closed
+    /// ([`quiet_addrs`]); a port that is taken is skipped.
+    async fn bind_quiet(&mut self) -> SocketAddr {
+        for requested in quiet_addrs(Ipv4Addr::LOCALHOST.into()) {
+            self.command(Command::bind_udp(requested)).await;
+            match self.event().await {
+                Event::Bound {
+                    requested: r,
+                    bound,
+                } if r == requested => return bound,
+                Event::BindFailed {
+                    requested: r,
+                    error: BindError::AddrInUse,
+                } if r == requested => {}
+                other => panic!("expected Bound for {requested}, got {other:?}"),
+            }
+        }
+        panic!("no free port below the ephemeral range");
     }
 
     /// Asks for a bind that must fail, and returns why.
@@ -220,7 +242,7 @@ async fn binds_that_cannot_succeed_are_answered_failed() {
 #[tokio::test]
 async fn close_stops_traffic_frees_the_port_and_unknown_closes_are_ignored() {
     let mut run = Running::start(Driver::new(Echo::default()));
-    let relay = run.bind("127.0.0.1:0").await;
+    let relay = run.bind_quiet().await;
     let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     client.send_to(b"before", relay).await.unwrap();
     assert_eq!(recv(&client).await, (reversed(b"before"), relay));
@@ -228,15 +250,16 @@ async fn close_stops_traffic_frees_the_port_and_unknown_closes_are_ignored() {
 
     run.command(Command::Close(relay)).await;
     run.stats_until(|s| s.sockets_closed == 1).await;
+    // The port is free as soon as the close is counted: it can be bound again, here by
+    // the test.
+    let again = std::net::UdpSocket::bind(relay).expect("the port is free again after close");
+    drop(again);
     // Nothing answers on the closed address (on loopback a datagram to a closed port is
     // refused at once, or dropped: either way no echo within the wait).
     let _ = client.send_to(b"after", relay).await;
     let mut buf = [0u8; 64];
     let echo = timeout(SILENCE, client.recv_from(&mut buf)).await;
     assert!(!matches!(echo, Ok(Ok(_))), "no echo after close: {echo:?}");
-    // The port is free: it can be bound again, here by the test.
-    let again = std::net::UdpSocket::bind(relay).expect("the port is free again after close");
-    drop(again);
     // A transmit from the closed address has no socket left.
     run.command(Command::Send {
         proto: Transport::Udp,
