@@ -33,6 +33,7 @@
 
 pub mod agent;
 pub mod candidate;
+pub mod lite;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
