@@ -33,10 +33,10 @@
 
 pub mod agent;
 pub mod candidate;
-pub mod lite;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+pub mod lite;
 
 pub use agent::{
     Agent, CandidateSummary, ConnectionState, Credentials, Event, FailureCause, FailureReport,

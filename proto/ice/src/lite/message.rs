@@ -9,7 +9,9 @@
 
 use std::net::SocketAddr;
 
-use wren_stun::attr::{ErrorCode, ErrorCodeValue, IceControlled, UseCandidate, Username, XorMappedAddress};
+use wren_stun::attr::{
+    ErrorCode, ErrorCodeValue, IceControlled, UseCandidate, Username, XorMappedAddress,
+};
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
 /// What a check carries, read without its key (the USERNAME says which key).
@@ -58,7 +60,8 @@ pub(crate) fn read_check<'a>(msg: &Message<'a>) -> Result<Check<'a>, NotCheck> {
     let Ok(Some(Username(username))) = msg.get::<Username<'a>>() else {
         return Err(NotCheck::Malformed);
     };
-    let (local_ufrag, remote_ufrag) = super::demux::split_username(username).ok_or(NotCheck::Malformed)?;
+    let (local_ufrag, remote_ufrag) =
+        super::demux::split_username(username).ok_or(NotCheck::Malformed)?;
     Ok(Check {
         tid: msg.transaction_id(),
         local_ufrag,
@@ -107,7 +110,10 @@ pub(crate) fn write_role_conflict(
 }
 
 /// Appends a Binding indication, the keepalive of RFC 8445 section 11.
-pub(crate) fn write_keepalive(out: &mut Vec<u8>, tid: TransactionId) -> Result<(), wren_stun::Error> {
+pub(crate) fn write_keepalive(
+    out: &mut Vec<u8>,
+    tid: TransactionId,
+) -> Result<(), wren_stun::Error> {
     let mut w = MessageWriter::new(
         out,
         MessageType::new(Class::Indication, Method::BINDING),

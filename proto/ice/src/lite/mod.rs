@@ -95,8 +95,8 @@ use demux::{Demux, Locals, RouteKey, SeededState};
 pub use event::{Event, Failure, Path};
 use message::{NotCheck, read_check, write_keepalive, write_role_conflict, write_success};
 use output::{Output, Reply, ReplyKind};
-pub use session::{MAX_PATHS, SessionId};
 use session::{Change, Session, Sessions};
+pub use session::{MAX_PATHS, SessionId};
 use timers::Deadlines;
 
 /// The largest datagram [`Server::send_into`] takes (a UDP payload over IPv4).
@@ -503,8 +503,7 @@ impl Server {
             self.stats.session_over += 1;
             return;
         }
-        if s
-            .remote_ufrag
+        if s.remote_ufrag
             .as_deref()
             .is_some_and(|r| r != check.remote_ufrag)
         {
@@ -670,7 +669,9 @@ fn validate(c: &Credentials) -> Result<(), Error> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
     };
     if !(4..=256).contains(&c.ufrag.len()) || !ice_chars(&c.ufrag) {
-        return Err(Error::InvalidCredentials("ufrag must be 4 to 256 ice-chars"));
+        return Err(Error::InvalidCredentials(
+            "ufrag must be 4 to 256 ice-chars",
+        ));
     }
     if !(22..=256).contains(&c.pwd.len()) || !ice_chars(&c.pwd) {
         return Err(Error::InvalidCredentials(
@@ -691,7 +692,10 @@ fn host_candidates(sockets: &[LocalSocket]) -> Vec<Candidate> {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             let (transport, local_pref) = match s.transport {
                 Transport::Udp => (CandidateTransport::Udp, 65535u32.saturating_sub(i)),
-                _ => (CandidateTransport::Tcp, (4u32 << 13) + 8191u32.saturating_sub(i)),
+                _ => (
+                    CandidateTransport::Tcp,
+                    (4u32 << 13) + 8191u32.saturating_sub(i),
+                ),
             };
             let mut c = Candidate::at(
                 CandidateType::Host,

@@ -180,7 +180,9 @@ impl Session {
     /// The next time [`Session::handle_timeout`] has something to do.
     pub(crate) fn deadline(&self, t: &Timers) -> Option<Instant> {
         match self.state {
-            ConnectionState::New | ConnectionState::Checking => Some(self.added + t.connect_timeout),
+            ConnectionState::New | ConnectionState::Checking => {
+                Some(self.added + t.connect_timeout)
+            }
             ConnectionState::Connected => Some(
                 (self.last_check + t.disconnected_after).min(self.last_sent + t.keepalive_interval),
             ),
