@@ -805,3 +805,85 @@ fn stun_that_is_no_check_is_counted() {
     assert_eq!((st.malformed, st.indications, st.unexpected), (3, 1, 1));
     assert!(drain(&mut s, now).is_empty());
 }
+
+/// The fuzz harness on random inputs (`--features fuzzing`), so its invariants run in CI
+/// without libFuzzer.
+#[cfg(feature = "fuzzing")]
+mod fuzz_smoke {
+    use arbitrary::{Arbitrary, Unstructured};
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_connecting_sequence_passes_the_harness() {
+        use super::super::fuzz::{Input, Op, server};
+        let check = |ufrag, key, nominate| Op::Check {
+            ufrag,
+            remote: 4,
+            key,
+            from: 1,
+            socket: 0,
+            nominate,
+            controlled: false,
+        };
+        let st = server(&Input {
+            seed: 1,
+            tight: false,
+            ops: vec![
+                Op::Add {
+                    local: 0,
+                    remote: true,
+                },
+                Op::Add {
+                    local: 1,
+                    remote: false,
+                },
+                check(0, 1, true),
+                check(0, 0, true),
+                Op::Data {
+                    from: 1,
+                    socket: 0,
+                    machine: false,
+                },
+                Op::Send {
+                    session: 0,
+                    len: 10,
+                },
+                check(1, 1, true),
+                Op::Remove {
+                    session: 0,
+                    command: true,
+                },
+                check(1, 1, true),
+                Op::Data {
+                    from: 1,
+                    socket: 0,
+                    machine: false,
+                },
+                Op::Wait { ms: 4000 },
+            ],
+        });
+        // A refuses a wrong key and connects; B's check from A's path waits for A's
+        // removal; data goes to A, then to B; B's consent expires.
+        assert_eq!(
+            (
+                st.checks_answered,
+                st.bad_integrity,
+                st.address_conflicts,
+                st.data_routed
+            ),
+            (2, 1, 1, 2),
+            "{st:?}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_fuzz_invariants_hold(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let mut u = Unstructured::new(&bytes);
+            if let Ok(input) = super::super::fuzz::Input::arbitrary(&mut u) {
+                super::super::fuzz::server(&input);
+            }
+        }
+    }
+}
