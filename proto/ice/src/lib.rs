@@ -36,6 +36,7 @@ pub mod candidate;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+pub mod lite;
 
 pub use agent::{
     Agent, CandidateSummary, ConnectionState, Credentials, Event, FailureCause, FailureReport,
