@@ -74,7 +74,6 @@ mod event;
 mod message;
 mod output;
 mod session;
-mod timers;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -85,7 +84,7 @@ mod tests;
 use std::time::Instant;
 
 use wren_core::demux::is_stun;
-use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
+use wren_core::{Datagram, Deadlines, Machine, Rng, Transmit, Transport};
 use wren_stun::{Key, Message, TransactionId};
 
 pub use crate::agent::{ConnectionState, Credentials};
@@ -97,7 +96,6 @@ use message::{NotCheck, read_check, write_keepalive, write_role_conflict, write_
 use output::{Output, Reply, ReplyKind};
 use session::{Change, Session, Sessions};
 pub use session::{MAX_PATHS, SessionId};
-use timers::Deadlines;
 
 /// The largest datagram [`Server::send_into`] takes (a UDP payload over IPv4).
 pub const MAX_DATAGRAM: usize = 65_507;
@@ -216,7 +214,7 @@ pub struct Server {
     max_sessions: usize,
     sessions: Sessions,
     demux: Demux,
-    deadlines: Deadlines,
+    deadlines: Deadlines<SessionId>,
     out: Output,
     rng: Rng,
     now: Instant,
@@ -321,6 +319,7 @@ impl Server {
             .remove(session)
             .ok_or(Error::UnknownSession(session))?;
         self.demux.remove_ufrag(&s.ufrag, session);
+        self.deadlines.stop(&session);
         for key in s.take_paths().iter().flatten() {
             self.demux.release_route(key, session);
         }
@@ -462,11 +461,17 @@ impl Server {
         }
     }
 
-    /// Makes sure the session's next deadline is in the heap.
+    /// Makes sure a wake-up no later than the session's next deadline is armed.
+    ///
+    /// Only a deadline that moves *earlier* re-arms the timer: one that moves later (the
+    /// peer's next check pushes consent out) costs nothing until the armed one fires, which
+    /// finds the session and arms what is due next.
     fn arm(&mut self, id: SessionId) {
-        if let Some(s) = self.sessions.get_mut(id) {
-            let at = s.deadline(&self.timers);
-            self.deadlines.arm(id, &mut s.armed, at);
+        if let Some(s) = self.sessions.get(id)
+            && let Some(at) = s.deadline(&self.timers)
+            && self.deadlines.get(&id).is_none_or(|armed| at < armed)
+        {
+            self.deadlines.set(id, at);
         }
     }
 
@@ -563,15 +568,11 @@ impl Server {
         }
     }
 
-    /// A session's deadline came (or an entry left from before it moved).
-    fn session_timeout(&mut self, now: Instant, at: Instant, id: SessionId) {
+    /// A session's wake-up came (its deadline, or one since moved later).
+    fn session_timeout(&mut self, now: Instant, id: SessionId) {
         let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
-        if s.armed != Some(at) {
-            return;
-        }
-        s.armed = None;
         let (change, keepalive) = s.handle_timeout(now, &self.timers);
         if keepalive && let Some(to) = s.selected() {
             let tid = TransactionId::random(&mut self.rng);
@@ -611,8 +612,8 @@ impl Machine for Server {
 
     fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
-        while let Some((at, id)) = self.deadlines.pop_due(now) {
-            self.session_timeout(now, at, id);
+        while let Some((_, id)) = self.deadlines.pop_expired(now) {
+            self.session_timeout(now, id);
         }
     }
 
@@ -648,9 +649,9 @@ impl Machine for Server {
         self.out.next_event()
     }
 
-    /// The earliest session deadline (perhaps one that moved since: a spare wake-up).
+    /// The earliest session wake-up (perhaps for a deadline that moved later since).
     fn poll_timeout(&self) -> Option<Instant> {
-        self.deadlines.next()
+        self.deadlines.next_deadline()
     }
 
     /// STUN, and data from a path a session holds, at one of the sockets.

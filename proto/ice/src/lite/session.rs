@@ -75,8 +75,6 @@ pub(crate) struct Session {
     last_check: Instant,
     /// The last datagram sent on the selected path.
     last_sent: Instant,
-    /// The earliest deadline the server's timer heap holds for this session.
-    pub(crate) armed: Option<Instant>,
 }
 
 impl Session {
@@ -92,7 +90,6 @@ impl Session {
             added: now,
             last_check: now,
             last_sent: now,
-            armed: None,
         }
     }
 
