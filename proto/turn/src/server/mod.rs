@@ -104,15 +104,32 @@ pub enum Timer {
     Reservation(SocketAddr),
 }
 
-/// The timers of the allocation in a table slot.
+/// The timers of the allocation in a table slot. The slot is a `u32` (24-byte keys rather
+/// than 32: three timers per allocation, 10,000s of allocations); a table never holds
+/// anywhere near 2^32 slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum SlotTimer {
     /// Its lifetime.
-    Lifetime(usize),
+    Lifetime(u32),
     /// The permission for a peer IP.
-    Permission(usize, IpAddr),
+    Permission(u32, IpAddr),
     /// The channel binding with this number.
-    Channel(usize, u16),
+    Channel(u32, u16),
+}
+
+impl SlotTimer {
+    /// The table slot of the allocation.
+    fn slot(self) -> usize {
+        let (SlotTimer::Lifetime(slot)
+        | SlotTimer::Permission(slot, _)
+        | SlotTimer::Channel(slot, _)) = self;
+        slot as usize
+    }
+}
+
+/// A slot as a timer key.
+fn slot_key(slot: usize) -> u32 {
+    u32::try_from(slot).unwrap_or(u32::MAX)
 }
 
 /// Settings that stay as configured.
@@ -202,12 +219,13 @@ impl Table {
 
     fn remove(&mut self, slot: usize) -> Option<Allocation> {
         let a = self.slots.get_mut(slot)?.take()?;
-        self.timers.stop(&SlotTimer::Lifetime(slot));
+        let key = slot_key(slot);
+        self.timers.stop(&SlotTimer::Lifetime(key));
         for (ip, _) in &a.permissions {
-            self.timers.stop(&SlotTimer::Permission(slot, *ip));
+            self.timers.stop(&SlotTimer::Permission(key, *ip));
         }
         for c in &a.channels {
-            self.timers.stop(&SlotTimer::Channel(slot, c.number));
+            self.timers.stop(&SlotTimer::Channel(key, c.number));
         }
         self.by_tuple.remove(&a.five);
         for r in &a.relayed {
@@ -229,22 +247,20 @@ impl Table {
         let Some(a) = self.slots.get(slot).and_then(Option::as_ref) else {
             return;
         };
-        self.timers.set(SlotTimer::Lifetime(slot), a.expires);
+        let key = slot_key(slot);
+        self.timers.set(SlotTimer::Lifetime(key), a.expires);
         for (ip, expires) in &a.permissions {
-            self.timers.set(SlotTimer::Permission(slot, *ip), *expires);
+            self.timers.set(SlotTimer::Permission(key, *ip), *expires);
         }
         for c in &a.channels {
             self.timers
-                .set(SlotTimer::Channel(slot, c.number), c.expires);
+                .set(SlotTimer::Channel(key, c.number), c.expires);
         }
     }
 
     /// The public name of a slot's timer.
     fn name(&self, timer: SlotTimer) -> Option<Timer> {
-        let (SlotTimer::Lifetime(slot)
-        | SlotTimer::Permission(slot, _)
-        | SlotTimer::Channel(slot, _)) = timer;
-        let five = self.get(slot)?.five;
+        let five = self.get(timer.slot())?.five;
         Some(match timer {
             SlotTimer::Lifetime(_) => Timer::Allocation(five),
             SlotTimer::Permission(_, ip) => Timer::Permission(five, ip),
@@ -471,14 +487,14 @@ impl Machine for Server {
         let now = self.clamp(now);
         while let Some((_, timer)) = self.table.timers.pop_expired(now) {
             match timer {
-                SlotTimer::Lifetime(slot) => self.delete(slot, CloseReason::Expired),
-                SlotTimer::Permission(slot, ip) => {
-                    if let Some(a) = self.table.get_mut(slot) {
+                SlotTimer::Lifetime(_) => self.delete(timer.slot(), CloseReason::Expired),
+                SlotTimer::Permission(_, ip) => {
+                    if let Some(a) = self.table.get_mut(timer.slot()) {
                         a.permissions.retain(|(p, _)| *p != ip);
                     }
                 }
-                SlotTimer::Channel(slot, number) => {
-                    if let Some(a) = self.table.get_mut(slot) {
+                SlotTimer::Channel(_, number) => {
+                    if let Some(a) = self.table.get_mut(timer.slot()) {
                         a.channels.retain(|c| c.number != number);
                     }
                 }
