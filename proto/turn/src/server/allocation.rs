@@ -123,4 +123,18 @@ impl Allocation {
             .copied()
             .find(|r| r.is_ipv4() == peer.is_ipv4())
     }
+
+    /// Drops expired permissions and channels.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        self.permissions.retain(|(_, e)| *e > now);
+        self.channels.retain(|c| c.expires > now);
+    }
+
+    /// The allocation's next deadline: the earliest of its lifetime, permissions and
+    /// channel bindings (one keyed timer per allocation in the server's table).
+    pub(crate) fn next_deadline(&self) -> Instant {
+        let p = self.permissions.iter().map(|(_, e)| *e);
+        let c = self.channels.iter().map(|c| c.expires);
+        p.chain(c).fold(self.expires, Instant::min)
+    }
 }
