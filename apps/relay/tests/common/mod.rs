@@ -219,14 +219,19 @@ pub fn coturn(port: u16) -> Peer {
     let peer = Peer::start_in("turnserver", "turnserver", &args, Some(dir));
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     wait_tcp(addr, Duration::from_secs(10));
-    // coturn opens its UDP listeners after its TCP one: a test's first UDP request sent in
-    // between was lost and retransmitted (one more transmission than a test counts).
-    wait_udp_stun(addr, Duration::from_secs(10));
+    // coturn opens its UDP listeners after its TCP one, one per relay thread on the same
+    // port (SO_REUSEPORT, which spreads clients by their address): a test's first UDP
+    // request sent before the one it lands on serves was lost or late, and retransmitted
+    // (one more transmission than a test counts). Several clients answered in a row make
+    // it likely that every listener serves.
+    for _ in 0..8 {
+        wait_udp_stun(addr, Duration::from_secs(10));
+    }
     peer
 }
 
 /// Waits until something answers a STUN Binding request (RFC 8489 section 3, no
-/// attributes) sent over UDP to `addr`.
+/// attributes) sent over UDP to `addr` from a fresh socket.
 pub fn wait_udp_stun(addr: SocketAddr, timeout: Duration) {
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
     sock.set_read_timeout(Some(Duration::from_millis(50)))
