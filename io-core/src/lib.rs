@@ -47,7 +47,8 @@
 //!   [`bind_error`], what a failed bind tells the machine; [`DriverError`], what stops a
 //!   run loop.
 //! - [`Stats`], [`Counters`], [`StatsHandle`]: one set of counters for every adapter, and
-//!   [`Close`]: why a stream connection closed, counted one way.
+//!   [`Close`]: why a stream connection closed, counted one way, and [`Outbox`]: what
+//!   waits to be written on one, and what was queued before its connect.
 //! - [`sockopt`]: the socket options (DF, buffer sizes, the `SO_REUSEADDR` rule), the only
 //!   `unsafe` code here, and why it uses `libc` rather than `socket2`.
 //!
@@ -74,4 +75,4 @@ pub use error::{Disposition, DriverError, bind_error, disposition};
 pub use sockets::{DEFAULT_MAX_BOUND_SOCKETS, Host, Route, Sockets};
 pub use sockopt::Buffers;
 pub use stats::{Counter, Counters, Stats, StatsHandle};
-pub use stream::Close;
+pub use stream::{Close, Outbox};

@@ -3,8 +3,8 @@
 
 use std::io;
 
-use wren_core::framing::FramingError;
-use wren_core::stream::ReadError;
+use wren_core::framing::{Framing, FramingError};
+use wren_core::stream::{ReadError, StreamWriter, WriteError};
 
 use crate::stats::{Counter, Counters};
 
@@ -58,6 +58,49 @@ impl Close {
             Close::Tls(_) if !handshaking => counters.add(Counter::TlsErrors, 1),
             Close::Eof | Close::Io(_) | Close::Tls(_) => {}
         }
+    }
+}
+
+/// What waits to be written on one stream connection: the framed bytes, and how many
+/// frames were queued before its connect completed (dropped, and counted by
+/// [`Close::count`], if the connect fails).
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    /// The framed bytes not yet written.
+    pub writer: StreamWriter,
+    queued: u64,
+}
+
+impl Outbox {
+    /// Queues one message, framed ([`StreamWriter::queue`]). `connecting`: the
+    /// connection's connect has not completed yet.
+    ///
+    /// # Errors
+    ///
+    /// [`StreamWriter::queue`]'s: the message cannot be framed, or the limit is passed.
+    pub fn queue(
+        &mut self,
+        framing: Framing,
+        msg: &[u8],
+        limit: usize,
+        connecting: bool,
+    ) -> Result<(), WriteError> {
+        self.writer.queue(framing, msg, limit)?;
+        if connecting {
+            self.queued += 1;
+        }
+        Ok(())
+    }
+
+    /// The connect completed: what was queued before it is on its way.
+    pub fn connected(&mut self) {
+        self.queued = 0;
+    }
+
+    /// The frames queued while connecting, for [`Close::count`].
+    #[must_use]
+    pub fn queued(&self) -> u64 {
+        self.queued
     }
 }
 

@@ -298,7 +298,7 @@ impl Net {
         };
         conn.goodbye(&why);
         let _ = registry.deregister(&mut conn.stream);
-        why.count(c, conn.queued, conn.is_handshaking());
+        why.count(c, conn.out.queued(), conn.is_handshaking());
         tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
     }
 }

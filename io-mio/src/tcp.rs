@@ -11,9 +11,9 @@ use mio::net::{TcpListener, TcpStream};
 use rustls::{ServerConfig, ServerConnection};
 use wren_core::Transport;
 use wren_core::framing::Framing;
-use wren_core::stream::{Connections, StreamReader, StreamWriter, WriteError};
+use wren_core::stream::{Connections, StreamReader, WriteError};
 pub(crate) use wren_io::Close;
-use wren_io::{Disposition, disposition};
+use wren_io::{Disposition, Outbox, disposition};
 
 use crate::tls;
 
@@ -35,9 +35,8 @@ pub(crate) struct Conn {
     connecting: bool,
     /// The partial message read so far.
     pub(crate) reader: StreamReader,
-    writer: StreamWriter,
-    /// Frames queued before the connection was established (dropped if the connect fails).
-    pub(crate) queued: u64,
+    /// The framed bytes to write, and the frames queued while connecting.
+    pub(crate) out: Outbox,
     /// The TLS session: what is read is decrypted before framing, what is framed is
     /// encrypted before writing.
     tls: Option<Box<ServerConnection>>,
@@ -81,8 +80,7 @@ impl Conn {
             local,
             connecting,
             reader: StreamReader::new(),
-            writer: StreamWriter::new(),
-            queued: 0,
+            out: Outbox::default(),
             tls: None,
         }
     }
@@ -117,7 +115,8 @@ impl Conn {
             Ok(_) => {
                 self.local = Some(self.stream.local_addr().map_err(Close::Io)?);
                 let _ = self.stream.set_nodelay(true);
-                (self.connecting, self.queued) = (false, 0);
+                self.connecting = false;
+                self.out.connected();
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
@@ -129,12 +128,12 @@ impl Conn {
     /// session when there is one).
     pub(crate) fn flush(&mut self) -> Result<(), Close> {
         if let Some(session) = &mut self.tls {
-            return tls::flush(session, &mut self.stream, &mut self.writer);
+            return tls::flush(session, &mut self.stream, &mut self.out.writer);
         }
-        while !self.writer.is_empty() && !self.connecting {
-            match self.stream.write(self.writer.pending()) {
+        while !self.out.writer.is_empty() && !self.connecting {
+            match self.stream.write(self.out.writer.pending()) {
                 Ok(0) => return Err(Close::Io(io::ErrorKind::WriteZero.into())),
-                Ok(n) => self.writer.advance(n),
+                Ok(n) => self.out.writer.advance(n),
                 Err(e) if disposition(&e) == Disposition::Wait => break,
                 Err(e) if disposition(&e) == Disposition::Retry => {}
                 Err(e) => return Err(Close::Io(e)),
@@ -161,11 +160,17 @@ impl Conn {
             return Ok(true);
         };
         let reader = &mut self.reader;
-        tls::read(session, &mut self.stream, &mut self.writer, rx, |plain| {
-            reader
-                .feed(plain, framing, limit, &mut deliver)
-                .map_err(Close::from)
-        })
+        tls::read(
+            session,
+            &mut self.stream,
+            &mut self.out.writer,
+            rx,
+            |plain| {
+                reader
+                    .feed(plain, framing, limit, &mut deliver)
+                    .map_err(Close::from)
+            },
+        )
     }
 
     /// Before a TLS connection is dropped: sends what rustls has for the peer (the alert of
@@ -190,18 +195,14 @@ impl Conn {
         }
     }
 
-    /// Queues one message for sending, framed ([`StreamWriter::queue`]).
+    /// Queues one message for sending, framed ([`Outbox::queue`]).
     pub(crate) fn queue(
         &mut self,
         framing: Framing,
         msg: &[u8],
         limit: usize,
     ) -> Result<(), WriteError> {
-        self.writer.queue(framing, msg, limit)?;
-        if self.connecting {
-            self.queued += 1;
-        }
-        Ok(())
+        self.out.queue(framing, msg, limit, self.connecting)
     }
 }
 

@@ -390,7 +390,7 @@ impl<M: Machine> Driver<M> {
         let Some(conn) = self.net.conns.remove(slot) else {
             return;
         };
-        why.count(self.sockets.counters(), conn.queued, false);
+        why.count(self.sockets.counters(), conn.out.queued(), false);
         tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
     }
 }

@@ -11,8 +11,9 @@ use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use wren_core::framing::Framing;
-use wren_core::stream::{Connections, StreamReader, StreamWriter, WriteError};
+use wren_core::stream::{Connections, StreamReader, WriteError};
 pub(crate) use wren_io::Close;
+use wren_io::Outbox;
 
 /// A connect in progress (one allocation per connection, none per packet).
 pub(crate) type Connecting = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
@@ -40,9 +41,8 @@ pub(crate) struct Conn {
     pub(crate) local: Option<SocketAddr>,
     /// The partial message read so far.
     pub(crate) reader: StreamReader,
-    writer: StreamWriter,
-    /// Frames queued before the connection was established (dropped if the connect fails).
-    pub(crate) queued: u64,
+    /// The framed bytes to write, and the frames queued while connecting.
+    pub(crate) out: Outbox,
 }
 
 impl Conn {
@@ -67,8 +67,7 @@ impl Conn {
             remote,
             local,
             reader: StreamReader::new(),
-            writer: StreamWriter::new(),
-            queued: 0,
+            out: Outbox::default(),
         }
     }
 
@@ -85,7 +84,7 @@ impl Conn {
                             let _ = stream.set_nodelay(true);
                             self.local = Some(local);
                             self.link = Link::Open(stream);
-                            self.queued = 0;
+                            self.out.connected();
                             Step::Connected
                         }
                     },
@@ -93,12 +92,12 @@ impl Conn {
                 return Poll::Ready(step);
             }
         };
-        while !self.writer.is_empty() {
-            match Pin::new(&mut *stream).poll_write(cx, self.writer.pending()) {
+        while !self.out.writer.is_empty() {
+            match Pin::new(&mut *stream).poll_write(cx, self.out.writer.pending()) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Step::Closed(Close::Io(io::ErrorKind::WriteZero.into())));
                 }
-                Poll::Ready(Ok(n)) => self.writer.advance(n),
+                Poll::Ready(Ok(n)) => self.out.writer.advance(n),
                 Poll::Ready(Err(e)) => return Poll::Ready(Step::Closed(Close::Io(e))),
                 Poll::Pending => break,
             }
@@ -111,18 +110,15 @@ impl Conn {
         })
     }
 
-    /// Queues one message for sending, framed ([`StreamWriter::queue`]).
+    /// Queues one message for sending, framed ([`Outbox::queue`]).
     pub(crate) fn queue(
         &mut self,
         framing: Framing,
         msg: &[u8],
         limit: usize,
     ) -> Result<(), WriteError> {
-        self.writer.queue(framing, msg, limit)?;
-        if matches!(self.link, Link::Connecting(_)) {
-            self.queued += 1;
-        }
-        Ok(())
+        let connecting = matches!(self.link, Link::Connecting(_));
+        self.out.queue(framing, msg, limit, connecting)
     }
 }
 

@@ -217,11 +217,40 @@ pub fn coturn(port: u16) -> Peer {
     .map(|s| (*s).to_owned())
     .collect();
     let peer = Peer::start_in("turnserver", "turnserver", &args, Some(dir));
-    wait_tcp(
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        Duration::from_secs(10),
-    );
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_tcp(addr, Duration::from_secs(10));
+    // coturn opens its UDP listeners after its TCP one, one per relay thread on the same
+    // port (SO_REUSEPORT, which spreads clients by their address): a test's first UDP
+    // request sent before the one it lands on serves was lost or late, and retransmitted
+    // (one more transmission than a test counts). Several clients answered in a row make
+    // it likely that every listener serves.
+    for _ in 0..8 {
+        wait_udp_stun(addr, Duration::from_secs(10));
+    }
     peer
+}
+
+/// Waits until something answers a STUN Binding request (RFC 8489 section 3, no
+/// attributes) sent over UDP to `addr` from a fresh socket.
+pub fn wait_udp_stun(addr: SocketAddr, timeout: Duration) {
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
+    sock.set_read_timeout(Some(Duration::from_millis(50)))
+        .expect("read timeout");
+    let mut request = [0u8; 20];
+    request[..4].copy_from_slice(&[0x00, 0x01, 0x00, 0x00]); // Binding request, length 0
+    request[4..8].copy_from_slice(&0x2112_A442u32.to_be_bytes()); // magic cookie
+    request[8..].copy_from_slice(b"wren-ready-?"); // transaction id
+    let mut buf = [0u8; 1500];
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        let _ = sock.send_to(&request, addr);
+        if let Ok((n, from)) = sock.recv_from(&mut buf) {
+            if from == addr && n >= 20 && buf[8..20] == request[8..] {
+                return;
+            }
+        }
+    }
+    panic!("nothing answers STUN over UDP on {addr} after {timeout:?}");
 }
 
 /// Runs a command to completion (bounded), returning its combined output.
