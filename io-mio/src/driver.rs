@@ -423,6 +423,7 @@ impl<M: Machine> Driver<M> {
                 }
             }
             if self.machine.poll_timeout().is_some_and(|t| t <= now) {
+                tracing::trace!(timer = %wren_core::TimerName(&self.machine), "timeout");
                 self.machine.handle_timeout(now);
             }
         }

@@ -201,6 +201,7 @@ impl<M: Machine> Driver<M> {
                 () = &mut shutdown => return Ok(self.machine),
                 () = sleep_until(deadline) => {
                     now = clock();
+                    tracing::trace!(timer = %wren_core::TimerName(&self.machine), "timeout");
                     self.machine.handle_timeout(now);
                 }
                 cmd = commands.recv(), if commands_open => {

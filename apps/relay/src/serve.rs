@@ -149,6 +149,20 @@ impl Machine for Relay {
         [machine, self.next_metrics].into_iter().flatten().min()
     }
 
+    /// The TURN server's timer when it is the next one, else the metrics refresh.
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Turn(t)
+                if t.poll_timeout()
+                    .is_some_and(|at| self.next_metrics.is_none_or(|m| at <= m)) =>
+            {
+                t.describe_timer(f)
+            }
+            _ if self.next_metrics.is_some() => f.write_str("metrics refresh"),
+            _ => Ok(()),
+        }
+    }
+
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
         match &mut self.kind {
             Kind::Stun(_) => None,
