@@ -167,6 +167,7 @@ impl Agent {
             self.pairs[p].state = state;
             self.pair_event(p);
         }
+        self.sync_route(p);
     }
 
     /// Recomputes pair priorities after a role change.

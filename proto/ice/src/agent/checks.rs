@@ -13,7 +13,9 @@ use wren_stun::attr::{
 use wren_stun::{Class, Message, Method, TransactionId};
 
 use super::message::{CheckRequest, write_check, write_error, write_success};
-use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairState, Remote, Role};
+use super::{
+    Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Remote, Role,
+};
 use crate::candidate::{Candidate, CandidateTransport, CandidateType, TcpType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
@@ -162,14 +164,30 @@ impl Agent {
         self.fail_pair(now, p, why);
     }
 
-    /// A datagram from the driver.
-    pub(super) fn receive(&mut self, now: Instant, d: Datagram<'_>) {
+    /// A datagram the data path's lookup did not route: the agent's own (STUN, TURN), or
+    /// data that needs a closer look (relayed, or on an active TCP candidate's connection).
+    /// Returns the pair and payload when it is data on a valid pair.
+    pub(super) fn receive_slow<'a>(
+        &mut self,
+        now: Instant,
+        d: Datagram<'a>,
+    ) -> Option<(PairId, &'a [u8])> {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
         if let Some(r) = self.relays.iter().position(|r| {
             r.client.server() == d.source
                 && (r.transport == d.proto)
                 && r.socket.is_none_or(|s| s == d.destination)
         }) {
+            // Relayed data: unwrapped in place, then a check or media like any other.
+            if let Some((peer, payload)) = self.relays[r].client.peer_data(&d) {
+                let Some(l) = self.relays[r].local else {
+                    self.stats.data_dropped += 1;
+                    return None;
+                };
+                return self
+                    .receive_on(now, l, peer, Transport::Udp, payload)
+                    .map(|p| (p, payload));
+            }
             // A server given as both stun: and turn: (the usual coturn setup) answers the
             // gathering Binding request from the TURN client's address: by transaction ID.
             if self.answers_query(d.payload) {
@@ -177,14 +195,15 @@ impl Agent {
             } else {
                 self.relays[r].client.handle_datagram(now, d);
             }
-            return;
+            return None;
         }
         let Some(local) = self.local_for_arrival(&d) else {
             // A STUN response to a gathering request comes to a host socket from a server.
             self.stun.handle_datagram(now, d);
-            return;
+            return None;
         };
-        self.receive_on(now, local, d.source, d.proto, d.payload);
+        self.receive_on(now, local, d.source, d.proto, d.payload)
+            .map(|p| (p, d.payload))
     }
 
     /// Whether `payload` is the response to a gathering Binding request still waiting.
@@ -221,7 +240,8 @@ impl Agent {
         }
     }
 
-    /// A message that arrived on local candidate `local` from `from`.
+    /// A message that arrived on local candidate `local` from `from`: STUN is handled;
+    /// for data, the valid pair it belongs to.
     pub(super) fn receive_on(
         &mut self,
         now: Instant,
@@ -229,18 +249,17 @@ impl Agent {
         from: SocketAddr,
         transport: Transport,
         payload: &[u8],
-    ) {
+    ) -> Option<PairId> {
         if classify(payload) != PacketKind::Stun {
-            self.data(local, from, payload);
-            return;
+            return self.route_data(local, from);
         }
         let Ok(msg) = Message::parse(payload) else {
             self.stats.malformed += 1;
-            return;
+            return None;
         };
         if msg.method() != Method::BINDING {
             self.stats.malformed += 1;
-            return;
+            return None;
         }
         match msg.class() {
             Class::Request => self.request(now, local, from, transport, &msg),
@@ -260,24 +279,7 @@ impl Agent {
             // A Binding indication is a keepalive: nothing to do.
             _ => {}
         }
-    }
-
-    fn data(&mut self, local: usize, from: SocketAddr, payload: &[u8]) {
-        let known = self.pairs.iter().any(|p| {
-            p.local == local
-                && self.remotes[p.remote].addr == from
-                && (p.state == PairState::Succeeded || p.nominated)
-        });
-        if !known {
-            self.stats.data_dropped += 1;
-            return;
-        }
-        let event = Event::Data {
-            local: self.locals[local].addr,
-            remote: from,
-            data: payload.to_vec(),
-        };
-        self.emit(event);
+        None
     }
 
     fn reply(
@@ -291,7 +293,7 @@ impl Agent {
         if write(&mut buf) {
             self.send_from(now, local, to, buf);
         } else {
-            self.pool.push(buf);
+            self.recycle(buf);
         }
     }
 
@@ -402,7 +404,7 @@ impl Agent {
                 self.checking_since = Some(now);
             }
             if use_candidate {
-                self.pairs[p].nominated = true;
+                self.set_nominated(p);
                 self.select_nominated(now);
             }
             return;
@@ -429,7 +431,7 @@ impl Agent {
         }
         if use_candidate && self.role == Role::Controlled {
             if self.pairs[p].state == PairState::Succeeded {
-                self.pairs[p].nominated = true;
+                self.set_nominated(p);
                 self.select_nominated(now);
             } else {
                 self.pairs[p].nominate_on_success = true;
@@ -555,7 +557,7 @@ impl Agent {
         let nominated = (check.nominate && self.role == Role::Controlling)
             || (self.role == Role::Controlled && self.pairs[p].nominate_on_success);
         if nominated {
-            self.pairs[p].nominated = true;
+            self.set_nominated(p);
             if self.nominating == Some(p) {
                 self.nominating = None;
             }

@@ -38,12 +38,31 @@ impl Agent {
                     bound: None,
                     answered: false,
                     interface: i,
+                    given: false,
                 });
                 self.socket_requests.push_back(SocketRequest::Bind {
                     addr,
                     transport,
                     options: SocketOptions::default(),
                 });
+            }
+        }
+        // Sockets the owner bound: host candidates at once.
+        let first = self.config.interfaces.len();
+        for (j, (addr, transport)) in self.config.bound_sockets.clone().into_iter().enumerate() {
+            let interface = first + j;
+            self.sockets.push(Socket {
+                requested: addr,
+                transport,
+                bound: Some(addr),
+                answered: true,
+                interface,
+                given: true,
+            });
+            if transport == Transport::Udp {
+                self.host_udp(now, addr, interface);
+            } else {
+                self.host_tcp(addr, interface);
             }
         }
         self.check_gathering_done(now);
@@ -410,8 +429,10 @@ impl Agent {
                 }
             }
             TurnEvent::Data { peer, data } => {
-                if let Some(l) = self.relays[r].local {
-                    self.receive_on(now, l, peer, Transport::Udp, &data);
+                if let Some(l) = self.relays[r].local
+                    && let Some(pair) = self.receive_on(now, l, peer, Transport::Udp, &data)
+                {
+                    self.emit_data(pair, &data);
                 }
             }
             _ => {}

@@ -50,10 +50,12 @@
 mod checklist;
 mod checks;
 pub(crate) mod config;
+mod data;
 pub(crate) mod event;
 mod gather;
 mod message;
 pub(crate) mod report;
+mod route;
 mod state;
 
 #[cfg(test)]
@@ -70,6 +72,7 @@ use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
+pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
@@ -150,6 +153,12 @@ pub struct Stats {
     pub data_dropped: u64,
     /// Events dropped because the application did not drain them.
     pub events_dropped: u64,
+    /// Data events ([`Event::Data`], the `Machine` path) dropped because
+    /// [`Config::max_data_events`] were waiting.
+    pub data_events_dropped: u64,
+    /// Datagrams dropped because [`Config::max_transmits`] were waiting for
+    /// `poll_transmit`.
+    pub transmits_dropped: u64,
     /// Remote candidates refused.
     pub candidates_refused: u64,
 }
@@ -163,6 +172,8 @@ pub(crate) struct Socket {
     pub(crate) answered: bool,
     /// Index of the interface (its place in the configuration).
     pub(crate) interface: usize,
+    /// Given by the owner ([`Config::bound_sockets`]): never asked for, never closed.
+    pub(crate) given: bool,
 }
 
 /// A local candidate.
@@ -375,10 +386,13 @@ pub struct Agent {
     pub(crate) last_consent: Instant,
     pub(crate) last_sent: Instant,
 
+    pub(crate) routes: route::Routes,
     pub(crate) out: VecDeque<Outgoing>,
     pub(crate) pool: Vec<Vec<u8>>,
     pub(crate) socket_requests: VecDeque<SocketRequest>,
     pub(crate) events: VecDeque<Event>,
+    /// How many of `events` are [`Event::Data`].
+    pub(crate) queued_data: usize,
     pub(crate) stats: Stats,
 }
 
@@ -443,10 +457,12 @@ impl Agent {
             next_consent: None,
             last_consent: now,
             last_sent: now,
+            routes: route::Routes::default(),
             out: VecDeque::new(),
             pool: Vec::new(),
             socket_requests: VecDeque::new(),
             events: VecDeque::new(),
+            queued_data: 0,
             stats: Stats::default(),
             config,
         };
@@ -532,6 +548,13 @@ impl Agent {
         b
     }
 
+    /// Gives a buffer back to the pool (bounded like the queue it serves).
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        if self.pool.len() < self.config.max_transmits.min(POOL_MAX) {
+            self.pool.push(buf);
+        }
+    }
+
     /// Queues `buf` to leave from `local` (a host or relayed candidate) to `remote`.
     pub(crate) fn send_from(
         &mut self,
@@ -546,7 +569,7 @@ impl Agent {
             // A relayed candidate: the TURN client frames it for the server. A refusal
             // (closed allocation, queue full) loses this datagram only: checks retransmit.
             let _ = self.relays[r].client.send(now, remote, &buf);
-            self.pool.push(buf);
+            self.recycle(buf);
             return;
         }
         let source = match (l.transport, l.tcp_type) {
@@ -555,13 +578,18 @@ impl Agent {
             (Transport::Tcp, Some(TcpType::Active)) => None,
             _ => Some(l.base),
         };
-        self.out.push_back(Outgoing {
-            transmit: Transmit::new(l.transport, source, remote),
-            buf,
-        });
+        let transmit = Transmit::new(l.transport, source, remote);
+        if self.out.len() >= self.config.max_transmits {
+            self.stats.transmits_dropped += 1;
+            self.recycle(buf);
+            return;
+        }
+        self.out.push_back(Outgoing { transmit, buf });
     }
 
-    /// Sends application data on the selected pair.
+    /// Sends application data on the selected pair, through the queue `poll_transmit`
+    /// drains (the `Machine` path; a copy). [`Agent::send_into`] writes it into the
+    /// caller's buffer instead.
     ///
     /// # Errors
     ///
@@ -610,9 +638,11 @@ impl Agent {
                 q.done = true;
             }
         }
+        // Sockets the owner gave are the owner's to close.
         let bound: Vec<(SocketAddr, Transport)> = self
             .sockets
             .iter()
+            .filter(|s| !s.given)
             .filter_map(|s| s.bound.map(|b| (b, s.transport)))
             .collect();
         for (addr, transport) in bound {
@@ -637,6 +667,9 @@ impl Agent {
     }
 }
 
+/// The most spare buffers kept for the transmit queue.
+const POOL_MAX: usize = 64;
+
 pub(crate) fn short_term_key(pwd: &str) -> Key {
     // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
     // that is not is taken as its bytes rather than refused.
@@ -648,23 +681,12 @@ impl Machine for Agent {
     type Command = Command;
     type Error = Error;
 
+    /// As [`Agent::receive`], with media on a valid pair queued (copied) as
+    /// [`Event::Data`].
     fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
-        let now = self.clamp(now);
-        if self.state == ConnectionState::Closed {
-            // The TURN servers' answers to the deallocations end those transactions.
-            if let Some(r) = self
-                .relays
-                .iter_mut()
-                .find(|r| r.client.server() == d.source && r.transport == d.proto)
-            {
-                r.client.handle_datagram(now, d);
-                while r.client.poll_event().is_some() {}
-            }
-            return;
+        if let Received::Data { pair, data } = self.receive(now, d) {
+            self.emit_data(pair, data);
         }
-        self.receive(now, d);
-        self.drain_children(now);
-        self.after_input(now);
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Error> {
@@ -719,7 +741,7 @@ impl Machine for Agent {
         if let Some(o) = self.out.pop_front() {
             buf.extend_from_slice(&o.buf);
             let t = o.transmit;
-            self.pool.push(o.buf);
+            self.recycle(o.buf);
             return Some(t);
         }
         if let Some(t) = self.stun.poll_transmit(now, buf) {
@@ -737,7 +759,11 @@ impl Machine for Agent {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front()?;
+        if matches!(e, Event::Data { .. }) {
+            self.queued_data -= 1;
+        }
+        Some(e)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

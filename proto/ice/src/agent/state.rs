@@ -210,6 +210,7 @@ impl Agent {
         self.unresolved.clear();
         self.remote_end = false;
         self.pairs.clear();
+        self.routes.clear();
         self.triggered.clear();
         self.checks.clear();
         self.next_pacing = None;
