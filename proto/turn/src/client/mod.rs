@@ -452,6 +452,45 @@ impl Client {
         Ok(None)
     }
 
+    /// The one-lookup half of [`Client::send_into`], for a peer whose channel is bound
+    /// and for whom nothing waits: writes the ChannelData message carrying `data` (padded
+    /// to four bytes over TCP, RFC 8656 section 12.5) into `buf` and returns where it goes.
+    /// `None`, with nothing written, in every other case: call [`Client::send_into`],
+    /// which takes them all. The data path of a relayed ICE pair calls this per packet.
+    pub fn send_channel_into(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        data: &[u8],
+        buf: &mut Vec<u8>,
+    ) -> Option<Transmit> {
+        self.clamp(now);
+        if !matches!(self.state, State::Allocated(_)) || data.len() > MAX_DATA_LEN {
+            return None;
+        }
+        let number = self
+            .peers
+            .channels
+            .get(&peer)
+            .filter(|c| c.is_bound())?
+            .number;
+        if self.outgoing.has(peer) {
+            return None;
+        }
+        let start = buf.len();
+        let pad = self.config.transport.is_stream();
+        if ChannelData::write(buf, number, data, pad).is_err() {
+            buf.truncate(start);
+            return None;
+        }
+        self.stats.channel_data_sent += 1;
+        Some(Transmit::new(
+            self.config.transport,
+            self.config.local,
+            self.server,
+        ))
+    }
+
     /// The peer and payload of relayed data from the server, borrowed from `d` without a
     /// copy: the data of a ChannelData message on a bound channel (RFC 8656 section 12.6),
     /// or the DATA attribute of a Data indication from a peer with a permission (section

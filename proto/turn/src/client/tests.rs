@@ -979,6 +979,39 @@ fn data_indications_and_channel_data_are_received() {
 }
 
 #[test]
+fn send_channel_into_writes_channel_data_only_when_a_channel_is_bound() {
+    let mut sim = Sim::allocated(Sim::config());
+    let mut buf = Vec::new();
+    assert_eq!(
+        sim.client
+            .send_channel_into(sim.now, peer(), b"early", &mut buf),
+        None,
+        "no channel yet"
+    );
+    assert!(buf.is_empty());
+    sim.client.bind_channel(sim.now, peer()).unwrap();
+    sim.drain();
+    let channel = sim.client.channel(peer()).unwrap();
+    let sent_before = sim.client.stats().channel_data_sent;
+    let t = sim
+        .client
+        .send_channel_into(sim.now, peer(), b"by channel", &mut buf)
+        .expect("written");
+    assert_eq!(t.destination, sim.servers[0].addr);
+    let cd = ChannelData::parse(&buf).unwrap();
+    assert_eq!((cd.channel, cd.data), (channel, &b"by channel"[..]));
+    assert_eq!(sim.client.stats().channel_data_sent, sent_before + 1);
+    // The same bytes send_into writes.
+    let mut other = Vec::new();
+    let _ = sim
+        .client
+        .send_into(sim.now, peer(), b"by channel", &mut other)
+        .unwrap()
+        .expect("written");
+    assert_eq!(buf, other);
+}
+
+#[test]
 fn peer_data_borrows_what_handle_datagram_would_deliver() {
     let mut sim = Sim::allocated(Sim::config());
     sim.client.bind_channel(sim.now, peer()).unwrap();
