@@ -87,12 +87,14 @@ impl Agent {
                 };
             }
         }
-        let routed = self.receive_slow(now, d);
-        self.drain_children(now);
-        self.after_input(now);
-        match routed {
+        match self.receive_slow(now, d) {
+            // Data changes nothing but counters: no child to drain, nothing to decide.
             Some((pair, data)) => Received::Data { pair, data },
-            None => Received::Handled,
+            None => {
+                self.drain_children(now);
+                self.after_input(now);
+                Received::Handled
+            }
         }
     }
 
@@ -127,7 +129,12 @@ impl Agent {
         self.last_sent = now;
         if let Some(r) = local.relay {
             let relay = &mut self.relays[r];
-            let sent = relay.client.send_into(now, remote, data, buf)?;
+            // A bound channel: one lookup. Otherwise the TURN client's full path (a Send
+            // indication, or a queue while the permission is installed).
+            let sent = match relay.client.send_channel_into(now, remote, data, buf) {
+                Some(t) => Some(t),
+                None => relay.client.send_into(now, remote, data, buf)?,
+            };
             return Ok(sent.map(|mut t| {
                 if t.source.is_none() && t.proto == Transport::Udp {
                     t.source = relay.socket;

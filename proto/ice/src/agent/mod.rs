@@ -18,7 +18,25 @@
 //!   controlling agent nominates (regular nomination), role conflicts are settled by the
 //!   tie-breaker (487);
 //! - once a pair is selected, keeps consent fresh and reports disconnection and loss;
-//! - when ICE fails, says why: [`Event::Failed`] carries a [`FailureReport`].
+//! - when ICE fails, says why: [`Event::Failed`] carries a [`FailureReport`];
+//! - leaves media to the caller: [`Agent::receive`] routes a datagram that is not STUN to
+//!   its valid pair by one hash lookup and hands it back borrowed ([`Received::Data`];
+//!   TURN ChannelData and Data indications unwrapped in place), and
+//!   [`Agent::send_into`] writes data for the selected pair into the caller's buffer,
+//!   framed for the relay when the pair is relayed. Neither allocates. Through the
+//!   [`Machine`] verbs instead, media is a bounded [`Event::Data`] and [`Agent::send`].
+//!
+//! Sockets are asked of the driver, or given by an owner that bound them already
+//! ([`Config::bound_sockets`]: a server's shared ports). Every queue is bounded and counts
+//! what it drops in [`Stats`].
+//!
+//! Per packet, the run loop is:
+//!
+//! ```text
+//! datagram in  -> agent.receive(now, d)       -> Received::Data { pair, data } | Handled
+//! data out     -> agent.send_into(now, b, buf) -> Transmit (bytes in buf)
+//! after input  -> poll_transmit / poll_event / poll_timeout, handle_timeout when due
+//! ```
 //!
 //! ```
 //! use std::time::Instant;
