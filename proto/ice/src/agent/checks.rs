@@ -12,6 +12,7 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Message, Method, TransactionId};
 
+use super::ids::{LocalId, RemoteId};
 use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{
     Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Remote, Role,
@@ -25,7 +26,7 @@ pub(crate) const ALIVE_ROUNDS: u8 = 2;
 
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
-    pub(super) fn start_check(&mut self, now: Instant, p: usize, nominate: bool, consent: bool) {
+    pub(super) fn start_check(&mut self, now: Instant, p: PairId, nominate: bool, consent: bool) {
         let Some(remote) = self.remote_creds.as_ref() else {
             return;
         };
@@ -133,7 +134,7 @@ impl Agent {
     /// A check ran out of transmissions. A nomination on a valid pair leaves it valid (the
     /// controlling agent nominates again); a pair the peer's checks reach is checked again,
     /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
-    fn check_timed_out(&mut self, now: Instant, p: usize, check: &Check) {
+    fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
         if check.nominate && self.pairs[p].state == PairState::Succeeded {
             if self.nominating == Some(p) {
                 self.nominating = None;
@@ -173,7 +174,7 @@ impl Agent {
         d: Datagram<'a>,
     ) -> Option<(PairId, &'a [u8])> {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
-        if let Some(r) = self.relays.iter().position(|r| {
+        if let Some(r) = self.relays.position(|r| {
             r.client.server() == d.source
                 && (r.transport == d.proto)
                 && r.socket.is_none_or(|s| s == d.destination)
@@ -219,19 +220,18 @@ impl Agent {
     }
 
     /// The local candidate a datagram arrived on.
-    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<usize> {
+    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<LocalId> {
         let candidates = |l: &Local| l.relay.is_none() && l.kind == CandidateType::Host;
         match d.proto {
-            Transport::Udp => self.locals.iter().position(|l| {
+            Transport::Udp => self.locals.position(|l| {
                 candidates(l) && l.transport == Transport::Udp && l.base == d.destination
             }),
             _ => self
                 .locals
-                .iter()
                 .position(|l| candidates(l) && l.transport.is_stream() && l.base == d.destination)
                 .or_else(|| {
                     // A connection we opened from an active candidate: an ephemeral port.
-                    self.locals.iter().position(|l| {
+                    self.locals.position(|l| {
                         candidates(l)
                             && l.tcp_type == Some(TcpType::Active)
                             && l.base.ip() == d.destination.ip()
@@ -245,7 +245,7 @@ impl Agent {
     pub(super) fn receive_on(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         from: SocketAddr,
         transport: Transport,
         payload: &[u8],
@@ -285,7 +285,7 @@ impl Agent {
     fn reply(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         to: SocketAddr,
         write: impl FnOnce(&mut Vec<u8>) -> bool,
     ) {
@@ -301,7 +301,7 @@ impl Agent {
     fn request(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         from: SocketAddr,
         transport: Transport,
         msg: &Message<'_>,
@@ -369,7 +369,6 @@ impl Agent {
         // The remote candidate: known, or peer-reflexive (section 7.3.1.3).
         let known = self
             .remotes
-            .iter()
             .position(|r| r.addr == from && r.transport == transport);
         let remote = match known {
             Some(r) => r,
@@ -399,7 +398,7 @@ impl Agent {
             if self.pairs[p].state != PairState::Succeeded {
                 self.set_pair_state(p, PairState::Succeeded);
             }
-            self.last_consent = now;
+            self.consent.heard(now);
             if self.checking_since.is_none() {
                 self.checking_since = Some(now);
             }
@@ -439,7 +438,7 @@ impl Agent {
         }
     }
 
-    fn peer_reflexive_pairs(&self, local: usize) -> usize {
+    fn peer_reflexive_pairs(&self, local: LocalId) -> usize {
         self.pairs
             .iter()
             .filter(|p| {
@@ -456,7 +455,7 @@ impl Agent {
     }
 
     /// A peer-reflexive remote candidate learned from a check (RFC 8445 section 7.3.1.3).
-    fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> usize {
+    fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> RemoteId {
         self.prflx_count += 1;
         let mut cand = Candidate::at(
             CandidateType::PeerReflexive,
@@ -477,12 +476,11 @@ impl Agent {
             kind: CandidateType::PeerReflexive,
             tcp_type,
             priority: prio,
-        });
-        self.remotes.len() - 1
+        })
     }
 
     /// A response to one of our checks (RFC 8445 section 7.2.5).
-    fn response(&mut self, now: Instant, local: usize, from: SocketAddr, msg: &Message<'_>) {
+    fn response(&mut self, now: Instant, local: LocalId, from: SocketAddr, msg: &Message<'_>) {
         let tid = msg.transaction_id();
         let Some(key) = self.remote_key.clone() else {
             return;
@@ -568,7 +566,7 @@ impl Agent {
         }
     }
 
-    fn learn_local_prflx(&mut self, local: usize, mapped: SocketAddr) {
+    fn learn_local_prflx(&mut self, local: LocalId, mapped: SocketAddr) {
         let l = &self.locals[local];
         if l.relay.is_some()
             || l.transport.is_stream()

@@ -16,9 +16,10 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use wren_core::demux::is_stun;
+use wren_core::demux::{PacketKind, classify};
 use wren_core::{Datagram, Transmit, Transport};
 
+use super::ids::LocalId;
 use super::route::RouteKey;
 use super::{Agent, ConnectionState, Event, PairId, PairState};
 use crate::candidate::TcpType;
@@ -74,7 +75,12 @@ impl Agent {
             self.receive_closed(now, d);
             return Received::Handled;
         }
-        if !is_stun(d.payload) {
+        // ChannelData (RFC 7983: first byte 64 to 79) comes from a TURN server: the relay
+        // unwraps it below, and a direct lookup would only miss.
+        if !matches!(
+            classify(d.payload),
+            PacketKind::Stun | PacketKind::ChannelData
+        ) {
             let key = RouteKey {
                 local: d.destination,
                 remote: d.source,
@@ -126,7 +132,7 @@ impl Agent {
         let pair = &self.pairs[p];
         let remote = self.remotes[pair.remote].addr;
         let local = &self.locals[pair.local];
-        self.last_sent = now;
+        self.consent.sent(now);
         if let Some(r) = local.relay {
             let relay = &mut self.relays[r];
             // A bound channel: one lookup. Otherwise the TURN client's full path (a Send
@@ -167,7 +173,7 @@ impl Agent {
 
     /// Data that arrived on local candidate `local` from `from`: the valid pair it belongs
     /// to, or `None` (counted in [`super::Stats::data_dropped`]).
-    pub(super) fn route_data(&mut self, local: usize, from: SocketAddr) -> Option<PairId> {
+    pub(super) fn route_data(&mut self, local: LocalId, from: SocketAddr) -> Option<PairId> {
         let l = &self.locals[local];
         let key = RouteKey {
             local: l.base,
@@ -182,7 +188,7 @@ impl Agent {
     }
 
     /// Keeps pair `p`'s route in step with its state: routable while valid or nominated.
-    pub(super) fn sync_route(&mut self, p: usize) {
+    pub(super) fn sync_route(&mut self, p: PairId) {
         let pair = &self.pairs[p];
         let local = &self.locals[pair.local];
         let key = RouteKey {
@@ -191,11 +197,11 @@ impl Agent {
             transport: local.transport,
         };
         let valid = pair.state == PairState::Succeeded || pair.nominated;
-        self.routes.set(key, PairId(p as u32), valid);
+        self.routes.set(key, p, valid);
     }
 
     /// Marks pair `p` nominated (and routable).
-    pub(super) fn set_nominated(&mut self, p: usize) {
+    pub(super) fn set_nominated(&mut self, p: PairId) {
         self.pairs[p].nominated = true;
         self.sync_route(p);
     }
@@ -209,7 +215,7 @@ impl Agent {
             self.stats.data_events_dropped += 1;
             return;
         }
-        let p = &self.pairs[pair.0 as usize];
+        let p = &self.pairs[pair];
         let event = Event::Data {
             local: self.locals[p.local].addr,
             remote: self.remotes[p.remote].addr,

@@ -106,22 +106,9 @@ impl<I: Id, T> Table<I, T> {
         self.items.iter_mut()
     }
 
-    /// Ids and entries.
-    pub(crate) fn enumerate(&self) -> impl Iterator<Item = (I, &T)> {
-        self.items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (I::from_index(i), t))
-    }
-
     /// The id of the first entry that matches.
     pub(crate) fn position(&self, f: impl FnMut(&T) -> bool) -> Option<I> {
         self.items.iter().position(f).map(I::from_index)
-    }
-
-    /// The entry of `id`, if the table has it.
-    pub(crate) fn get(&self, id: I) -> Option<&T> {
-        self.items.get(id.index())
     }
 }
 

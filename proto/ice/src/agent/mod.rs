@@ -68,9 +68,11 @@
 mod checklist;
 mod checks;
 pub(crate) mod config;
+mod consent;
 mod data;
 pub(crate) mod event;
 mod gather;
+mod ids;
 mod message;
 pub(crate) mod report;
 mod route;
@@ -83,17 +85,21 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{
+    Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
+};
 use wren_stun::client::{Client, Config as ClientConfig};
 use wren_stun::{Key, TransactionId};
 use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
+use consent::Consent;
 pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
+use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
@@ -181,6 +187,23 @@ pub struct Stats {
     pub candidates_refused: u64,
 }
 
+/// The agent's own named deadlines (the parts keep theirs: consent, checks in flight, the
+/// STUN and TURN clients); `poll_timeout` takes the earliest of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Ta: the next check may leave (RFC 8445 section 6.1.4.2).
+    Pacing,
+    /// Gathering gives up on silent servers ([`Timers::gather_timeout`]).
+    Gather,
+}
+
+impl TimerKind for Deadline {
+    const ALL: &'static [Deadline] = &[Deadline::Pacing, Deadline::Gather];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// A host socket the agent asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct Socket {
@@ -208,7 +231,7 @@ pub(crate) struct Local {
     pub(crate) base: SocketAddr,
     pub(crate) priority: u32,
     pub(crate) local_pref: u32,
-    pub(crate) relay: Option<usize>,
+    pub(crate) relay: Option<RelayId>,
     /// The TURN server and transport of a relayed candidate.
     pub(crate) relay_via: Option<(SocketAddr, Transport)>,
     /// Paired with remote candidates (server-reflexive ones are not: their base is).
@@ -289,8 +312,8 @@ impl Remote {
 /// A candidate pair (RFC 8445 section 6.1.2).
 #[derive(Debug, Clone)]
 pub(crate) struct Pair {
-    pub(crate) local: usize,
-    pub(crate) remote: usize,
+    pub(crate) local: LocalId,
+    pub(crate) remote: RemoteId,
     pub(crate) priority: u64,
     pub(crate) foundation: (usize, String),
     pub(crate) state: PairState,
@@ -315,7 +338,7 @@ pub(crate) struct Pair {
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
     pub(crate) tid: TransactionId,
-    pub(crate) pair: usize,
+    pub(crate) pair: PairId,
     pub(crate) nominate: bool,
     pub(crate) consent: bool,
     pub(crate) role: Role,
@@ -338,7 +361,7 @@ pub(crate) struct Relay {
     pub(crate) transport: Transport,
     /// The host socket it sends from (UDP), or `None` over TCP.
     pub(crate) socket: Option<SocketAddr>,
-    pub(crate) local: Option<usize>,
+    pub(crate) local: Option<LocalId>,
     pub(crate) done: bool,
     pub(crate) family_v4: bool,
 }
@@ -375,34 +398,32 @@ pub struct Agent {
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
 
-    pub(crate) sockets: Vec<Socket>,
-    pub(crate) locals: Vec<Local>,
+    pub(crate) sockets: Table<SocketId, Socket>,
+    pub(crate) locals: Table<LocalId, Local>,
     pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
-    pub(crate) remotes: Vec<Remote>,
+    pub(crate) remotes: Table<RemoteId, Remote>,
     pub(crate) pending_names: Vec<(String, Candidate)>,
     pub(crate) unresolved: Vec<String>,
     pub(crate) remote_end: bool,
     pub(crate) prflx_count: u32,
 
-    pub(crate) pairs: Vec<Pair>,
-    pub(crate) triggered: VecDeque<(usize, bool)>,
+    pub(crate) pairs: Table<PairId, Pair>,
+    pub(crate) triggered: VecDeque<(PairId, bool)>,
     pub(crate) checks: Vec<Check>,
-    pub(crate) next_pacing: Option<Instant>,
 
     pub(crate) stun: Client,
     pub(crate) queries: Vec<StunQuery>,
-    pub(crate) relays: Vec<Relay>,
+    pub(crate) relays: Table<RelayId, Relay>,
     pub(crate) gathering: GatheringState,
-    pub(crate) gather_deadline: Option<Instant>,
     pub(crate) gather_failures: Vec<GatherFailure>,
 
-    pub(crate) selected: Option<usize>,
-    pub(crate) nominating: Option<usize>,
+    pub(crate) selected: Option<PairId>,
+    pub(crate) nominating: Option<PairId>,
     pub(crate) first_valid_at: Option<Instant>,
     pub(crate) state: ConnectionState,
-    pub(crate) next_consent: Option<Instant>,
-    pub(crate) last_consent: Instant,
-    pub(crate) last_sent: Instant,
+    pub(crate) consent: Consent,
+    /// The agent's own named deadlines (pacing, gathering); the parts keep theirs.
+    pub(crate) deadlines: TimerTable<Deadline, 2>,
 
     pub(crate) routes: route::Routes,
     pub(crate) out: VecDeque<Outgoing>,
@@ -450,31 +471,28 @@ impl Agent {
             now,
             started: now,
             checking_since: None,
-            sockets: Vec::new(),
-            locals: Vec::new(),
+            sockets: Table::new(),
+            locals: Table::new(),
             foundations: Vec::new(),
-            remotes: Vec::new(),
+            remotes: Table::new(),
             pending_names: Vec::new(),
             unresolved: Vec::new(),
             remote_end: false,
             prflx_count: 0,
-            pairs: Vec::new(),
+            pairs: Table::new(),
             triggered: VecDeque::new(),
             checks: Vec::new(),
-            next_pacing: None,
             stun,
             queries: Vec::new(),
-            relays: Vec::new(),
+            relays: Table::new(),
             gathering: GatheringState::New,
-            gather_deadline: None,
             gather_failures: Vec::new(),
             selected: None,
             nominating: None,
             first_valid_at: None,
             state: ConnectionState::New,
-            next_consent: None,
-            last_consent: now,
-            last_sent: now,
+            consent: Consent::new(now, config.lite),
+            deadlines: TimerTable::new(),
             routes: route::Routes::default(),
             out: VecDeque::new(),
             pool: Vec::new(),
@@ -539,7 +557,7 @@ impl Agent {
     /// The pairs and their states, highest priority first (what `getStats` shows).
     #[must_use]
     pub fn pairs(&self) -> Vec<PairReport> {
-        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        let mut order: Vec<PairId> = self.pairs.ids().collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
         order.into_iter().map(|i| self.pair_report(i)).collect()
     }
@@ -577,11 +595,11 @@ impl Agent {
     pub(crate) fn send_from(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         remote: SocketAddr,
         buf: Vec<u8>,
     ) {
-        self.last_sent = now;
+        self.consent.sent(now);
         let l = &self.locals[local];
         if let Some(r) = l.relay {
             // A relayed candidate: the TURN client frames it for the server. A refusal
@@ -647,9 +665,9 @@ impl Agent {
         }
         self.checks.clear();
         self.triggered.clear();
-        self.next_pacing = None;
-        self.next_consent = None;
-        self.gather_deadline = None;
+        self.deadlines.stop(Deadline::Pacing);
+        self.deadlines.stop(Deadline::Gather);
+        self.consent.stop();
         for q in &mut self.queries {
             if !q.done {
                 self.stun.cancel(q.tid);
@@ -795,9 +813,8 @@ impl Machine for Agent {
         let mut t = [
             self.stun.poll_timeout(),
             self.checks.iter().map(|c| c.next).min(),
-            self.next_pacing,
-            self.gather_deadline,
-            self.next_consent,
+            self.deadlines.next_deadline(),
+            self.consent.poll_timeout(),
             self.nomination_deadline(),
             self.liveness_deadline(),
         ]

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use wren_core::Transport;
 use wren_stun::TransactionId;
 
+use super::consent::{Due, Verdict};
 use super::message::write_keepalive;
 use super::{
-    Agent, CandidateSummary, ConnectionState, Credentials, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairReport, PairState, Remote, SelectedPair, short_term_key,
+    Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
+    FailureReport, GatheringState, PairId, PairReport, PairState, Remote, SelectedPair,
+    short_term_key,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 
@@ -153,7 +155,6 @@ impl Agent {
         // the signalled candidate replaces what was learned (RFC 8445 section 7.3.1.3).
         if let Some(r) = self
             .remotes
-            .iter()
             .position(|r| r.addr == addr && r.transport == transport)
         {
             if self.remotes[r].kind == CandidateType::PeerReflexive
@@ -166,7 +167,7 @@ impl Agent {
             }
             return;
         }
-        self.remotes.push(Remote {
+        let r = self.remotes.push(Remote {
             addr,
             transport,
             kind: cand.kind,
@@ -174,7 +175,6 @@ impl Agent {
             priority: cand.priority,
             cand,
         });
-        let r = self.remotes.len() - 1;
         self.pair_remote(r);
         if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
             self.checking_since = Some(now);
@@ -213,13 +213,12 @@ impl Agent {
         self.routes.clear();
         self.triggered.clear();
         self.checks.clear();
-        self.next_pacing = None;
+        self.deadlines.stop(Deadline::Pacing);
         self.selected = None;
         self.nominating = None;
         self.first_valid_at = None;
         self.checking_since = None;
-        self.next_consent = None;
-        self.last_consent = now;
+        self.consent.restart(now);
         // Prflx locals belonged to the old checks.
         let ufrag = self.local_creds.ufrag.clone();
         let generation = self.generation;
@@ -250,7 +249,9 @@ impl Agent {
 
     /// Selects the highest-priority nominated valid pair, if it is new.
     pub(super) fn select_nominated(&mut self, now: Instant) {
-        let best = (0..self.pairs.len())
+        let best = self
+            .pairs
+            .ids()
             .filter(|&p| self.pairs[p].nominated && self.pairs[p].state == PairState::Succeeded)
             .max_by_key(|&p| self.pairs[p].priority);
         let Some(p) = best else {
@@ -265,33 +266,20 @@ impl Agent {
             return;
         }
         self.selected = Some(p);
-        self.last_consent = now;
-        self.schedule_consent(now);
+        self.consent.start(now, &self.config.timers, &mut self.rng);
         let info = self.selected_info(p);
         self.emit(Event::SelectedPair(info));
         self.set_state(ConnectionState::Connected);
     }
 
-    pub(super) fn selected_info(&self, p: usize) -> SelectedPair {
+    pub(super) fn selected_info(&self, p: PairId) -> SelectedPair {
         let pair = &self.pairs[p];
         SelectedPair {
-            pair: super::PairId(p as u32),
+            pair: p,
             local: self.locals[pair.local].summary(),
             remote: self.remotes[pair.remote].summary(),
             rtt: pair.rtt,
         }
-    }
-
-    fn schedule_consent(&mut self, now: Instant) {
-        let timers = &self.config.timers;
-        if self.config.lite {
-            self.next_consent = Some(now + timers.keepalive_interval);
-            return;
-        }
-        // RFC 7675 section 5.1: uniformly in 0.8 to 1.2 of the interval.
-        let base = timers.consent_interval.as_millis() as u64;
-        let jitter = self.rng.below(base * 4 / 10 + 1);
-        self.next_consent = Some(now + Duration::from_millis(base * 8 / 10 + jitter));
     }
 
     /// Consent checks (full) or keepalives (lite) on the selected pair, and the
@@ -300,9 +288,9 @@ impl Agent {
         let Some(p) = self.selected else {
             return;
         };
-        if self.next_consent.is_some_and(|t| now >= t) {
-            if self.config.lite {
-                if now >= self.last_sent + self.config.timers.keepalive_interval {
+        if self.consent.is_due(now) {
+            match self.consent.due(now, &self.config.timers) {
+                Some(Due::Keepalive) => {
                     let tid = TransactionId::random(&mut self.rng);
                     let mut buf = self.buffer();
                     if write_keepalive(&mut buf, tid).is_ok() {
@@ -311,23 +299,23 @@ impl Agent {
                         self.send_from(now, local, remote, buf);
                     }
                 }
-            } else {
-                self.start_check(now, p, false, true);
+                Some(Due::Check) => self.start_check(now, p, false, true),
+                None => {}
             }
-            self.schedule_consent(now);
+            self.consent
+                .reschedule(now, &self.config.timers, &mut self.rng);
         }
-        let silent = now.saturating_duration_since(self.last_consent);
-        if silent >= self.config.timers.consent_timeout {
-            self.consent_lost(now);
-        } else if silent >= self.config.timers.disconnected_after
-            && self.state == ConnectionState::Connected
-        {
-            self.set_state(ConnectionState::Disconnected);
+        match self.consent.verdict(now, &self.config.timers) {
+            Verdict::Lost => self.consent_lost(now),
+            Verdict::Disconnected if self.state == ConnectionState::Connected => {
+                self.set_state(ConnectionState::Disconnected);
+            }
+            _ => {}
         }
     }
 
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
-        self.last_consent = now;
+        self.consent.heard(now);
         if let Some(p) = self.selected {
             self.pairs[p].rtt = Some(rtt);
         }
@@ -347,12 +335,8 @@ impl Agent {
         }
         let t = &self.config.timers;
         if self.selected.is_some() {
-            let d = if self.state == ConnectionState::Connected {
-                t.disconnected_after
-            } else {
-                t.consent_timeout
-            };
-            return Some(self.last_consent + d);
+            let connected = self.state == ConnectionState::Connected;
+            return Some(self.consent.verdict_deadline(t, connected));
         }
         self.checking_since.map(|s| s + t.connect_timeout)
     }
@@ -420,7 +404,7 @@ impl Agent {
         self.emit(Event::Failed(Box::new(report)));
     }
 
-    pub(super) fn pair_report(&self, p: usize) -> PairReport {
+    pub(super) fn pair_report(&self, p: PairId) -> PairReport {
         let pair = &self.pairs[p];
         PairReport {
             local: self.locals[pair.local].summary(),
@@ -434,7 +418,7 @@ impl Agent {
     /// The report of what was gathered and tried.
     pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
         let since = self.checking_since.unwrap_or(self.started);
-        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        let mut order: Vec<PairId> = self.pairs.ids().collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
         FailureReport {
             cause,

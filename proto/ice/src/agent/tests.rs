@@ -595,7 +595,7 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
     let b = &mut net.agents[1];
     let ufrag = b.local_credentials().ufrag.clone();
     let key = short_term_key(&b.local_credentials().pwd);
-    let local = b.locals[0].base;
+    let local = b.locals[super::ids::LocalId(0)].base;
     for port in 0..500u16 {
         let mut req = Vec::new();
         let check = message::CheckRequest {
