@@ -12,12 +12,10 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Message, Method, TransactionId};
 
-use super::ids::{LocalId, RemoteId};
+use super::ids::LocalId;
 use super::message::{CheckRequest, write_check, write_error, write_success};
-use super::{
-    Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Remote, Role,
-};
-use crate::candidate::{Candidate, CandidateTransport, CandidateType, TcpType, priority};
+use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
+use crate::candidate::{CandidateType, TcpType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the
@@ -367,9 +365,7 @@ impl Agent {
         });
 
         // The remote candidate: known, or peer-reflexive (section 7.3.1.3).
-        let known = self
-            .remotes
-            .position(|r| r.addr == from && r.transport == transport);
+        let known = self.remotes.find(from, transport);
         let remote = match known {
             Some(r) => r,
             // Behind a NAT a host candidate's new sources can chain without end (see
@@ -377,7 +373,7 @@ impl Agent {
             None if self.locals[local].relay.is_some()
                 || self.peer_reflexive_pairs(local) < self.config.max_peer_reflexive =>
             {
-                self.peer_reflexive(from, transport, prio.0)
+                self.remotes.peer_reflexive(from, transport, prio.0)
             }
             None => return,
         };
@@ -386,8 +382,7 @@ impl Agent {
             if known.is_none() {
                 // No pair for it (the table is full of better ones, or another address
                 // family): a peer-reflexive candidate kept unpaired would only grow.
-                self.remotes.pop();
-                self.prflx_count -= 1;
+                self.remotes.forget_last_peer_reflexive();
             }
             return;
         };
@@ -452,31 +447,6 @@ impl Agent {
         self.nominating = None;
         self.reprioritise();
         self.emit(Event::RoleChanged(self.role));
-    }
-
-    /// A peer-reflexive remote candidate learned from a check (RFC 8445 section 7.3.1.3).
-    fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> RemoteId {
-        self.prflx_count += 1;
-        let mut cand = Candidate::at(
-            CandidateType::PeerReflexive,
-            CandidateTransport::Udp,
-            from,
-            prio,
-        );
-        cand.foundation = format!("prflx{}", self.prflx_count);
-        let tcp_type = transport.is_stream().then_some(TcpType::Active);
-        if transport.is_stream() {
-            cand.transport = CandidateTransport::Tcp;
-            cand.tcp_type = tcp_type;
-        }
-        self.remotes.push(Remote {
-            cand,
-            addr: from,
-            transport,
-            kind: CandidateType::PeerReflexive,
-            tcp_type,
-            priority: prio,
-        })
     }
 
     /// A response to one of our checks (RFC 8445 section 7.2.5).

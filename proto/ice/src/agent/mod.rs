@@ -74,6 +74,7 @@ pub(crate) mod event;
 mod gather;
 mod ids;
 mod message;
+mod remote;
 pub(crate) mod report;
 mod route;
 mod state;
@@ -100,6 +101,7 @@ pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
 use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
+use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
@@ -285,30 +287,6 @@ impl Local {
     }
 }
 
-/// A remote candidate with a resolved address.
-#[derive(Debug, Clone)]
-pub(crate) struct Remote {
-    pub(crate) cand: Candidate,
-    pub(crate) addr: SocketAddr,
-    pub(crate) transport: Transport,
-    pub(crate) kind: CandidateType,
-    pub(crate) tcp_type: Option<TcpType>,
-    pub(crate) priority: u32,
-}
-
-impl Remote {
-    pub(crate) fn summary(&self) -> CandidateSummary {
-        CandidateSummary {
-            kind: self.kind,
-            transport: self.transport,
-            addr: self.addr,
-            priority: self.priority,
-            tcp_type: self.tcp_type,
-            relay: None,
-        }
-    }
-}
-
 /// A candidate pair (RFC 8445 section 6.1.2).
 #[derive(Debug, Clone)]
 pub(crate) struct Pair {
@@ -401,11 +379,7 @@ pub struct Agent {
     pub(crate) sockets: Table<SocketId, Socket>,
     pub(crate) locals: Table<LocalId, Local>,
     pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
-    pub(crate) remotes: Table<RemoteId, Remote>,
-    pub(crate) pending_names: Vec<(String, Candidate)>,
-    pub(crate) unresolved: Vec<String>,
-    pub(crate) remote_end: bool,
-    pub(crate) prflx_count: u32,
+    pub(crate) remotes: Remotes,
 
     pub(crate) pairs: Table<PairId, Pair>,
     pub(crate) triggered: VecDeque<(PairId, bool)>,
@@ -474,11 +448,7 @@ impl Agent {
             sockets: Table::new(),
             locals: Table::new(),
             foundations: Vec::new(),
-            remotes: Table::new(),
-            pending_names: Vec::new(),
-            unresolved: Vec::new(),
-            remote_end: false,
-            prflx_count: 0,
+            remotes: Remotes::default(),
             pairs: Table::new(),
             triggered: VecDeque::new(),
             checks: Vec::new(),

@@ -1,18 +1,16 @@
 //! The agent's life: remote credentials and candidates as they trickle in (RFC 8838),
 //! selection, consent freshness (RFC 7675), failure with its report, and ICE restart.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use wren_core::Transport;
 use wren_stun::TransactionId;
 
 use super::consent::{Due, Verdict};
 use super::message::write_keepalive;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairId, PairReport, PairState, Remote, SelectedPair,
-    short_term_key,
+    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair, short_term_key,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 
@@ -98,8 +96,8 @@ impl Agent {
                 return refuse(self, e);
             }
         }
-        if self.remotes.len() + self.pending_names.len() >= self.config.max_remote_candidates {
-            return refuse(self, Error::TooManyCandidates(self.remotes.len()));
+        if self.remotes.count() >= self.config.max_remote_candidates {
+            return refuse(self, Error::TooManyCandidates(self.remotes.count()));
         }
         match &cand.address {
             Address::Ip(ip) => {
@@ -108,9 +106,7 @@ impl Agent {
             }
             Address::Name(name) => {
                 let name = name.clone();
-                let asked = self.pending_names.iter().any(|(n, _)| *n == name);
-                self.pending_names.push((name.clone(), cand));
-                if !asked {
+                if self.remotes.wait_for(name.clone(), cand) {
                     self.emit(Event::ResolveName(name));
                 }
             }
@@ -123,58 +119,25 @@ impl Agent {
     /// when it did not (the candidates with that name are then reported as unresolved).
     pub fn resolved(&mut self, now: Instant, name: &str, ip: Option<IpAddr>) {
         let now = self.clamp(now);
-        let (waiting, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_names)
-            .into_iter()
-            .partition(|(n, _)| n.eq_ignore_ascii_case(name));
-        self.pending_names = rest;
+        let waiting = self.remotes.take_waiting(name);
         if waiting.is_empty() {
             return;
         }
         match ip {
             Some(ip) => {
-                for (_, cand) in waiting {
+                for cand in waiting {
                     self.add_resolved(now, cand, ip);
                 }
             }
-            None => {
-                if !self.unresolved.iter().any(|n| n == name) {
-                    self.unresolved.push(name.to_owned());
-                }
-            }
+            None => self.remotes.unresolved(name),
         }
         self.after_input(now);
     }
 
     fn add_resolved(&mut self, now: Instant, cand: Candidate, ip: IpAddr) {
-        let addr = SocketAddr::new(ip, cand.port);
-        let transport = match cand.transport {
-            CandidateTransport::Tcp => Transport::Tcp,
-            _ => Transport::Udp,
-        };
-        // Known already (a peer-reflexive candidate learned from a check, or a repeat):
-        // the signalled candidate replaces what was learned (RFC 8445 section 7.3.1.3).
-        if let Some(r) = self
-            .remotes
-            .position(|r| r.addr == addr && r.transport == transport)
-        {
-            if self.remotes[r].kind == CandidateType::PeerReflexive
-                && cand.kind != CandidateType::PeerReflexive
-            {
-                self.remotes[r].kind = cand.kind;
-                self.remotes[r].priority = cand.priority;
-                self.remotes[r].tcp_type = cand.tcp_type;
-                self.remotes[r].cand = cand;
-            }
+        let Some(r) = self.remotes.add(cand, ip) else {
             return;
-        }
-        let r = self.remotes.push(Remote {
-            addr,
-            transport,
-            kind: cand.kind,
-            tcp_type: cand.tcp_type,
-            priority: cand.priority,
-            cand,
-        });
+        };
         self.pair_remote(r);
         if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
             self.checking_since = Some(now);
@@ -188,7 +151,7 @@ impl Agent {
     /// every pair has failed and local gathering is complete, ICE can fail.
     pub fn end_of_remote_candidates(&mut self, now: Instant) {
         let now = self.clamp(now);
-        self.remote_end = true;
+        self.remotes.set_end();
         self.after_input(now);
     }
 
@@ -206,9 +169,6 @@ impl Agent {
         self.remote_creds = None;
         self.remote_key = None;
         self.remotes.clear();
-        self.pending_names.clear();
-        self.unresolved.clear();
-        self.remote_end = false;
         self.pairs.clear();
         self.routes.clear();
         self.triggered.clear();
@@ -368,8 +328,8 @@ impl Agent {
         // RFC 8838 section 8: the checklist fails only when gathering is complete, the
         // peer said end-of-candidates, no name waits, and every pair failed.
         let settled = self.gathering == GatheringState::Complete
-            && self.remote_end
-            && self.pending_names.is_empty()
+            && self.remotes.ended()
+            && !self.remotes.waiting()
             && self.triggered.is_empty()
             && self.checks.iter().all(|c| c.consent)
             && self.pairs.iter().all(|p| p.state == PairState::Failed);
@@ -431,8 +391,8 @@ impl Agent {
                 .collect(),
             gather_failures: self.gather_failures.clone(),
             remote_candidates: self.remotes.iter().map(|r| r.cand.clone()).collect(),
-            unresolved_names: self.unresolved.clone(),
-            end_of_remote_candidates: self.remote_end,
+            unresolved_names: self.remotes.unresolved_names(),
+            end_of_remote_candidates: self.remotes.ended(),
             pairs: order.into_iter().map(|p| self.pair_report(p)).collect(),
         }
     }
