@@ -66,6 +66,7 @@ impl Remotes {
     }
 
     /// Candidates with an address.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn len(&self) -> usize {
         self.table.len()
     }
