@@ -209,9 +209,7 @@ impl Agent {
     /// Data for the application through the event queue (the `Machine` path): a copy,
     /// bounded by [`super::Config::max_data_events`].
     pub(super) fn emit_data(&mut self, pair: PairId, data: &[u8]) {
-        if self.queued_data >= self.config.max_data_events
-            || self.events.len() >= self.config.max_events
-        {
+        if !self.output.has_room_for_data() {
             self.stats.data_events_dropped += 1;
             return;
         }
@@ -221,7 +219,8 @@ impl Agent {
             remote: self.remotes[p.remote].addr,
             data: data.to_vec(),
         };
-        self.queued_data += 1;
-        self.events.push_back(event);
+        if !self.output.push_data_event(event) {
+            self.stats.data_events_dropped += 1;
+        }
     }
 }

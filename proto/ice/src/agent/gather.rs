@@ -44,7 +44,7 @@ impl Agent {
                     interface: i,
                     given: false,
                 });
-                self.socket_requests.push_back(SocketRequest::Bind {
+                self.output.request_socket(SocketRequest::Bind {
                     addr,
                     transport,
                     options: SocketOptions::default(),

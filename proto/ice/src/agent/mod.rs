@@ -74,6 +74,7 @@ pub(crate) mod event;
 mod gather;
 mod ids;
 mod message;
+mod output;
 mod remote;
 pub(crate) mod report;
 mod route;
@@ -101,6 +102,7 @@ pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
 use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
+use output::Output;
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
 
@@ -353,13 +355,6 @@ pub(crate) struct StunQuery {
     pub(crate) done: bool,
 }
 
-/// A datagram the agent wrote, waiting for `poll_transmit`.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    pub(crate) transmit: Transmit,
-    pub(crate) buf: Vec<u8>,
-}
-
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
@@ -400,12 +395,7 @@ pub struct Agent {
     pub(crate) deadlines: TimerTable<Deadline, 2>,
 
     pub(crate) routes: route::Routes,
-    pub(crate) out: VecDeque<Outgoing>,
-    pub(crate) pool: Vec<Vec<u8>>,
-    pub(crate) socket_requests: VecDeque<SocketRequest>,
-    pub(crate) events: VecDeque<Event>,
-    /// How many of `events` are [`Event::Data`].
-    pub(crate) queued_data: usize,
+    pub(crate) output: Output,
     pub(crate) stats: Stats,
 }
 
@@ -464,11 +454,7 @@ impl Agent {
             consent: Consent::new(now, config.lite),
             deadlines: TimerTable::new(),
             routes: route::Routes::default(),
-            out: VecDeque::new(),
-            pool: Vec::new(),
-            socket_requests: VecDeque::new(),
-            events: VecDeque::new(),
-            queued_data: 0,
+            output: Output::new(&config),
             stats: Stats::default(),
             config,
         };
@@ -540,25 +526,19 @@ impl Agent {
     }
 
     pub(crate) fn emit(&mut self, event: Event) {
-        if self.events.len() >= self.config.max_events {
+        if !self.output.push_event(event) {
             self.stats.events_dropped += 1;
-            return;
         }
-        self.events.push_back(event);
     }
 
-    /// A buffer from the pool (cleared).
+    /// A buffer from the output's pool (cleared).
     pub(crate) fn buffer(&mut self) -> Vec<u8> {
-        let mut b = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(256));
-        b.clear();
-        b
+        self.output.buffer()
     }
 
-    /// Gives a buffer back to the pool (bounded like the queue it serves).
+    /// Gives a buffer back to the output's pool.
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
-        if self.pool.len() < self.config.max_transmits.min(POOL_MAX) {
-            self.pool.push(buf);
-        }
+        self.output.recycle(buf);
     }
 
     /// Queues `buf` to leave from `local` (a host or relayed candidate) to `remote`.
@@ -585,12 +565,9 @@ impl Agent {
             _ => Some(l.base),
         };
         let transmit = Transmit::new(l.transport, source, remote);
-        if self.out.len() >= self.config.max_transmits {
+        if !self.output.push_transmit(transmit, buf) {
             self.stats.transmits_dropped += 1;
-            self.recycle(buf);
-            return;
         }
-        self.out.push_back(Outgoing { transmit, buf });
     }
 
     /// Sends application data on the selected pair, through the queue `poll_transmit`
@@ -652,8 +629,8 @@ impl Agent {
             .filter_map(|s| s.bound.map(|b| (b, s.transport)))
             .collect();
         for (addr, transport) in bound {
-            self.socket_requests
-                .push_back(SocketRequest::Close { addr, transport });
+            self.output
+                .request_socket(SocketRequest::Close { addr, transport });
         }
         for s in &mut self.sockets {
             s.bound = None;
@@ -672,9 +649,6 @@ impl Agent {
         self.drain_relays(now);
     }
 }
-
-/// The most spare buffers kept for the transmit queue.
-const POOL_MAX: usize = 64;
 
 pub(crate) fn short_term_key(pwd: &str) -> Key {
     // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
@@ -744,10 +718,7 @@ impl Machine for Agent {
     }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        if let Some(o) = self.out.pop_front() {
-            buf.extend_from_slice(&o.buf);
-            let t = o.transmit;
-            self.recycle(o.buf);
+        if let Some(t) = self.output.pop_transmit(buf) {
             return Some(t);
         }
         if let Some(t) = self.stun.poll_transmit(now, buf) {
@@ -765,11 +736,7 @@ impl Machine for Agent {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        let e = self.events.pop_front()?;
-        if matches!(e, Event::Data { .. }) {
-            self.queued_data -= 1;
-        }
-        Some(e)
+        self.output.pop_event()
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -801,7 +768,7 @@ impl Machine for Agent {
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
-        self.socket_requests.pop_front()
+        self.output.pop_socket_request()
     }
 
     fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
@@ -819,7 +786,7 @@ impl Machine for Agent {
                     .find(|s| !s.answered && s.requested == requested && s.transport == transport)
             {
                 s.answered = true;
-                self.socket_requests.push_back(SocketRequest::Close {
+                self.output.request_socket(SocketRequest::Close {
                     addr: bound,
                     transport,
                 });

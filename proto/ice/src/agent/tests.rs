@@ -704,7 +704,7 @@ fn net_now() -> Instant {
 #[test]
 fn data_events_of_the_machine_path_are_bounded_and_counted() {
     let mut net = connected_pair();
-    net.agents[1].config.max_data_events = 4;
+    net.agents[1].output.set_bounds(1024, 4096, 4);
     let now = net.now;
     let (bytes, from, to) = data_from_a(&mut net, b"\x80media");
     for _ in 0..10 {
@@ -728,7 +728,7 @@ fn data_events_of_the_machine_path_are_bounded_and_counted() {
 #[test]
 fn the_transmit_queue_is_bounded_and_counted() {
     let mut net = connected_pair();
-    net.agents[0].config.max_transmits = 3;
+    net.agents[0].output.set_bounds(3, 4096, 256);
     let now = net.now;
     for _ in 0..10 {
         net.agents[0].send(now, b"\x80media").unwrap();
