@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use wren_core::Transport;
 
-use super::{Agent, Event, Pair, PairFailure, PairId, PairState, Role};
+use super::ids::{LocalId, RemoteId};
+use super::{Agent, Deadline, Event, Pair, PairFailure, PairId, PairState, Role};
 use crate::candidate::{CandidateType, TcpType};
 
 /// The pair priority of RFC 8445 section 6.1.2.3, with G the controlling agent's
@@ -40,7 +41,7 @@ fn compatible(
 }
 
 impl Agent {
-    fn priority_of(&self, local: usize, remote: usize) -> u64 {
+    fn priority_of(&self, local: LocalId, remote: RemoteId) -> u64 {
         let (l, r) = (self.locals[local].priority, self.remotes[remote].priority);
         match self.role {
             Role::Controlling => pair_priority(l, r),
@@ -49,15 +50,15 @@ impl Agent {
     }
 
     /// Pairs a new local candidate with every remote one.
-    pub(super) fn pair_local(&mut self, local: usize) {
-        for remote in 0..self.remotes.len() {
+    pub(super) fn pair_local(&mut self, local: LocalId) {
+        for remote in self.remotes.ids() {
             self.add_pair(local, remote);
         }
     }
 
     /// Pairs a new remote candidate with every local one.
-    pub(super) fn pair_remote(&mut self, remote: usize) {
-        for local in 0..self.locals.len() {
+    pub(super) fn pair_remote(&mut self, remote: RemoteId) {
+        for local in self.locals.ids() {
             if self.locals[local].pairable && !self.locals[local].dead {
                 self.add_pair(local, remote);
             }
@@ -65,7 +66,7 @@ impl Agent {
     }
 
     /// Forms the pair if compatible and new; returns its index.
-    pub(super) fn add_pair(&mut self, local: usize, remote: usize) -> Option<usize> {
+    pub(super) fn add_pair(&mut self, local: LocalId, remote: RemoteId) -> Option<PairId> {
         if let Some(p) = self.find_pair(local, remote) {
             return Some(p);
         }
@@ -85,7 +86,9 @@ impl Agent {
         if self.pairs.len() >= self.config.max_pairs {
             // RFC 8445 section 6.1.2.5: keep the highest-priority pairs. Replace the lowest
             // one that has not been checked, when it is lower than this one.
-            let lowest = (0..self.pairs.len())
+            let lowest = self
+                .pairs
+                .ids()
                 .filter(|&p| matches!(self.pairs[p].state, PairState::Frozen | PairState::Waiting))
                 .min_by_key(|&p| self.pairs[p].priority)?;
             if self.pairs[lowest].priority >= priority {
@@ -116,7 +119,7 @@ impl Agent {
         } else {
             PairState::Waiting
         };
-        self.pairs.push(Pair {
+        let p = self.pairs.push(Pair {
             local,
             remote,
             priority,
@@ -131,13 +134,12 @@ impl Agent {
             rounds: 0,
             refused: None,
         });
-        let p = self.pairs.len() - 1;
         self.pair_event(p);
         self.arm_pacing();
         Some(p)
     }
 
-    fn foundation_index(&self, local: usize) -> usize {
+    fn foundation_index(&self, local: LocalId) -> usize {
         self.locals[local]
             .cand
             .foundation
@@ -145,16 +147,15 @@ impl Agent {
             .unwrap_or(usize::MAX)
     }
 
-    pub(super) fn find_pair(&self, local: usize, remote: usize) -> Option<usize> {
+    pub(super) fn find_pair(&self, local: LocalId, remote: RemoteId) -> Option<PairId> {
         self.pairs
-            .iter()
             .position(|p| p.local == local && p.remote == remote)
     }
 
-    pub(super) fn pair_event(&mut self, p: usize) {
+    pub(super) fn pair_event(&mut self, p: PairId) {
         let pair = &self.pairs[p];
         let event = Event::PairState {
-            pair: PairId(p as u32),
+            pair: p,
             local: self.locals[pair.local].summary(),
             remote: self.remotes[pair.remote].summary(),
             state: pair.state,
@@ -162,16 +163,17 @@ impl Agent {
         self.emit(event);
     }
 
-    pub(super) fn set_pair_state(&mut self, p: usize, state: PairState) {
+    pub(super) fn set_pair_state(&mut self, p: PairId, state: PairState) {
         if self.pairs[p].state != state {
             self.pairs[p].state = state;
             self.pair_event(p);
         }
+        self.sync_route(p);
     }
 
     /// Recomputes pair priorities after a role change.
     pub(super) fn reprioritise(&mut self) {
-        for p in 0..self.pairs.len() {
+        for p in self.pairs.ids() {
             let (l, r) = (self.pairs[p].local, self.pairs[p].remote);
             self.pairs[p].priority = self.priority_of(l, r);
         }
@@ -183,8 +185,8 @@ impl Agent {
     }
 
     pub(super) fn arm_pacing(&mut self) {
-        if self.next_pacing.is_none() && self.can_check() && self.has_work() {
-            self.next_pacing = Some(self.now);
+        if self.deadlines.get(Deadline::Pacing).is_none() && self.can_check() && self.has_work() {
+            self.deadlines.set(Deadline::Pacing, self.now);
         }
     }
 
@@ -200,13 +202,13 @@ impl Agent {
     /// Every Ta: one check, a triggered one first, else the highest-priority Waiting pair,
     /// else a Frozen pair unfrozen (RFC 8445 section 6.1.4.2).
     pub(super) fn pace(&mut self, now: Instant) {
-        let Some(at) = self.next_pacing else {
+        let Some(at) = self.deadlines.get(Deadline::Pacing) else {
             return;
         };
         if now < at {
             return;
         }
-        self.next_pacing = None;
+        self.deadlines.stop(Deadline::Pacing);
         if !self.can_check() {
             return;
         }
@@ -217,12 +219,13 @@ impl Agent {
             let (pair, nominate) = p;
             self.start_check(now, pair, nominate, false);
             if self.has_work() {
-                self.next_pacing = Some(now + self.config.timers.ta);
+                self.deadlines
+                    .set(Deadline::Pacing, now + self.config.timers.ta);
             }
         }
     }
 
-    fn next_check(&mut self) -> Option<(usize, bool)> {
+    fn next_check(&mut self) -> Option<(PairId, bool)> {
         while let Some((p, nominate)) = self.triggered.pop_front() {
             let pair = &self.pairs[p];
             if self.locals[pair.local].dead {
@@ -244,7 +247,9 @@ impl Agent {
         if self.selected.is_some() {
             return None;
         }
-        let waiting = (0..self.pairs.len())
+        let waiting = self
+            .pairs
+            .ids()
             .filter(|&p| self.pairs[p].state == PairState::Waiting)
             .max_by_key(|&p| self.pairs[p].priority);
         if let Some(p) = waiting {
@@ -253,8 +258,10 @@ impl Agent {
         // No pair waiting: unfreeze, for each foundation with nothing waiting or in
         // progress, its highest-priority frozen pair, and check the best of those.
         let mut unfrozen = None;
-        let frozen: Vec<usize> = {
-            let mut v: Vec<usize> = (0..self.pairs.len())
+        let frozen: Vec<PairId> = {
+            let mut v: Vec<PairId> = self
+                .pairs
+                .ids()
                 .filter(|&p| self.pairs[p].state == PairState::Frozen)
                 .collect();
             v.sort_by_key(|&p| std::cmp::Reverse(self.pairs[p].priority));
@@ -274,9 +281,9 @@ impl Agent {
     }
 
     /// A pair succeeded: unfreeze the pairs of its foundation (RFC 8445 section 7.2.5.3.3).
-    pub(super) fn unfreeze_foundation(&mut self, p: usize) {
+    pub(super) fn unfreeze_foundation(&mut self, p: PairId) {
         let f = self.pairs[p].foundation.clone();
-        for q in 0..self.pairs.len() {
+        for q in self.pairs.ids() {
             if self.pairs[q].foundation == f && self.pairs[q].state == PairState::Frozen {
                 self.set_pair_state(q, PairState::Waiting);
             }
@@ -285,8 +292,8 @@ impl Agent {
     }
 
     /// Fails every pair of local candidate `local`.
-    pub(super) fn fail_pairs_of_local(&mut self, now: Instant, local: usize, why: PairFailure) {
-        for p in 0..self.pairs.len() {
+    pub(super) fn fail_pairs_of_local(&mut self, now: Instant, local: LocalId, why: PairFailure) {
+        for p in self.pairs.ids() {
             if self.pairs[p].local == local && self.pairs[p].state != PairState::Failed {
                 self.fail_pair(now, p, why.clone());
             }
@@ -297,11 +304,11 @@ impl Agent {
     pub(super) fn fail_pairs_to(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         ip: IpAddr,
         why: PairFailure,
     ) {
-        for p in 0..self.pairs.len() {
+        for p in self.pairs.ids() {
             let pair = &self.pairs[p];
             if pair.local == local
                 && self.remotes[pair.remote].addr.ip() == ip
@@ -312,7 +319,7 @@ impl Agent {
         }
     }
 
-    pub(super) fn fail_pair(&mut self, now: Instant, p: usize, why: PairFailure) {
+    pub(super) fn fail_pair(&mut self, now: Instant, p: PairId, why: PairFailure) {
         self.pairs[p].failure = Some(why);
         self.pairs[p].nominated = false;
         self.checks.retain(|c| c.pair != p || c.consent);
@@ -345,8 +352,12 @@ impl Agent {
             self.nominating = Some(best_valid);
             self.triggered.push_front((best_valid, true));
             self.arm_pacing();
-            if self.next_pacing.is_some_and(|t| t > now) {
-                self.next_pacing = Some(now);
+            if self
+                .deadlines
+                .get(Deadline::Pacing)
+                .is_some_and(|t| t > now)
+            {
+                self.deadlines.set(Deadline::Pacing, now);
             }
             self.pace(now);
         }
@@ -394,8 +405,9 @@ impl Agent {
         })
     }
 
-    pub(super) fn best_valid(&self) -> Option<usize> {
-        (0..self.pairs.len())
+    pub(super) fn best_valid(&self) -> Option<PairId> {
+        self.pairs
+            .ids()
             .filter(|&p| {
                 self.pairs[p].state == PairState::Succeeded
                     && !self.locals[self.pairs[p].local].dead

@@ -12,9 +12,10 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Message, Method, TransactionId};
 
+use super::ids::LocalId;
 use super::message::{CheckRequest, write_check, write_error, write_success};
-use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairState, Remote, Role};
-use crate::candidate::{Candidate, CandidateTransport, CandidateType, TcpType, priority};
+use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
+use crate::candidate::{CandidateType, TcpType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the
@@ -23,7 +24,7 @@ pub(crate) const ALIVE_ROUNDS: u8 = 2;
 
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
-    pub(super) fn start_check(&mut self, now: Instant, p: usize, nominate: bool, consent: bool) {
+    pub(super) fn start_check(&mut self, now: Instant, p: PairId, nominate: bool, consent: bool) {
         let Some(remote) = self.remote_creds.as_ref() else {
             return;
         };
@@ -131,7 +132,7 @@ impl Agent {
     /// A check ran out of transmissions. A nomination on a valid pair leaves it valid (the
     /// controlling agent nominates again); a pair the peer's checks reach is checked again,
     /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
-    fn check_timed_out(&mut self, now: Instant, p: usize, check: &Check) {
+    fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
         if check.nominate && self.pairs[p].state == PairState::Succeeded {
             if self.nominating == Some(p) {
                 self.nominating = None;
@@ -162,14 +163,30 @@ impl Agent {
         self.fail_pair(now, p, why);
     }
 
-    /// A datagram from the driver.
-    pub(super) fn receive(&mut self, now: Instant, d: Datagram<'_>) {
+    /// A datagram the data path's lookup did not route: the agent's own (STUN, TURN), or
+    /// data that needs a closer look (relayed, or on an active TCP candidate's connection).
+    /// Returns the pair and payload when it is data on a valid pair.
+    pub(super) fn receive_slow<'a>(
+        &mut self,
+        now: Instant,
+        d: Datagram<'a>,
+    ) -> Option<(PairId, &'a [u8])> {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
-        if let Some(r) = self.relays.iter().position(|r| {
+        if let Some(r) = self.relays.position(|r| {
             r.client.server() == d.source
                 && (r.transport == d.proto)
                 && r.socket.is_none_or(|s| s == d.destination)
         }) {
+            // Relayed data: unwrapped in place, then a check or media like any other.
+            if let Some((peer, payload)) = self.relays[r].client.peer_data(&d) {
+                let Some(l) = self.relays[r].local else {
+                    self.stats.data_dropped += 1;
+                    return None;
+                };
+                return self
+                    .receive_on(now, l, peer, Transport::Udp, payload)
+                    .map(|p| (p, payload));
+            }
             // A server given as both stun: and turn: (the usual coturn setup) answers the
             // gathering Binding request from the TURN client's address: by transaction ID.
             if self.answers_query(d.payload) {
@@ -177,14 +194,15 @@ impl Agent {
             } else {
                 self.relays[r].client.handle_datagram(now, d);
             }
-            return;
+            return None;
         }
         let Some(local) = self.local_for_arrival(&d) else {
             // A STUN response to a gathering request comes to a host socket from a server.
             self.stun.handle_datagram(now, d);
-            return;
+            return None;
         };
-        self.receive_on(now, local, d.source, d.proto, d.payload);
+        self.receive_on(now, local, d.source, d.proto, d.payload)
+            .map(|p| (p, d.payload))
     }
 
     /// Whether `payload` is the response to a gathering Binding request still waiting.
@@ -200,19 +218,18 @@ impl Agent {
     }
 
     /// The local candidate a datagram arrived on.
-    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<usize> {
+    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<LocalId> {
         let candidates = |l: &Local| l.relay.is_none() && l.kind == CandidateType::Host;
         match d.proto {
-            Transport::Udp => self.locals.iter().position(|l| {
+            Transport::Udp => self.locals.position(|l| {
                 candidates(l) && l.transport == Transport::Udp && l.base == d.destination
             }),
             _ => self
                 .locals
-                .iter()
                 .position(|l| candidates(l) && l.transport.is_stream() && l.base == d.destination)
                 .or_else(|| {
                     // A connection we opened from an active candidate: an ephemeral port.
-                    self.locals.iter().position(|l| {
+                    self.locals.position(|l| {
                         candidates(l)
                             && l.tcp_type == Some(TcpType::Active)
                             && l.base.ip() == d.destination.ip()
@@ -221,26 +238,26 @@ impl Agent {
         }
     }
 
-    /// A message that arrived on local candidate `local` from `from`.
+    /// A message that arrived on local candidate `local` from `from`: STUN is handled;
+    /// for data, the valid pair it belongs to.
     pub(super) fn receive_on(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         from: SocketAddr,
         transport: Transport,
         payload: &[u8],
-    ) {
+    ) -> Option<PairId> {
         if classify(payload) != PacketKind::Stun {
-            self.data(local, from, payload);
-            return;
+            return self.route_data(local, from);
         }
         let Ok(msg) = Message::parse(payload) else {
             self.stats.malformed += 1;
-            return;
+            return None;
         };
         if msg.method() != Method::BINDING {
             self.stats.malformed += 1;
-            return;
+            return None;
         }
         match msg.class() {
             Class::Request => self.request(now, local, from, transport, &msg),
@@ -260,30 +277,13 @@ impl Agent {
             // A Binding indication is a keepalive: nothing to do.
             _ => {}
         }
-    }
-
-    fn data(&mut self, local: usize, from: SocketAddr, payload: &[u8]) {
-        let known = self.pairs.iter().any(|p| {
-            p.local == local
-                && self.remotes[p.remote].addr == from
-                && (p.state == PairState::Succeeded || p.nominated)
-        });
-        if !known {
-            self.stats.data_dropped += 1;
-            return;
-        }
-        let event = Event::Data {
-            local: self.locals[local].addr,
-            remote: from,
-            data: payload.to_vec(),
-        };
-        self.emit(event);
+        None
     }
 
     fn reply(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         to: SocketAddr,
         write: impl FnOnce(&mut Vec<u8>) -> bool,
     ) {
@@ -291,7 +291,7 @@ impl Agent {
         if write(&mut buf) {
             self.send_from(now, local, to, buf);
         } else {
-            self.pool.push(buf);
+            self.recycle(buf);
         }
     }
 
@@ -299,7 +299,7 @@ impl Agent {
     fn request(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         from: SocketAddr,
         transport: Transport,
         msg: &Message<'_>,
@@ -365,10 +365,7 @@ impl Agent {
         });
 
         // The remote candidate: known, or peer-reflexive (section 7.3.1.3).
-        let known = self
-            .remotes
-            .iter()
-            .position(|r| r.addr == from && r.transport == transport);
+        let known = self.remotes.find(from, transport);
         let remote = match known {
             Some(r) => r,
             // Behind a NAT a host candidate's new sources can chain without end (see
@@ -376,7 +373,7 @@ impl Agent {
             None if self.locals[local].relay.is_some()
                 || self.peer_reflexive_pairs(local) < self.config.max_peer_reflexive =>
             {
-                self.peer_reflexive(from, transport, prio.0)
+                self.remotes.peer_reflexive(from, transport, prio.0)
             }
             None => return,
         };
@@ -385,8 +382,7 @@ impl Agent {
             if known.is_none() {
                 // No pair for it (the table is full of better ones, or another address
                 // family): a peer-reflexive candidate kept unpaired would only grow.
-                self.remotes.pop();
-                self.prflx_count -= 1;
+                self.remotes.forget_last_peer_reflexive();
             }
             return;
         };
@@ -397,12 +393,12 @@ impl Agent {
             if self.pairs[p].state != PairState::Succeeded {
                 self.set_pair_state(p, PairState::Succeeded);
             }
-            self.last_consent = now;
+            self.consent.heard(now);
             if self.checking_since.is_none() {
                 self.checking_since = Some(now);
             }
             if use_candidate {
-                self.pairs[p].nominated = true;
+                self.set_nominated(p);
                 self.select_nominated(now);
             }
             return;
@@ -429,7 +425,7 @@ impl Agent {
         }
         if use_candidate && self.role == Role::Controlled {
             if self.pairs[p].state == PairState::Succeeded {
-                self.pairs[p].nominated = true;
+                self.set_nominated(p);
                 self.select_nominated(now);
             } else {
                 self.pairs[p].nominate_on_success = true;
@@ -437,7 +433,7 @@ impl Agent {
         }
     }
 
-    fn peer_reflexive_pairs(&self, local: usize) -> usize {
+    fn peer_reflexive_pairs(&self, local: LocalId) -> usize {
         self.pairs
             .iter()
             .filter(|p| {
@@ -453,34 +449,8 @@ impl Agent {
         self.emit(Event::RoleChanged(self.role));
     }
 
-    /// A peer-reflexive remote candidate learned from a check (RFC 8445 section 7.3.1.3).
-    fn peer_reflexive(&mut self, from: SocketAddr, transport: Transport, prio: u32) -> usize {
-        self.prflx_count += 1;
-        let mut cand = Candidate::at(
-            CandidateType::PeerReflexive,
-            CandidateTransport::Udp,
-            from,
-            prio,
-        );
-        cand.foundation = format!("prflx{}", self.prflx_count);
-        let tcp_type = transport.is_stream().then_some(TcpType::Active);
-        if transport.is_stream() {
-            cand.transport = CandidateTransport::Tcp;
-            cand.tcp_type = tcp_type;
-        }
-        self.remotes.push(Remote {
-            cand,
-            addr: from,
-            transport,
-            kind: CandidateType::PeerReflexive,
-            tcp_type,
-            priority: prio,
-        });
-        self.remotes.len() - 1
-    }
-
     /// A response to one of our checks (RFC 8445 section 7.2.5).
-    fn response(&mut self, now: Instant, local: usize, from: SocketAddr, msg: &Message<'_>) {
+    fn response(&mut self, now: Instant, local: LocalId, from: SocketAddr, msg: &Message<'_>) {
         let tid = msg.transaction_id();
         let Some(key) = self.remote_key.clone() else {
             return;
@@ -555,7 +525,7 @@ impl Agent {
         let nominated = (check.nominate && self.role == Role::Controlling)
             || (self.role == Role::Controlled && self.pairs[p].nominate_on_success);
         if nominated {
-            self.pairs[p].nominated = true;
+            self.set_nominated(p);
             if self.nominating == Some(p) {
                 self.nominating = None;
             }
@@ -566,7 +536,7 @@ impl Agent {
         }
     }
 
-    fn learn_local_prflx(&mut self, local: usize, mapped: SocketAddr) {
+    fn learn_local_prflx(&mut self, local: LocalId, mapped: SocketAddr) {
         let l = &self.locals[local];
         if l.relay.is_some()
             || l.transport.is_stream()

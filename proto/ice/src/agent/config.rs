@@ -174,6 +174,21 @@ pub struct Config {
     pub max_peer_reflexive: usize,
     /// Events kept before the application drains them; more are dropped and counted.
     pub max_events: usize,
+    /// Of those, the most [`crate::Event::Data`] (media through the `Machine` path); more
+    /// are dropped and counted in [`crate::agent::Stats::data_events_dropped`]. A flood of
+    /// data never crowds out the control events. [`crate::Agent::receive`] bypasses the
+    /// queue.
+    pub max_data_events: usize,
+    /// Datagrams kept for `poll_transmit` (checks, answers, data given to
+    /// [`crate::Agent::send`]); more are dropped and counted in
+    /// [`crate::agent::Stats::transmits_dropped`].
+    pub max_transmits: usize,
+    /// Sockets the owner already bound and gives to the agent, as (local address,
+    /// transport): each is a host candidate at once, with no
+    /// [`wren_core::SocketRequest::Bind`] asked and no `Close` on shutdown (the owner
+    /// keeps them; a server can run many agents on its own ports). Gathered after the
+    /// sockets the agent asks for on [`Config::interfaces`], which may be empty.
+    pub bound_sockets: Vec<(SocketAddr, Transport)>,
     /// Seed of every random choice (credentials, tie-breaker, transaction IDs, timer
     /// jitter): one seed, one run. `None` seeds from the operating system.
     pub rng_seed: Option<[u8; 32]>,
@@ -198,6 +213,9 @@ impl Config {
             max_remote_candidates: 200,
             max_peer_reflexive: 8,
             max_events: 4096,
+            max_data_events: 256,
+            max_transmits: 1024,
+            bound_sockets: Vec::new(),
             rng_seed: None,
         }
     }

@@ -11,7 +11,10 @@ use wren_turn::client::{
     Client as TurnClient, CloseReason, Config as TurnClientConfig, Event as TurnEvent,
 };
 
-use super::{Agent, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery};
+use super::ids::{LocalId, RelayId};
+use super::{
+    Agent, Deadline, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery,
+};
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
 
 /// The type preference libwebrtc gives TCP host candidates, below every UDP type but
@@ -23,7 +26,8 @@ impl Agent {
     pub(super) fn start_gathering(&mut self, now: Instant) {
         self.gathering = GatheringState::Gathering;
         self.emit(Event::GatheringState(GatheringState::Gathering));
-        self.gather_deadline = Some(now + self.config.timers.gather_timeout);
+        self.deadlines
+            .set(Deadline::Gather, now + self.config.timers.gather_timeout);
         let interfaces = self.config.interfaces.clone();
         for (i, ip) in interfaces.into_iter().enumerate() {
             let mut transports = vec![Transport::Udp];
@@ -38,12 +42,31 @@ impl Agent {
                     bound: None,
                     answered: false,
                     interface: i,
+                    given: false,
                 });
-                self.socket_requests.push_back(SocketRequest::Bind {
+                self.output.request_socket(SocketRequest::Bind {
                     addr,
                     transport,
                     options: SocketOptions::default(),
                 });
+            }
+        }
+        // Sockets the owner bound: host candidates at once.
+        let first = self.config.interfaces.len();
+        for (j, (addr, transport)) in self.config.bound_sockets.clone().into_iter().enumerate() {
+            let interface = first + j;
+            self.sockets.push(Socket {
+                requested: addr,
+                transport,
+                bound: Some(addr),
+                answered: true,
+                interface,
+                given: true,
+            });
+            if transport == Transport::Udp {
+                self.host_udp(now, addr, interface);
+            } else {
+                self.host_tcp(addr, interface);
             }
         }
         self.check_gathering_done(now);
@@ -66,7 +89,6 @@ impl Agent {
         };
         let Some(s) = self
             .sockets
-            .iter()
             .position(|s| !s.answered && s.requested == requested && s.transport == transport)
         else {
             return;
@@ -233,7 +255,7 @@ impl Agent {
 
     /// Adds a local candidate (finishing its line) and announces it; pairs it. `server` is
     /// the STUN or TURN server it came from, which its foundation depends on.
-    pub(super) fn add_local(&mut self, mut local: Local, server: Option<IpAddr>) -> usize {
+    pub(super) fn add_local(&mut self, mut local: Local, server: Option<IpAddr>) -> LocalId {
         local.cand.foundation =
             self.foundation(local.kind, local.base.ip(), server, local.transport);
         local.cand.generation = Some(self.generation);
@@ -241,8 +263,7 @@ impl Agent {
         let announce = local.kind != CandidateType::PeerReflexive
             && (!self.config.relay_only || local.kind == CandidateType::Relayed);
         let cand = local.cand.clone();
-        self.locals.push(local);
-        let i = self.locals.len() - 1;
+        let i = self.locals.push(local);
         if announce {
             self.emit(Event::LocalCandidate(cand));
         }
@@ -324,7 +345,7 @@ impl Agent {
 
     /// TURN client outcomes: relayed candidates, permission refusals, relayed data.
     pub(super) fn drain_relays(&mut self, now: Instant) {
-        for r in 0..self.relays.len() {
+        for r in self.relays.ids() {
             while let Some(ev) = self.relays[r].client.poll_event() {
                 self.relay_event(now, r, ev);
             }
@@ -332,7 +353,7 @@ impl Agent {
         self.check_gathering_done(now);
     }
 
-    fn relay_event(&mut self, now: Instant, r: usize, ev: TurnEvent) {
+    fn relay_event(&mut self, now: Instant, r: RelayId, ev: TurnEvent) {
         match ev {
             TurnEvent::Allocated {
                 relayed, mapped, ..
@@ -346,7 +367,7 @@ impl Agent {
                 let local_pref = match transport {
                     Transport::Udp => 65535,
                     _ => 32767,
-                } - (r as u32).min(255);
+                } - r.0.min(255);
                 let prio = priority(CandidateType::Relayed, local_pref, 1);
                 let mut cand = Candidate::at(
                     CandidateType::Relayed,
@@ -410,8 +431,10 @@ impl Agent {
                 }
             }
             TurnEvent::Data { peer, data } => {
-                if let Some(l) = self.relays[r].local {
-                    self.receive_on(now, l, peer, Transport::Udp, &data);
+                if let Some(l) = self.relays[r].local
+                    && let Some(pair) = self.receive_on(now, l, peer, Transport::Udp, &data)
+                {
+                    self.emit_data(pair, &data);
                 }
             }
             _ => {}
@@ -434,14 +457,14 @@ impl Agent {
 
     fn finish_gathering(&mut self) {
         self.gathering = GatheringState::Complete;
-        self.gather_deadline = None;
+        self.deadlines.stop(Deadline::Gather);
         self.emit(Event::GatheringState(GatheringState::Complete));
     }
 
     /// [`crate::Timers::gather_timeout`] passed: report who has not answered and call
     /// gathering complete; late answers still become candidates.
     pub(super) fn gather_timeout(&mut self, now: Instant) {
-        let Some(deadline) = self.gather_deadline else {
+        let Some(deadline) = self.deadlines.get(Deadline::Gather) else {
             return;
         };
         if now < deadline || self.gathering != GatheringState::Gathering {

@@ -18,7 +18,25 @@
 //!   controlling agent nominates (regular nomination), role conflicts are settled by the
 //!   tie-breaker (487);
 //! - once a pair is selected, keeps consent fresh and reports disconnection and loss;
-//! - when ICE fails, says why: [`Event::Failed`] carries a [`FailureReport`].
+//! - when ICE fails, says why: [`Event::Failed`] carries a [`FailureReport`];
+//! - leaves media to the caller: [`Agent::receive`] routes a datagram that is not STUN to
+//!   its valid pair by one hash lookup and hands it back borrowed ([`Received::Data`];
+//!   TURN ChannelData and Data indications unwrapped in place), and
+//!   [`Agent::send_into`] writes data for the selected pair into the caller's buffer,
+//!   framed for the relay when the pair is relayed. Neither allocates. Through the
+//!   [`Machine`] verbs instead, media is a bounded [`Event::Data`] and [`Agent::send`].
+//!
+//! Sockets are asked of the driver, or given by an owner that bound them already
+//! ([`Config::bound_sockets`]: a server's shared ports). Every queue is bounded and counts
+//! what it drops in [`Stats`].
+//!
+//! Per packet, the run loop is:
+//!
+//! ```text
+//! datagram in  -> agent.receive(now, d)       -> Received::Data { pair, data } | Handled
+//! data out     -> agent.send_into(now, b, buf) -> Transmit (bytes in buf)
+//! after input  -> poll_transmit / poll_event / poll_timeout, handle_timeout when due
+//! ```
 //!
 //! ```
 //! use std::time::Instant;
@@ -50,10 +68,16 @@
 mod checklist;
 mod checks;
 pub(crate) mod config;
+mod consent;
+mod data;
 pub(crate) mod event;
 mod gather;
+mod ids;
 mod message;
+mod output;
+mod remote;
 pub(crate) mod report;
+mod route;
 mod state;
 
 #[cfg(test)]
@@ -63,16 +87,23 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{
+    Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
+};
 use wren_stun::client::{Client, Config as ClientConfig};
 use wren_stun::{Key, TransactionId};
 use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
+use consent::Consent;
+pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
+use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
+use output::Output;
+use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
@@ -150,8 +181,31 @@ pub struct Stats {
     pub data_dropped: u64,
     /// Events dropped because the application did not drain them.
     pub events_dropped: u64,
+    /// Data events ([`Event::Data`], the `Machine` path) dropped because
+    /// [`Config::max_data_events`] were waiting.
+    pub data_events_dropped: u64,
+    /// Datagrams dropped because [`Config::max_transmits`] were waiting for
+    /// `poll_transmit`.
+    pub transmits_dropped: u64,
     /// Remote candidates refused.
     pub candidates_refused: u64,
+}
+
+/// The agent's own named deadlines (the parts keep theirs: consent, checks in flight, the
+/// STUN and TURN clients); `poll_timeout` takes the earliest of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Ta: the next check may leave (RFC 8445 section 6.1.4.2).
+    Pacing,
+    /// Gathering gives up on silent servers ([`Timers::gather_timeout`]).
+    Gather,
+}
+
+impl TimerKind for Deadline {
+    const ALL: &'static [Deadline] = &[Deadline::Pacing, Deadline::Gather];
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// A host socket the agent asked for.
@@ -163,6 +217,8 @@ pub(crate) struct Socket {
     pub(crate) answered: bool,
     /// Index of the interface (its place in the configuration).
     pub(crate) interface: usize,
+    /// Given by the owner ([`Config::bound_sockets`]): never asked for, never closed.
+    pub(crate) given: bool,
 }
 
 /// A local candidate.
@@ -179,7 +235,7 @@ pub(crate) struct Local {
     pub(crate) base: SocketAddr,
     pub(crate) priority: u32,
     pub(crate) local_pref: u32,
-    pub(crate) relay: Option<usize>,
+    pub(crate) relay: Option<RelayId>,
     /// The TURN server and transport of a relayed candidate.
     pub(crate) relay_via: Option<(SocketAddr, Transport)>,
     /// Paired with remote candidates (server-reflexive ones are not: their base is).
@@ -233,35 +289,11 @@ impl Local {
     }
 }
 
-/// A remote candidate with a resolved address.
-#[derive(Debug, Clone)]
-pub(crate) struct Remote {
-    pub(crate) cand: Candidate,
-    pub(crate) addr: SocketAddr,
-    pub(crate) transport: Transport,
-    pub(crate) kind: CandidateType,
-    pub(crate) tcp_type: Option<TcpType>,
-    pub(crate) priority: u32,
-}
-
-impl Remote {
-    pub(crate) fn summary(&self) -> CandidateSummary {
-        CandidateSummary {
-            kind: self.kind,
-            transport: self.transport,
-            addr: self.addr,
-            priority: self.priority,
-            tcp_type: self.tcp_type,
-            relay: None,
-        }
-    }
-}
-
 /// A candidate pair (RFC 8445 section 6.1.2).
 #[derive(Debug, Clone)]
 pub(crate) struct Pair {
-    pub(crate) local: usize,
-    pub(crate) remote: usize,
+    pub(crate) local: LocalId,
+    pub(crate) remote: RemoteId,
     pub(crate) priority: u64,
     pub(crate) foundation: (usize, String),
     pub(crate) state: PairState,
@@ -286,7 +318,7 @@ pub(crate) struct Pair {
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
     pub(crate) tid: TransactionId,
-    pub(crate) pair: usize,
+    pub(crate) pair: PairId,
     pub(crate) nominate: bool,
     pub(crate) consent: bool,
     pub(crate) role: Role,
@@ -309,7 +341,7 @@ pub(crate) struct Relay {
     pub(crate) transport: Transport,
     /// The host socket it sends from (UDP), or `None` over TCP.
     pub(crate) socket: Option<SocketAddr>,
-    pub(crate) local: Option<usize>,
+    pub(crate) local: Option<LocalId>,
     pub(crate) done: bool,
     pub(crate) family_v4: bool,
 }
@@ -321,13 +353,6 @@ pub(crate) struct StunQuery {
     pub(crate) server: SocketAddr,
     pub(crate) socket: SocketAddr,
     pub(crate) done: bool,
-}
-
-/// A datagram the agent wrote, waiting for `poll_transmit`.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    pub(crate) transmit: Transmit,
-    pub(crate) buf: Vec<u8>,
 }
 
 /// An ICE agent. See the [module documentation](self).
@@ -346,39 +371,31 @@ pub struct Agent {
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
 
-    pub(crate) sockets: Vec<Socket>,
-    pub(crate) locals: Vec<Local>,
+    pub(crate) sockets: Table<SocketId, Socket>,
+    pub(crate) locals: Table<LocalId, Local>,
     pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
-    pub(crate) remotes: Vec<Remote>,
-    pub(crate) pending_names: Vec<(String, Candidate)>,
-    pub(crate) unresolved: Vec<String>,
-    pub(crate) remote_end: bool,
-    pub(crate) prflx_count: u32,
+    pub(crate) remotes: Remotes,
 
-    pub(crate) pairs: Vec<Pair>,
-    pub(crate) triggered: VecDeque<(usize, bool)>,
+    pub(crate) pairs: Table<PairId, Pair>,
+    pub(crate) triggered: VecDeque<(PairId, bool)>,
     pub(crate) checks: Vec<Check>,
-    pub(crate) next_pacing: Option<Instant>,
 
     pub(crate) stun: Client,
     pub(crate) queries: Vec<StunQuery>,
-    pub(crate) relays: Vec<Relay>,
+    pub(crate) relays: Table<RelayId, Relay>,
     pub(crate) gathering: GatheringState,
-    pub(crate) gather_deadline: Option<Instant>,
     pub(crate) gather_failures: Vec<GatherFailure>,
 
-    pub(crate) selected: Option<usize>,
-    pub(crate) nominating: Option<usize>,
+    pub(crate) selected: Option<PairId>,
+    pub(crate) nominating: Option<PairId>,
     pub(crate) first_valid_at: Option<Instant>,
     pub(crate) state: ConnectionState,
-    pub(crate) next_consent: Option<Instant>,
-    pub(crate) last_consent: Instant,
-    pub(crate) last_sent: Instant,
+    pub(crate) consent: Consent,
+    /// The agent's own named deadlines (pacing, gathering); the parts keep theirs.
+    pub(crate) deadlines: TimerTable<Deadline, 2>,
 
-    pub(crate) out: VecDeque<Outgoing>,
-    pub(crate) pool: Vec<Vec<u8>>,
-    pub(crate) socket_requests: VecDeque<SocketRequest>,
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) routes: route::Routes,
+    pub(crate) output: Output,
     pub(crate) stats: Stats,
 }
 
@@ -418,35 +435,26 @@ impl Agent {
             now,
             started: now,
             checking_since: None,
-            sockets: Vec::new(),
-            locals: Vec::new(),
+            sockets: Table::new(),
+            locals: Table::new(),
             foundations: Vec::new(),
-            remotes: Vec::new(),
-            pending_names: Vec::new(),
-            unresolved: Vec::new(),
-            remote_end: false,
-            prflx_count: 0,
-            pairs: Vec::new(),
+            remotes: Remotes::default(),
+            pairs: Table::new(),
             triggered: VecDeque::new(),
             checks: Vec::new(),
-            next_pacing: None,
             stun,
             queries: Vec::new(),
-            relays: Vec::new(),
+            relays: Table::new(),
             gathering: GatheringState::New,
-            gather_deadline: None,
             gather_failures: Vec::new(),
             selected: None,
             nominating: None,
             first_valid_at: None,
             state: ConnectionState::New,
-            next_consent: None,
-            last_consent: now,
-            last_sent: now,
-            out: VecDeque::new(),
-            pool: Vec::new(),
-            socket_requests: VecDeque::new(),
-            events: VecDeque::new(),
+            consent: Consent::new(now, config.lite),
+            deadlines: TimerTable::new(),
+            routes: route::Routes::default(),
+            output: Output::new(&config),
             stats: Stats::default(),
             config,
         };
@@ -505,7 +513,7 @@ impl Agent {
     /// The pairs and their states, highest priority first (what `getStats` shows).
     #[must_use]
     pub fn pairs(&self) -> Vec<PairReport> {
-        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        let mut order: Vec<PairId> = self.pairs.ids().collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
         order.into_iter().map(|i| self.pair_report(i)).collect()
     }
@@ -518,35 +526,36 @@ impl Agent {
     }
 
     pub(crate) fn emit(&mut self, event: Event) {
-        if self.events.len() >= self.config.max_events {
+        if !self.output.push_event(event) {
             self.stats.events_dropped += 1;
-            return;
         }
-        self.events.push_back(event);
     }
 
-    /// A buffer from the pool (cleared).
+    /// A buffer from the output's pool (cleared).
     pub(crate) fn buffer(&mut self) -> Vec<u8> {
-        let mut b = self.pool.pop().unwrap_or_else(|| Vec::with_capacity(256));
-        b.clear();
-        b
+        self.output.buffer()
+    }
+
+    /// Gives a buffer back to the output's pool.
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        self.output.recycle(buf);
     }
 
     /// Queues `buf` to leave from `local` (a host or relayed candidate) to `remote`.
     pub(crate) fn send_from(
         &mut self,
         now: Instant,
-        local: usize,
+        local: LocalId,
         remote: SocketAddr,
         buf: Vec<u8>,
     ) {
-        self.last_sent = now;
+        self.consent.sent(now);
         let l = &self.locals[local];
         if let Some(r) = l.relay {
             // A relayed candidate: the TURN client frames it for the server. A refusal
             // (closed allocation, queue full) loses this datagram only: checks retransmit.
             let _ = self.relays[r].client.send(now, remote, &buf);
-            self.pool.push(buf);
+            self.recycle(buf);
             return;
         }
         let source = match (l.transport, l.tcp_type) {
@@ -555,13 +564,15 @@ impl Agent {
             (Transport::Tcp, Some(TcpType::Active)) => None,
             _ => Some(l.base),
         };
-        self.out.push_back(Outgoing {
-            transmit: Transmit::new(l.transport, source, remote),
-            buf,
-        });
+        let transmit = Transmit::new(l.transport, source, remote);
+        if !self.output.push_transmit(transmit, buf) {
+            self.stats.transmits_dropped += 1;
+        }
     }
 
-    /// Sends application data on the selected pair.
+    /// Sends application data on the selected pair, through the queue `poll_transmit`
+    /// drains (the `Machine` path; a copy). [`Agent::send_into`] writes it into the
+    /// caller's buffer instead.
     ///
     /// # Errors
     ///
@@ -601,23 +612,25 @@ impl Agent {
         }
         self.checks.clear();
         self.triggered.clear();
-        self.next_pacing = None;
-        self.next_consent = None;
-        self.gather_deadline = None;
+        self.deadlines.stop(Deadline::Pacing);
+        self.deadlines.stop(Deadline::Gather);
+        self.consent.stop();
         for q in &mut self.queries {
             if !q.done {
                 self.stun.cancel(q.tid);
                 q.done = true;
             }
         }
+        // Sockets the owner gave are the owner's to close.
         let bound: Vec<(SocketAddr, Transport)> = self
             .sockets
             .iter()
+            .filter(|s| !s.given)
             .filter_map(|s| s.bound.map(|b| (b, s.transport)))
             .collect();
         for (addr, transport) in bound {
-            self.socket_requests
-                .push_back(SocketRequest::Close { addr, transport });
+            self.output
+                .request_socket(SocketRequest::Close { addr, transport });
         }
         for s in &mut self.sockets {
             s.bound = None;
@@ -648,23 +661,12 @@ impl Machine for Agent {
     type Command = Command;
     type Error = Error;
 
+    /// As [`Agent::receive`], with media on a valid pair queued (copied) as
+    /// [`Event::Data`].
     fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
-        let now = self.clamp(now);
-        if self.state == ConnectionState::Closed {
-            // The TURN servers' answers to the deallocations end those transactions.
-            if let Some(r) = self
-                .relays
-                .iter_mut()
-                .find(|r| r.client.server() == d.source && r.transport == d.proto)
-            {
-                r.client.handle_datagram(now, d);
-                while r.client.poll_event().is_some() {}
-            }
-            return;
+        if let Received::Data { pair, data } = self.receive(now, d) {
+            self.emit_data(pair, data);
         }
-        self.receive(now, d);
-        self.drain_children(now);
-        self.after_input(now);
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) -> Result<(), Error> {
@@ -716,10 +718,7 @@ impl Machine for Agent {
     }
 
     fn poll_transmit(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
-        if let Some(o) = self.out.pop_front() {
-            buf.extend_from_slice(&o.buf);
-            let t = o.transmit;
-            self.pool.push(o.buf);
+        if let Some(t) = self.output.pop_transmit(buf) {
             return Some(t);
         }
         if let Some(t) = self.stun.poll_transmit(now, buf) {
@@ -737,7 +736,7 @@ impl Machine for Agent {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.output.pop_event()
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -751,9 +750,8 @@ impl Machine for Agent {
         let mut t = [
             self.stun.poll_timeout(),
             self.checks.iter().map(|c| c.next).min(),
-            self.next_pacing,
-            self.gather_deadline,
-            self.next_consent,
+            self.deadlines.next_deadline(),
+            self.consent.poll_timeout(),
             self.nomination_deadline(),
             self.liveness_deadline(),
         ]
@@ -770,7 +768,7 @@ impl Machine for Agent {
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
-        self.socket_requests.pop_front()
+        self.output.pop_socket_request()
     }
 
     fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
@@ -788,7 +786,7 @@ impl Machine for Agent {
                     .find(|s| !s.answered && s.requested == requested && s.transport == transport)
             {
                 s.answered = true;
-                self.socket_requests.push_back(SocketRequest::Close {
+                self.output.request_socket(SocketRequest::Close {
                     addr: bound,
                     transport,
                 });

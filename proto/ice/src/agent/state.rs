@@ -1,16 +1,16 @@
 //! The agent's life: remote credentials and candidates as they trickle in (RFC 8838),
 //! selection, consent freshness (RFC 7675), failure with its report, and ICE restart.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use wren_core::Transport;
 use wren_stun::TransactionId;
 
+use super::consent::{Due, Verdict};
 use super::message::write_keepalive;
 use super::{
-    Agent, CandidateSummary, ConnectionState, Credentials, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairReport, PairState, Remote, SelectedPair, short_term_key,
+    Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
+    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair, short_term_key,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 
@@ -96,8 +96,8 @@ impl Agent {
                 return refuse(self, e);
             }
         }
-        if self.remotes.len() + self.pending_names.len() >= self.config.max_remote_candidates {
-            return refuse(self, Error::TooManyCandidates(self.remotes.len()));
+        if self.remotes.count() >= self.config.max_remote_candidates {
+            return refuse(self, Error::TooManyCandidates(self.remotes.count()));
         }
         match &cand.address {
             Address::Ip(ip) => {
@@ -106,9 +106,7 @@ impl Agent {
             }
             Address::Name(name) => {
                 let name = name.clone();
-                let asked = self.pending_names.iter().any(|(n, _)| *n == name);
-                self.pending_names.push((name.clone(), cand));
-                if !asked {
+                if self.remotes.wait_for(name.clone(), cand) {
                     self.emit(Event::ResolveName(name));
                 }
             }
@@ -121,60 +119,25 @@ impl Agent {
     /// when it did not (the candidates with that name are then reported as unresolved).
     pub fn resolved(&mut self, now: Instant, name: &str, ip: Option<IpAddr>) {
         let now = self.clamp(now);
-        let (waiting, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_names)
-            .into_iter()
-            .partition(|(n, _)| n.eq_ignore_ascii_case(name));
-        self.pending_names = rest;
+        let waiting = self.remotes.take_waiting(name);
         if waiting.is_empty() {
             return;
         }
         match ip {
             Some(ip) => {
-                for (_, cand) in waiting {
+                for cand in waiting {
                     self.add_resolved(now, cand, ip);
                 }
             }
-            None => {
-                if !self.unresolved.iter().any(|n| n == name) {
-                    self.unresolved.push(name.to_owned());
-                }
-            }
+            None => self.remotes.unresolved(name),
         }
         self.after_input(now);
     }
 
     fn add_resolved(&mut self, now: Instant, cand: Candidate, ip: IpAddr) {
-        let addr = SocketAddr::new(ip, cand.port);
-        let transport = match cand.transport {
-            CandidateTransport::Tcp => Transport::Tcp,
-            _ => Transport::Udp,
-        };
-        // Known already (a peer-reflexive candidate learned from a check, or a repeat):
-        // the signalled candidate replaces what was learned (RFC 8445 section 7.3.1.3).
-        if let Some(r) = self
-            .remotes
-            .iter()
-            .position(|r| r.addr == addr && r.transport == transport)
-        {
-            if self.remotes[r].kind == CandidateType::PeerReflexive
-                && cand.kind != CandidateType::PeerReflexive
-            {
-                self.remotes[r].kind = cand.kind;
-                self.remotes[r].priority = cand.priority;
-                self.remotes[r].tcp_type = cand.tcp_type;
-                self.remotes[r].cand = cand;
-            }
+        let Some(r) = self.remotes.add(cand, ip) else {
             return;
-        }
-        self.remotes.push(Remote {
-            addr,
-            transport,
-            kind: cand.kind,
-            tcp_type: cand.tcp_type,
-            priority: cand.priority,
-            cand,
-        });
-        let r = self.remotes.len() - 1;
+        };
         self.pair_remote(r);
         if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
             self.checking_since = Some(now);
@@ -188,7 +151,7 @@ impl Agent {
     /// every pair has failed and local gathering is complete, ICE can fail.
     pub fn end_of_remote_candidates(&mut self, now: Instant) {
         let now = self.clamp(now);
-        self.remote_end = true;
+        self.remotes.set_end();
         self.after_input(now);
     }
 
@@ -206,19 +169,16 @@ impl Agent {
         self.remote_creds = None;
         self.remote_key = None;
         self.remotes.clear();
-        self.pending_names.clear();
-        self.unresolved.clear();
-        self.remote_end = false;
         self.pairs.clear();
+        self.routes.clear();
         self.triggered.clear();
         self.checks.clear();
-        self.next_pacing = None;
+        self.deadlines.stop(Deadline::Pacing);
         self.selected = None;
         self.nominating = None;
         self.first_valid_at = None;
         self.checking_since = None;
-        self.next_consent = None;
-        self.last_consent = now;
+        self.consent.restart(now);
         // Prflx locals belonged to the old checks.
         let ufrag = self.local_creds.ufrag.clone();
         let generation = self.generation;
@@ -249,7 +209,9 @@ impl Agent {
 
     /// Selects the highest-priority nominated valid pair, if it is new.
     pub(super) fn select_nominated(&mut self, now: Instant) {
-        let best = (0..self.pairs.len())
+        let best = self
+            .pairs
+            .ids()
             .filter(|&p| self.pairs[p].nominated && self.pairs[p].state == PairState::Succeeded)
             .max_by_key(|&p| self.pairs[p].priority);
         let Some(p) = best else {
@@ -264,33 +226,20 @@ impl Agent {
             return;
         }
         self.selected = Some(p);
-        self.last_consent = now;
-        self.schedule_consent(now);
+        self.consent.start(now, &self.config.timers, &mut self.rng);
         let info = self.selected_info(p);
         self.emit(Event::SelectedPair(info));
         self.set_state(ConnectionState::Connected);
     }
 
-    pub(super) fn selected_info(&self, p: usize) -> SelectedPair {
+    pub(super) fn selected_info(&self, p: PairId) -> SelectedPair {
         let pair = &self.pairs[p];
         SelectedPair {
-            pair: super::PairId(p as u32),
+            pair: p,
             local: self.locals[pair.local].summary(),
             remote: self.remotes[pair.remote].summary(),
             rtt: pair.rtt,
         }
-    }
-
-    fn schedule_consent(&mut self, now: Instant) {
-        let timers = &self.config.timers;
-        if self.config.lite {
-            self.next_consent = Some(now + timers.keepalive_interval);
-            return;
-        }
-        // RFC 7675 section 5.1: uniformly in 0.8 to 1.2 of the interval.
-        let base = timers.consent_interval.as_millis() as u64;
-        let jitter = self.rng.below(base * 4 / 10 + 1);
-        self.next_consent = Some(now + Duration::from_millis(base * 8 / 10 + jitter));
     }
 
     /// Consent checks (full) or keepalives (lite) on the selected pair, and the
@@ -299,9 +248,9 @@ impl Agent {
         let Some(p) = self.selected else {
             return;
         };
-        if self.next_consent.is_some_and(|t| now >= t) {
-            if self.config.lite {
-                if now >= self.last_sent + self.config.timers.keepalive_interval {
+        if self.consent.is_due(now) {
+            match self.consent.due(now, &self.config.timers) {
+                Some(Due::Keepalive) => {
                     let tid = TransactionId::random(&mut self.rng);
                     let mut buf = self.buffer();
                     if write_keepalive(&mut buf, tid).is_ok() {
@@ -310,23 +259,23 @@ impl Agent {
                         self.send_from(now, local, remote, buf);
                     }
                 }
-            } else {
-                self.start_check(now, p, false, true);
+                Some(Due::Check) => self.start_check(now, p, false, true),
+                None => {}
             }
-            self.schedule_consent(now);
+            self.consent
+                .reschedule(now, &self.config.timers, &mut self.rng);
         }
-        let silent = now.saturating_duration_since(self.last_consent);
-        if silent >= self.config.timers.consent_timeout {
-            self.consent_lost(now);
-        } else if silent >= self.config.timers.disconnected_after
-            && self.state == ConnectionState::Connected
-        {
-            self.set_state(ConnectionState::Disconnected);
+        match self.consent.verdict(now, &self.config.timers) {
+            Verdict::Lost => self.consent_lost(now),
+            Verdict::Disconnected if self.state == ConnectionState::Connected => {
+                self.set_state(ConnectionState::Disconnected);
+            }
+            _ => {}
         }
     }
 
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
-        self.last_consent = now;
+        self.consent.heard(now);
         if let Some(p) = self.selected {
             self.pairs[p].rtt = Some(rtt);
         }
@@ -346,12 +295,8 @@ impl Agent {
         }
         let t = &self.config.timers;
         if self.selected.is_some() {
-            let d = if self.state == ConnectionState::Connected {
-                t.disconnected_after
-            } else {
-                t.consent_timeout
-            };
-            return Some(self.last_consent + d);
+            let connected = self.state == ConnectionState::Connected;
+            return Some(self.consent.verdict_deadline(t, connected));
         }
         self.checking_since.map(|s| s + t.connect_timeout)
     }
@@ -383,8 +328,8 @@ impl Agent {
         // RFC 8838 section 8: the checklist fails only when gathering is complete, the
         // peer said end-of-candidates, no name waits, and every pair failed.
         let settled = self.gathering == GatheringState::Complete
-            && self.remote_end
-            && self.pending_names.is_empty()
+            && self.remotes.ended()
+            && !self.remotes.waiting()
             && self.triggered.is_empty()
             && self.checks.iter().all(|c| c.consent)
             && self.pairs.iter().all(|p| p.state == PairState::Failed);
@@ -419,7 +364,7 @@ impl Agent {
         self.emit(Event::Failed(Box::new(report)));
     }
 
-    pub(super) fn pair_report(&self, p: usize) -> PairReport {
+    pub(super) fn pair_report(&self, p: PairId) -> PairReport {
         let pair = &self.pairs[p];
         PairReport {
             local: self.locals[pair.local].summary(),
@@ -433,7 +378,7 @@ impl Agent {
     /// The report of what was gathered and tried.
     pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
         let since = self.checking_since.unwrap_or(self.started);
-        let mut order: Vec<usize> = (0..self.pairs.len()).collect();
+        let mut order: Vec<PairId> = self.pairs.ids().collect();
         order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
         FailureReport {
             cause,
@@ -446,8 +391,8 @@ impl Agent {
                 .collect(),
             gather_failures: self.gather_failures.clone(),
             remote_candidates: self.remotes.iter().map(|r| r.cand.clone()).collect(),
-            unresolved_names: self.unresolved.clone(),
-            end_of_remote_candidates: self.remote_end,
+            unresolved_names: self.remotes.unresolved_names(),
+            end_of_remote_candidates: self.remotes.ended(),
             pairs: order.into_iter().map(|p| self.pair_report(p)).collect(),
         }
     }

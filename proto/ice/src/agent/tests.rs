@@ -595,7 +595,7 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
     let b = &mut net.agents[1];
     let ufrag = b.local_credentials().ufrag.clone();
     let key = short_term_key(&b.local_credentials().pwd);
-    let local = b.locals[0].base;
+    let local = b.locals[super::ids::LocalId(0)].base;
     for port in 0..500u16 {
         let mut req = Vec::new();
         let check = message::CheckRequest {
@@ -618,4 +618,161 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
         "{} remote candidates kept",
         b.remotes.len()
     );
+}
+
+fn connected_pair() -> Net {
+    let mut net = Net::new(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    net
+}
+
+/// A datagram agent 0 writes for its selected pair, as agent 1 receives it.
+fn data_from_a(net: &mut Net, data: &[u8]) -> (Vec<u8>, SocketAddr, SocketAddr) {
+    let mut buf = Vec::new();
+    let t = net.agents[0]
+        .send_into(net.now, data, &mut buf)
+        .unwrap()
+        .expect("a direct pair writes at once");
+    (buf, t.source.unwrap(), t.destination)
+}
+
+#[test]
+fn receive_routes_media_only_on_a_valid_pair() {
+    let mut net = connected_pair();
+    let now = net.now;
+    let (bytes, from, to) = data_from_a(&mut net, b"\x80media");
+    let selected = net.agents[1].selected_pair().unwrap().pair;
+    match net.agents[1].receive(now, Datagram::udp(from, to, &bytes)) {
+        Received::Data { pair, data } => {
+            assert_eq!(pair, selected);
+            assert_eq!(data, b"\x80media");
+            assert_eq!(data.as_ptr(), bytes.as_ptr(), "borrowed, not copied");
+        }
+        Received::Handled => panic!("not routed"),
+    }
+    // From an address no valid pair has: counted, not handed out.
+    let stranger = SocketAddr::new(ip("10.0.0.9"), 9);
+    let dropped = net.agents[1].stats().data_dropped;
+    assert_eq!(
+        net.agents[1].receive(now, Datagram::udp(stranger, to, &bytes)),
+        Received::Handled
+    );
+    assert_eq!(net.agents[1].stats().data_dropped, dropped + 1);
+    // A first byte in the ChannelData range (RFC 7983) on a direct pair is still data.
+    let (bytes, from, to) = data_from_a(&mut net, b"Hello");
+    assert!(matches!(
+        net.agents[1].receive(now, Datagram::udp(from, to, &bytes)),
+        Received::Data { data: b"Hello", .. }
+    ));
+    // STUN is the agent's: a check is answered, not handed out.
+    assert!(net.agents[1].poll_event().is_none());
+}
+
+#[test]
+fn send_into_says_why_it_cannot_send() {
+    let mut agent = Agent::new(net_now(), config(Role::Controlling, "10.0.0.1", 1));
+    let mut buf = Vec::new();
+    let now = net_now();
+    assert_eq!(
+        agent.send_into(now, b"x", &mut buf),
+        Err(SendError::NotConnected)
+    );
+    let mut net = connected_pair();
+    let now = net.now;
+    let long = vec![0u8; 70_000];
+    assert_eq!(
+        net.agents[0].send_into(now, &long, &mut buf),
+        Err(SendError::TooLong(70_000))
+    );
+    net.agents[0].close(now);
+    assert_eq!(
+        net.agents[0].send_into(now, b"x", &mut buf),
+        Err(SendError::Closed)
+    );
+    assert!(buf.is_empty(), "nothing written on an error");
+}
+
+fn net_now() -> Instant {
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    Instant::now()
+}
+
+#[test]
+fn data_events_of_the_machine_path_are_bounded_and_counted() {
+    let mut net = connected_pair();
+    net.agents[1].output.set_bounds(1024, 4096, 4);
+    let now = net.now;
+    let (bytes, from, to) = data_from_a(&mut net, b"\x80media");
+    for _ in 0..10 {
+        net.agents[1].handle_datagram(now, Datagram::udp(from, to, &bytes));
+    }
+    assert_eq!(net.agents[1].stats().data_events_dropped, 6);
+    let mut data = 0;
+    while let Some(e) = net.agents[1].poll_event() {
+        data += usize::from(matches!(e, Event::Data { .. }));
+    }
+    assert_eq!(data, 4);
+    // Drained: room again.
+    net.agents[1].handle_datagram(now, Datagram::udp(from, to, &bytes));
+    assert!(matches!(
+        net.agents[1].poll_event(),
+        Some(Event::Data { .. })
+    ));
+    assert_eq!(net.agents[1].stats().data_events_dropped, 6);
+}
+
+#[test]
+fn the_transmit_queue_is_bounded_and_counted() {
+    let mut net = connected_pair();
+    net.agents[0].output.set_bounds(3, 4096, 256);
+    let now = net.now;
+    for _ in 0..10 {
+        net.agents[0].send(now, b"\x80media").unwrap();
+    }
+    assert_eq!(net.agents[0].stats().transmits_dropped, 7);
+    let mut buf = Vec::new();
+    let mut sent = 0;
+    while net.agents[0].poll_transmit(now, &mut buf).is_some() {
+        sent += 1;
+    }
+    assert_eq!(sent, 3);
+}
+
+#[test]
+fn sockets_given_by_the_owner_are_candidates_at_once_and_stay_the_owners() {
+    let given = SocketAddr::new(ip("10.0.0.2"), 3478);
+    let mut lite = Config::lite(Vec::new());
+    lite.rng_seed = Some([2; 32]);
+    lite.bound_sockets = vec![(given, Transport::Udp)];
+    let mut agent = Agent::new(net_now(), lite.clone());
+    assert_eq!(agent.poll_socket_request(), None, "nothing to bind");
+    let mut lines = Vec::new();
+    while let Some(e) = agent.poll_event() {
+        if let Event::LocalCandidate(c) = e {
+            lines.push(c.to_string());
+        }
+    }
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("10.0.0.2 3478 typ host"), "{lines:?}");
+    assert_eq!(agent.gathering_state(), GatheringState::Complete);
+
+    // A full peer connects to it on the given socket.
+    let mut net = Net::build(
+        config(Role::Controlling, "10.0.0.1", 1),
+        lite,
+        true,
+        Vec::new(),
+    );
+    net.owners.insert(given, 1);
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    assert_eq!(net.agents[1].selected_pair().unwrap().local.addr, given);
+    // Closing asks for no Close of a socket the owner gave.
+    let now = net.now;
+    net.agents[1].close(now);
+    assert_eq!(net.agents[1].poll_socket_request(), None);
 }

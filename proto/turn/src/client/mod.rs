@@ -455,6 +455,86 @@ impl Client {
         Ok(None)
     }
 
+    /// The one-lookup half of [`Client::send_into`], for a peer whose channel is bound
+    /// and for whom nothing waits: writes the ChannelData message carrying `data` (padded
+    /// to four bytes over TCP, RFC 8656 section 12.5) into `buf` and returns where it goes.
+    /// `None`, with nothing written, in every other case: call [`Client::send_into`],
+    /// which takes them all. The data path of a relayed ICE pair calls this per packet.
+    pub fn send_channel_into(
+        &mut self,
+        now: Instant,
+        peer: SocketAddr,
+        data: &[u8],
+        buf: &mut Vec<u8>,
+    ) -> Option<Transmit> {
+        self.clamp(now);
+        if !matches!(self.state, State::Allocated(_)) || data.len() > MAX_DATA_LEN {
+            return None;
+        }
+        let number = self
+            .peers
+            .channels
+            .get(&peer)
+            .filter(|c| c.is_bound())?
+            .number;
+        if self.outgoing.has(peer) {
+            return None;
+        }
+        let start = buf.len();
+        let pad = self.config.transport.is_stream();
+        if ChannelData::write(buf, number, data, pad).is_err() {
+            buf.truncate(start);
+            return None;
+        }
+        self.stats.channel_data_sent += 1;
+        Some(Transmit::new(
+            self.config.transport,
+            self.config.local,
+            self.server,
+        ))
+    }
+
+    /// The peer and payload of relayed data from the server, borrowed from `d` without a
+    /// copy: the data of a ChannelData message on a bound channel (RFC 8656 section 12.6),
+    /// or the DATA attribute of a Data indication from a peer with a permission (section
+    /// 11.6). Counted as received. `None` for anything else (a response, garbage, data for
+    /// an unknown channel or peer): give it to [`Machine::handle_datagram`], which handles
+    /// or counts it. This is the receive half of the data path: the bytes never enter the
+    /// event queue.
+    #[must_use]
+    pub fn peer_data<'a>(&mut self, d: &Datagram<'a>) -> Option<(SocketAddr, &'a [u8])> {
+        if d.source != self.server || !matches!(self.state, State::Allocated(_)) {
+            return None;
+        }
+        let payload: &'a [u8] = d.payload;
+        let (peer, data) = match classify_turn(payload)? {
+            TurnKind::ChannelData => {
+                let cd = ChannelData::parse(payload).ok()?;
+                (*self.peers.by_number.get(&cd.channel.get())?, cd.data)
+            }
+            TurnKind::Stun => {
+                let msg = Message::parse(payload).ok()?;
+                if msg.class() != Class::Indication || msg.method() != Method::DATA {
+                    return None;
+                }
+                if msg.fingerprint_offset().is_some() && msg.verify_fingerprint().is_err() {
+                    return None;
+                }
+                let (Ok(Some(XorPeerAddress(peer))), Ok(Some(attr::Data(data)))) =
+                    (msg.get::<XorPeerAddress>(), msg.get::<attr::Data<'a>>())
+                else {
+                    return None;
+                };
+                if !self.peers.permissions.contains_key(&peer.ip()) {
+                    return None;
+                }
+                (peer, data)
+            }
+        };
+        self.stats.data_received += 1;
+        Some((peer, data))
+    }
+
     /// Deallocates (a Refresh with LIFETIME 0) and ends with [`Event::Closed`]
     /// ([`CloseReason::Requested`]) when the server answers or the request times out. Data
     /// waiting is dropped; permissions and channels are forgotten. Closing a client that is

@@ -1020,6 +1020,96 @@ fn data_indications_and_channel_data_are_received() {
     assert_eq!(stats.malformed + stats.stun.malformed, 3);
 }
 
+#[test]
+fn send_channel_into_writes_channel_data_only_when_a_channel_is_bound() {
+    let mut sim = Sim::allocated(Sim::config());
+    let mut buf = Vec::new();
+    assert_eq!(
+        sim.client
+            .send_channel_into(sim.now, peer(), b"early", &mut buf),
+        None,
+        "no channel yet"
+    );
+    assert!(buf.is_empty());
+    sim.client.bind_channel(sim.now, peer()).unwrap();
+    sim.drain();
+    let channel = sim.client.channel(peer()).unwrap();
+    let sent_before = sim.client.stats().channel_data_sent;
+    let t = sim
+        .client
+        .send_channel_into(sim.now, peer(), b"by channel", &mut buf)
+        .expect("written");
+    assert_eq!(t.destination, sim.servers[0].addr);
+    let cd = ChannelData::parse(&buf).unwrap();
+    assert_eq!((cd.channel, cd.data), (channel, &b"by channel"[..]));
+    assert_eq!(sim.client.stats().channel_data_sent, sent_before + 1);
+    // The same bytes send_into writes.
+    let mut other = Vec::new();
+    let _ = sim
+        .client
+        .send_into(sim.now, peer(), b"by channel", &mut other)
+        .unwrap()
+        .expect("written");
+    assert_eq!(buf, other);
+}
+
+#[test]
+fn peer_data_borrows_what_handle_datagram_would_deliver() {
+    let mut sim = Sim::allocated(Sim::config());
+    sim.client.bind_channel(sim.now, peer()).unwrap();
+    sim.drain();
+    let channel = sim.client.channel(peer()).unwrap();
+    sim.events.clear();
+    let datagram = |bytes| Datagram {
+        proto: Transport::Udp,
+        source: addr("192.0.2.1:3478"),
+        destination: local(),
+        ecn: None,
+        payload: bytes,
+    };
+    let server = sim.servers[0].addr;
+
+    let indication = FakeServer::data_indication(peer(), b"by indication");
+    let d = Datagram {
+        source: server,
+        ..datagram(&indication)
+    };
+    let (from, data) = sim.client.peer_data(&d).expect("a Data indication");
+    assert_eq!((from, data), (peer(), &b"by indication"[..]));
+    // The slice is the DATA attribute inside the input, not a copy.
+    assert!(indication.as_ptr_range().contains(&data.as_ptr()));
+
+    let mut cd = Vec::new();
+    ChannelData::write(&mut cd, channel, b"by channel", false).unwrap();
+    let d = Datagram {
+        source: server,
+        ..datagram(&cd)
+    };
+    let (from, data) = sim.client.peer_data(&d).expect("ChannelData");
+    assert_eq!((from, data), (peer(), &b"by channel"[..]));
+    assert_eq!(data.as_ptr(), cd[4..].as_ptr());
+
+    // Not data, or not from the server: left to handle_datagram.
+    let stranger = FakeServer::data_indication(addr("203.0.113.5:5"), b"no permission");
+    let d = Datagram {
+        source: server,
+        ..datagram(&stranger)
+    };
+    assert_eq!(sim.client.peer_data(&d), None);
+    let d = Datagram {
+        source: addr("203.0.113.9:3478"),
+        ..datagram(&cd)
+    };
+    assert_eq!(sim.client.peer_data(&d), None);
+    let d = Datagram {
+        source: server,
+        ..datagram(&[0x80, 1, 2, 3])
+    };
+    assert_eq!(sim.client.peer_data(&d), None);
+    assert_eq!(sim.client.stats().data_received, 2);
+    assert!(sim.event_list().is_empty(), "no event for borrowed data");
+}
+
 // ---------------------------------------------------------------------------------------
 // Per-peer failures.
 
