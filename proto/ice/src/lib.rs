@@ -66,6 +66,7 @@ pub mod candidate;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod lite;
+mod message;
 
 pub use agent::{
     Agent, CandidateSummary, ConnectionState, Credentials, Event, FailureCause, FailureReport,

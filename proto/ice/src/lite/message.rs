@@ -1,18 +1,10 @@
-//! The STUN of an ICE-lite server: reading a connectivity check (RFC 8445 section 7.3 and
-//! 7.2.2) and writing its answers into the caller's buffer: the success response with
-//! XOR-MAPPED-ADDRESS, the 487 of a role conflict (section 7.3.1.1), both signed with the
-//! session's short-term key and fingerprinted, and the keepalive Binding indication
-//! (section 11).
-//!
-//! The writers copy the few lines of `agent/message.rs` (private to the full agent) rather
-//! than share them while that module is reshaped.
+//! Reading a connectivity check as an ICE-lite server does (RFC 8445 sections 7.3 and
+//! 7.2.2): which session's ufrag it names, before its integrity is checked with that
+//! session's key. The answers (success, 487, keepalive) are written by [`crate::message`],
+//! which the full agent uses too.
 
-use std::net::SocketAddr;
-
-use wren_stun::attr::{
-    ErrorCode, ErrorCodeValue, IceControlled, UseCandidate, Username, XorMappedAddress,
-};
-use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
+use wren_stun::attr::{IceControlled, UseCandidate, Username};
+use wren_stun::{Class, Message, Method, TransactionId};
 
 /// What a check carries, read without its key (the USERNAME says which key).
 #[derive(Debug, Clone, Copy)]
@@ -69,57 +61,4 @@ pub(crate) fn read_check<'a>(msg: &Message<'a>) -> Result<Check<'a>, NotCheck> {
         controlled: matches!(msg.get::<IceControlled>(), Ok(Some(_))),
         nominate: matches!(msg.get::<UseCandidate>(), Ok(Some(_))),
     })
-}
-
-/// Appends the success response to a check from `from` (RFC 8445 section 7.3.1), signed with
-/// the session's key.
-pub(crate) fn write_success(
-    out: &mut Vec<u8>,
-    tid: TransactionId,
-    from: SocketAddr,
-    key: &Key,
-) -> Result<(), wren_stun::Error> {
-    let mut w = MessageWriter::new(
-        out,
-        MessageType::new(Class::SuccessResponse, Method::BINDING),
-        tid,
-    );
-    w.add(&XorMappedAddress(from))?;
-    w.add_message_integrity(key)?;
-    w.add_fingerprint()?;
-    w.finish();
-    Ok(())
-}
-
-/// Appends the 487 (Role Conflict) error response, signed with the session's key.
-pub(crate) fn write_role_conflict(
-    out: &mut Vec<u8>,
-    tid: TransactionId,
-    key: &Key,
-) -> Result<(), wren_stun::Error> {
-    let mut w = MessageWriter::new(
-        out,
-        MessageType::new(Class::ErrorResponse, Method::BINDING),
-        tid,
-    );
-    w.add(&ErrorCode::from_code(ErrorCodeValue::ROLE_CONFLICT))?;
-    w.add_message_integrity(key)?;
-    w.add_fingerprint()?;
-    w.finish();
-    Ok(())
-}
-
-/// Appends a Binding indication, the keepalive of RFC 8445 section 11.
-pub(crate) fn write_keepalive(
-    out: &mut Vec<u8>,
-    tid: TransactionId,
-) -> Result<(), wren_stun::Error> {
-    let mut w = MessageWriter::new(
-        out,
-        MessageType::new(Class::Indication, Method::BINDING),
-        tid,
-    );
-    w.add_fingerprint()?;
-    w.finish();
-    Ok(())
 }

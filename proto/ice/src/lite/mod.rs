@@ -85,14 +85,16 @@ use std::time::Instant;
 
 use wren_core::demux::is_stun;
 use wren_core::{Datagram, Deadlines, Machine, Rng, Transmit, Transport};
+use wren_stun::attr::ErrorCodeValue;
 use wren_stun::{Key, Message, TransactionId};
 
 pub use crate::agent::{ConnectionState, Credentials};
 use crate::candidate::{Candidate, CandidateTransport, CandidateType, TcpType, priority};
+use crate::message::{write_error, write_keepalive, write_success};
 pub use config::{Config, LocalSocket, Timers};
 use demux::{Demux, Locals, RouteKey, SeededState};
 pub use event::{Event, Failure, Path};
-use message::{NotCheck, read_check, write_keepalive, write_role_conflict, write_success};
+use message::{NotCheck, read_check};
 use output::{Output, Reply, ReplyKind};
 use session::{Change, Session, Sessions};
 pub use session::{MAX_PATHS, SessionId};
@@ -626,14 +628,16 @@ impl Machine for Server {
             let Some(s) = self.sessions.get(r.session) else {
                 continue;
             };
-            let start = buf.len();
+            // The writers clear `buf` first (the caller hands it over empty).
             let written = match r.kind {
                 ReplyKind::Success => write_success(buf, r.tid, r.to.remote, &s.key),
-                ReplyKind::RoleConflict => write_role_conflict(buf, r.tid, &s.key),
+                ReplyKind::RoleConflict => {
+                    write_error(buf, r.tid, ErrorCodeValue::ROLE_CONFLICT, Some(&s.key))
+                }
                 ReplyKind::Keepalive => write_keepalive(buf, r.tid),
             };
             if written.is_err() {
-                buf.truncate(start);
+                buf.clear();
                 continue;
             }
             if r.kind == ReplyKind::Keepalive {
