@@ -650,6 +650,66 @@ impl Agent {
     }
 }
 
+/// The agent's timers by name: what [`Machine::describe_timer`] writes for the one that
+/// fires next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// Ta: the next check (RFC 8445 section 6.1.4.2).
+    Pacing,
+    /// Gathering gives up on silent servers.
+    Gather,
+    /// A gathering STUN transaction's retransmission or timeout.
+    Stun,
+    /// An in-flight check's retransmission or timeout.
+    Check,
+    /// The next consent check or keepalive (RFC 7675).
+    Consent,
+    /// The controlling agent's nomination.
+    Nomination,
+    /// Disconnection, consent loss or the connect timeout.
+    Liveness,
+    /// A TURN client's timer (refresh, permissions, retransmission, deallocation).
+    Relay,
+}
+
+impl Agent {
+    /// The timer that fires next, and when: what `poll_timeout` gives, named.
+    pub(crate) fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let relays = self
+            .relays
+            .iter()
+            .filter_map(|r| r.client.poll_timeout())
+            .min()
+            .map(|t| (t, Timer::Relay));
+        if self.state == ConnectionState::Closed {
+            return relays;
+        }
+        let named = self.deadlines.next().map(|(t, d)| {
+            let timer = match d {
+                Deadline::Pacing => Timer::Pacing,
+                Deadline::Gather => Timer::Gather,
+            };
+            (t, timer)
+        });
+        [
+            self.stun.poll_timeout().map(|t| (t, Timer::Stun)),
+            self.checks
+                .iter()
+                .map(|c| c.next)
+                .min()
+                .map(|t| (t, Timer::Check)),
+            named,
+            self.consent.poll_timeout().map(|t| (t, Timer::Consent)),
+            self.nomination_deadline().map(|t| (t, Timer::Nomination)),
+            self.liveness_deadline().map(|t| (t, Timer::Liveness)),
+            relays,
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&(t, _)| t)
+    }
+}
+
 pub(crate) fn short_term_key(pwd: &str) -> Key {
     // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
     // that is not is taken as its bytes rather than refused.
@@ -740,31 +800,14 @@ impl Machine for Agent {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == ConnectionState::Closed {
-            return self
-                .relays
-                .iter()
-                .filter_map(|r| r.client.poll_timeout())
-                .min();
+        self.next_timer().map(|(at, _)| at)
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
         }
-        let mut t = [
-            self.stun.poll_timeout(),
-            self.checks.iter().map(|c| c.next).min(),
-            self.deadlines.next_deadline(),
-            self.consent.poll_timeout(),
-            self.nomination_deadline(),
-            self.liveness_deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        for r in &self.relays {
-            t = match (t, r.client.poll_timeout()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        t
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {

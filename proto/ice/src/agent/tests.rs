@@ -776,3 +776,19 @@ fn sockets_given_by_the_owner_are_candidates_at_once_and_stay_the_owners() {
     net.agents[1].close(now);
     assert_eq!(net.agents[1].poll_socket_request(), None);
 }
+
+#[test]
+fn describe_timer_names_the_timer_poll_timeout_gives() {
+    let mut net = connected_pair();
+    for a in &net.agents {
+        let (at, timer) = a.next_timer().expect("a connected agent keeps consent");
+        assert_eq!(a.poll_timeout(), Some(at));
+        assert_eq!(wren_core::TimerName(a).to_string(), format!("{timer:?}"));
+        assert!(!wren_core::TimerName(a).to_string().is_empty());
+    }
+    // Closed with no relay to release: no timer, no name.
+    let now = net.now;
+    net.agents[0].close(now);
+    assert_eq!(net.agents[0].poll_timeout(), None);
+    assert_eq!(wren_core::TimerName(&net.agents[0]).to_string(), "");
+}
