@@ -12,6 +12,7 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Message, Method, TransactionId};
 
+use super::checklist::{CheckSlot, Retransmit};
 use super::ids::LocalId;
 use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
@@ -31,18 +32,12 @@ impl Agent {
         let Some(key) = self.remote_key.clone() else {
             return;
         };
-        if !nominate
-            && let Some(i) = self
-                .checks
-                .iter()
-                .position(|c| c.pair == p && c.consent == consent && c.nominate)
-        {
-            // The nomination in flight stands for this check too.
-            self.checks[i].hurry = true;
+        // The nomination in flight stands for this check too.
+        if !nominate && self.checklist.hurry_nomination(p, consent) {
             return;
         }
         let username = format!("{}:{}", remote.ufrag, self.local_creds.ufrag);
-        let local = &self.locals[self.pairs[p].local];
+        let local = &self.locals[self.checklist[p].local];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
         let tid = TransactionId::random(&mut self.rng);
         let mut request = Vec::with_capacity(128);
@@ -55,15 +50,12 @@ impl Agent {
             // The controlling agent's consent checks on the selected pair nominate it
             // again: a controlled agent whose own check on it failed under loss learns of
             // the nomination from the next one (as libwebrtc does).
-            use_candidate: (nominate || (consent && self.pairs[p].nominated))
+            use_candidate: (nominate || (consent && self.checklist[p].nominated))
                 && self.role == Role::Controlling,
         };
         if write_check(&mut request, &req, &key).is_err() {
             return;
         }
-        // A pair has one check in flight: a new one replaces it (a triggered check on an
-        // in-progress pair is an immediate retransmission with fresh state).
-        self.checks.retain(|c| c.pair != p || c.consent != consent);
         let rto = self.config.timers.check_rto;
         let check = Check {
             tid,
@@ -74,58 +66,48 @@ impl Agent {
             first_sent: now,
             next: now + rto,
             rto,
-            sends: 0,
+            sends: 1,
             hurry: false,
             request,
         };
-        self.checks.push(check);
-        if !consent && self.pairs[p].state != PairState::Succeeded {
+        // A pair has one check in flight: a new one replaces it.
+        let slot = self.checklist.start(check);
+        if !consent && self.checklist[p].state != PairState::Succeeded {
             self.set_pair_state(p, PairState::InProgress);
         }
-        let i = self.checks.len() - 1;
-        self.checks[i].sends = 1;
-        self.transmit_check(now, i);
+        self.transmit_check(now, slot);
     }
 
-    fn transmit_check(&mut self, now: Instant, i: usize) {
-        let p = self.checks[i].pair;
-        self.pairs[p].transmissions += 1;
+    fn transmit_check(&mut self, now: Instant, slot: CheckSlot) {
         self.stats.checks_sent += 1;
         let mut buf = self.buffer();
-        buf.extend_from_slice(&self.checks[i].request);
-        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        let p = self.checklist.write_request(slot, &mut buf);
+        let (local, remote) = (
+            self.checklist[p].local,
+            self.remotes[self.checklist[p].remote].addr,
+        );
         self.send_from(now, local, remote, buf);
     }
 
     /// Retransmits checks whose RTO passed; fails those out of transmissions.
     pub(super) fn retransmit(&mut self, now: Instant) {
         let timers = self.config.timers.clone();
-        let mut i = 0;
-        while i < self.checks.len() {
-            if self.checks[i].hurry {
-                // The immediate retransmission of a triggered check: off the schedule.
-                self.checks[i].hurry = false;
-                self.transmit_check(now, i);
-            }
-            if self.checks[i].next > now {
-                i += 1;
-                continue;
-            }
-            let p = self.checks[i].pair;
-            let stream = self.locals[self.pairs[p].local].transport.is_stream();
-            if self.checks[i].sends >= timers.check_transmissions || stream {
-                let check = self.checks.remove(i);
-                if !check.consent {
-                    self.check_timed_out(now, p, &check);
+        let mut cursor = 0;
+        loop {
+            let locals = &self.locals;
+            let stream = |l: LocalId| locals[l].transport.is_stream();
+            match self
+                .checklist
+                .next_retransmit(now, &timers, &mut cursor, stream)
+            {
+                Some(Retransmit::Send(slot)) => self.transmit_check(now, slot),
+                Some(Retransmit::TimedOut(check)) => {
+                    if !check.consent {
+                        self.check_timed_out(now, check.pair, &check);
+                    }
                 }
-                continue;
+                None => return,
             }
-            let rto = (self.checks[i].rto * 2).min(timers.check_rto_max);
-            self.checks[i].rto = rto;
-            self.checks[i].next = now + rto;
-            self.checks[i].sends += 1;
-            self.transmit_check(now, i);
-            i += 1;
         }
     }
 
@@ -133,13 +115,13 @@ impl Agent {
     /// controlling agent nominates again); a pair the peer's checks reach is checked again,
     /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
     fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
-        if check.nominate && self.pairs[p].state == PairState::Succeeded {
+        if check.nominate && self.checklist[p].state == PairState::Succeeded {
             if self.nominating == Some(p) {
                 self.nominating = None;
             }
             return;
         }
-        let pair = &mut self.pairs[p];
+        let pair = &mut self.checklist[p];
         // A peer that refused our checks (unsigned 401) will not change its mind.
         if pair.alive
             && pair.refused.is_none()
@@ -147,14 +129,12 @@ impl Agent {
             && self.selected.is_none()
         {
             pair.rounds += 1;
-            if !self.triggered.iter().any(|&(q, _)| q == p) {
-                self.triggered.push_back((p, false));
-            }
+            self.checklist.trigger(p);
             self.set_pair_state(p, PairState::Waiting);
             self.arm_pacing();
             return;
         }
-        let why = match self.pairs[p].refused.take() {
+        let why = match self.checklist[p].refused.take() {
             Some((code, reason)) => PairFailure::Unauthenticated { code, reason },
             None => PairFailure::TimedOut {
                 transmissions: check.sends,
@@ -263,7 +243,7 @@ impl Agent {
             Class::Request => self.request(now, local, from, transport, &msg),
             Class::SuccessResponse | Class::ErrorResponse => {
                 let tid = msg.transaction_id();
-                if self.checks.iter().any(|c| c.tid == tid) {
+                if self.checklist.is_in_flight(tid) {
                     self.response(now, local, from, &msg);
                 } else if self.locals[local].relay.is_none() {
                     // A gathering response (a STUN server's answer to a host socket).
@@ -386,11 +366,11 @@ impl Agent {
             }
             return;
         };
-        self.pairs[p].alive = true;
+        self.checklist[p].alive = true;
         if self.config.lite {
             // An ICE-lite agent sends no checks: the pair is valid once the peer's check
             // was answered, and selected when the peer nominates it.
-            if self.pairs[p].state != PairState::Succeeded {
+            if self.checklist[p].state != PairState::Succeeded {
                 self.set_pair_state(p, PairState::Succeeded);
             }
             self.consent.heard(now);
@@ -404,37 +384,34 @@ impl Agent {
             return;
         }
         // Triggered check (section 7.3.1.4).
-        match self.pairs[p].state {
+        match self.checklist[p].state {
             PairState::Succeeded => {}
             PairState::InProgress => {
-                if let Some(i) = self.checks.iter().position(|c| c.pair == p && !c.consent) {
-                    // Retransmit at once instead of waiting for the RTO.
-                    self.checks[i].hurry = true;
+                // Retransmit at once instead of waiting for the RTO.
+                if self.checklist.hurry(p) {
                     self.retransmit(now);
                 }
             }
             _ => {
-                if !self.triggered.iter().any(|&(q, _)| q == p) {
-                    self.triggered.push_back((p, false));
-                }
-                if self.pairs[p].state != PairState::Waiting {
+                self.checklist.trigger(p);
+                if self.checklist[p].state != PairState::Waiting {
                     self.set_pair_state(p, PairState::Waiting);
                 }
                 self.arm_pacing();
             }
         }
         if use_candidate && self.role == Role::Controlled {
-            if self.pairs[p].state == PairState::Succeeded {
+            if self.checklist[p].state == PairState::Succeeded {
                 self.set_nominated(p);
                 self.select_nominated(now);
             } else {
-                self.pairs[p].nominate_on_success = true;
+                self.checklist[p].nominate_on_success = true;
             }
         }
     }
 
     fn peer_reflexive_pairs(&self, local: LocalId) -> usize {
-        self.pairs
+        self.checklist
             .iter()
             .filter(|p| {
                 p.local == local && self.remotes[p.remote].kind == CandidateType::PeerReflexive
@@ -461,23 +438,21 @@ impl Agent {
             // the report: the peer could not authenticate us.
             self.stats.malformed += 1;
             if msg.class() == Class::ErrorResponse
-                && let Some(c) = self.checks.iter().find(|c| c.tid == tid)
+                && let Some(p) = self.checklist.pair_of(tid)
                 && let Ok(Some(e)) = msg.get::<ErrorCode<'_>>()
                 && matches!(e.code.code(), 400 | 401)
             {
-                let p = c.pair;
-                self.pairs[p].refused = Some((e.code.code(), e.reason.to_owned()));
+                self.checklist[p].refused = Some((e.code.code(), e.reason.to_owned()));
             }
             return;
         }
-        let Some(i) = self.checks.iter().position(|c| c.tid == tid) else {
+        let Some(check) = self.checklist.take(tid) else {
             return;
         };
-        let check = self.checks.remove(i);
         let p = check.pair;
-        self.pairs[p].alive = true;
-        let expected = self.remotes[self.pairs[p].remote].addr;
-        if from != expected || self.pairs[p].local != local {
+        self.checklist[p].alive = true;
+        let expected = self.remotes[self.checklist[p].remote].addr;
+        if from != expected || self.checklist[p].local != local {
             if !check.consent {
                 self.fail_pair(now, p, PairFailure::NotSymmetric { expected, from });
             }
@@ -496,7 +471,7 @@ impl Agent {
                 if check.role == self.role {
                     self.switch_role();
                 }
-                self.triggered.push_back((p, false));
+                self.checklist.retry(p);
                 self.arm_pacing();
                 return;
             }
@@ -515,15 +490,15 @@ impl Agent {
         if let Ok(Some(XorMappedAddress(mapped))) = msg.get::<XorMappedAddress>() {
             self.learn_local_prflx(local, mapped);
         }
-        self.pairs[p].rtt = Some(rtt);
-        self.pairs[p].failure = None;
+        self.checklist[p].rtt = Some(rtt);
+        self.checklist[p].failure = None;
         if self.first_valid_at.is_none() {
             self.first_valid_at = Some(now);
         }
         self.set_pair_state(p, PairState::Succeeded);
         self.unfreeze_foundation(p);
         let nominated = (check.nominate && self.role == Role::Controlling)
-            || (self.role == Role::Controlled && self.pairs[p].nominate_on_success);
+            || (self.role == Role::Controlled && self.checklist[p].nominate_on_success);
         if nominated {
             self.set_nominated(p);
             if self.nominating == Some(p) {

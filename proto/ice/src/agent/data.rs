@@ -129,7 +129,7 @@ impl Agent {
             return Err(SendError::TooLong(data.len()));
         }
         let p = self.selected.ok_or(SendError::NotConnected)?;
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         let remote = self.remotes[pair.remote].addr;
         let local = &self.locals[pair.local];
         self.consent.sent(now);
@@ -189,7 +189,7 @@ impl Agent {
 
     /// Keeps pair `p`'s route in step with its state: routable while valid or nominated.
     pub(super) fn sync_route(&mut self, p: PairId) {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         let local = &self.locals[pair.local];
         let key = RouteKey {
             local: local.base,
@@ -202,7 +202,7 @@ impl Agent {
 
     /// Marks pair `p` nominated (and routable).
     pub(super) fn set_nominated(&mut self, p: PairId) {
-        self.pairs[p].nominated = true;
+        self.checklist[p].nominated = true;
         self.sync_route(p);
     }
 
@@ -213,7 +213,7 @@ impl Agent {
             self.stats.data_events_dropped += 1;
             return;
         }
-        let p = &self.pairs[pair];
+        let p = &self.checklist[pair];
         let event = Event::Data {
             local: self.locals[p.local].addr,
             remote: self.remotes[p.remote].addr,

@@ -75,6 +75,7 @@ mod gather;
 mod ids;
 mod message;
 mod output;
+mod pairing;
 mod remote;
 pub(crate) mod report;
 mod route;
@@ -83,7 +84,6 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -95,6 +95,7 @@ use wren_stun::{Key, TransactionId};
 use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
+use checklist::Checklist;
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
 use consent::Consent;
 pub use data::{Received, SendError};
@@ -376,9 +377,7 @@ pub struct Agent {
     pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
     pub(crate) remotes: Remotes,
 
-    pub(crate) pairs: Table<PairId, Pair>,
-    pub(crate) triggered: VecDeque<(PairId, bool)>,
-    pub(crate) checks: Vec<Check>,
+    pub(crate) checklist: Checklist,
 
     pub(crate) stun: Client,
     pub(crate) queries: Vec<StunQuery>,
@@ -439,9 +438,7 @@ impl Agent {
             locals: Table::new(),
             foundations: Vec::new(),
             remotes: Remotes::default(),
-            pairs: Table::new(),
-            triggered: VecDeque::new(),
-            checks: Vec::new(),
+            checklist: Checklist::default(),
             stun,
             queries: Vec::new(),
             relays: Table::new(),
@@ -513,8 +510,8 @@ impl Agent {
     /// The pairs and their states, highest priority first (what `getStats` shows).
     #[must_use]
     pub fn pairs(&self) -> Vec<PairReport> {
-        let mut order: Vec<PairId> = self.pairs.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        let mut order: Vec<PairId> = self.checklist.ids().collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
         order.into_iter().map(|i| self.pair_report(i)).collect()
     }
 
@@ -587,7 +584,10 @@ impl Agent {
             return Err(Error::TooLong(data.len()));
         }
         let p = self.selected.ok_or(Error::NotConnected)?;
-        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        let (local, remote) = (
+            self.checklist[p].local,
+            self.remotes[self.checklist[p].remote].addr,
+        );
         let mut buf = self.buffer();
         buf.extend_from_slice(data);
         self.send_from(now, local, remote, buf);
@@ -610,8 +610,7 @@ impl Agent {
         for r in &mut self.relays {
             r.client.close(now);
         }
-        self.checks.clear();
-        self.triggered.clear();
+        self.checklist.stop();
         self.deadlines.stop(Deadline::Pacing);
         self.deadlines.stop(Deadline::Gather);
         self.consent.stop();
@@ -693,11 +692,7 @@ impl Agent {
         });
         [
             self.stun.poll_timeout().map(|t| (t, Timer::Stun)),
-            self.checks
-                .iter()
-                .map(|c| c.next)
-                .min()
-                .map(|t| (t, Timer::Check)),
+            self.checklist.poll_timeout().map(|t| (t, Timer::Check)),
             named,
             self.consent.poll_timeout().map(|t| (t, Timer::Consent)),
             self.nomination_deadline().map(|t| (t, Timer::Nomination)),

@@ -48,7 +48,7 @@ impl Agent {
                 return Ok(());
             }
             if old.ufrag != creds.ufrag {
-                let restarted_here = self.remotes.is_empty() && self.pairs.is_empty();
+                let restarted_here = self.remotes.is_empty() && self.checklist.is_empty();
                 if !restarted_here {
                     self.restart(now);
                 }
@@ -56,7 +56,7 @@ impl Agent {
         }
         self.remote_key = Some(short_term_key(&creds.pwd));
         self.remote_creds = Some(creds);
-        if self.checking_since.is_none() && !self.pairs.is_empty() {
+        if self.checking_since.is_none() && !self.checklist.is_empty() {
             self.checking_since = Some(now);
         }
         self.arm_pacing();
@@ -139,7 +139,8 @@ impl Agent {
             return;
         };
         self.pair_remote(r);
-        if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
+        if self.checking_since.is_none() && self.remote_key.is_some() && !self.checklist.is_empty()
+        {
             self.checking_since = Some(now);
         }
         if self.state == ConnectionState::New && self.remote_key.is_some() {
@@ -169,10 +170,8 @@ impl Agent {
         self.remote_creds = None;
         self.remote_key = None;
         self.remotes.clear();
-        self.pairs.clear();
+        self.checklist.clear();
         self.routes.clear();
-        self.triggered.clear();
-        self.checks.clear();
         self.deadlines.stop(Deadline::Pacing);
         self.selected = None;
         self.nominating = None;
@@ -210,10 +209,12 @@ impl Agent {
     /// Selects the highest-priority nominated valid pair, if it is new.
     pub(super) fn select_nominated(&mut self, now: Instant) {
         let best = self
-            .pairs
+            .checklist
             .ids()
-            .filter(|&p| self.pairs[p].nominated && self.pairs[p].state == PairState::Succeeded)
-            .max_by_key(|&p| self.pairs[p].priority);
+            .filter(|&p| {
+                self.checklist[p].nominated && self.checklist[p].state == PairState::Succeeded
+            })
+            .max_by_key(|&p| self.checklist[p].priority);
         let Some(p) = best else {
             return;
         };
@@ -221,7 +222,7 @@ impl Agent {
             return;
         }
         if self.selected.is_some_and(|s| {
-            self.pairs[s].priority >= self.pairs[p].priority && self.pairs[s].nominated
+            self.checklist[s].priority >= self.checklist[p].priority && self.checklist[s].nominated
         }) {
             return;
         }
@@ -233,7 +234,7 @@ impl Agent {
     }
 
     pub(super) fn selected_info(&self, p: PairId) -> SelectedPair {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         SelectedPair {
             pair: p,
             local: self.locals[pair.local].summary(),
@@ -254,8 +255,10 @@ impl Agent {
                     let tid = TransactionId::random(&mut self.rng);
                     let mut buf = self.buffer();
                     if write_keepalive(&mut buf, tid).is_ok() {
-                        let (local, remote) =
-                            (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+                        let (local, remote) = (
+                            self.checklist[p].local,
+                            self.remotes[self.checklist[p].remote].addr,
+                        );
                         self.send_from(now, local, remote, buf);
                     }
                 }
@@ -277,7 +280,7 @@ impl Agent {
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
         self.consent.heard(now);
         if let Some(p) = self.selected {
-            self.pairs[p].rtt = Some(rtt);
+            self.checklist[p].rtt = Some(rtt);
         }
         if self.state == ConnectionState::Disconnected {
             self.set_state(ConnectionState::Connected);
@@ -330,9 +333,9 @@ impl Agent {
         let settled = self.gathering == GatheringState::Complete
             && self.remotes.ended()
             && !self.remotes.waiting()
-            && self.triggered.is_empty()
-            && self.checks.iter().all(|c| c.consent)
-            && self.pairs.iter().all(|p| p.state == PairState::Failed);
+            && !self.checklist.has_triggered()
+            && self.checklist.only_consent_in_flight()
+            && self.checklist.iter().all(|p| p.state == PairState::Failed);
         if !settled {
             return;
         }
@@ -341,7 +344,7 @@ impl Agent {
             FailureCause::NoLocalCandidates
         } else if self.remotes.is_empty() {
             FailureCause::NoRemoteCandidates
-        } else if self.pairs.is_empty() {
+        } else if self.checklist.is_empty() {
             FailureCause::NoCompatiblePairs
         } else {
             FailureCause::AllPairsFailed
@@ -365,7 +368,7 @@ impl Agent {
     }
 
     pub(super) fn pair_report(&self, p: PairId) -> PairReport {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         PairReport {
             local: self.locals[pair.local].summary(),
             remote: self.remotes[pair.remote].summary(),
@@ -378,8 +381,8 @@ impl Agent {
     /// The report of what was gathered and tried.
     pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
         let since = self.checking_since.unwrap_or(self.started);
-        let mut order: Vec<PairId> = self.pairs.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        let mut order: Vec<PairId> = self.checklist.ids().collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
         FailureReport {
             cause,
             after: now.saturating_duration_since(since),

@@ -612,7 +612,7 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
         b.handle_datagram(now, Datagram::udp(from, local, &req));
     }
     assert_eq!(b.stats().requests_answered, 500, "each check is answered");
-    assert!(b.pairs.len() <= 3 + 1, "{} pairs", b.pairs.len());
+    assert!(b.checklist.len() <= 3 + 1, "{} pairs", b.checklist.len());
     assert!(
         b.remotes.len() <= 8,
         "{} remote candidates kept",
