@@ -189,11 +189,7 @@ impl Agent {
     fn answers_query(&self, payload: &[u8]) -> bool {
         classify(payload) == PacketKind::Stun
             && Message::parse(payload).is_ok_and(|m| {
-                m.class().is_response()
-                    && self
-                        .queries
-                        .iter()
-                        .any(|q| !q.done && q.tid == m.transaction_id())
+                m.class().is_response() && self.gathering.is_waiting(m.transaction_id())
             })
     }
 

@@ -79,6 +79,7 @@ mod pairing;
 mod remote;
 pub(crate) mod report;
 mod route;
+mod sockets;
 mod state;
 
 #[cfg(test)]
@@ -102,10 +103,11 @@ pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
-use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
+use ids::{LocalId, RelayId, RemoteId, Table};
 use output::Output;
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
+use sockets::Gathering;
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -207,19 +209,6 @@ impl TimerKind for Deadline {
     fn index(self) -> usize {
         self as usize
     }
-}
-
-/// A host socket the agent asked for.
-#[derive(Debug, Clone)]
-pub(crate) struct Socket {
-    pub(crate) requested: SocketAddr,
-    pub(crate) transport: Transport,
-    pub(crate) bound: Option<SocketAddr>,
-    pub(crate) answered: bool,
-    /// Index of the interface (its place in the configuration).
-    pub(crate) interface: usize,
-    /// Given by the owner ([`Config::bound_sockets`]): never asked for, never closed.
-    pub(crate) given: bool,
 }
 
 /// A local candidate.
@@ -347,15 +336,6 @@ pub(crate) struct Relay {
     pub(crate) family_v4: bool,
 }
 
-/// A STUN transaction of gathering.
-#[derive(Debug, Clone)]
-pub(crate) struct StunQuery {
-    pub(crate) tid: TransactionId,
-    pub(crate) server: SocketAddr,
-    pub(crate) socket: SocketAddr,
-    pub(crate) done: bool,
-}
-
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
@@ -372,18 +352,14 @@ pub struct Agent {
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
 
-    pub(crate) sockets: Table<SocketId, Socket>,
     pub(crate) locals: Table<LocalId, Local>,
-    pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
     pub(crate) remotes: Remotes,
 
     pub(crate) checklist: Checklist,
 
     pub(crate) stun: Client,
-    pub(crate) queries: Vec<StunQuery>,
     pub(crate) relays: Table<RelayId, Relay>,
-    pub(crate) gathering: GatheringState,
-    pub(crate) gather_failures: Vec<GatherFailure>,
+    pub(crate) gathering: Gathering,
 
     pub(crate) selected: Option<PairId>,
     pub(crate) nominating: Option<PairId>,
@@ -434,16 +410,12 @@ impl Agent {
             now,
             started: now,
             checking_since: None,
-            sockets: Table::new(),
             locals: Table::new(),
-            foundations: Vec::new(),
             remotes: Remotes::default(),
             checklist: Checklist::default(),
             stun,
-            queries: Vec::new(),
             relays: Table::new(),
-            gathering: GatheringState::New,
-            gather_failures: Vec::new(),
+            gathering: Gathering::default(),
             selected: None,
             nominating: None,
             first_valid_at: None,
@@ -486,7 +458,7 @@ impl Agent {
     /// The gathering state.
     #[must_use]
     pub fn gathering_state(&self) -> GatheringState {
-        self.gathering
+        self.gathering.state()
     }
 
     /// The local candidates gathered so far (host, server-reflexive, relayed; peer-reflexive
@@ -614,25 +586,13 @@ impl Agent {
         self.deadlines.stop(Deadline::Pacing);
         self.deadlines.stop(Deadline::Gather);
         self.consent.stop();
-        for q in &mut self.queries {
-            if !q.done {
-                self.stun.cancel(q.tid);
-                q.done = true;
-            }
+        for tid in self.gathering.cancel() {
+            self.stun.cancel(tid);
         }
         // Sockets the owner gave are the owner's to close.
-        let bound: Vec<(SocketAddr, Transport)> = self
-            .sockets
-            .iter()
-            .filter(|s| !s.given)
-            .filter_map(|s| s.bound.map(|b| (b, s.transport)))
-            .collect();
-        for (addr, transport) in bound {
+        for (addr, transport) in self.gathering.unbind() {
             self.output
                 .request_socket(SocketRequest::Close { addr, transport });
-        }
-        for s in &mut self.sockets {
-            s.bound = None;
         }
     }
 
@@ -818,12 +778,8 @@ impl Machine for Agent {
                 bound,
                 transport,
             } = result
-                && let Some(s) = self
-                    .sockets
-                    .iter_mut()
-                    .find(|s| !s.answered && s.requested == requested && s.transport == transport)
+                && self.gathering.answer(requested, transport, None).is_some()
             {
-                s.answered = true;
                 self.output.request_socket(SocketRequest::Close {
                     addr: bound,
                     transport,

@@ -195,7 +195,7 @@ impl Agent {
         for c in announce {
             self.emit(Event::LocalCandidate(c));
         }
-        if self.gathering == GatheringState::Complete {
+        if self.gathering.state() == GatheringState::Complete {
             self.emit(Event::GatheringState(GatheringState::Complete));
         }
         if matches!(
@@ -330,7 +330,7 @@ impl Agent {
         }
         // RFC 8838 section 8: the checklist fails only when gathering is complete, the
         // peer said end-of-candidates, no name waits, and every pair failed.
-        let settled = self.gathering == GatheringState::Complete
+        let settled = self.gathering.state() == GatheringState::Complete
             && self.remotes.ended()
             && !self.remotes.waiting()
             && !self.checklist.has_triggered()
@@ -392,7 +392,7 @@ impl Agent {
                 .filter(|l| l.kind != CandidateType::PeerReflexive)
                 .map(|l| l.cand.clone())
                 .collect(),
-            gather_failures: self.gather_failures.clone(),
+            gather_failures: self.gathering.failures().to_vec(),
             remote_candidates: self.remotes.iter().map(|r| r.cand.clone()).collect(),
             unresolved_names: self.remotes.unresolved_names(),
             end_of_remote_candidates: self.remotes.ended(),
