@@ -26,17 +26,17 @@ pub(crate) const ALIVE_ROUNDS: u8 = 2;
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
     pub(super) fn start_check(&mut self, now: Instant, p: PairId, nominate: bool, consent: bool) {
-        let Some(remote) = self.remote_creds.as_ref() else {
+        let Some(remote) = self.keys.remote() else {
             return;
         };
-        let Some(key) = self.remote_key.clone() else {
+        let Some(key) = self.keys.remote_key().cloned() else {
             return;
         };
         // The nomination in flight stands for this check too.
         if !nominate && self.checklist.hurry_nomination(p, consent) {
             return;
         }
-        let username = format!("{}:{}", remote.ufrag, self.local_creds.ufrag);
+        let username = format!("{}:{}", remote.ufrag, self.keys.local().ufrag);
         let local = &self.locals[self.checklist[p].local];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
         let tid = TransactionId::random(&mut self.rng);
@@ -46,7 +46,7 @@ impl Agent {
             username: &username,
             priority: prflx_priority,
             role: self.role,
-            tiebreaker: self.tiebreaker,
+            tiebreaker: self.keys.tiebreaker(),
             // The controlling agent's consent checks on the selected pair nominate it
             // again: a controlled agent whose own check on it failed under loss learns of
             // the nomination from the next one (as libwebrtc does).
@@ -304,7 +304,7 @@ impl Agent {
             return;
         };
         let ours = username.0.split(':').next().unwrap_or_default();
-        if ours != self.local_creds.ufrag || msg.verify_integrity(&self.local_key).is_err() {
+        if ours != self.keys.local().ufrag || msg.verify_integrity(self.keys.local_key()).is_err() {
             self.stats.requests_refused += 1;
             self.reply(now, local, from, |b| {
                 write_error(b, tid, ErrorCodeValue::UNAUTHENTICATED, None).is_ok()
@@ -316,14 +316,16 @@ impl Agent {
             let controlling = msg.get::<IceControlling>().ok().flatten();
             let controlled = msg.get::<IceControlled>().ok().flatten();
             let conflict = match (self.role, controlling, controlled) {
-                (Role::Controlling, Some(IceControlling(t)), _) => Some(self.tiebreaker >= t),
-                (Role::Controlled, _, Some(IceControlled(t))) => Some(self.tiebreaker < t),
+                (Role::Controlling, Some(IceControlling(t)), _) => {
+                    Some(self.keys.tiebreaker() >= t)
+                }
+                (Role::Controlled, _, Some(IceControlled(t))) => Some(self.keys.tiebreaker() < t),
                 _ => None,
             };
             match conflict {
                 // We keep our role: the peer must switch (487).
                 Some(true) => {
-                    let key = self.local_key.clone();
+                    let key = self.keys.local_key().clone();
                     self.stats.requests_refused += 1;
                     self.reply(now, local, from, |b| {
                         write_error(b, tid, ErrorCodeValue::ROLE_CONFLICT, Some(&key)).is_ok()
@@ -334,7 +336,7 @@ impl Agent {
                 None => {}
             }
         }
-        let key = self.local_key.clone();
+        let key = self.keys.local_key().clone();
         self.stats.requests_answered += 1;
         self.reply(now, local, from, |b| {
             write_success(b, tid, from, &key).is_ok()
@@ -425,7 +427,7 @@ impl Agent {
     /// A response to one of our checks (RFC 8445 section 7.2.5).
     fn response(&mut self, now: Instant, local: LocalId, from: SocketAddr, msg: &Message<'_>) {
         let tid = msg.transaction_id();
-        let Some(key) = self.remote_key.clone() else {
+        let Some(key) = self.keys.remote_key().cloned() else {
             return;
         };
         if msg.verify_integrity(&key).is_err() {

@@ -212,8 +212,8 @@ impl Agent {
         local.cand.foundation =
             self.gathering
                 .foundation(local.kind, local.base.ip(), server, local.transport);
-        local.cand.generation = Some(self.generation);
-        local.cand.ufrag = Some(self.local_creds.ufrag.clone());
+        local.cand.generation = Some(self.keys.generation());
+        local.cand.ufrag = Some(self.keys.local().ufrag.clone());
         let announce = local.kind != CandidateType::PeerReflexive
             && (!self.config.relay_only || local.kind == CandidateType::Relayed);
         let cand = local.cand.clone();

@@ -73,6 +73,7 @@ mod data;
 pub(crate) mod event;
 mod gather;
 mod ids;
+mod keys;
 mod message;
 mod output;
 mod pairing;
@@ -91,8 +92,8 @@ use std::time::{Duration, Instant};
 use wren_core::{
     Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
 };
+use wren_stun::TransactionId;
 use wren_stun::client::{Client, Config as ClientConfig};
-use wren_stun::{Key, TransactionId};
 use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
@@ -104,6 +105,9 @@ pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
 use ids::{LocalId, RelayId, RemoteId, Table};
+use keys::Keys;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use keys::short_term_key;
 use output::Output;
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
@@ -342,12 +346,7 @@ pub struct Agent {
     pub(crate) config: Config,
     pub(crate) rng: Rng,
     pub(crate) role: Role,
-    pub(crate) tiebreaker: u64,
-    pub(crate) local_creds: Credentials,
-    pub(crate) local_key: Key,
-    pub(crate) remote_creds: Option<Credentials>,
-    pub(crate) remote_key: Option<Key>,
-    pub(crate) generation: u32,
+    pub(crate) keys: Keys,
     pub(crate) now: Instant,
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
@@ -380,12 +379,7 @@ impl Agent {
     #[must_use]
     pub fn new(now: Instant, config: Config) -> Agent {
         let mut rng = Rng::from_config(config.rng_seed);
-        let local_creds = config
-            .credentials
-            .clone()
-            .unwrap_or_else(|| Credentials::random(&mut rng));
-        let local_key = short_term_key(&local_creds.pwd);
-        let tiebreaker = rng.next_u64();
+        let keys = Keys::new(config.credentials.clone(), &mut rng);
         let stun = Client::new(
             now,
             ClientConfig {
@@ -401,12 +395,7 @@ impl Agent {
         let mut agent = Agent {
             rng,
             role,
-            tiebreaker,
-            local_creds,
-            local_key,
-            remote_creds: None,
-            remote_key: None,
-            generation: 0,
+            keys,
             now,
             started: now,
             checking_since: None,
@@ -434,7 +423,7 @@ impl Agent {
     /// The local credentials, for the `a=ice-ufrag`/`a=ice-pwd` lines.
     #[must_use]
     pub fn local_credentials(&self) -> &Credentials {
-        &self.local_creds
+        self.keys.local()
     }
 
     /// The current role.
@@ -663,12 +652,6 @@ impl Agent {
         .flatten()
         .min_by_key(|&(t, _)| t)
     }
-}
-
-pub(crate) fn short_term_key(pwd: &str) -> Key {
-    // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
-    // that is not is taken as its bytes rather than refused.
-    Key::short_term(pwd).unwrap_or_else(|_| Key::from_bytes(pwd.as_bytes()))
 }
 
 impl Machine for Agent {

@@ -182,7 +182,7 @@ impl Agent {
 
     /// Whether checks can be sent at all: remote credentials known, not lite.
     pub(super) fn can_check(&self) -> bool {
-        !self.config.lite && self.remote_key.is_some() && !self.is_over()
+        !self.config.lite && self.keys.remote_key().is_some() && !self.is_over()
     }
 
     pub(super) fn arm_pacing(&mut self) {

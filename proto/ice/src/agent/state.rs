@@ -10,7 +10,7 @@ use super::consent::{Due, Verdict};
 use super::message::write_keepalive;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair, short_term_key,
+    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 
@@ -43,7 +43,7 @@ impl Agent {
                 "ice-pwd must be 22 to 256 characters",
             ));
         }
-        if let Some(old) = &self.remote_creds {
+        if let Some(old) = self.keys.remote() {
             if *old == creds {
                 return Ok(());
             }
@@ -54,8 +54,7 @@ impl Agent {
                 }
             }
         }
-        self.remote_key = Some(short_term_key(&creds.pwd));
-        self.remote_creds = Some(creds);
+        self.keys.set_remote(creds);
         if self.checking_since.is_none() && !self.checklist.is_empty() {
             self.checking_since = Some(now);
         }
@@ -87,7 +86,7 @@ impl Agent {
         if let CandidateTransport::Other(t) = &cand.transport {
             return refuse(self, Error::UnsupportedTransport(t.clone()));
         }
-        if let (Some(u), Some(creds)) = (&cand.ufrag, &self.remote_creds) {
+        if let (Some(u), Some(creds)) = (&cand.ufrag, self.keys.remote()) {
             if *u != creds.ufrag {
                 let e = Error::WrongUfrag {
                     expected: creds.ufrag.clone(),
@@ -139,11 +138,13 @@ impl Agent {
             return;
         };
         self.pair_remote(r);
-        if self.checking_since.is_none() && self.remote_key.is_some() && !self.checklist.is_empty()
+        if self.checking_since.is_none()
+            && self.keys.remote_key().is_some()
+            && !self.checklist.is_empty()
         {
             self.checking_since = Some(now);
         }
-        if self.state == ConnectionState::New && self.remote_key.is_some() {
+        if self.state == ConnectionState::New && self.keys.remote_key().is_some() {
             self.set_state(ConnectionState::Checking);
         }
     }
@@ -164,11 +165,7 @@ impl Agent {
         if self.state == ConnectionState::Closed {
             return;
         }
-        self.generation += 1;
-        self.local_creds = Credentials::random(&mut self.rng);
-        self.local_key = short_term_key(&self.local_creds.pwd);
-        self.remote_creds = None;
-        self.remote_key = None;
+        self.keys.restart(&mut self.rng);
         self.remotes.clear();
         self.checklist.clear();
         self.routes.clear();
@@ -179,8 +176,8 @@ impl Agent {
         self.checking_since = None;
         self.consent.restart(now);
         // Prflx locals belonged to the old checks.
-        let ufrag = self.local_creds.ufrag.clone();
-        let generation = self.generation;
+        let ufrag = self.keys.local().ufrag.clone();
+        let generation = self.keys.generation();
         let mut announce = Vec::new();
         for l in &mut self.locals {
             l.cand.ufrag = Some(ufrag.clone());
