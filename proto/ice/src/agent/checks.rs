@@ -116,9 +116,7 @@ impl Agent {
     /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
     fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
         if check.nominate && self.checklist[p].state == PairState::Succeeded {
-            if self.nominating == Some(p) {
-                self.nominating = None;
-            }
+            self.selection.nomination_ended(p);
             return;
         }
         let pair = &mut self.checklist[p];
@@ -126,7 +124,7 @@ impl Agent {
         if pair.alive
             && pair.refused.is_none()
             && pair.rounds < ALIVE_ROUNDS
-            && self.selected.is_none()
+            && self.selection.selected().is_none()
         {
             pair.rounds += 1;
             self.checklist.trigger(p);
@@ -419,7 +417,7 @@ impl Agent {
 
     fn switch_role(&mut self) {
         self.role = self.role.flipped();
-        self.nominating = None;
+        self.selection.abandon_nomination();
         self.reprioritise();
         self.emit(Event::RoleChanged(self.role));
     }
@@ -461,8 +459,8 @@ impl Agent {
                 Ok(Some(e)) => (e.code.code(), e.reason.to_owned()),
                 _ => (0, String::new()),
             };
-            if check.nominate && self.nominating == Some(p) {
-                self.nominating = None;
+            if check.nominate {
+                self.selection.nomination_ended(p);
             }
             if code == ErrorCodeValue::ROLE_CONFLICT.code() {
                 // Section 7.2.5.1: switch role if we still hold the one we sent, then retry.
@@ -490,18 +488,14 @@ impl Agent {
         }
         self.checklist[p].rtt = Some(rtt);
         self.checklist[p].failure = None;
-        if self.first_valid_at.is_none() {
-            self.first_valid_at = Some(now);
-        }
+        self.selection.valid(now);
         self.set_pair_state(p, PairState::Succeeded);
         self.unfreeze_foundation(p);
         let nominated = (check.nominate && self.role == Role::Controlling)
             || (self.role == Role::Controlled && self.checklist[p].nominate_on_success);
         if nominated {
             self.set_nominated(p);
-            if self.nominating == Some(p) {
-                self.nominating = None;
-            }
+            self.selection.nomination_ended(p);
             self.select_nominated(now);
         }
         if self.state == ConnectionState::New {

@@ -128,7 +128,7 @@ impl Agent {
         if data.len() > usize::from(u16::MAX) {
             return Err(SendError::TooLong(data.len()));
         }
-        let p = self.selected.ok_or(SendError::NotConnected)?;
+        let p = self.selection.selected().ok_or(SendError::NotConnected)?;
         let pair = &self.checklist[p];
         let remote = self.remotes[pair.remote].addr;
         let local = &self.locals[pair.local];

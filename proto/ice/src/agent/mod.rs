@@ -80,6 +80,7 @@ mod pairing;
 mod remote;
 pub(crate) mod report;
 mod route;
+mod selection;
 mod sockets;
 mod state;
 
@@ -111,6 +112,7 @@ pub(crate) use keys::short_term_key;
 use output::Output;
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
+use selection::Selection;
 use sockets::Gathering;
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
@@ -360,9 +362,7 @@ pub struct Agent {
     pub(crate) relays: Table<RelayId, Relay>,
     pub(crate) gathering: Gathering,
 
-    pub(crate) selected: Option<PairId>,
-    pub(crate) nominating: Option<PairId>,
-    pub(crate) first_valid_at: Option<Instant>,
+    pub(crate) selection: Selection,
     pub(crate) state: ConnectionState,
     pub(crate) consent: Consent,
     /// The agent's own named deadlines (pacing, gathering); the parts keep theirs.
@@ -405,9 +405,7 @@ impl Agent {
             stun,
             relays: Table::new(),
             gathering: Gathering::default(),
-            selected: None,
-            nominating: None,
-            first_valid_at: None,
+            selection: Selection::default(),
             state: ConnectionState::New,
             consent: Consent::new(now, config.lite),
             deadlines: TimerTable::new(),
@@ -459,7 +457,7 @@ impl Agent {
     /// The selected pair, once there is one.
     #[must_use]
     pub fn selected_pair(&self) -> Option<SelectedPair> {
-        self.selected.map(|p| self.selected_info(p))
+        self.selection.selected().map(|p| self.selected_info(p))
     }
 
     /// Counters.
@@ -544,7 +542,7 @@ impl Agent {
         if data.len() > usize::from(u16::MAX) {
             return Err(Error::TooLong(data.len()));
         }
-        let p = self.selected.ok_or(Error::NotConnected)?;
+        let p = self.selection.selected().ok_or(Error::NotConnected)?;
         let (local, remote) = (
             self.checklist[p].local,
             self.remotes[self.checklist[p].remote].addr,

@@ -192,7 +192,7 @@ impl Agent {
     }
 
     fn has_work(&self) -> bool {
-        self.checklist.has_work(self.selected.is_some())
+        self.checklist.has_work(self.selection.selected().is_some())
     }
 
     /// Every Ta: one check, a triggered one first, else the highest-priority Waiting pair,
@@ -240,7 +240,7 @@ impl Agent {
             }
             return Some((p, nominate));
         }
-        if self.selected.is_some() {
+        if self.selection.selected().is_some() {
             return None;
         }
         let waiting = self
@@ -320,10 +320,8 @@ impl Agent {
         self.checklist[p].nominated = false;
         self.checklist.stop_check(p);
         self.set_pair_state(p, PairState::Failed);
-        if self.nominating == Some(p) {
-            self.nominating = None;
-        }
-        if self.selected == Some(p) {
+        self.selection.nomination_ended(p);
+        if self.selection.selected() == Some(p) {
             // The selected pair's relay died: consent is gone with it.
             self.consent_lost(now);
         }
@@ -345,7 +343,7 @@ impl Agent {
             let Some(best_valid) = self.best_valid() else {
                 return;
             };
-            self.nominating = Some(best_valid);
+            self.selection.nominate(best_valid);
             self.checklist.nominate_next(best_valid);
             self.arm_pacing();
             if self
@@ -364,14 +362,14 @@ impl Agent {
     fn nomination_due(&self, now: Instant) -> Option<Instant> {
         if self.role != Role::Controlling
             || self.config.lite
-            || self.selected.is_some()
-            || self.nominating.is_some()
+            || self.selection.selected().is_some()
+            || self.selection.nominating().is_some()
             || !self.can_check()
         {
             return None;
         }
         let best_valid = self.best_valid()?;
-        let first = self.first_valid_at.unwrap_or(now);
+        let first = self.selection.first_valid_at().unwrap_or(now);
         let floor = self.checklist[best_valid].priority;
         let relayed = self.locals[self.checklist[best_valid].local]
             .relay

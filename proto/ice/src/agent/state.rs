@@ -170,9 +170,7 @@ impl Agent {
         self.checklist.clear();
         self.routes.clear();
         self.deadlines.stop(Deadline::Pacing);
-        self.selected = None;
-        self.nominating = None;
-        self.first_valid_at = None;
+        self.selection.clear();
         self.checking_since = None;
         self.consent.restart(now);
         // Prflx locals belonged to the old checks.
@@ -215,15 +213,15 @@ impl Agent {
         let Some(p) = best else {
             return;
         };
-        if self.selected == Some(p) {
+        if self.selection.selected() == Some(p) {
             return;
         }
-        if self.selected.is_some_and(|s| {
+        if self.selection.selected().is_some_and(|s| {
             self.checklist[s].priority >= self.checklist[p].priority && self.checklist[s].nominated
         }) {
             return;
         }
-        self.selected = Some(p);
+        self.selection.select(p);
         self.consent.start(now, &self.config.timers, &mut self.rng);
         let info = self.selected_info(p);
         self.emit(Event::SelectedPair(info));
@@ -243,7 +241,7 @@ impl Agent {
     /// Consent checks (full) or keepalives (lite) on the selected pair, and the
     /// disconnected/failed verdicts.
     pub(super) fn consent_tick(&mut self, now: Instant) {
-        let Some(p) = self.selected else {
+        let Some(p) = self.selection.selected() else {
             return;
         };
         if self.consent.is_due(now) {
@@ -276,7 +274,7 @@ impl Agent {
 
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
         self.consent.heard(now);
-        if let Some(p) = self.selected {
+        if let Some(p) = self.selection.selected() {
             self.checklist[p].rtt = Some(rtt);
         }
         if self.state == ConnectionState::Disconnected {
@@ -294,7 +292,7 @@ impl Agent {
             return None;
         }
         let t = &self.config.timers;
-        if self.selected.is_some() {
+        if self.selection.selected().is_some() {
             let connected = self.state == ConnectionState::Connected;
             return Some(self.consent.verdict_deadline(t, connected));
         }
@@ -315,7 +313,7 @@ impl Agent {
         }
         self.maybe_nominate(now);
         self.pace(now);
-        if self.selected.is_some() {
+        if self.selection.selected().is_some() {
             return;
         }
         if self
@@ -359,7 +357,7 @@ impl Agent {
         }
         let report = self.report(now, cause);
         self.shut_down(now);
-        self.selected = None;
+        self.selection.unselect();
         self.set_state(ConnectionState::Failed);
         self.emit(Event::Failed(Box::new(report)));
     }
