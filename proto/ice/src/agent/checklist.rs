@@ -7,12 +7,56 @@
 
 use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wren_stun::TransactionId;
 
 use super::ids::{LocalId, RemoteId, Table};
-use super::{Check, Pair, PairId, PairState, Timers};
+use super::{PairFailure, PairId, PairState, Role, Timers};
+
+/// A candidate pair (RFC 8445 section 6.1.2).
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub(crate) local: LocalId,
+    pub(crate) remote: RemoteId,
+    pub(crate) priority: u64,
+    pub(crate) foundation: (usize, String),
+    pub(crate) state: PairState,
+    /// The controlling agent nominated it and the nomination succeeded (or, controlled,
+    /// the peer's USE-CANDIDATE arrived and a check succeeded).
+    pub(crate) nominated: bool,
+    /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
+    pub(crate) nominate_on_success: bool,
+    pub(crate) transmissions: u32,
+    pub(crate) failure: Option<PairFailure>,
+    pub(crate) rtt: Option<Duration>,
+    /// Something authenticated came from the peer on this pair (its check, or a response
+    /// to ours): the path works in at least one direction, worth waiting for.
+    pub(crate) alive: bool,
+    /// Checks that timed out on this pair while it was alive.
+    pub(crate) rounds: u8,
+    /// The last unsigned 400/401 the peer answered a check of this pair with.
+    pub(crate) refused: Option<(u16, String)>,
+}
+
+/// A check transaction in flight.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) tid: TransactionId,
+    pub(crate) pair: PairId,
+    pub(crate) nominate: bool,
+    pub(crate) consent: bool,
+    pub(crate) role: Role,
+    pub(crate) first_sent: Instant,
+    pub(crate) next: Instant,
+    pub(crate) rto: Duration,
+    /// Transmissions on the retransmission schedule (at most `check_transmissions`).
+    pub(crate) sends: u32,
+    /// Set when the peer's check arrived on the pair while this one was in flight: the
+    /// next transmission goes at once, outside the schedule (RFC 8445 section 7.3.1.4).
+    pub(crate) hurry: bool,
+    pub(crate) request: Vec<u8>,
+}
 
 /// An in-flight check, valid until the checklist next loses a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

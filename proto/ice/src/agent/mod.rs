@@ -88,24 +88,23 @@ mod state;
 mod tests;
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wren_core::{
     Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
 };
-use wren_stun::TransactionId;
 use wren_stun::client::{Client, Config as ClientConfig};
 use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
-use checklist::Checklist;
+use checklist::{Check, Checklist, Pair};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
 use consent::Consent;
 pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
-use ids::{LocalId, RelayId, RemoteId, Table};
+use ids::{LocalId, RelayId, Table};
 use keys::Keys;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use keys::short_term_key;
@@ -283,50 +282,6 @@ impl Local {
             relay: self.relay_via,
         }
     }
-}
-
-/// A candidate pair (RFC 8445 section 6.1.2).
-#[derive(Debug, Clone)]
-pub(crate) struct Pair {
-    pub(crate) local: LocalId,
-    pub(crate) remote: RemoteId,
-    pub(crate) priority: u64,
-    pub(crate) foundation: (usize, String),
-    pub(crate) state: PairState,
-    /// The controlling agent nominated it and the nomination succeeded (or, controlled,
-    /// the peer's USE-CANDIDATE arrived and a check succeeded).
-    pub(crate) nominated: bool,
-    /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
-    pub(crate) nominate_on_success: bool,
-    pub(crate) transmissions: u32,
-    pub(crate) failure: Option<PairFailure>,
-    pub(crate) rtt: Option<Duration>,
-    /// Something authenticated came from the peer on this pair (its check, or a response
-    /// to ours): the path works in at least one direction, worth waiting for.
-    pub(crate) alive: bool,
-    /// Checks that timed out on this pair while it was alive.
-    pub(crate) rounds: u8,
-    /// The last unsigned 400/401 the peer answered a check of this pair with.
-    pub(crate) refused: Option<(u16, String)>,
-}
-
-/// A check transaction in flight.
-#[derive(Debug, Clone)]
-pub(crate) struct Check {
-    pub(crate) tid: TransactionId,
-    pub(crate) pair: PairId,
-    pub(crate) nominate: bool,
-    pub(crate) consent: bool,
-    pub(crate) role: Role,
-    pub(crate) first_sent: Instant,
-    pub(crate) next: Instant,
-    pub(crate) rto: Duration,
-    /// Transmissions on the retransmission schedule (at most `check_transmissions`).
-    pub(crate) sends: u32,
-    /// Set when the peer's check arrived on the pair while this one was in flight: the
-    /// next transmission goes at once, outside the schedule (RFC 8445 section 7.3.1.4).
-    pub(crate) hurry: bool,
-    pub(crate) request: Vec<u8>,
 }
 
 /// A TURN client for one relayed candidate.
