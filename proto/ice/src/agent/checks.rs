@@ -150,11 +150,7 @@ impl Agent {
         d: Datagram<'a>,
     ) -> Option<(PairId, &'a [u8])> {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
-        if let Some(r) = self.relays.position(|r| {
-            r.client.server() == d.source
-                && (r.transport == d.proto)
-                && r.socket.is_none_or(|s| s == d.destination)
-        }) {
+        if let Some(r) = self.relays.for_datagram(&d) {
             // Relayed data: unwrapped in place, then a check or media like any other.
             if let Some((peer, payload)) = self.relays[r].client.peer_data(&d) {
                 let Some(l) = self.relays[r].local else {

@@ -160,15 +160,7 @@ impl Agent {
 
     /// After close: only the TURN servers' answers to the deallocations matter.
     pub(super) fn receive_closed(&mut self, now: Instant, d: Datagram<'_>) {
-        use wren_core::Machine;
-        if let Some(r) = self
-            .relays
-            .iter_mut()
-            .find(|r| r.client.server() == d.source && r.transport == d.proto)
-        {
-            r.client.handle_datagram(now, d);
-            while r.client.poll_event().is_some() {}
-        }
+        self.relays.handle_datagram_closed(now, d);
     }
 
     /// Data that arrived on local candidate `local` from `from`: the valid pair it belongs

@@ -140,11 +140,7 @@ impl Agent {
                 Transport::Udp => Some(bound),
                 // One TCP connection per server and family, started with the family's
                 // first socket.
-                _ if self
-                    .relays
-                    .iter()
-                    .any(|r| r.server == i && r.family_v4 == bound.is_ipv4()) =>
-                {
+                _ if self.relays.has_client_for(i, bound.is_ipv4()) => {
                     continue;
                 }
                 _ => None,
@@ -391,7 +387,7 @@ impl Agent {
         if self.gathering.state() != GatheringState::Gathering {
             return;
         }
-        let done = self.gathering.settled() && self.relays.iter().all(|r| r.done);
+        let done = self.gathering.settled() && self.relays.settled();
         if done {
             self.finish_gathering();
         }
@@ -417,12 +413,7 @@ impl Agent {
             .gathering
             .silent()
             .map(|server| (server, Transport::Udp))
-            .chain(
-                self.relays
-                    .iter()
-                    .filter(|r| !r.done)
-                    .map(|r| (r.client.server(), r.transport)),
-            )
+            .chain(self.relays.silent())
             .collect();
         for (server, transport) in silent {
             if !self.gathering.reported_silent(server) {

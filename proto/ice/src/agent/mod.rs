@@ -77,6 +77,7 @@ mod keys;
 mod message;
 mod output;
 mod pairing;
+mod relays;
 mod remote;
 pub(crate) mod report;
 mod route;
@@ -94,7 +95,6 @@ use wren_core::{
     Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
 };
 use wren_stun::client::{Client, Config as ClientConfig};
-use wren_turn::client::Client as TurnClient;
 
 use crate::candidate::{Candidate, CandidateType, TcpType};
 use checklist::{Check, Checklist, Pair};
@@ -109,6 +109,7 @@ use keys::Keys;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use keys::short_term_key;
 use output::Output;
+use relays::{Relay, Relays};
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
 use selection::Selection;
@@ -284,19 +285,6 @@ impl Local {
     }
 }
 
-/// A TURN client for one relayed candidate.
-#[derive(Debug)]
-pub(crate) struct Relay {
-    pub(crate) client: TurnClient,
-    pub(crate) server: usize,
-    pub(crate) transport: Transport,
-    /// The host socket it sends from (UDP), or `None` over TCP.
-    pub(crate) socket: Option<SocketAddr>,
-    pub(crate) local: Option<LocalId>,
-    pub(crate) done: bool,
-    pub(crate) family_v4: bool,
-}
-
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
@@ -314,7 +302,7 @@ pub struct Agent {
     pub(crate) checklist: Checklist,
 
     pub(crate) stun: Client,
-    pub(crate) relays: Table<RelayId, Relay>,
+    pub(crate) relays: Relays,
     pub(crate) gathering: Gathering,
 
     pub(crate) selection: Selection,
@@ -358,7 +346,7 @@ impl Agent {
             remotes: Remotes::default(),
             checklist: Checklist::default(),
             stun,
-            relays: Table::new(),
+            relays: Relays::default(),
             gathering: Gathering::default(),
             selection: Selection::default(),
             state: ConnectionState::New,
@@ -521,9 +509,7 @@ impl Agent {
 
     /// Stops every timer and releases what the agent holds, for close and failure.
     pub(crate) fn shut_down(&mut self, now: Instant) {
-        for r in &mut self.relays {
-            r.client.close(now);
-        }
+        self.relays.close(now);
         self.checklist.stop();
         self.deadlines.stop(Deadline::Pacing);
         self.deadlines.stop(Deadline::Gather);
@@ -576,12 +562,7 @@ pub(crate) enum Timer {
 impl Agent {
     /// The timer that fires next, and when: what `poll_timeout` gives, named.
     pub(crate) fn next_timer(&self) -> Option<(Instant, Timer)> {
-        let relays = self
-            .relays
-            .iter()
-            .filter_map(|r| r.client.poll_timeout())
-            .min()
-            .map(|t| (t, Timer::Relay));
+        let relays = self.relays.poll_timeout().map(|t| (t, Timer::Relay));
         if self.state == ConnectionState::Closed {
             return relays;
         }
@@ -649,16 +630,11 @@ impl Machine for Agent {
         if self.state == ConnectionState::Closed {
             // Only the deallocations are left: the TURN clients' timers run them to the
             // end; what they report no longer matters.
-            for r in &mut self.relays {
-                r.client.handle_timeout(now);
-                while r.client.poll_event().is_some() {}
-            }
+            self.relays.handle_timeout_closed(now);
             return;
         }
         self.stun.handle_timeout(now);
-        for r in &mut self.relays {
-            r.client.handle_timeout(now);
-        }
+        self.relays.handle_timeout(now);
         self.drain_children(now);
         self.gather_timeout(now);
         self.retransmit(now);
@@ -675,15 +651,7 @@ impl Machine for Agent {
         if let Some(t) = self.stun.poll_transmit(now, buf) {
             return Some(t);
         }
-        for r in &mut self.relays {
-            if let Some(mut t) = r.client.poll_transmit(now, buf) {
-                if t.source.is_none() && t.proto == Transport::Udp {
-                    t.source = r.socket;
-                }
-                return Some(t);
-            }
-        }
-        None
+        self.relays.poll_transmit(now, buf)
     }
 
     fn poll_event(&mut self) -> Option<Event> {
