@@ -64,6 +64,18 @@
 //! }
 //! assert!(lines[0].contains("192.0.2.10 50000 typ host"));
 //! ```
+//!
+//! Inside, the [`Agent`] is a coordinator of parts that own their state, each in its own
+//! file: the gathering bookkeeping (`sockets.rs`: host sockets, foundations, STUN queries,
+//! gathering state and failures), the TURN clients (`relays.rs`), the remote candidates
+//! (`remote.rs`), the checklist (`checklist.rs`: pairs, triggered queue, checks in flight
+//! and their retransmissions), selection and nomination (`selection.rs`), the credentials
+//! (`keys.rs`), consent (`consent.rs`), the data-path routes (`route.rs`) and the output
+//! queues (`output.rs`). The agent's own files hold the policy that joins them: gathering
+//! (`gather.rs`), pairing, Ta pacing and nomination (`pairing.rs`), checks on the wire
+//! (`checks.rs`), the connection's life (`state.rs`). Its fixed timers (pacing, gathering)
+//! sit in a [`wren_core::TimerTable`]; [`Machine::describe_timer`] names the one that
+//! fires next.
 
 mod checklist;
 mod checks;
