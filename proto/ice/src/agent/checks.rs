@@ -16,7 +16,7 @@ use super::checklist::{CheckSlot, Retransmit};
 use super::ids::LocalId;
 use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
-use crate::candidate::{CandidateType, TcpType, priority};
+use crate::candidate::{CandidateType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the
@@ -170,7 +170,7 @@ impl Agent {
             }
             return None;
         }
-        let Some(local) = self.local_for_arrival(&d) else {
+        let Some(local) = self.locals.for_arrival(&d) else {
             // A STUN response to a gathering request comes to a host socket from a server.
             self.stun.handle_datagram(now, d);
             return None;
@@ -185,27 +185,6 @@ impl Agent {
             && Message::parse(payload).is_ok_and(|m| {
                 m.class().is_response() && self.gathering.is_waiting(m.transaction_id())
             })
-    }
-
-    /// The local candidate a datagram arrived on.
-    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<LocalId> {
-        let candidates = |l: &Local| l.relay.is_none() && l.kind == CandidateType::Host;
-        match d.proto {
-            Transport::Udp => self.locals.position(|l| {
-                candidates(l) && l.transport == Transport::Udp && l.base == d.destination
-            }),
-            _ => self
-                .locals
-                .position(|l| candidates(l) && l.transport.is_stream() && l.base == d.destination)
-                .or_else(|| {
-                    // A connection we opened from an active candidate: an ephemeral port.
-                    self.locals.position(|l| {
-                        candidates(l)
-                            && l.tcp_type == Some(TcpType::Active)
-                            && l.base.ip() == d.destination.ip()
-                    })
-                }),
-        }
     }
 
     /// A message that arrived on local candidate `local` from `from`: STUN is handled;
@@ -501,13 +480,7 @@ impl Agent {
 
     fn learn_local_prflx(&mut self, local: LocalId, mapped: SocketAddr) {
         let l = &self.locals[local];
-        if l.relay.is_some()
-            || l.transport.is_stream()
-            || self
-                .locals
-                .iter()
-                .any(|k| k.addr == mapped && k.base == l.base)
-        {
+        if l.relay.is_some() || l.transport.is_stream() || self.locals.knows(mapped, l.base, None) {
             return;
         }
         let reflexive =

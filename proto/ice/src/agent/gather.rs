@@ -263,15 +263,13 @@ impl Agent {
     /// address (no NAT) or already known.
     fn server_reflexive(&mut self, base: SocketAddr, mapped: SocketAddr, server: SocketAddr) {
         if mapped == base
-            || self.locals.iter().any(|l| {
-                l.addr == mapped && l.base == base && l.kind == CandidateType::ServerReflexive
-            })
+            || self
+                .locals
+                .knows(mapped, base, Some(CandidateType::ServerReflexive))
         {
             return;
         }
-        let Some(host) = self.locals.iter().find(|l| {
-            l.base == base && l.kind == CandidateType::Host && l.transport == Transport::Udp
-        }) else {
+        let Some(host) = self.locals.udp_host(base) else {
             return;
         };
         let reflexive = Local::reflexive(

@@ -67,11 +67,11 @@
 //!
 //! Inside, the [`Agent`] is a coordinator of parts that own their state, each in its own
 //! file: the gathering bookkeeping (`sockets.rs`: host sockets, foundations, STUN queries,
-//! gathering state and failures), the TURN clients (`relays.rs`), the remote candidates
-//! (`remote.rs`), the checklist (`checklist.rs`: pairs, triggered queue, checks in flight
-//! and their retransmissions), selection and nomination (`selection.rs`), the credentials
-//! (`keys.rs`), consent (`consent.rs`), the data-path routes (`route.rs`) and the output
-//! queues (`output.rs`). The agent's own files hold the policy that joins them: gathering
+//! gathering state and failures), the local candidates (`locals.rs`), the TURN clients
+//! (`relays.rs`), the remote candidates (`remote.rs`), the checklist (`checklist.rs`:
+//! pairs, triggered queue, checks in flight and their retransmissions), selection and
+//! nomination (`selection.rs`), the credentials (`keys.rs`), consent (`consent.rs`), the
+//! data-path routes (`route.rs`) and the output queues (`output.rs`). The agent's own files hold the policy that joins them: gathering
 //! (`gather.rs`), pairing, Ta pacing and nomination (`pairing.rs`), checks on the wire
 //! (`checks.rs`), the connection's life (`state.rs`). Its fixed timers (pacing, gathering)
 //! sit in a [`wren_core::TimerTable`]; [`Machine::describe_timer`] names the one that
@@ -86,6 +86,7 @@ pub(crate) mod event;
 mod gather;
 mod ids;
 mod keys;
+mod locals;
 mod message;
 mod output;
 mod pairing;
@@ -108,7 +109,7 @@ use wren_core::{
 };
 use wren_stun::client::{Client, Config as ClientConfig};
 
-use crate::candidate::{Candidate, CandidateType, TcpType};
+use crate::candidate::{Candidate, TcpType};
 use checklist::{Check, Checklist, Pair};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
 use consent::Consent;
@@ -116,10 +117,11 @@ pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
-use ids::{LocalId, RelayId, Table};
+use ids::LocalId;
 use keys::Keys;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use keys::short_term_key;
+use locals::{Local, Locals};
 use output::Output;
 use relays::{Relay, Relays};
 use remote::Remotes;
@@ -229,74 +231,6 @@ impl TimerKind for Deadline {
     }
 }
 
-/// A local candidate.
-#[derive(Debug, Clone)]
-pub(crate) struct Local {
-    pub(crate) cand: Candidate,
-    pub(crate) kind: CandidateType,
-    pub(crate) transport: Transport,
-    pub(crate) tcp_type: Option<TcpType>,
-    /// Its transport address (the relayed address for a relayed candidate).
-    pub(crate) addr: SocketAddr,
-    /// Where its checks leave from: the host socket, or for a relayed candidate its
-    /// relayed address (sent through `relay`).
-    pub(crate) base: SocketAddr,
-    pub(crate) priority: u32,
-    pub(crate) local_pref: u32,
-    pub(crate) relay: Option<RelayId>,
-    /// The TURN server and transport of a relayed candidate.
-    pub(crate) relay_via: Option<(SocketAddr, Transport)>,
-    /// Paired with remote candidates (server-reflexive ones are not: their base is).
-    pub(crate) pairable: bool,
-    /// The relayed candidate's allocation ended.
-    pub(crate) dead: bool,
-}
-
-impl Local {
-    /// A reflexive candidate (server- or peer-reflexive) at `addr`, learned for the host
-    /// socket `base`: announced with `base` as its related address, never paired (its base
-    /// is).
-    pub(crate) fn reflexive(
-        kind: CandidateType,
-        addr: SocketAddr,
-        base: SocketAddr,
-        local_pref: u32,
-    ) -> Local {
-        let priority = crate::candidate::priority(kind, local_pref, 1);
-        Local {
-            cand: Candidate::at(
-                kind,
-                crate::candidate::CandidateTransport::Udp,
-                addr,
-                priority,
-            )
-            .with_related(base),
-            kind,
-            transport: Transport::Udp,
-            tcp_type: None,
-            addr,
-            base,
-            priority,
-            local_pref,
-            relay: None,
-            relay_via: None,
-            pairable: false,
-            dead: false,
-        }
-    }
-
-    pub(crate) fn summary(&self) -> CandidateSummary {
-        CandidateSummary {
-            kind: self.kind,
-            transport: self.transport,
-            addr: self.addr,
-            priority: self.priority,
-            tcp_type: self.tcp_type,
-            relay: self.relay_via,
-        }
-    }
-}
-
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
@@ -308,7 +242,7 @@ pub struct Agent {
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
 
-    pub(crate) locals: Table<LocalId, Local>,
+    pub(crate) locals: Locals,
     pub(crate) remotes: Remotes,
 
     pub(crate) checklist: Checklist,
@@ -354,7 +288,7 @@ impl Agent {
             now,
             started: now,
             checking_since: None,
-            locals: Table::new(),
+            locals: Locals::default(),
             remotes: Remotes::default(),
             checklist: Checklist::default(),
             stun,

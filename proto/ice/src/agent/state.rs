@@ -177,7 +177,7 @@ impl Agent {
         let ufrag = self.keys.local().ufrag.clone();
         let generation = self.keys.generation();
         let mut announce = Vec::new();
-        for l in &mut self.locals {
+        for l in self.locals.iter_mut() {
             l.cand.ufrag = Some(ufrag.clone());
             l.cand.generation = Some(generation);
             if l.kind != CandidateType::PeerReflexive
@@ -334,7 +334,7 @@ impl Agent {
         if !settled {
             return;
         }
-        let usable_locals = self.locals.iter().any(|l| l.pairable && !l.dead);
+        let usable_locals = self.locals.any_usable();
         let cause = if !usable_locals {
             FailureCause::NoLocalCandidates
         } else if self.remotes.is_empty() {

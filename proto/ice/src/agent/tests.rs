@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
 
 use super::*;
-use crate::candidate::Address;
+use crate::candidate::{Address, CandidateType};
 
 struct Net {
     now: Instant,
