@@ -719,7 +719,7 @@ impl Harness {
                     payload: bytes,
                 };
                 if let Received::Data { pair, data } = self.agent.receive(now, d) {
-                    let p = &self.agent.pairs[pair];
+                    let p = &self.agent.checklist[pair];
                     assert!(
                         p.state == PairState::Succeeded || p.nominated,
                         "data routed to a pair that is not valid"
@@ -1022,13 +1022,13 @@ impl Harness {
         // Not checked: live pairs <= `max_pairs`. A pair past the bound replaces the lowest
         // waiting one, which stays in the list (failed, so that pair ids hold); but one
         // still in the triggered queue is checked anyway (reported with the target).
-        assert!(a.pairs.len() <= a.locals.len() * a.remotes.len());
+        assert!(a.checklist.len() <= a.locals.len() * a.remotes.len());
         assert!(
-            a.checks.len() <= 2 * a.pairs.len(),
+            a.checklist.in_flight() <= 2 * a.checklist.len(),
             "{} checks",
-            a.checks.len()
+            a.checklist.in_flight()
         );
-        assert!(a.triggered.len() <= 2 * a.config.max_pairs + 2);
+        assert!(a.checklist.triggered() <= 2 * a.config.max_pairs + 2);
         assert!(a.output.is_empty(), "output left after draining");
     }
 

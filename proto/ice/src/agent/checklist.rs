@@ -1,129 +1,345 @@
-//! The checklist (RFC 8445 section 6.1.2): forming pairs, their priorities and
-//! foundations, the pacing of checks (section 6.1.4.2), and nomination (section 8.1).
+//! The checklist (RFC 8445 section 6.1.2): the candidate pairs, the triggered-check queue
+//! (section 7.3.1.4), and the checks in flight with their retransmission schedule
+//! (sections 7.2.4 and 14.3). A part of the [`super::Agent`] with its own state: the agent
+//! decides what to check and when (Ta pacing, nomination), the checklist keeps what is
+//! queued and in flight and says when a check is due again or has run out of
+//! transmissions.
 
-use std::net::IpAddr;
-use std::time::Instant;
+use std::collections::VecDeque;
+use std::ops::{Index, IndexMut};
+use std::time::{Duration, Instant};
 
-use wren_core::Transport;
+use wren_stun::TransactionId;
 
-use super::ids::{LocalId, RemoteId};
-use super::{Agent, Deadline, Event, Pair, PairFailure, PairId, PairState, Role};
-use crate::candidate::{CandidateType, TcpType};
+use super::ids::{LocalId, RemoteId, Table};
+use super::{PairFailure, PairId, PairState, Role, Timers};
 
-/// The pair priority of RFC 8445 section 6.1.2.3, with G the controlling agent's
-/// candidate priority and D the controlled agent's.
-pub(crate) fn pair_priority(g: u32, d: u32) -> u64 {
-    let (g, d) = (u64::from(g), u64::from(d));
-    (g.min(d) << 32) + 2 * g.max(d) + u64::from(g > d)
+/// A candidate pair (RFC 8445 section 6.1.2).
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub(crate) local: LocalId,
+    pub(crate) remote: RemoteId,
+    pub(crate) priority: u64,
+    pub(crate) foundation: (usize, String),
+    pub(crate) state: PairState,
+    /// The controlling agent nominated it and the nomination succeeded (or, controlled,
+    /// the peer's USE-CANDIDATE arrived and a check succeeded).
+    pub(crate) nominated: bool,
+    /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
+    pub(crate) nominate_on_success: bool,
+    pub(crate) transmissions: u32,
+    pub(crate) failure: Option<PairFailure>,
+    pub(crate) rtt: Option<Duration>,
+    /// Something authenticated came from the peer on this pair (its check, or a response
+    /// to ours): the path works in at least one direction, worth waiting for.
+    pub(crate) alive: bool,
+    /// Checks that timed out on this pair while it was alive.
+    pub(crate) rounds: u8,
+    /// The last unsigned 400/401 the peer answered a check of this pair with.
+    pub(crate) refused: Option<(u16, String)>,
 }
 
-/// Whether a local and a remote candidate can form a pair: same address family, same
-/// transport, and for TCP complementary types (RFC 6544 section 6.2).
-fn compatible(
-    local: (Transport, Option<TcpType>, IpAddr),
-    remote: (Transport, Option<TcpType>, IpAddr),
-) -> bool {
-    if local.2.is_ipv4() != remote.2.is_ipv4() || local.0 != remote.0 {
-        return false;
-    }
-    if local.0 != Transport::Tcp {
-        return true;
-    }
-    matches!(
-        (local.1, remote.1),
-        (Some(TcpType::Active), Some(TcpType::Passive))
-            | (Some(TcpType::Passive), Some(TcpType::Active))
-            | (
-                Some(TcpType::SimultaneousOpen),
-                Some(TcpType::SimultaneousOpen)
-            )
-    )
+/// A check transaction in flight.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) tid: TransactionId,
+    pub(crate) pair: PairId,
+    pub(crate) nominate: bool,
+    pub(crate) consent: bool,
+    pub(crate) role: Role,
+    pub(crate) first_sent: Instant,
+    pub(crate) next: Instant,
+    pub(crate) rto: Duration,
+    /// Transmissions on the retransmission schedule (at most `check_transmissions`).
+    pub(crate) sends: u32,
+    /// Set when the peer's check arrived on the pair while this one was in flight: the
+    /// next transmission goes at once, outside the schedule (RFC 8445 section 7.3.1.4).
+    pub(crate) hurry: bool,
+    pub(crate) request: Vec<u8>,
 }
 
-impl Agent {
-    fn priority_of(&self, local: LocalId, remote: RemoteId) -> u64 {
-        let (l, r) = (self.locals[local].priority, self.remotes[remote].priority);
-        match self.role {
-            Role::Controlling => pair_priority(l, r),
-            Role::Controlled => pair_priority(r, l),
+/// An in-flight check, valid until the checklist next loses a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CheckSlot(usize);
+
+/// What the retransmission schedule asks for ([`Checklist::next_retransmit`]).
+#[derive(Debug)]
+pub(crate) enum Retransmit {
+    /// Send the check again now ([`Checklist::write_request`]).
+    Send(CheckSlot),
+    /// The check ran out of transmissions (or, over TCP, its one transmission went
+    /// unanswered): it is out of the checklist.
+    TimedOut(Check),
+}
+
+/// The pairs, the triggered queue and the checks in flight.
+#[derive(Debug, Default)]
+pub(crate) struct Checklist {
+    pairs: Table<PairId, Pair>,
+    /// Triggered checks to send first, and whether each nominates.
+    triggered: VecDeque<(PairId, bool)>,
+    /// At most one connectivity check and one consent check per pair.
+    checks: Vec<Check>,
+}
+
+impl Checklist {
+    /// The pair of `local` and `remote`, if formed.
+    pub(crate) fn find(&self, local: LocalId, remote: RemoteId) -> Option<PairId> {
+        self.pairs
+            .position(|p| p.local == local && p.remote == remote)
+    }
+
+    /// Adds a pair.
+    pub(crate) fn push(&mut self, pair: Pair) -> PairId {
+        self.pairs.push(pair)
+    }
+
+    /// The pair ids, in the order they were formed.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = PairId> + use<> {
+        self.pairs.ids()
+    }
+
+    /// The pairs, in the order they were formed.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Pair> {
+        self.pairs.iter()
+    }
+
+    /// How many pairs.
+    pub(crate) fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether no pair was formed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// Drops every pair, queued and in-flight check (ICE restart).
+    pub(crate) fn clear(&mut self) {
+        self.pairs.clear();
+        self.stop();
+    }
+
+    /// Stops every check, queued or in flight (close, failure); the pairs stay for the
+    /// report.
+    pub(crate) fn stop(&mut self) {
+        self.triggered.clear();
+        self.checks.clear();
+    }
+
+    /// Queues a triggered check on `p`, unless one is queued already.
+    pub(crate) fn trigger(&mut self, p: PairId) {
+        if !self.triggered.iter().any(|&(q, _)| q == p) {
+            self.triggered.push_back((p, false));
         }
     }
 
-    /// Pairs a new local candidate with every remote one.
-    pub(super) fn pair_local(&mut self, local: LocalId) {
-        for remote in self.remotes.ids() {
-            self.add_pair(local, remote);
-        }
+    /// Queues a check on `p` again (after a role conflict), even if one is queued.
+    pub(crate) fn retry(&mut self, p: PairId) {
+        self.triggered.push_back((p, false));
     }
 
-    /// Pairs a new remote candidate with every local one.
-    pub(super) fn pair_remote(&mut self, remote: RemoteId) {
-        for local in self.locals.ids() {
-            if self.locals[local].pairable && !self.locals[local].dead {
-                self.add_pair(local, remote);
+    /// Queues the nomination of `p` before anything else.
+    pub(crate) fn nominate_next(&mut self, p: PairId) {
+        self.triggered.push_front((p, true));
+    }
+
+    /// The next triggered check, and whether it nominates.
+    pub(crate) fn pop_triggered(&mut self) -> Option<(PairId, bool)> {
+        self.triggered.pop_front()
+    }
+
+    /// Whether a triggered check waits.
+    pub(crate) fn has_triggered(&self) -> bool {
+        !self.triggered.is_empty()
+    }
+
+    /// Whether there is a check to send: a triggered one, or (with nothing selected) a
+    /// pair waiting or frozen.
+    pub(crate) fn has_work(&self, selected: bool) -> bool {
+        self.has_triggered()
+            || (!selected
+                && self
+                    .pairs
+                    .iter()
+                    .any(|p| matches!(p.state, PairState::Waiting | PairState::Frozen)))
+    }
+
+    /// `p` left the checklist (replaced by a better pair): nothing queued or in flight
+    /// on it stays.
+    pub(crate) fn forget_checks(&mut self, p: PairId) {
+        self.triggered.retain(|&(q, _)| q != p);
+        self.checks.retain(|c| c.pair != p);
+    }
+
+    /// `p` failed: its connectivity check stops (a consent check goes on).
+    pub(crate) fn stop_check(&mut self, p: PairId) {
+        self.checks.retain(|c| c.pair != p || c.consent);
+    }
+
+    /// Starts `check`: it replaces the check of its pair and kind in flight (a triggered
+    /// check on an in-progress pair is an immediate retransmission with fresh state).
+    pub(crate) fn start(&mut self, check: Check) -> CheckSlot {
+        self.checks
+            .retain(|c| c.pair != check.pair || c.consent != check.consent);
+        self.checks.push(check);
+        CheckSlot(self.checks.len() - 1)
+    }
+
+    /// Copies the request of the check in `slot` into `buf`, counting the transmission on
+    /// its pair; returns the pair.
+    pub(crate) fn write_request(&mut self, slot: CheckSlot, buf: &mut Vec<u8>) -> PairId {
+        let check = &self.checks[slot.0];
+        buf.extend_from_slice(&check.request);
+        let p = check.pair;
+        self.pairs[p].transmissions += 1;
+        p
+    }
+
+    /// A nomination is in flight on `p` (of this kind): it stands for a new check too, and
+    /// goes again at once. Whether there was one.
+    pub(crate) fn hurry_nomination(&mut self, p: PairId, consent: bool) -> bool {
+        match self
+            .checks
+            .iter_mut()
+            .find(|c| c.pair == p && c.consent == consent && c.nominate)
+        {
+            Some(c) => {
+                c.hurry = true;
+                true
             }
+            None => false,
         }
     }
 
-    /// Forms the pair if compatible and new; returns its index.
-    pub(super) fn add_pair(&mut self, local: LocalId, remote: RemoteId) -> Option<PairId> {
-        if let Some(p) = self.find_pair(local, remote) {
-            return Some(p);
-        }
-        let (l, r) = (&self.locals[local], &self.remotes[remote]);
-        if !compatible(
-            (l.transport, l.tcp_type, l.addr.ip()),
-            (r.transport, r.tcp_type, r.addr.ip()),
-        ) {
-            return None;
-        }
-        // RFC 6544 section 6.2: a passive candidate never connects out; its pairs come from
-        // the peer's checks on connections it accepted (peer-reflexive remotes).
-        if l.tcp_type == Some(TcpType::Passive) && r.kind != CandidateType::PeerReflexive {
-            return None;
-        }
-        let priority = self.priority_of(local, remote);
-        if self.pairs.len() >= self.config.max_pairs {
-            // RFC 8445 section 6.1.2.5: keep the highest-priority pairs. Replace the lowest
-            // one that has not been checked, when it is lower than this one.
-            let lowest = self
-                .pairs
-                .ids()
-                .filter(|&p| matches!(self.pairs[p].state, PairState::Frozen | PairState::Waiting))
-                .min_by_key(|&p| self.pairs[p].priority)?;
-            if self.pairs[lowest].priority >= priority {
-                return None;
+    /// The peer's check arrived on `p` while ours is in flight: ours goes again at once,
+    /// outside the schedule (RFC 8445 section 7.3.1.4). Whether there was one.
+    pub(crate) fn hurry(&mut self, p: PairId) -> bool {
+        match self.checks.iter_mut().find(|c| c.pair == p && !c.consent) {
+            Some(c) => {
+                c.hurry = true;
+                true
             }
-            // Dropped from the checklist: never checked, not even by a triggered check
-            // queued before.
-            self.triggered.retain(|&(q, _)| q != lowest);
-            self.checks.retain(|c| c.pair != lowest);
-            self.pairs[lowest].failure = None;
-            self.set_pair_state(lowest, PairState::Failed);
+            None => false,
         }
-        let foundation = (
-            self.foundation_index(local),
-            self.remotes[remote].cand.foundation.clone(),
-        );
-        // RFC 8445 section 6.1.2.6 and RFC 8838 section 11: a pair starts Waiting unless a
-        // pair of its foundation is already waiting or being checked.
-        let busy = self.pairs.iter().any(|p| {
-            p.foundation == foundation
-                && matches!(
-                    p.state,
-                    PairState::Waiting | PairState::InProgress | PairState::Frozen
-                )
-        });
-        let state = if busy {
-            PairState::Frozen
-        } else {
-            PairState::Waiting
-        };
-        let p = self.pairs.push(Pair {
-            local,
-            remote,
-            priority,
-            foundation,
+    }
+
+    /// Whether `tid` is one of the checks in flight.
+    pub(crate) fn is_in_flight(&self, tid: TransactionId) -> bool {
+        self.checks.iter().any(|c| c.tid == tid)
+    }
+
+    /// The pair of check `tid` in flight.
+    pub(crate) fn pair_of(&self, tid: TransactionId) -> Option<PairId> {
+        self.checks.iter().find(|c| c.tid == tid).map(|c| c.pair)
+    }
+
+    /// Takes check `tid` out of the checklist: its response arrived.
+    pub(crate) fn take(&mut self, tid: TransactionId) -> Option<Check> {
+        let i = self.checks.iter().position(|c| c.tid == tid)?;
+        Some(self.checks.remove(i))
+    }
+
+    /// Whether only consent checks are in flight.
+    pub(crate) fn only_consent_in_flight(&self) -> bool {
+        self.checks.iter().all(|c| c.consent)
+    }
+
+    /// How many checks are in flight.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn in_flight(&self) -> usize {
+        self.checks.len()
+    }
+
+    /// How many triggered checks are queued.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn triggered(&self) -> usize {
+        self.triggered.len()
+    }
+
+    /// When a check in flight is next due (a retransmission or its timeout).
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        self.checks.iter().map(|c| c.next).min()
+    }
+
+    /// Walks the checks in flight at `now`, from `cursor` (start at 0, call until `None`):
+    /// a check hurried goes at once; one whose RTO passed goes again with the RTO doubled
+    /// (up to [`Timers::check_rto_max`]), or times out after
+    /// [`Timers::check_transmissions`] (after one over a stream, `stream` of its local
+    /// candidate: TCP retransmits for it).
+    pub(crate) fn next_retransmit(
+        &mut self,
+        now: Instant,
+        timers: &Timers,
+        cursor: &mut usize,
+        stream: impl Fn(LocalId) -> bool,
+    ) -> Option<Retransmit> {
+        while *cursor < self.checks.len() {
+            let i = *cursor;
+            let check = &mut self.checks[i];
+            if check.hurry {
+                // The immediate retransmission of a triggered check: off the schedule.
+                check.hurry = false;
+                return Some(Retransmit::Send(CheckSlot(i)));
+            }
+            if check.next > now {
+                *cursor += 1;
+                continue;
+            }
+            let local = self.pairs[check.pair].local;
+            if check.sends >= timers.check_transmissions || stream(local) {
+                return Some(Retransmit::TimedOut(self.checks.remove(i)));
+            }
+            check.rto = (check.rto * 2).min(timers.check_rto_max);
+            check.next = now + check.rto;
+            check.sends += 1;
+            *cursor += 1;
+            return Some(Retransmit::Send(CheckSlot(i)));
+        }
+        None
+    }
+}
+
+impl Index<PairId> for Checklist {
+    type Output = Pair;
+    fn index(&self, p: PairId) -> &Pair {
+        &self.pairs[p]
+    }
+}
+
+impl IndexMut<PairId> for Checklist {
+    fn index_mut(&mut self, p: PairId) -> &mut Pair {
+        &mut self.pairs[p]
+    }
+}
+
+impl<'a> IntoIterator for &'a Checklist {
+    type Item = &'a Pair;
+    type IntoIter = std::slice::Iter<'a, Pair>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.pairs.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wren_core::Rng;
+
+    use super::*;
+    use crate::agent::Role;
+    use crate::agent::ids::Id;
+
+    fn t0() -> Instant {
+        #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+        Instant::now()
+    }
+
+    fn pair(local: usize, remote: usize, state: PairState) -> Pair {
+        Pair {
+            local: LocalId::from_index(local),
+            remote: RemoteId::from_index(remote),
+            priority: 100,
+            foundation: (local, remote.to_string()),
             state,
             nominated: false,
             nominate_on_success: false,
@@ -133,305 +349,149 @@ impl Agent {
             alive: false,
             rounds: 0,
             refused: None,
-        });
-        self.pair_event(p);
-        self.arm_pacing();
-        Some(p)
+        }
     }
 
-    fn foundation_index(&self, local: LocalId) -> usize {
-        self.locals[local]
-            .cand
-            .foundation
-            .parse::<usize>()
-            .unwrap_or(usize::MAX)
-    }
-
-    pub(super) fn find_pair(&self, local: LocalId, remote: RemoteId) -> Option<PairId> {
-        self.pairs
-            .position(|p| p.local == local && p.remote == remote)
-    }
-
-    pub(super) fn pair_event(&mut self, p: PairId) {
-        let pair = &self.pairs[p];
-        let event = Event::PairState {
+    fn check(rng: &mut Rng, now: Instant, timers: &Timers, p: PairId, consent: bool) -> Check {
+        Check {
+            tid: TransactionId::random(rng),
             pair: p,
-            local: self.locals[pair.local].summary(),
-            remote: self.remotes[pair.remote].summary(),
-            state: pair.state,
-        };
-        self.emit(event);
-    }
-
-    pub(super) fn set_pair_state(&mut self, p: PairId, state: PairState) {
-        if self.pairs[p].state != state {
-            self.pairs[p].state = state;
-            self.pair_event(p);
-        }
-        self.sync_route(p);
-    }
-
-    /// Recomputes pair priorities after a role change.
-    pub(super) fn reprioritise(&mut self) {
-        for p in self.pairs.ids() {
-            let (l, r) = (self.pairs[p].local, self.pairs[p].remote);
-            self.pairs[p].priority = self.priority_of(l, r);
+            nominate: false,
+            consent,
+            role: Role::Controlling,
+            first_sent: now,
+            next: now + timers.check_rto,
+            rto: timers.check_rto,
+            sends: 1,
+            hurry: false,
+            request: vec![1, 2, 3],
         }
     }
 
-    /// Whether checks can be sent at all: remote credentials known, not lite.
-    pub(super) fn can_check(&self) -> bool {
-        !self.config.lite && self.remote_key.is_some() && !self.is_over()
-    }
-
-    pub(super) fn arm_pacing(&mut self) {
-        if self.deadlines.get(Deadline::Pacing).is_none() && self.can_check() && self.has_work() {
-            self.deadlines.set(Deadline::Pacing, self.now);
-        }
-    }
-
-    fn has_work(&self) -> bool {
-        !self.triggered.is_empty()
-            || (self.selected.is_none()
-                && self
-                    .pairs
-                    .iter()
-                    .any(|p| matches!(p.state, PairState::Waiting | PairState::Frozen)))
-    }
-
-    /// Every Ta: one check, a triggered one first, else the highest-priority Waiting pair,
-    /// else a Frozen pair unfrozen (RFC 8445 section 6.1.4.2).
-    pub(super) fn pace(&mut self, now: Instant) {
-        let Some(at) = self.deadlines.get(Deadline::Pacing) else {
-            return;
-        };
-        if now < at {
-            return;
-        }
-        self.deadlines.stop(Deadline::Pacing);
-        if !self.can_check() {
-            return;
-        }
-        if let Some(p) = self.next_check() {
-            if self.checking_since.is_none() {
-                self.checking_since = Some(now);
-            }
-            let (pair, nominate) = p;
-            self.start_check(now, pair, nominate, false);
-            if self.has_work() {
-                self.deadlines
-                    .set(Deadline::Pacing, now + self.config.timers.ta);
+    /// Walks the schedule at `now`: the pairs sent to, and the checks that timed out.
+    fn walk(list: &mut Checklist, now: Instant, timers: &Timers) -> (Vec<PairId>, Vec<Check>) {
+        let (mut sent, mut out) = (Vec::new(), Vec::new());
+        let mut cursor = 0;
+        while let Some(r) = list.next_retransmit(now, timers, &mut cursor, |_| false) {
+            match r {
+                Retransmit::Send(slot) => sent.push(list.write_request(slot, &mut Vec::new())),
+                Retransmit::TimedOut(c) => out.push(c),
             }
         }
+        (sent, out)
     }
-
-    fn next_check(&mut self) -> Option<(PairId, bool)> {
-        while let Some((p, nominate)) = self.triggered.pop_front() {
-            let pair = &self.pairs[p];
-            if self.locals[pair.local].dead {
-                continue;
-            }
-            // Queued while the pair was waiting, and it has succeeded since: nothing to do.
-            if pair.state == PairState::Succeeded && !nominate {
-                continue;
-            }
-            if pair.state == PairState::Failed && pair.failure.is_some() && !nominate {
-                // Failed for a reason a retry cannot fix (relay refusal) stays failed;
-                // a timed-out pair is retried when the peer's check triggers it.
-                if !matches!(pair.failure, Some(PairFailure::TimedOut { .. })) {
-                    continue;
-                }
-            }
-            return Some((p, nominate));
-        }
-        if self.selected.is_some() {
-            return None;
-        }
-        let waiting = self
-            .pairs
-            .ids()
-            .filter(|&p| self.pairs[p].state == PairState::Waiting)
-            .max_by_key(|&p| self.pairs[p].priority);
-        if let Some(p) = waiting {
-            return Some((p, false));
-        }
-        // No pair waiting: unfreeze, for each foundation with nothing waiting or in
-        // progress, its highest-priority frozen pair, and check the best of those.
-        let mut unfrozen = None;
-        let frozen: Vec<PairId> = {
-            let mut v: Vec<PairId> = self
-                .pairs
-                .ids()
-                .filter(|&p| self.pairs[p].state == PairState::Frozen)
-                .collect();
-            v.sort_by_key(|&p| std::cmp::Reverse(self.pairs[p].priority));
-            v
-        };
-        for p in frozen {
-            let f = self.pairs[p].foundation.clone();
-            let busy = self.pairs.iter().any(|q| {
-                q.foundation == f && matches!(q.state, PairState::Waiting | PairState::InProgress)
-            });
-            if !busy {
-                self.set_pair_state(p, PairState::Waiting);
-                unfrozen.get_or_insert(p);
-            }
-        }
-        unfrozen.map(|p| (p, false))
-    }
-
-    /// A pair succeeded: unfreeze the pairs of its foundation (RFC 8445 section 7.2.5.3.3).
-    pub(super) fn unfreeze_foundation(&mut self, p: PairId) {
-        let f = self.pairs[p].foundation.clone();
-        for q in self.pairs.ids() {
-            if self.pairs[q].foundation == f && self.pairs[q].state == PairState::Frozen {
-                self.set_pair_state(q, PairState::Waiting);
-            }
-        }
-        self.arm_pacing();
-    }
-
-    /// Fails every pair of local candidate `local`.
-    pub(super) fn fail_pairs_of_local(&mut self, now: Instant, local: LocalId, why: PairFailure) {
-        for p in self.pairs.ids() {
-            if self.pairs[p].local == local && self.pairs[p].state != PairState::Failed {
-                self.fail_pair(now, p, why.clone());
-            }
-        }
-    }
-
-    /// Fails the pairs of local candidate `local` whose remote address is `ip`.
-    pub(super) fn fail_pairs_to(
-        &mut self,
-        now: Instant,
-        local: LocalId,
-        ip: IpAddr,
-        why: PairFailure,
-    ) {
-        for p in self.pairs.ids() {
-            let pair = &self.pairs[p];
-            if pair.local == local
-                && self.remotes[pair.remote].addr.ip() == ip
-                && pair.state != PairState::Failed
-            {
-                self.fail_pair(now, p, why.clone());
-            }
-        }
-    }
-
-    pub(super) fn fail_pair(&mut self, now: Instant, p: PairId, why: PairFailure) {
-        self.pairs[p].failure = Some(why);
-        self.pairs[p].nominated = false;
-        self.checks.retain(|c| c.pair != p || c.consent);
-        self.set_pair_state(p, PairState::Failed);
-        if self.nominating == Some(p) {
-            self.nominating = None;
-        }
-        if self.selected == Some(p) {
-            // The selected pair's relay died: consent is gone with it.
-            self.consent_lost(now);
-        }
-        self.arm_pacing();
-    }
-
-    /// The controlling agent's regular nomination (RFC 8445 section 8.1.1): a check with
-    /// USE-CANDIDATE on the best valid pair, sent once no better pair is worth waiting for.
-    ///
-    /// Better pairs still being checked are waited for: those without a sign of life for
-    /// [`crate::Timers::nomination_wait`] after the first valid pair
-    /// ([`crate::Timers::relay_nomination_wait`] when the best valid pair is relayed), those
-    /// with one (the peer's checks arrive on them, so the path works at least one way) for
-    /// up to [`crate::Timers::nomination_wait_max`]. This keeps a doomed host pair across
-    /// two NATs from holding the call back for the whole check schedule, and a lossy direct
-    /// path from losing to the relay only because the relay answered first.
-    pub(super) fn maybe_nominate(&mut self, now: Instant) {
-        if self.nomination_due(now).is_some_and(|due| due <= now) {
-            let Some(best_valid) = self.best_valid() else {
-                return;
-            };
-            self.nominating = Some(best_valid);
-            self.triggered.push_front((best_valid, true));
-            self.arm_pacing();
-            if self
-                .deadlines
-                .get(Deadline::Pacing)
-                .is_some_and(|t| t > now)
-            {
-                self.deadlines.set(Deadline::Pacing, now);
-            }
-            self.pace(now);
-        }
-    }
-
-    /// When the controlling agent nominates, if nothing changes before: `None` when it
-    /// has nothing to nominate (or is not the one to).
-    fn nomination_due(&self, now: Instant) -> Option<Instant> {
-        if self.role != Role::Controlling
-            || self.config.lite
-            || self.selected.is_some()
-            || self.nominating.is_some()
-            || !self.can_check()
-        {
-            return None;
-        }
-        let best_valid = self.best_valid()?;
-        let first = self.first_valid_at.unwrap_or(now);
-        let floor = self.pairs[best_valid].priority;
-        let relayed = self.locals[self.pairs[best_valid].local].relay.is_some()
-            || self.remotes[self.pairs[best_valid].remote].kind == CandidateType::Relayed;
-        let mut pending = false;
-        let mut pending_alive = false;
-        for p in &self.pairs {
-            if p.priority > floor
-                && matches!(
-                    p.state,
-                    PairState::Frozen | PairState::Waiting | PairState::InProgress
-                )
-                && !self.locals[p.local].dead
-            {
-                pending = true;
-                pending_alive |= p.alive;
-            }
-        }
-        let t = &self.config.timers;
-        Some(if !pending {
-            now
-        } else if pending_alive {
-            first + t.nomination_wait_max
-        } else if relayed {
-            first + t.relay_nomination_wait
-        } else {
-            first + t.nomination_wait
-        })
-    }
-
-    pub(super) fn best_valid(&self) -> Option<PairId> {
-        self.pairs
-            .ids()
-            .filter(|&p| {
-                self.pairs[p].state == PairState::Succeeded
-                    && !self.locals[self.pairs[p].local].dead
-            })
-            .max_by_key(|&p| self.pairs[p].priority)
-    }
-
-    pub(super) fn nomination_deadline(&self) -> Option<Instant> {
-        self.nomination_due(self.now).filter(|&t| t > self.now)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pair_priority;
 
     #[test]
-    fn pair_priority_follows_rfc_8445_formula() {
-        // 2^32*MIN(G,D) + 2*MAX(G,D) + (G>D?1:0)
-        assert_eq!(pair_priority(10, 5), (5u64 << 32) + 20 + 1);
-        assert_eq!(pair_priority(5, 10), (5u64 << 32) + 20);
-        // Both agents compute the same priority for the same pair.
-        let (a, b) = (2_130_706_431, 1_694_498_815);
-        assert_eq!(pair_priority(a, b), pair_priority(a, b));
-        assert!(pair_priority(a, b) != pair_priority(b, a));
+    fn checks_retransmit_with_the_rto_doubled_up_to_the_cap_then_time_out() {
+        let (now, timers) = (t0(), Timers::default());
+        let mut rng = Rng::from_seed([1; 32]);
+        let mut list = Checklist::default();
+        let p = list.push(pair(0, 0, PairState::InProgress));
+        let slot = list.start(check(&mut rng, now, &timers, p, false));
+        let mut buf = Vec::new();
+        assert_eq!(list.write_request(slot, &mut buf), p);
+        assert_eq!(buf, [1, 2, 3]);
+        assert_eq!(list.poll_timeout(), Some(now + timers.check_rto));
+        assert_eq!(walk(&mut list, now, &timers).0, [], "not due yet");
+
+        let (mut at, mut rto) = (now + timers.check_rto, timers.check_rto);
+        for _ in 1..timers.check_transmissions {
+            let (sent, out) = walk(&mut list, at, &timers);
+            assert_eq!((sent, out.len()), (vec![p], 0));
+            rto = (rto * 2).min(timers.check_rto_max);
+            assert_eq!(list.poll_timeout(), Some(at + rto));
+            at += rto;
+        }
+        assert!(rto == timers.check_rto_max, "the doubling stops at the cap");
+        let (sent, out) = walk(&mut list, at, &timers);
+        assert!(sent.is_empty());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].sends, timers.check_transmissions);
+        assert_eq!(list.in_flight(), 0);
+        assert_eq!(list.poll_timeout(), None);
+        assert_eq!(list[p].transmissions, timers.check_transmissions);
+    }
+
+    #[test]
+    fn a_hurried_check_goes_at_once_off_the_schedule_and_a_stream_check_once() {
+        let (now, timers) = (t0(), Timers::default());
+        let mut rng = Rng::from_seed([2; 32]);
+        let mut list = Checklist::default();
+        let p = list.push(pair(0, 0, PairState::InProgress));
+        list.start(check(&mut rng, now, &timers, p, false));
+        assert!(!list.hurry_nomination(p, false), "not a nomination");
+        assert!(list.hurry(p));
+        assert_eq!(walk(&mut list, now, &timers).0, [p]);
+        assert_eq!(
+            list.poll_timeout(),
+            Some(now + timers.check_rto),
+            "unchanged"
+        );
+        assert_eq!(walk(&mut list, now, &timers).0, [], "once only");
+
+        // Over TCP the first RTO ends the check.
+        let mut cursor = 0;
+        let r = list.next_retransmit(now + timers.check_rto, &timers, &mut cursor, |_| true);
+        assert!(matches!(r, Some(Retransmit::TimedOut(_))));
+    }
+
+    #[test]
+    fn a_new_check_replaces_the_one_of_its_pair_and_kind_only() {
+        let (now, timers) = (t0(), Timers::default());
+        let mut rng = Rng::from_seed([3; 32]);
+        let mut list = Checklist::default();
+        let p = list.push(pair(0, 0, PairState::Succeeded));
+        let first = check(&mut rng, now, &timers, p, false);
+        let (old, consent) = (first.tid, check(&mut rng, now, &timers, p, true));
+        let consent_tid = consent.tid;
+        list.start(first);
+        list.start(consent);
+        let again = check(&mut rng, now, &timers, p, false);
+        let new = again.tid;
+        list.start(again);
+        assert_eq!(list.in_flight(), 2);
+        assert!(!list.is_in_flight(old) && list.is_in_flight(new));
+        assert!(!list.only_consent_in_flight());
+        list.stop_check(p);
+        assert!(list.only_consent_in_flight(), "a failed pair keeps consent");
+        assert_eq!(list.pair_of(consent_tid), Some(p));
+        assert_eq!(list.take(consent_tid).map(|c| c.tid), Some(consent_tid));
+        assert_eq!(list.take(consent_tid).map(|c| c.tid), None);
+    }
+
+    #[test]
+    fn the_triggered_queue_keeps_one_entry_per_pair_and_nominations_first() {
+        let (now, timers) = (t0(), Timers::default());
+        let mut rng = Rng::from_seed([4; 32]);
+        let mut list = Checklist::default();
+        let a = list.push(pair(0, 0, PairState::Succeeded));
+        let b = list.push(pair(1, 0, PairState::Succeeded));
+        assert!(!list.has_work(false), "nothing waiting");
+        list.trigger(a);
+        list.trigger(a);
+        list.trigger(b);
+        assert_eq!(list.triggered(), 2);
+        list.retry(a);
+        list.nominate_next(b);
+        assert!(list.has_work(true));
+        assert_eq!(list.pop_triggered(), Some((b, true)));
+        assert_eq!(list.pop_triggered(), Some((a, false)));
+
+        // A pair dropped from the checklist leaves nothing queued or in flight.
+        list.start(check(&mut rng, now, &timers, a, false));
+        list.forget_checks(a);
+        assert_eq!((list.triggered(), list.in_flight()), (1, 0));
+        assert_eq!(list.pop_triggered(), Some((b, false)));
+        assert_eq!(list.pop_triggered(), None);
+
+        let c = list.push(pair(2, 0, PairState::Frozen));
+        assert!(list.has_work(false) && !list.has_work(true));
+        assert_eq!(
+            list.find(LocalId::from_index(2), RemoteId::from_index(0)),
+            Some(c)
+        );
+        list.start(check(&mut rng, now, &timers, c, false));
+        list.clear();
+        assert!(list.is_empty() && list.in_flight() == 0 && !list.has_triggered());
     }
 }

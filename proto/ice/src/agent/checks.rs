@@ -12,10 +12,11 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Message, Method, TransactionId};
 
+use super::checklist::{CheckSlot, Retransmit};
 use super::ids::LocalId;
 use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
-use crate::candidate::{CandidateType, TcpType, priority};
+use crate::candidate::{CandidateType, priority};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the
@@ -25,24 +26,18 @@ pub(crate) const ALIVE_ROUNDS: u8 = 2;
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
     pub(super) fn start_check(&mut self, now: Instant, p: PairId, nominate: bool, consent: bool) {
-        let Some(remote) = self.remote_creds.as_ref() else {
+        let Some(remote) = self.keys.remote() else {
             return;
         };
-        let Some(key) = self.remote_key.clone() else {
+        let Some(key) = self.keys.remote_key().cloned() else {
             return;
         };
-        if !nominate
-            && let Some(i) = self
-                .checks
-                .iter()
-                .position(|c| c.pair == p && c.consent == consent && c.nominate)
-        {
-            // The nomination in flight stands for this check too.
-            self.checks[i].hurry = true;
+        // The nomination in flight stands for this check too.
+        if !nominate && self.checklist.hurry_nomination(p, consent) {
             return;
         }
-        let username = format!("{}:{}", remote.ufrag, self.local_creds.ufrag);
-        let local = &self.locals[self.pairs[p].local];
+        let username = format!("{}:{}", remote.ufrag, self.keys.local().ufrag);
+        let local = &self.locals[self.checklist[p].local];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
         let tid = TransactionId::random(&mut self.rng);
         let mut request = Vec::with_capacity(128);
@@ -51,19 +46,16 @@ impl Agent {
             username: &username,
             priority: prflx_priority,
             role: self.role,
-            tiebreaker: self.tiebreaker,
+            tiebreaker: self.keys.tiebreaker(),
             // The controlling agent's consent checks on the selected pair nominate it
             // again: a controlled agent whose own check on it failed under loss learns of
             // the nomination from the next one (as libwebrtc does).
-            use_candidate: (nominate || (consent && self.pairs[p].nominated))
+            use_candidate: (nominate || (consent && self.checklist[p].nominated))
                 && self.role == Role::Controlling,
         };
         if write_check(&mut request, &req, &key).is_err() {
             return;
         }
-        // A pair has one check in flight: a new one replaces it (a triggered check on an
-        // in-progress pair is an immediate retransmission with fresh state).
-        self.checks.retain(|c| c.pair != p || c.consent != consent);
         let rto = self.config.timers.check_rto;
         let check = Check {
             tid,
@@ -74,58 +66,48 @@ impl Agent {
             first_sent: now,
             next: now + rto,
             rto,
-            sends: 0,
+            sends: 1,
             hurry: false,
             request,
         };
-        self.checks.push(check);
-        if !consent && self.pairs[p].state != PairState::Succeeded {
+        // A pair has one check in flight: a new one replaces it.
+        let slot = self.checklist.start(check);
+        if !consent && self.checklist[p].state != PairState::Succeeded {
             self.set_pair_state(p, PairState::InProgress);
         }
-        let i = self.checks.len() - 1;
-        self.checks[i].sends = 1;
-        self.transmit_check(now, i);
+        self.transmit_check(now, slot);
     }
 
-    fn transmit_check(&mut self, now: Instant, i: usize) {
-        let p = self.checks[i].pair;
-        self.pairs[p].transmissions += 1;
+    fn transmit_check(&mut self, now: Instant, slot: CheckSlot) {
         self.stats.checks_sent += 1;
         let mut buf = self.buffer();
-        buf.extend_from_slice(&self.checks[i].request);
-        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        let p = self.checklist.write_request(slot, &mut buf);
+        let (local, remote) = (
+            self.checklist[p].local,
+            self.remotes[self.checklist[p].remote].addr,
+        );
         self.send_from(now, local, remote, buf);
     }
 
     /// Retransmits checks whose RTO passed; fails those out of transmissions.
     pub(super) fn retransmit(&mut self, now: Instant) {
         let timers = self.config.timers.clone();
-        let mut i = 0;
-        while i < self.checks.len() {
-            if self.checks[i].hurry {
-                // The immediate retransmission of a triggered check: off the schedule.
-                self.checks[i].hurry = false;
-                self.transmit_check(now, i);
-            }
-            if self.checks[i].next > now {
-                i += 1;
-                continue;
-            }
-            let p = self.checks[i].pair;
-            let stream = self.locals[self.pairs[p].local].transport.is_stream();
-            if self.checks[i].sends >= timers.check_transmissions || stream {
-                let check = self.checks.remove(i);
-                if !check.consent {
-                    self.check_timed_out(now, p, &check);
+        let mut cursor = 0;
+        loop {
+            let locals = &self.locals;
+            let stream = |l: LocalId| locals[l].transport.is_stream();
+            match self
+                .checklist
+                .next_retransmit(now, &timers, &mut cursor, stream)
+            {
+                Some(Retransmit::Send(slot)) => self.transmit_check(now, slot),
+                Some(Retransmit::TimedOut(check)) => {
+                    if !check.consent {
+                        self.check_timed_out(now, check.pair, &check);
+                    }
                 }
-                continue;
+                None => return,
             }
-            let rto = (self.checks[i].rto * 2).min(timers.check_rto_max);
-            self.checks[i].rto = rto;
-            self.checks[i].next = now + rto;
-            self.checks[i].sends += 1;
-            self.transmit_check(now, i);
-            i += 1;
         }
     }
 
@@ -133,28 +115,24 @@ impl Agent {
     /// controlling agent nominates again); a pair the peer's checks reach is checked again,
     /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
     fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
-        if check.nominate && self.pairs[p].state == PairState::Succeeded {
-            if self.nominating == Some(p) {
-                self.nominating = None;
-            }
+        if check.nominate && self.checklist[p].state == PairState::Succeeded {
+            self.selection.nomination_ended(p);
             return;
         }
-        let pair = &mut self.pairs[p];
+        let pair = &mut self.checklist[p];
         // A peer that refused our checks (unsigned 401) will not change its mind.
         if pair.alive
             && pair.refused.is_none()
             && pair.rounds < ALIVE_ROUNDS
-            && self.selected.is_none()
+            && self.selection.selected().is_none()
         {
             pair.rounds += 1;
-            if !self.triggered.iter().any(|&(q, _)| q == p) {
-                self.triggered.push_back((p, false));
-            }
+            self.checklist.trigger(p);
             self.set_pair_state(p, PairState::Waiting);
             self.arm_pacing();
             return;
         }
-        let why = match self.pairs[p].refused.take() {
+        let why = match self.checklist[p].refused.take() {
             Some((code, reason)) => PairFailure::Unauthenticated { code, reason },
             None => PairFailure::TimedOut {
                 transmissions: check.sends,
@@ -172,11 +150,7 @@ impl Agent {
         d: Datagram<'a>,
     ) -> Option<(PairId, &'a [u8])> {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
-        if let Some(r) = self.relays.position(|r| {
-            r.client.server() == d.source
-                && (r.transport == d.proto)
-                && r.socket.is_none_or(|s| s == d.destination)
-        }) {
+        if let Some(r) = self.relays.for_datagram(&d) {
             // Relayed data: unwrapped in place, then a check or media like any other.
             if let Some((peer, payload)) = self.relays[r].client.peer_data(&d) {
                 let Some(l) = self.relays[r].local else {
@@ -196,7 +170,7 @@ impl Agent {
             }
             return None;
         }
-        let Some(local) = self.local_for_arrival(&d) else {
+        let Some(local) = self.locals.for_arrival(&d) else {
             // A STUN response to a gathering request comes to a host socket from a server.
             self.stun.handle_datagram(now, d);
             return None;
@@ -209,33 +183,8 @@ impl Agent {
     fn answers_query(&self, payload: &[u8]) -> bool {
         classify(payload) == PacketKind::Stun
             && Message::parse(payload).is_ok_and(|m| {
-                m.class().is_response()
-                    && self
-                        .queries
-                        .iter()
-                        .any(|q| !q.done && q.tid == m.transaction_id())
+                m.class().is_response() && self.gathering.is_waiting(m.transaction_id())
             })
-    }
-
-    /// The local candidate a datagram arrived on.
-    fn local_for_arrival(&self, d: &Datagram<'_>) -> Option<LocalId> {
-        let candidates = |l: &Local| l.relay.is_none() && l.kind == CandidateType::Host;
-        match d.proto {
-            Transport::Udp => self.locals.position(|l| {
-                candidates(l) && l.transport == Transport::Udp && l.base == d.destination
-            }),
-            _ => self
-                .locals
-                .position(|l| candidates(l) && l.transport.is_stream() && l.base == d.destination)
-                .or_else(|| {
-                    // A connection we opened from an active candidate: an ephemeral port.
-                    self.locals.position(|l| {
-                        candidates(l)
-                            && l.tcp_type == Some(TcpType::Active)
-                            && l.base.ip() == d.destination.ip()
-                    })
-                }),
-        }
     }
 
     /// A message that arrived on local candidate `local` from `from`: STUN is handled;
@@ -263,7 +212,7 @@ impl Agent {
             Class::Request => self.request(now, local, from, transport, &msg),
             Class::SuccessResponse | Class::ErrorResponse => {
                 let tid = msg.transaction_id();
-                if self.checks.iter().any(|c| c.tid == tid) {
+                if self.checklist.is_in_flight(tid) {
                     self.response(now, local, from, &msg);
                 } else if self.locals[local].relay.is_none() {
                     // A gathering response (a STUN server's answer to a host socket).
@@ -328,7 +277,7 @@ impl Agent {
             return;
         };
         let ours = username.0.split(':').next().unwrap_or_default();
-        if ours != self.local_creds.ufrag || msg.verify_integrity(&self.local_key).is_err() {
+        if ours != self.keys.local().ufrag || msg.verify_integrity(self.keys.local_key()).is_err() {
             self.stats.requests_refused += 1;
             self.reply(now, local, from, |b| {
                 write_error(b, tid, ErrorCodeValue::UNAUTHENTICATED, None).is_ok()
@@ -340,14 +289,16 @@ impl Agent {
             let controlling = msg.get::<IceControlling>().ok().flatten();
             let controlled = msg.get::<IceControlled>().ok().flatten();
             let conflict = match (self.role, controlling, controlled) {
-                (Role::Controlling, Some(IceControlling(t)), _) => Some(self.tiebreaker >= t),
-                (Role::Controlled, _, Some(IceControlled(t))) => Some(self.tiebreaker < t),
+                (Role::Controlling, Some(IceControlling(t)), _) => {
+                    Some(self.keys.tiebreaker() >= t)
+                }
+                (Role::Controlled, _, Some(IceControlled(t))) => Some(self.keys.tiebreaker() < t),
                 _ => None,
             };
             match conflict {
                 // We keep our role: the peer must switch (487).
                 Some(true) => {
-                    let key = self.local_key.clone();
+                    let key = self.keys.local_key().clone();
                     self.stats.requests_refused += 1;
                     self.reply(now, local, from, |b| {
                         write_error(b, tid, ErrorCodeValue::ROLE_CONFLICT, Some(&key)).is_ok()
@@ -358,7 +309,7 @@ impl Agent {
                 None => {}
             }
         }
-        let key = self.local_key.clone();
+        let key = self.keys.local_key().clone();
         self.stats.requests_answered += 1;
         self.reply(now, local, from, |b| {
             write_success(b, tid, from, &key).is_ok()
@@ -386,11 +337,11 @@ impl Agent {
             }
             return;
         };
-        self.pairs[p].alive = true;
+        self.checklist[p].alive = true;
         if self.config.lite {
             // An ICE-lite agent sends no checks: the pair is valid once the peer's check
             // was answered, and selected when the peer nominates it.
-            if self.pairs[p].state != PairState::Succeeded {
+            if self.checklist[p].state != PairState::Succeeded {
                 self.set_pair_state(p, PairState::Succeeded);
             }
             self.consent.heard(now);
@@ -404,37 +355,34 @@ impl Agent {
             return;
         }
         // Triggered check (section 7.3.1.4).
-        match self.pairs[p].state {
+        match self.checklist[p].state {
             PairState::Succeeded => {}
             PairState::InProgress => {
-                if let Some(i) = self.checks.iter().position(|c| c.pair == p && !c.consent) {
-                    // Retransmit at once instead of waiting for the RTO.
-                    self.checks[i].hurry = true;
+                // Retransmit at once instead of waiting for the RTO.
+                if self.checklist.hurry(p) {
                     self.retransmit(now);
                 }
             }
             _ => {
-                if !self.triggered.iter().any(|&(q, _)| q == p) {
-                    self.triggered.push_back((p, false));
-                }
-                if self.pairs[p].state != PairState::Waiting {
+                self.checklist.trigger(p);
+                if self.checklist[p].state != PairState::Waiting {
                     self.set_pair_state(p, PairState::Waiting);
                 }
                 self.arm_pacing();
             }
         }
         if use_candidate && self.role == Role::Controlled {
-            if self.pairs[p].state == PairState::Succeeded {
+            if self.checklist[p].state == PairState::Succeeded {
                 self.set_nominated(p);
                 self.select_nominated(now);
             } else {
-                self.pairs[p].nominate_on_success = true;
+                self.checklist[p].nominate_on_success = true;
             }
         }
     }
 
     fn peer_reflexive_pairs(&self, local: LocalId) -> usize {
-        self.pairs
+        self.checklist
             .iter()
             .filter(|p| {
                 p.local == local && self.remotes[p.remote].kind == CandidateType::PeerReflexive
@@ -444,7 +392,7 @@ impl Agent {
 
     fn switch_role(&mut self) {
         self.role = self.role.flipped();
-        self.nominating = None;
+        self.selection.abandon_nomination();
         self.reprioritise();
         self.emit(Event::RoleChanged(self.role));
     }
@@ -452,7 +400,7 @@ impl Agent {
     /// A response to one of our checks (RFC 8445 section 7.2.5).
     fn response(&mut self, now: Instant, local: LocalId, from: SocketAddr, msg: &Message<'_>) {
         let tid = msg.transaction_id();
-        let Some(key) = self.remote_key.clone() else {
+        let Some(key) = self.keys.remote_key().cloned() else {
             return;
         };
         if msg.verify_integrity(&key).is_err() {
@@ -461,23 +409,21 @@ impl Agent {
             // the report: the peer could not authenticate us.
             self.stats.malformed += 1;
             if msg.class() == Class::ErrorResponse
-                && let Some(c) = self.checks.iter().find(|c| c.tid == tid)
+                && let Some(p) = self.checklist.pair_of(tid)
                 && let Ok(Some(e)) = msg.get::<ErrorCode<'_>>()
                 && matches!(e.code.code(), 400 | 401)
             {
-                let p = c.pair;
-                self.pairs[p].refused = Some((e.code.code(), e.reason.to_owned()));
+                self.checklist[p].refused = Some((e.code.code(), e.reason.to_owned()));
             }
             return;
         }
-        let Some(i) = self.checks.iter().position(|c| c.tid == tid) else {
+        let Some(check) = self.checklist.take(tid) else {
             return;
         };
-        let check = self.checks.remove(i);
         let p = check.pair;
-        self.pairs[p].alive = true;
-        let expected = self.remotes[self.pairs[p].remote].addr;
-        if from != expected || self.pairs[p].local != local {
+        self.checklist[p].alive = true;
+        let expected = self.remotes[self.checklist[p].remote].addr;
+        if from != expected || self.checklist[p].local != local {
             if !check.consent {
                 self.fail_pair(now, p, PairFailure::NotSymmetric { expected, from });
             }
@@ -488,15 +434,15 @@ impl Agent {
                 Ok(Some(e)) => (e.code.code(), e.reason.to_owned()),
                 _ => (0, String::new()),
             };
-            if check.nominate && self.nominating == Some(p) {
-                self.nominating = None;
+            if check.nominate {
+                self.selection.nomination_ended(p);
             }
             if code == ErrorCodeValue::ROLE_CONFLICT.code() {
                 // Section 7.2.5.1: switch role if we still hold the one we sent, then retry.
                 if check.role == self.role {
                     self.switch_role();
                 }
-                self.triggered.push_back((p, false));
+                self.checklist.retry(p);
                 self.arm_pacing();
                 return;
             }
@@ -515,20 +461,16 @@ impl Agent {
         if let Ok(Some(XorMappedAddress(mapped))) = msg.get::<XorMappedAddress>() {
             self.learn_local_prflx(local, mapped);
         }
-        self.pairs[p].rtt = Some(rtt);
-        self.pairs[p].failure = None;
-        if self.first_valid_at.is_none() {
-            self.first_valid_at = Some(now);
-        }
+        self.checklist[p].rtt = Some(rtt);
+        self.checklist[p].failure = None;
+        self.selection.valid(now);
         self.set_pair_state(p, PairState::Succeeded);
         self.unfreeze_foundation(p);
         let nominated = (check.nominate && self.role == Role::Controlling)
-            || (self.role == Role::Controlled && self.pairs[p].nominate_on_success);
+            || (self.role == Role::Controlled && self.checklist[p].nominate_on_success);
         if nominated {
             self.set_nominated(p);
-            if self.nominating == Some(p) {
-                self.nominating = None;
-            }
+            self.selection.nomination_ended(p);
             self.select_nominated(now);
         }
         if self.state == ConnectionState::New {
@@ -538,13 +480,7 @@ impl Agent {
 
     fn learn_local_prflx(&mut self, local: LocalId, mapped: SocketAddr) {
         let l = &self.locals[local];
-        if l.relay.is_some()
-            || l.transport.is_stream()
-            || self
-                .locals
-                .iter()
-                .any(|k| k.addr == mapped && k.base == l.base)
-        {
+        if l.relay.is_some() || l.transport.is_stream() || self.locals.knows(mapped, l.base, None) {
             return;
         }
         let reflexive =

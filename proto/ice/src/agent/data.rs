@@ -128,8 +128,8 @@ impl Agent {
         if data.len() > usize::from(u16::MAX) {
             return Err(SendError::TooLong(data.len()));
         }
-        let p = self.selected.ok_or(SendError::NotConnected)?;
-        let pair = &self.pairs[p];
+        let p = self.selection.selected().ok_or(SendError::NotConnected)?;
+        let pair = &self.checklist[p];
         let remote = self.remotes[pair.remote].addr;
         let local = &self.locals[pair.local];
         self.consent.sent(now);
@@ -160,15 +160,7 @@ impl Agent {
 
     /// After close: only the TURN servers' answers to the deallocations matter.
     pub(super) fn receive_closed(&mut self, now: Instant, d: Datagram<'_>) {
-        use wren_core::Machine;
-        if let Some(r) = self
-            .relays
-            .iter_mut()
-            .find(|r| r.client.server() == d.source && r.transport == d.proto)
-        {
-            r.client.handle_datagram(now, d);
-            while r.client.poll_event().is_some() {}
-        }
+        self.relays.handle_datagram_closed(now, d);
     }
 
     /// Data that arrived on local candidate `local` from `from`: the valid pair it belongs
@@ -189,7 +181,7 @@ impl Agent {
 
     /// Keeps pair `p`'s route in step with its state: routable while valid or nominated.
     pub(super) fn sync_route(&mut self, p: PairId) {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         let local = &self.locals[pair.local];
         let key = RouteKey {
             local: local.base,
@@ -202,7 +194,7 @@ impl Agent {
 
     /// Marks pair `p` nominated (and routable).
     pub(super) fn set_nominated(&mut self, p: PairId) {
-        self.pairs[p].nominated = true;
+        self.checklist[p].nominated = true;
         self.sync_route(p);
     }
 
@@ -213,7 +205,7 @@ impl Agent {
             self.stats.data_events_dropped += 1;
             return;
         }
-        let p = &self.pairs[pair];
+        let p = &self.checklist[pair];
         let event = Event::Data {
             local: self.locals[p.local].addr,
             remote: self.remotes[p.remote].addr,

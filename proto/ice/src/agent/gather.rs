@@ -12,9 +12,7 @@ use wren_turn::client::{
 };
 
 use super::ids::{LocalId, RelayId};
-use super::{
-    Agent, Deadline, Event, GatherFailure, GatheringState, Local, Relay, Socket, StunQuery,
-};
+use super::{Agent, Deadline, Event, GatherFailure, GatheringState, Local, Relay};
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType, TcpType, priority};
 
 /// The type preference libwebrtc gives TCP host candidates, below every UDP type but
@@ -24,7 +22,7 @@ const TCP_HOST_TYPE_PREFERENCE: u32 = 90;
 impl Agent {
     /// Asks for the host sockets.
     pub(super) fn start_gathering(&mut self, now: Instant) {
-        self.gathering = GatheringState::Gathering;
+        self.gathering.start();
         self.emit(Event::GatheringState(GatheringState::Gathering));
         self.deadlines
             .set(Deadline::Gather, now + self.config.timers.gather_timeout);
@@ -36,14 +34,7 @@ impl Agent {
             }
             for transport in transports {
                 let addr = SocketAddr::new(ip, 0);
-                self.sockets.push(Socket {
-                    requested: addr,
-                    transport,
-                    bound: None,
-                    answered: false,
-                    interface: i,
-                    given: false,
-                });
+                self.gathering.ask(addr, transport, i);
                 self.output.request_socket(SocketRequest::Bind {
                     addr,
                     transport,
@@ -55,14 +46,7 @@ impl Agent {
         let first = self.config.interfaces.len();
         for (j, (addr, transport)) in self.config.bound_sockets.clone().into_iter().enumerate() {
             let interface = first + j;
-            self.sockets.push(Socket {
-                requested: addr,
-                transport,
-                bound: Some(addr),
-                answered: true,
-                interface,
-                given: true,
-            });
+            self.gathering.given(addr, transport, interface);
             if transport == Transport::Udp {
                 self.host_udp(now, addr, interface);
             } else {
@@ -87,13 +71,9 @@ impl Agent {
             } => (requested, transport, Err(error)),
             _ => return,
         };
-        let Some(s) = self
-            .sockets
-            .position(|s| !s.answered && s.requested == requested && s.transport == transport)
-        else {
+        let Some(interface) = self.gathering.answer(requested, transport, bound.ok()) else {
             return;
         };
-        self.sockets[s].answered = true;
         match bound {
             Err(error) => {
                 self.gather_failure(GatherFailure::Bind {
@@ -103,8 +83,6 @@ impl Agent {
                 });
             }
             Ok(bound) => {
-                self.sockets[s].bound = Some(bound);
-                let interface = self.sockets[s].interface;
                 if transport == Transport::Udp {
                     self.host_udp(now, bound, interface);
                 } else {
@@ -147,12 +125,7 @@ impl Agent {
             .collect();
         for server in stun_servers {
             match self.stun.binding(now, Transport::Udp, Some(bound), server) {
-                Ok(tid) => self.queries.push(StunQuery {
-                    tid,
-                    server,
-                    socket: bound,
-                    done: false,
-                }),
+                Ok(tid) => self.gathering.query(tid, server, bound),
                 Err(_) => self.gather_failure(GatherFailure::StunUnreachable {
                     server,
                     local: bound,
@@ -167,11 +140,7 @@ impl Agent {
                 Transport::Udp => Some(bound),
                 // One TCP connection per server and family, started with the family's
                 // first socket.
-                _ if self
-                    .relays
-                    .iter()
-                    .any(|r| r.server == i && r.family_v4 == bound.is_ipv4()) =>
-                {
+                _ if self.relays.has_client_for(i, bound.is_ipv4()) => {
                     continue;
                 }
                 _ => None,
@@ -233,33 +202,14 @@ impl Agent {
         }
     }
 
-    /// The foundation (RFC 8445 section 5.1.1.3): candidates of the same type, base IP,
-    /// server and transport share one.
-    fn foundation(
-        &mut self,
-        kind: CandidateType,
-        base: IpAddr,
-        server: Option<IpAddr>,
-        transport: Transport,
-    ) -> String {
-        let key = (kind, base, server, transport);
-        let i = match self.foundations.iter().position(|f| *f == key) {
-            Some(i) => i,
-            None => {
-                self.foundations.push(key);
-                self.foundations.len() - 1
-            }
-        };
-        (i + 1).to_string()
-    }
-
     /// Adds a local candidate (finishing its line) and announces it; pairs it. `server` is
     /// the STUN or TURN server it came from, which its foundation depends on.
     pub(super) fn add_local(&mut self, mut local: Local, server: Option<IpAddr>) -> LocalId {
         local.cand.foundation =
-            self.foundation(local.kind, local.base.ip(), server, local.transport);
-        local.cand.generation = Some(self.generation);
-        local.cand.ufrag = Some(self.local_creds.ufrag.clone());
+            self.gathering
+                .foundation(local.kind, local.base.ip(), server, local.transport);
+        local.cand.generation = Some(self.keys.generation());
+        local.cand.ufrag = Some(self.keys.local().ufrag.clone());
         let announce = local.kind != CandidateType::PeerReflexive
             && (!self.config.relay_only || local.kind == CandidateType::Relayed);
         let cand = local.cand.clone();
@@ -273,15 +223,8 @@ impl Agent {
         i
     }
 
-    /// `server` answered after [`crate::Timers::gather_timeout`] reported it silent: that
-    /// report no longer holds.
-    fn answered_late(&mut self, server: SocketAddr) {
-        self.gather_failures
-            .retain(|f| !matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server));
-    }
-
     pub(super) fn gather_failure(&mut self, failure: GatherFailure) {
-        self.gather_failures.push(failure.clone());
+        self.gathering.failed(failure.clone());
         self.emit(Event::GatherFailed(failure));
     }
 
@@ -296,12 +239,9 @@ impl Agent {
                 ClientEvent::Failed { id, .. } => (id, Err(None)),
                 _ => continue,
             };
-            let Some(q) = self.queries.iter_mut().find(|q| q.tid == id && !q.done) else {
+            let Some((server, socket)) = self.gathering.answered(id) else {
                 continue;
             };
-            q.done = true;
-            let (server, socket) = (q.server, q.socket);
-            self.answered_late(server);
             match outcome {
                 Ok(Some(mapped)) => self.server_reflexive(socket, mapped, server),
                 Ok(None) => self.gather_failure(GatherFailure::StunNoAddress { server }),
@@ -323,15 +263,13 @@ impl Agent {
     /// address (no NAT) or already known.
     fn server_reflexive(&mut self, base: SocketAddr, mapped: SocketAddr, server: SocketAddr) {
         if mapped == base
-            || self.locals.iter().any(|l| {
-                l.addr == mapped && l.base == base && l.kind == CandidateType::ServerReflexive
-            })
+            || self
+                .locals
+                .knows(mapped, base, Some(CandidateType::ServerReflexive))
         {
             return;
         }
-        let Some(host) = self.locals.iter().find(|l| {
-            l.base == base && l.kind == CandidateType::Host && l.transport == Transport::Udp
-        }) else {
+        let Some(host) = self.locals.udp_host(base) else {
             return;
         };
         let reflexive = Local::reflexive(
@@ -361,7 +299,7 @@ impl Agent {
                 let server = self.relays[r].client.server();
                 let transport = self.relays[r].transport;
                 self.relays[r].done = true;
-                self.answered_late(server);
+                self.gathering.answered_late(server);
                 // RFC 8445 section 5.1.2.2 leaves the local preference to the agent; like
                 // browsers, a relay reached over UDP is preferred to one over TCP.
                 let local_pref = match transport {
@@ -412,7 +350,7 @@ impl Agent {
                 self.relays[r].done = true;
                 match self.relays[r].local {
                     None => {
-                        self.answered_late(server);
+                        self.gathering.answered_late(server);
                         self.gather_failure(GatherFailure::Turn {
                             server,
                             transport,
@@ -444,19 +382,17 @@ impl Agent {
     /// Gathering is complete when every socket was answered and every server answered or
     /// gave up.
     pub(super) fn check_gathering_done(&mut self, _now: Instant) {
-        if self.gathering != GatheringState::Gathering {
+        if self.gathering.state() != GatheringState::Gathering {
             return;
         }
-        let done = self.sockets.iter().all(|s| s.answered)
-            && self.queries.iter().all(|q| q.done)
-            && self.relays.iter().all(|r| r.done);
+        let done = self.gathering.settled() && self.relays.settled();
         if done {
             self.finish_gathering();
         }
     }
 
     fn finish_gathering(&mut self) {
-        self.gathering = GatheringState::Complete;
+        self.gathering.finish();
         self.deadlines.stop(Deadline::Gather);
         self.emit(Event::GatheringState(GatheringState::Complete));
     }
@@ -467,28 +403,18 @@ impl Agent {
         let Some(deadline) = self.deadlines.get(Deadline::Gather) else {
             return;
         };
-        if now < deadline || self.gathering != GatheringState::Gathering {
+        if now < deadline || self.gathering.state() != GatheringState::Gathering {
             return;
         }
         let after = self.config.timers.gather_timeout;
         let silent: Vec<(SocketAddr, Transport)> = self
-            .queries
-            .iter()
-            .filter(|q| !q.done)
-            .map(|q| (q.server, Transport::Udp))
-            .chain(
-                self.relays
-                    .iter()
-                    .filter(|r| !r.done)
-                    .map(|r| (r.client.server(), r.transport)),
-            )
+            .gathering
+            .silent()
+            .map(|server| (server, Transport::Udp))
+            .chain(self.relays.silent())
             .collect();
         for (server, transport) in silent {
-            if !self
-                .gather_failures
-                .iter()
-                .any(|f| matches!(f, GatherFailure::NotAnswered { server: s, .. } if *s == server))
-            {
+            if !self.gathering.reported_silent(server) {
                 self.gather_failure(GatherFailure::NotAnswered {
                     server,
                     transport,

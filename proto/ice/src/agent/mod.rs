@@ -64,6 +64,18 @@
 //! }
 //! assert!(lines[0].contains("192.0.2.10 50000 typ host"));
 //! ```
+//!
+//! Inside, the [`Agent`] is a coordinator of parts that own their state, each in its own
+//! file: the gathering bookkeeping (`sockets.rs`: host sockets, foundations, STUN queries,
+//! gathering state and failures), the local candidates (`locals.rs`), the TURN clients
+//! (`relays.rs`), the remote candidates (`remote.rs`), the checklist (`checklist.rs`:
+//! pairs, triggered queue, checks in flight and their retransmissions), selection and
+//! nomination (`selection.rs`), the credentials (`keys.rs`), consent (`consent.rs`), the
+//! data-path routes (`route.rs`) and the output queues (`output.rs`). The agent's own files hold the policy that joins them: gathering
+//! (`gather.rs`), pairing, Ta pacing and nomination (`pairing.rs`), checks on the wire
+//! (`checks.rs`), the connection's life (`state.rs`). Its fixed timers (pacing, gathering)
+//! sit in a [`wren_core::TimerTable`]; [`Machine::describe_timer`] names the one that
+//! fires next.
 
 mod checklist;
 mod checks;
@@ -73,38 +85,49 @@ mod data;
 pub(crate) mod event;
 mod gather;
 mod ids;
+mod keys;
+mod locals;
 mod message;
 mod output;
+mod pairing;
+mod relays;
 mod remote;
 pub(crate) mod report;
 mod route;
+mod selection;
+mod sockets;
 mod state;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wren_core::{
     Datagram, Machine, Rng, SocketRequest, SocketResult, TimerKind, TimerTable, Transmit, Transport,
 };
 use wren_stun::client::{Client, Config as ClientConfig};
-use wren_stun::{Key, TransactionId};
-use wren_turn::client::Client as TurnClient;
 
-use crate::candidate::{Candidate, CandidateType, TcpType};
+use crate::candidate::{Candidate, TcpType};
+use checklist::{Check, Checklist, Pair};
 pub use config::{Config, Credentials, Role, StunServer, Timers, TurnServer};
 use consent::Consent;
 pub use data::{Received, SendError};
 pub use event::{
     CandidateSummary, ConnectionState, Event, GatheringState, PairId, PairState, SelectedPair,
 };
-use ids::{LocalId, RelayId, RemoteId, SocketId, Table};
+use ids::LocalId;
+use keys::Keys;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use keys::short_term_key;
+use locals::{Local, Locals};
 use output::Output;
+use relays::{Relay, Relays};
 use remote::Remotes;
 pub use report::{FailureCause, FailureReport, GatherFailure, PairFailure, PairReport};
+use selection::Selection;
+use sockets::Gathering;
 
 /// Misuse of the agent's API (what the network sends is never an error: it is counted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,187 +231,27 @@ impl TimerKind for Deadline {
     }
 }
 
-/// A host socket the agent asked for.
-#[derive(Debug, Clone)]
-pub(crate) struct Socket {
-    pub(crate) requested: SocketAddr,
-    pub(crate) transport: Transport,
-    pub(crate) bound: Option<SocketAddr>,
-    pub(crate) answered: bool,
-    /// Index of the interface (its place in the configuration).
-    pub(crate) interface: usize,
-    /// Given by the owner ([`Config::bound_sockets`]): never asked for, never closed.
-    pub(crate) given: bool,
-}
-
-/// A local candidate.
-#[derive(Debug, Clone)]
-pub(crate) struct Local {
-    pub(crate) cand: Candidate,
-    pub(crate) kind: CandidateType,
-    pub(crate) transport: Transport,
-    pub(crate) tcp_type: Option<TcpType>,
-    /// Its transport address (the relayed address for a relayed candidate).
-    pub(crate) addr: SocketAddr,
-    /// Where its checks leave from: the host socket, or for a relayed candidate its
-    /// relayed address (sent through `relay`).
-    pub(crate) base: SocketAddr,
-    pub(crate) priority: u32,
-    pub(crate) local_pref: u32,
-    pub(crate) relay: Option<RelayId>,
-    /// The TURN server and transport of a relayed candidate.
-    pub(crate) relay_via: Option<(SocketAddr, Transport)>,
-    /// Paired with remote candidates (server-reflexive ones are not: their base is).
-    pub(crate) pairable: bool,
-    /// The relayed candidate's allocation ended.
-    pub(crate) dead: bool,
-}
-
-impl Local {
-    /// A reflexive candidate (server- or peer-reflexive) at `addr`, learned for the host
-    /// socket `base`: announced with `base` as its related address, never paired (its base
-    /// is).
-    pub(crate) fn reflexive(
-        kind: CandidateType,
-        addr: SocketAddr,
-        base: SocketAddr,
-        local_pref: u32,
-    ) -> Local {
-        let priority = crate::candidate::priority(kind, local_pref, 1);
-        Local {
-            cand: Candidate::at(
-                kind,
-                crate::candidate::CandidateTransport::Udp,
-                addr,
-                priority,
-            )
-            .with_related(base),
-            kind,
-            transport: Transport::Udp,
-            tcp_type: None,
-            addr,
-            base,
-            priority,
-            local_pref,
-            relay: None,
-            relay_via: None,
-            pairable: false,
-            dead: false,
-        }
-    }
-
-    pub(crate) fn summary(&self) -> CandidateSummary {
-        CandidateSummary {
-            kind: self.kind,
-            transport: self.transport,
-            addr: self.addr,
-            priority: self.priority,
-            tcp_type: self.tcp_type,
-            relay: self.relay_via,
-        }
-    }
-}
-
-/// A candidate pair (RFC 8445 section 6.1.2).
-#[derive(Debug, Clone)]
-pub(crate) struct Pair {
-    pub(crate) local: LocalId,
-    pub(crate) remote: RemoteId,
-    pub(crate) priority: u64,
-    pub(crate) foundation: (usize, String),
-    pub(crate) state: PairState,
-    /// The controlling agent nominated it and the nomination succeeded (or, controlled,
-    /// the peer's USE-CANDIDATE arrived and a check succeeded).
-    pub(crate) nominated: bool,
-    /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
-    pub(crate) nominate_on_success: bool,
-    pub(crate) transmissions: u32,
-    pub(crate) failure: Option<PairFailure>,
-    pub(crate) rtt: Option<Duration>,
-    /// Something authenticated came from the peer on this pair (its check, or a response
-    /// to ours): the path works in at least one direction, worth waiting for.
-    pub(crate) alive: bool,
-    /// Checks that timed out on this pair while it was alive.
-    pub(crate) rounds: u8,
-    /// The last unsigned 400/401 the peer answered a check of this pair with.
-    pub(crate) refused: Option<(u16, String)>,
-}
-
-/// A check transaction in flight.
-#[derive(Debug, Clone)]
-pub(crate) struct Check {
-    pub(crate) tid: TransactionId,
-    pub(crate) pair: PairId,
-    pub(crate) nominate: bool,
-    pub(crate) consent: bool,
-    pub(crate) role: Role,
-    pub(crate) first_sent: Instant,
-    pub(crate) next: Instant,
-    pub(crate) rto: Duration,
-    /// Transmissions on the retransmission schedule (at most `check_transmissions`).
-    pub(crate) sends: u32,
-    /// Set when the peer's check arrived on the pair while this one was in flight: the
-    /// next transmission goes at once, outside the schedule (RFC 8445 section 7.3.1.4).
-    pub(crate) hurry: bool,
-    pub(crate) request: Vec<u8>,
-}
-
-/// A TURN client for one relayed candidate.
-#[derive(Debug)]
-pub(crate) struct Relay {
-    pub(crate) client: TurnClient,
-    pub(crate) server: usize,
-    pub(crate) transport: Transport,
-    /// The host socket it sends from (UDP), or `None` over TCP.
-    pub(crate) socket: Option<SocketAddr>,
-    pub(crate) local: Option<LocalId>,
-    pub(crate) done: bool,
-    pub(crate) family_v4: bool,
-}
-
-/// A STUN transaction of gathering.
-#[derive(Debug, Clone)]
-pub(crate) struct StunQuery {
-    pub(crate) tid: TransactionId,
-    pub(crate) server: SocketAddr,
-    pub(crate) socket: SocketAddr,
-    pub(crate) done: bool,
-}
-
 /// An ICE agent. See the [module documentation](self).
 #[derive(Debug)]
 pub struct Agent {
     pub(crate) config: Config,
     pub(crate) rng: Rng,
     pub(crate) role: Role,
-    pub(crate) tiebreaker: u64,
-    pub(crate) local_creds: Credentials,
-    pub(crate) local_key: Key,
-    pub(crate) remote_creds: Option<Credentials>,
-    pub(crate) remote_key: Option<Key>,
-    pub(crate) generation: u32,
+    pub(crate) keys: Keys,
     pub(crate) now: Instant,
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
 
-    pub(crate) sockets: Table<SocketId, Socket>,
-    pub(crate) locals: Table<LocalId, Local>,
-    pub(crate) foundations: Vec<(CandidateType, IpAddr, Option<IpAddr>, Transport)>,
+    pub(crate) locals: Locals,
     pub(crate) remotes: Remotes,
 
-    pub(crate) pairs: Table<PairId, Pair>,
-    pub(crate) triggered: VecDeque<(PairId, bool)>,
-    pub(crate) checks: Vec<Check>,
+    pub(crate) checklist: Checklist,
 
     pub(crate) stun: Client,
-    pub(crate) queries: Vec<StunQuery>,
-    pub(crate) relays: Table<RelayId, Relay>,
-    pub(crate) gathering: GatheringState,
-    pub(crate) gather_failures: Vec<GatherFailure>,
+    pub(crate) relays: Relays,
+    pub(crate) gathering: Gathering,
 
-    pub(crate) selected: Option<PairId>,
-    pub(crate) nominating: Option<PairId>,
-    pub(crate) first_valid_at: Option<Instant>,
+    pub(crate) selection: Selection,
     pub(crate) state: ConnectionState,
     pub(crate) consent: Consent,
     /// The agent's own named deadlines (pacing, gathering); the parts keep theirs.
@@ -405,12 +268,7 @@ impl Agent {
     #[must_use]
     pub fn new(now: Instant, config: Config) -> Agent {
         let mut rng = Rng::from_config(config.rng_seed);
-        let local_creds = config
-            .credentials
-            .clone()
-            .unwrap_or_else(|| Credentials::random(&mut rng));
-        let local_key = short_term_key(&local_creds.pwd);
-        let tiebreaker = rng.next_u64();
+        let keys = Keys::new(config.credentials.clone(), &mut rng);
         let stun = Client::new(
             now,
             ClientConfig {
@@ -426,30 +284,17 @@ impl Agent {
         let mut agent = Agent {
             rng,
             role,
-            tiebreaker,
-            local_creds,
-            local_key,
-            remote_creds: None,
-            remote_key: None,
-            generation: 0,
+            keys,
             now,
             started: now,
             checking_since: None,
-            sockets: Table::new(),
-            locals: Table::new(),
-            foundations: Vec::new(),
+            locals: Locals::default(),
             remotes: Remotes::default(),
-            pairs: Table::new(),
-            triggered: VecDeque::new(),
-            checks: Vec::new(),
+            checklist: Checklist::default(),
             stun,
-            queries: Vec::new(),
-            relays: Table::new(),
-            gathering: GatheringState::New,
-            gather_failures: Vec::new(),
-            selected: None,
-            nominating: None,
-            first_valid_at: None,
+            relays: Relays::default(),
+            gathering: Gathering::default(),
+            selection: Selection::default(),
             state: ConnectionState::New,
             consent: Consent::new(now, config.lite),
             deadlines: TimerTable::new(),
@@ -465,7 +310,7 @@ impl Agent {
     /// The local credentials, for the `a=ice-ufrag`/`a=ice-pwd` lines.
     #[must_use]
     pub fn local_credentials(&self) -> &Credentials {
-        &self.local_creds
+        self.keys.local()
     }
 
     /// The current role.
@@ -489,7 +334,7 @@ impl Agent {
     /// The gathering state.
     #[must_use]
     pub fn gathering_state(&self) -> GatheringState {
-        self.gathering
+        self.gathering.state()
     }
 
     /// The local candidates gathered so far (host, server-reflexive, relayed; peer-reflexive
@@ -501,7 +346,7 @@ impl Agent {
     /// The selected pair, once there is one.
     #[must_use]
     pub fn selected_pair(&self) -> Option<SelectedPair> {
-        self.selected.map(|p| self.selected_info(p))
+        self.selection.selected().map(|p| self.selected_info(p))
     }
 
     /// Counters.
@@ -513,8 +358,8 @@ impl Agent {
     /// The pairs and their states, highest priority first (what `getStats` shows).
     #[must_use]
     pub fn pairs(&self) -> Vec<PairReport> {
-        let mut order: Vec<PairId> = self.pairs.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        let mut order: Vec<PairId> = self.checklist.ids().collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
         order.into_iter().map(|i| self.pair_report(i)).collect()
     }
 
@@ -586,8 +431,11 @@ impl Agent {
         if data.len() > usize::from(u16::MAX) {
             return Err(Error::TooLong(data.len()));
         }
-        let p = self.selected.ok_or(Error::NotConnected)?;
-        let (local, remote) = (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+        let p = self.selection.selected().ok_or(Error::NotConnected)?;
+        let (local, remote) = (
+            self.checklist[p].local,
+            self.remotes[self.checklist[p].remote].addr,
+        );
         let mut buf = self.buffer();
         buf.extend_from_slice(data);
         self.send_from(now, local, remote, buf);
@@ -607,33 +455,18 @@ impl Agent {
 
     /// Stops every timer and releases what the agent holds, for close and failure.
     pub(crate) fn shut_down(&mut self, now: Instant) {
-        for r in &mut self.relays {
-            r.client.close(now);
-        }
-        self.checks.clear();
-        self.triggered.clear();
+        self.relays.close(now);
+        self.checklist.stop();
         self.deadlines.stop(Deadline::Pacing);
         self.deadlines.stop(Deadline::Gather);
         self.consent.stop();
-        for q in &mut self.queries {
-            if !q.done {
-                self.stun.cancel(q.tid);
-                q.done = true;
-            }
+        for tid in self.gathering.cancel() {
+            self.stun.cancel(tid);
         }
         // Sockets the owner gave are the owner's to close.
-        let bound: Vec<(SocketAddr, Transport)> = self
-            .sockets
-            .iter()
-            .filter(|s| !s.given)
-            .filter_map(|s| s.bound.map(|b| (b, s.transport)))
-            .collect();
-        for (addr, transport) in bound {
+        for (addr, transport) in self.gathering.unbind() {
             self.output
                 .request_socket(SocketRequest::Close { addr, transport });
-        }
-        for s in &mut self.sockets {
-            s.bound = None;
         }
     }
 
@@ -650,10 +483,55 @@ impl Agent {
     }
 }
 
-pub(crate) fn short_term_key(pwd: &str) -> Key {
-    // OpaqueString refuses some passwords (controls); ICE passwords are ice-chars, and one
-    // that is not is taken as its bytes rather than refused.
-    Key::short_term(pwd).unwrap_or_else(|_| Key::from_bytes(pwd.as_bytes()))
+/// The agent's timers by name: what [`Machine::describe_timer`] writes for the one that
+/// fires next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// Ta: the next check (RFC 8445 section 6.1.4.2).
+    Pacing,
+    /// Gathering gives up on silent servers.
+    Gather,
+    /// A gathering STUN transaction's retransmission or timeout.
+    Stun,
+    /// An in-flight check's retransmission or timeout.
+    Check,
+    /// The next consent check or keepalive (RFC 7675).
+    Consent,
+    /// The controlling agent's nomination.
+    Nomination,
+    /// Disconnection, consent loss or the connect timeout.
+    Liveness,
+    /// A TURN client's timer (refresh, permissions, retransmission, deallocation).
+    Relay,
+}
+
+impl Agent {
+    /// The timer that fires next, and when: what `poll_timeout` gives, named.
+    pub(crate) fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let relays = self.relays.poll_timeout().map(|t| (t, Timer::Relay));
+        if self.state == ConnectionState::Closed {
+            return relays;
+        }
+        let named = self.deadlines.next().map(|(t, d)| {
+            let timer = match d {
+                Deadline::Pacing => Timer::Pacing,
+                Deadline::Gather => Timer::Gather,
+            };
+            (t, timer)
+        });
+        [
+            self.stun.poll_timeout().map(|t| (t, Timer::Stun)),
+            self.checklist.poll_timeout().map(|t| (t, Timer::Check)),
+            named,
+            self.consent.poll_timeout().map(|t| (t, Timer::Consent)),
+            self.nomination_deadline().map(|t| (t, Timer::Nomination)),
+            self.liveness_deadline().map(|t| (t, Timer::Liveness)),
+            relays,
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&(t, _)| t)
+    }
 }
 
 impl Machine for Agent {
@@ -698,16 +576,11 @@ impl Machine for Agent {
         if self.state == ConnectionState::Closed {
             // Only the deallocations are left: the TURN clients' timers run them to the
             // end; what they report no longer matters.
-            for r in &mut self.relays {
-                r.client.handle_timeout(now);
-                while r.client.poll_event().is_some() {}
-            }
+            self.relays.handle_timeout_closed(now);
             return;
         }
         self.stun.handle_timeout(now);
-        for r in &mut self.relays {
-            r.client.handle_timeout(now);
-        }
+        self.relays.handle_timeout(now);
         self.drain_children(now);
         self.gather_timeout(now);
         self.retransmit(now);
@@ -724,15 +597,7 @@ impl Machine for Agent {
         if let Some(t) = self.stun.poll_transmit(now, buf) {
             return Some(t);
         }
-        for r in &mut self.relays {
-            if let Some(mut t) = r.client.poll_transmit(now, buf) {
-                if t.source.is_none() && t.proto == Transport::Udp {
-                    t.source = r.socket;
-                }
-                return Some(t);
-            }
-        }
-        None
+        self.relays.poll_transmit(now, buf)
     }
 
     fn poll_event(&mut self) -> Option<Event> {
@@ -740,31 +605,14 @@ impl Machine for Agent {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        if self.state == ConnectionState::Closed {
-            return self
-                .relays
-                .iter()
-                .filter_map(|r| r.client.poll_timeout())
-                .min();
+        self.next_timer().map(|(at, _)| at)
+    }
+
+    fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.next_timer() {
+            Some((_, timer)) => write!(f, "{timer:?}"),
+            None => Ok(()),
         }
-        let mut t = [
-            self.stun.poll_timeout(),
-            self.checks.iter().map(|c| c.next).min(),
-            self.deadlines.next_deadline(),
-            self.consent.poll_timeout(),
-            self.nomination_deadline(),
-            self.liveness_deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        for r in &self.relays {
-            t = match (t, r.client.poll_timeout()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        t
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
@@ -780,12 +628,8 @@ impl Machine for Agent {
                 bound,
                 transport,
             } = result
-                && let Some(s) = self
-                    .sockets
-                    .iter_mut()
-                    .find(|s| !s.answered && s.requested == requested && s.transport == transport)
+                && self.gathering.answer(requested, transport, None).is_some()
             {
-                s.answered = true;
                 self.output.request_socket(SocketRequest::Close {
                     addr: bound,
                     transport,

@@ -10,7 +10,7 @@ use super::consent::{Due, Verdict};
 use super::message::write_keepalive;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair, short_term_key,
+    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 
@@ -43,20 +43,19 @@ impl Agent {
                 "ice-pwd must be 22 to 256 characters",
             ));
         }
-        if let Some(old) = &self.remote_creds {
+        if let Some(old) = self.keys.remote() {
             if *old == creds {
                 return Ok(());
             }
             if old.ufrag != creds.ufrag {
-                let restarted_here = self.remotes.is_empty() && self.pairs.is_empty();
+                let restarted_here = self.remotes.is_empty() && self.checklist.is_empty();
                 if !restarted_here {
                     self.restart(now);
                 }
             }
         }
-        self.remote_key = Some(short_term_key(&creds.pwd));
-        self.remote_creds = Some(creds);
-        if self.checking_since.is_none() && !self.pairs.is_empty() {
+        self.keys.set_remote(creds);
+        if self.checking_since.is_none() && !self.checklist.is_empty() {
             self.checking_since = Some(now);
         }
         self.arm_pacing();
@@ -87,7 +86,7 @@ impl Agent {
         if let CandidateTransport::Other(t) = &cand.transport {
             return refuse(self, Error::UnsupportedTransport(t.clone()));
         }
-        if let (Some(u), Some(creds)) = (&cand.ufrag, &self.remote_creds) {
+        if let (Some(u), Some(creds)) = (&cand.ufrag, self.keys.remote()) {
             if *u != creds.ufrag {
                 let e = Error::WrongUfrag {
                     expected: creds.ufrag.clone(),
@@ -139,10 +138,13 @@ impl Agent {
             return;
         };
         self.pair_remote(r);
-        if self.checking_since.is_none() && self.remote_key.is_some() && !self.pairs.is_empty() {
+        if self.checking_since.is_none()
+            && self.keys.remote_key().is_some()
+            && !self.checklist.is_empty()
+        {
             self.checking_since = Some(now);
         }
-        if self.state == ConnectionState::New && self.remote_key.is_some() {
+        if self.state == ConnectionState::New && self.keys.remote_key().is_some() {
             self.set_state(ConnectionState::Checking);
         }
     }
@@ -163,27 +165,19 @@ impl Agent {
         if self.state == ConnectionState::Closed {
             return;
         }
-        self.generation += 1;
-        self.local_creds = Credentials::random(&mut self.rng);
-        self.local_key = short_term_key(&self.local_creds.pwd);
-        self.remote_creds = None;
-        self.remote_key = None;
+        self.keys.restart(&mut self.rng);
         self.remotes.clear();
-        self.pairs.clear();
+        self.checklist.clear();
         self.routes.clear();
-        self.triggered.clear();
-        self.checks.clear();
         self.deadlines.stop(Deadline::Pacing);
-        self.selected = None;
-        self.nominating = None;
-        self.first_valid_at = None;
+        self.selection.clear();
         self.checking_since = None;
         self.consent.restart(now);
         // Prflx locals belonged to the old checks.
-        let ufrag = self.local_creds.ufrag.clone();
-        let generation = self.generation;
+        let ufrag = self.keys.local().ufrag.clone();
+        let generation = self.keys.generation();
         let mut announce = Vec::new();
-        for l in &mut self.locals {
+        for l in self.locals.iter_mut() {
             l.cand.ufrag = Some(ufrag.clone());
             l.cand.generation = Some(generation);
             if l.kind != CandidateType::PeerReflexive
@@ -196,7 +190,7 @@ impl Agent {
         for c in announce {
             self.emit(Event::LocalCandidate(c));
         }
-        if self.gathering == GatheringState::Complete {
+        if self.gathering.state() == GatheringState::Complete {
             self.emit(Event::GatheringState(GatheringState::Complete));
         }
         if matches!(
@@ -210,22 +204,24 @@ impl Agent {
     /// Selects the highest-priority nominated valid pair, if it is new.
     pub(super) fn select_nominated(&mut self, now: Instant) {
         let best = self
-            .pairs
+            .checklist
             .ids()
-            .filter(|&p| self.pairs[p].nominated && self.pairs[p].state == PairState::Succeeded)
-            .max_by_key(|&p| self.pairs[p].priority);
+            .filter(|&p| {
+                self.checklist[p].nominated && self.checklist[p].state == PairState::Succeeded
+            })
+            .max_by_key(|&p| self.checklist[p].priority);
         let Some(p) = best else {
             return;
         };
-        if self.selected == Some(p) {
+        if self.selection.selected() == Some(p) {
             return;
         }
-        if self.selected.is_some_and(|s| {
-            self.pairs[s].priority >= self.pairs[p].priority && self.pairs[s].nominated
+        if self.selection.selected().is_some_and(|s| {
+            self.checklist[s].priority >= self.checklist[p].priority && self.checklist[s].nominated
         }) {
             return;
         }
-        self.selected = Some(p);
+        self.selection.select(p);
         self.consent.start(now, &self.config.timers, &mut self.rng);
         let info = self.selected_info(p);
         self.emit(Event::SelectedPair(info));
@@ -233,7 +229,7 @@ impl Agent {
     }
 
     pub(super) fn selected_info(&self, p: PairId) -> SelectedPair {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         SelectedPair {
             pair: p,
             local: self.locals[pair.local].summary(),
@@ -245,7 +241,7 @@ impl Agent {
     /// Consent checks (full) or keepalives (lite) on the selected pair, and the
     /// disconnected/failed verdicts.
     pub(super) fn consent_tick(&mut self, now: Instant) {
-        let Some(p) = self.selected else {
+        let Some(p) = self.selection.selected() else {
             return;
         };
         if self.consent.is_due(now) {
@@ -254,8 +250,10 @@ impl Agent {
                     let tid = TransactionId::random(&mut self.rng);
                     let mut buf = self.buffer();
                     if write_keepalive(&mut buf, tid).is_ok() {
-                        let (local, remote) =
-                            (self.pairs[p].local, self.remotes[self.pairs[p].remote].addr);
+                        let (local, remote) = (
+                            self.checklist[p].local,
+                            self.remotes[self.checklist[p].remote].addr,
+                        );
                         self.send_from(now, local, remote, buf);
                     }
                 }
@@ -276,8 +274,8 @@ impl Agent {
 
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
         self.consent.heard(now);
-        if let Some(p) = self.selected {
-            self.pairs[p].rtt = Some(rtt);
+        if let Some(p) = self.selection.selected() {
+            self.checklist[p].rtt = Some(rtt);
         }
         if self.state == ConnectionState::Disconnected {
             self.set_state(ConnectionState::Connected);
@@ -294,7 +292,7 @@ impl Agent {
             return None;
         }
         let t = &self.config.timers;
-        if self.selected.is_some() {
+        if self.selection.selected().is_some() {
             let connected = self.state == ConnectionState::Connected;
             return Some(self.consent.verdict_deadline(t, connected));
         }
@@ -315,7 +313,7 @@ impl Agent {
         }
         self.maybe_nominate(now);
         self.pace(now);
-        if self.selected.is_some() {
+        if self.selection.selected().is_some() {
             return;
         }
         if self
@@ -327,21 +325,21 @@ impl Agent {
         }
         // RFC 8838 section 8: the checklist fails only when gathering is complete, the
         // peer said end-of-candidates, no name waits, and every pair failed.
-        let settled = self.gathering == GatheringState::Complete
+        let settled = self.gathering.state() == GatheringState::Complete
             && self.remotes.ended()
             && !self.remotes.waiting()
-            && self.triggered.is_empty()
-            && self.checks.iter().all(|c| c.consent)
-            && self.pairs.iter().all(|p| p.state == PairState::Failed);
+            && !self.checklist.has_triggered()
+            && self.checklist.only_consent_in_flight()
+            && self.checklist.iter().all(|p| p.state == PairState::Failed);
         if !settled {
             return;
         }
-        let usable_locals = self.locals.iter().any(|l| l.pairable && !l.dead);
+        let usable_locals = self.locals.any_usable();
         let cause = if !usable_locals {
             FailureCause::NoLocalCandidates
         } else if self.remotes.is_empty() {
             FailureCause::NoRemoteCandidates
-        } else if self.pairs.is_empty() {
+        } else if self.checklist.is_empty() {
             FailureCause::NoCompatiblePairs
         } else {
             FailureCause::AllPairsFailed
@@ -359,13 +357,13 @@ impl Agent {
         }
         let report = self.report(now, cause);
         self.shut_down(now);
-        self.selected = None;
+        self.selection.unselect();
         self.set_state(ConnectionState::Failed);
         self.emit(Event::Failed(Box::new(report)));
     }
 
     pub(super) fn pair_report(&self, p: PairId) -> PairReport {
-        let pair = &self.pairs[p];
+        let pair = &self.checklist[p];
         PairReport {
             local: self.locals[pair.local].summary(),
             remote: self.remotes[pair.remote].summary(),
@@ -378,8 +376,8 @@ impl Agent {
     /// The report of what was gathered and tried.
     pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
         let since = self.checking_since.unwrap_or(self.started);
-        let mut order: Vec<PairId> = self.pairs.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.pairs[i].priority));
+        let mut order: Vec<PairId> = self.checklist.ids().collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
         FailureReport {
             cause,
             after: now.saturating_duration_since(since),
@@ -389,7 +387,7 @@ impl Agent {
                 .filter(|l| l.kind != CandidateType::PeerReflexive)
                 .map(|l| l.cand.clone())
                 .collect(),
-            gather_failures: self.gather_failures.clone(),
+            gather_failures: self.gathering.failures().to_vec(),
             remote_candidates: self.remotes.iter().map(|r| r.cand.clone()).collect(),
             unresolved_names: self.remotes.unresolved_names(),
             end_of_remote_candidates: self.remotes.ended(),

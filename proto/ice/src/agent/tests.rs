@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
 
 use super::*;
-use crate::candidate::Address;
+use crate::candidate::{Address, CandidateType};
 
 struct Net {
     now: Instant,
@@ -612,7 +612,7 @@ fn checks_from_ever_new_ports_keep_no_unpaired_candidates() {
         b.handle_datagram(now, Datagram::udp(from, local, &req));
     }
     assert_eq!(b.stats().requests_answered, 500, "each check is answered");
-    assert!(b.pairs.len() <= 3 + 1, "{} pairs", b.pairs.len());
+    assert!(b.checklist.len() <= 3 + 1, "{} pairs", b.checklist.len());
     assert!(
         b.remotes.len() <= 8,
         "{} remote candidates kept",
@@ -775,4 +775,20 @@ fn sockets_given_by_the_owner_are_candidates_at_once_and_stay_the_owners() {
     let now = net.now;
     net.agents[1].close(now);
     assert_eq!(net.agents[1].poll_socket_request(), None);
+}
+
+#[test]
+fn describe_timer_names_the_timer_poll_timeout_gives() {
+    let mut net = connected_pair();
+    for a in &net.agents {
+        let (at, timer) = a.next_timer().expect("a connected agent keeps consent");
+        assert_eq!(a.poll_timeout(), Some(at));
+        assert_eq!(wren_core::TimerName(a).to_string(), format!("{timer:?}"));
+        assert!(!wren_core::TimerName(a).to_string().is_empty());
+    }
+    // Closed with no relay to release: no timer, no name.
+    let now = net.now;
+    net.agents[0].close(now);
+    assert_eq!(net.agents[0].poll_timeout(), None);
+    assert_eq!(wren_core::TimerName(&net.agents[0]).to_string(), "");
 }
