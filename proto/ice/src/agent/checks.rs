@@ -14,9 +14,9 @@ use wren_stun::{Class, Message, Method, TransactionId};
 
 use super::checklist::{CheckSlot, Retransmit};
 use super::ids::LocalId;
-use super::message::{CheckRequest, write_check, write_error, write_success};
 use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, PairState, Role};
 use crate::candidate::{CandidateType, priority};
+use crate::message::{CheckRequest, write_check, write_error, write_success};
 
 /// How many more times a pair the peer's checks reach is checked after its check timed
 /// out: under heavy loss its own requests or their responses may all be lost while the

@@ -87,7 +87,6 @@ mod gather;
 mod ids;
 mod keys;
 mod locals;
-mod message;
 mod output;
 mod pairing;
 mod relays;

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use wren_stun::TransactionId;
 
 use super::consent::{Due, Verdict};
-use super::message::write_keepalive;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
     FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
+use crate::message::write_keepalive;
 
 impl Agent {
     /// Sets the peer's `ice-ufrag` and `ice-pwd`. Checks start once they are known. New

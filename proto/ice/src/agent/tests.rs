@@ -9,6 +9,7 @@ use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
 
 use super::*;
 use crate::candidate::{Address, CandidateType};
+use crate::message;
 
 struct Net {
     now: Instant,
