@@ -6,7 +6,12 @@
 //! or nomination changes. The local side of the key is the candidate's base: the host
 //! socket for a host candidate, the relayed address for a relayed one (whose datagrams the
 //! TURN client unwraps first).
+//!
+//! Media flows on one pair at a time, so the table remembers the last hit: a datagram on the
+//! same route as the one before costs one key comparison instead of a hash. Every change to
+//! the table forgets it, so it never names a pair the table no longer holds.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -29,18 +34,28 @@ pub(crate) struct RouteKey {
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
     map: HashMap<RouteKey, PairId>,
+    /// The last route found, while the table has not changed since.
+    last: Cell<Option<(RouteKey, PairId)>>,
 }
 
 impl Routes {
     /// The valid pair `key` belongs to.
     #[inline]
     pub(crate) fn get(&self, key: &RouteKey) -> Option<PairId> {
-        self.map.get(key).copied()
+        if let Some((k, pair)) = self.last.get()
+            && k == *key
+        {
+            return Some(pair);
+        }
+        let pair = self.map.get(key).copied()?;
+        self.last.set(Some((*key, pair)));
+        Some(pair)
     }
 
     /// Makes `pair` routable under `key` when `valid`, or takes it out when not (only if
     /// the key still names this pair).
     pub(crate) fn set(&mut self, key: RouteKey, pair: PairId, valid: bool) {
+        self.last.set(None);
         if valid {
             self.map.insert(key, pair);
         } else if self.map.get(&key) == Some(&pair) {
@@ -50,6 +65,7 @@ impl Routes {
 
     /// Forgets every route (ICE restart drops the pairs).
     pub(crate) fn clear(&mut self) {
+        self.last.set(None);
         self.map.clear();
     }
 
@@ -91,5 +107,30 @@ mod tests {
         assert_eq!(routes.len(), 1);
         routes.clear();
         assert_eq!(routes.len(), 0);
+    }
+
+    #[test]
+    fn the_last_hit_never_outlives_a_change_to_the_table() {
+        let mut routes = Routes::default();
+        routes.set(key("192.0.2.1:1"), PairId(0), true);
+        // A hit is remembered...
+        assert_eq!(routes.get(&key("192.0.2.1:1")), Some(PairId(0)));
+        assert_eq!(routes.get(&key("192.0.2.1:1")), Some(PairId(0)));
+        // ... and forgotten when its pair stops being routable,
+        routes.set(key("192.0.2.1:1"), PairId(0), false);
+        assert_eq!(routes.get(&key("192.0.2.1:1")), None);
+        // when the key is given to another pair,
+        routes.set(key("192.0.2.1:1"), PairId(3), true);
+        assert_eq!(routes.get(&key("192.0.2.1:1")), Some(PairId(3)));
+        routes.set(key("192.0.2.1:1"), PairId(4), true);
+        assert_eq!(routes.get(&key("192.0.2.1:1")), Some(PairId(4)));
+        // and when the table is cleared (ICE restart).
+        routes.clear();
+        assert_eq!(routes.get(&key("192.0.2.1:1")), None);
+        // A miss remembers nothing: another key is looked up, not answered from the last.
+        routes.set(key("192.0.2.2:2"), PairId(1), true);
+        assert_eq!(routes.get(&key("192.0.2.2:2")), Some(PairId(1)));
+        assert_eq!(routes.get(&key("192.0.2.9:9")), None);
+        assert_eq!(routes.get(&key("192.0.2.2:2")), Some(PairId(1)));
     }
 }
