@@ -5,10 +5,9 @@
 //! # use std::time::Instant;
 //! # use wren_core::{Datagram, Machine};
 //! # use wren_ice::lite::{Config, LocalSocket, Routed, Server};
-//! # fn recv(_: &mut [u8]) -> (usize, std::net::SocketAddr) { unimplemented!() }
-//! # fn send(_: &[u8], _: std::net::SocketAddr) {}
 //! # fn media(_: wren_ice::lite::SessionId, _: &[u8]) {}
-//! # let port: std::net::SocketAddr = "192.0.2.1:3478".parse().unwrap();
+//! let sock = std::net::UdpSocket::bind("192.0.2.1:3478").unwrap(); // the owner's socket
+//! let port = sock.local_addr().unwrap();
 //! # #[allow(clippy::disallowed_methods)] let now = Instant::now();
 //! let mut server = Server::new(now, Config::new(vec![LocalSocket::udp(port)])).unwrap();
 //! // Per peer: its credentials from the SDP, the server's candidates back in the answer.
@@ -16,13 +15,13 @@
 //! let (mut rx, mut tx) = (vec![0u8; 65536], Vec::with_capacity(1500));
 //! loop {
 //!     let now = Instant::now();
-//!     let (n, from) = recv(&mut rx);
+//!     let (n, from) = sock.recv_from(&mut rx).unwrap();
 //!     match server.route(now, Datagram::udp(from, port, &rx[..n])) {
 //!         Routed::Data { session, payload } => media(session, payload), // DTLS, SRTP: no copy
 //!         Routed::Stun | Routed::Dropped => {}                        // answered or counted
 //!     }
 //!     while let Some(t) = { tx.clear(); server.poll_transmit(now, &mut tx) } {
-//!         send(&tx, t.destination);
+//!         sock.send_to(&tx, t.destination).unwrap();
 //!     }
 //!     while let Some(_event) = server.poll_event() { /* Connected, Disconnected, Failed */ }
 //!     // ... and `handle_timeout` at `poll_timeout`; media out with `send_into`.
