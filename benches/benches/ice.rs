@@ -15,10 +15,11 @@
 //! allocator would tax every allocation timed here).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput};
+use wren_benches::criterion_report::{median, publish};
 use wren_benches::ice::{
     CANDIDATES, CHECKS, Generated, check_request, str0m_agent, str0m_answer, str0m_answering,
     str0m_generate, wren_agent, wren_answer, wren_answering, wren_generate,
@@ -74,26 +75,6 @@ fn generate(c: &mut Criterion) {
         )
     });
     g.finish();
-}
-
-/// `<target>`: `CARGO_TARGET_DIR` or the workspace's `target/` (where criterion writes too).
-fn target_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest.parent().unwrap_or(&manifest).to_path_buf();
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// The median (ns) criterion estimated for `group/function` in this run, if any.
-fn median(target: &Path, group: &str, function: &str) -> Option<f64> {
-    let path = target
-        .join("criterion")
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
 }
 
 fn fmt_ns(ns: f64) -> String {
@@ -201,16 +182,5 @@ fn main() {
     answer(&mut c);
     generate(&mut c);
     c.final_summary();
-    // `cargo bench` passes --bench; `--test` runs (each benchmark once) measure nothing.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let target = target_dir();
-    let text = report(&target);
-    println!("\n{text}");
-    let path = target.join("ice_bench.md");
-    match std::fs::write(&path, &text) {
-        Ok(()) => println!("written to {}", path.display()),
-        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
-    }
+    publish("ice_bench.md", report);
 }

@@ -25,11 +25,12 @@ mod shuttle;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use shuttle::Shuttle;
+use wren_benches::criterion_report::{median, publish};
 use wren_core::{Datagram, Machine, Transport};
 use wren_ice::agent::Received;
 
@@ -183,26 +184,6 @@ fn floor(map: &HashMap<Key, u32>, key: &Key, payload: &[u8], buf: &mut Vec<u8>) 
     buf.len()
 }
 
-/// `<target>`: `CARGO_TARGET_DIR` or the workspace's `target/`.
-fn target_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest.parent().unwrap_or(&manifest).to_path_buf();
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// The median (ns) criterion estimated for `group/function` in this run, if any.
-fn median(target: &Path, group: &str, function: &str) -> Option<f64> {
-    let path = target
-        .join("criterion")
-        .join(group)
-        .join(function)
-        .join("new")
-        .join("estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report(target: &Path) -> String {
     let mut out = String::from(
         "# ICE data path: route one datagram, write one transmit (1200-byte payload)\n\n\
@@ -245,15 +226,5 @@ fn main() {
     receive(&mut c);
     send(&mut c);
     c.final_summary();
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let target = target_dir();
-    let text = report(&target);
-    println!("\n{text}");
-    let path = target.join("ice_data_path.md");
-    match std::fs::write(&path, &text) {
-        Ok(()) => println!("written to {}", path.display()),
-        Err(e) => eprintln!("cannot write {}: {e}", path.display()),
-    }
+    publish("ice_data_path.md", report);
 }
