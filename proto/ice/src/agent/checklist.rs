@@ -39,6 +39,33 @@ pub(crate) struct Pair {
     pub(crate) refused: Option<(u16, String)>,
 }
 
+impl Pair {
+    /// A pair nothing has happened to yet: no check sent, not nominated, not alive.
+    pub(crate) fn new(
+        local: LocalId,
+        remote: RemoteId,
+        priority: u64,
+        foundation: (usize, String),
+        state: PairState,
+    ) -> Pair {
+        Pair {
+            local,
+            remote,
+            priority,
+            foundation,
+            state,
+            nominated: false,
+            nominate_on_success: false,
+            transmissions: 0,
+            failure: None,
+            rtt: None,
+            alive: false,
+            rounds: 0,
+            refused: None,
+        }
+    }
+}
+
 /// A check transaction in flight.
 #[derive(Debug, Clone)]
 pub(crate) struct Check {
@@ -335,21 +362,13 @@ mod tests {
     }
 
     fn pair(local: usize, remote: usize, state: PairState) -> Pair {
-        Pair {
-            local: LocalId::from_index(local),
-            remote: RemoteId::from_index(remote),
-            priority: 100,
-            foundation: (local, remote.to_string()),
+        Pair::new(
+            LocalId::from_index(local),
+            RemoteId::from_index(remote),
+            100,
+            (local, remote.to_string()),
             state,
-            nominated: false,
-            nominate_on_success: false,
-            transmissions: 0,
-            failure: None,
-            rtt: None,
-            alive: false,
-            rounds: 0,
-            refused: None,
-        }
+        )
     }
 
     fn check(rng: &mut Rng, now: Instant, timers: &Timers, p: PairId, consent: bool) -> Check {

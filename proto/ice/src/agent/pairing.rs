@@ -125,21 +125,9 @@ impl Agent {
         } else {
             PairState::Waiting
         };
-        let p = self.checklist.push(Pair {
-            local,
-            remote,
-            priority,
-            foundation,
-            state,
-            nominated: false,
-            nominate_on_success: false,
-            transmissions: 0,
-            failure: None,
-            rtt: None,
-            alive: false,
-            rounds: 0,
-            refused: None,
-        });
+        let p = self
+            .checklist
+            .push(Pair::new(local, remote, priority, foundation, state));
         self.pair_event(p);
         self.arm_pacing();
         Some(p)
