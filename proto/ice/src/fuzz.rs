@@ -721,7 +721,7 @@ impl Harness {
                 if let Received::Data { pair, data } = self.agent.receive(now, d) {
                     let p = &self.agent.checklist[pair];
                     assert!(
-                        p.state == PairState::Succeeded || p.nominated,
+                        p.state() == PairState::Succeeded || p.nominated(),
                         "data routed to a pair that is not valid"
                     );
                     assert!(

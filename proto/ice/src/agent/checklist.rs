@@ -6,7 +6,7 @@
 //! transmissions.
 
 use std::collections::VecDeque;
-use std::ops::{Index, IndexMut};
+use std::ops::Index;
 use std::time::{Duration, Instant};
 
 use wren_stun::TransactionId;
@@ -14,29 +14,36 @@ use wren_stun::TransactionId;
 use super::ids::{LocalId, RemoteId, Table};
 use super::{PairFailure, PairId, PairState, Role, Timers};
 
-/// A candidate pair (RFC 8445 section 6.1.2).
+/// How many more times a pair the peer's checks reach is checked after its check timed
+/// out: under heavy loss its own requests or their responses may all be lost while the
+/// path works.
+pub(crate) const ALIVE_ROUNDS: u8 = 2;
+
+/// A candidate pair (RFC 8445 section 6.1.2). Its fields are the checklist's: the agent
+/// reads them through the accessors and changes them through the [`Checklist`]'s
+/// transitions, so every change of a pair's state is one named method here.
 #[derive(Debug, Clone)]
 pub(crate) struct Pair {
-    pub(crate) local: LocalId,
-    pub(crate) remote: RemoteId,
-    pub(crate) priority: u64,
-    pub(crate) foundation: (usize, String),
-    pub(crate) state: PairState,
+    local: LocalId,
+    remote: RemoteId,
+    priority: u64,
+    foundation: (usize, String),
+    state: PairState,
     /// The controlling agent nominated it and the nomination succeeded (or, controlled,
     /// the peer's USE-CANDIDATE arrived and a check succeeded).
-    pub(crate) nominated: bool,
+    nominated: bool,
     /// Controlled: USE-CANDIDATE arrived before a check of ours succeeded.
-    pub(crate) nominate_on_success: bool,
-    pub(crate) transmissions: u32,
-    pub(crate) failure: Option<PairFailure>,
-    pub(crate) rtt: Option<Duration>,
+    nominate_on_success: bool,
+    transmissions: u32,
+    failure: Option<PairFailure>,
+    rtt: Option<Duration>,
     /// Something authenticated came from the peer on this pair (its check, or a response
     /// to ours): the path works in at least one direction, worth waiting for.
-    pub(crate) alive: bool,
+    alive: bool,
     /// Checks that timed out on this pair while it was alive.
-    pub(crate) rounds: u8,
+    rounds: u8,
     /// The last unsigned 400/401 the peer answered a check of this pair with.
-    pub(crate) refused: Option<(u16, String)>,
+    refused: Option<(u16, String)>,
 }
 
 impl Pair {
@@ -63,6 +70,61 @@ impl Pair {
             rounds: 0,
             refused: None,
         }
+    }
+
+    /// The local candidate.
+    pub(crate) fn local(&self) -> LocalId {
+        self.local
+    }
+
+    /// The remote candidate.
+    pub(crate) fn remote(&self) -> RemoteId {
+        self.remote
+    }
+
+    /// The pair priority (RFC 8445 section 6.1.2.3).
+    pub(crate) fn priority(&self) -> u64 {
+        self.priority
+    }
+
+    /// The pair state (RFC 8445 section 6.1.2.6).
+    pub(crate) fn state(&self) -> PairState {
+        self.state
+    }
+
+    /// Whether the pair is nominated.
+    pub(crate) fn nominated(&self) -> bool {
+        self.nominated
+    }
+
+    /// Controlled: whether the peer's USE-CANDIDATE waits for a check of ours to succeed.
+    pub(crate) fn nominate_on_success(&self) -> bool {
+        self.nominate_on_success
+    }
+
+    /// Check requests sent on the pair, retransmissions included.
+    pub(crate) fn transmissions(&self) -> u32 {
+        self.transmissions
+    }
+
+    /// Why the pair failed, when it did for a reason worth reporting.
+    pub(crate) fn failure(&self) -> Option<&PairFailure> {
+        self.failure.as_ref()
+    }
+
+    /// The round-trip time of the last successful check.
+    pub(crate) fn rtt(&self) -> Option<Duration> {
+        self.rtt
+    }
+
+    /// Whether something authenticated came from the peer on this pair.
+    pub(crate) fn alive(&self) -> bool {
+        self.alive
+    }
+
+    /// Whether the pair is frozen or waiting: not checked yet.
+    fn unchecked(&self) -> bool {
+        matches!(self.state, PairState::Frozen | PairState::Waiting)
     }
 }
 
@@ -190,6 +252,195 @@ impl Checklist {
                     .pairs
                     .iter()
                     .any(|p| matches!(p.state, PairState::Waiting | PairState::Frozen)))
+    }
+
+    /// The state a new pair of `foundation` starts in (RFC 8445 section 6.1.2.6, RFC 8838
+    /// section 11): Waiting, unless a pair of its foundation is already waiting or being
+    /// checked.
+    pub(crate) fn initial_state(&self, foundation: &(usize, String)) -> PairState {
+        let busy = self.pairs.iter().any(|p| {
+            &p.foundation == foundation
+                && matches!(
+                    p.state,
+                    PairState::Waiting | PairState::InProgress | PairState::Frozen
+                )
+        });
+        if busy {
+            PairState::Frozen
+        } else {
+            PairState::Waiting
+        }
+    }
+
+    /// The lowest-priority pair not checked yet, the one a better pair replaces when the
+    /// checklist is full (RFC 8445 section 6.1.2.5).
+    pub(crate) fn lowest_unchecked(&self) -> Option<PairId> {
+        self.pairs
+            .ids()
+            .filter(|&p| self.pairs[p].unchecked())
+            .min_by_key(|&p| self.pairs[p].priority)
+    }
+
+    /// Replaces pair `p` by a better one: nothing queued or in flight on it stays, and it
+    /// fails with no reason to report (the caller moves it to Failed).
+    pub(crate) fn drop_pair(&mut self, p: PairId) {
+        self.forget_checks(p);
+        self.pairs[p].failure = None;
+    }
+
+    /// Sets the state of `p`; whether it changed.
+    pub(crate) fn set_state(&mut self, p: PairId, state: PairState) -> bool {
+        let pair = &mut self.pairs[p];
+        let changed = pair.state != state;
+        pair.state = state;
+        changed
+    }
+
+    /// Recomputes every pair's priority (after a role change).
+    pub(crate) fn reprioritise(&mut self, priority: impl Fn(LocalId, RemoteId) -> u64) {
+        for pair in self.pairs.iter_mut() {
+            pair.priority = priority(pair.local, pair.remote);
+        }
+    }
+
+    /// Something authenticated came from the peer on `p`.
+    pub(crate) fn mark_alive(&mut self, p: PairId) {
+        self.pairs[p].alive = true;
+    }
+
+    /// The peer answered a check on `p` with an unsigned 400 or 401.
+    pub(crate) fn refuse(&mut self, p: PairId, code: u16, reason: String) {
+        self.pairs[p].refused = Some((code, reason));
+    }
+
+    /// Takes the refusal recorded on `p`, if any.
+    pub(crate) fn take_refusal(&mut self, p: PairId) -> Option<(u16, String)> {
+        self.pairs[p].refused.take()
+    }
+
+    /// Controlled: the peer nominated `p` before a check of ours succeeded on it; the
+    /// nomination takes effect once one does.
+    pub(crate) fn nominate_when_valid(&mut self, p: PairId) {
+        self.pairs[p].nominate_on_success = true;
+    }
+
+    /// `p` is nominated.
+    pub(crate) fn nominate(&mut self, p: PairId) {
+        self.pairs[p].nominated = true;
+    }
+
+    /// A check on `p` succeeded after `rtt`: whatever it failed for before is forgotten.
+    /// The caller moves it to Succeeded.
+    pub(crate) fn check_succeeded(&mut self, p: PairId, rtt: Duration) {
+        let pair = &mut self.pairs[p];
+        pair.rtt = Some(rtt);
+        pair.failure = None;
+    }
+
+    /// A consent check on `p` measured `rtt`.
+    pub(crate) fn record_rtt(&mut self, p: PairId, rtt: Duration) {
+        self.pairs[p].rtt = Some(rtt);
+    }
+
+    /// `p` failed for `why`: not nominated, and its connectivity check stops. The caller
+    /// moves it to Failed.
+    pub(crate) fn fail(&mut self, p: PairId, why: PairFailure) {
+        let pair = &mut self.pairs[p];
+        pair.failure = Some(why);
+        pair.nominated = false;
+        self.stop_check(p);
+    }
+
+    /// A check on `p` timed out. A pair the peer's checks reach, and that the peer did not
+    /// refuse, is checked again (queued as triggered), [`ALIVE_ROUNDS`] times at most;
+    /// whether it was.
+    pub(crate) fn check_again(&mut self, p: PairId) -> bool {
+        let pair = &mut self.pairs[p];
+        // A peer that refused our checks (unsigned 401) will not change its mind.
+        if pair.alive && pair.refused.is_none() && pair.rounds < ALIVE_ROUNDS {
+            pair.rounds += 1;
+            self.trigger(p);
+            return true;
+        }
+        false
+    }
+
+    /// The next pair to check, every Ta (RFC 8445 section 6.1.4.2): a triggered check
+    /// first (skipping those on dead local candidates and those with nothing left to
+    /// do), else, while nothing is selected, the highest-priority Waiting pair, else
+    /// the best of the Frozen pairs unfrozen now: for each foundation with nothing
+    /// waiting or in progress, its highest-priority frozen pair moves to Waiting (pushed
+    /// to `unfrozen`). Returns the pair and whether the check nominates.
+    pub(crate) fn next_check(
+        &mut self,
+        selected: bool,
+        dead: impl Fn(LocalId) -> bool,
+        unfrozen: &mut Vec<PairId>,
+    ) -> Option<(PairId, bool)> {
+        while let Some((p, nominate)) = self.pop_triggered() {
+            let pair = &self.pairs[p];
+            if dead(pair.local) {
+                continue;
+            }
+            // Queued while the pair was waiting, and it has succeeded since: nothing to do.
+            if pair.state == PairState::Succeeded && !nominate {
+                continue;
+            }
+            // Failed for a reason a retry cannot fix (relay refusal) stays failed; a
+            // timed-out pair is retried when the peer's check triggers it.
+            if pair.state == PairState::Failed
+                && !nominate
+                && pair
+                    .failure
+                    .as_ref()
+                    .is_some_and(|f| !matches!(f, PairFailure::TimedOut { .. }))
+            {
+                continue;
+            }
+            return Some((p, nominate));
+        }
+        if selected {
+            return None;
+        }
+        let waiting = self
+            .pairs
+            .ids()
+            .filter(|&p| self.pairs[p].state == PairState::Waiting)
+            .max_by_key(|&p| self.pairs[p].priority);
+        if let Some(p) = waiting {
+            return Some((p, false));
+        }
+        let mut frozen: Vec<PairId> = self
+            .pairs
+            .ids()
+            .filter(|&p| self.pairs[p].state == PairState::Frozen)
+            .collect();
+        frozen.sort_by_key(|&p| std::cmp::Reverse(self.pairs[p].priority));
+        let first = unfrozen.len();
+        for p in frozen {
+            let f = &self.pairs[p].foundation;
+            let busy = self.pairs.iter().any(|q| {
+                &q.foundation == f && matches!(q.state, PairState::Waiting | PairState::InProgress)
+            });
+            if !busy {
+                self.pairs[p].state = PairState::Waiting;
+                unfrozen.push(p);
+            }
+        }
+        unfrozen.get(first).map(|&p| (p, false))
+    }
+
+    /// A pair succeeded: the frozen pairs of its foundation move to Waiting, pushed to
+    /// `unfrozen` (RFC 8445 section 7.2.5.3.3).
+    pub(crate) fn unfreeze_foundation(&mut self, p: PairId, unfrozen: &mut Vec<PairId>) {
+        let f = self.pairs[p].foundation.clone();
+        for q in self.pairs.ids() {
+            let pair = &mut self.pairs[q];
+            if pair.foundation == f && pair.state == PairState::Frozen {
+                pair.state = PairState::Waiting;
+                unfrozen.push(q);
+            }
+        }
     }
 
     /// `p` left the checklist (replaced by a better pair): nothing queued or in flight
@@ -331,12 +582,6 @@ impl Index<PairId> for Checklist {
     type Output = Pair;
     fn index(&self, p: PairId) -> &Pair {
         &self.pairs[p]
-    }
-}
-
-impl IndexMut<PairId> for Checklist {
-    fn index_mut(&mut self, p: PairId) -> &mut Pair {
-        &mut self.pairs[p]
     }
 }
 
@@ -512,5 +757,147 @@ mod tests {
         list.start(check(&mut rng, now, &timers, c, false));
         list.clear();
         assert!(list.is_empty() && list.in_flight() == 0 && !list.has_triggered());
+    }
+
+    fn ranked(local: usize, remote: usize, foundation: usize, priority: u64) -> Pair {
+        Pair::new(
+            LocalId::from_index(local),
+            RemoteId::from_index(remote),
+            priority,
+            (foundation, "r".into()),
+            PairState::Frozen,
+        )
+    }
+
+    #[test]
+    fn next_check_takes_triggered_then_the_best_waiting_then_unfreezes_one_per_foundation() {
+        let mut list = Checklist::default();
+        // Foundations 0 and 1; pair priorities are what decides among them.
+        let low0 = list.push(ranked(0, 0, 0, 10));
+        let high0 = list.push(ranked(0, 1, 0, 30));
+        let mid1 = list.push(ranked(1, 0, 1, 20));
+        let mut unfrozen = Vec::new();
+        let alive = |_: LocalId| false;
+
+        // Nothing waiting: the best frozen pair of each foundation is unfrozen, the best
+        // of those checked; the second pair of foundation 0 stays frozen.
+        assert_eq!(
+            list.next_check(false, alive, &mut unfrozen),
+            Some((high0, false))
+        );
+        assert_eq!(unfrozen, [high0, mid1]);
+        assert_eq!(list[low0].state(), PairState::Frozen);
+        assert_eq!(list.initial_state(&(0, "r".into())), PairState::Frozen);
+        assert_eq!(list.initial_state(&(7, "r".into())), PairState::Waiting);
+
+        // Waiting pairs go by priority; a selected pair stops ordinary checks.
+        unfrozen.clear();
+        assert!(list.set_state(high0, PairState::InProgress));
+        assert!(!list.set_state(high0, PairState::InProgress), "no change");
+        assert_eq!(
+            list.next_check(false, alive, &mut unfrozen),
+            Some((mid1, false))
+        );
+        assert_eq!(list.next_check(true, alive, &mut unfrozen), None);
+        assert!(unfrozen.is_empty());
+
+        // Triggered checks come first, but not on a dead local candidate, not on a pair
+        // that succeeded meanwhile, not on a pair failed for good; a timed-out one retries.
+        list.trigger(low0);
+        list.trigger(mid1);
+        list.trigger(high0);
+        list.set_state(mid1, PairState::Succeeded);
+        list.fail(high0, PairFailure::TimedOut { transmissions: 7 });
+        list.set_state(high0, PairState::Failed);
+        assert_eq!(
+            list.next_check(true, alive, &mut unfrozen),
+            Some((low0, false))
+        );
+        assert_eq!(
+            list.next_check(true, alive, &mut unfrozen),
+            Some((high0, false))
+        );
+        list.trigger(low0);
+        let zero_dead = |l: LocalId| l == LocalId::from_index(0);
+        assert_eq!(list.next_check(true, zero_dead, &mut unfrozen), None);
+        list.fail(
+            mid1,
+            PairFailure::ErrorResponse {
+                code: 403,
+                reason: String::new(),
+            },
+        );
+        list.set_state(mid1, PairState::Failed);
+        list.trigger(mid1);
+        assert_eq!(list.next_check(true, alive, &mut unfrozen), None);
+        list.nominate_next(mid1);
+        assert_eq!(
+            list.next_check(true, alive, &mut unfrozen),
+            Some((mid1, true)),
+            "a nomination is sent whatever the pair's state"
+        );
+    }
+
+    #[test]
+    fn a_success_unfreezes_its_foundation_and_forgets_the_failure() {
+        let mut list = Checklist::default();
+        let a = list.push(ranked(0, 0, 0, 10));
+        let b = list.push(ranked(0, 1, 0, 20));
+        let c = list.push(ranked(1, 0, 1, 30));
+        list.fail(a, PairFailure::TimedOut { transmissions: 1 });
+        assert!(list[a].failure().is_some() && !list[a].nominated());
+        list.check_succeeded(a, Duration::from_millis(40));
+        list.set_state(a, PairState::Succeeded);
+        assert_eq!(list[a].failure(), None);
+        assert_eq!(list[a].rtt(), Some(Duration::from_millis(40)));
+        let mut unfrozen = Vec::new();
+        list.unfreeze_foundation(a, &mut unfrozen);
+        assert_eq!(unfrozen, [b], "only its own foundation's frozen pairs");
+        assert_eq!(list[b].state(), PairState::Waiting);
+        assert_eq!(list[c].state(), PairState::Frozen);
+    }
+
+    #[test]
+    fn a_timed_out_pair_the_peer_reaches_is_checked_again_a_bounded_number_of_times() {
+        let mut list = Checklist::default();
+        let p = list.push(ranked(0, 0, 0, 10));
+        assert!(!list.check_again(p), "never heard from the peer");
+        list.mark_alive(p);
+        for _ in 0..ALIVE_ROUNDS {
+            assert!(list.check_again(p));
+            assert_eq!(list.pop_triggered(), Some((p, false)));
+        }
+        assert!(!list.check_again(p), "the rounds ran out");
+
+        let q = list.push(ranked(0, 1, 0, 10));
+        list.mark_alive(q);
+        list.refuse(q, 401, "Unauthorized".into());
+        assert!(!list.check_again(q), "the peer refused us");
+        assert_eq!(list.take_refusal(q), Some((401, "Unauthorized".into())));
+        assert_eq!(list.take_refusal(q), None);
+    }
+
+    #[test]
+    fn a_full_checklist_replaces_its_lowest_unchecked_pair() {
+        let (now, timers) = (t0(), Timers::default());
+        let mut rng = Rng::from_seed([5; 32]);
+        let mut list = Checklist::default();
+        let checked = list.push(ranked(0, 0, 0, 1));
+        list.set_state(checked, PairState::InProgress);
+        let low = list.push(ranked(0, 1, 0, 5));
+        let high = list.push(ranked(1, 0, 1, 50));
+        assert_eq!(list.lowest_unchecked(), Some(low));
+        list.trigger(low);
+        list.start(check(&mut rng, now, &timers, low, false));
+        list.drop_pair(low);
+        assert_eq!((list.triggered(), list.in_flight()), (0, 0));
+        list.set_state(low, PairState::Failed);
+        assert_eq!(list.lowest_unchecked(), Some(high));
+
+        list.reprioritise(|l, r| (l.index() * 10 + r.index()) as u64);
+        assert_eq!(list[high].priority(), 10);
+        list.nominate(high);
+        list.nominate_when_valid(high);
+        assert!(list[high].nominated() && list[high].nominate_on_success());
     }
 }

@@ -18,11 +18,6 @@ use super::{Agent, Check, ConnectionState, Event, Local, PairFailure, PairId, Pa
 use crate::candidate::{CandidateType, priority};
 use crate::message::{CheckRequest, write_check, write_error, write_success};
 
-/// How many more times a pair the peer's checks reach is checked after its check timed
-/// out: under heavy loss its own requests or their responses may all be lost while the
-/// path works.
-pub(crate) const ALIVE_ROUNDS: u8 = 2;
-
 impl Agent {
     /// Starts a check on pair `p` (a consent check when `consent`).
     pub(super) fn start_check(&mut self, now: Instant, p: PairId, nominate: bool, consent: bool) {
@@ -37,7 +32,7 @@ impl Agent {
             return;
         }
         let username = format!("{}:{}", remote.ufrag, self.keys.local().ufrag);
-        let local = &self.locals[self.checklist[p].local];
+        let local = &self.locals[self.checklist[p].local()];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
         let tid = TransactionId::random(&mut self.rng);
         let mut request = Vec::with_capacity(128);
@@ -50,7 +45,7 @@ impl Agent {
             // The controlling agent's consent checks on the selected pair nominate it
             // again: a controlled agent whose own check on it failed under loss learns of
             // the nomination from the next one (as libwebrtc does).
-            use_candidate: (nominate || (consent && self.checklist[p].nominated))
+            use_candidate: (nominate || (consent && self.checklist[p].nominated()))
                 && self.role == Role::Controlling,
         };
         if write_check(&mut request, &req, &key).is_err() {
@@ -72,7 +67,7 @@ impl Agent {
         };
         // A pair has one check in flight: a new one replaces it.
         let slot = self.checklist.start(check);
-        if !consent && self.checklist[p].state != PairState::Succeeded {
+        if !consent && self.checklist[p].state() != PairState::Succeeded {
             self.set_pair_state(p, PairState::InProgress);
         }
         self.transmit_check(now, slot);
@@ -83,8 +78,8 @@ impl Agent {
         let mut buf = self.buffer();
         let p = self.checklist.write_request(slot, &mut buf);
         let (local, remote) = (
-            self.checklist[p].local,
-            self.remotes[self.checklist[p].remote].addr,
+            self.checklist[p].local(),
+            self.remotes[self.checklist[p].remote()].addr,
         );
         self.send_from(now, local, remote, buf);
     }
@@ -113,26 +108,18 @@ impl Agent {
 
     /// A check ran out of transmissions. A nomination on a valid pair leaves it valid (the
     /// controlling agent nominates again); a pair the peer's checks reach is checked again,
-    /// [`ALIVE_ROUNDS`] times at most; any other pair fails.
+    /// [`super::checklist::ALIVE_ROUNDS`] times at most; any other pair fails.
     fn check_timed_out(&mut self, now: Instant, p: PairId, check: &Check) {
-        if check.nominate && self.checklist[p].state == PairState::Succeeded {
+        if check.nominate && self.checklist[p].state() == PairState::Succeeded {
             self.selection.nomination_ended(p);
             return;
         }
-        let pair = &mut self.checklist[p];
-        // A peer that refused our checks (unsigned 401) will not change its mind.
-        if pair.alive
-            && pair.refused.is_none()
-            && pair.rounds < ALIVE_ROUNDS
-            && self.selection.selected().is_none()
-        {
-            pair.rounds += 1;
-            self.checklist.trigger(p);
+        if self.selection.selected().is_none() && self.checklist.check_again(p) {
             self.set_pair_state(p, PairState::Waiting);
             self.arm_pacing();
             return;
         }
-        let why = match self.checklist[p].refused.take() {
+        let why = match self.checklist.take_refusal(p) {
             Some((code, reason)) => PairFailure::Unauthenticated { code, reason },
             None => PairFailure::TimedOut {
                 transmissions: check.sends,
@@ -152,7 +139,7 @@ impl Agent {
         // The TURN servers' own traffic (responses, Data indications, ChannelData).
         if let Some(r) = self.relays.for_datagram(&d) {
             // Relayed data: unwrapped in place, then a check or media like any other.
-            if let Some((peer, payload)) = self.relays[r].client.peer_data(&d) {
+            if let Some((peer, payload)) = self.relays.client_mut(r).peer_data(&d) {
                 let Some(l) = self.relays[r].local else {
                     self.stats.data_dropped += 1;
                     return None;
@@ -166,7 +153,7 @@ impl Agent {
             if self.answers_query(d.payload) {
                 self.stun.handle_datagram(now, d);
             } else {
-                self.relays[r].client.handle_datagram(now, d);
+                self.relays.client_mut(r).handle_datagram(now, d);
             }
             return None;
         }
@@ -337,11 +324,11 @@ impl Agent {
             }
             return;
         };
-        self.checklist[p].alive = true;
+        self.checklist.mark_alive(p);
         if self.config.lite {
             // An ICE-lite agent sends no checks: the pair is valid once the peer's check
             // was answered, and selected when the peer nominates it.
-            if self.checklist[p].state != PairState::Succeeded {
+            if self.checklist[p].state() != PairState::Succeeded {
                 self.set_pair_state(p, PairState::Succeeded);
             }
             self.consent.heard(now);
@@ -355,7 +342,7 @@ impl Agent {
             return;
         }
         // Triggered check (section 7.3.1.4).
-        match self.checklist[p].state {
+        match self.checklist[p].state() {
             PairState::Succeeded => {}
             PairState::InProgress => {
                 // Retransmit at once instead of waiting for the RTO.
@@ -365,18 +352,18 @@ impl Agent {
             }
             _ => {
                 self.checklist.trigger(p);
-                if self.checklist[p].state != PairState::Waiting {
+                if self.checklist[p].state() != PairState::Waiting {
                     self.set_pair_state(p, PairState::Waiting);
                 }
                 self.arm_pacing();
             }
         }
         if use_candidate && self.role == Role::Controlled {
-            if self.checklist[p].state == PairState::Succeeded {
+            if self.checklist[p].state() == PairState::Succeeded {
                 self.set_nominated(p);
                 self.select_nominated(now);
             } else {
-                self.checklist[p].nominate_on_success = true;
+                self.checklist.nominate_when_valid(p);
             }
         }
     }
@@ -385,7 +372,7 @@ impl Agent {
         self.checklist
             .iter()
             .filter(|p| {
-                p.local == local && self.remotes[p.remote].kind == CandidateType::PeerReflexive
+                p.local() == local && self.remotes[p.remote()].kind == CandidateType::PeerReflexive
             })
             .count()
     }
@@ -413,7 +400,7 @@ impl Agent {
                 && let Ok(Some(e)) = msg.get::<ErrorCode<'_>>()
                 && matches!(e.code.code(), 400 | 401)
             {
-                self.checklist[p].refused = Some((e.code.code(), e.reason.to_owned()));
+                self.checklist.refuse(p, e.code.code(), e.reason.to_owned());
             }
             return;
         }
@@ -421,9 +408,9 @@ impl Agent {
             return;
         };
         let p = check.pair;
-        self.checklist[p].alive = true;
-        let expected = self.remotes[self.checklist[p].remote].addr;
-        if from != expected || self.checklist[p].local != local {
+        self.checklist.mark_alive(p);
+        let expected = self.remotes[self.checklist[p].remote()].addr;
+        if from != expected || self.checklist[p].local() != local {
             if !check.consent {
                 self.fail_pair(now, p, PairFailure::NotSymmetric { expected, from });
             }
@@ -461,13 +448,12 @@ impl Agent {
         if let Ok(Some(XorMappedAddress(mapped))) = msg.get::<XorMappedAddress>() {
             self.learn_local_prflx(local, mapped);
         }
-        self.checklist[p].rtt = Some(rtt);
-        self.checklist[p].failure = None;
+        self.checklist.check_succeeded(p, rtt);
         self.selection.valid(now);
         self.set_pair_state(p, PairState::Succeeded);
         self.unfreeze_foundation(p);
         let nominated = (check.nominate && self.role == Role::Controlling)
-            || (self.role == Role::Controlled && self.checklist[p].nominate_on_success);
+            || (self.role == Role::Controlled && self.checklist[p].nominate_on_success());
         if nominated {
             self.set_nominated(p);
             self.selection.nomination_ended(p);

@@ -130,20 +130,21 @@ impl Agent {
         }
         let p = self.selection.selected().ok_or(SendError::NotConnected)?;
         let pair = &self.checklist[p];
-        let remote = self.remotes[pair.remote].addr;
-        let local = &self.locals[pair.local];
+        let remote = self.remotes[pair.remote()].addr;
+        let local = &self.locals[pair.local()];
         self.consent.sent(now);
         if let Some(r) = local.relay {
-            let relay = &mut self.relays[r];
+            let socket = self.relays[r].socket;
+            let client = self.relays.client_mut(r);
             // A bound channel: one lookup. Otherwise the TURN client's full path (a Send
             // indication, or a queue while the permission is installed).
-            let sent = match relay.client.send_channel_into(now, remote, data, buf) {
+            let sent = match client.send_channel_into(now, remote, data, buf) {
                 Some(t) => Some(t),
-                None => relay.client.send_into(now, remote, data, buf)?,
+                None => client.send_into(now, remote, data, buf)?,
             };
             return Ok(sent.map(|mut t| {
                 if t.source.is_none() && t.proto == Transport::Udp {
-                    t.source = relay.socket;
+                    t.source = socket;
                 }
                 t
             }));
@@ -182,19 +183,19 @@ impl Agent {
     /// Keeps pair `p`'s route in step with its state: routable while valid or nominated.
     pub(super) fn sync_route(&mut self, p: PairId) {
         let pair = &self.checklist[p];
-        let local = &self.locals[pair.local];
+        let local = &self.locals[pair.local()];
         let key = RouteKey {
             local: local.base,
-            remote: self.remotes[pair.remote].addr,
+            remote: self.remotes[pair.remote()].addr,
             transport: local.transport,
         };
-        let valid = pair.state == PairState::Succeeded || pair.nominated;
+        let valid = pair.state() == PairState::Succeeded || pair.nominated();
         self.routes.set(key, p, valid);
     }
 
     /// Marks pair `p` nominated (and routable).
     pub(super) fn set_nominated(&mut self, p: PairId) {
-        self.checklist[p].nominated = true;
+        self.checklist.nominate(p);
         self.sync_route(p);
     }
 
@@ -207,8 +208,8 @@ impl Agent {
         }
         let p = &self.checklist[pair];
         let event = Event::Data {
-            local: self.locals[p.local].addr,
-            remote: self.remotes[p.remote].addr,
+            local: self.locals[p.local()].addr,
+            remote: self.remotes[p.remote()].addr,
             data: data.to_vec(),
         };
         if !self.output.push_data_event(event) {

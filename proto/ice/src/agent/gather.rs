@@ -155,15 +155,14 @@ impl Agent {
             config.rng_seed = Some(self.rng.bytes());
             let mut client = TurnClient::new(now, config);
             let started = client.allocate(now);
-            self.relays.push(Relay {
+            self.relays.push(Relay::new(
                 client,
-                server: i,
-                transport: server.transport,
+                i,
+                server.transport,
                 socket,
-                local: None,
-                done: started.is_err(),
-                family_v4: bound.is_ipv4(),
-            });
+                bound.is_ipv4(),
+                started.is_err(),
+            ));
         }
     }
 
@@ -284,7 +283,7 @@ impl Agent {
     /// TURN client outcomes: relayed candidates, permission refusals, relayed data.
     pub(super) fn drain_relays(&mut self, now: Instant) {
         for r in self.relays.ids() {
-            while let Some(ev) = self.relays[r].client.poll_event() {
+            while let Some(ev) = self.relays.client_mut(r).poll_event() {
                 self.relay_event(now, r, ev);
             }
         }
@@ -298,7 +297,7 @@ impl Agent {
             } => {
                 let server = self.relays[r].client.server();
                 let transport = self.relays[r].transport;
-                self.relays[r].done = true;
+                self.relays.settle(r);
                 self.gathering.answered_late(server);
                 // RFC 8445 section 5.1.2.2 leaves the local preference to the agent; like
                 // browsers, a relay reached over UDP is preferred to one over TCP.
@@ -333,7 +332,7 @@ impl Agent {
                     },
                     Some(server.ip()),
                 );
-                self.relays[r].local = Some(l);
+                self.relays.allocated(r, l);
                 // The allocation's XOR-MAPPED-ADDRESS is a server-reflexive candidate too
                 // (over UDP), as browsers gather it.
                 if let (Some(m), Some(socket), false) =
@@ -347,8 +346,7 @@ impl Agent {
             } => {
                 let server = self.relays[r].client.server();
                 let transport = self.relays[r].transport;
-                self.relays[r].done = true;
-                match self.relays[r].local {
+                match self.relays.settle(r) {
                     None => {
                         self.gathering.answered_late(server);
                         self.gather_failure(GatherFailure::Turn {
@@ -358,7 +356,7 @@ impl Agent {
                         });
                     }
                     Some(l) => {
-                        self.locals[l].dead = true;
+                        self.locals.mark_dead(l);
                         self.fail_pairs_of_local(now, l, super::PairFailure::RelayClosed(failure));
                     }
                 }

@@ -4,7 +4,7 @@
 //! A part of the [`super::Agent`]; gathering adds to it.
 
 use std::net::SocketAddr;
-use std::ops::{Index, IndexMut};
+use std::ops::Index;
 
 use wren_core::{Datagram, Transport};
 
@@ -102,9 +102,33 @@ impl Locals {
         self.locals.iter()
     }
 
-    /// The candidates, to change (ICE restart).
-    pub(crate) fn iter_mut(&mut self) -> std::slice::IterMut<'_, Local> {
-        self.locals.iter_mut()
+    /// Relayed candidate `l` lost its allocation: it pairs no more.
+    pub(crate) fn mark_dead(&mut self, l: LocalId) {
+        self.locals[l].dead = true;
+    }
+
+    /// An ICE restart: every candidate takes the new credentials' ufrag and generation
+    /// (RFC 8838 section 4.1); the candidates to announce again (not peer-reflexive ones,
+    /// which belonged to the old checks, nor dead ones, and only relayed ones when
+    /// `relay_only`).
+    pub(crate) fn restart(
+        &mut self,
+        ufrag: &str,
+        generation: u32,
+        relay_only: bool,
+    ) -> Vec<Candidate> {
+        let mut announce = Vec::new();
+        for l in self.locals.iter_mut() {
+            l.cand.ufrag = Some(ufrag.to_owned());
+            l.cand.generation = Some(generation);
+            if l.kind != CandidateType::PeerReflexive
+                && !l.dead
+                && (!relay_only || l.kind == CandidateType::Relayed)
+            {
+                announce.push(l.cand.clone());
+            }
+        }
+        announce
     }
 
     /// How many candidates.
@@ -165,12 +189,6 @@ impl Index<LocalId> for Locals {
     type Output = Local;
     fn index(&self, l: LocalId) -> &Local {
         &self.locals[l]
-    }
-}
-
-impl IndexMut<LocalId> for Locals {
-    fn index_mut(&mut self, l: LocalId) -> &mut Local {
-        &mut self.locals[l]
     }
 }
 
@@ -237,8 +255,8 @@ mod tests {
         assert!(locals.knows(mapped, base, Some(CandidateType::ServerReflexive)));
         assert!(!locals.knows(mapped, base, Some(CandidateType::PeerReflexive)));
         assert!(locals.any_usable());
-        for l in locals.iter_mut() {
-            l.dead = true;
+        for l in locals.ids() {
+            locals.mark_dead(l);
         }
         assert!(!locals.any_usable());
         assert_eq!(locals.len(), 4);

@@ -358,7 +358,7 @@ impl Agent {
     #[must_use]
     pub fn pairs(&self) -> Vec<PairReport> {
         let mut order: Vec<PairId> = self.checklist.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority()));
         order.into_iter().map(|i| self.pair_report(i)).collect()
     }
 
@@ -398,7 +398,7 @@ impl Agent {
         if let Some(r) = l.relay {
             // A relayed candidate: the TURN client frames it for the server. A refusal
             // (closed allocation, queue full) loses this datagram only: checks retransmit.
-            let _ = self.relays[r].client.send(now, remote, &buf);
+            let _ = self.relays.client_mut(r).send(now, remote, &buf);
             self.recycle(buf);
             return;
         }
@@ -432,8 +432,8 @@ impl Agent {
         }
         let p = self.selection.selected().ok_or(Error::NotConnected)?;
         let (local, remote) = (
-            self.checklist[p].local,
-            self.remotes[self.checklist[p].remote].addr,
+            self.checklist[p].local(),
+            self.remotes[self.checklist[p].remote()].addr,
         );
         let mut buf = self.buffer();
         buf.extend_from_slice(data);

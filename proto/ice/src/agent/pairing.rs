@@ -44,11 +44,11 @@ fn compatible(
 
 impl Agent {
     fn priority_of(&self, local: LocalId, remote: RemoteId) -> u64 {
-        let (l, r) = (self.locals[local].priority, self.remotes[remote].priority);
-        match self.role {
-            Role::Controlling => pair_priority(l, r),
-            Role::Controlled => pair_priority(r, l),
-        }
+        role_pair_priority(
+            self.role,
+            self.locals[local].priority,
+            self.remotes[remote].priority,
+        )
     }
 
     /// Pairs a new local candidate with every remote one.
@@ -88,43 +88,20 @@ impl Agent {
         if self.checklist.len() >= self.config.max_pairs {
             // RFC 8445 section 6.1.2.5: keep the highest-priority pairs. Replace the lowest
             // one that has not been checked, when it is lower than this one.
-            let lowest = self
-                .checklist
-                .ids()
-                .filter(|&p| {
-                    matches!(
-                        self.checklist[p].state,
-                        PairState::Frozen | PairState::Waiting
-                    )
-                })
-                .min_by_key(|&p| self.checklist[p].priority)?;
-            if self.checklist[lowest].priority >= priority {
+            let lowest = self.checklist.lowest_unchecked()?;
+            if self.checklist[lowest].priority() >= priority {
                 return None;
             }
             // Dropped from the checklist: never checked, not even by a triggered check
             // queued before.
-            self.checklist.forget_checks(lowest);
-            self.checklist[lowest].failure = None;
+            self.checklist.drop_pair(lowest);
             self.set_pair_state(lowest, PairState::Failed);
         }
         let foundation = (
             self.foundation_index(local),
             self.remotes[remote].cand.foundation.clone(),
         );
-        // RFC 8445 section 6.1.2.6 and RFC 8838 section 11: a pair starts Waiting unless a
-        // pair of its foundation is already waiting or being checked.
-        let busy = self.checklist.iter().any(|p| {
-            p.foundation == foundation
-                && matches!(
-                    p.state,
-                    PairState::Waiting | PairState::InProgress | PairState::Frozen
-                )
-        });
-        let state = if busy {
-            PairState::Frozen
-        } else {
-            PairState::Waiting
-        };
+        let state = self.checklist.initial_state(&foundation);
         let p = self
             .checklist
             .push(Pair::new(local, remote, priority, foundation, state));
@@ -145,16 +122,15 @@ impl Agent {
         let pair = &self.checklist[p];
         let event = Event::PairState {
             pair: p,
-            local: self.locals[pair.local].summary(),
-            remote: self.remotes[pair.remote].summary(),
-            state: pair.state,
+            local: self.locals[pair.local()].summary(),
+            remote: self.remotes[pair.remote()].summary(),
+            state: pair.state(),
         };
         self.emit(event);
     }
 
     pub(super) fn set_pair_state(&mut self, p: PairId, state: PairState) {
-        if self.checklist[p].state != state {
-            self.checklist[p].state = state;
+        if self.checklist.set_state(p, state) {
             self.pair_event(p);
         }
         self.sync_route(p);
@@ -162,10 +138,9 @@ impl Agent {
 
     /// Recomputes pair priorities after a role change.
     pub(super) fn reprioritise(&mut self) {
-        for p in self.checklist.ids() {
-            let (l, r) = (self.checklist[p].local, self.checklist[p].remote);
-            self.checklist[p].priority = self.priority_of(l, r);
-        }
+        let (role, locals, remotes) = (self.role, &self.locals, &self.remotes);
+        self.checklist
+            .reprioritise(|l, r| role_pair_priority(role, locals[l].priority, remotes[r].priority));
     }
 
     /// Whether checks can be sent at all: remote credentials known, not lite.
@@ -210,75 +185,38 @@ impl Agent {
     }
 
     fn next_check(&mut self) -> Option<(PairId, bool)> {
-        while let Some((p, nominate)) = self.checklist.pop_triggered() {
-            let pair = &self.checklist[p];
-            if self.locals[pair.local].dead {
-                continue;
-            }
-            // Queued while the pair was waiting, and it has succeeded since: nothing to do.
-            if pair.state == PairState::Succeeded && !nominate {
-                continue;
-            }
-            if pair.state == PairState::Failed && pair.failure.is_some() && !nominate {
-                // Failed for a reason a retry cannot fix (relay refusal) stays failed;
-                // a timed-out pair is retried when the peer's check triggers it.
-                if !matches!(pair.failure, Some(PairFailure::TimedOut { .. })) {
-                    continue;
-                }
-            }
-            return Some((p, nominate));
-        }
-        if self.selection.selected().is_some() {
-            return None;
-        }
-        let waiting = self
-            .checklist
-            .ids()
-            .filter(|&p| self.checklist[p].state == PairState::Waiting)
-            .max_by_key(|&p| self.checklist[p].priority);
-        if let Some(p) = waiting {
-            return Some((p, false));
-        }
-        // No pair waiting: unfreeze, for each foundation with nothing waiting or in
-        // progress, its highest-priority frozen pair, and check the best of those.
-        let mut unfrozen = None;
-        let frozen: Vec<PairId> = {
-            let mut v: Vec<PairId> = self
-                .checklist
-                .ids()
-                .filter(|&p| self.checklist[p].state == PairState::Frozen)
-                .collect();
-            v.sort_by_key(|&p| std::cmp::Reverse(self.checklist[p].priority));
-            v
-        };
-        for p in frozen {
-            let f = self.checklist[p].foundation.clone();
-            let busy = self.checklist.iter().any(|q| {
-                q.foundation == f && matches!(q.state, PairState::Waiting | PairState::InProgress)
-            });
-            if !busy {
-                self.set_pair_state(p, PairState::Waiting);
-                unfrozen.get_or_insert(p);
-            }
-        }
-        unfrozen.map(|p| (p, false))
+        let mut unfrozen = Vec::new();
+        let locals = &self.locals;
+        let next = self.checklist.next_check(
+            self.selection.selected().is_some(),
+            |l| locals[l].dead,
+            &mut unfrozen,
+        );
+        self.pairs_unfrozen(&unfrozen);
+        next
     }
 
     /// A pair succeeded: unfreeze the pairs of its foundation (RFC 8445 section 7.2.5.3.3).
     pub(super) fn unfreeze_foundation(&mut self, p: PairId) {
-        let f = self.checklist[p].foundation.clone();
-        for q in self.checklist.ids() {
-            if self.checklist[q].foundation == f && self.checklist[q].state == PairState::Frozen {
-                self.set_pair_state(q, PairState::Waiting);
-            }
-        }
+        let mut unfrozen = Vec::new();
+        self.checklist.unfreeze_foundation(p, &mut unfrozen);
+        self.pairs_unfrozen(&unfrozen);
         self.arm_pacing();
+    }
+
+    /// Reports pairs the checklist moved from Frozen to Waiting.
+    fn pairs_unfrozen(&mut self, unfrozen: &[PairId]) {
+        for &p in unfrozen {
+            self.pair_event(p);
+            self.sync_route(p);
+        }
     }
 
     /// Fails every pair of local candidate `local`.
     pub(super) fn fail_pairs_of_local(&mut self, now: Instant, local: LocalId, why: PairFailure) {
         for p in self.checklist.ids() {
-            if self.checklist[p].local == local && self.checklist[p].state != PairState::Failed {
+            if self.checklist[p].local() == local && self.checklist[p].state() != PairState::Failed
+            {
                 self.fail_pair(now, p, why.clone());
             }
         }
@@ -294,9 +232,9 @@ impl Agent {
     ) {
         for p in self.checklist.ids() {
             let pair = &self.checklist[p];
-            if pair.local == local
-                && self.remotes[pair.remote].addr.ip() == ip
-                && pair.state != PairState::Failed
+            if pair.local() == local
+                && self.remotes[pair.remote()].addr.ip() == ip
+                && pair.state() != PairState::Failed
             {
                 self.fail_pair(now, p, why.clone());
             }
@@ -304,9 +242,7 @@ impl Agent {
     }
 
     pub(super) fn fail_pair(&mut self, now: Instant, p: PairId, why: PairFailure) {
-        self.checklist[p].failure = Some(why);
-        self.checklist[p].nominated = false;
-        self.checklist.stop_check(p);
+        self.checklist.fail(p, why);
         self.set_pair_state(p, PairState::Failed);
         self.selection.nomination_ended(p);
         if self.selection.selected() == Some(p) {
@@ -358,23 +294,23 @@ impl Agent {
         }
         let best_valid = self.best_valid()?;
         let first = self.selection.first_valid_at().unwrap_or(now);
-        let floor = self.checklist[best_valid].priority;
-        let relayed = self.locals[self.checklist[best_valid].local]
+        let floor = self.checklist[best_valid].priority();
+        let relayed = self.locals[self.checklist[best_valid].local()]
             .relay
             .is_some()
-            || self.remotes[self.checklist[best_valid].remote].kind == CandidateType::Relayed;
+            || self.remotes[self.checklist[best_valid].remote()].kind == CandidateType::Relayed;
         let mut pending = false;
         let mut pending_alive = false;
         for p in &self.checklist {
-            if p.priority > floor
+            if p.priority() > floor
                 && matches!(
-                    p.state,
+                    p.state(),
                     PairState::Frozen | PairState::Waiting | PairState::InProgress
                 )
-                && !self.locals[p.local].dead
+                && !self.locals[p.local()].dead
             {
                 pending = true;
-                pending_alive |= p.alive;
+                pending_alive |= p.alive();
             }
         }
         let t = &self.config.timers;
@@ -393,14 +329,23 @@ impl Agent {
         self.checklist
             .ids()
             .filter(|&p| {
-                self.checklist[p].state == PairState::Succeeded
-                    && !self.locals[self.checklist[p].local].dead
+                self.checklist[p].state() == PairState::Succeeded
+                    && !self.locals[self.checklist[p].local()].dead
             })
-            .max_by_key(|&p| self.checklist[p].priority)
+            .max_by_key(|&p| self.checklist[p].priority())
     }
 
     pub(super) fn nomination_deadline(&self) -> Option<Instant> {
         self.nomination_due(self.now).filter(|&t| t > self.now)
+    }
+}
+
+/// The priority of a pair of a local and a remote candidate of these priorities, for an
+/// agent in `role` (RFC 8445 section 6.1.2.3: G is the controlling agent's).
+fn role_pair_priority(role: Role, local: u32, remote: u32) -> u64 {
+    match role {
+        Role::Controlling => pair_priority(local, remote),
+        Role::Controlled => pair_priority(remote, local),
     }
 }
 

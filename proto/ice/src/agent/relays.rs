@@ -4,7 +4,7 @@
 //! their allocations and sends its checks and data through them.
 
 use std::net::SocketAddr;
-use std::ops::{Index, IndexMut};
+use std::ops::Index;
 use std::time::Instant;
 
 use wren_core::{Datagram, Machine, Transmit, Transport};
@@ -28,7 +28,31 @@ pub(crate) struct Relay {
     pub(crate) family_v4: bool,
 }
 
-/// The TURN clients.
+impl Relay {
+    /// A client for the `server`-th TURN server, sending from `socket` (UDP) or over its
+    /// own connection (`None`); `done` when its Allocate could not even start.
+    pub(crate) fn new(
+        client: TurnClient,
+        server: usize,
+        transport: Transport,
+        socket: Option<SocketAddr>,
+        family_v4: bool,
+        done: bool,
+    ) -> Relay {
+        Relay {
+            client,
+            server,
+            transport,
+            socket,
+            local: None,
+            done,
+            family_v4,
+        }
+    }
+}
+
+/// The TURN clients. Only their own methods change them: the agent reads a [`Relay`]
+/// and drives its TURN client through [`Relays::client_mut`].
 #[derive(Debug, Default)]
 pub(crate) struct Relays {
     relays: Table<RelayId, Relay>,
@@ -60,6 +84,26 @@ impl Relays {
                 && (r.transport == d.proto)
                 && r.socket.is_none_or(|s| s == d.destination)
         })
+    }
+
+    /// The TURN client of `r`, to drive.
+    pub(crate) fn client_mut(&mut self, r: RelayId) -> &mut TurnClient {
+        &mut self.relays[r].client
+    }
+
+    /// `r` allocated relayed candidate `local`: gathering has its outcome.
+    pub(crate) fn allocated(&mut self, r: RelayId, local: LocalId) {
+        let relay = &mut self.relays[r];
+        relay.done = true;
+        relay.local = Some(local);
+    }
+
+    /// `r` answered gathering (its candidate follows with [`Relays::allocated`]) or
+    /// failed; its relayed candidate, if it had one.
+    pub(crate) fn settle(&mut self, r: RelayId) -> Option<LocalId> {
+        let relay = &mut self.relays[r];
+        relay.done = true;
+        relay.local
     }
 
     /// Whether every client has its gathering outcome.
@@ -140,17 +184,12 @@ impl Index<RelayId> for Relays {
     }
 }
 
-impl IndexMut<RelayId> for Relays {
-    fn index_mut(&mut self, r: RelayId) -> &mut Relay {
-        &mut self.relays[r]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use wren_turn::client::Config;
 
     use super::*;
+    use crate::agent::ids::Id;
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().unwrap()
@@ -160,15 +199,14 @@ mod tests {
         let mut config = Config::new(addr(server), transport, "user", "pass");
         config.local = socket.map(addr);
         config.rng_seed = Some([9; 32]);
-        Relay {
-            client: TurnClient::new(now, config),
-            server: 0,
+        Relay::new(
+            TurnClient::new(now, config),
+            0,
             transport,
-            socket: socket.map(addr),
-            local: None,
-            done: false,
-            family_v4: true,
-        }
+            socket.map(addr),
+            true,
+            false,
+        )
     }
 
     #[test]
@@ -201,13 +239,15 @@ mod tests {
 
         assert!(!relays.settled());
         assert_eq!(relays.silent().count(), 2);
-        relays[udp].done = true;
+        assert_eq!(relays.settle(udp), None);
         assert_eq!(
             relays.silent().collect::<Vec<_>>(),
             [(addr("192.0.2.1:3478"), Transport::Tcp)]
         );
-        relays[tcp].done = true;
+        relays.allocated(tcp, LocalId::from_index(3));
         assert!(relays.settled());
+        assert_eq!(relays[tcp].local, Some(LocalId::from_index(3)));
+        assert_eq!(relays.settle(tcp), Some(LocalId::from_index(3)));
         assert_eq!(relays.ids().collect::<Vec<_>>(), [udp, tcp]);
     }
 }

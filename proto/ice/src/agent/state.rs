@@ -176,17 +176,9 @@ impl Agent {
         // Prflx locals belonged to the old checks.
         let ufrag = self.keys.local().ufrag.clone();
         let generation = self.keys.generation();
-        let mut announce = Vec::new();
-        for l in self.locals.iter_mut() {
-            l.cand.ufrag = Some(ufrag.clone());
-            l.cand.generation = Some(generation);
-            if l.kind != CandidateType::PeerReflexive
-                && !l.dead
-                && (!self.config.relay_only || l.kind == CandidateType::Relayed)
-            {
-                announce.push(l.cand.clone());
-            }
-        }
+        let announce = self
+            .locals
+            .restart(&ufrag, generation, self.config.relay_only);
         for c in announce {
             self.emit(Event::LocalCandidate(c));
         }
@@ -207,9 +199,9 @@ impl Agent {
             .checklist
             .ids()
             .filter(|&p| {
-                self.checklist[p].nominated && self.checklist[p].state == PairState::Succeeded
+                self.checklist[p].nominated() && self.checklist[p].state() == PairState::Succeeded
             })
-            .max_by_key(|&p| self.checklist[p].priority);
+            .max_by_key(|&p| self.checklist[p].priority());
         let Some(p) = best else {
             return;
         };
@@ -217,7 +209,8 @@ impl Agent {
             return;
         }
         if self.selection.selected().is_some_and(|s| {
-            self.checklist[s].priority >= self.checklist[p].priority && self.checklist[s].nominated
+            self.checklist[s].priority() >= self.checklist[p].priority()
+                && self.checklist[s].nominated()
         }) {
             return;
         }
@@ -232,9 +225,9 @@ impl Agent {
         let pair = &self.checklist[p];
         SelectedPair {
             pair: p,
-            local: self.locals[pair.local].summary(),
-            remote: self.remotes[pair.remote].summary(),
-            rtt: pair.rtt,
+            local: self.locals[pair.local()].summary(),
+            remote: self.remotes[pair.remote()].summary(),
+            rtt: pair.rtt(),
         }
     }
 
@@ -251,8 +244,8 @@ impl Agent {
                     let mut buf = self.buffer();
                     if write_keepalive(&mut buf, tid).is_ok() {
                         let (local, remote) = (
-                            self.checklist[p].local,
-                            self.remotes[self.checklist[p].remote].addr,
+                            self.checklist[p].local(),
+                            self.remotes[self.checklist[p].remote()].addr,
                         );
                         self.send_from(now, local, remote, buf);
                     }
@@ -275,7 +268,7 @@ impl Agent {
     pub(super) fn consent_response(&mut self, now: Instant, rtt: Duration) {
         self.consent.heard(now);
         if let Some(p) = self.selection.selected() {
-            self.checklist[p].rtt = Some(rtt);
+            self.checklist.record_rtt(p, rtt);
         }
         if self.state == ConnectionState::Disconnected {
             self.set_state(ConnectionState::Connected);
@@ -330,7 +323,10 @@ impl Agent {
             && !self.remotes.waiting()
             && !self.checklist.has_triggered()
             && self.checklist.only_consent_in_flight()
-            && self.checklist.iter().all(|p| p.state == PairState::Failed);
+            && self
+                .checklist
+                .iter()
+                .all(|p| p.state() == PairState::Failed);
         if !settled {
             return;
         }
@@ -365,11 +361,11 @@ impl Agent {
     pub(super) fn pair_report(&self, p: PairId) -> PairReport {
         let pair = &self.checklist[p];
         PairReport {
-            local: self.locals[pair.local].summary(),
-            remote: self.remotes[pair.remote].summary(),
-            state: pair.state,
-            transmissions: pair.transmissions,
-            failure: pair.failure.clone(),
+            local: self.locals[pair.local()].summary(),
+            remote: self.remotes[pair.remote()].summary(),
+            state: pair.state(),
+            transmissions: pair.transmissions(),
+            failure: pair.failure().cloned(),
         }
     }
 
@@ -377,7 +373,7 @@ impl Agent {
     pub(super) fn report(&self, now: Instant, cause: FailureCause) -> FailureReport {
         let since = self.checking_since.unwrap_or(self.started);
         let mut order: Vec<PairId> = self.checklist.ids().collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority));
+        order.sort_by_key(|&i| std::cmp::Reverse(self.checklist[i].priority()));
         FailureReport {
             cause,
             after: now.saturating_duration_since(since),
