@@ -11,6 +11,9 @@
 //!   signature_algorithms, ec_point_formats, and a browser's supported_versions, whose DTLS
 //!   1.3 offer a 1.2 server answers in 1.2);
 //! - [`hello_verify`]: the server's stateless cookie (HelloVerifyRequest);
+//! - [`server_hello`], [`certificate`] (with CertificateRequest), [`key_exchange`] (ECDHE
+//!   ServerKeyExchange and ClientKeyExchange, CertificateVerify's signature), [`alert`]: the
+//!   rest of the flights;
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -44,15 +47,19 @@
 //!
 //! Nothing here panics on input: every parser returns a [`ParseError`] naming the field.
 
+pub mod alert;
+pub mod certificate;
 pub mod client_hello;
 pub mod codes;
 mod error;
 pub mod extension;
 pub mod handshake;
 pub mod hello_verify;
+pub mod key_exchange;
 mod reader;
 pub mod reassembly;
 pub mod record;
+pub mod server_hello;
 
 pub use error::ParseError;
 pub use reader::U16List;
