@@ -14,6 +14,8 @@
 //! - [`server_hello`], [`certificate`] (with CertificateRequest), [`key_exchange`] (ECDHE
 //!   ServerKeyExchange and ClientKeyExchange, CertificateVerify's signature), [`alert`]: the
 //!   rest of the flights;
+//! - [`prf`]: the TLS 1.2 PRF, the extended master secret, the key block, Finished, and
+//!   the RFC 5705 exporter that keys SRTP;
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -56,6 +58,7 @@ pub mod extension;
 pub mod handshake;
 pub mod hello_verify;
 pub mod key_exchange;
+pub mod prf;
 mod reader;
 pub mod reassembly;
 pub mod record;
