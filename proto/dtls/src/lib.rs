@@ -16,6 +16,7 @@
 //!   rest of the flights;
 //! - [`prf`]: the TLS 1.2 PRF, the extended master secret, the key block, Finished, and
 //!   the RFC 5705 exporter that keys SRTP;
+//! - [`protection`]: AES-GCM record protection (ring);
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -59,6 +60,7 @@ pub mod handshake;
 pub mod hello_verify;
 pub mod key_exchange;
 pub mod prf;
+pub mod protection;
 mod reader;
 pub mod reassembly;
 pub mod record;
