@@ -17,6 +17,8 @@
 //! - [`prf`]: the TLS 1.2 PRF, the extended master secret, the key block, Finished, and
 //!   the RFC 5705 exporter that keys SRTP;
 //! - [`protection`]: AES-GCM record protection (ring);
+//! - [`fingerprint`]: certificate fingerprints as SDP writes them, and the check of a
+//!   peer's certificate against the one it announced;
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -56,6 +58,7 @@ pub mod client_hello;
 pub mod codes;
 mod error;
 pub mod extension;
+pub mod fingerprint;
 pub mod handshake;
 pub mod hello_verify;
 pub mod key_exchange;
