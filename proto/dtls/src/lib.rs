@@ -19,6 +19,8 @@
 //! - [`protection`]: AES-GCM record protection (ring);
 //! - [`fingerprint`]: certificate fingerprints as SDP writes them, and the check of a
 //!   peer's certificate against the one it announced;
+//! - [`identity`] (our certificate and key, made with rcgen) and [`verify`] (the peer's
+//!   key and its signatures);
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -61,6 +63,7 @@ pub mod extension;
 pub mod fingerprint;
 pub mod handshake;
 pub mod hello_verify;
+pub mod identity;
 pub mod key_exchange;
 pub mod prf;
 pub mod protection;
@@ -68,6 +71,7 @@ mod reader;
 pub mod reassembly;
 pub mod record;
 pub mod server_hello;
+pub mod verify;
 
 pub use error::ParseError;
 pub use reader::U16List;
