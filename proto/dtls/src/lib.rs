@@ -21,6 +21,8 @@
 //!   peer's certificate against the one it announced;
 //! - [`identity`] (our certificate and key, made with rcgen) and [`verify`] (the peer's
 //!   key and its signatures);
+//! - [`kx`] (ephemeral ECDH on X25519 and P-256, ring) and [`suite`] (the suites and SRTP
+//!   profiles negotiated, and what each needs);
 //! - [`codes`]: the registered numbers, named.
 //!
 //! Reading what a browser sends first:
@@ -65,12 +67,14 @@ pub mod handshake;
 pub mod hello_verify;
 pub mod identity;
 pub mod key_exchange;
+pub mod kx;
 pub mod prf;
 pub mod protection;
 mod reader;
 pub mod reassembly;
 pub mod record;
 pub mod server_hello;
+pub mod suite;
 pub mod verify;
 
 pub use error::ParseError;
