@@ -60,6 +60,7 @@ pub mod alert;
 pub mod certificate;
 pub mod client_hello;
 pub mod codes;
+pub mod endpoint;
 mod error;
 pub mod extension;
 pub mod fingerprint;
