@@ -45,6 +45,18 @@ pub enum Event {
     Closed,
 }
 
+/// What [`super::Endpoint::receive`] made of a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received {
+    /// Application data, now in the caller's buffer.
+    Data,
+    /// An application data record that was replayed or did not authenticate: dropped.
+    Dropped,
+    /// Not application data: handled by the machine (poll it).
+    Handled,
+}
+
 /// A command that could not be carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

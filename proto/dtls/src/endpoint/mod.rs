@@ -25,7 +25,7 @@ use std::time::Instant;
 use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
 
 pub use config::{Config, Role};
-pub use event::{Command, Error, Event, SrtpKeys};
+pub use event::{Command, Error, Event, Received, SrtpKeys};
 pub use failure::Failure;
 
 use crate::alert::{Alert, AlertLevel};
@@ -173,6 +173,47 @@ impl Endpoint {
             .map_err(|_| Error::TooLarge(data.len()))?;
         self.out.push_back(d);
         Ok(())
+    }
+
+    /// Writes `data` as one application data record into `buf` (cleared first) and says
+    /// where it goes: the data path without a queue or an allocation (the driver sends
+    /// `buf` at once). [`Endpoint::send`] queues instead.
+    pub fn send_into(&mut self, data: &[u8], buf: &mut Vec<u8>) -> Result<Transmit, Error> {
+        match self.phase {
+            Phase::Connected => {}
+            Phase::Over => return Err(Error::Closed),
+            _ => return Err(Error::NotConnected),
+        }
+        let peer = self.peer.ok_or(Error::NotConnected)?;
+        if data.len() > 1 << 14 {
+            return Err(Error::TooLarge(data.len()));
+        }
+        buf.clear();
+        self.records
+            .write(buf, ContentType::APPLICATION_DATA, 1, data)
+            .map_err(|_| Error::TooLarge(data.len()))?;
+        Ok(Transmit::new(Transport::Udp, self.local, peer))
+    }
+
+    /// Takes a datagram from the peer: a lone application data record once connected is
+    /// opened into `out` (cleared first) and handed back without an event or an
+    /// allocation; anything else goes through [`Machine::handle_datagram`].
+    pub fn receive(&mut self, now: Instant, d: Datagram<'_>, out: &mut Vec<u8>) -> Received {
+        if self.phase == Phase::Connected && self.peer == Some(d.source) {
+            let mut it = walk_records(d.payload);
+            if let (Some(Ok(r)), None) = (it.next(), it.next())
+                && r.content_type == ContentType::APPLICATION_DATA
+            {
+                return if self.records.read(&r, out) {
+                    Received::Data
+                } else {
+                    out.clear();
+                    Received::Dropped
+                };
+            }
+        }
+        self.handle_datagram(now, d);
+        Received::Handled
     }
 
     /// Sends close_notify; nothing more is sent or accepted.
