@@ -90,6 +90,44 @@ pub fn srtp_key_salt_len(profile: SrtpProfileId) -> Option<(usize, usize)> {
     }
 }
 
+/// The SRTP profiles by the names OpenSSL gives them (`-use_srtp`, `SSL_get_selected_srtp_profile`).
+const OPENSSL_NAMES: [(&str, SrtpProfileId); 4] = [
+    (
+        "SRTP_AES128_CM_SHA1_80",
+        SrtpProfileId::SRTP_AES128_CM_HMAC_SHA1_80,
+    ),
+    (
+        "SRTP_AES128_CM_SHA1_32",
+        SrtpProfileId::SRTP_AES128_CM_HMAC_SHA1_32,
+    ),
+    (
+        "SRTP_AEAD_AES_128_GCM",
+        SrtpProfileId::SRTP_AEAD_AES_128_GCM,
+    ),
+    (
+        "SRTP_AEAD_AES_256_GCM",
+        SrtpProfileId::SRTP_AEAD_AES_256_GCM,
+    ),
+];
+
+/// The profile OpenSSL calls `name`.
+#[must_use]
+pub fn srtp_profile_by_openssl_name(name: &str) -> Option<SrtpProfileId> {
+    OPENSSL_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+}
+
+/// OpenSSL's name of `profile`.
+#[must_use]
+pub fn openssl_name(profile: SrtpProfileId) -> Option<&'static str> {
+    OPENSSL_NAMES
+        .iter()
+        .find(|(_, p)| *p == profile)
+        .map(|(n, _)| *n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +150,12 @@ mod tests {
         assert_eq!(total(SrtpProfileId::SRTP_AEAD_AES_128_GCM), Some(56));
         assert_eq!(total(SrtpProfileId::SRTP_AEAD_AES_256_GCM), Some(88));
         assert_eq!(total(SrtpProfileId(0x0005)), None);
+        for p in SRTP_PROFILES {
+            assert_eq!(
+                openssl_name(p).and_then(srtp_profile_by_openssl_name),
+                Some(p)
+            );
+        }
+        assert_eq!(srtp_profile_by_openssl_name("SRTP_NULL_SHA1_80"), None);
     }
 }
