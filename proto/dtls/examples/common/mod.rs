@@ -54,6 +54,7 @@ pub(crate) async fn run(
         config.peer_fingerprints = Some(vec![Fingerprint::parse(fp)?]);
     }
     let server = matches!(role, Role::Server);
+    #[allow(clippy::disallowed_methods)] // a program with a real socket: the real clock
     let endpoint = Endpoint::new(Instant::now(), config);
     let driver = Driver::new(endpoint).udp(sock)?;
     let (commands, commands_rx) = mpsc::channel::<Command>(64);
