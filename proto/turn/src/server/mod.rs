@@ -42,7 +42,7 @@ use wren_stun::{Class, Key, Message, Method};
 pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
 pub use auth::{AuthError, Refused, rest_password};
 pub use config::{Config, ConfigError, ExternalIp, UserSecret};
-pub use policy::{IpRange, PeerPolicy, Refusal};
+pub use policy::{Forms, IpRange, PeerPolicy, Refusal};
 pub use stats::Stats;
 
 use allocation::Allocation;
