@@ -21,6 +21,7 @@ mod allocation;
 mod auth;
 mod config;
 mod output;
+mod permissions;
 pub mod policy;
 mod ports;
 mod relay;
@@ -40,8 +41,10 @@ use wren_stun::server::{self as stun, FingerprintPolicy};
 use wren_stun::{Class, Key, Message, Method};
 
 pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
-pub use auth::{AuthError, Refused, rest_password};
-pub use config::{Config, ConfigError, ExternalIp, UserSecret};
+pub use auth::{AuthError, MAX_NONCE_LIFETIME, Refused, rest_password};
+pub use config::{
+    Config, ConfigError, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_PERMISSIONS, ExternalIp, UserSecret,
+};
 pub use policy::{Forms, IpRange, PeerPolicy, Refusal};
 pub use stats::Stats;
 
@@ -118,6 +121,10 @@ struct Limits {
     reservation_lifetime: std::time::Duration,
     user_quota: u32,
     total_quota: u32,
+    max_permissions: usize,
+    max_channels: usize,
+    /// The relay's own listening addresses, refused as peers.
+    listening: Vec<SocketAddr>,
     max_bps: u64,
     software: Option<String>,
     fingerprint: bool,
@@ -152,6 +159,7 @@ struct Table {
     free: Vec<usize>,
     by_tuple: HashMap<FiveTuple, usize, FastState>,
     by_relayed: HashMap<SocketAddr, usize, FastState>,
+    /// Allocations per account (the name quotas count by, see `Allocation::account`).
     per_user: HashMap<String, u32>,
     /// One timer per allocation, by slot: the earliest of its lifetime, permissions and
     /// channel bindings. (A timer per permission and channel would name them directly, but
@@ -192,7 +200,7 @@ impl Table {
         for r in &a.relayed {
             self.by_relayed.insert(*r, slot);
         }
-        *self.per_user.entry(a.user.clone()).or_insert(0) += 1;
+        *self.per_user.entry(a.account().to_owned()).or_insert(0) += 1;
         self.slots[slot] = Some(a);
         self.rearm(slot);
         slot
@@ -205,10 +213,10 @@ impl Table {
         for r in &a.relayed {
             self.by_relayed.remove(r);
         }
-        if let Some(n) = self.per_user.get_mut(&a.user) {
+        if let Some(n) = self.per_user.get_mut(a.account()) {
             *n -= 1;
             if *n == 0 {
-                self.per_user.remove(&a.user);
+                self.per_user.remove(a.account());
             }
         }
         self.free.push(slot);
@@ -231,7 +239,7 @@ impl Table {
         let permissions = a
             .permissions
             .iter()
-            .map(|(ip, e)| (*e, 1, Timer::Permission(five, *ip)));
+            .map(|(ip, e)| (e, 1, Timer::Permission(five, ip)));
         let channels = a
             .channels
             .iter()
@@ -307,6 +315,18 @@ impl Server {
                 reservation_lifetime: config.reservation_lifetime,
                 user_quota: config.user_quota,
                 total_quota: config.total_quota,
+                max_permissions: config.max_permissions,
+                max_channels: config.max_channels,
+                listening: config
+                    .listening
+                    .iter()
+                    .map(|a| {
+                        SocketAddr::new(
+                            policy::Forms::of(a.ip()).iter().next().unwrap_or(a.ip()),
+                            a.port(),
+                        )
+                    })
+                    .collect(),
                 max_bps: config.max_bps,
                 software: config.software,
                 fingerprint: config.fingerprint,
@@ -412,6 +432,26 @@ impl Server {
             (Class::Request, _) => self.request(now, five, &msg),
             _ => self.stats.dropped_malformed += 1,
         }
+    }
+
+    /// Whether the relay may send to `peer`: the peer policy on every form of its address
+    /// ([`PeerPolicy::check`]), then none of the relay's own listening addresses.
+    fn peer_allowed(&self, peer: SocketAddr) -> Result<(), Refusal> {
+        self.policy.check(peer.ip())?;
+        if self.is_own_address(peer) {
+            return Err(Refusal::OwnAddress);
+        }
+        Ok(())
+    }
+
+    /// Whether `peer`, in any of its forms, is one of the relay's listening addresses.
+    fn is_own_address(&self, peer: SocketAddr) -> bool {
+        !self.limits.listening.is_empty()
+            && policy::Forms::of(peer.ip()).iter().any(|ip| {
+                self.limits
+                    .listening
+                    .contains(&SocketAddr::new(ip, peer.port()))
+            })
     }
 
     /// Removes an allocation, closes its sockets and returns its ports.

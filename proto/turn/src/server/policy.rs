@@ -154,11 +154,10 @@ impl Forms {
         let b = v6.octets();
         let v4 = |o: [u8; 4]| Some(Ipv4Addr::from(o));
         let low = [b[12], b[13], b[14], b[15]];
-        let embedded = if b[..12] == [0; 12] && u32::from_be_bytes(low) > 1 {
-            [v4(low), None]
-        } else if b[..12] == [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0] {
-            [v4(low), None]
-        } else if b[..12] == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0] {
+        let compatible = b[..12] == [0; 12] && u32::from_be_bytes(low) > 1;
+        let siit = b[..12] == [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+        let nat64 = b[..12] == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
+        let embedded = if compatible || siit || nat64 {
             [v4(low), None]
         } else if b[..6] == [0, 0x64, 0xff, 0x9b, 0, 1] {
             let l48 = Ipv4Addr::from([b[6], b[7], b[9], b[10]]);
