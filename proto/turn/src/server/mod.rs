@@ -13,9 +13,25 @@
 //! the relayed address.
 //!
 //! Everything expires on the clock passed in: allocations (default 600 s, at most 3600 s),
-//! permissions (300 s), channel bindings (600 s), nonces (600 s), EVEN-PORT reservations
-//! (30 s). Refusals follow the RFC: 400, 401, 403 (peer address policy), 420, 437, 438, 440,
-//! 441, 442, 443, 486, 508; none of them creates state.
+//! permissions (300 s), channel bindings (600 s), nonces (600 s, at most 3600 s), EVEN-PORT
+//! reservations (30 s). Refusals follow the RFC: 400, 401, 403 (peer address policy), 420,
+//! 437, 438, 440, 441, 442, 443, 486, 508; none of them creates state.
+//!
+//! Hardened against hostile clients (issue 9), each part in its place:
+//!
+//! - nonces are bound to the client's 5-tuple and the realm, so a signed request replayed
+//!   from elsewhere gets 438 (`auth.rs`, RFC 8656 section 21.2);
+//! - a peer address is checked in every form it stands for (IPv4-mapped, IPv4-compatible,
+//!   SIIT, NAT64, 6to4, Teredo: [`policy::Forms`]), and the relay's own listening addresses
+//!   ([`Config::listening`]) are refused as peers, while relayed addresses stay reachable;
+//! - permissions and channel bindings per allocation are capped ([`Config::max_permissions`],
+//!   [`Config::max_channels`]; 508 past them) in tables with constant-time lookup
+//!   (`permissions.rs`);
+//! - `user_quota` counts REST usernames by their user part, and EVEN-PORT reservations count
+//!   against the user and total quotas while held;
+//! - a request of a method not served gets a bare 400, not a 401 challenge.
+//!
+//! Each refusal is counted in [`Stats`].
 
 mod allocation;
 mod auth;
