@@ -144,30 +144,33 @@ impl Credentials {
 
     /// The MAC of a nonce: its expiry, the realm and the 5-tuple it is issued to.
     fn nonce_tag(&self, expiry: u64, five: &FiveTuple) -> String {
-        let mut data = Vec::with_capacity(96);
-        data.extend_from_slice(&expiry.to_be_bytes());
-        data.extend_from_slice(&(self.realm.len() as u64).to_be_bytes());
-        data.extend_from_slice(self.realm.as_bytes());
-        data.push(match five.transport {
+        let transport: u8 = match five.transport {
             Transport::Udp => 0,
             Transport::Tcp => 1,
             Transport::Tls => 2,
             _ => 3,
-        });
-        for a in [five.client, five.server] {
-            match a.ip() {
-                std::net::IpAddr::V4(v4) => {
-                    data.push(4);
-                    data.extend_from_slice(&v4.octets());
-                }
-                std::net::IpAddr::V6(v6) => {
-                    data.push(6);
-                    data.extend_from_slice(&v6.octets());
-                }
-            }
-            data.extend_from_slice(&a.port().to_be_bytes());
+        };
+        // Each address as family, 16 octets (IPv4 mapped) and port: fixed-length fields, and
+        // the realm last, so no two inputs concatenate alike.
+        let mut tuple = [0u8; 1 + 2 * 19];
+        tuple[0] = transport;
+        for (i, a) in [five.client, five.server].into_iter().enumerate() {
+            let at = 1 + i * 19;
+            let (family, octets) = match a.ip() {
+                std::net::IpAddr::V4(v4) => (4, v4.to_ipv6_mapped().octets()),
+                std::net::IpAddr::V6(v6) => (6, v6.octets()),
+            };
+            tuple[at] = family;
+            tuple[at + 1..at + 17].copy_from_slice(&octets);
+            tuple[at + 17..at + 19].copy_from_slice(&a.port().to_be_bytes());
         }
-        hex(&hmac_sha1(&self.nonce_secret, &data)[..8])
+        let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&self.nonce_secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(&expiry.to_be_bytes());
+        mac.update(&tuple);
+        mac.update(self.realm.as_bytes());
+        let tag: [u8; 20] = mac.finalize().into_bytes().into();
+        hex(&tag[..8])
     }
 
     /// A fresh nonce for `five`, valid for the nonce lifetime from `now`.
