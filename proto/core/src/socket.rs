@@ -37,6 +37,19 @@ pub enum SocketRequest {
         /// Its transport.
         transport: Transport,
     },
+    /// Close the stream connection (TCP, or TLS over it) between `local` and `remote`,
+    /// as datagrams from it named them (`destination` and `source`). No answer is sent
+    /// beyond the [`SocketResult::Disconnected`] every closed connection gets; a server
+    /// uses it for clients that hold a connection without using it (coturn's
+    /// `max-allocate-timeout`).
+    Disconnect {
+        /// The connection's local address.
+        local: SocketAddr,
+        /// The connection's remote address.
+        remote: SocketAddr,
+        /// TCP or TLS.
+        transport: Transport,
+    },
 }
 
 /// Options a [`SocketRequest::Bind`] asks the driver to set on the socket it binds.
@@ -111,7 +124,8 @@ impl std::fmt::Display for BindError {
     }
 }
 
-/// The driver's answer to a [`SocketRequest::Bind`].
+/// What a driver reports about sockets: the answer to a [`SocketRequest::Bind`], or a
+/// stream connection gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocketResult {
@@ -132,6 +146,19 @@ pub enum SocketResult {
         transport: Transport,
         /// Why.
         error: BindError,
+    },
+    /// A stream connection (TCP, or TLS over it) that carried datagrams to the machine is
+    /// gone: the peer closed or reset it, the driver closed it (a limit, a deadline, a
+    /// [`SocketRequest::Disconnect`]), or it failed. Sent once per connection, whether or
+    /// not the machine asked for anything. RFC 8656 section 3.1 ties a TURN allocation
+    /// made over TCP or TLS to its connection: the server deletes it on this.
+    Disconnected {
+        /// The connection's local address (`destination` of its datagrams).
+        local: SocketAddr,
+        /// The connection's remote address (`source` of its datagrams).
+        remote: SocketAddr,
+        /// TCP or TLS.
+        transport: Transport,
     },
 }
 

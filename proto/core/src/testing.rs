@@ -64,6 +64,15 @@ pub enum Event {
         /// Why.
         error: BindError,
     },
+    /// A stream connection is gone ([`SocketResult::Disconnected`]).
+    Disconnected {
+        /// Its local address.
+        local: SocketAddr,
+        /// Its remote address.
+        remote: SocketAddr,
+        /// TCP or TLS.
+        transport: Transport,
+    },
 }
 
 /// What the test asks the echo machine to do.
@@ -98,6 +107,15 @@ pub enum Command {
     },
     /// Ask the driver to close the UDP socket bound to this address ([`SocketRequest::Close`]).
     Close(SocketAddr),
+    /// Ask the driver to close a stream connection ([`SocketRequest::Disconnect`]).
+    Disconnect {
+        /// Its local address.
+        local: SocketAddr,
+        /// Its remote address.
+        remote: SocketAddr,
+        /// TCP or TLS.
+        transport: Transport,
+    },
 }
 
 impl Command {
@@ -186,6 +204,15 @@ impl Machine for Echo {
                 addr,
                 transport: Transport::Udp,
             }),
+            Command::Disconnect {
+                local,
+                remote,
+                transport,
+            } => self.sockets.push_back(SocketRequest::Disconnect {
+                local,
+                remote,
+                transport,
+            }),
         }
         Ok(())
     }
@@ -223,6 +250,15 @@ impl Machine for Echo {
             SocketResult::Failed {
                 requested, error, ..
             } => Event::BindFailed { requested, error },
+            SocketResult::Disconnected {
+                local,
+                remote,
+                transport,
+            } => Event::Disconnected {
+                local,
+                remote,
+                transport,
+            },
         });
     }
 }
