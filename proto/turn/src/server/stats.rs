@@ -36,7 +36,7 @@ pub struct Stats {
     pub unknown_methods: u64,
     /// Peers refused (CreatePermission, ChannelBind: 403; Send indications: dropped), by
     /// reason, indexed as [`crate::server::Refusal::ALL`].
-    pub peers_refused: [u64; 8],
+    pub peers_refused: [u64; super::policy::Refusal::ALL.len()],
     /// CreatePermission or ChannelBind refused (508) at the cap of permissions per
     /// allocation.
     pub permission_cap_hits: u64,
