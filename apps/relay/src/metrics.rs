@@ -98,6 +98,19 @@ const BYTES: &str = "wren_relay_bytes_relayed_total";
 const BYTES_HELP: &str = "Application bytes relayed (without TURN framing), by direction.";
 const DROPPED: &str = "wren_relay_dropped_total";
 const DROPPED_HELP: &str = "Datagrams dropped, by reason.";
+const NONCES: &str = "wren_relay_nonce_refusals_total";
+const NONCES_HELP: &str = "Signed requests answered 438, by reason: stale (expired), foreign (issued to another 5-tuple or realm: a replay, or forged).";
+const PEERS: &str = "wren_relay_peers_refused_total";
+const PEERS_HELP: &str = "Peer addresses refused (403 to CreatePermission and ChannelBind; Send indications dropped), by reason.";
+const CAPS: &str = "wren_relay_cap_hits_total";
+const CAPS_HELP: &str = "Requests refused with 508 at the cap per allocation, by table.";
+const QUOTAS: &str = "wren_relay_quota_refusals_total";
+const QUOTAS_HELP: &str = "Allocate requests refused with 486, by quota.";
+
+/// A peer refusal's series (`Refusal::ALL[i]`).
+const fn peers_refused(reason: &'static str, get: fn(&Stats) -> u64) -> Series {
+    counter(PEERS, PEERS_HELP, Some(("reason", reason)), get)
+}
 
 /// Every series, in the order they are exported.
 const SERIES: &[Series] = &[
@@ -174,6 +187,45 @@ const SERIES: &[Series] = &[
     counter(DROPPED, DROPPED_HELP, Some(("reason", "queue_full")), |s| {
         s.dropped_queue_full
     }),
+    counter(
+        DROPPED,
+        DROPPED_HELP,
+        Some(("reason", "own_address")),
+        |s| s.dropped_own_address,
+    ),
+    counter(NONCES, NONCES_HELP, Some(("reason", "stale")), |s| {
+        s.nonces_stale
+    }),
+    counter(NONCES, NONCES_HELP, Some(("reason", "foreign")), |s| {
+        s.nonces_foreign
+    }),
+    // In the order of `Refusal::ALL` (a test checks the names).
+    peers_refused("loopback", |s| s.peers_refused[0]),
+    peers_refused("unspecified", |s| s.peers_refused[1]),
+    peers_refused("multicast", |s| s.peers_refused[2]),
+    peers_refused("link_local", |s| s.peers_refused[3]),
+    peers_refused("private", |s| s.peers_refused[4]),
+    peers_refused("reserved", |s| s.peers_refused[5]),
+    peers_refused("denied", |s| s.peers_refused[6]),
+    peers_refused("own_address", |s| s.peers_refused[7]),
+    counter(CAPS, CAPS_HELP, Some(("table", "permissions")), |s| {
+        s.permission_cap_hits
+    }),
+    counter(CAPS, CAPS_HELP, Some(("table", "channels")), |s| {
+        s.channel_cap_hits
+    }),
+    counter(QUOTAS, QUOTAS_HELP, Some(("quota", "user")), |s| {
+        s.user_quota_refusals
+    }),
+    counter(QUOTAS, QUOTAS_HELP, Some(("quota", "total")), |s| {
+        s.total_quota_refusals
+    }),
+    counter(
+        "wren_relay_unknown_methods_total",
+        "Requests of a method the relay does not serve, answered 400.",
+        None,
+        |s| s.unknown_methods,
+    ),
     Series {
         name: "wren_relay_stun_binding_responses_total",
         help: "STUN Binding responses sent, success and error.",
@@ -527,6 +579,15 @@ mod tests {
         s.dropped_unknown_channel = 14;
         s.dropped_bandwidth = 15;
         s.dropped_queue_full = 16;
+        s.dropped_own_address = 17;
+        s.nonces_stale = 18;
+        s.nonces_foreign = 19;
+        s.peers_refused = [20, 21, 22, 23, 24, 25, 26, 27];
+        s.permission_cap_hits = 28;
+        s.channel_cap_hits = 29;
+        s.user_quota_refusals = 30;
+        s.total_quota_refusals = 31;
+        s.unknown_methods = 32;
         s.error_responses = 99;
         s
     }
@@ -566,6 +627,32 @@ wren_relay_dropped_total{reason=\"no_permission\"} 13
 wren_relay_dropped_total{reason=\"unknown_channel\"} 14
 wren_relay_dropped_total{reason=\"bandwidth\"} 15
 wren_relay_dropped_total{reason=\"queue_full\"} 16
+wren_relay_dropped_total{reason=\"own_address\"} 17
+# HELP wren_relay_nonce_refusals_total Signed requests answered 438, by reason: stale (expired), foreign (issued to another 5-tuple or realm: a replay, or forged).
+# TYPE wren_relay_nonce_refusals_total counter
+wren_relay_nonce_refusals_total{reason=\"stale\"} 18
+wren_relay_nonce_refusals_total{reason=\"foreign\"} 19
+# HELP wren_relay_peers_refused_total Peer addresses refused (403 to CreatePermission and ChannelBind; Send indications dropped), by reason.
+# TYPE wren_relay_peers_refused_total counter
+wren_relay_peers_refused_total{reason=\"loopback\"} 20
+wren_relay_peers_refused_total{reason=\"unspecified\"} 21
+wren_relay_peers_refused_total{reason=\"multicast\"} 22
+wren_relay_peers_refused_total{reason=\"link_local\"} 23
+wren_relay_peers_refused_total{reason=\"private\"} 24
+wren_relay_peers_refused_total{reason=\"reserved\"} 25
+wren_relay_peers_refused_total{reason=\"denied\"} 26
+wren_relay_peers_refused_total{reason=\"own_address\"} 27
+# HELP wren_relay_cap_hits_total Requests refused with 508 at the cap per allocation, by table.
+# TYPE wren_relay_cap_hits_total counter
+wren_relay_cap_hits_total{table=\"permissions\"} 28
+wren_relay_cap_hits_total{table=\"channels\"} 29
+# HELP wren_relay_quota_refusals_total Allocate requests refused with 486, by quota.
+# TYPE wren_relay_quota_refusals_total counter
+wren_relay_quota_refusals_total{quota=\"user\"} 30
+wren_relay_quota_refusals_total{quota=\"total\"} 31
+# HELP wren_relay_unknown_methods_total Requests of a method the relay does not serve, answered 400.
+# TYPE wren_relay_unknown_methods_total counter
+wren_relay_unknown_methods_total 32
 # HELP wren_relay_stun_binding_responses_total STUN Binding responses sent, success and error.
 # TYPE wren_relay_stun_binding_responses_total counter
 wren_relay_stun_binding_responses_total 8
@@ -596,7 +683,7 @@ wren_relay_stun_binding_responses_total 8
             .lines()
             .filter_map(|l| l.strip_prefix("# TYPE "))
             .collect();
-        assert_eq!(families.len(), 10);
+        assert_eq!(families.len(), 15);
         for name in SERIES.iter().map(|s| s.name) {
             assert_eq!(
                 text.matches(&format!("# HELP {name} ")).count(),
@@ -604,6 +691,29 @@ wren_relay_stun_binding_responses_total 8
                 "{name}"
             );
         }
+    }
+
+    /// The peer refusal series follow `Refusal::ALL`, name for name.
+    #[test]
+    fn peer_refusal_series_follow_the_refusals() {
+        let labels: Vec<&str> = SERIES
+            .iter()
+            .filter(|s| s.name == PEERS)
+            .filter_map(|s| s.label.map(|(_, l)| l))
+            .collect();
+        let names: Vec<&str> = wren_turn::server::Refusal::ALL
+            .iter()
+            .map(|r| r.name())
+            .collect();
+        assert_eq!(labels, names);
+        let m = Metrics::new();
+        let mut s = Stats::default();
+        s.peers_refused[wren_turn::server::Refusal::OwnAddress.index()] = 5;
+        m.update(&s);
+        assert!(
+            m.render()
+                .contains("\nwren_relay_peers_refused_total{reason=\"own_address\"} 5\n")
+        );
     }
 
     /// Updates replace the snapshot (the machine's counters are cumulative already).

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
 use wren_stun::server::Server as BindingServer;
 use wren_turn::server::{Event as TurnEvent, Server as TurnServer};
@@ -190,9 +190,8 @@ fn log_event(e: TurnEvent) {
         TurnEvent::Closed { five, reason } => {
             info!(client = %five.client, transport = ?five.transport, ?reason, "allocation closed");
         }
-        TurnEvent::AuthFailed { client, reason } => {
-            warn!(%client, ?reason, "authentication failed")
-        }
+        // Aggregated per source and interval: a flood of bad requests is not a flood of lines.
+        TurnEvent::AuthFailed { client, reason } => crate::logging::auth_failed(client, reason),
         other => debug!(?other, "TURN event"),
     }
 }

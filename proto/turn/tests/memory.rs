@@ -42,6 +42,16 @@ fn request(
     buf
 }
 
+/// The NONCE of a 401.
+fn nonce_in(response: &[u8]) -> String {
+    Message::parse(response)
+        .unwrap()
+        .require::<Nonce<'_>>()
+        .unwrap()
+        .0
+        .to_owned()
+}
+
 #[test]
 fn memory_per_allocation_at_ten_thousand() {
     #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
@@ -86,24 +96,18 @@ fn memory_per_allocation_at_ten_thousand() {
         while server.poll_event().is_some() {}
         buf.clone()
     };
+    // Nonces are bound to the client's 5-tuple (issue 9): each client takes the 401
+    // challenge first (which keeps no state) for a nonce of its own.
+    let challenge = request(Method::ALLOCATE, 0, None, &key, |w| {
+        w.add(&RequestedTransport::UDP).unwrap()
+    });
     let first: SocketAddr = "192.0.2.1:1".parse().unwrap();
-    let challenge = ask(
-        &mut server,
-        first,
-        &request(Method::ALLOCATE, 0, None, &key, |w| {
-            w.add(&RequestedTransport::UDP).unwrap()
-        }),
-    );
-    let nonce = Message::parse(&challenge)
-        .unwrap()
-        .require::<Nonce<'_>>()
-        .unwrap()
-        .0
-        .to_owned();
+    let _ = nonce_in(&ask(&mut server, first, &challenge));
 
     let client = |i: u32| SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0A00_0000 + i)), 5000);
     let before = wren_alloc_count::live_bytes();
     for i in 1..=ALLOCATIONS {
+        let nonce = nonce_in(&ask(&mut server, client(i), &challenge));
         let ok = ask(
             &mut server,
             client(i),

@@ -4,7 +4,7 @@
 //! lifetimes), with coturn's defaults and the refusals of what cannot serve.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
 use wren_stun::server::Config as StunConfig;
@@ -20,8 +20,9 @@ use super::{Config, SOFTWARE};
 pub(crate) const DEFAULT_MAX_ALLOCATE_LIFETIME: Duration = Duration::from_secs(3600);
 /// The allocation lifetime granted when the client asks for none or less (RFC 8656: 600 s).
 const DEFAULT_ALLOCATE_LIFETIME: Duration = Duration::from_secs(600);
-/// What `stale-nonce=0` ("unlimited" in coturn) becomes: about 136 years, a lifetime the
-/// nonce arithmetic can still add to a clock without overflow.
+/// What `stale-nonce=0` ("unlimited" in coturn) becomes: about 136 years, which the TURN
+/// machine caps at its longest nonce lifetime, an hour (`wren_turn::server::MAX_NONCE_LIFETIME`):
+/// a nonce captured on the wire is worth an hour at most.
 pub(crate) const UNLIMITED_NONCE: Duration = Duration::from_secs(u32::MAX as u64);
 /// Lowest relay port when `min-port` is not given (coturn's default).
 pub(crate) const DEFAULT_MIN_PORT: u16 = 49152;
@@ -109,6 +110,55 @@ impl Config {
         }
     }
 
+    /// The relay's own addresses, refused as peers by the TURN machine
+    /// ([`TurnConfig::listening`]): each listening address with the listening port and, with
+    /// TLS, the TLS port; a wildcard listening IP (0.0.0.0, ::) stands for every relay IP
+    /// and external IP of its family and the loopback address, each with those ports. With
+    /// `listening-port=0` (the OS chooses) the port is not known here and is left out.
+    pub(crate) fn own_addresses(&self) -> Vec<SocketAddr> {
+        let mut ports = vec![self.listening_port()];
+        if self.values.cert.is_some() && self.values.pkey.is_some() && !self.values.no_tls {
+            ports.push(
+                self.values
+                    .tls_listening_port
+                    .unwrap_or(crate::tls::DEFAULT_TLS_LISTENING_PORT),
+            );
+        }
+        ports.retain(|p| *p != 0);
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for ip in self.listening_ips() {
+            if ip.is_unspecified() {
+                let v4 = ip.is_ipv4();
+                let loopback = if v4 {
+                    IpAddr::V4(Ipv4Addr::LOCALHOST)
+                } else {
+                    IpAddr::V6(Ipv6Addr::LOCALHOST)
+                };
+                let more = self
+                    .values
+                    .relay_ips
+                    .iter()
+                    .copied()
+                    .chain(self.values.external_ips.iter().map(|e| e.public))
+                    .filter(|a| a.is_ipv4() == v4)
+                    .chain(std::iter::once(loopback));
+                ips.extend(more);
+            } else {
+                ips.push(*ip);
+            }
+        }
+        let mut out: Vec<SocketAddr> = Vec::with_capacity(ips.len() * ports.len());
+        for ip in ips {
+            for port in &ports {
+                let a = SocketAddr::new(ip, *port);
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        out
+    }
+
     /// The TURN server machine's configuration, from `realm`, `user`, `use-auth-secret` /
     /// `static-auth-secret`, `relay-ip` (or the listening IPs), `min-port`/`max-port`, the peer
     /// policy keys, `user-quota`, `total-quota`, `max-bps`, `stale-nonce`,
@@ -175,6 +225,9 @@ impl Config {
             peer_policy: self.peer_policy(),
             user_quota: v.user_quota.unwrap_or(0),
             total_quota: v.total_quota.unwrap_or(0),
+            max_permissions: v.max_permissions.unwrap_or(defaults.max_permissions),
+            max_channels: v.max_channels.unwrap_or(defaults.max_channels),
+            listening: self.own_addresses(),
             max_bps: v.max_bps.unwrap_or(0),
             software: self.software(),
             fingerprint: v.fingerprint,

@@ -10,8 +10,8 @@
 
 use super::key::{Flag, Key, List, One, declare_keys};
 use super::value::{
-    Account, Bps, ChannelLifetime, File, Ip, Lifetime, LogFile, Name, PeerIp, PermissionLifetime,
-    Port, PublicIp, Quota, Realm, RelayIp, RelayPort, SharedSecret, StaleNonce,
+    Account, Bps, Cap, ChannelLifetime, File, Ip, Lifetime, LogFile, Name, PeerIp,
+    PermissionLifetime, Port, PublicIp, Quota, Realm, RelayIp, RelayPort, SharedSecret, StaleNonce,
 };
 
 declare_keys! {
@@ -49,7 +49,7 @@ declare_keys! {
     },
     /// Realm of the long-term credentials (TURN needs one).
     realm: One<Realm> = "realm" { short: 'r', readme: LongTermCredentials, },
-    /// Nonce lifetime in seconds (600 without a value; 0: never stale) [default: 600].
+    /// Nonce lifetime in seconds (600 without a value; 0 or above 3600: 3600, the cap) [default: 600].
     stale_nonce: One<StaleNonce> = "stale-nonce" { readme: LongTermCredentials, },
     /// coturn user database file (not read yet).
     userdb: One<File> = "userdb" {
@@ -86,6 +86,10 @@ declare_keys! {
     user_quota: One<Quota> = "user-quota" { short: 'q', readme: Quotas, },
     /// Most allocations in total [default: 0, no limit].
     total_quota: One<Quota> = "total-quota" { short: 'Q', readme: Quotas, },
+    /// Most permissions (peer IPs) one allocation may hold; more get 508 [default: 1024].
+    max_permissions: One<Cap> = "max-permissions" { readme: Quotas "per allocation", },
+    /// Most channel bindings one allocation may hold; more get 508 [default: 1024].
+    max_channels: One<Cap> = "max-channels" { readme: Quotas "per allocation", },
     /// Bytes per second one allocation may relay, each direction apart [default: 0, no limit].
     max_bps: One<Bps> = "max-bps" { short: 's', readme: Quotas "per allocation", },
     /// Longest allocation lifetime granted, in seconds [default: 3600].

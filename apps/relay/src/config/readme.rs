@@ -75,7 +75,8 @@ impl Row {
         match self {
             Row::PeerPolicy => {
                 "by default no relaying to loopback, private, link-local, unspecified or \
-                 reserved addresses (403);"
+                 reserved addresses in any IPv6 spelling, to broadcast and link-local multicast, \
+                 or to the relay's own listening addresses (403, see Security);"
             }
             Row::Tls => "rustls, TLS 1.3 and 1.2:",
             _ => "",
@@ -86,7 +87,10 @@ impl Row {
     fn outro(self) -> &'static str {
         match self {
             Row::RestApi => "(usernames `expiry:user`, expired ones refused)",
-            Row::Quotas => ": 486 when a quota is reached",
+            Row::Quotas => {
+                ": 486 when a quota is reached (`user-quota` counts REST users without the \
+                 timestamp, and EVEN-PORT reservations while held), 508 at a cap per allocation"
+            }
             Row::Metrics => ": `/metrics` in Prometheus text format",
             _ => "",
         }

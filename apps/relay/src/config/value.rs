@@ -99,8 +99,8 @@ const EXPECT_PEER_RANGE: &str =
     "an IP address, a range first-last of one family, or a prefix address/length";
 const EXPECT_QUOTA: &str = "a whole number up to 4294967295 (0: no limit)";
 const EXPECT_BPS: &str = "bytes per second, a whole number (0: no limit)";
-const EXPECT_STALE_NONCE: &str =
-    "seconds up to 4294967295 (0: nonces never expire), or no value for 600";
+const EXPECT_CAP: &str = "a whole number from 1 to 65535";
+const EXPECT_STALE_NONCE: &str = "seconds up to 4294967295 (0 or above 3600: 3600, the longest a nonce lives), or no value for 600";
 const EXPECT_LIFETIME: &str = "seconds, from 1 to 4294967295";
 
 pub(crate) fn parse_port(value: &str) -> Result<u16, &'static str> {
@@ -146,11 +146,20 @@ pub(crate) fn parse_quota(value: &str) -> Result<u32, &'static str> {
     parse_digits(value).ok_or(EXPECT_QUOTA)
 }
 
+/// A cap of entries per allocation: 1 to 65535 (a cap of 0 would refuse every permission).
+pub(crate) fn parse_cap(value: &str) -> Result<usize, &'static str> {
+    match parse_digits::<u16>(value) {
+        Some(n) if n > 0 => Ok(usize::from(n)),
+        _ => Err(EXPECT_CAP),
+    }
+}
+
 pub(crate) fn parse_bps(value: &str) -> Result<u64, &'static str> {
     parse_digits(value).ok_or(EXPECT_BPS)
 }
 
-/// `stale-nonce`: no value means coturn's 600 s; 0 means nonces never expire.
+/// `stale-nonce`: no value means coturn's 600 s; 0 means coturn's "unlimited", which the
+/// server caps at an hour (`wren_turn::server::MAX_NONCE_LIFETIME`).
 pub(crate) fn parse_stale_nonce(value: &str) -> Result<Duration, &'static str> {
     if value.is_empty() {
         return Ok(DEFAULT_STALE_NONCE);
@@ -366,6 +375,10 @@ value!(
     Quota => u32, "NUMBER", parse_quota, plain
 );
 value!(
+    /// A cap per allocation, 1 to 65535.
+    Cap => usize, "NUMBER", parse_cap, plain
+);
+value!(
     /// Bytes per second (0: no limit).
     Bps => u64, "BYTES", parse_bps, plain
 );
@@ -391,7 +404,7 @@ value!(
     |v: &PathBuf, f: &mut fmt::Formatter<'_>| quoted(&v.display(), f)
 );
 
-/// `stale-nonce[=<seconds>]`: no value means 600 s, 0 means nonces never expire.
+/// `stale-nonce[=<seconds>]`: no value means 600 s, 0 means the longest a nonce lives (3600 s).
 #[derive(Debug)]
 pub(crate) enum StaleNonce {}
 

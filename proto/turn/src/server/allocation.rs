@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use wren_core::Transport;
 use wren_stun::{Key, TransactionId};
 
+use super::permissions::{Channels, Permissions};
+
 /// How long a permission lasts (RFC 8656 section 9).
 pub const PERMISSION_LIFETIME: Duration = Duration::from_secs(300);
 /// How long a channel binding lasts (RFC 8656 section 11).
@@ -21,14 +23,6 @@ pub struct FiveTuple {
     pub server: SocketAddr,
     /// UDP, TCP or TLS between client and server.
     pub transport: Transport,
-}
-
-/// A channel binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Channel {
-    pub(crate) number: u16,
-    pub(crate) peer: SocketAddr,
-    pub(crate) expires: Instant,
 }
 
 /// A token bucket limiting the bytes an allocation relays per second (coturn's `max-bps`).
@@ -75,13 +69,16 @@ impl Bucket {
 pub(crate) struct Allocation {
     pub(crate) five: FiveTuple,
     pub(crate) user: String,
+    /// Where in `user` the name quotas count by starts: past `expiry:` for a REST API
+    /// username (see [`Allocation::account`]).
+    pub(crate) account_at: u16,
     pub(crate) key: Key,
     /// Relayed addresses: one, or two for a dual-stack allocation.
     pub(crate) relayed: Vec<SocketAddr>,
     pub(crate) expires: Instant,
     /// Permissions by peer IP and their expiry.
-    pub(crate) permissions: Vec<(IpAddr, Instant)>,
-    pub(crate) channels: Vec<Channel>,
+    pub(crate) permissions: Permissions,
+    pub(crate) channels: Channels,
     /// The Allocate transaction that created it, to answer its retransmissions.
     pub(crate) allocate_tid: TransactionId,
     pub(crate) reservation: Option<u64>,
@@ -91,29 +88,31 @@ pub(crate) struct Allocation {
 }
 
 impl Allocation {
+    /// The name quotas count this allocation under (`user-quota`): the username, or for a
+    /// REST API username `expiry:user`, the `user` part.
+    pub(crate) fn account(&self) -> &str {
+        self.user
+            .get(usize::from(self.account_at)..)
+            .unwrap_or(&self.user)
+    }
+
     /// Whether a live permission covers `ip`.
     pub(crate) fn permitted(&self, ip: IpAddr, now: Instant) -> bool {
-        self.permissions.iter().any(|(p, e)| *p == ip && *e > now)
+        self.permissions.get(ip).is_some_and(|e| e > now)
     }
 
-    /// Installs or refreshes the permission for `ip`.
-    pub(crate) fn permit(&mut self, ip: IpAddr, now: Instant) {
-        let expires = now + PERMISSION_LIFETIME;
-        match self.permissions.iter_mut().find(|(p, _)| *p == ip) {
-            Some(entry) => entry.1 = expires,
-            None => self.permissions.push((ip, expires)),
-        }
+    /// Installs or refreshes the permission for `ip` (`seed` keys the table if it grows into
+    /// a map).
+    pub(crate) fn permit(&mut self, ip: IpAddr, now: Instant, seed: u64) {
+        self.permissions.set(ip, now + PERMISSION_LIFETIME, seed);
     }
 
-    pub(crate) fn channel_by_number(&self, number: u16) -> Option<&Channel> {
-        self.channels.iter().find(|c| c.number == number)
+    pub(crate) fn channel_by_number(&self, number: u16) -> Option<&super::permissions::Channel> {
+        self.channels.by_number(number)
     }
 
     pub(crate) fn channel_by_peer(&self, peer: SocketAddr, now: Instant) -> Option<u16> {
-        self.channels
-            .iter()
-            .find(|c| c.peer == peer && c.expires > now)
-            .map(|c| c.number)
+        self.channels.by_peer(peer, now)
     }
 
     /// The relayed address of the family of `peer`.
@@ -126,14 +125,14 @@ impl Allocation {
 
     /// Drops expired permissions and channels.
     pub(crate) fn expire(&mut self, now: Instant) {
-        self.permissions.retain(|(_, e)| *e > now);
-        self.channels.retain(|c| c.expires > now);
+        self.permissions.expire(now);
+        self.channels.expire(now);
     }
 
     /// The allocation's next deadline: the earliest of its lifetime, permissions and
     /// channel bindings (one keyed timer per allocation in the server's table).
     pub(crate) fn next_deadline(&self) -> Instant {
-        let p = self.permissions.iter().map(|(_, e)| *e);
+        let p = self.permissions.iter().map(|(_, e)| e);
         let c = self.channels.iter().map(|c| c.expires);
         p.chain(c).fold(self.expires, Instant::min)
     }

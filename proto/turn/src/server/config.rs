@@ -1,7 +1,7 @@
 //! Configuration of the TURN server machine.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
 use super::policy::PeerPolicy;
@@ -35,6 +35,11 @@ pub struct ExternalIp {
     pub private: Option<IpAddr>,
 }
 
+/// The default of [`Config::max_permissions`] (coturn's fixed cap).
+pub const DEFAULT_MAX_PERMISSIONS: usize = 1024;
+/// The default of [`Config::max_channels`].
+pub const DEFAULT_MAX_CHANNELS: usize = 1024;
+
 /// Configuration of a [`super::Server`]. Defaults follow RFC 8656 and coturn.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -56,7 +61,8 @@ pub struct Config {
     pub default_lifetime: Duration,
     /// The longest allocation lifetime granted (3600 s).
     pub max_lifetime: Duration,
-    /// How long a nonce stays valid (600 s).
+    /// How long a nonce stays valid (600 s); zero or anything above
+    /// [`super::MAX_NONCE_LIFETIME`] (3600 s) gets that cap.
     pub nonce_lifetime: Duration,
     /// How long an EVEN-PORT reservation is kept (30 s, RFC 8656 section 14.9).
     pub reservation_lifetime: Duration,
@@ -66,6 +72,16 @@ pub struct Config {
     pub user_quota: u32,
     /// Most allocations in total (`total-quota`; 0 = no limit).
     pub total_quota: u32,
+    /// Most permissions one allocation holds (1024, as coturn); a CreatePermission or
+    /// ChannelBind that would add one more is answered 508 (RFC 8656 sections 9.3, 11.2).
+    pub max_permissions: usize,
+    /// Most channel bindings one allocation holds (1024); one more is answered 508.
+    pub max_channels: usize,
+    /// The relay's own listening addresses (where clients reach it): refused as peers
+    /// ([`super::Refusal::OwnAddress`]), so that nobody runs TURN through TURN here to hide
+    /// where they come from. Give concrete addresses: for a wildcard listener, each address it
+    /// is reached at with its port.
+    pub listening: Vec<SocketAddr>,
     /// Most bytes per second one allocation relays each way (`max-bps`; 0 = no limit).
     pub max_bps: u64,
     /// SOFTWARE in responses; `None` leaves it out.
@@ -103,6 +119,9 @@ impl Default for Config {
             peer_policy: PeerPolicy::default(),
             user_quota: 0,
             total_quota: 0,
+            max_permissions: DEFAULT_MAX_PERMISSIONS,
+            max_channels: DEFAULT_MAX_CHANNELS,
+            listening: Vec::new(),
             max_bps: 0,
             software: None,
             fingerprint: false,

@@ -13,15 +13,32 @@
 //! the relayed address.
 //!
 //! Everything expires on the clock passed in: allocations (default 600 s, at most 3600 s),
-//! permissions (300 s), channel bindings (600 s), nonces (600 s), EVEN-PORT reservations
-//! (30 s). Refusals follow the RFC: 400, 401, 403 (peer address policy), 420, 437, 438, 440,
-//! 441, 442, 443, 486, 508; none of them creates state.
+//! permissions (300 s), channel bindings (600 s), nonces (600 s, at most 3600 s), EVEN-PORT
+//! reservations (30 s). Refusals follow the RFC: 400, 401, 403 (peer address policy), 420,
+//! 437, 438, 440, 441, 442, 443, 486, 508; none of them creates state.
+//!
+//! Hardened against hostile clients (issue 9), each part in its place:
+//!
+//! - nonces are bound to the client's 5-tuple and the realm, so a signed request replayed
+//!   from elsewhere gets 438 (`auth.rs`, RFC 8656 section 21.2);
+//! - a peer address is checked in every form it stands for (IPv4-mapped, IPv4-compatible,
+//!   SIIT, NAT64, 6to4, Teredo: [`policy::Forms`]), and the relay's own listening addresses
+//!   ([`Config::listening`]) are refused as peers, while relayed addresses stay reachable;
+//! - permissions and channel bindings per allocation are capped ([`Config::max_permissions`],
+//!   [`Config::max_channels`]; 508 past them) in tables with constant-time lookup
+//!   (`permissions.rs`);
+//! - `user_quota` counts REST usernames by their user part, and EVEN-PORT reservations count
+//!   against the user and total quotas while held;
+//! - a request of a method not served gets a bare 400, not a 401 challenge.
+//!
+//! Each refusal is counted in [`Stats`].
 
 mod allocation;
 mod auth;
 mod config;
 mod connections;
 mod output;
+mod permissions;
 pub mod policy;
 mod ports;
 mod relay;
@@ -41,9 +58,11 @@ use wren_stun::server::{self as stun, FingerprintPolicy};
 use wren_stun::{Class, Key, Message, Method};
 
 pub use allocation::{CHANNEL_LIFETIME, FiveTuple, PERMISSION_LIFETIME};
-pub use auth::{AuthError, Refused, rest_password};
-pub use config::{Config, ConfigError, ExternalIp, UserSecret};
-pub use policy::{IpRange, PeerPolicy, Refusal};
+pub use auth::{AuthError, MAX_NONCE_LIFETIME, Refused, rest_password};
+pub use config::{
+    Config, ConfigError, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_PERMISSIONS, ExternalIp, UserSecret,
+};
+pub use policy::{Forms, IpRange, PeerPolicy, Refusal};
 pub use stats::Stats;
 
 use allocation::Allocation;
@@ -126,6 +145,10 @@ struct Limits {
     reservation_lifetime: std::time::Duration,
     user_quota: u32,
     total_quota: u32,
+    max_permissions: usize,
+    max_channels: usize,
+    /// The relay's own listening addresses, refused as peers.
+    listening: Vec<SocketAddr>,
     max_bps: u64,
     software: Option<String>,
     fingerprint: bool,
@@ -160,6 +183,7 @@ struct Table {
     free: Vec<usize>,
     by_tuple: HashMap<FiveTuple, usize, FastState>,
     by_relayed: HashMap<SocketAddr, usize, FastState>,
+    /// Allocations per account (the name quotas count by, see `Allocation::account`).
     per_user: HashMap<String, u32>,
     /// One timer per allocation, by slot: the earliest of its lifetime, permissions and
     /// channel bindings. (A timer per permission and channel would name them directly, but
@@ -200,7 +224,7 @@ impl Table {
         for r in &a.relayed {
             self.by_relayed.insert(*r, slot);
         }
-        *self.per_user.entry(a.user.clone()).or_insert(0) += 1;
+        *self.per_user.entry(a.account().to_owned()).or_insert(0) += 1;
         self.slots[slot] = Some(a);
         self.rearm(slot);
         slot
@@ -213,10 +237,10 @@ impl Table {
         for r in &a.relayed {
             self.by_relayed.remove(r);
         }
-        if let Some(n) = self.per_user.get_mut(&a.user) {
+        if let Some(n) = self.per_user.get_mut(a.account()) {
             *n -= 1;
             if *n == 0 {
-                self.per_user.remove(&a.user);
+                self.per_user.remove(a.account());
             }
         }
         self.free.push(slot);
@@ -239,7 +263,7 @@ impl Table {
         let permissions = a
             .permissions
             .iter()
-            .map(|(ip, e)| (*e, 1, Timer::Permission(five, *ip)));
+            .map(|(ip, e)| (e, 1, Timer::Permission(five, ip)));
         let channels = a
             .channels
             .iter()
@@ -319,6 +343,18 @@ impl Server {
                 reservation_lifetime: config.reservation_lifetime,
                 user_quota: config.user_quota,
                 total_quota: config.total_quota,
+                max_permissions: config.max_permissions,
+                max_channels: config.max_channels,
+                listening: config
+                    .listening
+                    .iter()
+                    .map(|a| {
+                        SocketAddr::new(
+                            policy::Forms::of(a.ip()).iter().next().unwrap_or(a.ip()),
+                            a.port(),
+                        )
+                    })
+                    .collect(),
                 max_bps: config.max_bps,
                 software: config.software,
                 fingerprint: config.fingerprint,
@@ -431,6 +467,26 @@ impl Server {
             (Class::Request, _) => self.request(now, five, &msg),
             _ => self.stats.dropped_malformed += 1,
         }
+    }
+
+    /// Whether the relay may send to `peer`: the peer policy on every form of its address
+    /// ([`PeerPolicy::check`]), then none of the relay's own listening addresses.
+    fn peer_allowed(&self, peer: SocketAddr) -> Result<(), Refusal> {
+        self.policy.check(peer.ip())?;
+        if self.is_own_address(peer) {
+            return Err(Refusal::OwnAddress);
+        }
+        Ok(())
+    }
+
+    /// Whether `peer`, in any of its forms, is one of the relay's listening addresses.
+    fn is_own_address(&self, peer: SocketAddr) -> bool {
+        !self.limits.listening.is_empty()
+            && policy::Forms::of(peer.ip()).iter().any(|ip| {
+                self.limits
+                    .listening
+                    .contains(&SocketAddr::new(ip, peer.port()))
+            })
     }
 
     /// Something arrived on stream 5-tuple `five`, which holds no allocation: it has

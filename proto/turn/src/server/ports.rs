@@ -14,8 +14,11 @@ pub(crate) struct PortPool {
     max: u16,
     /// For each relay IP, a bitmap of taken ports (bit `p - min`).
     taken: HashMap<IpAddr, Vec<u64>>,
-    /// Ports kept for a later Allocate with RESERVATION-TOKEN, by token.
-    reservations: HashMap<u64, SocketAddr>,
+    /// Ports kept for a later Allocate with RESERVATION-TOKEN, by token, with the account
+    /// (quota name) of the user who made it.
+    reservations: HashMap<u64, (SocketAddr, String)>,
+    /// Reservations held per account: they count against its `user-quota` while held.
+    per_account: HashMap<String, u32>,
     /// When each reservation runs out, by token.
     expiry: Deadlines<u64>,
 }
@@ -30,6 +33,7 @@ impl PortPool {
             max,
             taken,
             reservations: HashMap::new(),
+            per_account: HashMap::new(),
             expiry: Deadlines::new(),
         }
     }
@@ -103,15 +107,50 @@ impl PortPool {
         self.set(addr, false);
     }
 
-    /// Keeps `addr` (already taken) for `token` until `expires`.
-    pub(crate) fn reserve(&mut self, token: u64, addr: SocketAddr, expires: Instant) {
-        self.reservations.insert(token, addr);
+    /// Keeps `addr` (already taken) for `token` until `expires`, on `account`'s quota.
+    pub(crate) fn reserve(
+        &mut self,
+        token: u64,
+        addr: SocketAddr,
+        expires: Instant,
+        account: &str,
+    ) {
+        *self.per_account.entry(account.to_owned()).or_insert(0) += 1;
+        if let Some((_, old)) = self.reservations.insert(token, (addr, account.to_owned())) {
+            self.forget(&old);
+        }
         self.expiry.set(token, expires);
+    }
+
+    /// One reservation of `account` less.
+    fn forget(&mut self, account: &str) {
+        if let Some(n) = self.per_account.get_mut(account) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_account.remove(account);
+            }
+        }
+    }
+
+    /// Reservations `account` holds.
+    pub(crate) fn reserved_by(&self, account: &str) -> u32 {
+        self.per_account.get(account).copied().unwrap_or(0)
+    }
+
+    /// Reservations held in all.
+    pub(crate) fn reserved(&self) -> usize {
+        self.reservations.len()
+    }
+
+    /// The account that holds the reservation `token`.
+    pub(crate) fn holder(&self, token: u64) -> Option<&str> {
+        self.reservations.get(&token).map(|(_, a)| a.as_str())
     }
 
     /// Hands out the port kept for `token`, if the reservation is still valid.
     pub(crate) fn redeem(&mut self, token: u64, now: Instant) -> Option<SocketAddr> {
-        let addr = self.reservations.remove(&token)?;
+        let (addr, account) = self.reservations.remove(&token)?;
+        self.forget(&account);
         let expires = self.expiry.stop(&token);
         expires
             .is_some_and(|e| e > now)
@@ -125,7 +164,8 @@ impl PortPool {
     /// Releases reservations that ran out; returns the earliest remaining expiry.
     pub(crate) fn expire(&mut self, now: Instant) -> Option<Instant> {
         while let Some((_, token)) = self.expiry.pop_expired(now) {
-            if let Some(addr) = self.reservations.remove(&token) {
+            if let Some((addr, account)) = self.reservations.remove(&token) {
+                self.forget(&account);
                 self.release(addr);
             }
         }
@@ -139,7 +179,7 @@ impl PortPool {
     /// The reservation that runs out next: when, and the port it keeps.
     pub(crate) fn next_timer(&self) -> Option<(Instant, SocketAddr)> {
         let (at, token) = self.expiry.next()?;
-        Some((at, *self.reservations.get(&token)?))
+        Some((at, self.reservations.get(&token)?.0))
     }
 
     /// Ports taken on `ip` (for tests and stats).
@@ -191,12 +231,16 @@ mod tests {
         assert_eq!(even.port() % 2, 0);
         let next = SocketAddr::new(ip, even.port() + 1);
         assert!(pool.take_exact(next));
-        pool.reserve(7, next, now + Duration::from_secs(30));
+        pool.reserve(7, next, now + Duration::from_secs(30), "alice");
+        assert_eq!((pool.reserved_by("alice"), pool.reserved()), (1, 1));
         assert_eq!(pool.redeem(8, now), None);
         assert_eq!(pool.redeem(7, now + Duration::from_secs(1)), Some(next));
+        assert_eq!((pool.reserved_by("alice"), pool.reserved()), (0, 0));
         // An expired reservation returns its port.
-        pool.reserve(9, next, now + Duration::from_secs(30));
+        pool.reserve(9, next, now + Duration::from_secs(30), "bob");
+        assert_eq!(pool.holder(9), Some("bob"));
         assert_eq!(pool.expire(now + Duration::from_secs(31)), None);
+        assert_eq!(pool.reserved_by("bob"), 0);
         assert!(!pool.is_taken(next));
         assert_eq!(pool.taken_count(), 1);
     }

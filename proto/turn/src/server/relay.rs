@@ -39,6 +39,14 @@ impl Server {
             self.stats.dropped_malformed += 1;
             return;
         };
+        // A permission is by IP, so a peer permitted to reach the relayed addresses of other
+        // allocations on the relay's IP would reach its listening ports too: TURN through
+        // TURN. (ChannelData needs no check: ChannelBind refused such a peer.)
+        if self.is_own_address(peer) {
+            self.stats.dropped_own_address += 1;
+            self.stats.peers_refused[super::Refusal::OwnAddress.index()] += 1;
+            return;
+        }
         self.relay_to_peer(now, slot, peer, data);
     }
 

@@ -13,7 +13,7 @@ use wren_stun::attr::{
 };
 use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, TransactionId};
 
-use super::allocation::{Allocation, Bucket, CHANNEL_LIFETIME, Channel, FiveTuple};
+use super::allocation::{Allocation, Bucket, CHANNEL_LIFETIME, FiveTuple};
 use super::auth::AuthError;
 use super::{Event, Server};
 
@@ -35,6 +35,8 @@ pub(crate) struct Pending {
     five: FiveTuple,
     tid: TransactionId,
     user: String,
+    /// Where the account (quota name) starts in `user`.
+    account_at: u16,
     key: Key,
     lifetime: Duration,
     /// Each relayed address asked for, whether it is bound, and the binds tried.
@@ -75,12 +77,51 @@ const UNDERSTOOD: &[AttrType] = &[
     AttrType::DONT_FRAGMENT,
 ];
 
+impl Pending {
+    fn account(&self) -> &str {
+        self.user
+            .get(usize::from(self.account_at)..)
+            .unwrap_or(&self.user)
+    }
+}
+
+/// The methods served here (besides Binding, answered by the STUN server).
+const SERVED: &[Method] = &[
+    Method::ALLOCATE,
+    Method::REFRESH,
+    Method::CREATE_PERMISSION,
+    Method::CHANNEL_BIND,
+];
+
 impl Server {
     /// Answers a TURN request from `five`.
+    ///
+    /// A request of a method not served here (CONNECT and the other RFC 6062 methods
+    /// included) is answered with a bare 400 at once, before authentication: a challenge
+    /// (401 with REALM and NONCE) would invite a signed retry that could never succeed and
+    /// give a scanner a larger answer than its question. RFC 8489 section 6.3 leaves the
+    /// answer to an unknown method to the usage; coturn answers 400 too.
     pub(super) fn request(&mut self, now: Instant, five: FiveTuple, msg: &Message<'_>) {
-        let (key, user) = match self.creds.authenticate(msg, now) {
+        if !SERVED.contains(&msg.method()) {
+            self.stats.unknown_methods += 1;
+            self.respond_error(
+                now,
+                five,
+                msg,
+                ErrorCodeValue::BAD_REQUEST,
+                None,
+                Extra::None,
+            );
+            return;
+        }
+        let (key, user) = match self.creds.authenticate(msg, now, &five) {
             Ok(ok) => ok,
             Err(e) => {
+                match e {
+                    AuthError::StaleNonce => self.stats.nonces_stale += 1,
+                    AuthError::ForeignNonce => self.stats.nonces_foreign += 1,
+                    _ => {}
+                }
                 if let AuthError::Refused(reason) = e {
                     self.stats.auth_failures += 1;
                     self.event(Event::AuthFailed {
@@ -213,14 +254,8 @@ impl Server {
             return Err(bad);
         }
         let lifetime = self.lifetime(msg, true)?;
-        let held = self.table.per_user.get(&user).copied().unwrap_or(0)
-            + self.pending.iter().filter(|p| p.user == user).count() as u32;
-        let total = self.table.by_tuple.len() + self.pending.len();
-        if (self.limits.user_quota > 0 && held >= self.limits.user_quota)
-            || (self.limits.total_quota > 0 && total >= self.limits.total_quota as usize)
-        {
-            return Err(ErrorCodeValue::ALLOCATION_QUOTA_REACHED);
-        }
+        let account_at = self.creds.account_at(&user);
+        self.check_quota(&user[usize::from(account_at)..], even, token)?;
         // Addresses to bind.
         let mut addrs = Vec::with_capacity(2);
         let mut reserve_next = None;
@@ -269,6 +304,7 @@ impl Server {
             five,
             tid,
             user,
+            account_at,
             key,
             lifetime,
             addrs: addrs.into_iter().map(|a| (a, false, 1)).collect(),
@@ -278,6 +314,42 @@ impl Server {
             dont_fragment,
             fingerprint: msg.fingerprint_offset().is_some(),
         });
+        Ok(())
+    }
+
+    /// The user and total quotas (486) for an Allocate of `account`: allocations, pending
+    /// Allocates and EVEN-PORT reservations held count, and the new allocation with the
+    /// reservation it asks for must fit. A reservation being redeemed by this Allocate
+    /// (RESERVATION-TOKEN) becomes the allocation, so it is not counted twice.
+    fn check_quota(
+        &mut self,
+        account: &str,
+        even: Option<EvenPort>,
+        token: Option<ReservationToken>,
+    ) -> Result<(), ErrorCodeValue> {
+        let redeemed =
+            token.and_then(|ReservationToken(t)| self.ports.holder(u64::from_be_bytes(t)));
+        let need = 1 + u32::from(matches!(even, Some(EvenPort { reserve: true })));
+        let held = self.table.per_user.get(account).copied().unwrap_or(0)
+            + self
+                .pending
+                .iter()
+                .filter(|p| p.account() == account)
+                .count() as u32
+            + self.ports.reserved_by(account)
+            - u32::from(redeemed == Some(account));
+        let total = (self.table.by_tuple.len() + self.pending.len() + self.ports.reserved()) as u64
+            - u64::from(redeemed.is_some());
+        if self.limits.user_quota > 0 && held + need > self.limits.user_quota {
+            self.stats.user_quota_refusals += 1;
+            return Err(ErrorCodeValue::ALLOCATION_QUOTA_REACHED);
+        }
+        if self.limits.total_quota > 0
+            && total + u64::from(need) > u64::from(self.limits.total_quota)
+        {
+            self.stats.total_quota_refusals += 1;
+            return Err(ErrorCodeValue::ALLOCATION_QUOTA_REACHED);
+        }
         Ok(())
     }
 
@@ -456,8 +528,12 @@ impl Server {
     fn finish_allocate(&mut self, now: Instant, p: Pending) {
         let reservation = p.reserve_next.map(|next| {
             let token = self.rng.next_u64();
-            self.ports
-                .reserve(token, next, now + self.limits.reservation_lifetime);
+            self.ports.reserve(
+                token,
+                next,
+                now + self.limits.reservation_lifetime,
+                p.account(),
+            );
             token
         });
         let relayed: Vec<SocketAddr> = p.addrs.iter().map(|(a, _, _)| *a).collect();
@@ -465,11 +541,12 @@ impl Server {
         let allocation = Allocation {
             five: p.five,
             user: p.user.clone(),
+            account_at: p.account_at,
             key: p.key,
             relayed: relayed.clone(),
             expires: now + p.lifetime,
-            permissions: Vec::new(),
-            channels: Vec::new(),
+            permissions: Default::default(),
+            channels: Default::default(),
             allocate_tid: p.tid,
             reservation,
             bucket,
@@ -551,8 +628,9 @@ impl Server {
         Ok(())
     }
 
-    /// The peers of a CreatePermission or ChannelBind, checked (400, 443, 403).
-    fn peers(&self, slot: usize, msg: &Message<'_>) -> Result<Vec<SocketAddr>, ErrorCodeValue> {
+    /// The peers of a CreatePermission or ChannelBind, checked (400, 443, 403: the peer
+    /// policy on every form of the address, and the relay's own listening addresses).
+    fn peers(&mut self, slot: usize, msg: &Message<'_>) -> Result<Vec<SocketAddr>, ErrorCodeValue> {
         let tid = msg.transaction_id();
         let mut peers = Vec::new();
         for raw in msg
@@ -575,14 +653,20 @@ impl Server {
             if a.relayed_for(peer.ip()).is_none() {
                 return Err(ErrorCodeValue::PEER_ADDRESS_FAMILY_MISMATCH);
             }
-            if self.policy.check(peer.ip()).is_err() {
+        }
+        for peer in &peers {
+            if let Err(refusal) = self.peer_allowed(*peer) {
+                self.stats.peers_refused[refusal.index()] += 1;
                 return Err(ErrorCodeValue::FORBIDDEN);
             }
         }
         Ok(peers)
     }
 
-    /// CreatePermission (RFC 8656 section 9): all listed peers or none.
+    /// CreatePermission (RFC 8656 section 9): all listed peers or none. Permissions past
+    /// the cap per allocation are refused with 508 (Insufficient Capacity), the answer
+    /// section 9.3 gives when "the server is unable to fulfill the request due to some
+    /// capacity limit" (486 is for allocations, section 7.2).
     fn create_permission(
         &mut self,
         now: Instant,
@@ -592,11 +676,17 @@ impl Server {
     ) -> Result<(), ErrorCodeValue> {
         let slot = self.own(five, user)?;
         let peers = self.peers(slot, msg)?;
+        let seed = self.rng.next_u64();
         let Some(a) = self.table.get_mut(slot) else {
             return Err(ErrorCodeValue::ALLOCATION_MISMATCH);
         };
-        for peer in peers {
-            a.permit(peer.ip(), now);
+        let ips: Vec<IpAddr> = peers.iter().map(SocketAddr::ip).collect();
+        if a.permissions.len() + a.permissions.missing(&ips) > self.limits.max_permissions {
+            self.stats.permission_cap_hits += 1;
+            return Err(ErrorCodeValue::INSUFFICIENT_CAPACITY);
+        }
+        for ip in ips {
+            a.permit(ip, now, seed);
         }
         let key = a.key.clone();
         self.table.rearm(slot);
@@ -604,7 +694,9 @@ impl Server {
         Ok(())
     }
 
-    /// ChannelBind (RFC 8656 section 11).
+    /// ChannelBind (RFC 8656 section 11): a binding past the cap of channels, or a
+    /// permission past the cap of permissions, is refused with 508 (section 11.2: "unable
+    /// to fulfill the request").
     fn channel_bind(
         &mut self,
         now: Instant,
@@ -621,23 +713,24 @@ impl Server {
         };
         let peers = self.peers(slot, msg)?;
         let [peer] = peers[..] else { return Err(bad) };
+        let seed = self.rng.next_u64();
         let Some(a) = self.table.get_mut(slot) else {
             return Err(ErrorCodeValue::ALLOCATION_MISMATCH);
         };
-        let expires = now + CHANNEL_LIFETIME;
-        let by_number = a.channels.iter().position(|c| c.number == number);
-        let by_peer = a.channels.iter().position(|c| c.peer == peer);
-        match (by_number, by_peer) {
-            (Some(i), Some(j)) if i == j => a.channels[i].expires = expires,
-            (None, None) => a.channels.push(Channel {
-                number,
-                peer,
-                expires,
-            }),
-            // The number is bound to another peer, or the peer to another number.
-            _ => return Err(bad),
+        // The number is bound to another peer, or the peer to another number: 400.
+        let new = a.channels.check(number, peer).map_err(|_| bad)?;
+        if new && a.channels.len() >= self.limits.max_channels {
+            self.stats.channel_cap_hits += 1;
+            return Err(ErrorCodeValue::INSUFFICIENT_CAPACITY);
         }
-        a.permit(peer.ip(), now);
+        if a.permissions.len() + a.permissions.missing(&[peer.ip()]) > self.limits.max_permissions {
+            self.stats.permission_cap_hits += 1;
+            return Err(ErrorCodeValue::INSUFFICIENT_CAPACITY);
+        }
+        a.channels
+            .bind(number, peer, now + CHANNEL_LIFETIME, seed)
+            .map_err(|_| bad)?;
+        a.permit(peer.ip(), now, seed.rotate_left(17));
         let key = a.key.clone();
         self.table.rearm(slot);
         self.respond_ok(now, five, msg, Some(&key), |_| Ok(()));
@@ -701,7 +794,7 @@ impl Server {
         extra: Extra<'_>,
     ) {
         self.stats.error_responses += 1;
-        let nonce = matches!(extra, Extra::Challenge).then(|| self.creds.nonce(now));
+        let nonce = matches!(extra, Extra::Challenge).then(|| self.creds.nonce(now, &five));
         let mut buf = self.out.buffer();
         let typ = msg.message_type().with_class(Class::ErrorResponse);
         let mut w = MessageWriter::new(&mut buf, typ, msg.transaction_id());

@@ -24,8 +24,29 @@ pub struct Stats {
     pub connections_timed_out: u64,
     /// TCP or TLS connections closed at once: too many waiting to allocate.
     pub connections_refused: u64,
-    /// Requests that failed authentication (401/438 after a signed request).
+    /// Signed requests refused: unknown user, wrong realm, expired REST username or bad
+    /// MESSAGE-INTEGRITY (answered 401).
     pub auth_failures: u64,
+    /// Signed requests with a nonce issued to this 5-tuple that had expired (438).
+    pub nonces_stale: u64,
+    /// Signed requests with a nonce not issued to their 5-tuple and realm: replayed from
+    /// another 5-tuple, or forged (438).
+    pub nonces_foreign: u64,
+    /// Requests of a method the server does not serve, answered 400 without a challenge.
+    pub unknown_methods: u64,
+    /// Peers refused (CreatePermission, ChannelBind: 403; Send indications: dropped), by
+    /// reason, indexed as [`crate::server::Refusal::ALL`].
+    pub peers_refused: [u64; super::policy::Refusal::ALL.len()],
+    /// CreatePermission or ChannelBind refused (508) at the cap of permissions per
+    /// allocation.
+    pub permission_cap_hits: u64,
+    /// ChannelBind refused (508) at the cap of channels per allocation.
+    pub channel_cap_hits: u64,
+    /// Allocate refused (486) at the user's quota (`user-quota`, counted by the real user of
+    /// REST usernames, reservations included).
+    pub user_quota_refusals: u64,
+    /// Allocate refused (486) at the total quota (`total-quota`, reservations included).
+    pub total_quota_refusals: u64,
     /// Packets relayed client -> peer.
     pub packets_to_peers: u64,
     /// Bytes relayed client -> peer (application data).
@@ -40,6 +61,9 @@ pub struct Stats {
     pub dropped_no_allocation: u64,
     /// Dropped: no permission for the peer.
     pub dropped_no_permission: u64,
+    /// Dropped: a Send indication to one of the relay's own listening addresses (also
+    /// counted in `peers_refused`).
+    pub dropped_own_address: u64,
     /// Dropped: ChannelData on an unbound channel.
     pub dropped_unknown_channel: u64,
     /// Dropped: over the allocation's bandwidth.

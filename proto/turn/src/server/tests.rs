@@ -238,6 +238,14 @@ fn nonce_of(response: &[u8]) -> String {
         .to_owned()
 }
 
+/// A nonce issued to `from` (the 401 to an unsigned Allocate from it): nonces are bound to
+/// the 5-tuple they were issued to (issue 9, finding 3).
+fn nonce_for(net: &mut Net, from: SocketAddr) -> String {
+    let r = net.send_to(from, addr(SERVER), &request(Method::ALLOCATE, None, udp));
+    assert_eq!(code_of(&r[0].1), Some(401));
+    nonce_of(&r[0].1)
+}
+
 /// Allocates for alice; returns her credentials and the relayed address.
 fn allocate(net: &mut Net) -> (Creds, SocketAddr) {
     let challenge = net.ask(&request(Method::ALLOCATE, None, udp));
@@ -381,7 +389,7 @@ fn rest_api_credentials_and_expired_usernames() {
     let c = Creds {
         user,
         key: Key::long_term(user, REALM_, &rest_password("north", user)).unwrap(),
-        nonce: nonce.clone(),
+        nonce,
     };
     assert_eq!(
         code_of(&net.ask(&request(Method::ALLOCATE, Some(&c), udp))),
@@ -392,7 +400,7 @@ fn rest_api_credentials_and_expired_usernames() {
     let expired = Creds {
         user: old,
         key: Key::long_term(old, REALM_, &rest_password("north", old)).unwrap(),
-        nonce,
+        nonce: nonce_for(&mut net, addr("192.0.2.11:1")),
     };
     let before = net.server.ports_in_use();
     let r = net.send_to(
@@ -437,8 +445,9 @@ fn quota_is_486_and_creates_nothing() {
     let mut cfg = config();
     cfg.user_quota = 1;
     let mut net = Net::new(cfg);
-    let (c, _) = allocate(&mut net);
+    allocate(&mut net);
     let other = addr("192.0.2.10:50001");
+    let c = creds("alice", "secret", &nonce_for(&mut net, other));
     let r = net.send_to(
         other,
         addr(SERVER),
@@ -453,8 +462,8 @@ fn quota_is_486_and_creates_nothing() {
     cfg.users
         .insert("bob".into(), UserSecret::Password("pw".into()));
     let mut net = Net::new(cfg);
-    let (c, _) = allocate(&mut net);
-    let bob = creds("bob", "pw", &c.nonce);
+    allocate(&mut net);
+    let bob = creds("bob", "pw", &nonce_for(&mut net, other));
     let r = net.send_to(
         other,
         addr(SERVER),
@@ -925,11 +934,11 @@ fn port_pool_exhaustion_is_508_and_bind_failures_retry() {
     let mut net = Net::new(cfg);
     // The first port the server picks is in use by another program: it tries another.
     net.refuse.push(BindError::AddrInUse);
-    let (c, _) = allocate(&mut net);
+    allocate(&mut net);
     assert_eq!(net.server.ports_in_use(), 1);
     // The one port left is held by another program: after retries, 508, nothing kept.
+    let bob = creds("bob", "pw", &nonce_for(&mut net, addr("192.0.2.12:1")));
     net.refuse.extend([BindError::AddrInUse; 8]);
-    let bob = creds("bob", "pw", &c.nonce);
     let r = net.send_to(
         addr("192.0.2.12:1"),
         addr(SERVER),
@@ -959,7 +968,7 @@ fn even_port_with_reservation_token() {
     let token = m.require::<ReservationToken>().unwrap();
     assert_eq!(net.server.ports_in_use(), 2, "the next port is kept");
     // Bob redeems the token from another 5-tuple and gets the odd port.
-    let bob = creds("bob", "pw", &nonce);
+    let bob = creds("bob", "pw", &nonce_for(&mut net, addr("192.0.2.12:1")));
     let r = net.send_to(
         addr("192.0.2.12:1"),
         addr(SERVER),
@@ -975,6 +984,7 @@ fn even_port_with_reservation_token() {
         .0;
     assert_eq!(got.port(), relayed.port() + 1);
     // A token used twice is worth nothing.
+    let bob = creds("bob", "pw", &nonce_for(&mut net, addr("192.0.2.13:1")));
     let r = net.send_to(
         addr("192.0.2.13:1"),
         addr(SERVER),
@@ -1054,3 +1064,5 @@ fn bandwidth_limit_drops_over_budget() {
     net.advance(Duration::from_secs(1));
     assert_eq!(net.send(&cd).len(), 1, "the budget refills");
 }
+
+mod hostile;

@@ -71,6 +71,8 @@ fn turn_server_config_maps_every_key() {
          max-bps=64000\n\
          stale-nonce=120\n\
          max-allocate-lifetime=1200\n\
+         max-permissions=64\n\
+         max-channels=32\n\
          external-ip=203.0.113.5/192.0.2.10\n\
          fingerprint\n",
     )
@@ -98,6 +100,12 @@ fn turn_server_config_maps_every_key() {
     assert_eq!(s.max_lifetime, Duration::from_secs(1200));
     assert_eq!(s.nonce_lifetime, Duration::from_secs(120));
     assert_eq!((s.user_quota, s.total_quota, s.max_bps), (3, 100, 64000));
+    assert_eq!((s.max_permissions, s.max_channels), (64, 32));
+    assert_eq!(
+        s.listening,
+        vec![sock("127.0.0.1:3478"), sock("[::1]:3478")],
+        "the relay's own addresses, refused as peers"
+    );
     assert_eq!(s.software.as_deref(), Some(SOFTWARE));
     assert!(s.fingerprint);
     assert_eq!(s.wall_clock, wall);
@@ -135,6 +143,12 @@ fn turn_server_config_defaults() {
     );
     assert_eq!(s.rest_secret, None);
     assert_eq!((s.user_quota, s.total_quota, s.max_bps), (0, 0, 0));
+    assert_eq!(
+        (s.max_permissions, s.max_channels),
+        (1024, 1024),
+        "coturn's cap"
+    );
+    assert_eq!(s.listening, vec![sock("127.0.0.1:3478")]);
     assert_eq!(s.software.as_deref(), Some(SOFTWARE));
     assert!(!s.fingerprint);
     assert_eq!(
@@ -166,6 +180,56 @@ fn turn_server_config_defaults() {
     let s = turn("listening-ip=127.0.0.1\nrealm=r\nstatic-auth-secret=north\n").expect("REST");
     assert_eq!(s.rest_secret.as_deref(), Some("north"));
     assert!(s.users.is_empty());
+}
+
+fn sock(s: &str) -> std::net::SocketAddr {
+    s.parse().expect("socket address")
+}
+
+/// The listening addresses the TURN machine refuses as peers: a wildcard listener stands for
+/// the relay and external IPs of its family and loopback, on the STUN and TLS ports.
+#[test]
+fn own_addresses_from_listeners() {
+    let c = parse(
+        "listening-ip=0.0.0.0\n\
+         listening-ip=2001:db8::1\n\
+         listening-port=3479\n\
+         relay-ip=192.0.2.10\n\
+         relay-ip=2001:db8::10\n\
+         external-ip=203.0.113.5/192.0.2.10\n",
+    )
+    .expect("listeners");
+    assert_eq!(
+        c.own_addresses(),
+        vec![
+            sock("192.0.2.10:3479"),
+            sock("203.0.113.5:3479"),
+            sock("127.0.0.1:3479"),
+            sock("[2001:db8::1]:3479"),
+        ]
+    );
+    let dir = std::env::temp_dir();
+    let tls = parse(&format!(
+        "listening-ip=127.0.0.1\ncert={}\npkey={}\ntls-listening-port=5350\n",
+        dir.join("c.pem").display(),
+        dir.join("k.pem").display()
+    ))
+    .expect("tls");
+    assert_eq!(
+        tls.own_addresses(),
+        vec![sock("127.0.0.1:3478"), sock("127.0.0.1:5350")]
+    );
+    // The OS picks the port: it is not known here.
+    let any = parse("listening-ip=127.0.0.1\nlistening-port=0\n").expect("port 0");
+    assert!(any.own_addresses().is_empty());
+}
+
+#[test]
+fn max_permissions_and_channels_are_positive() {
+    assert!(parse(&format!("{TURN}max-permissions=0\n")).is_err());
+    assert!(parse(&format!("{TURN}max-channels=65536\n")).is_err());
+    let s = turn(&format!("{TURN}max-channels=1\n")).expect("one channel");
+    assert_eq!(s.max_channels, 1);
 }
 
 #[test]

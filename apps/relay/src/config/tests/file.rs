@@ -329,7 +329,7 @@ fn bad_values() {
         (
             "stale-nonce=on",
             1,
-            "turnserver.conf:1: bad value 'on' for 'stale-nonce': expected seconds up to 4294967295 (0: nonces never expire), or no value for 600",
+            "turnserver.conf:1: bad value 'on' for 'stale-nonce': expected seconds up to 4294967295 (0 or above 3600: 3600, the longest a nonce lives), or no value for 600",
         ),
         (
             "max-allocate-lifetime=0",
