@@ -4,6 +4,7 @@
 #   coturn       turnserver, turnutils_stunclient, turnutils_uclient, turnutils_peer
 #   stun-client  stun (the classic RFC 3489 client)
 #   nftables     nft (the NAT routers of wren-probe's network-namespace test)
+#   chromium     chromium (headless: wren-dtls's browser handshake test)
 #
 # Idempotent and quiet: a package is installed only when one of its programs is missing,
 # `apt-get update` runs only when apt does not know a package yet (or an install from stale
@@ -25,11 +26,12 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables)
+packages=(coturn stun-client nftables chromium)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
     [nftables]="nft"
+    [chromium]="chromium"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }

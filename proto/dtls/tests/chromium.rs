@@ -1,0 +1,288 @@
+//! A real browser against wren-dtls: headless Chromium (what `scripts/install-deps.sh`
+//! installs) offers a data channel to a page served here; the answer is an ICE-lite peer on
+//! a UDP socket of this test (wren-ice's lite server answers the checks) whose DTLS server is
+//! ours. Chromium's ClientHello is captured as it arrives, kept as a fixture
+//! (`target/fixtures/chromium-client-hello-N.bin`, one file per datagram), reassembled and
+//! read; and the handshake completes: we report Connected with an SRTP profile Chromium
+//! offered, and the page reports its DTLS transport `connected`. Everything on 127.0.0.1;
+//! Chromium is started and killed here.
+#![allow(clippy::disallowed_methods)] // real sockets and a real browser: the real clock
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine};
+use wren_dtls::client_hello::ClientHello;
+use wren_dtls::codes::{ContentType, HandshakeType, ProtocolVersion};
+use wren_dtls::endpoint::{Config, Endpoint, Event, Role};
+use wren_dtls::fingerprint::Fingerprint;
+use wren_dtls::identity::Identity;
+use wren_dtls::reassembly::Reassembler;
+use wren_dtls::{handshake, record};
+use wren_ice::Credentials;
+use wren_ice::lite::{self, LocalSocket, Routed};
+
+const PAGE: &str = r#"<!doctype html><meta charset="utf-8"><script>
+async function main() {
+  const report = (o) => fetch('/result', {method: 'POST', body: JSON.stringify(o)});
+  try {
+    const pc = new RTCPeerConnection();
+    pc.createDataChannel('wren');
+    pc.onconnectionstatechange = () => report({state: pc.connectionState});
+    await pc.setLocalDescription(await pc.createOffer());
+    const r = await fetch('/offer', {method: 'POST', body: pc.localDescription.sdp});
+    await pc.setRemoteDescription({type: 'answer', sdp: await r.text()});
+  } catch (e) { report({error: String(e)}); }
+}
+main();
+</script>"#;
+
+fn chromium() -> &'static str {
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if std::path::Path::new(p).exists() {
+            return p;
+        }
+    }
+    panic!("no chromium: scripts/install-deps.sh installs it (apt package chromium)");
+}
+
+/// An `a=` attribute's value in `sdp`.
+fn attr<'a>(sdp: &'a str, name: &str) -> &'a str {
+    sdp.lines()
+        .find_map(|l| l.trim_end().strip_prefix(&format!("a={name}:")))
+        .unwrap_or_else(|| panic!("no a={name} in the offer:\n{sdp}"))
+}
+
+/// Serves the page, the offer/answer exchange and the page's reports on `http`, sending
+/// each offer to `offers` and answering with what `answers` gives back; reports go to
+/// `reports`.
+fn serve(
+    http: TcpListener,
+    offers: mpsc::Sender<String>,
+    answers: mpsc::Receiver<String>,
+    reports: mpsc::Sender<String>,
+) {
+    for conn in http.incoming() {
+        let Ok(mut conn) = conn else { return };
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut request = String::new();
+        if reader.read_line(&mut request).is_err() {
+            continue;
+        }
+        let mut length = 0;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let body = String::from_utf8_lossy(&body).into_owned();
+        let (ctype, reply) = if request.starts_with("GET / ") {
+            ("text/html", PAGE.to_owned())
+        } else if request.starts_with("POST /offer") {
+            let _ = offers.send(body);
+            ("application/sdp", answers.recv().unwrap_or_default())
+        } else if request.starts_with("POST /result") {
+            let _ = reports.send(body);
+            ("text/plain", String::new())
+        } else {
+            ("text/plain", String::new())
+        };
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+            reply.len()
+        );
+    }
+}
+
+struct Browser(Child);
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn chromium_completes_a_dtls_handshake_with_our_server() {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let local = udp.local_addr().unwrap();
+    let http = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", http.local_addr().unwrap());
+    let (offer_tx, offer_rx) = mpsc::channel();
+    let (answer_tx, answer_rx) = mpsc::channel();
+    let (report_tx, report_rx) = mpsc::channel();
+    std::thread::spawn(move || serve(http, offer_tx, answer_rx, report_tx));
+
+    let profile = std::env::temp_dir().join(format!("wren-chromium-{}", std::process::id()));
+    let _browser = Browser(
+        Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(&url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromium starts"),
+    );
+
+    let offer = offer_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the page posts its offer");
+    let remote = Credentials {
+        ufrag: attr(&offer, "ice-ufrag").to_owned(),
+        pwd: attr(&offer, "ice-pwd").to_owned(),
+    };
+    let peer_fp = Fingerprint::parse(attr(&offer, "fingerprint")).unwrap();
+    let mid = attr(&offer, "mid").to_owned();
+
+    let start = Instant::now();
+    let mut ice =
+        lite::Server::new(start, lite::Config::new(vec![LocalSocket::udp(local)])).unwrap();
+    let ours = Credentials {
+        ufrag: "wrenlite".into(),
+        pwd: "wrenlitepasswordof24char".into(),
+    };
+    let session = ice.add_session(start, &ours, Some(&remote)).unwrap();
+    let identity = Arc::new(Identity::generate().unwrap());
+    let answer = format!(
+        "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE {mid}\r\na=ice-lite\r\n\
+         m=application {port} UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 127.0.0.1\r\n\
+         a=mid:{mid}\r\na=ice-ufrag:{ufrag}\r\na=ice-pwd:{pwd}\r\na=fingerprint:{fp}\r\n\
+         a=setup:passive\r\na=sctp-port:5000\r\n\
+         a=candidate:1 1 udp 2130706431 127.0.0.1 {port} typ host\r\na=end-of-candidates\r\n",
+        port = local.port(),
+        ufrag = ours.ufrag,
+        pwd = ours.pwd,
+        fp = identity.fingerprint(),
+    );
+    answer_tx.send(answer).unwrap();
+
+    let mut config = Config::new(Role::Server, Arc::clone(&identity));
+    config.peer_fingerprints = Some(vec![peer_fp.clone()]);
+    config.cookie = false;
+    let mut dtls = Endpoint::new(start, config);
+
+    let deadline = start + Duration::from_secs(60);
+    let (mut rx, mut tx) = (vec![0u8; 65536], Vec::new());
+    let mut captured: Vec<Vec<u8>> = Vec::new();
+    let mut events = Vec::new();
+    let mut reports = Vec::new();
+    let mut peer: Option<SocketAddr> = None;
+    while !(dtls.is_connected() && reports.iter().any(|r: &String| r.contains("connected"))) {
+        let now = Instant::now();
+        assert!(now < deadline, "no handshake: {events:?} {reports:?}");
+        udp.set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        if let Ok((n, from)) = udp.recv_from(&mut rx) {
+            let now = Instant::now();
+            match ice.route(now, Datagram::udp(from, local, &rx[..n])) {
+                Routed::Data {
+                    session: s,
+                    payload,
+                } => {
+                    assert_eq!(s, session);
+                    // A datagram whose first record holds a ClientHello fragment (the
+                    // handshake type after the 13-byte record header).
+                    if payload.first() == Some(&ContentType::HANDSHAKE.0)
+                        && payload.get(13) == Some(&HandshakeType::CLIENT_HELLO.0)
+                        && captured.len() < 8
+                    {
+                        captured.push(payload.to_vec());
+                    }
+                    peer = Some(from);
+                    dtls.handle_datagram(now, Datagram::udp(from, local, payload));
+                }
+                Routed::Stun | Routed::Dropped => {}
+            }
+        }
+        let now = Instant::now();
+        ice.handle_timeout(now);
+        dtls.handle_timeout(now);
+        while let Some(t) = ice.poll_transmit(now, &mut tx) {
+            udp.send_to(&tx, t.destination).unwrap();
+        }
+        while let Some(t) = dtls.poll_transmit(now, &mut tx) {
+            udp.send_to(&tx, peer.unwrap_or(t.destination)).unwrap();
+        }
+        while ice.poll_event().is_some() {}
+        events.extend(std::iter::from_fn(|| dtls.poll_event()));
+        reports.extend(report_rx.try_iter());
+    }
+
+    // What we negotiated: a profile Chromium offered, with the certificate it announced.
+    let Some(Event::Connected {
+        srtp: Some(keys),
+        peer_fingerprint,
+        suite,
+    }) = events.first()
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(*peer_fingerprint, peer_fp);
+
+    // The ClientHello as it came, kept as fixtures, and read back.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+    let version = Command::new(chromium()).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut hs = Reassembler::new(0, 1 << 16);
+    for (i, d) in captured.iter().enumerate() {
+        std::fs::write(dir.join(format!("chromium-client-hello-{i}.bin")), d).unwrap();
+        for r in record::records(d).flatten() {
+            for f in handshake::fragments(r.body).flatten() {
+                hs.insert(&f).unwrap();
+            }
+        }
+    }
+    let m = hs.pop().expect("a whole ClientHello");
+    assert_eq!(m.msg_type, HandshakeType::CLIENT_HELLO);
+    let hello = ClientHello::parse(&m.body).unwrap();
+    let offered: Vec<_> = hello
+        .extensions
+        .use_srtp()
+        .unwrap()
+        .unwrap()
+        .profile_ids()
+        .collect();
+    assert!(offered.contains(&keys.profile), "{offered:?}");
+    assert!(hello.suites().any(|s| s == *suite));
+    let versions: Vec<u16> = hello
+        .extensions
+        .supported_versions()
+        .unwrap()
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    std::fs::write(dir.join("chromium-version.txt"), &version).unwrap();
+    eprintln!(
+        "{version}'s ClientHello: {} bytes in {} datagram(s), supported_versions {:04x?} (1.3 is {:04x}), \
+         suite {suite}, profile {:?}; fixtures in {}",
+        m.body.len(),
+        captured.len(),
+        versions,
+        ProtocolVersion::DTLS1_3.0,
+        keys.profile,
+        dir.display()
+    );
+    let _ = std::fs::remove_dir_all(&profile);
+}
