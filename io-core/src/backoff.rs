@@ -39,6 +39,7 @@ pub enum AcceptNext {
 pub struct Backoff {
     pause: Option<Duration>,
     until: Option<Instant>,
+    woken: bool,
     burst: u64,
 }
 
@@ -90,19 +91,19 @@ impl Backoff {
     /// Whether the pause is over at `now`; clears it if so.
     pub fn resume(&mut self, now: Instant) -> bool {
         match self.until {
-            Some(t) if t <= now => {
+            Some(t) if t <= now || self.woken => {
                 self.until = None;
+                self.woken = false;
                 true
             }
             _ => false,
         }
     }
 
-    /// Ends the pause early (a descriptor was freed): the next [`Backoff::resume`] is true.
-    pub fn wake(&mut self, now: Instant) {
-        if let Some(t) = &mut self.until {
-            *t = (*t).min(now);
-        }
+    /// Ends the pause early (a descriptor was freed): the next [`Backoff::resume`] is
+    /// true, whatever the time.
+    pub fn wake(&mut self) {
+        self.woken = self.until.is_some();
     }
 }
 
@@ -131,8 +132,10 @@ mod tests {
             let _ = b.failed(t0, &io::Error::from_raw_os_error(libc::ENFILE), &c);
         }
         assert_eq!(b.until(), Some(t0 + BACKOFF_MAX));
-        b.wake(t0);
+        b.wake();
         assert!(b.resume(t0));
+        b.wake();
+        assert!(!b.resume(t0), "a listener not paused is not resumed");
         let aborted = io::Error::from_raw_os_error(libc::ECONNABORTED);
         assert_eq!(b.failed(t0, &aborted, &c), AcceptNext::Now);
         let would_block = io::Error::from(io::ErrorKind::WouldBlock);
