@@ -36,7 +36,6 @@ pub const DEFAULT_FD_RESERVE: usize = 64;
 /// The bounds on a driver's accepted stream connections. `Default` is safe for a public
 /// server: every bound is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ConnLimits {
     /// The most accepted stream connections open at once (default
     /// [`DEFAULT_MAX_CONNECTIONS`]; `usize::MAX`: no cap but descriptors).

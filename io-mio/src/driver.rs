@@ -423,12 +423,8 @@ impl<M: Machine> Driver<M> {
                     ready.push(token);
                 }
             }
-            self.net.expire(
-                self.poll.registry(),
-                now,
-                &mut ready,
-                &self.shared.counters,
-            );
+            self.net
+                .expire(self.poll.registry(), now, &mut ready, &self.shared.counters);
             // A token both left over from the last turn and reported again is read once:
             // O(k log k) in the k sockets with input, never a scan of every socket.
             ready.sort_unstable();

@@ -168,4 +168,4 @@ pub use rustls;
 pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
 pub use handle::Handle;
 pub use udp::BATCH;
-pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};
+pub use wren_io::{ConnLimits, DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};

@@ -177,12 +177,10 @@ impl Net {
                         self.accepted(registry, stream, remote, tls, sink);
                         Ok(true)
                     }
-                    Err(e) => Ok(
-                        match listener.backoff.failed(sink.now, &e, sink.counters) {
-                            AcceptNext::Now => true,
-                            AcceptNext::Wait | AcceptNext::Until(_) => false,
-                        },
-                    ),
+                    Err(e) => Ok(match listener.backoff.failed(sink.now, &e, sink.counters) {
+                        AcceptNext::Now => true,
+                        AcceptNext::Wait | AcceptNext::Until(_) => false,
+                    }),
                 }
             }
             Source::Conn(slot) => {
@@ -318,7 +316,11 @@ impl Net {
         };
         let descriptors = self.descriptors(&stream);
         let limits = self.config.limits;
-        if let Err(refusal) = self.guard.admission.admit(&limits, remote.ip(), descriptors) {
+        if let Err(refusal) = self
+            .guard
+            .admission
+            .admit(&limits, remote.ip(), descriptors)
+        {
             tracing::debug!(%remote, ?proto, ?refusal, "connection refused");
             refusal.count(sink.counters);
             // Dropping it closes it.
