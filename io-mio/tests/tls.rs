@@ -374,12 +374,19 @@ fn a_stalled_handshake_is_closed_at_its_deadline_and_a_finished_one_reported_on_
     }
     let s = run.stats_until(|s| s.deadline_tls_handshake == 2);
     assert_eq!(
-        (s.tls_handshake_failures, s.tcp_closed, s.disconnects_reported),
+        (
+            s.tls_handshake_failures,
+            s.tcp_closed,
+            s.disconnects_reported
+        ),
         (2, 2, 0),
         "{s:?}"
     );
     // The finished one was not touched; closed now, it is reported.
-    let (local, remote) = (done.sock.peer_addr().unwrap(), done.sock.local_addr().unwrap());
+    let (local, remote) = (
+        done.sock.peer_addr().unwrap(),
+        done.sock.local_addr().unwrap(),
+    );
     drop(done);
     loop {
         match run.event() {
