@@ -15,7 +15,7 @@ use wren_core::stream::WriteError;
 use wren_core::{Datagram, Machine, Transmit};
 use wren_io::{
     Counter, Counters, Disposition, Drain, DriverError, Route, Sockets, StatsHandle, Step,
-    TurnLimits, disposition,
+    TurnLimits, disposition, report_disconnected,
 };
 
 use crate::net::{Io, Net, Sock};
@@ -64,14 +64,15 @@ impl<M: Machine> Driver<M> {
     /// TCP buffer limit, and outgoing TCP connections allowed.
     #[must_use]
     pub fn new(machine: M) -> Self {
+        let counters = Arc::<Counters>::default();
         Driver {
             machine,
-            net: Net::default(),
+            net: Net::new(Arc::clone(&counters)),
             framing: Framing::default(),
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
             limits: TurnLimits::default(),
-            sockets: Sockets::new(Arc::default()),
+            sockets: Sockets::new(counters),
         }
     }
 
@@ -232,6 +233,9 @@ impl<M: Machine> Driver<M> {
     ) -> bool {
         let mut drain = Drain::new(self.limits);
         loop {
+            for gone in self.net.gone.drain(..) {
+                report_disconnected(&mut self.machine, now, gone, self.sockets.counters());
+            }
             match drain.next(&mut self.machine, now, Some(tx)) {
                 Step::Transmit(t) => match self.sockets.route(&t) {
                     Route::Udp(s) => match self.net.udp(s) {
@@ -370,10 +374,13 @@ impl<M: Machine> Driver<M> {
                     return Ok(());
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
+                let mut delivered = false;
                 let fed = conn.reader.feed(&rx[..len], framing, limit, |msg| {
+                    delivered = true;
                     counters.add(Counter::FramesIn, 1);
                     machine.handle_datagram(now, Datagram::tcp(remote, local, msg));
                 });
+                conn.delivered |= delivered;
                 if let Err(why) = fed {
                     self.close(slot, why.into());
                 }
@@ -386,13 +393,9 @@ impl<M: Machine> Driver<M> {
         Ok(())
     }
 
-    /// Removes a connection and counts why.
+    /// Removes a connection, counts why, and queues its report to the machine.
     fn close(&mut self, slot: usize, why: Close) {
-        let Some(conn) = self.net.conns.remove(slot) else {
-            return;
-        };
-        why.count(self.sockets.counters(), conn.out.queued(), false);
-        tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
+        self.net.close(slot, why);
     }
 }
 

@@ -3,15 +3,16 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
 use tokio::net::{TcpListener, TcpStream};
-use wren_core::BindError;
-use wren_io::Host;
+use wren_core::{BindError, Transport};
+use wren_io::{Counters, Host};
 
 use crate::bound::Bound;
-use crate::tcp::{Conns, Step};
+use crate::tcp::{Close, Conns, Step};
 use crate::udp::Udp;
 
 /// Which UDP socket: one of the application's (an index into [`Net::udp`]) or one bound at
@@ -44,7 +45,6 @@ pub(crate) enum Io {
 }
 
 /// The sockets: UDP, listeners, connections.
-#[derive(Default)]
 pub(crate) struct Net {
     /// The application's UDP sockets.
     pub(crate) udp: Vec<Udp>,
@@ -58,6 +58,11 @@ pub(crate) struct Net {
     /// Whether the next poll looks at the bound sockets first (it alternates, so that
     /// neither kind starves the other).
     bound_first: bool,
+    /// The driver's counters.
+    pub(crate) counters: Arc<Counters>,
+    /// Connections closed that delivered messages, to report to the machine
+    /// ([`wren_core::SocketResult::Disconnected`]): local, remote, transport.
+    pub(crate) gone: Vec<(SocketAddr, SocketAddr, Transport)>,
 }
 
 /// The sockets [`wren_io::Sockets`] binds and closes for the machine go in and out of
@@ -76,9 +81,54 @@ impl Host for Net {
             Sock::Listening(_) => None,
         }
     }
+
+    /// Closes the TCP connection from `remote` to `local` (there is no TLS here).
+    fn disconnect(&mut self, local: SocketAddr, remote: SocketAddr, transport: Transport) -> bool {
+        let Some(slot) = self.conns.find(remote) else {
+            return false;
+        };
+        let matches = transport == Transport::Tcp
+            && self
+                .conns
+                .get_mut(slot)
+                .is_some_and(|c| c.local == Some(local));
+        if matches {
+            self.close(slot, Close::Requested);
+        }
+        matches
+    }
 }
 
 impl Net {
+    /// No sockets yet, counting into `counters`.
+    pub(crate) fn new(counters: Arc<Counters>) -> Net {
+        Net {
+            udp: Vec::new(),
+            listeners: Vec::new(),
+            conns: Conns::default(),
+            bound: Bound::default(),
+            cursor: 0,
+            bound_first: false,
+            counters,
+            gone: Vec::new(),
+        }
+    }
+
+    /// Removes a connection, counts why, and, if it delivered messages, queues its report
+    /// to the machine.
+    pub(crate) fn close(&mut self, slot: usize, why: Close) {
+        let Some(conn) = self.conns.remove(slot) else {
+            return;
+        };
+        why.count(&self.counters, conn.out.queued(), false);
+        tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
+        if conn.delivered
+            && let Some(local) = conn.local
+        {
+            self.gone.push((local, conn.remote, Transport::Tcp));
+        }
+    }
+
     /// The UDP socket `sock`, if it is open.
     pub(crate) fn udp(&self, sock: Sock) -> Option<&Udp> {
         match sock {

@@ -43,6 +43,9 @@ pub(crate) struct Conn {
     pub(crate) reader: StreamReader,
     /// The framed bytes to write, and the frames queued while connecting.
     pub(crate) out: Outbox,
+    /// Whether it has delivered a message to the machine: then its close is reported
+    /// ([`wren_core::SocketResult::Disconnected`]).
+    pub(crate) delivered: bool,
 }
 
 impl Conn {
@@ -68,6 +71,7 @@ impl Conn {
             local,
             reader: StreamReader::new(),
             out: Outbox::default(),
+            delivered: false,
         }
     }
 
