@@ -73,6 +73,10 @@ pub struct Config {
     /// Add FINGERPRINT to every message (`fingerprint`); otherwise only to responses whose
     /// request carried one.
     pub fingerprint: bool,
+    /// How long a TCP or TLS connection may go without an allocation before the server
+    /// asks its driver to close it (coturn's `max-allocate-timeout`, 60 s); the clock starts
+    /// at its first message, and again when its allocation ends. Zero: never.
+    pub max_allocate_timeout: Duration,
     /// Most outgoing datagrams queued before the driver drains them; more are dropped.
     pub queue_capacity: usize,
     /// Seed of the generator of nonce secrets, ports and tokens; `None` seeds from the OS.
@@ -102,6 +106,7 @@ impl Default for Config {
             max_bps: 0,
             software: None,
             fingerprint: false,
+            max_allocate_timeout: Duration::from_secs(60),
             queue_capacity: 4096,
             rng_seed: None,
             wall_clock: SystemTime::UNIX_EPOCH,

@@ -20,6 +20,7 @@
 mod allocation;
 mod auth;
 mod config;
+mod connections;
 mod output;
 pub mod policy;
 mod ports;
@@ -47,6 +48,7 @@ pub use stats::Stats;
 
 use allocation::Allocation;
 use auth::Credentials;
+use connections::{Connections, Heard};
 use output::Output;
 use ports::PortPool;
 use requests::Pending;
@@ -59,6 +61,9 @@ pub enum CloseReason {
     Expired,
     /// The client refreshed it with LIFETIME 0.
     Deallocated,
+    /// Its TCP or TLS connection closed (RFC 8656 section 3.1: the allocation goes with
+    /// it).
+    ConnectionClosed,
 }
 
 /// What the server reports.
@@ -102,6 +107,9 @@ pub enum Timer {
     Channel(FiveTuple, u16),
     /// The port kept by an EVEN-PORT reservation returns to the pool (RFC 8656 section 7.2).
     Reservation(SocketAddr),
+    /// A TCP or TLS connection that has not allocated is closed (coturn's
+    /// `max-allocate-timeout`).
+    Connection(FiveTuple),
 }
 
 /// A table slot as a timer key (a `u32`: a table never holds anywhere near 2^32 slots, and
@@ -254,9 +262,13 @@ pub struct Server {
     rng: Rng,
     table: Table,
     pending: Vec<Pending>,
+    /// Relay addresses whose bind is in flight for an Allocate dropped with its
+    /// connection: their port returns when the driver answers.
+    orphaned: Vec<SocketAddr>,
     binding: stun::Server,
     out: Output,
     sockets: VecDeque<SocketRequest>,
+    connections: Connections,
     events: VecDeque<Event>,
     stats: Stats,
     last_now: Instant,
@@ -319,9 +331,11 @@ impl Server {
             rng,
             table,
             pending: Vec::new(),
+            orphaned: Vec::new(),
             binding,
             out: Output::new(config.queue_capacity),
             sockets: VecDeque::new(),
+            connections: Connections::new(config.max_allocate_timeout),
             events: VecDeque::new(),
             stats: Stats::default(),
             last_now: now,
@@ -333,6 +347,7 @@ impl Server {
     pub fn stats(&self) -> Stats {
         let mut s = self.stats;
         s.allocations = self.table.by_tuple.len() as u64;
+        s.connections_waiting = self.connections.len() as u64;
         let live = self.table.slots.iter().flatten();
         s.permissions = live.clone().map(|a| a.permissions.len() as u64).sum();
         s.channels = live.map(|a| a.channels.len() as u64).sum();
@@ -364,7 +379,11 @@ impl Server {
             .ports
             .next_timer()
             .map(|(at, addr)| (at, Timer::Reservation(addr)));
-        [slot, reservation]
+        let connection = self
+            .connections
+            .next()
+            .map(|(at, five)| (at, Timer::Connection(five)));
+        [slot, reservation, connection]
             .into_iter()
             .flatten()
             .min_by_key(|(at, _)| *at)
@@ -414,6 +433,38 @@ impl Server {
         }
     }
 
+    /// Something arrived on stream 5-tuple `five`, which holds no allocation: it has
+    /// [`Config::max_allocate_timeout`] to allocate.
+    fn stream_heard(&mut self, now: Instant, five: FiveTuple) {
+        if self.connections.heard(five, now) == Heard::Full {
+            self.stats.connections_refused += 1;
+            self.disconnect(five);
+        }
+    }
+
+    /// Asks the driver to close `five`'s connection.
+    fn disconnect(&mut self, five: FiveTuple) {
+        self.sockets.push_back(SocketRequest::Disconnect {
+            local: five.server,
+            remote: five.client,
+            transport: five.transport,
+        });
+    }
+
+    /// The driver reports `five`'s connection gone: its allocation, or the Allocate still
+    /// waiting for relay sockets, goes with it (RFC 8656 section 3.1). Nothing is ever sent
+    /// to that 5-tuple again, so the relay never dials a client.
+    fn connection_closed(&mut self, five: FiveTuple) {
+        if !five.transport.is_stream() {
+            return;
+        }
+        self.connections.gone(&five);
+        if let Some(&slot) = self.table.by_tuple.get(&five) {
+            self.delete(slot, CloseReason::ConnectionClosed);
+        }
+        self.abandon_pending(&five);
+    }
+
     /// Removes an allocation, closes its sockets and returns its ports.
     fn delete(&mut self, slot: usize, reason: CloseReason) {
         let Some(a) = self.table.remove(slot) else {
@@ -426,8 +477,14 @@ impl Server {
                 transport: wren_core::Transport::Udp,
             });
         }
-        if reason == CloseReason::Expired {
-            self.stats.allocations_expired += 1;
+        match reason {
+            CloseReason::Expired => self.stats.allocations_expired += 1,
+            CloseReason::ConnectionClosed => self.stats.allocations_disconnected += 1,
+            CloseReason::Deallocated => {}
+        }
+        if reason != CloseReason::ConnectionClosed {
+            // The connection outlives its allocation: it has to allocate again in time.
+            self.stream_heard(self.last_now, a.five);
         }
         self.event(Event::Closed {
             five: a.five,
@@ -446,6 +503,16 @@ impl Machine for Server {
         if let Some(&slot) = self.table.by_relayed.get(&d.destination) {
             self.relay_from_peer(now, slot, d);
             return;
+        }
+        if d.proto.is_stream() {
+            let five = FiveTuple {
+                client: d.source,
+                server: d.destination,
+                transport: d.proto,
+            };
+            if !self.table.by_tuple.contains_key(&five) {
+                self.stream_heard(now, five);
+            }
         }
         match classify_turn(d.payload) {
             Some(TurnKind::Stun) => self.stun_from_client(now, d),
@@ -475,6 +542,10 @@ impl Machine for Server {
             }
         }
         self.ports.expire(now);
+        while let Some(five) = self.connections.pop_expired(now) {
+            self.stats.connections_timed_out += 1;
+            self.disconnect(five);
+        }
     }
 
     fn poll_transmit(&mut self, _now: Instant, buf: &mut Vec<u8>) -> Option<Transmit> {
@@ -487,7 +558,14 @@ impl Machine for Server {
 
     fn poll_timeout(&self) -> Option<Instant> {
         let t = self.table.timers.next_deadline();
-        [t, self.ports.next_deadline()].into_iter().flatten().min()
+        [
+            t,
+            self.ports.next_deadline(),
+            self.connections.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn describe_timer(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -502,6 +580,17 @@ impl Machine for Server {
     }
 
     fn handle_socket_result(&mut self, now: Instant, result: SocketResult) {
-        self.relayed_socket_answered(now, result);
+        match result {
+            SocketResult::Disconnected {
+                local,
+                remote,
+                transport,
+            } => self.connection_closed(FiveTuple {
+                client: remote,
+                server: local,
+                transport,
+            }),
+            result => self.relayed_socket_answered(now, result),
+        }
     }
 }

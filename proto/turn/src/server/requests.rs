@@ -325,7 +325,12 @@ impl Server {
             .iter()
             .position(|p| p.addrs.iter().any(|(a, _, _)| *a == requested))
         else {
-            // Nobody waits for it (the Allocate was abandoned): close what was opened.
+            // Nobody waits for it (the Allocate was abandoned): close what was opened, and
+            // the port of an Allocate whose connection closed meanwhile is free again.
+            if let Some(i) = self.orphaned.iter().position(|a| *a == requested) {
+                self.orphaned.swap_remove(i);
+                self.ports.release(requested);
+            }
             if let Ok(bound) = outcome {
                 self.sockets.push_back(SocketRequest::Close {
                     addr: bound,
@@ -424,6 +429,30 @@ impl Server {
         self.queue(now, p.five, buf, encoded.is_ok());
     }
 
+    /// The connection of `five` closed: its Allocates waiting for relay sockets are
+    /// dropped unanswered. Bound sockets close and their ports return; a port whose bind
+    /// is still in flight returns when the driver answers (until then another Allocate
+    /// could ask for it and take the answer for its own).
+    pub(super) fn abandon_pending(&mut self, five: &FiveTuple) {
+        while let Some(i) = self.pending.iter().position(|p| p.five == *five) {
+            let p = self.pending.swap_remove(i);
+            for (addr, bound, _) in p.addrs {
+                if bound {
+                    self.sockets.push_back(SocketRequest::Close {
+                        addr,
+                        transport: Transport::Udp,
+                    });
+                    self.ports.release(addr);
+                } else {
+                    self.orphaned.push(addr);
+                }
+            }
+            if let Some(next) = p.reserve_next {
+                self.ports.release(next);
+            }
+        }
+    }
+
     fn finish_allocate(&mut self, now: Instant, p: Pending) {
         let reservation = p.reserve_next.map(|next| {
             let token = self.rng.next_u64();
@@ -447,6 +476,7 @@ impl Server {
             v6_error: p.v6_error,
         };
         let slot = self.table.insert(allocation);
+        self.connections.allocated(&p.five);
         self.stats.allocations_created += 1;
         self.event(Event::Allocated {
             five: p.five,

@@ -10,10 +10,20 @@ pub struct Stats {
     pub permissions: u64,
     /// Channel bindings now.
     pub channels: u64,
+    /// TCP or TLS connections now waiting to allocate (each closed if it has not by
+    /// [`super::Config::max_allocate_timeout`]).
+    pub connections_waiting: u64,
     /// Allocations created.
     pub allocations_created: u64,
     /// Allocations that ran out of lifetime.
     pub allocations_expired: u64,
+    /// Allocations deleted because their TCP or TLS connection closed.
+    pub allocations_disconnected: u64,
+    /// TCP or TLS connections closed for not allocating within
+    /// [`super::Config::max_allocate_timeout`].
+    pub connections_timed_out: u64,
+    /// TCP or TLS connections closed at once: too many waiting to allocate.
+    pub connections_refused: u64,
     /// Requests that failed authentication (401/438 after a signed request).
     pub auth_failures: u64,
     /// Packets relayed client -> peer.

@@ -14,6 +14,8 @@ use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, Transac
 use super::*;
 use crate::wire::{ChannelData, ChannelNumber as Ch};
 
+mod connections;
+
 const SERVER: &str = "127.0.0.1:3478";
 const CLIENT: &str = "192.0.2.10:50000";
 const PEER: &str = "198.51.100.7:6000";
@@ -56,6 +58,8 @@ struct Net {
     refuse: Vec<BindError>,
     /// The options of every bind asked for, in order.
     options: Vec<SocketOptions>,
+    /// The connections the server asked to close, in order.
+    disconnects: Vec<FiveTuple>,
 }
 
 impl Net {
@@ -67,6 +71,7 @@ impl Net {
             bound: HashSet::new(),
             refuse: Vec::new(),
             options: Vec::new(),
+            disconnects: Vec::new(),
         }
     }
 
@@ -100,6 +105,15 @@ impl Net {
                 SocketRequest::Close { addr, .. } => {
                     assert!(self.bound.remove(&addr), "closing {addr}, never bound")
                 }
+                SocketRequest::Disconnect {
+                    local,
+                    remote,
+                    transport,
+                } => self.disconnects.push(FiveTuple {
+                    client: remote,
+                    server: local,
+                    transport,
+                }),
                 _ => unreachable!(),
             }
         }
