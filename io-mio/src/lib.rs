@@ -168,4 +168,7 @@ pub use rustls;
 pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
 pub use handle::Handle;
 pub use udp::BATCH;
+/// Socket options and the descriptor limit ([`sockopt::raise_nofile_limit`]), for the
+/// application's own sockets and its start.
+pub use wren_io::sockopt;
 pub use wren_io::{ConnLimits, DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};

@@ -9,8 +9,8 @@
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -76,6 +76,8 @@ struct Relay {
     kind: Kind,
     metrics: Option<Arc<Metrics>>,
     next_metrics: Option<Instant>,
+    /// The driver's counters, for the snapshot (set once the driver is built).
+    driver_stats: Option<Arc<OnceLock<wren_mio::Handle<Infallible>>>>,
 }
 
 impl Relay {
@@ -91,6 +93,9 @@ impl Relay {
                 metrics.update(&t.stats());
                 metrics.update_stun(&t.binding_stats());
             }
+        }
+        if let Some(handle) = self.driver_stats.as_ref().and_then(|h| h.get()) {
+            metrics.update_driver(&handle.stats());
         }
         self.next_metrics = Some(now + METRICS_INTERVAL);
     }
@@ -212,7 +217,17 @@ fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, Serv
         kind,
         metrics,
         next_metrics: None,
+        driver_stats: None,
     })
+}
+
+/// Raises the soft descriptor limit to the hard one, as coturn does, and logs the limit
+/// in force: every TCP or TLS connection and every relayed address holds a descriptor.
+fn raise_descriptor_limit() {
+    match wren_mio::sockopt::raise_nofile_limit() {
+        Ok((soft, hard)) => info!(soft, hard, "descriptor limit (RLIMIT_NOFILE)"),
+        Err(e) => warn!(error = %e, "cannot raise the descriptor limit"),
+    }
 }
 
 /// Binds every listening address and serves until SIGINT or SIGTERM.
@@ -233,9 +248,19 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
         }
         None => None,
     };
-    let mut driver = wren_mio::Driver::new(machine(config, metrics)?)?
+    raise_descriptor_limit();
+    let driver_stats = Arc::new(OnceLock::new());
+    let mut relay = machine(config, metrics)?;
+    relay.driver_stats = Some(Arc::clone(&driver_stats));
+    // A relay never dials its clients: a reply to a client whose connection is gone is
+    // dropped and counted (RFC 8656 section 3.1 ties a TCP or TLS allocation to its
+    // connection), never sent on a connection it would open.
+    let mut driver = wren_mio::Driver::new(relay)?
         .udp_recv_buffer(Some(UDP_SOCKET_BUFFER))
-        .udp_send_buffer(Some(UDP_SOCKET_BUFFER));
+        .udp_send_buffer(Some(UDP_SOCKET_BUFFER))
+        .tcp_connect(false)
+        .tcp_buffer_limit(config.connection_buffer_limit())
+        .conn_limits(config.conn_limits());
     for addr in config.listen_addrs() {
         if config.udp() {
             let sock = UdpSocket::bind(addr).map_err(|source| ServeError::Bind {
@@ -267,6 +292,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
         }
     }
     let handle = driver.handle();
+    let _ = driver_stats.set(handle.clone());
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     let signal_handle = handle.clone();
     std::thread::Builder::new()

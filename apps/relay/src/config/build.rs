@@ -176,6 +176,10 @@ impl Config {
             user_quota: v.user_quota.unwrap_or(0),
             total_quota: v.total_quota.unwrap_or(0),
             max_bps: v.max_bps.unwrap_or(0),
+            // Zero (never) means the same to the server as to the key.
+            max_allocate_timeout: v
+                .max_allocate_timeout
+                .unwrap_or(defaults.max_allocate_timeout),
             software: self.software(),
             fingerprint: v.fingerprint,
             external_ips: v
