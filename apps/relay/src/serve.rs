@@ -204,19 +204,22 @@ fn log_event(e: TurnEvent) {
 
 /// Builds the machine the configuration asks for.
 fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, ServeError> {
+    #[allow(clippy::disallowed_methods)] // apps own the clock: read once, as the anchor
+    let (now, wall) = (Instant::now(), SystemTime::now());
     let kind = if config.turn_enabled() {
-        #[allow(clippy::disallowed_methods)] // apps own the clock: read once, as the anchor
-        let (now, wall) = (Instant::now(), SystemTime::now());
         let turn_config = config.turn_server_config(wall)?;
         info!(relay = ?turn_config.relay_ips, realm = %turn_config.realm, "TURN enabled");
         Kind::Turn(Box::new(TurnServer::new(now, turn_config)?))
     } else {
         Kind::Stun(BindingServer::new(config.stun_server_config())?)
     };
+    // With metrics, the first refresh is due at once: the driver's series are there from
+    // the start, before any client speaks.
+    let next_metrics = metrics.is_some().then_some(now);
     Ok(Relay {
         kind,
         metrics,
-        next_metrics: None,
+        next_metrics,
         driver_stats: None,
     })
 }
