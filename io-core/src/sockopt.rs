@@ -282,6 +282,37 @@ pub fn raise_nofile_limit() -> io::Result<(u64, u64)> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
+/// Sets the backlog of a listening TCP socket (a second `listen` on it, which Linux
+/// allows): the connections the kernel completes and queues while the application is busy.
+/// std's `TcpListener::bind` asks for 128, which a burst of clients fills in a moment;
+/// past it the kernel drops their SYNs and they retry a second later. The kernel caps it
+/// at `net.core.somaxconn`.
+///
+/// # Errors
+///
+/// What `listen` said; outside Linux, [`io::ErrorKind::Unsupported`].
+pub fn set_listen_backlog(sock: &impl AsFd, backlog: u32) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let backlog = libc::c_int::try_from(backlog).unwrap_or(libc::c_int::MAX);
+        let fd = sock.as_fd();
+        // SAFETY: `fd` is borrowed from `sock`, so open for the call; `listen` takes no
+        // pointer.
+        let r = unsafe { libc::listen(fd.as_raw_fd(), backlog) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (sock, backlog);
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
 /// How many descriptors the process has open now (the entries of `/proc/self/fd`, less
 /// the one that reading it opens); `None` where that cannot be read. A directory read,
 /// not a system call per descriptor: call it once at start, not per connection.
@@ -299,6 +330,17 @@ fn int_len() -> libc::socklen_t {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listener_takes_a_deeper_backlog() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_listen_backlog(&listener, 1024).unwrap();
+        // Still listening: a connection is accepted.
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        listener.accept().unwrap();
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(set_listen_backlog(&udp, 16).is_err(), "not a stream socket");
+    }
 
     #[test]
     fn the_soft_descriptor_limit_is_raised_to_the_hard_one() {

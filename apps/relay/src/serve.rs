@@ -224,6 +224,18 @@ fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, Serv
     })
 }
 
+/// The backlog asked for every TCP and TLS listener (the kernel caps it at
+/// `net.core.somaxconn`): std's 128 fills in a moment under a burst of clients, whose SYNs
+/// are then dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Deepens a listener's backlog to [`LISTEN_BACKLOG`]; a refusal is logged, not fatal.
+fn deepen_backlog(listener: &TcpListener) {
+    if let Err(e) = wren_mio::sockopt::set_listen_backlog(listener, LISTEN_BACKLOG) {
+        warn!(error = %e, "cannot deepen the listen backlog");
+    }
+}
+
 /// Raises the soft descriptor limit to the hard one, as coturn does, and logs the limit
 /// in force: every TCP or TLS connection and every relayed address holds a descriptor.
 fn raise_descriptor_limit() {
@@ -280,6 +292,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
                 addr,
                 source,
             })?;
+            deepen_backlog(&listener);
             info!(addr = %listener.local_addr()?, "listening on TCP");
             driver = driver.tcp_listener(listener)?;
         }
@@ -290,6 +303,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
                 addr,
                 source,
             })?;
+            deepen_backlog(&listener);
             info!(addr = %listener.local_addr()?, "listening on TLS");
             driver = driver.tls_listener(listener, Arc::clone(tls))?;
         }
