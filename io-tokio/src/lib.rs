@@ -115,4 +115,6 @@ mod tcp;
 mod udp;
 
 pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
-pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits};
+pub use wren_io::{
+    ConnLimits, DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits,
+};

@@ -46,6 +46,10 @@ pub(crate) struct Conn {
     /// Whether it has delivered a message to the machine: then its close is reported
     /// ([`wren_core::SocketResult::Disconnected`]).
     pub(crate) delivered: bool,
+    /// Accepted and admitted ([`wren_io::Admission`]): released when it closes.
+    pub(crate) admitted: bool,
+    /// Told apart from a later connection in the same slot (its deadline's key).
+    pub(crate) serial: u64,
 }
 
 impl Conn {
@@ -72,6 +76,8 @@ impl Conn {
             reader: StreamReader::new(),
             out: Outbox::default(),
             delivered: false,
+            admitted: false,
+            serial: 0,
         }
     }
 

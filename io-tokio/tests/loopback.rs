@@ -447,3 +447,43 @@ async fn other_event(run: &mut Running) -> Event {
         }
     }
 }
+
+#[tokio::test]
+async fn the_per_source_cap_refuses_and_a_silent_connection_is_closed_at_its_deadline() {
+    use wren_tokio::ConnLimits;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .tcp_listener(listener)
+            .unwrap()
+            .conn_limits(ConnLimits {
+                max_per_source: 2,
+                first_message_timeout: Some(Duration::from_millis(300)),
+                ..ConnLimits::default()
+            }),
+    );
+    let msg = stun(8, 1);
+    let mut talker = TcpStream::connect(server).await.unwrap();
+    talker.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut talker, msg.len()).await, reversed(&msg));
+    let mut silent = TcpStream::connect(server).await.unwrap();
+    run.stats_until(|s| s.tcp_accepted == 2).await;
+    let mut third = TcpStream::connect(server).await.unwrap();
+    let mut buf = [0u8; 8];
+    let n = timeout(LIMIT, third.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "refused: {n:?}");
+    run.stats_until(|s| s.conns_refused_per_source == 1).await;
+    let n = timeout(LIMIT, silent.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "the silent one: {n:?}");
+    let s = run.stats_until(|s| s.deadline_first_message == 1).await;
+    assert_eq!((s.tcp_closed, s.disconnects_reported), (1, 0), "{s:?}");
+    // The one that spoke stays.
+    talker.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut talker, msg.len()).await, reversed(&msg));
+    run.stop().await;
+}
