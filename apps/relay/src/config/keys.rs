@@ -119,7 +119,7 @@ declare_keys! {
     max_allocate_timeout: One<Timeout> = "max-allocate-timeout" {
         readme: Connections "default 60 s, as coturn",
     },
-    /// Most bytes one TCP or TLS connection may buffer (a partial message, replies not yet sent) [default: 98304].
+    /// Most bytes one TCP or TLS connection may buffer (a partial message, replies not yet sent) [default: 98304; 0: no limit].
     connection_buffer_limit: One<Bytes> = "connection-buffer-limit" {
         readme: Connections "default 96 KiB",
     },
