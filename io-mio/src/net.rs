@@ -386,7 +386,7 @@ impl Net {
         };
         let now = conn.buffered();
         let guard = &mut self.guard;
-        guard.buffered = guard.buffered - conn.accounted + now;
+        guard.buffered = guard.buffered.saturating_sub(conn.accounted) + now;
         let grew = now > conn.accounted;
         conn.accounted = now;
         if grew && guard.buffered > self.config.limits.total_buffer_limit {
@@ -482,7 +482,7 @@ impl Net {
         let _ = registry.deregister(&mut conn.stream);
         why.count(c, conn.out.queued(), conn.is_handshaking());
         tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
-        self.guard.buffered -= conn.accounted;
+        self.guard.buffered = self.guard.buffered.saturating_sub(conn.accounted);
         if conn.admitted {
             self.guard.admission.release(conn.remote.ip());
         }
