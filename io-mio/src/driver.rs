@@ -18,8 +18,9 @@ use wren_io::{
 };
 
 use crate::bound::Bound;
+use crate::guard::Guard;
 use crate::handle::{Handle, Shared};
-use crate::net::{CONN_BASE, Config, Guard, LISTENER_BASE, Net, Sink, Source, WAKER};
+use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER};
 use crate::tcp::{Conn, Conns, Listener};
 use crate::udp::{BATCH, Headers, SendBatch, Udp};
 

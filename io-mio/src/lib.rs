@@ -181,6 +181,7 @@
 
 mod bound;
 mod driver;
+mod guard;
 mod handle;
 mod net;
 #[cfg(target_os = "linux")]
