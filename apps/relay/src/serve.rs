@@ -6,6 +6,12 @@
 //! answers Binding requests too). Either runs on wren-mio's batched driver, which also binds
 //! the relayed-address sockets the TURN machine asks for. With a certificate configured,
 //! each listening address also gets a TLS listener (`turns:`, [`crate::tls`]).
+//!
+//! Before anything is bound the soft descriptor limit is raised to the hard one. The
+//! driver gets the connection bounds of the configuration (`Config::conn_limits`: caps,
+//! deadlines, buffered bytes, the descriptor reserve), listeners with a deep backlog, and
+//! never opens a TCP connection (`tcp_connect(false)`): a relay does not dial its clients.
+//! Its counters join the machine's on `/metrics` at each refresh.
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
