@@ -535,6 +535,9 @@ fn silent_half_sent_and_never_allocating_connections_are_closed_at_their_deadlin
     assert_eq!(code_of(&ask_stream(&mut tcp_idle, &binding())), None);
     let mut tls_silent = TcpStream::connect(tls).unwrap();
     let mut tls_no_message = tls_client(tls, &client).unwrap();
+    let mut tls_half = tls_client(tls, &client).unwrap();
+    tls_half.write_all(&binding()[..10]).unwrap();
+    tls_half.flush().unwrap();
     let mut tls_idle = tls_client(tls, &client).unwrap();
     tls_idle.sock.set_read_timeout(Some(LIMIT)).unwrap();
     assert_eq!(code_of(&ask_stream(&mut tls_idle, &binding())), None);
@@ -558,6 +561,7 @@ fn silent_half_sent_and_never_allocating_connections_are_closed_at_their_deadlin
         ("TCP never allocating", &mut tcp_idle),
         ("TLS silent", &mut tls_silent),
         ("TLS without a message", &mut tls_no_message.sock),
+        ("TLS half-sent", &mut tls_half.sock),
         ("TLS never allocating", &mut tls_idle.sock),
     ] {
         assert!(closed_by_relay(stream), "{name}: not closed");
@@ -565,7 +569,7 @@ fn silent_half_sent_and_never_allocating_connections_are_closed_at_their_deadlin
     let by = |reason: &str| {
         format!("wren_relay_connections_closed_by_limit_total{{reason=\"{reason}\"}}")
     };
-    relay.metric_until(&by("first_message_deadline"), |v| v == 3);
+    relay.metric_until(&by("first_message_deadline"), |v| v == 4);
     relay.metric_until(&by("tls_handshake_deadline"), |v| v == 1);
     relay.metric_until(&by("requested"), |v| v == 2);
     // The allocation's connection is still served.
