@@ -585,9 +585,11 @@ fn the_per_source_cap_refuses_the_next_connection_and_counts_it() {
         extra: &["--max-connections-per-ip=3"],
         ..Setup::default()
     });
-    // wait_tcp's probe connections are gone once the relay has seen them close.
-    relay.metric_until("wren_relay_connections_closed_total", |v| {
-        v >= relay.metric("wren_relay_connections_accepted_total{transport=\"tcp\"}")
+    // wait_tcp's probe connection (at least one) counts against the cap until the relay
+    // has accepted it and seen it closed.
+    eventually("the probes accepted and closed", &relay, || {
+        let accepted = relay.metric("wren_relay_connections_accepted_total{transport=\"tcp\"}");
+        accepted >= 1 && relay.metric("wren_relay_connections_closed_total") >= accepted
     });
     let mut held = Vec::new();
     for _ in 0..3 {
