@@ -17,7 +17,7 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Peer, free_port, wait_tcp, wait_udp_stun};
+use common::{Peer, wait_tcp, wait_udp_stun};
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use wren_stun::attr::{
@@ -28,6 +28,32 @@ use wren_stun::{Class, Key, Message, MessageType, MessageWriter, Method, Transac
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(20);
 const REALM: &str = "example.org";
+
+/// Held by the tests that open thousands of connections, so that, run as threads of one
+/// process (`cargo test`), they do not together pass the test process's descriptor limit.
+static MANY_DESCRIPTORS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A port on 127.0.0.1 free for UDP and TCP now, below the ephemeral range: the
+/// thousands of connections these tests open take ephemeral ports, and one could take a
+/// port [`common::free_port`] found free before the relay (or a client) binds it. Never
+/// the same port twice in one process.
+fn free_port() -> u16 {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static GIVEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut given = GIVEN.lock().unwrap();
+    let given = given.get_or_insert_with(HashSet::new);
+    for addr in wren_io::testing::quiet_addrs(std::net::Ipv4Addr::LOCALHOST.into()) {
+        if given.contains(&addr.port()) {
+            continue;
+        }
+        if UdpSocket::bind(addr).is_ok() && std::net::TcpListener::bind(addr).is_ok() {
+            given.insert(addr.port());
+            return addr.port();
+        }
+    }
+    panic!("no quiet port free on 127.0.0.1");
+}
 
 /// A self-signed certificate for 127.0.0.1 in PEM files (removed on drop), and a client
 /// configuration that trusts it.
@@ -455,6 +481,9 @@ fn reset(stream: TcpStream) {
 /// met EMFILE waited for a readiness event that a full listen queue never raised.)
 #[test]
 fn exhausted_by_tcp_connections_it_answers_tcp_and_tls_again_and_udp_throughout() {
+    let _many = MANY_DESCRIPTORS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for reserve in ["0", "64"] {
         let relay = Relay::start(Setup {
             nofile: Some(256),
@@ -644,6 +673,9 @@ fn connect_from_addr(ip: [u8; 4], port: u16, server: SocketAddr) -> TcpStream {
 /// relayed addresses.
 #[test]
 fn ten_thousand_idle_connections_from_one_source_do_not_stop_a_udp_allocate() {
+    let _many = MANY_DESCRIPTORS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let relay = Relay::start(Setup {
         nofile: Some(4096),
         turn: true,
@@ -815,10 +847,10 @@ fn connect_from_listener(port: u16) -> std::net::TcpListener {
 #[test]
 fn an_answer_to_a_client_whose_connection_is_gone_is_dropped_not_dialled() {
     let relay = Relay::start(Setup::default());
-    let port = free_port();
     // Many requests written at once, then a reset before the answers can be read: the
     // relay reads them all, and its answers find the connection gone.
     for _ in 0..10 {
+        let port = free_port();
         let mut client = connect_from(port, relay.addr);
         let burst: Vec<u8> = (0..200).flat_map(|_| binding()).collect();
         client.write_all(&burst).unwrap();
