@@ -49,6 +49,11 @@
 //! - [`Stats`], [`Counters`], [`StatsHandle`]: one set of counters for every adapter, and
 //!   [`Close`]: why a stream connection closed, counted one way, and [`Outbox`]: what
 //!   waits to be written on one, and what was queued before its connect.
+//! - [`ConnLimits`], [`Admission`], [`Deadlines`], [`Backoff`]: the bounds on accepted
+//!   stream connections (caps in total and per source, descriptors in reserve, deadlines
+//!   for the first message and the TLS handshake, bytes buffered in total), and what a
+//!   listener does when `accept` fails (back off and retry, never stop);
+//!   [`report_disconnected`]: a closed connection told to the machine.
 //! - [`sockopt`]: the socket options (DF, buffer sizes, the `SO_REUSEADDR` rule), the only
 //!   `unsafe` code here, and why it uses `libc` rather than `socket2`.
 //!
@@ -58,8 +63,11 @@
 //! `Instant::now()`, and does no socket I/O but binding and closing the sockets the
 //! machine asks for. Framing of TCP streams is [`wren_core::stream`]'s.
 
+mod backoff;
+mod deadlines;
 mod drain;
 mod error;
+mod limits;
 mod sockets;
 pub mod sockopt;
 mod stats;
@@ -70,9 +78,16 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 
+pub use backoff::{AcceptNext, BACKOFF_MAX, BACKOFF_MIN, Backoff};
+pub use deadlines::Deadlines;
 pub use drain::{Drain, Step, TurnLimits, command};
 pub use error::{Disposition, DriverError, bind_error, disposition};
-pub use sockets::{DEFAULT_MAX_BOUND_SOCKETS, Host, Route, Sockets};
+pub use limits::{
+    Admission, ConnLimits, DEFAULT_FD_RESERVE, DEFAULT_FIRST_MESSAGE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE, DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+    DEFAULT_TOTAL_BUFFER_LIMIT, Refusal,
+};
+pub use sockets::{DEFAULT_MAX_BOUND_SOCKETS, Host, Route, Sockets, report_disconnected};
 pub use sockopt::Buffers;
 pub use stats::{Counter, Counters, Stats, StatsHandle};
 pub use stream::{Close, Outbox};

@@ -40,6 +40,16 @@ pub trait Host {
     /// the adapter still meant to send from it) and gives it back, so that [`Sockets`]
     /// closes it before it counts the close. `None` if the slot holds no socket.
     fn release(&mut self, slot: Self::Slot) -> Option<Self::Socket>;
+
+    /// Closes the stream connection between `local` and `remote` of `transport`, at the
+    /// machine's request ([`SocketRequest::Disconnect`]), counting it as
+    /// [`crate::Close::Requested`] and reporting it to the machine as every close is
+    /// ([`SocketResult::Disconnected`], when it had delivered a message). `false` if
+    /// there is no such connection. The default has no connections: always `false`.
+    fn disconnect(&mut self, local: SocketAddr, remote: SocketAddr, transport: Transport) -> bool {
+        let _ = (local, remote, transport);
+        false
+    }
 }
 
 /// Where a transmit goes, as [`Sockets::route`] decides.
@@ -161,6 +171,8 @@ impl<S: Copy + PartialEq> Sockets<S> {
     ///   (drops it: its port is free when this returns), and only then counts it in
     ///   [`crate::Stats::sockets_closed`]; a close of any other address is ignored and
     ///   counted in [`crate::Stats::close_unknown`];
+    /// - a `Disconnect` has `host` close that stream connection ([`Host::disconnect`]);
+    ///   one the host does not have is counted in [`crate::Stats::disconnect_unknown`];
     /// - another request is ignored and counted as unsupported.
     pub fn request<M: Machine, H: Host<Slot = S>>(
         &mut self,
@@ -196,6 +208,18 @@ impl<S: Copy + PartialEq> Sockets<S> {
                 } else {
                     tracing::debug!(%addr, ?transport, "close of a socket the machine did not bind, ignored");
                     self.counters.add(Counter::CloseUnknown, 1);
+                }
+            }
+            SocketRequest::Disconnect {
+                local,
+                remote,
+                transport,
+            } => {
+                if host.disconnect(local, remote, transport) {
+                    tracing::debug!(%local, %remote, ?transport, "connection closed for the machine");
+                } else {
+                    tracing::debug!(%local, %remote, ?transport, "disconnect of a connection the driver does not have, ignored");
+                    self.counters.add(Counter::DisconnectUnknown, 1);
                 }
             }
             other => {
@@ -254,4 +278,25 @@ impl<S: Copy + PartialEq> Sockets<S> {
             None => false,
         }
     }
+}
+
+/// Tells `machine` that a stream connection which delivered messages to it is gone
+/// ([`SocketResult::Disconnected`]), and counts it in
+/// [`crate::Stats::disconnects_reported`]. A driver calls it once per such connection,
+/// whatever closed it.
+pub fn report_disconnected<M: Machine>(
+    machine: &mut M,
+    now: Instant,
+    (local, remote, transport): (SocketAddr, SocketAddr, Transport),
+    counters: &Counters,
+) {
+    counters.add(Counter::DisconnectsReported, 1);
+    machine.handle_socket_result(
+        now,
+        SocketResult::Disconnected {
+            local,
+            remote,
+            transport,
+        },
+    );
 }

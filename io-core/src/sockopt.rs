@@ -1,6 +1,7 @@
 //! Socket options, in one place for every adapter: DF (`IP_MTU_DISCOVER`,
-//! `IPV6_DONTFRAG`), buffer sizes (`SO_RCVBUF`/`SO_SNDBUF`, `FORCE` first), and the
-//! `SO_REUSEADDR` rule. The only `unsafe` code of the crate, each block with its `SAFETY`
+//! `IPV6_DONTFRAG`), buffer sizes (`SO_RCVBUF`/`SO_SNDBUF`, `FORCE` first), the
+//! `SO_REUSEADDR` rule, and the process's descriptor limit (`RLIMIT_NOFILE`: read it,
+//! raise the soft limit to the hard one, count the descriptors open). The only `unsafe` code of the crate, each block with its `SAFETY`
 //! comment; everything here is Linux-only, and elsewhere says so with an error.
 //!
 //! # `SO_REUSEADDR` and `SO_REUSEPORT`: never on a socket bound for the machine
@@ -225,6 +226,102 @@ fn setsockopt(
     }
 }
 
+/// The process's descriptor limit (`RLIMIT_NOFILE`): `(soft, hard)`.
+///
+/// # Errors
+///
+/// What `getrlimit` said; outside Linux, [`io::ErrorKind::Unsupported`].
+pub fn nofile_limit() -> io::Result<(u64, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `limit` is a valid, writable `rlimit` for the call; the kernel writes
+        // it and keeps no pointer to it.
+        let r = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+        if r == 0 {
+            Ok((limit.rlim_cur, limit.rlim_max))
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Raises the soft descriptor limit (`RLIMIT_NOFILE`) to the hard one, as coturn does at
+/// start, and returns the limits now in force, `(soft, hard)`. A server holding one
+/// descriptor per connection and per relayed address needs far more than the usual soft
+/// limit of 1024; the hard limit is what the administrator allows.
+///
+/// # Errors
+///
+/// What `getrlimit` or `setrlimit` said; outside Linux, [`io::ErrorKind::Unsupported`].
+pub fn raise_nofile_limit() -> io::Result<(u64, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        let (soft, hard) = nofile_limit()?;
+        if soft >= hard {
+            return Ok((soft, hard));
+        }
+        let limit = libc::rlimit {
+            rlim_cur: hard,
+            rlim_max: hard,
+        };
+        // SAFETY: `limit` is a valid `rlimit`, read by the kernel during the call only.
+        let r = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+        if r == 0 {
+            nofile_limit()
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Sets the backlog of a listening TCP socket (a second `listen` on it, which Linux
+/// allows): the connections the kernel completes and queues while the application is busy.
+/// std's `TcpListener::bind` asks for 128, which a burst of clients fills in a moment;
+/// past it the kernel drops their SYNs and they retry a second later. The kernel caps it
+/// at `net.core.somaxconn`.
+///
+/// # Errors
+///
+/// What `listen` said; outside Linux, [`io::ErrorKind::Unsupported`].
+pub fn set_listen_backlog(sock: &impl AsFd, backlog: u32) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let backlog = libc::c_int::try_from(backlog).unwrap_or(libc::c_int::MAX);
+        let fd = sock.as_fd();
+        // SAFETY: `fd` is borrowed from `sock`, so open for the call; `listen` takes no
+        // pointer.
+        let r = unsafe { libc::listen(fd.as_raw_fd(), backlog) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (sock, backlog);
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// How many descriptors the process has open now (the entries of `/proc/self/fd`, less
+/// the one that reading it opens); `None` where that cannot be read. A directory read,
+/// not a system call per descriptor: call it once at start, not per connection.
+#[must_use]
+pub fn open_descriptors() -> Option<usize> {
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+    Some(entries.count().saturating_sub(1))
+}
+
 #[cfg(target_os = "linux")]
 fn int_len() -> libc::socklen_t {
     libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).unwrap_or(libc::socklen_t::MAX)
@@ -233,6 +330,30 @@ fn int_len() -> libc::socklen_t {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listener_takes_a_deeper_backlog() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_listen_backlog(&listener, 1024).unwrap();
+        // Still listening: a connection is accepted.
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        listener.accept().unwrap();
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert!(set_listen_backlog(&udp, 16).is_err(), "not a stream socket");
+    }
+
+    #[test]
+    fn the_soft_descriptor_limit_is_raised_to_the_hard_one() {
+        let (soft, hard) = raise_nofile_limit().unwrap();
+        assert_eq!(soft, hard);
+        assert_eq!(nofile_limit().unwrap(), (soft, hard));
+        let before = open_descriptors().unwrap();
+        let socks: Vec<_> = (0..3)
+            .map(|_| UdpSocket::bind("127.0.0.1:0").unwrap())
+            .collect();
+        // Other tests of this process open and close sockets meanwhile: at least ours.
+        assert!(open_descriptors().unwrap() >= 3, "{before} then {socks:?}");
+    }
 
     #[test]
     fn dont_fragment_is_set_on_ipv4_and_ipv6_sockets() {

@@ -97,7 +97,7 @@ stats! {
     /// Events dropped because the event receiver was gone (wren-tokio).
     events_dropped => EventsDropped,
     /// I/O errors that cost one datagram or one connection and left the socket in use:
-    /// failed UDP sends and accepts, the transient receive errors of
+    /// failed UDP sends (failed accepts are `accept_errors`), the transient receive errors of
     /// [`crate::Disposition::Transient`], accepted connections that could not be
     /// registered or given a TLS session (logged at debug).
     io_errors => IoErrors,
@@ -120,6 +120,44 @@ stats! {
     /// 1 if the kernel refused the driver's first GSO message and GSO was turned off for
     /// the rest of the run (its datagrams, and all later ones, sent one by one), else 0.
     gso_disabled => GsoDisabled,
+    /// Accept calls that failed on a listener (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`,
+    /// `ECONNABORTED`, ...). None stops the listener: after one that is not per
+    /// connection, accepting pauses for a short back-off and resumes ([`crate::Backoff`]).
+    accept_errors => AcceptErrors,
+    /// Back-offs a listener went through after an accept error that was not per
+    /// connection (running out of descriptors or memory).
+    accept_backoffs => AcceptBackoffs,
+    /// Stream connections accepted and closed at once because the driver held its cap of
+    /// stream connections in total ([`crate::ConnLimits::max_connections`]).
+    conns_refused_total => ConnsRefusedTotal,
+    /// Stream connections accepted and closed at once because their source IP address
+    /// held its cap ([`crate::ConnLimits::max_per_source`]).
+    conns_refused_per_source => ConnsRefusedPerSource,
+    /// Stream connections accepted and closed at once because open descriptors reached
+    /// the process limit less the reserve ([`crate::ConnLimits::fd_reserve`]), kept for
+    /// the sockets the machine binds.
+    conns_refused_descriptors => ConnsRefusedDescriptors,
+    /// Stream connections closed because no complete message arrived on them within
+    /// [`crate::ConnLimits::first_message_timeout`] of their accept (silent, or half a
+    /// message). Also in `tcp_closed`.
+    deadline_first_message => DeadlineFirstMessage,
+    /// TLS connections closed because their handshake had not completed within
+    /// [`crate::ConnLimits::tls_handshake_timeout`] of their accept. Also in `tcp_closed`
+    /// and `tls_handshake_failures`.
+    deadline_tls_handshake => DeadlineTlsHandshake,
+    /// Stream connections closed because the bytes buffered over all connections passed
+    /// [`crate::ConnLimits::total_buffer_limit`] (the connection whose bytes passed it is
+    /// closed). Also in `tcp_closed`.
+    tcp_total_overflows => TcpTotalOverflows,
+    /// [`wren_core::SocketResult::Disconnected`] reports handed to the machine: one per
+    /// closed stream connection that had delivered a message to it.
+    disconnects_reported => DisconnectsReported,
+    /// Stream connections closed at the machine's request
+    /// ([`wren_core::SocketRequest::Disconnect`]).
+    disconnects_requested => DisconnectsRequested,
+    /// [`wren_core::SocketRequest::Disconnect`]s of a connection the driver does not
+    /// have (gone already, or never there): ignored.
+    disconnect_unknown => DisconnectUnknown,
 }
 
 /// The live counters, shared between a running driver and the handles that read them.

@@ -30,6 +30,21 @@ pub enum Close {
     /// library's error).
     #[error("TLS: {0}")]
     Tls(Box<dyn std::error::Error + Send + Sync>),
+    /// No complete message arrived within [`crate::ConnLimits::first_message_timeout`]
+    /// of the accept.
+    #[error("no complete message before the deadline")]
+    FirstMessageDeadline,
+    /// The TLS handshake had not completed within
+    /// [`crate::ConnLimits::tls_handshake_timeout`] of the accept.
+    #[error("TLS handshake not completed before the deadline")]
+    HandshakeDeadline,
+    /// The bytes buffered over all connections passed
+    /// [`crate::ConnLimits::total_buffer_limit`].
+    #[error("total buffer limit passed")]
+    TotalOverflow,
+    /// The machine asked for it ([`wren_core::SocketRequest::Disconnect`]).
+    #[error("closed at the machine's request")]
+    Requested,
 }
 
 impl From<ReadError> for Close {
@@ -56,6 +71,10 @@ impl Close {
             Close::Overflow => counters.add(Counter::TcpOverflows, 1),
             Close::Connect(_) => counters.add(Counter::DroppedNoRoute, queued),
             Close::Tls(_) if !handshaking => counters.add(Counter::TlsErrors, 1),
+            Close::FirstMessageDeadline => counters.add(Counter::DeadlineFirstMessage, 1),
+            Close::HandshakeDeadline => counters.add(Counter::DeadlineTlsHandshake, 1),
+            Close::TotalOverflow => counters.add(Counter::TcpTotalOverflows, 1),
+            Close::Requested => counters.add(Counter::DisconnectsRequested, 1),
             Close::Eof | Close::Io(_) | Close::Tls(_) => {}
         }
     }
@@ -127,6 +146,28 @@ mod tests {
                 s.tcp_framing_errors
             ),
             (5, 1, 3, 1, 2, 0)
+        );
+    }
+
+    #[test]
+    fn deadlines_limits_and_requests_are_counted_by_reason() {
+        let c = Counters::default();
+        Close::FirstMessageDeadline.count(&c, 0, false);
+        Close::HandshakeDeadline.count(&c, 0, true);
+        Close::TotalOverflow.count(&c, 0, false);
+        Close::Requested.count(&c, 0, false);
+        let s = c.snapshot();
+        assert_eq!(
+            (
+                s.tcp_closed,
+                s.deadline_first_message,
+                s.deadline_tls_handshake,
+                s.tls_handshake_failures,
+                s.tcp_total_overflows,
+                s.disconnects_requested,
+                s.tcp_overflows
+            ),
+            (4, 1, 1, 1, 1, 1, 0)
         );
     }
 }

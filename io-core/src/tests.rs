@@ -9,7 +9,9 @@ use std::time::Instant;
 use wren_core::testing::{Command, Echo, Event};
 use wren_core::{BindError, Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
 
-use crate::{Counters, Drain, Host, Route, Sockets, Step, TurnLimits, command};
+use crate::{
+    Counters, Drain, Host, Route, Sockets, Step, TurnLimits, command, report_disconnected,
+};
 
 /// A machine that hands out what it was given: `transmits` transmits (one byte each),
 /// `events` events, and the socket requests queued; each answer to a bind brings one more
@@ -174,6 +176,8 @@ fn a_refused_command_is_counted_and_not_fatal() {
 struct Table {
     socks: Vec<Option<UdpSocket>>,
     refuse: bool,
+    /// Stream connections it pretends to have.
+    conns: Vec<(SocketAddr, SocketAddr, Transport)>,
 }
 
 impl Host for Table {
@@ -191,6 +195,62 @@ impl Host for Table {
     fn release(&mut self, slot: usize) -> Option<UdpSocket> {
         self.socks.get_mut(slot)?.take()
     }
+
+    fn disconnect(&mut self, local: SocketAddr, remote: SocketAddr, transport: Transport) -> bool {
+        let before = self.conns.len();
+        self.conns.retain(|c| *c != (local, remote, transport));
+        self.conns.len() < before
+    }
+}
+
+#[test]
+fn a_disconnect_goes_to_the_host_and_one_it_does_not_have_is_counted() {
+    let (mut echo, mut table) = (Echo::default(), Table::default());
+    let (local, remote) = (addr("127.0.0.1:3478"), addr("127.0.0.1:50000"));
+    table.conns.push((local, remote, Transport::Tcp));
+    let mut sockets = Sockets::new(Arc::default());
+    let disconnect = |transport| Command::Disconnect {
+        local,
+        remote,
+        transport,
+    };
+    carry_out(
+        &mut echo,
+        &mut sockets,
+        &mut table,
+        disconnect(Transport::Tls),
+    );
+    assert_eq!(table.conns.len(), 1, "another transport's connection stays");
+    carry_out(
+        &mut echo,
+        &mut sockets,
+        &mut table,
+        disconnect(Transport::Tcp),
+    );
+    assert!(table.conns.is_empty());
+    carry_out(
+        &mut echo,
+        &mut sockets,
+        &mut table,
+        disconnect(Transport::Tcp),
+    );
+    assert_eq!(sockets.counters().snapshot().disconnect_unknown, 2);
+
+    report_disconnected(
+        &mut echo,
+        Instant::now(),
+        (local, remote, Transport::Tcp),
+        sockets.counters(),
+    );
+    assert_eq!(
+        echo.poll_event(),
+        Some(Event::Disconnected {
+            local,
+            remote,
+            transport: Transport::Tcp
+        })
+    );
+    assert_eq!(sockets.counters().snapshot().disconnects_reported, 1);
 }
 
 /// Feeds `cmd` to the echo machine and carries out the socket requests it makes.

@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use mio::net::UdpSocket;
 use mio::{Interest, Registry, Token};
 use wren_core::BindError;
-use wren_io::Host;
+use wren_core::Transport;
+use wren_io::{Counters, Host};
 
 use crate::net::{LISTENER_BASE, Net};
 use crate::udp::{SendBatch, Udp};
@@ -19,6 +20,7 @@ pub(crate) struct Bound<'a> {
     pub(crate) net: &'a mut Net,
     pub(crate) registry: &'a Registry,
     pub(crate) batch: &'a mut SendBatch,
+    pub(crate) counters: &'a Counters,
 }
 
 impl Host for Bound<'_> {
@@ -59,5 +61,12 @@ impl Host for Bound<'_> {
         self.net.free_udp.push(slot);
         self.batch.forget(slot);
         Some(udp.sock)
+    }
+
+    /// Closes the stream connection, counted as requested; its report to the machine
+    /// follows as for every close.
+    fn disconnect(&mut self, local: SocketAddr, remote: SocketAddr, transport: Transport) -> bool {
+        self.net
+            .disconnect(self.registry, (local, remote, transport), self.counters)
     }
 }

@@ -13,10 +13,12 @@ use wren_core::Machine;
 use wren_core::framing::Framing;
 use wren_io::sockopt::size_buffers;
 use wren_io::{
-    Buffers, Disposition, Drain, DriverError, Route, Sockets, Step, TurnLimits, disposition,
+    Backoff, Buffers, ConnLimits, Disposition, Drain, DriverError, Route, Sockets, Step,
+    TurnLimits, disposition, report_disconnected,
 };
 
 use crate::bound::Bound;
+use crate::guard::Guard;
 use crate::handle::{Handle, Shared};
 use crate::net::{CONN_BASE, Config, LISTENER_BASE, Net, Sink, Source, WAKER};
 use crate::tcp::{Conn, Conns, Listener};
@@ -73,6 +75,7 @@ impl<M: Machine> Driver<M> {
             tcp_connect: true,
             udp_slot: DEFAULT_UDP_MAX_PAYLOAD,
             udp_gso: true,
+            limits: ConnLimits::default(),
         };
         let mut sockets = Sockets::new(Arc::clone(&shared.counters));
         sockets.set_tls(true);
@@ -82,6 +85,7 @@ impl<M: Machine> Driver<M> {
             listeners: Vec::new(),
             conns: Conns::default(),
             config,
+            guard: Guard::default(),
         };
         Ok(Driver {
             machine,
@@ -162,7 +166,11 @@ impl<M: Machine> Driver<M> {
         self.poll
             .registry()
             .register(&mut sock, token, Interest::READABLE)?;
-        self.net.listeners.push(Listener { sock, tls });
+        self.net.listeners.push(Listener {
+            sock,
+            tls,
+            backoff: Backoff::default(),
+        });
         Ok(self)
     }
 
@@ -287,6 +295,21 @@ impl<M: Machine> Driver<M> {
         self
     }
 
+    /// The bounds on the stream connections the listeners accept (default
+    /// [`ConnLimits::default`], safe for a public server): caps in total and per source
+    /// IP address, descriptors kept in reserve for the sockets the machine binds (see
+    /// [`wren_io::sockopt::raise_nofile_limit`] for the limit itself), deadlines for the
+    /// first complete message and the TLS handshake, and the bytes buffered by all
+    /// connections together. A refused connection is accepted and closed at once; every
+    /// refusal and every close is counted by reason ([`crate::Stats`]). Connections the
+    /// application hands in ([`Driver::tcp_stream`]) or the driver opens are not bounded
+    /// by them, except the buffered bytes.
+    #[must_use]
+    pub fn conn_limits(mut self, limits: ConnLimits) -> Self {
+        self.net.config.limits = limits;
+        self
+    }
+
     /// How much of the machine's output one turn takes, and how many commands it feeds,
     /// before the driver looks at its sockets again (default [`TurnLimits::default`]).
     #[must_use]
@@ -357,6 +380,7 @@ impl<M: Machine> Driver<M> {
         let mut again = Vec::with_capacity(room);
         let mut more_commands = true;
         let mut unpolled = 0;
+        self.net.guard.descriptors = descriptors(&self.net);
         let mut now = clock();
         while !self.shared.is_shut_down() {
             let more_output = self.drain(now, &mut batch, &mut on_event);
@@ -367,8 +391,10 @@ impl<M: Machine> Driver<M> {
             } else {
                 unpolled = 0;
                 let timeout = if ready.is_empty() && !more_commands && !more_output {
-                    self.machine
-                        .poll_timeout()
+                    [self.machine.poll_timeout(), self.net.next_deadline()]
+                        .into_iter()
+                        .flatten()
+                        .min()
                         .map(|t| t.saturating_duration_since(now))
                 } else {
                     Some(Duration::ZERO)
@@ -398,6 +424,8 @@ impl<M: Machine> Driver<M> {
                     ready.push(token);
                 }
             }
+            self.net
+                .expire(self.poll.registry(), now, &mut ready, &self.shared.counters);
             // A token both left over from the last turn and reported again is read once:
             // O(k log k) in the k sockets with input, never a scan of every socket.
             ready.sort_unstable();
@@ -455,6 +483,9 @@ impl<M: Machine> Driver<M> {
         let mut drain = Drain::new(self.limits);
         let (registry, counters) = (self.poll.registry(), &self.shared.counters);
         loop {
+            for gone in self.net.guard.gone.drain(..) {
+                report_disconnected(&mut self.machine, now, gone, counters);
+            }
             let buf = batch.room(&self.net.udp, counters);
             match drain.next(&mut self.machine, now, buf) {
                 Step::Transmit(t) => match self.sockets.route(&t) {
@@ -474,6 +505,7 @@ impl<M: Machine> Driver<M> {
                         net: &mut self.net,
                         registry,
                         batch,
+                        counters,
                     };
                     self.sockets.request(&mut self.machine, now, r, &mut host);
                 }
@@ -481,6 +513,23 @@ impl<M: Machine> Driver<M> {
             }
         }
     }
+}
+
+/// The descriptors open at the start of a run that are not `net`'s sockets, and the
+/// process's soft limit (logged), for the descriptor reserve; `None` where either is
+/// unknown.
+fn descriptors(net: &Net) -> Option<(usize, usize)> {
+    let (soft, _) = wren_io::sockopt::nofile_limit().ok()?;
+    let open = wren_io::sockopt::open_descriptors()?;
+    let mine = net.udp.len() + net.listeners.len() + net.guard.admission.open();
+    let limit = usize::try_from(soft).unwrap_or(usize::MAX);
+    tracing::debug!(
+        limit,
+        open,
+        reserve = net.config.limits.fd_reserve,
+        "descriptors at start"
+    );
+    Some((open.saturating_sub(mine), limit))
 }
 
 /// `n` if it is below `limit`, else an error: tokens are split in ranges by kind.

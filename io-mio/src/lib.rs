@@ -39,8 +39,8 @@
 //! does not parse what it receives beyond splitting TCP streams into messages (with
 //! [`wren_core::stream`], which `wren-tokio` shares) after rustls has decrypted them for a
 //! TLS listener, never looks at a payload to decide
-//! anything, keeps no timers of its own, and reads `Instant::now()` once per wake-up, only to
-//! pass it in.
+//! anything, keeps no protocol timers (its only deadlines are those of its own connection
+//! limits, below), and reads `Instant::now()` once per wake-up, only to pass it in.
 //!
 //! One [`Driver`] runs one machine, generically, on one thread, with one `mio::Poll`, one
 //! `Token` per socket and a `mio::Waker` for commands and shutdown, over:
@@ -91,6 +91,34 @@
 //! encrypted bytes to send; a TLS failure or a fatal alert closes the connection after one
 //! try at sending rustls's alert, counted in [`Stats::tls_handshake_failures`] (before the
 //! handshake completed, whatever closed it) or [`Stats::tls_errors`] (after).
+//!
+//! # Connections: reports, requests and limits
+//!
+//! Every closed stream connection (TCP or TLS) that delivered at least one message to the
+//! machine is reported to it once, whatever closed it (the peer, an error, a limit, a
+//! deadline, the machine itself), with [`wren_core::SocketResult::Disconnected`] and its
+//! local and remote addresses and transport, in the next drain; a TURN server deletes the
+//! allocation of that 5-tuple (RFC 8656 section 3.1). A
+//! [`wren_core::SocketRequest::Disconnect`] closes the connection it names (counted in
+//! [`Stats::disconnects_requested`], or [`Stats::disconnect_unknown`] when there is none).
+//!
+//! The connections the listeners accept are bounded by [`Driver::conn_limits`]
+//! ([`ConnLimits`], safe defaults): a cap in total and per source IP address, and
+//! descriptors kept in reserve for the sockets the machine binds (a connection arriving
+//! when the process's open descriptors reach `RLIMIT_NOFILE` less the reserve is refused);
+//! a refused connection is accepted and closed at once and counted by reason. An accepted
+//! connection that has not delivered a complete message within the first-message deadline,
+//! or finished its TLS handshake within the handshake deadline, is closed and counted; so is
+//! the connection whose buffered bytes make the total over all connections pass its bound.
+//! The deadlines sit in two queues in time order (every connection of a kind has the same
+//! timeout), so they cost O(1) per connection and the driver wakes for the earliest.
+//!
+//! An `accept` that fails never stops a listener: an aborted connection is skipped, and
+//! running out of descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) pauses
+//! that listener for 50 ms, doubling to 250 ms, after which it tries again without waiting
+//! for a readiness event (with edge-triggered readiness, a listener whose queue is full
+//! would never get one), and at once when one of its connections closes. Each failure is
+//! counted in [`Stats::accept_errors`]; the log has one warning per burst.
 //!
 //! # Batching
 //!
@@ -153,6 +181,7 @@
 
 mod bound;
 mod driver;
+mod guard;
 mod handle;
 mod net;
 #[cfg(target_os = "linux")]
@@ -168,4 +197,7 @@ pub use rustls;
 pub use driver::{COMMAND_CAPACITY, DEFAULT_TCP_BUFFER_LIMIT, DEFAULT_UDP_MAX_PAYLOAD, Driver};
 pub use handle::Handle;
 pub use udp::BATCH;
-pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};
+/// Socket options and the descriptor limit ([`sockopt::raise_nofile_limit`]), for the
+/// application's own sockets and its start.
+pub use wren_io::sockopt;
+pub use wren_io::{ConnLimits, DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, TurnLimits};

@@ -7,11 +7,12 @@ use std::time::Instant;
 use mio::event::Event;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
-use rustls::ServerConnection;
 use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
 use wren_core::{Datagram, Machine, Transmit, Transport};
-use wren_io::{Disposition, DriverError, Sockets, disposition};
+use wren_io::{AcceptNext, ConnLimits, Disposition, DriverError, Sockets, disposition};
+
+use crate::guard::Guard;
 
 use crate::tcp::{Close, Conn, Conns, Listener};
 use crate::udp::{self, BATCH, Headers, Received, Udp};
@@ -53,6 +54,8 @@ pub(crate) struct Config {
     pub(crate) udp_slot: usize,
     /// Whether UDP sends try GSO ([`crate::Driver::udp_gso`]).
     pub(crate) udp_gso: bool,
+    /// The bounds on accepted connections ([`crate::Driver::conn_limits`]).
+    pub(crate) limits: ConnLimits,
 }
 
 /// Every socket of the driver.
@@ -66,6 +69,7 @@ pub(crate) struct Net {
     pub(crate) listeners: Vec<Listener>,
     pub(crate) conns: Conns,
     pub(crate) config: Config,
+    pub(crate) guard: Guard,
 }
 
 /// The machine and the counters, which every input goes to.
@@ -131,42 +135,24 @@ impl Net {
                 }
             }
             Source::Listener(j) => {
-                let Some(listener) = self.listeners.get(j) else {
+                let Some(listener) = self.listeners.get_mut(j) else {
                     return Ok(false);
                 };
+                if listener.backoff.until().is_some() {
+                    // Paused: [`Net::expire`] brings it back when the pause is over.
+                    return Ok(false);
+                }
                 match listener.sock.accept() {
                     Ok((stream, remote)) => {
+                        listener.backoff.succeeded();
                         let tls = listener.tls.as_ref().map(Arc::clone);
-                        let (accepted, proto) = match tls {
-                            Some(_) => (Counter::TlsAccepted, Transport::Tls),
-                            None => (Counter::TcpAccepted, Transport::Tcp),
-                        };
-                        let conn = stream.local_addr().and_then(|local| match tls {
-                            None => Ok(Conn::open(stream, remote, local)),
-                            Some(config) => ServerConnection::new(config)
-                                .map(|session| Conn::open_tls(stream, remote, local, session))
-                                .map_err(io::Error::other),
-                        });
-                        match conn.and_then(|conn| self.add(registry, conn)) {
-                            Ok(_) => sink.counters.add(accepted, 1),
-                            Err(e) => {
-                                tracing::debug!(%remote, ?proto, error = %e, "accepted connection unusable");
-                                sink.counters.add(Counter::IoErrors, 1);
-                            }
-                        }
+                        self.accepted(registry, stream, remote, tls, sink);
                         Ok(true)
                     }
-                    Err(e) => match disposition(&e) {
-                        Disposition::Wait => Ok(false),
-                        Disposition::Retry => Ok(true),
-                        // Aborted connections are per connection: accept the next; others
-                        // (EMFILE) wait for the next connection's readiness event.
-                        kind => {
-                            tracing::debug!(error = %e, "accept failed");
-                            sink.counters.add(Counter::IoErrors, 1);
-                            Ok(kind == Disposition::Transient)
-                        }
-                    },
+                    Err(e) => Ok(match listener.backoff.failed(sink.now, &e, sink.counters) {
+                        AcceptNext::Now => true,
+                        AcceptNext::Wait | AcceptNext::Until(_) => false,
+                    }),
                 }
             }
             Source::Conn(slot) => {
@@ -176,17 +162,23 @@ impl Net {
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
                 let proto = conn.transport();
+                let mut delivered = false;
                 let result = conn.read_messages(rx, framing, limit, |msg| {
+                    delivered = true;
                     sink.counters.add(Counter::FramesIn, 1);
                     sink.feed(Datagram {
                         proto,
                         ..Datagram::tcp(remote, local, msg)
                     });
                 });
-                result.or_else(|why| {
-                    self.close(registry, slot, why, sink.counters);
-                    Ok(false)
-                })
+                conn.delivered |= delivered;
+                match result.and_then(|more| self.account(slot).map(|()| more)) {
+                    Ok(more) => Ok(more),
+                    Err(why) => {
+                        self.close(registry, slot, why, sink.counters);
+                        Ok(false)
+                    }
+                }
             }
         }
     }
@@ -215,7 +207,7 @@ impl Net {
             }
         }
         if result.is_ok() && (ev.is_writable() || ev.is_write_closed()) {
-            result = conn.flush();
+            result = conn.flush().and_then(|()| self.account(slot));
         }
         match result {
             Ok(()) => ev.is_readable() || ev.is_read_closed() || ev.is_error(),
@@ -266,7 +258,7 @@ impl Net {
         let result = match conn.queue(framing, msg, limit) {
             Ok(()) => {
                 counters.add(Counter::FramesOut, 1);
-                conn.flush()
+                conn.flush().and_then(|()| self.account(slot))
             }
             Err(WriteError::TooLong { .. }) => {
                 tracing::debug!(to = %t.destination, len = msg.len(), "too long for RFC 4571, dropped");
@@ -281,7 +273,7 @@ impl Net {
     }
 
     /// Registers and adds a connection; returns its slot.
-    fn add(&mut self, registry: &Registry, mut conn: Conn) -> io::Result<usize> {
+    pub(crate) fn add(&mut self, registry: &Registry, mut conn: Conn) -> io::Result<usize> {
         let token = Token(CONN_BASE + self.conns.next_slot());
         registry.register(
             &mut conn.stream,
@@ -291,7 +283,8 @@ impl Net {
         Ok(self.conns.insert(conn.remote, conn))
     }
 
-    /// Removes a connection and counts why.
+    /// Removes a connection, counts why, and, if it delivered messages, queues its
+    /// report to the machine; a descriptor is free, so a paused listener tries again.
     pub(crate) fn close(&mut self, registry: &Registry, slot: usize, why: Close, c: &Counters) {
         let Some(mut conn) = self.conns.remove(slot) else {
             return;
@@ -300,5 +293,18 @@ impl Net {
         let _ = registry.deregister(&mut conn.stream);
         why.count(c, conn.out.queued(), conn.is_handshaking());
         tracing::debug!(remote = %conn.remote, transport = ?conn.transport(), reason = %why, "connection closed");
+        self.guard.buffered = self.guard.buffered.saturating_sub(conn.accounted);
+        if conn.admitted {
+            self.guard.admission.release(conn.remote.ip());
+        }
+        if conn.delivered
+            && let Some(local) = conn.local
+        {
+            self.guard.gone.push((local, conn.remote, conn.transport()));
+        }
+        drop(conn);
+        for listener in &mut self.listeners {
+            listener.backoff.wake();
+        }
     }
 }

@@ -13,7 +13,7 @@ use wren_core::Transport;
 use wren_core::framing::Framing;
 use wren_core::stream::{Connections, StreamReader, WriteError};
 pub(crate) use wren_io::Close;
-use wren_io::{Disposition, Outbox, disposition};
+use wren_io::{Backoff, Disposition, Outbox, disposition};
 
 use crate::tls;
 
@@ -22,6 +22,8 @@ use crate::tls;
 pub(crate) struct Listener {
     pub(crate) sock: TcpListener,
     pub(crate) tls: Option<Arc<ServerConfig>>,
+    /// Whether accepting is paused after an accept error, and until when.
+    pub(crate) backoff: Backoff,
 }
 
 /// One TCP connection: its stream, the partial frame read so far, bytes not yet written,
@@ -40,6 +42,15 @@ pub(crate) struct Conn {
     /// The TLS session: what is read is decrypted before framing, what is framed is
     /// encrypted before writing.
     tls: Option<Box<ServerConnection>>,
+    /// Told apart from a later connection in the same slot (its deadlines' keys).
+    pub(crate) serial: u64,
+    /// Accepted and admitted ([`wren_io::Admission`]): released when it closes.
+    pub(crate) admitted: bool,
+    /// Whether it has delivered a message to the machine: then its close is reported
+    /// ([`wren_core::SocketResult::Disconnected`]).
+    pub(crate) delivered: bool,
+    /// The bytes it buffers, as last added to the driver's total.
+    pub(crate) accounted: usize,
 }
 
 impl Conn {
@@ -82,7 +93,17 @@ impl Conn {
             reader: StreamReader::new(),
             out: Outbox::default(),
             tls: None,
+            serial: 0,
+            admitted: false,
+            delivered: false,
+            accounted: 0,
         }
+    }
+
+    /// The bytes it buffers: the partial message read, the framed bytes not yet written
+    /// (for TLS: not yet encrypted).
+    pub(crate) fn buffered(&self) -> usize {
+        self.reader.buffered() + self.out.writer.pending().len()
     }
 
     /// What its messages arrive and leave on: [`Transport::Tls`] or [`Transport::Tcp`].

@@ -94,11 +94,16 @@ pub(crate) fn read(
 
 /// One try, without waiting, at sending what the peer should hear before the connection is
 /// dropped: the alert rustls queued for a TLS failure, or our `close_notify` when we close
-/// for our own reasons (framing, buffer limit). Nothing after an EOF or I/O error.
+/// for our own reasons (framing, a buffer limit, a deadline, the machine's request). Nothing after an EOF or I/O error.
 pub(crate) fn goodbye(session: &mut ServerConnection, stream: &mut TcpStream, why: &Close) {
     match why {
         Close::Eof | Close::Io(_) | Close::Connect(_) => return,
-        Close::Framing(_) | Close::Overflow => session.send_close_notify(),
+        Close::Framing(_)
+        | Close::Overflow
+        | Close::TotalOverflow
+        | Close::FirstMessageDeadline
+        | Close::HandshakeDeadline
+        | Close::Requested => session.send_close_notify(),
         Close::Tls(_) => {}
     }
     if session.wants_write() {

@@ -2,7 +2,7 @@
 //! machine behind `Driver::tls_listener`, a self-signed certificate from rcgen, and rustls
 //! clients (ring) on blocking sockets.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
@@ -12,7 +12,7 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, StreamOwned};
 use wren_core::Transport;
 use wren_core::testing::{Command, Echo, Event, channel_data, reversed, stun};
-use wren_mio::{Driver, DriverError, Handle, Stats};
+use wren_mio::{ConnLimits, Driver, DriverError, Handle, Stats};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -28,12 +28,18 @@ struct Running {
 impl Running {
     /// The echo machine on one TLS listener on 127.0.0.1, serving `config`.
     fn tls(config: Arc<ServerConfig>) -> Running {
+        Running::tls_with(config, ConnLimits::default())
+    }
+
+    /// [`Running::tls`] with `limits` on its connections.
+    fn tls_with(config: Arc<ServerConfig>, limits: ConnLimits) -> Running {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let driver = Driver::new(Echo::default())
             .unwrap()
             .tls_listener(listener, config)
-            .unwrap();
+            .unwrap()
+            .conn_limits(limits);
         let handle = driver.handle();
         let (tx, events) = mpsc::channel();
         let thread = driver
@@ -327,5 +333,76 @@ fn tls_transmits_go_only_on_tls_connections() {
         .send(Command::send(Transport::Tls, me, msg.clone()))
         .unwrap();
     assert_eq!(read_exactly(&mut c, msg.len()), msg);
+    run.stop();
+}
+
+#[test]
+fn a_stalled_handshake_is_closed_at_its_deadline_and_a_finished_one_reported_on_close() {
+    let (server, client_config) = configs();
+    let run = Running::tls_with(
+        server,
+        ConnLimits {
+            tls_handshake_timeout: Some(Duration::from_millis(300)),
+            first_message_timeout: None,
+            ..ConnLimits::default()
+        },
+    );
+    // Plain TCP that never says hello, and a hello cut short.
+    let mut silent = TcpStream::connect(run.addr).unwrap();
+    silent.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut half = client(run.addr, Arc::clone(&client_config));
+    let mut hello = Vec::new();
+    half.conn.write_tls(&mut hello).unwrap();
+    half.sock.write_all(&hello[..hello.len() / 2]).unwrap();
+    let mut done = connected(run.addr, client_config);
+    let msg = stun(8, 1);
+    done.write_all(&msg).unwrap();
+    assert_eq!(read_exactly(&mut done, msg.len()), reversed(&msg));
+    for sock in [&mut silent, &mut half.sock] {
+        // Perhaps an alert first, then the end (or a reset); a timeout is a failure.
+        let mut buf = [0u8; 256];
+        loop {
+            match sock.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    panic!("not closed by the driver")
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    let s = run.stats_until(|s| s.deadline_tls_handshake == 2);
+    assert_eq!(
+        (
+            s.tls_handshake_failures,
+            s.tcp_closed,
+            s.disconnects_reported
+        ),
+        (2, 2, 0),
+        "{s:?}"
+    );
+    // The finished one was not touched; closed now, it is reported.
+    let (local, remote) = (
+        done.sock.peer_addr().unwrap(),
+        done.sock.local_addr().unwrap(),
+    );
+    drop(done);
+    loop {
+        match run.event() {
+            Event::Received { .. } => {}
+            other => {
+                assert_eq!(
+                    other,
+                    Event::Disconnected {
+                        local,
+                        remote,
+                        transport: Transport::Tls
+                    }
+                );
+                break;
+            }
+        }
+    }
     run.stop();
 }

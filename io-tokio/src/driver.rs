@@ -14,8 +14,8 @@ use wren_core::framing::Framing;
 use wren_core::stream::WriteError;
 use wren_core::{Datagram, Machine, Transmit};
 use wren_io::{
-    Counter, Counters, Disposition, Drain, DriverError, Route, Sockets, StatsHandle, Step,
-    TurnLimits, disposition,
+    ConnLimits, Counter, Counters, Disposition, Drain, DriverError, Route, Sockets, StatsHandle,
+    Step, TurnLimits, disposition, report_disconnected,
 };
 
 use crate::net::{Io, Net, Sock};
@@ -64,14 +64,15 @@ impl<M: Machine> Driver<M> {
     /// TCP buffer limit, and outgoing TCP connections allowed.
     #[must_use]
     pub fn new(machine: M) -> Self {
+        let counters = Arc::<Counters>::default();
         Driver {
             machine,
-            net: Net::default(),
+            net: Net::new(Arc::clone(&counters)),
             framing: Framing::default(),
             tcp_buffer_limit: DEFAULT_TCP_BUFFER_LIMIT,
             tcp_connect: true,
             limits: TurnLimits::default(),
-            sockets: Sockets::new(Arc::default()),
+            sockets: Sockets::new(counters),
         }
     }
 
@@ -97,6 +98,7 @@ impl<M: Machine> Driver<M> {
     pub fn tcp_listener(mut self, listener: TcpListener) -> io::Result<Self> {
         listener.local_addr()?;
         self.net.listeners.push(listener);
+        self.net.backoffs.push(wren_io::Backoff::default());
         Ok(self)
     }
 
@@ -136,6 +138,17 @@ impl<M: Machine> Driver<M> {
     #[must_use]
     pub fn tcp_connect(mut self, allow: bool) -> Self {
         self.tcp_connect = allow;
+        self
+    }
+
+    /// The bounds on the TCP connections the listeners accept (default
+    /// [`ConnLimits::default`]): caps in total and per source IP address, descriptors in
+    /// reserve, and the first-message deadline, as in `wren-mio` (which also bounds TLS
+    /// handshakes and the bytes buffered over all connections; here there is no TLS, and
+    /// each connection has its own [`Driver::tcp_buffer_limit`]).
+    #[must_use]
+    pub fn conn_limits(mut self, limits: ConnLimits) -> Self {
+        self.net.limits = limits;
         self
     }
 
@@ -196,13 +209,18 @@ impl<M: Machine> Driver<M> {
                 more = self.drain(now, &mut tx, &events) => more,
             };
             let deadline = self.machine.poll_timeout();
+            let ours = self.net.next_deadline();
+            let wake = [deadline, ours].into_iter().flatten().min();
             tokio::select! {
                 biased;
                 () = &mut shutdown => return Ok(self.machine),
-                () = sleep_until(deadline) => {
+                () = sleep_until(wake) => {
                     now = clock();
-                    tracing::trace!(timer = %wren_core::TimerName(&self.machine), "timeout");
-                    self.machine.handle_timeout(now);
+                    self.net.expire(now);
+                    if self.machine.poll_timeout().is_some_and(|t| t <= now) {
+                        tracing::trace!(timer = %wren_core::TimerName(&self.machine), "timeout");
+                        self.machine.handle_timeout(now);
+                    }
                 }
                 cmd = commands.recv(), if commands_open => {
                     now = clock();
@@ -232,6 +250,9 @@ impl<M: Machine> Driver<M> {
     ) -> bool {
         let mut drain = Drain::new(self.limits);
         loop {
+            for gone in self.net.gone.drain(..) {
+                report_disconnected(&mut self.machine, now, gone, self.sockets.counters());
+            }
             match drain.next(&mut self.machine, now, Some(tx)) {
                 Step::Transmit(t) => match self.sockets.route(&t) {
                     Route::Udp(s) => match self.net.udp(s) {
@@ -343,17 +364,24 @@ impl<M: Machine> Driver<M> {
                     }
                 }
             }
-            Io::Accepted { stream, remote } => match stream.local_addr() {
-                Ok(local) => {
-                    counters.add(Counter::TcpAccepted, 1);
-                    net.conns.insert(remote, Conn::open(stream, remote, local));
+            Io::Accepted { stream, remote } => {
+                if let Err(refusal) = net.admit(&stream, remote) {
+                    tracing::debug!(%remote, ?refusal, "connection refused");
+                    refusal.count(counters);
+                    return Ok(()); // dropping it closes it
                 }
-                Err(error) => tracing::debug!(%remote, %error, "accepted connection unusable"),
-            },
-            Io::AcceptError { error } => {
-                tracing::debug!(%error, "accept failed");
-                counters.add(Counter::IoErrors, 1);
+                match stream.local_addr() {
+                    Ok(local) => {
+                        counters.add(Counter::TcpAccepted, 1);
+                        net.add_admitted(now, Conn::open(stream, remote, local));
+                    }
+                    Err(error) => {
+                        net.admission.release(remote.ip());
+                        tracing::debug!(%remote, %error, "accepted connection unusable");
+                    }
+                }
             }
+            Io::AcceptError { listener, error } => net.accept_failed(now, listener, &error),
             Io::Tcp {
                 slot,
                 step: tcp::Step::Connected,
@@ -370,10 +398,13 @@ impl<M: Machine> Driver<M> {
                     return Ok(());
                 };
                 let (remote, local) = (conn.remote, conn.local.unwrap_or(conn.remote));
+                let mut delivered = false;
                 let fed = conn.reader.feed(&rx[..len], framing, limit, |msg| {
+                    delivered = true;
                     counters.add(Counter::FramesIn, 1);
                     machine.handle_datagram(now, Datagram::tcp(remote, local, msg));
                 });
+                conn.delivered |= delivered;
                 if let Err(why) = fed {
                     self.close(slot, why.into());
                 }
@@ -386,13 +417,9 @@ impl<M: Machine> Driver<M> {
         Ok(())
     }
 
-    /// Removes a connection and counts why.
+    /// Removes a connection, counts why, and queues its report to the machine.
     fn close(&mut self, slot: usize, why: Close) {
-        let Some(conn) = self.net.conns.remove(slot) else {
-            return;
-        };
-        why.count(self.sockets.counters(), conn.out.queued(), false);
-        tracing::debug!(remote = %conn.remote, reason = %why, "TCP connection closed");
+        self.net.close(slot, why);
     }
 }
 

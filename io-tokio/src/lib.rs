@@ -38,6 +38,11 @@
 //! to decide anything, keeps no timers of its own, and reads `Instant::now()` once per
 //! wake-up, only to pass it in.
 //!
+//! Every closed TCP connection that delivered at least one message to the machine is
+//! reported to it once, whatever closed it, with [`wren_core::SocketResult::Disconnected`]
+//! (in the next drain), and a [`wren_core::SocketRequest::Disconnect`] closes the
+//! connection it names, as in `wren-mio`.
+//!
 //! One [`Driver`] runs one machine, generically, over:
 //!
 //! - any number of UDP sockets;
@@ -110,4 +115,6 @@ mod tcp;
 mod udp;
 
 pub use driver::{DEFAULT_TCP_BUFFER_LIMIT, Driver};
-pub use wren_io::{DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits};
+pub use wren_io::{
+    ConnLimits, DEFAULT_MAX_BOUND_SOCKETS, DriverError, Stats, StatsHandle, TurnLimits,
+};

@@ -43,6 +43,13 @@ pub(crate) struct Conn {
     pub(crate) reader: StreamReader,
     /// The framed bytes to write, and the frames queued while connecting.
     pub(crate) out: Outbox,
+    /// Whether it has delivered a message to the machine: then its close is reported
+    /// ([`wren_core::SocketResult::Disconnected`]).
+    pub(crate) delivered: bool,
+    /// Accepted and admitted ([`wren_io::Admission`]): released when it closes.
+    pub(crate) admitted: bool,
+    /// Told apart from a later connection in the same slot (its deadline's key).
+    pub(crate) serial: u64,
 }
 
 impl Conn {
@@ -68,6 +75,9 @@ impl Conn {
             local,
             reader: StreamReader::new(),
             out: Outbox::default(),
+            delivered: false,
+            admitted: false,
+            serial: 0,
         }
     }
 

@@ -376,3 +376,114 @@ async fn shutdown_returns_even_when_commands_are_gone() {
         .unwrap();
     assert_eq!(machine.received, 0);
 }
+
+#[tokio::test]
+async fn closed_connections_that_delivered_are_reported_and_the_machine_can_close_one() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let mut run = Running::start(Driver::new(Echo::default()).tcp_listener(listener).unwrap());
+    let msg = stun(8, 1);
+
+    // Closed by the client after a message: reported.
+    let mut a = TcpStream::connect(server).await.unwrap();
+    a.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut a, msg.len()).await, reversed(&msg));
+    let (local, remote) = (a.peer_addr().unwrap(), a.local_addr().unwrap());
+    // A silent one closed: not reported.
+    let silent = TcpStream::connect(server).await.unwrap();
+    run.stats_until(|s| s.tcp_accepted == 2).await;
+    drop(silent);
+    run.stats_until(|s| s.tcp_closed == 1).await;
+    drop(a);
+    let disconnected = |local, remote| Event::Disconnected {
+        local,
+        remote,
+        transport: Transport::Tcp,
+    };
+    assert_eq!(other_event(&mut run).await, disconnected(local, remote));
+
+    // Closed at the machine's request: the client sees the end, the machine the report.
+    let mut b = TcpStream::connect(server).await.unwrap();
+    b.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut b, msg.len()).await, reversed(&msg));
+    let (local, remote) = (b.peer_addr().unwrap(), b.local_addr().unwrap());
+    run.command(Command::Disconnect {
+        local,
+        remote,
+        transport: Transport::Tcp,
+    })
+    .await;
+    let mut buf = [0u8; 8];
+    let n = timeout(LIMIT, b.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    assert_eq!(other_event(&mut run).await, disconnected(local, remote));
+    run.command(Command::Disconnect {
+        local,
+        remote,
+        transport: Transport::Tcp,
+    })
+    .await;
+    let s = run.stats_until(|s| s.disconnect_unknown == 1).await;
+    assert_eq!(
+        (
+            s.tcp_closed,
+            s.disconnects_requested,
+            s.disconnects_reported
+        ),
+        (3, 1, 2),
+        "{s:?}"
+    );
+    run.stop().await;
+}
+
+/// The next event that is not a datagram received.
+async fn other_event(run: &mut Running) -> Event {
+    loop {
+        match run.event().await {
+            Event::Received { .. } => {}
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_per_source_cap_refuses_and_a_silent_connection_is_closed_at_its_deadline() {
+    use wren_tokio::ConnLimits;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let run = Running::start(
+        Driver::new(Echo::default())
+            .tcp_listener(listener)
+            .unwrap()
+            .conn_limits(ConnLimits {
+                max_per_source: 2,
+                first_message_timeout: Some(Duration::from_millis(300)),
+                ..ConnLimits::default()
+            }),
+    );
+    let msg = stun(8, 1);
+    let mut talker = TcpStream::connect(server).await.unwrap();
+    talker.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut talker, msg.len()).await, reversed(&msg));
+    let mut silent = TcpStream::connect(server).await.unwrap();
+    run.stats_until(|s| s.tcp_accepted == 2).await;
+    let mut third = TcpStream::connect(server).await.unwrap();
+    let mut buf = [0u8; 8];
+    let n = timeout(LIMIT, third.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "refused: {n:?}");
+    run.stats_until(|s| s.conns_refused_per_source == 1).await;
+    let n = timeout(LIMIT, silent.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "the silent one: {n:?}");
+    let s = run.stats_until(|s| s.deadline_first_message == 1).await;
+    assert_eq!((s.tcp_closed, s.disconnects_reported), (1, 0), "{s:?}");
+    // The one that spoke stays.
+    talker.write_all(&msg).await.unwrap();
+    assert_eq!(read_exactly(&mut talker, msg.len()).await, reversed(&msg));
+    run.stop().await;
+}

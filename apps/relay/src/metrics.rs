@@ -1,5 +1,7 @@
-//! Prometheus metrics of the relay: the counters of the TURN machine, exported live over HTTP
-//! in the text exposition format, version 0.0.4.
+//! Prometheus metrics of the relay: the counters of the TURN machine, and those of the
+//! driver under it ([`driver`]: accept errors, connections refused and closed by limit,
+//! TLS handshake failures, truncated datagrams, bind failures, GSO), exported live over
+//! HTTP in the text exposition format, version 0.0.4.
 //!
 //! coturn's `prometheus` option starts the endpoint, on port 9641 unless `prometheus-port`
 //! says otherwise ([`crate::config::Config::prometheus_addr`]); scrape `GET /metrics`.
@@ -28,6 +30,10 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, warn};
 use wren_turn::server::Stats;
+
+mod driver;
+
+use driver::DriverMetrics;
 
 /// The Content-Type of the text exposition format, version 0.0.4.
 pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -240,6 +246,8 @@ const SERIES: &[Series] = &[
 #[derive(Debug)]
 pub(crate) struct Metrics {
     values: Vec<AtomicU64>,
+    /// The driver's series ([`driver`]), after the machine's.
+    driver: DriverMetrics,
 }
 
 impl Default for Metrics {
@@ -253,6 +261,7 @@ impl Metrics {
     pub(crate) fn new() -> Metrics {
         Metrics {
             values: SERIES.iter().map(|_| AtomicU64::new(0)).collect(),
+            driver: DriverMetrics::default(),
         }
     }
 
@@ -275,6 +284,12 @@ impl Metrics {
         }
     }
 
+    /// Stores a snapshot of the driver's counters (wren-mio's [`wren_mio::Stats`]); its
+    /// families are exported from then on, after the machine's.
+    pub(crate) fn update_driver(&self, stats: &wren_mio::Stats) {
+        self.driver.update(stats);
+    }
+
     /// The exposition text: for each family a `# HELP` and a `# TYPE` line, then its series.
     pub(crate) fn render(&self) -> String {
         let mut out = String::with_capacity(2048);
@@ -292,6 +307,7 @@ impl Metrics {
                 None => writeln!(out, "{} {value}", series.name),
             };
         }
+        self.driver.render_into(&mut out);
         out
     }
 }

@@ -6,11 +6,17 @@
 //! answers Binding requests too). Either runs on wren-mio's batched driver, which also binds
 //! the relayed-address sockets the TURN machine asks for. With a certificate configured,
 //! each listening address also gets a TLS listener (`turns:`, [`crate::tls`]).
+//!
+//! Before anything is bound the soft descriptor limit is raised to the hard one. The
+//! driver gets the connection bounds of the configuration (`Config::conn_limits`: caps,
+//! deadlines, buffered bytes, the descriptor reserve), listeners with a deep backlog, and
+//! never opens a TCP connection (`tcp_connect(false)`): a relay does not dial its clients.
+//! Its counters join the machine's on `/metrics` at each refresh.
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -76,6 +82,8 @@ struct Relay {
     kind: Kind,
     metrics: Option<Arc<Metrics>>,
     next_metrics: Option<Instant>,
+    /// The driver's counters, for the snapshot (set once the driver is built).
+    driver_stats: Option<Arc<OnceLock<wren_mio::Handle<Infallible>>>>,
 }
 
 impl Relay {
@@ -91,6 +99,9 @@ impl Relay {
                 metrics.update(&t.stats());
                 metrics.update_stun(&t.binding_stats());
             }
+        }
+        if let Some(handle) = self.driver_stats.as_ref().and_then(|h| h.get()) {
+            metrics.update_driver(&handle.stats());
         }
         self.next_metrics = Some(now + METRICS_INTERVAL);
     }
@@ -198,20 +209,45 @@ fn log_event(e: TurnEvent) {
 
 /// Builds the machine the configuration asks for.
 fn machine(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<Relay, ServeError> {
+    #[allow(clippy::disallowed_methods)] // apps own the clock: read once, as the anchor
+    let (now, wall) = (Instant::now(), SystemTime::now());
     let kind = if config.turn_enabled() {
-        #[allow(clippy::disallowed_methods)] // apps own the clock: read once, as the anchor
-        let (now, wall) = (Instant::now(), SystemTime::now());
         let turn_config = config.turn_server_config(wall)?;
         info!(relay = ?turn_config.relay_ips, realm = %turn_config.realm, "TURN enabled");
         Kind::Turn(Box::new(TurnServer::new(now, turn_config)?))
     } else {
         Kind::Stun(BindingServer::new(config.stun_server_config())?)
     };
+    // With metrics, the first refresh is due at once: the driver's series are there from
+    // the start, before any client speaks.
+    let next_metrics = metrics.is_some().then_some(now);
     Ok(Relay {
         kind,
         metrics,
-        next_metrics: None,
+        next_metrics,
+        driver_stats: None,
     })
+}
+
+/// The backlog asked for every TCP and TLS listener (the kernel caps it at
+/// `net.core.somaxconn`): std's 128 fills in a moment under a burst of clients, whose SYNs
+/// are then dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Deepens a listener's backlog to [`LISTEN_BACKLOG`]; a refusal is logged, not fatal.
+fn deepen_backlog(listener: &TcpListener) {
+    if let Err(e) = wren_mio::sockopt::set_listen_backlog(listener, LISTEN_BACKLOG) {
+        warn!(error = %e, "cannot deepen the listen backlog");
+    }
+}
+
+/// Raises the soft descriptor limit to the hard one, as coturn does, and logs the limit
+/// in force: every TCP or TLS connection and every relayed address holds a descriptor.
+fn raise_descriptor_limit() {
+    match wren_mio::sockopt::raise_nofile_limit() {
+        Ok((soft, hard)) => info!(soft, hard, "descriptor limit (RLIMIT_NOFILE)"),
+        Err(e) => warn!(error = %e, "cannot raise the descriptor limit"),
+    }
 }
 
 /// Binds every listening address and serves until SIGINT or SIGTERM.
@@ -232,9 +268,19 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
         }
         None => None,
     };
-    let mut driver = wren_mio::Driver::new(machine(config, metrics)?)?
+    raise_descriptor_limit();
+    let driver_stats = Arc::new(OnceLock::new());
+    let mut relay = machine(config, metrics)?;
+    relay.driver_stats = Some(Arc::clone(&driver_stats));
+    // A relay never dials its clients: a reply to a client whose connection is gone is
+    // dropped and counted (RFC 8656 section 3.1 ties a TCP or TLS allocation to its
+    // connection), never sent on a connection it would open.
+    let mut driver = wren_mio::Driver::new(relay)?
         .udp_recv_buffer(Some(UDP_SOCKET_BUFFER))
-        .udp_send_buffer(Some(UDP_SOCKET_BUFFER));
+        .udp_send_buffer(Some(UDP_SOCKET_BUFFER))
+        .tcp_connect(false)
+        .tcp_buffer_limit(config.connection_buffer_limit())
+        .conn_limits(config.conn_limits());
     for addr in config.listen_addrs() {
         if config.udp() {
             let sock = UdpSocket::bind(addr).map_err(|source| ServeError::Bind {
@@ -251,6 +297,7 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
                 addr,
                 source,
             })?;
+            deepen_backlog(&listener);
             info!(addr = %listener.local_addr()?, "listening on TCP");
             driver = driver.tcp_listener(listener)?;
         }
@@ -261,11 +308,13 @@ pub(crate) fn run(config: &Config) -> Result<(), ServeError> {
                 addr,
                 source,
             })?;
+            deepen_backlog(&listener);
             info!(addr = %listener.local_addr()?, "listening on TLS");
             driver = driver.tls_listener(listener, Arc::clone(tls))?;
         }
     }
     let handle = driver.handle();
+    let _ = driver_stats.set(handle.clone());
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     let signal_handle = handle.clone();
     std::thread::Builder::new()

@@ -229,6 +229,10 @@ impl Config {
             max_channels: v.max_channels.unwrap_or(defaults.max_channels),
             listening: self.own_addresses(),
             max_bps: v.max_bps.unwrap_or(0),
+            // Zero (never) means the same to the server as to the key.
+            max_allocate_timeout: v
+                .max_allocate_timeout
+                .unwrap_or(defaults.max_allocate_timeout),
             software: self.software(),
             fingerprint: v.fingerprint,
             external_ips: v

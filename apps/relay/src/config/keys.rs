@@ -10,8 +10,9 @@
 
 use super::key::{Flag, Key, List, One, declare_keys};
 use super::value::{
-    Account, Bps, Cap, ChannelLifetime, File, Ip, Lifetime, LogFile, Name, PeerIp,
-    PermissionLifetime, Port, PublicIp, Quota, Realm, RelayIp, RelayPort, SharedSecret, StaleNonce,
+    Account, Bps, Bytes, Cap, ChannelLifetime, Count, File, Ip, Lifetime, LogFile, Name, PeerIp,
+    PermissionLifetime, Port, PublicIp, Quota, Realm, RelayIp, RelayPort, Reserve, SharedSecret,
+    StaleNonce, Timeout,
 };
 
 declare_keys! {
@@ -103,6 +104,36 @@ declare_keys! {
         not_yet: "permissions keep the RFC 8656 lifetime of 300 s",
     },
 
+    // -- connections (TCP and TLS; serve.rs gives them to the driver) --
+    /// Most TCP and TLS connections open at once [default: 65536; 0: no limit].
+    max_connections: One<Count> = "max-connections" { readme: Connections "default 65536", },
+    /// Most TCP and TLS connections open at once from one IP address [default: 1024; 0: no limit].
+    max_connections_per_ip: One<Count> = "max-connections-per-ip" {
+        readme: Connections "default 1024",
+    },
+    /// Seconds a TCP or TLS connection has to deliver its first whole message [default: 10; 0: none].
+    first_message_timeout: One<Timeout> = "first-message-timeout" {
+        readme: Connections "default 10 s",
+    },
+    /// Seconds a TLS connection has to complete its handshake [default: 10; 0: none].
+    tls_handshake_timeout: One<Timeout> = "tls-handshake-timeout" {
+        readme: Connections "default 10 s",
+    },
+    /// Seconds a TCP or TLS connection may go without an allocation before it is closed [default: 60; 0: never].
+    max_allocate_timeout: One<Timeout> = "max-allocate-timeout" {
+        readme: Connections "default 60 s, as coturn",
+    },
+    /// Most bytes one TCP or TLS connection may buffer (a partial message, replies not yet sent) [default: 98304; 0: no limit].
+    connection_buffer_limit: One<Bytes> = "connection-buffer-limit" {
+        readme: Connections "default 96 KiB",
+    },
+    /// Most bytes all TCP and TLS connections may buffer together [default: 67108864; 0: no limit].
+    total_buffer_limit: One<Bytes> = "total-buffer-limit" {
+        readme: Connections "default 64 MiB",
+    },
+    /// Descriptors kept free for relayed addresses: no connection is accepted past the limit less these [default: 64].
+    fd_reserve: One<Reserve> = "fd-reserve" { readme: Connections "default 64", },
+
     // -- TLS (tls.rs) --
     /// TLS certificate chain file, PEM; with --pkey, TLS (turns:) is served.
     cert: One<File> = "cert" { readme: Tls "PEM", },
@@ -185,7 +216,6 @@ pub(crate) const COTURN_ONLY: &[&str] = &[
     "keep-address-family",
     "listening-device",
     "log-binding",
-    "max-allocate-timeout",
     "mobility",
     "mongo-userdb",
     "mysql-userdb",

@@ -32,6 +32,7 @@
 
 mod build;
 mod cli;
+mod conns;
 mod error;
 mod file;
 mod key;

@@ -21,6 +21,8 @@ pub(crate) enum Row {
     PeerPolicy,
     /// Limits on allocations and bandwidth.
     Quotas,
+    /// Limits and deadlines of TCP and TLS connections.
+    Connections,
     /// TURN over TLS.
     Tls,
     /// What STUN and TURN messages carry.
@@ -39,13 +41,14 @@ pub(crate) enum Row {
 )]
 impl Row {
     /// Every row, in the README's order.
-    pub(crate) const ALL: [Row; 11] = [
+    pub(crate) const ALL: [Row; 12] = [
         Row::Listening,
         Row::Relaying,
         Row::LongTermCredentials,
         Row::RestApi,
         Row::PeerPolicy,
         Row::Quotas,
+        Row::Connections,
         Row::Tls,
         Row::Messages,
         Row::Nat,
@@ -62,6 +65,7 @@ impl Row {
             Row::RestApi => "TURN REST API",
             Row::PeerPolicy => "peer policy",
             Row::Quotas => "quotas",
+            Row::Connections => "connections",
             Row::Tls => "TLS (`turns:`)",
             Row::Messages => "messages",
             Row::Nat => "NAT",
@@ -90,6 +94,10 @@ impl Row {
             Row::Quotas => {
                 ": 486 when a quota is reached (`user-quota` counts REST users without the \
                  timestamp, and EVEN-PORT reservations while held), 508 at a cap per allocation"
+            }
+            Row::Connections => {
+                ": a connection refused is accepted and closed at once; each refusal and \
+                 close is counted on `/metrics`"
             }
             Row::Metrics => ": `/metrics` in Prometheus text format",
             _ => "",

@@ -102,6 +102,10 @@ const EXPECT_BPS: &str = "bytes per second, a whole number (0: no limit)";
 const EXPECT_CAP: &str = "a whole number from 1 to 65535";
 const EXPECT_STALE_NONCE: &str = "seconds up to 4294967295 (0 or above 3600: 3600, the longest a nonce lives), or no value for 600";
 const EXPECT_LIFETIME: &str = "seconds, from 1 to 4294967295";
+const EXPECT_COUNT: &str = "a whole number (0: no limit)";
+const EXPECT_TIMEOUT: &str = "seconds up to 4294967295 (0: no deadline)";
+const EXPECT_BYTES: &str = "bytes, a whole number (0: no limit)";
+const EXPECT_RESERVE: &str = "a whole number of descriptors (0: none kept)";
 
 pub(crate) fn parse_port(value: &str) -> Result<u16, &'static str> {
     // Digits only: Rust's u16 parser would also take a leading '+'.
@@ -156,6 +160,25 @@ pub(crate) fn parse_cap(value: &str) -> Result<usize, &'static str> {
 
 pub(crate) fn parse_bps(value: &str) -> Result<u64, &'static str> {
     parse_digits(value).ok_or(EXPECT_BPS)
+}
+
+pub(crate) fn parse_count(value: &str) -> Result<u64, &'static str> {
+    parse_digits(value).ok_or(EXPECT_COUNT)
+}
+
+pub(crate) fn parse_bytes(value: &str) -> Result<u64, &'static str> {
+    parse_digits(value).ok_or(EXPECT_BYTES)
+}
+
+pub(crate) fn parse_reserve(value: &str) -> Result<u64, &'static str> {
+    parse_digits(value).ok_or(EXPECT_RESERVE)
+}
+
+/// A deadline in whole seconds; 0 means none.
+pub(crate) fn parse_timeout(value: &str) -> Result<Duration, &'static str> {
+    parse_digits::<u32>(value)
+        .map(|s| Duration::from_secs(u64::from(s)))
+        .ok_or(EXPECT_TIMEOUT)
 }
 
 /// `stale-nonce`: no value means coturn's 600 s; 0 means coturn's "unlimited", which the
@@ -385,6 +408,26 @@ value!(
 value!(
     /// Seconds, from 1 to 4294967295.
     Lifetime => Duration, "SECONDS", parse_lifetime, seconds
+);
+
+value!(
+    /// A count of connections (0: no limit).
+    Count => u64, "NUMBER", parse_count, plain
+);
+
+value!(
+    /// Seconds up to 4294967295 (0: no deadline).
+    Timeout => Duration, "SECONDS", parse_timeout, seconds
+);
+
+value!(
+    /// Bytes (0: no limit).
+    Bytes => u64, "BYTES", parse_bytes, plain
+);
+
+value!(
+    /// Descriptors kept in reserve (0: none).
+    Reserve => u64, "NUMBER", parse_reserve, plain
 );
 value!(
     /// A realm.

@@ -380,3 +380,13 @@ fn prometheus_endpoint_address() {
     );
     assert_eq!(c.prometheus_port(), 9000);
 }
+
+#[test]
+fn max_allocate_timeout_reaches_the_turn_server() {
+    let default = turn(TURN).expect("minimal TURN");
+    assert_eq!(default.max_allocate_timeout, Duration::from_secs(60));
+    let set = turn(&format!("{TURN}max-allocate-timeout=5\n")).unwrap();
+    assert_eq!(set.max_allocate_timeout, Duration::from_secs(5));
+    let never = turn(&format!("{TURN}max-allocate-timeout=0\n")).unwrap();
+    assert_eq!(never.max_allocate_timeout, Duration::ZERO);
+}

@@ -56,6 +56,12 @@ fn valid_line() -> impl Strategy<Value = String> {
                     k if k.ends_with("port") => port.to_string(),
                     "max-bps" => number.to_string(),
                     "max-permissions" | "max-channels" => (1 + number % 65535).to_string(),
+                    "max-connections"
+                    | "max-connections-per-ip"
+                    | "connection-buffer-limit"
+                    | "total-buffer-limit"
+                    | "fd-reserve" => number.to_string(),
+                    k if k.ends_with("timeout") => (number % (u64::from(u32::MAX) + 1)).to_string(),
                     k if k.ends_with("quota") => (number % (u64::from(u32::MAX) + 1)).to_string(),
                     "stale-nonce" if quoted => String::new(),
                     "stale-nonce" => (number % (u64::from(u32::MAX) + 1)).to_string(),
