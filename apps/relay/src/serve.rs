@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
 use wren_stun::server::Server as BindingServer;
 use wren_turn::server::{Event as TurnEvent, Server as TurnServer};
