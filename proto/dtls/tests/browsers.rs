@@ -1,11 +1,11 @@
-//! A real browser against wren-dtls: headless Chromium (what `scripts/install-deps.sh`
-//! installs) offers a data channel to a page served here; the answer is an ICE-lite peer on
-//! a UDP socket of this test (wren-ice's lite server answers the checks) whose DTLS server is
-//! ours. Chromium's ClientHello is captured as it arrives, kept as a fixture
-//! (`target/fixtures/chromium-client-hello-N.bin`, one file per datagram), reassembled and
-//! read; and the handshake completes: we report Connected with an SRTP profile Chromium
-//! offered, and the page reports its DTLS transport `connected`. Everything on 127.0.0.1;
-//! Chromium is started and killed here.
+//! Real browsers against wren-dtls: headless Chromium (what `scripts/install-deps.sh`
+//! installs) offers a data channel to a page served here; the
+//! answer is an ICE-lite peer on a UDP socket of this test (wren-ice's lite server answers
+//! the checks) whose DTLS server is ours. The browser's ClientHello is captured as it
+//! arrives, kept as a fixture (`target/tmp/fixtures/<browser>-client-hello-N.bin`, one file
+//! per datagram), reassembled and read; and the handshake completes: we report Connected
+//! with an SRTP profile the browser offered, and the page reports its connection
+//! `connected`. Everything on 127.0.0.1; each browser is started and killed here.
 #![allow(clippy::disallowed_methods)] // real sockets and a real browser: the real clock
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -42,13 +42,66 @@ async function main() {
 main();
 </script>"#;
 
-fn chromium() -> &'static str {
-    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if std::path::Path::new(p).exists() {
-            return p;
+/// A browser to start on a URL.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Chromium,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Chromium => "chromium",
         }
     }
-    panic!("no chromium: scripts/install-deps.sh installs it (apt package chromium)");
+
+    fn program(self) -> &'static str {
+        let (paths, package): (&[&str], _) = match self {
+            Kind::Chromium => (
+                &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+                "chromium",
+            ),
+        };
+        paths
+            .iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or_else(|| panic!("scripts/install-deps.sh installs the apt package {package}"))
+    }
+
+    /// Starts the browser on `url` with a fresh profile in `profile`.
+    fn start(self, url: &str, profile: &std::path::Path) -> Browser {
+        std::fs::create_dir_all(profile).unwrap();
+        let mut cmd = Command::new(self.program());
+        match self {
+            Kind::Chromium => {
+                cmd.args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()));
+            }
+        }
+        Browser(
+            cmd.arg(url)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the browser starts"),
+        )
+    }
+
+    fn version(self) -> String {
+        let out = Command::new(self.program())
+            .arg("--version")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
 }
 
 /// An `a=` attribute's value in `sdp`.
@@ -117,6 +170,10 @@ impl Drop for Browser {
 
 #[test]
 fn chromium_completes_a_dtls_handshake_with_our_server() {
+    handshake_with(Kind::Chromium);
+}
+
+fn handshake_with(kind: Kind) {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let local = udp.local_addr().unwrap();
     let http = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -126,25 +183,8 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
     let (report_tx, report_rx) = mpsc::channel();
     std::thread::spawn(move || serve(http, offer_tx, answer_rx, report_tx));
 
-    let profile = std::env::temp_dir().join(format!("wren-chromium-{}", std::process::id()));
-    let _browser = Browser(
-        Command::new(chromium())
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(&url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromium starts"),
-    );
+    let profile = std::env::temp_dir().join(format!("wren-{}-{}", kind.name(), std::process::id()));
+    let _browser = kind.start(&url, &profile);
 
     let offer = offer_rx
         .recv_timeout(Duration::from_secs(60))
@@ -191,7 +231,11 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
     let mut peer: Option<SocketAddr> = None;
     while !(dtls.is_connected() && reports.iter().any(|r: &String| r.contains("connected"))) {
         let now = Instant::now();
-        assert!(now < deadline, "no handshake: {events:?} {reports:?}");
+        assert!(
+            now < deadline,
+            "no handshake: {events:?} {reports:?} ICE {:?}",
+            ice.stats()
+        );
         udp.set_read_timeout(Some(Duration::from_millis(20)))
             .unwrap();
         if let Ok((n, from)) = udp.recv_from(&mut rx) {
@@ -243,12 +287,12 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
 
     // The ClientHello as it came, kept as fixtures, and read back.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
-    let version = Command::new(chromium()).arg("--version").output().unwrap();
-    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
     std::fs::create_dir_all(&dir).unwrap();
+    let version = kind.version();
     let mut hs = Reassembler::new(0, 1 << 16);
     for (i, d) in captured.iter().enumerate() {
-        std::fs::write(dir.join(format!("chromium-client-hello-{i}.bin")), d).unwrap();
+        let name = format!("{}-client-hello-{i}.bin", kind.name());
+        std::fs::write(dir.join(name), d).unwrap();
         for r in record::records(d).flatten() {
             for f in handshake::fragments(r.body).flatten() {
                 hs.insert(&f).unwrap();
@@ -273,7 +317,7 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
         .unwrap()
         .map(|v| v.iter().collect())
         .unwrap_or_default();
-    std::fs::write(dir.join("chromium-version.txt"), &version).unwrap();
+    std::fs::write(dir.join(format!("{}-version.txt", kind.name())), &version).unwrap();
     eprintln!(
         "{version}'s ClientHello: {} bytes in {} datagram(s), supported_versions {:04x?} (1.3 is {:04x}), \
          suite {suite}, profile {:?}; fixtures in {}",
