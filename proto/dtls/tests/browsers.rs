@@ -8,14 +8,12 @@
 //! `connected`. Everything on 127.0.0.1; each browser is started and killed here.
 #![allow(clippy::disallowed_methods)] // real sockets and a real browser: the real clock
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use wren_browser::{Kind, Page};
 use wren_core::{Datagram, Machine};
 use wren_dtls::client_hello::ClientHello;
 use wren_dtls::codes::{ContentType, HandshakeType, ProtocolVersion};
@@ -42,130 +40,11 @@ async function main() {
 main();
 </script>"#;
 
-/// A browser to start on a URL.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Chromium,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Chromium => "chromium",
-        }
-    }
-
-    fn program(self) -> &'static str {
-        let (paths, package): (&[&str], _) = match self {
-            Kind::Chromium => (
-                &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
-                "chromium",
-            ),
-        };
-        paths
-            .iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .unwrap_or_else(|| panic!("scripts/install-deps.sh installs the apt package {package}"))
-    }
-
-    /// Starts the browser on `url` with a fresh profile in `profile`.
-    fn start(self, url: &str, profile: &std::path::Path) -> Browser {
-        std::fs::create_dir_all(profile).unwrap();
-        let mut cmd = Command::new(self.program());
-        match self {
-            Kind::Chromium => {
-                cmd.args([
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ])
-                .arg(format!("--user-data-dir={}", profile.display()));
-            }
-        }
-        Browser(
-            cmd.arg(url)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("the browser starts"),
-        )
-    }
-
-    fn version(self) -> String {
-        let out = Command::new(self.program())
-            .arg("--version")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
 /// An `a=` attribute's value in `sdp`.
 fn attr<'a>(sdp: &'a str, name: &str) -> &'a str {
     sdp.lines()
         .find_map(|l| l.trim_end().strip_prefix(&format!("a={name}:")))
         .unwrap_or_else(|| panic!("no a={name} in the offer:\n{sdp}"))
-}
-
-/// Serves the page, the offer/answer exchange and the page's reports on `http`, sending
-/// each offer to `offers` and answering with what `answers` gives back; reports go to
-/// `reports`.
-fn serve(
-    http: TcpListener,
-    offers: mpsc::Sender<String>,
-    answers: mpsc::Receiver<String>,
-    reports: mpsc::Sender<String>,
-) {
-    for conn in http.incoming() {
-        let Ok(mut conn) = conn else { return };
-        let mut reader = BufReader::new(conn.try_clone().unwrap());
-        let mut request = String::new();
-        if reader.read_line(&mut request).is_err() {
-            continue;
-        }
-        let mut length = 0;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
-        let body = String::from_utf8_lossy(&body).into_owned();
-        let (ctype, reply) = if request.starts_with("GET / ") {
-            ("text/html", PAGE.to_owned())
-        } else if request.starts_with("POST /offer") {
-            let _ = offers.send(body);
-            ("application/sdp", answers.recv().unwrap_or_default())
-        } else if request.starts_with("POST /result") {
-            let _ = reports.send(body);
-            ("text/plain", String::new())
-        } else {
-            ("text/plain", String::new())
-        };
-        let _ = write!(
-            conn,
-            "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-            reply.len()
-        );
-    }
-}
-
-struct Browser(Child);
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -176,19 +55,9 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
 fn handshake_with(kind: Kind) {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let local = udp.local_addr().unwrap();
-    let http = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", http.local_addr().unwrap());
-    let (offer_tx, offer_rx) = mpsc::channel();
-    let (answer_tx, answer_rx) = mpsc::channel();
-    let (report_tx, report_rx) = mpsc::channel();
-    std::thread::spawn(move || serve(http, offer_tx, answer_rx, report_tx));
-
-    let profile = std::env::temp_dir().join(format!("wren-{}-{}", kind.name(), std::process::id()));
-    let _browser = kind.start(&url, &profile);
-
-    let offer = offer_rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the page posts its offer");
+    let page = Page::serve(PAGE.to_owned());
+    let _browser = kind.start(page.url());
+    let offer = page.offer(Duration::from_secs(60));
     let remote = Credentials {
         ufrag: attr(&offer, "ice-ufrag").to_owned(),
         pwd: attr(&offer, "ice-pwd").to_owned(),
@@ -216,7 +85,7 @@ fn handshake_with(kind: Kind) {
         pwd = ours.pwd,
         fp = identity.fingerprint(),
     );
-    answer_tx.send(answer).unwrap();
+    page.answer(answer);
 
     let mut config = Config::new(Role::Server, Arc::clone(&identity));
     config.peer_fingerprints = Some(vec![peer_fp.clone()]);
@@ -271,7 +140,7 @@ fn handshake_with(kind: Kind) {
         }
         while ice.poll_event().is_some() {}
         events.extend(std::iter::from_fn(|| dtls.poll_event()));
-        reports.extend(report_rx.try_iter());
+        reports.extend(page.reports());
     }
 
     // What we negotiated: a profile Chromium offered, with the certificate it announced.
@@ -328,5 +197,4 @@ fn handshake_with(kind: Kind) {
         keys.profile,
         dir.display()
     );
-    let _ = std::fs::remove_dir_all(&profile);
 }
