@@ -66,11 +66,13 @@ impl Agent {
         )
     }
 
-    /// The selected pair it printed.
+    /// The selected pair it printed last (a pair whose remote was first learned
+    /// peer-reflexive is printed again once the peer's candidate is signalled).
     pub fn connected(&self) -> Option<Selected> {
         self.stdout()
             .lines()
-            .find_map(|l| l.strip_prefix("connected "))
+            .filter_map(|l| l.strip_prefix("connected "))
+            .last()
             .map(Selected::parse)
     }
 

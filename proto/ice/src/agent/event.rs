@@ -149,7 +149,9 @@ pub enum Event {
         /// The new state.
         state: PairState,
     },
-    /// The pair data now goes on (nominated by the controlling agent).
+    /// The pair data now goes on (nominated by the controlling agent). Reported again for
+    /// the same pair when its remote candidate, learned peer-reflexive from the peer's
+    /// check, is then signalled (RFC 8445 section 7.3.1.3): with the signalled type.
     SelectedPair(SelectedPair),
     /// The connection state changed.
     ConnectionState(ConnectionState),

@@ -36,6 +36,17 @@ impl Remote {
     }
 }
 
+/// What [`Remotes::add`] did with a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Added {
+    /// A new remote candidate.
+    New(RemoteId),
+    /// It was known as peer-reflexive (learned from a check) and is now the signalled one.
+    Replaced(RemoteId),
+    /// Known already: nothing changed.
+    Known,
+}
+
 /// The remote candidates and what waits to become one.
 #[derive(Debug, Default)]
 pub(crate) struct Remotes {
@@ -82,10 +93,10 @@ impl Remotes {
             .position(|r| r.addr == addr && r.transport == transport)
     }
 
-    /// Adds a candidate whose address resolved to `ip`; its id when it is new. A known
-    /// one (a repeat, or a peer-reflexive candidate learned from a check) is not added
-    /// again: a signalled candidate replaces a learned one in place (section 7.3.1.3).
-    pub(crate) fn add(&mut self, cand: Candidate, ip: IpAddr) -> Option<RemoteId> {
+    /// Adds a candidate whose address resolved to `ip`. A known one (a repeat, or a
+    /// peer-reflexive candidate learned from a check) is not added again: a signalled
+    /// candidate replaces a learned one in place (section 7.3.1.3).
+    pub(crate) fn add(&mut self, cand: Candidate, ip: IpAddr) -> Added {
         let addr = SocketAddr::new(ip, cand.port);
         let transport = match cand.transport {
             CandidateTransport::Tcp => Transport::Tcp,
@@ -100,10 +111,11 @@ impl Remotes {
                 known.priority = cand.priority;
                 known.tcp_type = cand.tcp_type;
                 known.cand = cand;
+                return Added::Replaced(r);
             }
-            return None;
+            return Added::Known;
         }
-        Some(self.table.push(Remote {
+        Added::New(self.table.push(Remote {
             addr,
             transport,
             kind: cand.kind,
@@ -232,11 +244,15 @@ mod tests {
         assert_eq!(r[prflx].cand.foundation, "prflx1");
         let srflx =
             cand("candidate:1 1 udp 1686052607 192.0.2.7 4000 typ srflx raddr 10.0.0.2 rport 4000");
-        assert_eq!(r.add(srflx, from.ip()), None, "known");
+        let again = srflx.clone();
+        assert_eq!(r.add(srflx, from.ip()), Added::Replaced(prflx));
         assert_eq!(r[prflx].kind, CandidateType::ServerReflexive);
+        assert_eq!(r.add(again, from.ip()), Added::Known, "a repeat");
         assert_eq!(r.count(), 1);
         let host = cand("candidate:2 1 udp 2130706431 192.0.2.8 5000 typ host");
-        let id = r.add(host, "192.0.2.8".parse().unwrap()).expect("new");
+        let Added::New(id) = r.add(host, "192.0.2.8".parse().unwrap()) else {
+            panic!("new");
+        };
         assert_eq!(
             r.find("192.0.2.8:5000".parse().unwrap(), Transport::Udp),
             Some(id)
@@ -270,7 +286,10 @@ mod tests {
     fn only_a_peer_reflexive_candidate_just_learned_is_forgotten() {
         let mut r = Remotes::default();
         let host = cand("candidate:2 1 udp 2130706431 192.0.2.8 5000 typ host");
-        r.add(host, "192.0.2.8".parse().unwrap()).expect("new");
+        assert!(matches!(
+            r.add(host, "192.0.2.8".parse().unwrap()),
+            Added::New(_)
+        ));
         r.forget_last_peer_reflexive();
         assert_eq!(r.count(), 1, "a signalled candidate stays");
         r.peer_reflexive("192.0.2.9:1".parse().unwrap(), Transport::Udp, 1);

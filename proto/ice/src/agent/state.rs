@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use wren_stun::TransactionId;
 
 use super::consent::{Due, Verdict};
+use super::remote::Added;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
     FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair,
@@ -134,8 +135,20 @@ impl Agent {
     }
 
     fn add_resolved(&mut self, now: Instant, cand: Candidate, ip: IpAddr) {
-        let Some(r) = self.remotes.add(cand, ip) else {
-            return;
+        let r = match self.remotes.add(cand, ip) {
+            Added::New(r) => r,
+            Added::Replaced(r) => {
+                // The selected pair's remote was learned from the peer's check before its
+                // candidate was signalled: the pair is reported again with its true type.
+                if let Some(p) = self.selection.selected()
+                    && self.checklist[p].remote() == r
+                {
+                    let info = self.selected_info(p);
+                    self.emit(Event::SelectedPair(info));
+                }
+                return;
+            }
+            Added::Known => return,
         };
         self.pair_remote(r);
         if self.checking_since.is_none()

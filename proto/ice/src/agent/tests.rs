@@ -27,6 +27,10 @@ struct Net {
     /// Drop everything from agent i to agent j for each (i, j) here.
     cut: Vec<(usize, usize)>,
     trickle: bool,
+    /// Candidates of this agent are held here instead of trickled (signalling slower than
+    /// the checks).
+    hold_from: Option<usize>,
+    held: Vec<Candidate>,
 }
 
 impl Net {
@@ -39,6 +43,17 @@ impl Net {
     }
 
     fn build(a: Config, b: Config, trickle: bool, cut: Vec<(usize, usize)>) -> Net {
+        Net::build_holding(a, b, trickle, cut, None)
+    }
+
+    /// A net whose agent `hold_from`'s candidates are held back (see [`Net::held`]).
+    fn build_holding(
+        a: Config,
+        b: Config,
+        trickle: bool,
+        cut: Vec<(usize, usize)>,
+        hold_from: Option<usize>,
+    ) -> Net {
         #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
         let now = Instant::now();
         let mut net = Net {
@@ -52,6 +67,8 @@ impl Net {
             cut,
             trickle,
             keepalives: [0, 0],
+            hold_from,
+            held: Vec::new(),
         };
         let (ca, cb) = (
             net.agents[0].local_credentials().clone(),
@@ -104,7 +121,9 @@ impl Net {
             while let Some(e) = self.agents[i].poll_event() {
                 progressed = true;
                 if let Event::LocalCandidate(c) = &e {
-                    if self.trickle {
+                    if self.hold_from == Some(i) {
+                        self.held.push(c.clone());
+                    } else if self.trickle {
                         self.agents[1 - i]
                             .add_remote_candidate(now, c.clone())
                             .unwrap();
@@ -215,6 +234,45 @@ fn two_full_agents_connect_over_host_candidates() {
         net.events[1]
             .iter()
             .any(|e| matches!(e, Event::Data { data, .. } if data == b"hello"))
+    );
+}
+
+#[test]
+fn a_selected_pair_learned_peer_reflexive_is_reported_again_once_signalled() {
+    // B learns A only from A's checks: its candidates are held back, as a slow signalling
+    // channel would. B selects a pair with a peer-reflexive remote.
+    let mut net = Net::build_holding(
+        config(Role::Controlling, "10.0.0.1", 1),
+        config(Role::Controlled, "10.0.0.2", 2),
+        true,
+        Vec::new(),
+        Some(0),
+    );
+    net.run_until(Duration::from_secs(10), connected);
+    assert!(connected(&net), "{:?}", net.states());
+    let selected = |n: &Net| -> Vec<CandidateType> {
+        n.events[1]
+            .iter()
+            .filter_map(|e| match e {
+                Event::SelectedPair(p) => Some(p.remote.kind),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(selected(&net), [CandidateType::PeerReflexive]);
+    // The candidates arrive: the same pair, reported again with the signalled type.
+    let now = net.now;
+    for c in std::mem::take(&mut net.held) {
+        net.agents[1].add_remote_candidate(now, c).unwrap();
+    }
+    net.drain(1);
+    assert_eq!(
+        selected(&net),
+        [CandidateType::PeerReflexive, CandidateType::Host]
+    );
+    assert_eq!(
+        net.agents[1].selected_pair().unwrap().remote.kind,
+        CandidateType::Host
     );
 }
 
