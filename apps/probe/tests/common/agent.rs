@@ -71,8 +71,8 @@ impl Agent {
     pub fn connected(&self) -> Option<Selected> {
         self.stdout()
             .lines()
-            .filter_map(|l| l.strip_prefix("connected "))
-            .last()
+            .rev()
+            .find_map(|l| l.strip_prefix("connected "))
             .map(Selected::parse)
     }
 
