@@ -1,0 +1,404 @@
+//! SRTP protect and unprotect of 1200-byte RTP packets (12-byte header, 1188-byte
+//! payload), for each profile: wren-srtp beside `rtc-srtp` 0.21 (webrtc-rs's sans-IO
+//! crate, ring provider) and `webrtc-srtp` 0.17 (webrtc-rs's async-stack crate), and the
+//! raw ciphers on the same bytes: AES-128/256-GCM seal/open with ring, AES-128-CTR (`aes` +
+//! `ctr`) plus HMAC-SHA1 (`hmac` + `sha1`). A `srtp_raw` group compares the building
+//! blocks themselves (the measurements behind wren-srtp's choice of crates).
+//!
+//! Unprotecting needs a fresh packet index each time (wren-srtp refuses replays), so the
+//! unprotect rows time batches of 256 packets prepared outside the timed part; the raw
+//! rows are timed the same way (their batches are copies of one sealed packet). The peers
+//! run without replay protection (their default) and decrypt one packet over and over.
+//!
+//! `cargo bench -p wren-benches --bench srtp` prints the medians and ratios and writes
+//! them to `<target>/srtp.md`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
+use criterion::{Criterion, Throughput};
+use hmac::{Hmac, Mac};
+use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use wren_benches::criterion_report::{median, publish};
+use wren_srtp::{Config, Inbound, MasterKey, Outbound, Profile};
+
+const LEN: usize = 1200;
+const HEADER: usize = 12;
+const BATCH: usize = 256;
+
+fn short(p: Profile) -> &'static str {
+    match p {
+        Profile::Aes128CmHmacSha1_80 => "aes128_cm_sha1_80",
+        Profile::Aes128CmHmacSha1_32 => "aes128_cm_sha1_32",
+        Profile::AeadAes128Gcm => "aead_aes_128_gcm",
+        _ => "aead_aes_256_gcm",
+    }
+}
+
+fn key(p: Profile) -> (Vec<u8>, Vec<u8>) {
+    (
+        (0..p.key_len() as u8).collect(),
+        (0..p.salt_len() as u8).map(|b| b ^ 0xa5).collect(),
+    )
+}
+
+/// A 1200-byte RTP packet with sequence number `seq` in `buf[..1200]`.
+fn rtp(buf: &mut [u8], seq: u16) {
+    buf[..HEADER].copy_from_slice(&[0x80, 111, 0, 0, 0, 0, 3, 0xc0, 0x12, 0x34, 0x56, 0x78]);
+    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+    for (i, b) in buf[HEADER..LEN].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+}
+
+/// Times `run` over `iters` buffers, `BATCH` at a time, each made by `prepare` outside the
+/// timed part.
+fn batched(
+    iters: u64,
+    mut prepare: impl FnMut(&mut Vec<u8>),
+    mut run: impl FnMut(&mut Vec<u8>),
+) -> Duration {
+    let mut bufs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1500)).collect();
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(BATCH as u64) as usize;
+        for b in &mut bufs[..n] {
+            prepare(b);
+        }
+        let t = Instant::now();
+        for b in &mut bufs[..n] {
+            run(black_box(b));
+        }
+        total += t.elapsed();
+        left -= n as u64;
+    }
+    total
+}
+
+/// The raw AES-CM + HMAC-SHA1 transform of RFC 3711 on one packet, with the crates
+/// wren-srtp builds on (but the `hmac` crate's HMAC, cloned from a keyed state).
+struct RawCm {
+    aes: aes::Aes128,
+    mac: Hmac<sha1::Sha1>,
+    tag: usize,
+}
+
+impl RawCm {
+    fn new(tag: usize) -> RawCm {
+        RawCm {
+            aes: aes::Aes128::new_from_slice(&[7; 16]).unwrap(),
+            mac: <Hmac<sha1::Sha1> as Mac>::new_from_slice(&[9; 20]).unwrap(),
+            tag,
+        }
+    }
+
+    fn ctr(&self, data: &mut [u8]) {
+        let iv = [3u8; 16];
+        ctr::Ctr128BE::<aes::Aes128>::from_core(ctr::CtrCore::inner_iv_init(
+            self.aes.clone(),
+            &iv.into(),
+        ))
+        .apply_keystream(data);
+    }
+
+    fn hmac(&self, data: &[u8]) -> [u8; 20] {
+        let mut m = self.mac.clone();
+        m.update(data);
+        m.finalize().into_bytes().into()
+    }
+
+    /// Encrypt the payload, MAC packet || ROC, append the tag.
+    fn protect(&self, buf: &mut [u8]) {
+        self.ctr(&mut buf[HEADER..LEN]);
+        buf[LEN..LEN + 4].copy_from_slice(&0u32.to_be_bytes());
+        let t = self.hmac(&buf[..LEN + 4]);
+        buf[LEN..LEN + self.tag].copy_from_slice(&t[..self.tag]);
+    }
+
+    /// MAC packet || ROC, compare, decrypt.
+    fn unprotect(&self, buf: &mut [u8]) -> bool {
+        let mut tag = [0u8; 10];
+        tag[..self.tag].copy_from_slice(&buf[LEN..LEN + self.tag]);
+        buf[LEN..LEN + 4].copy_from_slice(&0u32.to_be_bytes());
+        let t = self.hmac(&buf[..LEN + 4]);
+        let ok = t[..self.tag] == tag[..self.tag];
+        self.ctr(&mut buf[HEADER..LEN]);
+        ok
+    }
+}
+
+fn gcm_key(p: Profile) -> LessSafeKey {
+    let alg = if p.key_len() == 32 {
+        &aead::AES_256_GCM
+    } else {
+        &aead::AES_128_GCM
+    };
+    LessSafeKey::new(UnboundKey::new(alg, &key(p).0).unwrap())
+}
+
+fn gcm_seal(k: &LessSafeKey, buf: &mut [u8], n: u64) {
+    let mut nonce = [0u8; 12];
+    nonce[4..].copy_from_slice(&n.to_be_bytes());
+    let (h, rest) = buf.split_at_mut(HEADER);
+    let tag = k
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(&*h),
+            &mut rest[..LEN - HEADER],
+        )
+        .unwrap();
+    buf[LEN..LEN + 16].copy_from_slice(tag.as_ref());
+}
+
+fn gcm_open(k: &LessSafeKey, buf: &mut [u8], n: u64) -> bool {
+    let mut nonce = [0u8; 12];
+    nonce[4..].copy_from_slice(&n.to_be_bytes());
+    let (h, rest) = buf.split_at_mut(HEADER);
+    k.open_in_place(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(&*h),
+        &mut rest[..LEN + 16 - HEADER],
+    )
+    .is_ok()
+}
+
+fn rtc_context(p: Profile) -> rtc_srtp::context::Context {
+    use rtc_srtp::protection_profile::ProtectionProfile as P;
+    let profile = match p {
+        Profile::Aes128CmHmacSha1_80 => P::Aes128CmHmacSha1_80,
+        Profile::Aes128CmHmacSha1_32 => P::Aes128CmHmacSha1_32,
+        Profile::AeadAes128Gcm => P::AeadAes128Gcm,
+        _ => P::AeadAes256Gcm,
+    };
+    let provider = rtc_srtp::crypto::default_provider().expect("rtc-srtp's ring provider");
+    let (k, s) = key(p);
+    rtc_srtp::context::Context::new(&k, &s, profile, None, None, provider.crypto()).unwrap()
+}
+
+fn webrtc_context(p: Profile) -> webrtc_srtp::context::Context {
+    use webrtc_srtp::protection_profile::ProtectionProfile as P;
+    let profile = match p {
+        Profile::Aes128CmHmacSha1_80 => P::Aes128CmHmacSha1_80,
+        Profile::Aes128CmHmacSha1_32 => P::Aes128CmHmacSha1_32,
+        Profile::AeadAes128Gcm => P::AeadAes128Gcm,
+        _ => P::AeadAes256Gcm,
+    };
+    let (k, s) = key(p);
+    webrtc_srtp::context::Context::new(&k, &s, profile, None, None).unwrap()
+}
+
+fn ours(p: Profile) -> (Outbound, Inbound) {
+    let (k, s) = key(p);
+    let m = MasterKey::new(p, &k, &s).unwrap();
+    (
+        Outbound::new(&m, &Config::default()).unwrap(),
+        Inbound::new(&m, &Config::default()).unwrap(),
+    )
+}
+
+fn protect(c: &mut Criterion) {
+    for p in Profile::ALL {
+        let mut g = c.benchmark_group(format!("srtp_protect_{}", short(p)));
+        g.throughput(Throughput::Bytes(LEN as u64));
+        let mut buf = vec![0u8; 1500];
+        rtp(&mut buf, 1);
+        let (mut tx, _) = ours(p);
+        // The same packet again: same index, same work (the sender allows it).
+        g.bench_function("wren-srtp", |b| {
+            b.iter(|| tx.protect_rtp(black_box(&mut buf), LEN).unwrap())
+        });
+        let mut packet = vec![0u8; LEN];
+        rtp(&mut packet, 1);
+        let mut rtc = rtc_context(p);
+        g.bench_function("rtc-srtp", |b| {
+            b.iter(|| rtc.encrypt_rtp(black_box(&packet)).unwrap())
+        });
+        let mut webrtc = webrtc_context(p);
+        g.bench_function("webrtc-srtp", |b| {
+            b.iter(|| webrtc.encrypt_rtp(black_box(&packet)).unwrap())
+        });
+        if p.is_aead() {
+            let k = gcm_key(p);
+            let mut n = 0u64;
+            g.bench_function("raw", |b| {
+                b.iter(|| {
+                    n += 1;
+                    gcm_seal(&k, black_box(&mut buf), n)
+                })
+            });
+        } else {
+            let raw = RawCm::new(p.rtp_tag_len());
+            g.bench_function("raw", |b| b.iter(|| raw.protect(black_box(&mut buf))));
+        }
+        g.finish();
+    }
+}
+
+fn unprotect(c: &mut Criterion) {
+    for p in Profile::ALL {
+        let mut g = c.benchmark_group(format!("srtp_unprotect_{}", short(p)));
+        g.throughput(Throughput::Bytes(LEN as u64));
+        let (mut tx, mut rx) = ours(p);
+        let mut seq = 0u16;
+        g.bench_function("wren-srtp", |b| {
+            b.iter_custom(|iters| {
+                batched(
+                    iters,
+                    |buf| {
+                        buf.resize(1500, 0);
+                        seq = seq.wrapping_add(1);
+                        rtp(buf, seq);
+                        let n = tx.protect_rtp(buf, LEN).unwrap();
+                        buf.truncate(n);
+                    },
+                    |buf| {
+                        rx.unprotect_rtp(buf).unwrap();
+                    },
+                )
+            })
+        });
+        let mut packet = vec![0u8; LEN];
+        rtp(&mut packet, 1);
+        let mut rtc = rtc_context(p);
+        let mut rtc_rx = rtc_context(p);
+        let sealed = rtc.encrypt_rtp(&packet).unwrap().to_vec();
+        g.bench_function("rtc-srtp", |b| {
+            b.iter(|| rtc_rx.decrypt_rtp(black_box(&sealed)).unwrap())
+        });
+        let mut webrtc = webrtc_context(p);
+        let mut webrtc_rx = webrtc_context(p);
+        let sealed = webrtc.encrypt_rtp(&packet).unwrap().to_vec();
+        g.bench_function("webrtc-srtp", |b| {
+            b.iter(|| webrtc_rx.decrypt_rtp(black_box(&sealed)).unwrap())
+        });
+        let mut sealed = vec![0u8; 1500];
+        rtp(&mut sealed, 1);
+        if p.is_aead() {
+            let k = gcm_key(p);
+            gcm_seal(&k, &mut sealed, 1);
+            sealed.truncate(LEN + 16);
+            g.bench_function("raw", |b| {
+                b.iter_custom(|iters| {
+                    batched(
+                        iters,
+                        |buf| {
+                            buf.clear();
+                            buf.extend_from_slice(&sealed);
+                        },
+                        |buf| assert!(gcm_open(&k, buf, 1)),
+                    )
+                })
+            });
+        } else {
+            let raw = RawCm::new(p.rtp_tag_len());
+            raw.protect(&mut sealed);
+            sealed.truncate(LEN + p.rtp_tag_len().max(4));
+            g.bench_function("raw", |b| {
+                b.iter_custom(|iters| {
+                    batched(
+                        iters,
+                        |buf| {
+                            buf.clear();
+                            buf.extend_from_slice(&sealed);
+                        },
+                        |buf| assert!(raw.unprotect(buf)),
+                    )
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+/// The building blocks on 1188 bytes (the payload) or 1204 (what the HMAC covers).
+fn raw(c: &mut Criterion) {
+    use aes::cipher::BlockEncrypt;
+    let mut g = c.benchmark_group("srtp_raw");
+    let mut data = vec![0u8; 1204];
+    let cm = RawCm::new(10);
+    g.bench_function("aes-128-ctr aes+ctr 1188B", |b| {
+        b.iter(|| cm.ctr(black_box(&mut data[..1188])))
+    });
+    let blocks_key = aes::Aes128::new_from_slice(&[1; 16]).unwrap();
+    let mut blocks = vec![aes::Block::default(); 1188usize.div_ceil(16)];
+    g.bench_function("aes-128 blocks (aes crate, no ctr) 1188B", |b| {
+        b.iter(|| blocks_key.encrypt_blocks(black_box(&mut blocks)))
+    });
+    let k = gcm_key(Profile::AeadAes128Gcm);
+    let mut n = 0u64;
+    let mut buf = vec![0u8; 1500];
+    g.bench_function("aes-128-gcm seal ring 1188B", |b| {
+        b.iter(|| {
+            n += 1;
+            gcm_seal(&k, black_box(&mut buf), n)
+        })
+    });
+    g.bench_function("hmac-sha1 hmac+sha1 1204B", |b| {
+        b.iter(|| cm.hmac(black_box(&data)))
+    });
+    let ring_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &[9; 20]);
+    g.bench_function("hmac-sha1 ring 1204B", |b| {
+        b.iter(|| ring::hmac::sign(&ring_key, black_box(&data)))
+    });
+    g.finish();
+}
+
+fn report(target: &Path) -> String {
+    let mut out = String::from(
+        "# SRTP: protect / unprotect one 1200-byte RTP packet\n\n\
+         Medians of this run (criterion), ns per packet. raw: the profile's cipher on the \
+         same bytes (ring AES-GCM; aes+ctr AES-CTR with hmac+sha1 HMAC-SHA1). Ratio: \
+         wren-srtp / raw (goals: GCM within 1.2x, CM within 1.1x).\n\n\
+         | profile | op | wren-srtp | rtc-srtp | webrtc-srtp | raw | wren / raw |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let cell = |x: Option<f64>| x.map_or_else(|| "-".into(), |ns| format!("{ns:.0}"));
+    for p in Profile::ALL {
+        for op in ["protect", "unprotect"] {
+            let group = format!("srtp_{op}_{}", short(p));
+            let m = |f: &str| median(target, &group, f);
+            let (w, raw) = (m("wren-srtp"), m("raw"));
+            let ratio = match (w, raw) {
+                (Some(w), Some(r)) if r > 0.0 => format!("{:.2}x", w / r),
+                _ => "-".into(),
+            };
+            out.push_str(&format!(
+                "| {} | {op} | {} | {} | {} | {} | {ratio} |\n",
+                p.name(),
+                cell(w),
+                cell(m("rtc-srtp")),
+                cell(m("webrtc-srtp")),
+                cell(raw),
+            ));
+        }
+    }
+    out.push_str("\n| building block | ns |\n| --- | --- |\n");
+    for f in [
+        "aes-128-ctr aes+ctr 1188B",
+        "aes-128 blocks (aes crate, no ctr) 1188B",
+        "aes-128-gcm seal ring 1188B",
+        "hmac-sha1 hmac+sha1 1204B",
+        "hmac-sha1 ring 1204B",
+    ] {
+        out.push_str(&format!(
+            "| {f} | {} |\n",
+            cell(median(target, "srtp_raw", f))
+        ));
+    }
+    out
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    protect(&mut c);
+    unprotect(&mut c);
+    raw(&mut c);
+    c.final_summary();
+    publish("srtp.md", report);
+}
