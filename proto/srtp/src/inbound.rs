@@ -137,6 +137,8 @@ impl Inbound {
     }
 
     /// Forgets an SSRC's state (a BYE, a stream that ended), freeing room under the bound.
+    /// Its replay window goes too: a replayed packet of that SSRC would be accepted again,
+    /// so forget only SSRCs that are over.
     pub fn remove_ssrc(&mut self, ssrc: u32) {
         self.rtp_streams.remove(ssrc);
         self.rtcp_streams.remove(ssrc);
