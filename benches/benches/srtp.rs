@@ -10,6 +10,9 @@
 //! rows are timed the same way (their batches are copies of one sealed packet). The peers
 //! run without replay protection (their default) and decrypt one packet over and over.
 //!
+//! With `--features libsrtp`, libsrtp 2 (the `srtp` crate, built from source with OpenSSL
+//! for GCM; needs libclang-dev) joins the rows.
+//!
 //! `cargo bench -p wren-benches --bench srtp` prints the medians and ratios and writes
 //! them to `<target>/srtp.md`.
 
@@ -190,6 +193,37 @@ fn webrtc_context(p: Profile) -> webrtc_srtp::context::Context {
     webrtc_srtp::context::Context::new(&k, &s, profile, None, None).unwrap()
 }
 
+/// libsrtp sessions (through the `srtp` crate): `(outbound, inbound)`, the outbound
+/// allowed to protect one sequence number again (the protect rows reuse one packet).
+#[cfg(feature = "libsrtp")]
+fn libsrtp(p: Profile) -> (srtp::Session, srtp::Session) {
+    use srtp::CryptoPolicy as C;
+    let policy = match p {
+        Profile::Aes128CmHmacSha1_80 => C::aes_cm_128_hmac_sha1_80(),
+        Profile::Aes128CmHmacSha1_32 => C::aes_cm_128_hmac_sha1_32(),
+        Profile::AeadAes128Gcm => C::aes_gcm_128_16_auth(),
+        _ => C::aes_gcm_256_16_auth(),
+    };
+    let rtcp = if p.is_aead() {
+        policy
+    } else {
+        C::aes_cm_128_hmac_sha1_80()
+    };
+    let (k, s) = key(p);
+    let key = [k, s].concat();
+    let policy = |allow_repeat_tx| srtp::StreamPolicy {
+        rtp: policy,
+        rtcp,
+        key: &key,
+        allow_repeat_tx,
+        ..Default::default()
+    };
+    (
+        srtp::Session::with_outbound_template(policy(true)).unwrap(),
+        srtp::Session::with_inbound_template(policy(false)).unwrap(),
+    )
+}
+
 fn ours(p: Profile) -> (Outbound, Inbound) {
     let (k, s) = key(p);
     let m = MasterKey::new(p, &k, &s).unwrap();
@@ -220,6 +254,18 @@ fn protect(c: &mut Criterion) {
         g.bench_function("webrtc-srtp", |b| {
             b.iter(|| webrtc.encrypt_rtp(black_box(&packet)).unwrap())
         });
+        #[cfg(feature = "libsrtp")]
+        {
+            let (mut lib, _) = libsrtp(p);
+            let mut v = packet.clone();
+            v.reserve(64);
+            g.bench_function("libsrtp", |b| {
+                b.iter(|| {
+                    v.truncate(LEN);
+                    lib.protect(black_box(&mut v)).unwrap();
+                })
+            });
+        }
         if p.is_aead() {
             let k = gcm_key(p);
             let mut n = 0u64;
@@ -274,6 +320,25 @@ fn unprotect(c: &mut Criterion) {
         g.bench_function("webrtc-srtp", |b| {
             b.iter(|| webrtc_rx.decrypt_rtp(black_box(&sealed)).unwrap())
         });
+        #[cfg(feature = "libsrtp")]
+        {
+            let (mut lib_tx, mut lib_rx) = libsrtp(p);
+            let mut seq = 0u16;
+            g.bench_function("libsrtp", |b| {
+                b.iter_custom(|iters| {
+                    batched(
+                        iters,
+                        |buf| {
+                            buf.resize(LEN, 0);
+                            seq = seq.wrapping_add(1);
+                            rtp(buf, seq);
+                            lib_tx.protect(buf).unwrap();
+                        },
+                        |buf| lib_rx.unprotect(buf).unwrap(),
+                    )
+                })
+            });
+        }
         let mut sealed = vec![0u8; 1500];
         rtp(&mut sealed, 1);
         if p.is_aead() {
@@ -463,8 +528,8 @@ fn report(target: &Path, paired: &[(Profile, [(f64, f64); 2])], blocks: &[(&str,
          Medians of this run (criterion), ns per packet. raw: the profile's cipher on the \
          same bytes (ring AES-GCM; aes+ctr AES-CTR with hmac+sha1 HMAC-SHA1). Ratio: \
          wren-srtp / raw (goals: GCM within 1.2x, CM within 1.1x).\n\n\
-         | profile | op | wren-srtp | rtc-srtp | webrtc-srtp | raw | wren / raw |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+         | profile | op | wren-srtp | rtc-srtp | webrtc-srtp | libsrtp | raw | wren / raw |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     let cell = |x: Option<f64>| x.map_or_else(|| "-".into(), |ns| format!("{ns:.0}"));
     for p in Profile::ALL {
@@ -477,11 +542,12 @@ fn report(target: &Path, paired: &[(Profile, [(f64, f64); 2])], blocks: &[(&str,
                 _ => "-".into(),
             };
             out.push_str(&format!(
-                "| {} | {op} | {} | {} | {} | {} | {ratio} |\n",
+                "| {} | {op} | {} | {} | {} | {} | {} | {ratio} |\n",
                 p.name(),
                 cell(w),
                 cell(m("rtc-srtp")),
                 cell(m("webrtc-srtp")),
+                cell(m("libsrtp")),
                 cell(raw),
             ));
         }
