@@ -78,9 +78,10 @@
 //!   (`hmac_sha1.rs`); ring's has no SHA-NI path and is 3.5x slower here. HMAC is four
 //!   fifths of an AES-CM packet's cost.
 //! - AES-CTR: RustCrypto `aes` in `ctr` mode. ring has no raw CTR API (its CTR only
-//!   serves GCM, whose counter layout SRTP's AES-CM cannot use), and its whole GCM seal (CTR
-//!   and GHASH) is only 20% slower than `aes` + `ctr` alone, so ring's CTR would be faster; `ctr`
-//!   adds about 70 ns over `aes`'s bare blocks, a place to gain about 5% on AES-CM later.
+//!   serves GCM, whose counter layout SRTP's AES-CM cannot use). Its whole GCM seal (CTR
+//!   and GHASH) is only 20% slower than `aes` + `ctr` alone, so ring's CTR would be
+//!   faster; and `ctr` adds about 70 ns over `aes`'s bare blocks: a place to gain about
+//!   5% on AES-CM later.
 //!
 //! Against those raw ciphers on the same bytes, a protect or unprotect costs 1.00-1.01x
 //! (AES-CM profiles, about 1080 ns) and 1.03-1.06x (AES-GCM, 230-280 ns): the goals were
