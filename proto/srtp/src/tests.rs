@@ -243,7 +243,7 @@ fn index_estimation_across_a_wrap_and_reordering() {
             let got = unprotect_rtp(&mut rx, &protected[i]).unwrap();
             assert_eq!(got, rtp(seqs[i], 9, &seqs[i].to_be_bytes()), "{profile}");
         }
-        // Past the wrap the sender counts ROC 1; a late packet from ROC 0 still decrypts.
+        // Sent again, a packet from past the wrap is a replay of its ROC 1 index.
         assert_eq!(
             unprotect_rtp(&mut rx, &protected[150]),
             Err(Error::Replayed { index: 65536 + 114 })
