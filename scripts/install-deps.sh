@@ -5,6 +5,8 @@
 #   stun-client  stun (the classic RFC 3489 client)
 #   nftables     nft (the NAT routers of wren-probe's network-namespace test)
 #   chromium     chromium (headless: wren-dtls's browser handshake test)
+#   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
+#                Debian's python3-pylibsrtp when pip cannot install
 #
 # Idempotent and quiet: a package is installed only when one of its programs is missing,
 # `apt-get update` runs only when apt does not know a package yet (or an install from stale
@@ -54,6 +56,29 @@ turnserver_on_3478() {
     found=$(ss -H -lunpt 'sport = :3478' 2>/dev/null | grep -i turnserver || true)
     [ -n "$found" ] && printf '%s\n' "$found"
 }
+
+# pylibsrtp is a Python module, not a program: pip first (Debian's python3-pylibsrtp is
+# older), apt as the fallback. Quiet unless it installs something.
+install_pylibsrtp() {
+    python3 -c 'import pylibsrtp' >/dev/null 2>&1 && return 0
+    command -v python3 >/dev/null 2>&1 || die "python3 is missing (pylibsrtp needs it)"
+    local log
+    log=$(mktemp)
+    if python3 -m pip install -q --disable-pip-version-check pylibsrtp >"$log" 2>&1 ||
+        python3 -m pip install -q --disable-pip-version-check --break-system-packages pylibsrtp >"$log" 2>&1; then
+        :
+    elif command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y -qq --no-install-recommends python3-pylibsrtp >"$log" 2>&1 || {
+            cat "$log" >&2
+            rm -f "$log"
+            die "could not install pylibsrtp (pip or apt-get install python3-pylibsrtp)"
+        }
+    fi
+    rm -f "$log"
+    python3 -c 'import pylibsrtp' >/dev/null 2>&1 || die "pylibsrtp is still missing"
+    say "installed pylibsrtp $(python3 -c 'import pylibsrtp; print(pylibsrtp.__version__)')"
+}
+install_pylibsrtp
 
 if [ "${#missing[@]}" -eq 0 ]; then
     if listeners=$(turnserver_on_3478); then
