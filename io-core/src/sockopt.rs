@@ -260,14 +260,25 @@ pub fn nofile_limit() -> io::Result<(u64, u64)> {
 ///
 /// What `getrlimit` or `setrlimit` said; outside Linux, [`io::ErrorKind::Unsupported`].
 pub fn raise_nofile_limit() -> io::Result<(u64, u64)> {
+    let (soft, hard) = nofile_limit()?;
+    if soft >= hard {
+        return Ok((soft, hard));
+    }
+    set_nofile_soft_limit(hard)
+}
+
+/// Sets the soft `RLIMIT_NOFILE` of this process to `soft` (at most the hard limit), and
+/// returns the limits (soft, hard) now. Tests use it to run out of descriptors on purpose.
+///
+/// # Errors
+///
+/// What `getrlimit` or `setrlimit` said; outside Linux, [`io::ErrorKind::Unsupported`].
+pub fn set_nofile_soft_limit(soft: u64) -> io::Result<(u64, u64)> {
     #[cfg(target_os = "linux")]
     {
-        let (soft, hard) = nofile_limit()?;
-        if soft >= hard {
-            return Ok((soft, hard));
-        }
+        let (_, hard) = nofile_limit()?;
         let limit = libc::rlimit {
-            rlim_cur: hard,
+            rlim_cur: soft.min(hard),
             rlim_max: hard,
         };
         // SAFETY: `limit` is a valid `rlimit`, read by the kernel during the call only.
@@ -279,7 +290,10 @@ pub fn raise_nofile_limit() -> io::Result<(u64, u64)> {
         }
     }
     #[cfg(not(target_os = "linux"))]
-    Err(io::ErrorKind::Unsupported.into())
+    {
+        let _ = soft;
+        Err(io::ErrorKind::Unsupported.into())
+    }
 }
 
 /// Sets the backlog of a listening TCP socket (a second `listen` on it, which Linux

@@ -34,3 +34,25 @@ fn ephemeral_low() -> u16 {
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .unwrap_or(EPHEMERAL_LOW)
 }
+
+/// Opens `/dev/null` until the process has no descriptor left (`EMFILE`), and returns them:
+/// a test fills the table this way, on its own thread, to know which call of the driver's
+/// gets the last free descriptor. Lower the soft limit first
+/// ([`crate::sockopt::set_nofile_soft_limit`]) so this takes a moment, not the machine.
+///
+/// # Panics
+///
+/// When an open fails for another reason than `EMFILE`.
+#[must_use]
+pub fn fill_descriptors() -> Vec<std::fs::File> {
+    let mut files = Vec::new();
+    loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(f) => files.push(f),
+            Err(e) => {
+                assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
+                return files;
+            }
+        }
+    }
+}

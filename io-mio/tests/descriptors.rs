@@ -6,7 +6,6 @@
 //! deterministic: the driver opens descriptors only when it accepts or binds, so the test
 //! knows which call gets the last free one.
 
-use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -17,32 +16,6 @@ use wren_mio::{ConnLimits, Driver, Handle, Stats};
 
 /// Every wait in this test is bounded by this.
 const LIMIT: Duration = Duration::from_secs(10);
-
-/// Sets the soft descriptor limit of this process.
-#[allow(unsafe_code)]
-fn set_soft_limit(soft: u64) {
-    let (_, hard) = wren_io::sockopt::nofile_limit().unwrap();
-    let limit = libc::rlimit {
-        rlim_cur: soft.min(hard),
-        rlim_max: hard,
-    };
-    // SAFETY: `limit` is a valid rlimit, read by the kernel during the call only.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-}
-
-/// Opens `/dev/null` until the process has no descriptor left.
-fn fill() -> Vec<File> {
-    let mut files = Vec::new();
-    loop {
-        match File::open("/dev/null") {
-            Ok(f) => files.push(f),
-            Err(e) => {
-                assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
-                return files;
-            }
-        }
-    }
-}
 
 fn stats_until(handle: &Handle<Command>, ok: impl Fn(&Stats) -> bool) -> Stats {
     for _ in 0..2000 {
@@ -66,7 +39,7 @@ fn round_trip(stream: &mut TcpStream, fill: u8) {
 #[test]
 fn out_of_descriptors_the_listener_backs_off_and_accepts_again_and_the_reserve_keeps_binds_working()
 {
-    set_soft_limit(256);
+    wren_io::sockopt::set_nofile_soft_limit(256).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let server: SocketAddr = listener.local_addr().unwrap();
     let driver = Driver::new(Echo::default())
@@ -89,7 +62,7 @@ fn out_of_descriptors_the_listener_backs_off_and_accepts_again_and_the_reserve_k
     round_trip(&mut before, 1);
 
     // EMFILE at accept: the client gets the last descriptor, the driver none.
-    let mut files = fill();
+    let mut files = wren_io::testing::fill_descriptors();
     drop(files.pop());
     let mut late = TcpStream::connect(server).expect("the client takes the last descriptor");
     late.set_read_timeout(Some(LIMIT)).unwrap();
@@ -130,7 +103,7 @@ fn out_of_descriptors_the_listener_backs_off_and_accepts_again_and_the_reserve_k
         })
         .unwrap();
     drop(events);
-    let mut files = fill();
+    let mut files = wren_io::testing::fill_descriptors();
     // Leave 16 free, under the reserve of 32: a connection in is refused.
     for _ in 0..16 {
         drop(files.pop());

@@ -6,7 +6,6 @@
 
 #![cfg(target_os = "linux")]
 
-use std::fs::File;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,31 +17,6 @@ use wren_tokio::{ConnLimits, Driver, Stats, StatsHandle};
 
 /// Every wait in this test is bounded by this.
 const LIMIT: Duration = Duration::from_secs(10);
-
-#[allow(unsafe_code)]
-fn set_soft_limit(soft: u64) {
-    let (_, hard) = wren_io::sockopt::nofile_limit().unwrap();
-    let limit = libc::rlimit {
-        rlim_cur: soft.min(hard),
-        rlim_max: hard,
-    };
-    // SAFETY: `limit` is a valid rlimit, read by the kernel during the call only.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-}
-
-/// Opens `/dev/null` until the process has no descriptor left.
-fn fill() -> Vec<File> {
-    let mut files = Vec::new();
-    loop {
-        match File::open("/dev/null") {
-            Ok(f) => files.push(f),
-            Err(e) => {
-                assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
-                return files;
-            }
-        }
-    }
-}
 
 async fn stats_until(stats: &StatsHandle, ok: impl Fn(&Stats) -> bool) -> Stats {
     let start = Instant::now();
@@ -58,7 +32,7 @@ async fn stats_until(stats: &StatsHandle, ok: impl Fn(&Stats) -> bool) -> Stats 
 
 #[tokio::test(flavor = "current_thread")]
 async fn out_of_descriptors_the_listener_backs_off_and_accepts_again() {
-    set_soft_limit(256);
+    wren_io::sockopt::set_nofile_soft_limit(256).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = listener.local_addr().unwrap();
     let driver = Driver::new(Echo::default())
@@ -78,7 +52,7 @@ async fn out_of_descriptors_the_listener_backs_off_and_accepts_again() {
     tokio::spawn(async move { while events_rx.recv().await.is_some() {} });
 
     // EMFILE at accept: the client gets the last descriptor, the driver none.
-    let mut files = fill();
+    let mut files = wren_io::testing::fill_descriptors();
     drop(files.pop());
     let mut late = TcpStream::connect(server)
         .await

@@ -58,6 +58,8 @@ mod datagram;
 mod deadlines;
 pub mod demux;
 pub mod framing;
+#[cfg(feature = "hmac-sha1")]
+pub mod hmac_sha1;
 mod machine;
 mod rng;
 pub mod socket;

@@ -9,10 +9,10 @@ use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 
 use crate::error::Error;
-use crate::hmac_sha1::{HmacSha1, constant_time_eq};
 use crate::kdf::{Label, derive};
 use crate::keys::MasterKey;
 use crate::profile::Profile;
+use wren_core::hmac_sha1::{HmacSha1, constant_time_eq};
 
 /// The E flag of the SRTCP trailer (RFC 3711 s3.4): the payload is encrypted.
 pub(crate) const E_FLAG: u32 = 0x8000_0000;
@@ -151,7 +151,7 @@ impl Cipher {
                 // The authenticated portion is the packet followed by the ROC (s4.2): write
                 // the ROC where the tag goes, MAC it all, then put the tag over it.
                 buf[len..len + 4].copy_from_slice(&roc.to_be_bytes());
-                let mac = cm.auth.mac(&buf[..len + 4]);
+                let mac = cm.auth.mac(&buf[..len + 4], None);
                 buf[len..len + cm.tag_len].copy_from_slice(&mac[..cm.tag_len]);
                 len + cm.tag_len
             }
@@ -191,7 +191,7 @@ impl Cipher {
                 tag.copy_from_slice(&buf[end..]);
                 // Every tag is at least 4 bytes, so the ROC fits where the tag was.
                 buf[end..end + 4].copy_from_slice(&roc.to_be_bytes());
-                let mac = cm.auth.mac(&buf[..end + 4]);
+                let mac = cm.auth.mac(&buf[..end + 4], None);
                 let ok = constant_time_eq(&mac[..cm.tag_len], tag);
                 buf[end..].copy_from_slice(tag);
                 if !ok {
@@ -222,7 +222,7 @@ impl Cipher {
                 // Layout: header(8) | encrypted | E+index | tag (RFC 3711 s3.4).
                 cm.keystream(ssrc, u64::from(index), &mut buf[8..len]);
                 buf[len..len + 4].copy_from_slice(&e_index);
-                let mac = cm.auth.mac(&buf[..len + 4]);
+                let mac = cm.auth.mac(&buf[..len + 4], None);
                 buf[len + 4..len + 4 + cm.tag_len].copy_from_slice(&mac[..cm.tag_len]);
                 len + 4 + cm.tag_len
             }
@@ -268,7 +268,8 @@ impl Cipher {
         match self {
             Cipher::Cm(cm) => {
                 let end = len - cm.tag_len;
-                let ok = constant_time_eq(&cm.auth.mac(&buf[..end])[..cm.tag_len], &buf[end..]);
+                let ok =
+                    constant_time_eq(&cm.auth.mac(&buf[..end], None)[..cm.tag_len], &buf[end..]);
                 if !ok {
                     return Err(Error::AuthFailed);
                 }

@@ -75,7 +75,7 @@
 //!
 //! - AES-GCM: `ring::aead`.
 //! - HMAC-SHA1: RustCrypto `sha1` (SHA extensions), under a precomputed HMAC key
-//!   (`hmac_sha1.rs`); ring's has no SHA-NI path and is 3.5x slower here. HMAC is four
+//!   (`wren_core::hmac_sha1`, shared with wren-stun); ring's has no SHA-NI path and is 3.5x slower here. HMAC is four
 //!   fifths of an AES-CM packet's cost.
 //! - AES-CTR: RustCrypto `aes` in `ctr` mode. ring has no raw CTR API (its CTR only
 //!   serves GCM, whose counter layout SRTP's AES-CM cannot use). Its whole GCM seal (CTR
@@ -95,7 +95,6 @@ mod error;
 #[doc(hidden)]
 pub mod fuzz;
 mod header;
-mod hmac_sha1;
 mod inbound;
 mod kdf;
 mod keys;

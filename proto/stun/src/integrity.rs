@@ -18,9 +18,9 @@ use sha2::Sha256;
 use crate::attr_type::{ATTR_HEADER_LEN, AttrType};
 use crate::error::{AttrError, CredentialPart, Error, PrepError};
 use crate::header::HEADER_LEN;
-use crate::hmac_sha1::{HmacSha1, constant_time_eq};
 use crate::prep;
 pub use crate::prep::Preparation;
+use wren_core::hmac_sha1::{HmacSha1, constant_time_eq};
 
 /// The XOR constant of FINGERPRINT ("STUN" in ASCII).
 pub const FINGERPRINT_XOR: u32 = 0x5354_554e;

@@ -47,9 +47,9 @@
 //! - [`server::Server`]: the Binding server.
 //!
 //! Reading order, from the leaves of the module graph: `header.rs` (message type and
-//! transaction ID) and `attr_type.rs` (attribute types), `error.rs`, `prep.rs` and
-//! `hmac_sha1.rs`, `integrity.rs`, `attr.rs`, `wire.rs`, then the machines `server.rs` and
-//! `client/`.
+//! transaction ID) and `attr_type.rs` (attribute types), `error.rs`, `prep.rs`,
+//! `integrity.rs` (on `wren_core::hmac_sha1`), `attr.rs`, `wire.rs`, then the machines
+//! `server.rs` and `client/`.
 #![forbid(unsafe_code)]
 
 pub mod attr;
@@ -57,7 +57,6 @@ mod attr_type;
 pub mod client;
 mod error;
 mod header;
-mod hmac_sha1;
 pub mod integrity;
 mod prep;
 pub mod server;

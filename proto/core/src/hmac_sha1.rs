@@ -1,4 +1,6 @@
-//! HMAC-SHA1 (RFC 2104) on RustCrypto's SHA-1 compression function.
+//! HMAC-SHA1 (RFC 2104) on RustCrypto's SHA-1 compression function, shared by STUN's
+//! MESSAGE-INTEGRITY (wren-stun) and SRTP's authentication transform (wren-srtp, RFC 3711
+//! section 4.2.1). Behind the `hmac-sha1` feature.
 //!
 //! Why not the `hmac` crate here: measured on these machines, `Hmac<Sha1>` spends about
 //! 40 ns per MESSAGE-INTEGRITY in its generic block buffering around three SHA-1
@@ -76,14 +78,15 @@ fn digest_bytes(state: [u32; 5]) -> [u8; 20] {
 
 /// An HMAC-SHA1 key: the SHA-1 states after the inner and outer padded key blocks.
 #[derive(Clone, Copy)]
-pub(crate) struct HmacSha1 {
+pub struct HmacSha1 {
     inner: [u32; 5],
     outer: [u32; 5],
 }
 
 impl HmacSha1 {
     /// Keys HMAC-SHA1 with `key` (hashed first when longer than a block, RFC 2104).
-    pub(crate) fn new(key: &[u8]) -> HmacSha1 {
+    #[must_use]
+    pub fn new(key: &[u8]) -> HmacSha1 {
         let mut padded = [0u8; BLOCK];
         if key.len() > BLOCK {
             padded[..20].copy_from_slice(&digest_bytes(sha1_finish(IV, 0, key, None)));
@@ -101,7 +104,8 @@ impl HmacSha1 {
 
     /// The MAC of `data`, with bytes 2..4 replaced by `patch` when given (the length field
     /// of a STUN header, which MESSAGE-INTEGRITY hashes as if the message ended after it).
-    pub(crate) fn mac(&self, data: &[u8], patch: Option<[u8; 2]>) -> [u8; 20] {
+    #[must_use]
+    pub fn mac(&self, data: &[u8], patch: Option<[u8; 2]>) -> [u8; 20] {
         let inner = digest_bytes(sha1_finish(self.inner, BLOCK as u64, data, patch));
         // The outer hash is one block: the 20-byte inner digest and the padding.
         let mut block = [0u8; BLOCK];
@@ -115,7 +119,8 @@ impl HmacSha1 {
 }
 
 /// Compares in time independent of where the first difference is.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+#[must_use]
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
