@@ -4,26 +4,20 @@
 //! close silent and half-sent connections, and the bytes buffered over all connections
 //! are bounded. Counts and events, not timings: every wait is bounded and polls.
 
+mod common;
+
+use common::Running;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wren_core::Transport;
 use wren_core::testing::{Command, Echo, Event, reversed, stun};
-use wren_mio::{ConnLimits, Driver, DriverError, Handle, Stats};
+use wren_mio::{ConnLimits, Driver};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(10);
-
-/// A driver running on its own thread, and the test's ends of it.
-struct Running {
-    handle: Handle<Command>,
-    events: mpsc::Receiver<Event>,
-    thread: JoinHandle<Result<Echo, DriverError>>,
-    server: SocketAddr,
-}
 
 impl Running {
     /// The echo machine on one TCP listener on 127.0.0.1 with `limits`.
@@ -35,49 +29,7 @@ impl Running {
             .tcp_listener(listener)
             .unwrap()
             .conn_limits(limits);
-        let handle = driver.handle();
-        let (tx, events) = mpsc::channel();
-        let thread = driver
-            .spawn(move |e| {
-                let _ = tx.send(e);
-            })
-            .unwrap();
-        Running {
-            handle,
-            events,
-            thread,
-            server,
-        }
-    }
-
-    /// The next event that is not a datagram received.
-    fn other_event(&self) -> Event {
-        loop {
-            match self.events.recv_timeout(LIMIT).expect("an event in time") {
-                Event::Received { .. } => {}
-                other => return other,
-            }
-        }
-    }
-
-    /// Waits (bounded) until the counters satisfy `ok`.
-    fn stats_until(&self, ok: impl Fn(&Stats) -> bool) -> Stats {
-        for _ in 0..2000 {
-            let s = self.handle.stats();
-            if ok(&s) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("counters never got there: {:?}", self.handle.stats());
-    }
-
-    fn stop(self) -> Echo {
-        self.handle.shutdown();
-        self.thread
-            .join()
-            .expect("no panic")
-            .expect("stops cleanly")
+        Running::start(driver).with_addr(server)
     }
 }
 
@@ -139,10 +91,10 @@ fn is_closed(stream: &mut TcpStream) -> bool {
 #[test]
 fn a_closed_connection_that_delivered_is_reported_once_and_a_silent_one_never() {
     let run = Running::tcp(ConnLimits::default());
-    let mut talker = client_from([127, 0, 0, 1], run.server);
+    let mut talker = client_from([127, 0, 0, 1], run.addr());
     round_trip(&mut talker, 1);
     let (local, remote) = (talker.peer_addr().unwrap(), talker.local_addr().unwrap());
-    let silent = client_from([127, 0, 0, 1], run.server);
+    let silent = client_from([127, 0, 0, 1], run.addr());
     run.stats_until(|s| s.tcp_accepted == 2);
     drop(silent);
     run.stats_until(|s| s.tcp_closed == 1);
@@ -163,7 +115,7 @@ fn a_closed_connection_that_delivered_is_reported_once_and_a_silent_one_never() 
 #[test]
 fn the_machine_closes_a_connection_and_hears_of_it_like_any_other() {
     let run = Running::tcp(ConnLimits::default());
-    let mut client = client_from([127, 0, 0, 1], run.server);
+    let mut client = client_from([127, 0, 0, 1], run.addr());
     round_trip(&mut client, 2);
     let (local, remote) = (client.peer_addr().unwrap(), client.local_addr().unwrap());
     let disconnect = |transport| Command::Disconnect {
@@ -198,11 +150,11 @@ fn the_per_source_cap_refuses_the_next_connection_and_others_still_get_in() {
         max_per_source: 2,
         ..ConnLimits::default()
     });
-    let mut first = client_from([127, 0, 0, 1], run.server);
-    let mut second = client_from([127, 0, 0, 1], run.server);
+    let mut first = client_from([127, 0, 0, 1], run.addr());
+    let mut second = client_from([127, 0, 0, 1], run.addr());
     round_trip(&mut first, 1);
     round_trip(&mut second, 2);
-    let mut third = client_from([127, 0, 0, 1], run.server);
+    let mut third = client_from([127, 0, 0, 1], run.addr());
     assert!(
         is_closed(&mut third),
         "refused: accepted and closed at once"
@@ -210,12 +162,12 @@ fn the_per_source_cap_refuses_the_next_connection_and_others_still_get_in() {
     let s = run.stats_until(|s| s.conns_refused_per_source == 1);
     assert_eq!((s.tcp_accepted, s.conns_refused_total), (2, 0), "{s:?}");
     // Another source is not held by this one's cap.
-    let mut other = client_from([127, 0, 0, 2], run.server);
+    let mut other = client_from([127, 0, 0, 2], run.addr());
     round_trip(&mut other, 3);
     // A connection closed frees its place.
     drop(first);
     run.stats_until(|s| s.tcp_closed == 1);
-    let mut again = client_from([127, 0, 0, 1], run.server);
+    let mut again = client_from([127, 0, 0, 1], run.addr());
     round_trip(&mut again, 4);
     run.stop();
 }
@@ -226,11 +178,11 @@ fn the_total_cap_refuses_the_next_connection() {
         max_connections: 2,
         ..ConnLimits::default()
     });
-    let mut a = client_from([127, 0, 0, 1], run.server);
-    let mut b = client_from([127, 0, 0, 2], run.server);
+    let mut a = client_from([127, 0, 0, 1], run.addr());
+    let mut b = client_from([127, 0, 0, 2], run.addr());
     round_trip(&mut a, 1);
     round_trip(&mut b, 2);
-    let mut c = client_from([127, 0, 0, 3], run.server);
+    let mut c = client_from([127, 0, 0, 3], run.addr());
     assert!(is_closed(&mut c));
     let s = run.stats_until(|s| s.conns_refused_total == 1);
     assert_eq!(s.conns_refused_per_source, 0);
@@ -243,10 +195,10 @@ fn silent_and_half_sent_connections_are_closed_at_the_first_message_deadline() {
         first_message_timeout: Some(Duration::from_millis(300)),
         ..ConnLimits::default()
     });
-    let mut talker = client_from([127, 0, 0, 1], run.server);
+    let mut talker = client_from([127, 0, 0, 1], run.addr());
     round_trip(&mut talker, 1);
-    let mut silent = client_from([127, 0, 0, 1], run.server);
-    let mut half = client_from([127, 0, 0, 1], run.server);
+    let mut silent = client_from([127, 0, 0, 1], run.addr());
+    let mut half = client_from([127, 0, 0, 1], run.addr());
     half.write_all(&stun(64, 7)[..30]).unwrap();
     assert!(is_closed(&mut silent), "the silent one is closed");
     assert!(is_closed(&mut half), "the half-sent one is closed");
@@ -269,10 +221,10 @@ fn the_bytes_buffered_over_all_connections_are_bounded() {
     });
     // Each holds 600 bytes of a 1028-byte message: under the per-connection limit, over
     // the total with two.
-    let mut a = client_from([127, 0, 0, 1], run.server);
+    let mut a = client_from([127, 0, 0, 1], run.addr());
     a.write_all(&stun(1008, 1)[..600]).unwrap();
     run.stats_until(|s| s.tcp_accepted == 1);
-    let mut b = client_from([127, 0, 0, 1], run.server);
+    let mut b = client_from([127, 0, 0, 1], run.addr());
     b.write_all(&stun(1008, 2)[..600]).unwrap();
     assert!(is_closed(&mut b), "the one that passed the total is closed");
     let s = run.stats_until(|s| s.tcp_total_overflows == 1);

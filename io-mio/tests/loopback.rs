@@ -1,71 +1,21 @@
 //! Loopback smoke tests of the mio driver with the echo machine (127.0.0.1 and [::1] only).
 
+mod common;
+
+use common::Running;
+
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wren_core::Transport;
 use wren_core::framing::Framing;
 use wren_core::testing::{Command, Echo, Event, channel_data, reversed, stun};
-use wren_mio::{BATCH, Driver, DriverError, Handle, Stats};
+use wren_mio::{BATCH, Driver};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(5);
-
-/// A driver running on its own thread, and the test's ends of it.
-struct Running {
-    handle: Handle<Command>,
-    events: mpsc::Receiver<Event>,
-    thread: JoinHandle<Result<Echo, DriverError>>,
-}
-
-impl Running {
-    fn start(driver: Driver<Echo>) -> Running {
-        let handle = driver.handle();
-        let (tx, events) = mpsc::channel();
-        let thread = driver
-            .spawn(move |e| {
-                let _ = tx.send(e);
-            })
-            .unwrap();
-        Running {
-            handle,
-            events,
-            thread,
-        }
-    }
-
-    fn command(&self, cmd: Command) {
-        self.handle.send(cmd).unwrap();
-    }
-
-    fn event(&self) -> Event {
-        self.events.recv_timeout(LIMIT).expect("an event in time")
-    }
-
-    /// Waits (bounded) until the counters satisfy `ok`.
-    fn stats_until(&self, ok: impl Fn(&Stats) -> bool) -> Stats {
-        for _ in 0..1000 {
-            let s = self.handle.stats();
-            if ok(&s) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("counters never got there: {:?}", self.handle.stats());
-    }
-
-    fn stop(self) -> Echo {
-        self.handle.shutdown();
-        self.thread
-            .join()
-            .expect("no panic")
-            .expect("stops cleanly")
-    }
-}
 
 fn udp_client(addr: &str) -> UdpSocket {
     let sock = UdpSocket::bind(addr).unwrap();

@@ -2,52 +2,24 @@
 //! only (127.0.0.1 and [::1]), with the echo machine: it asks for them on a command,
 //! reports the answer as an event, and echoes what arrives on them from them.
 
+mod common;
+
+use common::Running;
+
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wren_core::testing::{Command, Echo, Event, reversed};
 use wren_core::{BindError, SocketOptions, Transport};
 use wren_io::testing::quiet_addrs;
-use wren_mio::{Driver, DriverError, Handle, Stats};
+use wren_mio::Driver;
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(5);
 /// How long a datagram that must not come is waited for.
 const SILENCE: Duration = Duration::from_millis(300);
 
-/// A driver running on its own thread, and the test's ends of it.
-struct Running {
-    handle: Handle<Command>,
-    events: mpsc::Receiver<Event>,
-    thread: JoinHandle<Result<Echo, DriverError>>,
-}
-
 impl Running {
-    fn start(driver: Driver<Echo>) -> Running {
-        let handle = driver.handle();
-        let (tx, events) = mpsc::channel();
-        let thread = driver
-            .spawn(move |e| {
-                let _ = tx.send(e);
-            })
-            .unwrap();
-        Running {
-            handle,
-            events,
-            thread,
-        }
-    }
-
-    fn command(&self, cmd: Command) {
-        self.handle.send(cmd).unwrap();
-    }
-
-    fn event(&self) -> Event {
-        self.events.recv_timeout(LIMIT).expect("an event in time")
-    }
-
     /// Binds a UDP socket for the machine at `addr` and returns the bound address.
     fn bind(&self, addr: &str) -> SocketAddr {
         let requested = addr.parse().unwrap();
@@ -96,26 +68,6 @@ impl Running {
             } if r == requested => error,
             other => panic!("expected BindFailed for {requested}, got {other:?}"),
         }
-    }
-
-    /// Waits (bounded) until the counters satisfy `ok`.
-    fn stats_until(&self, ok: impl Fn(&Stats) -> bool) -> Stats {
-        for _ in 0..1000 {
-            let s = self.handle.stats();
-            if ok(&s) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("counters never got there: {:?}", self.handle.stats());
-    }
-
-    fn stop(self) -> Echo {
-        self.handle.shutdown();
-        self.thread
-            .join()
-            .expect("no panic")
-            .expect("stops cleanly")
     }
 }
 

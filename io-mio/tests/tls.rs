@@ -2,28 +2,23 @@
 //! machine behind `Driver::tls_listener`, a self-signed certificate from rcgen, and rustls
 //! clients (ring) on blocking sockets.
 
+mod common;
+
+use common::Running;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, mpsc};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, StreamOwned};
 use wren_core::Transport;
 use wren_core::testing::{Command, Echo, Event, channel_data, reversed, stun};
-use wren_mio::{ConnLimits, Driver, DriverError, Handle, Stats};
+use wren_mio::{ConnLimits, Driver};
 
 /// Every wait in these tests is bounded by this.
 const LIMIT: Duration = Duration::from_secs(5);
-
-/// A driver running on its own thread, and the test's ends of it.
-struct Running {
-    handle: Handle<Command>,
-    events: mpsc::Receiver<Event>,
-    thread: JoinHandle<Result<Echo, DriverError>>,
-    addr: SocketAddr,
-}
 
 impl Running {
     /// The echo machine on one TLS listener on 127.0.0.1, serving `config`.
@@ -40,43 +35,7 @@ impl Running {
             .tls_listener(listener, config)
             .unwrap()
             .conn_limits(limits);
-        let handle = driver.handle();
-        let (tx, events) = mpsc::channel();
-        let thread = driver
-            .spawn(move |e| {
-                let _ = tx.send(e);
-            })
-            .unwrap();
-        Running {
-            handle,
-            events,
-            thread,
-            addr,
-        }
-    }
-
-    fn event(&self) -> Event {
-        self.events.recv_timeout(LIMIT).expect("an event in time")
-    }
-
-    /// Waits (bounded) until the counters satisfy `ok`.
-    fn stats_until(&self, ok: impl Fn(&Stats) -> bool) -> Stats {
-        for _ in 0..1000 {
-            let s = self.handle.stats();
-            if ok(&s) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        panic!("counters never got there: {:?}", self.handle.stats());
-    }
-
-    fn stop(self) -> Echo {
-        self.handle.shutdown();
-        self.thread
-            .join()
-            .expect("no panic")
-            .expect("stops cleanly")
+        Running::start(driver).with_addr(addr)
     }
 }
 
@@ -146,7 +105,7 @@ fn received(run: &Running, client: &Client, payload: &[u8]) -> Event {
     Event::Received {
         proto: Transport::Tls,
         source: client.sock.local_addr().unwrap(),
-        destination: run.addr,
+        destination: run.addr(),
         payload: payload.to_vec(),
     }
 }
@@ -176,7 +135,7 @@ fn closed_by_server(stream: &mut impl Read) -> bool {
 fn a_stun_message_round_trips_over_tls_and_the_machine_sees_tls() {
     let (server, client_cfg) = configs();
     let run = Running::tls(server);
-    let mut c = connected(run.addr, client_cfg);
+    let mut c = connected(run.addr(), client_cfg);
     assert_eq!(
         run.stats_until(|s| s.tls_accepted == 1).tcp_accepted,
         0,
@@ -214,7 +173,7 @@ fn a_stun_message_round_trips_over_tls_and_the_machine_sees_tls() {
 fn two_messages_in_one_record_and_one_across_two_records() {
     let (server, client_cfg) = configs();
     let run = Running::tls(server);
-    let mut c = connected(run.addr, client_cfg);
+    let mut c = connected(run.addr(), client_cfg);
     let (a, b, long) = (stun(4, 1), stun(12, 2), stun(1000, 3));
 
     // One write of rustls's writer, under 16 KiB: one record holding two messages.
@@ -248,10 +207,10 @@ fn two_messages_in_one_record_and_one_across_two_records() {
 fn failed_handshakes_are_counted_and_closed_and_others_go_on() {
     let (server, client_cfg) = configs();
     let run = Running::tls(server);
-    let mut good = connected(run.addr, Arc::clone(&client_cfg));
+    let mut good = connected(run.addr(), Arc::clone(&client_cfg));
 
     // Plain TCP speaking HTTP to the TLS port: rustls refuses it, the driver closes it.
-    let mut plain = TcpStream::connect(run.addr).unwrap();
+    let mut plain = TcpStream::connect(run.addr()).unwrap();
     plain.set_read_timeout(Some(LIMIT)).unwrap();
     plain.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
     assert!(
@@ -261,7 +220,7 @@ fn failed_handshakes_are_counted_and_closed_and_others_go_on() {
     run.stats_until(|s| s.tls_handshake_failures == 1);
 
     // A client that does not trust the certificate: its alert ends the handshake.
-    let mut doubter = client(run.addr, client_config(RootCertStore::empty()));
+    let mut doubter = client(run.addr(), client_config(RootCertStore::empty()));
     let e = loop {
         match doubter.conn.complete_io(&mut doubter.sock) {
             Ok(_) if doubter.conn.is_handshaking() => {}
@@ -288,7 +247,7 @@ fn failed_handshakes_are_counted_and_closed_and_others_go_on() {
 fn a_bad_record_after_the_handshake_is_a_tls_error() {
     let (server, client_cfg) = configs();
     let run = Running::tls(server);
-    let mut c = connected(run.addr, client_cfg);
+    let mut c = connected(run.addr(), client_cfg);
     let msg = stun(4, 9);
     c.write_all(&msg).unwrap();
     c.flush().unwrap();
@@ -308,7 +267,7 @@ fn a_bad_record_after_the_handshake_is_a_tls_error() {
 fn tls_transmits_go_only_on_tls_connections() {
     let (server, client_cfg) = configs();
     let run = Running::tls(server);
-    let mut c = connected(run.addr, client_cfg);
+    let mut c = connected(run.addr(), client_cfg);
     run.stats_until(|s| s.tls_accepted == 1);
     let me = c.sock.local_addr().unwrap();
 
@@ -348,13 +307,13 @@ fn a_stalled_handshake_is_closed_at_its_deadline_and_a_finished_one_reported_on_
         },
     );
     // Plain TCP that never says hello, and a hello cut short.
-    let mut silent = TcpStream::connect(run.addr).unwrap();
+    let mut silent = TcpStream::connect(run.addr()).unwrap();
     silent.set_read_timeout(Some(LIMIT)).unwrap();
-    let mut half = client(run.addr, Arc::clone(&client_config));
+    let mut half = client(run.addr(), Arc::clone(&client_config));
     let mut hello = Vec::new();
     half.conn.write_tls(&mut hello).unwrap();
     half.sock.write_all(&hello[..hello.len() / 2]).unwrap();
-    let mut done = connected(run.addr, client_config);
+    let mut done = connected(run.addr(), client_config);
     let msg = stun(8, 1);
     done.write_all(&msg).unwrap();
     assert_eq!(read_exactly(&mut done, msg.len()), reversed(&msg));
