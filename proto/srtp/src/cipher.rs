@@ -104,16 +104,23 @@ impl Cipher {
             } else {
                 &aead::AES_128_GCM
             };
-            let key =
-                LessSafeKey::new(UnboundKey::new(alg, key).expect("key length of the profile"));
+            let key = LessSafeKey::new(
+                UnboundKey::new(alg, key)
+                    .unwrap_or_else(|_| unreachable!("key length of the profile")),
+            );
             Cipher::Gcm(Gcm {
                 key,
-                salt: salt.try_into().expect("12-byte salt"),
+                salt: salt
+                    .try_into()
+                    .unwrap_or_else(|_| unreachable!("12-byte salt")),
             })
         } else {
             Cipher::Cm(Cm {
-                aes: aes::Aes128::new_from_slice(key).expect("16-byte key"),
-                salt: salt.try_into().expect("14-byte salt"),
+                aes: aes::Aes128::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("16-byte key")),
+                salt: salt
+                    .try_into()
+                    .unwrap_or_else(|_| unreachable!("14-byte salt")),
                 auth: HmacSha1::new(auth_key),
                 tag_len,
             })
@@ -165,7 +172,9 @@ impl Cipher {
                         Aad::from(&*header),
                         &mut rest[..len - header_len],
                     )
-                    .expect("an SRTP packet is far below GCM's length limit");
+                    .unwrap_or_else(|_| {
+                        unreachable!("an SRTP packet is far below GCM's length limit")
+                    });
                 buf[len..len + GCM_TAG].copy_from_slice(tag.as_ref());
                 len + GCM_TAG
             }
@@ -236,7 +245,9 @@ impl Cipher {
                 let tag = gcm
                     .key
                     .seal_in_place_separate_tag(nonce, Aad::from(aad), &mut buf[8..len])
-                    .expect("an SRTCP packet is far below GCM's length limit");
+                    .unwrap_or_else(|_| {
+                        unreachable!("an SRTCP packet is far below GCM's length limit")
+                    });
                 buf[len..len + GCM_TAG].copy_from_slice(tag.as_ref());
                 buf[len + GCM_TAG..len + GCM_TAG + 4].copy_from_slice(&e_index);
                 len + GCM_TAG + 4

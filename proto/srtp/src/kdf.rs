@@ -36,11 +36,11 @@ fn prf(key: &[u8], salt: &[u8], label: u8, out: &mut [u8]) {
     iv[7] ^= label;
     out.fill(0);
     if key.len() == MAX_KEY {
-        let aes = aes::Aes256::new_from_slice(key).expect("32-byte key");
+        let aes = aes::Aes256::new_from_slice(key).unwrap_or_else(|_| unreachable!("32-byte key"));
         ctr::Ctr128BE::<aes::Aes256>::from_core(ctr::CtrCore::inner_iv_init(aes, &iv.into()))
             .apply_keystream(out);
     } else {
-        let aes = aes::Aes128::new_from_slice(key).expect("16-byte key");
+        let aes = aes::Aes128::new_from_slice(key).unwrap_or_else(|_| unreachable!("16-byte key"));
         ctr::Ctr128BE::<aes::Aes128>::from_core(ctr::CtrCore::inner_iv_init(aes, &iv.into()))
             .apply_keystream(out);
     }
