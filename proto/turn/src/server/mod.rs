@@ -489,6 +489,22 @@ impl Server {
             })
     }
 
+    /// A datagram came on a stream connection: one without an allocation has
+    /// [`Config::max_allocate_timeout`] to make one. Out of line: UDP, the packet path,
+    /// never comes here.
+    #[cold]
+    #[inline(never)]
+    fn stream_datagram(&mut self, now: Instant, d: &Datagram<'_>) {
+        let five = FiveTuple {
+            client: d.source,
+            server: d.destination,
+            transport: d.proto,
+        };
+        if !self.table.by_tuple.contains_key(&five) {
+            self.stream_heard(now, five);
+        }
+    }
+
     /// Something arrived on stream 5-tuple `five`, which holds no allocation: it has
     /// [`Config::max_allocate_timeout`] to allocate.
     fn stream_heard(&mut self, now: Instant, five: FiveTuple) {
@@ -561,14 +577,7 @@ impl Machine for Server {
             return;
         }
         if d.proto.is_stream() {
-            let five = FiveTuple {
-                client: d.source,
-                server: d.destination,
-                transport: d.proto,
-            };
-            if !self.table.by_tuple.contains_key(&five) {
-                self.stream_heard(now, five);
-            }
+            self.stream_datagram(now, &d);
         }
         match classify_turn(d.payload) {
             Some(TurnKind::Stun) => self.stun_from_client(now, d),
