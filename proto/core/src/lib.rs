@@ -54,6 +54,7 @@
 //! - [`socket`], the sockets a machine asks its driver for, and [`SocketIndex`].
 #![forbid(unsafe_code)]
 
+mod compare;
 mod datagram;
 mod deadlines;
 pub mod demux;
@@ -69,6 +70,7 @@ pub mod stream;
 pub mod testing;
 mod timer;
 
+pub use compare::constant_time_eq;
 pub use datagram::{Datagram, Ecn, Segments, Transmit, Transport};
 pub use deadlines::Deadlines;
 pub use machine::{Machine, TimerName};

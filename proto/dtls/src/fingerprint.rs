@@ -3,6 +3,7 @@
 //! its signalled description announced, instead of a CA chain (RFC 8827 section 6.5).
 
 use sha2::{Digest, Sha256, Sha384, Sha512};
+use wren_core::constant_time_eq;
 
 /// The hash of a fingerprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,12 +130,7 @@ impl Fingerprint {
     #[must_use]
     pub fn matches(&self, der: &[u8]) -> bool {
         let other = Fingerprint::of(self.hash, der);
-        other
-            .bytes
-            .iter()
-            .zip(&self.bytes)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        constant_time_eq(&other.bytes, &self.bytes)
     }
 }
 

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use wren_core::constant_time_eq;
 
 use crate::ParseError;
 use crate::client_hello::ClientHello;
@@ -90,12 +91,7 @@ impl CookieJar {
     #[must_use]
     pub fn verify(&self, client: SocketAddr, hello: &ClientHello<'_>) -> bool {
         let want = self.cookie(client, hello);
-        hello.cookie.len() == COOKIE_LEN
-            && want
-                .iter()
-                .zip(hello.cookie)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        constant_time_eq(&want, hello.cookie)
     }
 }
 

@@ -13,10 +13,12 @@ pub enum KxError {
     /// A group other than X25519 and P-256.
     #[error("group {0} is not one this side offers")]
     Group(NamedGroup),
-    /// The peer's public key is not a valid point of the group (or the OS gave no
-    /// randomness).
+    /// The peer's public key is not a valid point of the group.
     #[error("the peer's public key is not valid for {0}")]
     PeerKey(NamedGroup),
+    /// The operating system gave no randomness for our key.
+    #[error("no randomness from the operating system for a {0} key")]
+    Random(NamedGroup),
 }
 
 /// The groups this side uses, preferred first.
@@ -50,10 +52,10 @@ impl KeyShare {
     pub fn generate(group: NamedGroup) -> Result<KeyShare, KxError> {
         let alg = algorithm(group)?;
         let private = EphemeralPrivateKey::generate(alg, &SystemRandom::new())
-            .map_err(|_| KxError::PeerKey(group))?;
+            .map_err(|_| KxError::Random(group))?;
         let public = private
             .compute_public_key()
-            .map_err(|_| KxError::PeerKey(group))?
+            .map_err(|_| KxError::Random(group))?
             .as_ref()
             .to_vec();
         Ok(KeyShare {

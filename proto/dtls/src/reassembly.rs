@@ -37,7 +37,8 @@ pub enum Insert {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReassemblyError {
-    /// Two fragments of one message disagree on its type or length.
+    /// Two fragments of one message disagree on its type or length, or one reaches past
+    /// the length.
     #[error("fragments of handshake message {message_seq} disagree on its type or length")]
     Inconsistent {
         /// The message.
@@ -118,6 +119,12 @@ impl Reassembler {
             return Ok(Insert::Ahead);
         }
         let length = f.length as usize;
+        // `Fragment::parse` checks this; a fragment built by hand might not.
+        if f.offset as usize + f.body.len() > length {
+            return Err(ReassemblyError::Inconsistent {
+                message_seq: f.message_seq,
+            });
+        }
         let i = match self
             .partial
             .iter()
@@ -148,7 +155,6 @@ impl Reassembler {
                 self.partial.len() - 1
             }
         };
-        // Fragment::parse checked offset + len <= length.
         self.partial[i].add(f.offset as usize, f.body);
         Ok(Insert::Kept)
     }
@@ -240,6 +246,18 @@ mod tests {
         assert_eq!(
             feed(&mut r, &cut(1, &[1; 60], 10)[0]),
             Err(ReassemblyError::TooLarge { max: 100 })
+        );
+        // A fragment made by hand that reaches past its message.
+        let past = Fragment {
+            msg_type: HandshakeType::FINISHED,
+            length: 4,
+            message_seq: 0,
+            offset: 2,
+            body: &[1, 2, 3],
+        };
+        assert_eq!(
+            Reassembler::new(0, 100).insert(&past),
+            Err(ReassemblyError::Inconsistent { message_seq: 0 })
         );
     }
 

@@ -71,7 +71,7 @@ impl Outbound {
     /// sent again (a retransmission in the same SSRC) reuses its index, which the peer's
     /// replay protection then refuses.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        let need = len + self.rtp.rtp_overhead();
+        let need = len.saturating_add(self.rtp.rtp_overhead());
         if buf.len() < need {
             return Err(Error::BufferTooSmall {
                 need,
@@ -110,7 +110,7 @@ impl Outbound {
     /// s9): everything after the first 8 bytes encrypted, the E flag and this SSRC's next
     /// SRTCP index and the tag appended. Returns the SRTCP packet's length.
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        let need = len + self.rtcp.rtcp_overhead();
+        let need = len.saturating_add(self.rtcp.rtcp_overhead());
         if buf.len() < need {
             return Err(Error::BufferTooSmall {
                 need,

@@ -365,6 +365,21 @@ fn short_buffers_and_packets_are_typed_errors() {
         Err(Error::BufferTooSmall { need: 30, have: 15 })
     );
     assert_eq!(
+        tx.protect_rtp(&mut buf, usize::MAX),
+        Err(Error::BufferTooSmall {
+            need: usize::MAX,
+            have: 15
+        }),
+        "a length past the buffer is an error, not an overflow"
+    );
+    assert_eq!(
+        tx.protect_rtcp(&mut buf, usize::MAX),
+        Err(Error::BufferTooSmall {
+            need: usize::MAX,
+            have: 15
+        })
+    );
+    assert_eq!(
         rx.unprotect_rtp(&mut [0x80; 5]),
         Err(Error::TooShort { need: 22, have: 5 })
     );

@@ -31,10 +31,6 @@ pub(super) const SCHEMES: [SignatureScheme; 7] = [
     SignatureScheme::RSA_PKCS1_SHA512,
 ];
 
-fn decode(message: HandshakeType) -> impl Fn(crate::ParseError) -> Failure {
-    move |error| Failure::Decode { message, error }
-}
-
 impl Endpoint {
     /// Flight 1 (no cookie) or 3 (echoing the server's cookie).
     pub(super) fn send_client_hello(&mut self, now: Instant, cookie: &[u8]) {
@@ -73,7 +69,7 @@ impl Endpoint {
         let t = m.msg_type;
         match (self.phase, t, self.hs.expect) {
             (Phase::Hello, HandshakeType::HELLO_VERIFY_REQUEST, _) => {
-                let hvr = HelloVerifyRequest::parse(&m.body).map_err(decode(t))?;
+                let hvr = HelloVerifyRequest::parse(&m.body).map_err(Failure::decode(t))?;
                 let cookie = hvr.cookie.to_vec();
                 self.send_client_hello(now, &cookie);
             }
@@ -110,7 +106,7 @@ impl Endpoint {
                 HandshakeType::CERTIFICATE_REQUEST,
                 Some(HandshakeType::CERTIFICATE_REQUEST),
             ) => {
-                CertificateRequest::parse(&m.body).map_err(decode(t))?;
+                CertificateRequest::parse(&m.body).map_err(Failure::decode(t))?;
                 self.hs.certificate_requested = true;
                 self.hs.transcript.add(t, m.message_seq, &m.body);
                 self.hs.expect = Some(HandshakeType::SERVER_HELLO_DONE);
@@ -149,7 +145,7 @@ impl Endpoint {
     /// What the server chose: DTLS 1.2, a suite we offered, the extended master secret,
     /// an SRTP profile we offered.
     fn server_hello(&mut self, m: &Message) -> Result<(), Failure> {
-        let sh = ServerHello::parse(&m.body).map_err(decode(m.msg_type))?;
+        let sh = ServerHello::parse(&m.body).map_err(Failure::decode(m.msg_type))?;
         if sh.version != ProtocolVersion::DTLS1_2 {
             return Err(Failure::Version(sh.version));
         }
@@ -162,11 +158,14 @@ impl Endpoint {
         if !sh
             .extensions
             .extended_master_secret()
-            .map_err(decode(m.msg_type))?
+            .map_err(Failure::decode(m.msg_type))?
         {
             return Err(Failure::NoExtendedMasterSecret);
         }
-        let srtp = sh.extensions.use_srtp().map_err(decode(m.msg_type))?;
+        let srtp = sh
+            .extensions
+            .use_srtp()
+            .map_err(Failure::decode(m.msg_type))?;
         self.hs.srtp = match (srtp, self.config.srtp_profiles.is_empty()) {
             (None, true) => None,
             (None, false) => {
@@ -190,8 +189,8 @@ impl Endpoint {
 
     /// The server's ECDHE key, signed by its certificate's key.
     fn server_key_exchange(&mut self, body: &[u8]) -> Result<(), Failure> {
-        let ske =
-            ServerKeyExchange::parse(body).map_err(decode(HandshakeType::SERVER_KEY_EXCHANGE))?;
+        let ske = ServerKeyExchange::parse(body)
+            .map_err(Failure::decode(HandshakeType::SERVER_KEY_EXCHANGE))?;
         if !GROUPS.contains(&ske.group) {
             return Err(Failure::NotOffered("ECDHE group"));
         }
@@ -238,7 +237,8 @@ impl Endpoint {
             let mut body = Vec::new();
             write_digitally_signed(&mut body, identity.scheme(), &sig);
             // Sanity: what we send parses.
-            DigitallySigned::parse(&body).map_err(decode(HandshakeType::CERTIFICATE_VERIFY))?;
+            DigitallySigned::parse(&body)
+                .map_err(Failure::decode(HandshakeType::CERTIFICATE_VERIFY))?;
             items.push(self.message(HandshakeType::CERTIFICATE_VERIFY, body, 0));
         }
         items.push(Item::ChangeCipherSpec);

@@ -93,6 +93,11 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// What a parse error of a `message` of the peer's becomes (for `map_err`).
+    pub(crate) fn decode(message: HandshakeType) -> impl Fn(ParseError) -> Failure {
+        move |error| Failure::Decode { message, error }
+    }
+
     /// The alert this side sends for it.
     pub(crate) fn alert(&self) -> Option<AlertDescription> {
         Some(match self {
@@ -109,6 +114,7 @@ impl Failure {
             Failure::Decode { .. } | Failure::Reassembly(_) => AlertDescription::DECODE_ERROR,
             Failure::Unexpected(_) => AlertDescription::UNEXPECTED_MESSAGE,
             Failure::Verify(_) | Failure::BadFinished => AlertDescription::DECRYPT_ERROR,
+            Failure::KeyExchange(KxError::Random(_)) => AlertDescription::INTERNAL_ERROR,
             Failure::KeyExchange(_) => AlertDescription::ILLEGAL_PARAMETER,
             Failure::Sign => AlertDescription::INTERNAL_ERROR,
         })

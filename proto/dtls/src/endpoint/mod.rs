@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use wren_core::{Datagram, Machine, Rng, Transmit, Transport};
+use wren_core::{Datagram, Machine, Rng, Transmit, Transport, constant_time_eq};
 
 pub use config::{Config, Role};
 pub use event::{Command, Error, Event, Received, SrtpKeys};
@@ -159,18 +159,8 @@ impl Endpoint {
 
     /// Sends `data` as one application data record.
     pub fn send(&mut self, _now: Instant, data: &[u8]) -> Result<(), Error> {
-        match self.phase {
-            Phase::Connected => {}
-            Phase::Over => return Err(Error::Closed),
-            _ => return Err(Error::NotConnected),
-        }
-        if data.len() > 1 << 14 {
-            return Err(Error::TooLarge(data.len()));
-        }
         let mut d = Vec::with_capacity(data.len() + 37);
-        self.records
-            .write(&mut d, ContentType::APPLICATION_DATA, 1, data)
-            .map_err(|_| Error::TooLarge(data.len()))?;
+        self.send_into(data, &mut d)?;
         self.out.push_back(d);
         Ok(())
     }
@@ -279,11 +269,8 @@ impl Endpoint {
 
     /// Checks the peer's certificate message: its fingerprint, and its key.
     fn peer_certificate(&mut self, body: &[u8]) -> Result<(), Failure> {
-        let cert =
-            crate::certificate::Certificate::parse(body).map_err(|error| Failure::Decode {
-                message: HandshakeType::CERTIFICATE,
-                error,
-            })?;
+        let cert = crate::certificate::Certificate::parse(body)
+            .map_err(Failure::decode(HandshakeType::CERTIFICATE))?;
         let der = cert.end_entity().ok_or(Failure::NoPeerCertificate)?;
         if let Some(expected) = &self.config.peer_fingerprints
             && !expected.iter().any(|f| f.matches(der))
@@ -358,9 +345,7 @@ impl Endpoint {
             Side::Client
         };
         let want = self.finished_of(side);
-        let same =
-            body.len() == 12 && want.iter().zip(body).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if same {
+        if constant_time_eq(&want, body) {
             Ok(())
         } else {
             Err(Failure::BadFinished)

@@ -5,7 +5,6 @@ use std::time::Instant;
 use super::client::SCHEMES;
 use super::flight::Item;
 use super::{Endpoint, Failure, Phase};
-use crate::ParseError;
 use crate::certificate::{ECDSA_SIGN, RSA_SIGN, write_certificate, write_certificate_request};
 use crate::client_hello::ClientHello;
 use crate::codes::{CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion};
@@ -21,10 +20,6 @@ use crate::reassembly::Message;
 use crate::server_hello::write_server_hello;
 use crate::suite::{SUITES, SuiteParams};
 use crate::verify::KeyKind;
-
-fn decode(message: HandshakeType) -> impl Fn(ParseError) -> Failure {
-    move |error| Failure::Decode { message, error }
-}
 
 /// What the server picked from a ClientHello.
 struct Choice {
@@ -51,7 +46,7 @@ impl Endpoint {
                 HandshakeType::CLIENT_KEY_EXCHANGE,
                 Some(HandshakeType::CLIENT_KEY_EXCHANGE),
             ) => {
-                let public = parse_client_key_exchange(&m.body).map_err(decode(t))?;
+                let public = parse_client_key_exchange(&m.body).map_err(Failure::decode(t))?;
                 let share = self.hs.key_share.take().ok_or(Failure::Unexpected(t))?;
                 let premaster = share.agree(public)?;
                 self.hs.transcript.add(t, m.message_seq, &m.body);
@@ -63,7 +58,7 @@ impl Endpoint {
                 HandshakeType::CERTIFICATE_VERIFY,
                 Some(HandshakeType::CERTIFICATE_VERIFY),
             ) => {
-                let signed = DigitallySigned::parse(&m.body).map_err(decode(t))?;
+                let signed = DigitallySigned::parse(&m.body).map_err(Failure::decode(t))?;
                 let key = self
                     .hs
                     .peer_key
@@ -101,7 +96,7 @@ impl Endpoint {
 
     /// Flight 1 or 3 arrived: answer with a cookie (flight 2) or the server's flight (4).
     fn client_hello(&mut self, now: Instant, m: &Message) -> Result<(), Failure> {
-        let ch = ClientHello::parse(&m.body).map_err(decode(m.msg_type))?;
+        let ch = ClientHello::parse(&m.body).map_err(Failure::decode(m.msg_type))?;
         let peer = self.peer.ok_or(Failure::Unexpected(m.msg_type))?;
         if self.config.cookie && !self.cookies.verify(peer, &ch) {
             let cookie = self.cookies.cookie(peer, &ch);
@@ -188,7 +183,11 @@ impl Endpoint {
             return Err(Failure::NotOffered("null compression"));
         }
         let t = HandshakeType::CLIENT_HELLO;
-        if !ch.extensions.extended_master_secret().map_err(decode(t))? {
+        if !ch
+            .extensions
+            .extended_master_secret()
+            .map_err(Failure::decode(t))?
+        {
             return Err(Failure::NoExtendedMasterSecret);
         }
         let suite = SUITES
@@ -199,7 +198,11 @@ impl Endpoint {
             .ok_or_else(|| Failure::NoCommonSuite {
                 offered: ch.suites().collect::<Vec<CipherSuite>>(),
             })?;
-        let group = match ch.extensions.supported_groups().map_err(decode(t))? {
+        let group = match ch
+            .extensions
+            .supported_groups()
+            .map_err(Failure::decode(t))?
+        {
             None => NamedGroup::SECP256R1,
             Some(offered) => GROUPS
                 .into_iter()
@@ -211,7 +214,7 @@ impl Endpoint {
         let srtp = if self.config.srtp_profiles.is_empty() {
             None
         } else {
-            let offered = ch.extensions.use_srtp().map_err(decode(t))?;
+            let offered = ch.extensions.use_srtp().map_err(Failure::decode(t))?;
             let offered_ids: Vec<_> = offered
                 .map(|u| u.profile_ids().collect())
                 .unwrap_or_default();
