@@ -6,6 +6,13 @@
 //! ```sh
 //! cargo run --release -p wren-turn --example relay_path
 //! ```
+//!
+//! On a busy machine the times drift; the instruction count does not. Compare two versions
+//! by it instead (the same program, so setup is the same in both):
+//!
+//! ```sh
+//! valgrind --tool=cachegrind --cache-sim=no target/release/examples/relay_path
+//! ```
 #![allow(clippy::disallowed_methods)] // a measurement: the real clock
 
 use std::net::SocketAddr;

@@ -1,12 +1,14 @@
 //! One allocation (RFC 8656 section 2.2): its 5-tuple, relayed addresses, lifetime,
 //! permissions and channel bindings, and its bandwidth budget.
 
+use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use wren_core::Transport;
 use wren_stun::{Key, TransactionId};
 
+use super::keys::{hash_addr, transport_tag};
 use super::permissions::{Channels, Permissions};
 
 /// How long a permission lasts (RFC 8656 section 9).
@@ -15,7 +17,7 @@ pub const PERMISSION_LIFETIME: Duration = Duration::from_secs(300);
 pub const CHANNEL_LIFETIME: Duration = Duration::from_secs(600);
 
 /// The client side of an allocation: client address, server address, transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FiveTuple {
     /// The client's address as the server sees it.
     pub client: SocketAddr,
@@ -23,6 +25,16 @@ pub struct FiveTuple {
     pub server: SocketAddr,
     /// UDP, TCP or TLS between client and server.
     pub transport: Transport,
+}
+
+/// Hashed in two words for IPv4 (see `keys`): the table from 5-tuple to allocation is looked
+/// up for every datagram a client sends.
+impl Hash for FiveTuple {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_addr(&self.client, transport_tag(self.transport), state);
+        hash_addr(&self.server, 0, state);
+    }
 }
 
 /// A token bucket limiting the bytes an allocation relays per second (coturn's `max-bps`).
@@ -97,8 +109,9 @@ impl Allocation {
     }
 
     /// Whether a live permission covers `ip`.
+    #[inline]
     pub(crate) fn permitted(&self, ip: IpAddr, now: Instant) -> bool {
-        self.permissions.get(ip).is_some_and(|e| e > now)
+        self.permissions.permits(ip, now)
     }
 
     /// Installs or refreshes the permission for `ip` (`seed` keys the table if it grows into

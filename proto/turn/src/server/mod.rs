@@ -37,6 +37,7 @@ mod allocation;
 mod auth;
 mod config;
 mod connections;
+mod keys;
 mod output;
 mod permissions;
 pub mod policy;
@@ -182,7 +183,7 @@ struct Table {
     slots: Vec<Option<Allocation>>,
     free: Vec<usize>,
     by_tuple: HashMap<FiveTuple, usize, FastState>,
-    by_relayed: HashMap<SocketAddr, usize, FastState>,
+    by_relayed: HashMap<keys::RelayedKey, usize, FastState>,
     /// Allocations per account (the name quotas count by, see `Allocation::account`).
     per_user: HashMap<String, u32>,
     /// One timer per allocation, by slot: the earliest of its lifetime, permissions and
@@ -222,7 +223,7 @@ impl Table {
         };
         self.by_tuple.insert(a.five, slot);
         for r in &a.relayed {
-            self.by_relayed.insert(*r, slot);
+            self.by_relayed.insert(keys::RelayedKey(*r), slot);
         }
         *self.per_user.entry(a.account().to_owned()).or_insert(0) += 1;
         self.slots[slot] = Some(a);
@@ -235,7 +236,7 @@ impl Table {
         self.timers.stop(&slot_key(slot));
         self.by_tuple.remove(&a.five);
         for r in &a.relayed {
-            self.by_relayed.remove(r);
+            self.by_relayed.remove(&keys::RelayedKey(*r));
         }
         if let Some(n) = self.per_user.get_mut(a.account()) {
             *n -= 1;
@@ -572,7 +573,7 @@ impl Machine for Server {
 
     fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let now = self.clamp(now);
-        if let Some(&slot) = self.table.by_relayed.get(&d.destination) {
+        if let Some(&slot) = self.table.by_relayed.get(&keys::RelayedKey(d.destination)) {
             self.relay_from_peer(now, slot, d);
             return;
         }
