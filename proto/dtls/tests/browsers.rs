@@ -2,9 +2,9 @@
 //! `scripts/install-deps.sh` installs) offer a data channel to a page served here; the
 //! answer is an ICE-lite peer on a UDP socket of this test (wren-ice's lite server answers
 //! the checks) whose DTLS server is ours. The browser's ClientHello is captured as it
-//! arrives, kept as a fixture (`target/tmp/fixtures/<browser>-client-hello-N.bin`, one file
-//! per datagram), reassembled and read; and the handshake completes: we report Connected
-//! with a suite and an SRTP profile the browser offered, and the page reports its
+//! arrives, kept as a fixture (`target/tmp/fixtures/<browser>-<major>-client-hello-N.bin`,
+//! one file per datagram), reassembled and read; and the handshake completes: we report
+//! Connected with a suite and an SRTP profile the browser offered, and the page reports its
 //! connection `connected`. Each browser is started and killed here.
 //!
 //! Chromium runs on the host, everything on 127.0.0.1. Firefox runs in a network namespace
@@ -14,6 +14,7 @@
 //! to gather at all, gathers host candidates only on its default address (nICEr logs "use
 //! only default local addresses: yes", even with `media.peerconnection.ice.loopback`), and
 //! pairs no loopback remote candidate with that one, so our candidate there is 10.255.255.1.
+//! Making the namespace needs root: without it the test fails, it never skips.
 #![allow(clippy::disallowed_methods)] // real sockets and a real browser: the real clock
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -187,9 +188,10 @@ fn handshake_with(kind: Kind) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
     std::fs::create_dir_all(&dir).unwrap();
     let version = kind.version();
+    let major = kind.major_version();
     let mut hs = Reassembler::new(0, 1 << 16);
     for (i, d) in captured.iter().enumerate() {
-        let name = format!("{}-client-hello-{i}.bin", kind.name());
+        let name = format!("{}-{major}-client-hello-{i}.bin", kind.name());
         std::fs::write(dir.join(name), d).unwrap();
         for r in record::records(d).flatten() {
             for f in handshake::fragments(r.body).flatten() {

@@ -1,11 +1,12 @@
 //! The browsers this crate starts: which program, with which switches or profile, and the
 //! process that is killed (with its whole process group) when dropped.
-#![allow(unsafe_code)] // kill(2) of the browser's process group: one call, in Browser::drop
+#![allow(unsafe_code)] // kill(2) of the browser's process group, in Browser::drop
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::Netns;
 
@@ -82,7 +83,12 @@ impl Kind {
         paths
             .iter()
             .find(|p| Path::new(p).exists())
-            .unwrap_or_else(|| panic!("scripts/install-deps.sh installs the apt package {package}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{package} is not installed (none of {paths:?}): scripts/install-deps.sh \
+                     installs the apt package {package}"
+                )
+            })
     }
 
     /// Its version, as it prints it (`Chromium 148.0.7778.167 built on Debian ...`,
@@ -215,6 +221,15 @@ impl Drop for Browser {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Its helpers die a moment after the leader; the profile goes once they are gone
+        // (or after a bounded wait, so that a stuck one cannot hang the test).
+        if let Ok(group) = libc::pid_t::try_from(self.child.id()) {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            // SAFETY: as above; signal 0 only asks whether the group has a process left.
+            while unsafe { libc::kill(-group, 0) } == 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
