@@ -204,10 +204,16 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Its process id (the leader of its process group).
+    /// Its process id: the leader of its process group, which holds all its processes.
     #[must_use]
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Its profile directory (made fresh at start, removed when dropped).
+    #[must_use]
+    pub fn profile(&self) -> &Path {
+        &self.profile
     }
 }
 
