@@ -51,8 +51,9 @@ pub enum Kind {
     Chromium,
     /// Headless Firefox ESR (Debian's `firefox-esr`, which `scripts/install-deps.sh`
     /// installs), with no driver: a fresh profile whose `user.js` sets the prefs of
-    /// shared/INTEROP.md. Start it in a [`Netns`] ([`Kind::start_in`]): on the host it finds
-    /// a default address of the host's network.
+    /// shared/INTEROP.md. Start it in a [`Netns`] ([`Kind::start_in`]): on the host it
+    /// gathers only on the host's default address, and whatever it sends there could
+    /// leave the machine.
     Firefox,
 }
 
@@ -231,7 +232,9 @@ impl Drop for Browser {
         // (or after a bounded wait, so that a stuck one cannot hang the test).
         if let Ok(group) = libc::pid_t::try_from(self.child.id()) {
             let deadline = Instant::now() + Duration::from_secs(5);
-            // SAFETY: as above; signal 0 only asks whether the group has a process left.
+            // SAFETY: kill(2) reads no memory of ours, and signal 0 sends nothing: it only
+            // asks whether a process of the group is left (the group's id stays reserved
+            // while one is).
             while unsafe { libc::kill(-group, 0) } == 0 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(10));
             }
