@@ -1,19 +1,28 @@
-//! Real browsers against wren-dtls: headless Chromium (what `scripts/install-deps.sh`
-//! installs) offers a data channel to a page served here; the
+//! Real browsers against wren-dtls: headless Chromium and headless Firefox ESR (what
+//! `scripts/install-deps.sh` installs) offer a data channel to a page served here; the
 //! answer is an ICE-lite peer on a UDP socket of this test (wren-ice's lite server answers
 //! the checks) whose DTLS server is ours. The browser's ClientHello is captured as it
-//! arrives, kept as a fixture (`target/tmp/fixtures/<browser>-client-hello-N.bin`, one file
-//! per datagram), reassembled and read; and the handshake completes: we report Connected
-//! with an SRTP profile the browser offered, and the page reports its connection
-//! `connected`. Everything on 127.0.0.1; each browser is started and killed here.
+//! arrives, kept as a fixture (`target/tmp/fixtures/<browser>-<major>-client-hello-N.bin`,
+//! one file per datagram), reassembled and read; and the handshake completes: we report
+//! Connected with a suite and an SRTP profile the browser offered, and the page reports its
+//! connection `connected`. Each browser is started and killed here.
+//!
+//! Chromium runs on the host, everything on 127.0.0.1. Firefox runs in a network namespace
+//! this test makes (`wren_browser::Netns`: `lo`, and a veth pair whose ends both stay inside
+//! with 10.255.255.1 and the default route, deleted when the test ends, pass or fail), with
+//! the page's server and our UDP socket made inside it too. Firefox needs the default route
+//! to gather at all, gathers host candidates only on its default address (nICEr logs "use
+//! only default local addresses: yes", even with `media.peerconnection.ice.loopback`), and
+//! pairs no loopback remote candidate with that one, so our candidate there is 10.255.255.1.
+//! Making the namespace needs root: without it the test fails, it never skips.
 #![allow(clippy::disallowed_methods)] // real sockets and a real browser: the real clock
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wren_browser::{Kind, Page};
+use wren_browser::{Kind, Netns, Page};
 use wren_core::{Datagram, Machine};
 use wren_dtls::client_hello::ClientHello;
 use wren_dtls::codes::{ContentType, HandshakeType, ProtocolVersion};
@@ -52,11 +61,32 @@ fn chromium_completes_a_dtls_handshake_with_our_server() {
     handshake_with(Kind::Chromium);
 }
 
+#[test]
+fn firefox_completes_a_dtls_handshake_with_our_server() {
+    handshake_with(Kind::Firefox);
+}
+
 fn handshake_with(kind: Kind) {
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Firefox in a namespace of its own (see the module doc), Chromium on the host. `ns` is
+    // dropped after the browser.
+    let ns = (kind == Kind::Firefox).then(Netns::new);
+    let (udp, page) = match &ns {
+        Some(ns) => (
+            ns.run(|| UdpSocket::bind((Netns::DEFAULT_ADDRESS, 0)))
+                .unwrap(),
+            Page::serve_in(ns, PAGE.to_owned()),
+        ),
+        None => (
+            UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap(),
+            Page::serve(PAGE.to_owned()),
+        ),
+    };
     let local = udp.local_addr().unwrap();
-    let page = Page::serve(PAGE.to_owned());
-    let _browser = kind.start(page.url());
+    let host: IpAddr = local.ip();
+    let _browser = match &ns {
+        Some(ns) => kind.start_in(ns, page.url()),
+        None => kind.start(page.url()),
+    };
     let offer = page.offer(Duration::from_secs(60));
     let remote = Credentials {
         ufrag: attr(&offer, "ice-ufrag").to_owned(),
@@ -75,11 +105,11 @@ fn handshake_with(kind: Kind) {
     let session = ice.add_session(start, &ours, Some(&remote)).unwrap();
     let identity = Arc::new(Identity::generate().unwrap());
     let answer = format!(
-        "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE {mid}\r\na=ice-lite\r\n\
-         m=application {port} UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 127.0.0.1\r\n\
+        "v=0\r\no=- 1 2 IN IP4 {host}\r\ns=-\r\nt=0 0\r\na=group:BUNDLE {mid}\r\na=ice-lite\r\n\
+         m=application {port} UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 {host}\r\n\
          a=mid:{mid}\r\na=ice-ufrag:{ufrag}\r\na=ice-pwd:{pwd}\r\na=fingerprint:{fp}\r\n\
          a=setup:passive\r\na=sctp-port:5000\r\n\
-         a=candidate:1 1 udp 2130706431 127.0.0.1 {port} typ host\r\na=end-of-candidates\r\n",
+         a=candidate:1 1 udp 2130706431 {host} {port} typ host\r\na=end-of-candidates\r\n",
         port = local.port(),
         ufrag = ours.ufrag,
         pwd = ours.pwd,
@@ -143,7 +173,7 @@ fn handshake_with(kind: Kind) {
         reports.extend(page.reports());
     }
 
-    // What we negotiated: a profile Chromium offered, with the certificate it announced.
+    // What we negotiated: a profile the browser offered, with the certificate it announced.
     let Some(Event::Connected {
         srtp: Some(keys),
         peer_fingerprint,
@@ -158,9 +188,10 @@ fn handshake_with(kind: Kind) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
     std::fs::create_dir_all(&dir).unwrap();
     let version = kind.version();
+    let major = kind.major_version();
     let mut hs = Reassembler::new(0, 1 << 16);
     for (i, d) in captured.iter().enumerate() {
-        let name = format!("{}-client-hello-{i}.bin", kind.name());
+        let name = format!("{}-{major}-client-hello-{i}.bin", kind.name());
         std::fs::write(dir.join(name), d).unwrap();
         for r in record::records(d).flatten() {
             for f in handshake::fragments(r.body).flatten() {

@@ -1,6 +1,6 @@
-//! ClientHellos captured from real browsers (`tests/fixtures/`, see its README) fed to our
-//! server: each is read, and answered in DTLS 1.2 with a suite and an SRTP profile the
-//! browser offered, without needing the browser.
+//! ClientHellos captured from real browsers (`tests/fixtures/`, see its README: Chromium 148
+//! and Firefox ESR 140) fed to our server: each is read, and answered in DTLS 1.2 with a
+//! suite and an SRTP profile the browser offered, without needing the browser.
 #![allow(clippy::disallowed_methods)] // the anchor of a virtual clock
 
 use std::net::SocketAddr;
@@ -32,18 +32,41 @@ fn messages(datagram: &[u8]) -> Vec<(HandshakeType, Vec<u8>)> {
 #[test]
 fn chromiums_client_hello_is_answered_in_dtls_1_2_with_what_it_offered() {
     let datagram = include_bytes!("fixtures/chromium-148-client-hello.bin");
+    let versions = answered_in_dtls_1_2(datagram);
+    assert!(
+        versions.contains(&ProtocolVersion::DTLS1_3.0),
+        "Chromium offers DTLS 1.3 first"
+    );
+}
+
+#[test]
+fn firefoxs_client_hello_is_answered_in_dtls_1_2_with_what_it_offered() {
+    let datagram = include_bytes!("fixtures/firefox-140-client-hello.bin");
+    let versions = answered_in_dtls_1_2(datagram);
+    assert_eq!(
+        versions.first(),
+        Some(&ProtocolVersion::DTLS1_3.0),
+        "Firefox offers DTLS 1.3 first"
+    );
+    assert!(versions.contains(&ProtocolVersion::DTLS1_2.0));
+}
+
+/// Feeds `datagram`, a browser's whole ClientHello in one datagram, to our server and checks
+/// its first flight: ServerHello (DTLS 1.2, a suite and one SRTP profile of those offered,
+/// extended master secret), Certificate, ServerKeyExchange, CertificateRequest,
+/// ServerHelloDone, and no failure. Returns the versions the ClientHello offered in
+/// supported_versions, in its order.
+fn answered_in_dtls_1_2(datagram: &[u8]) -> Vec<u16> {
     let (hello_type, hello_body) = messages(datagram).remove(0);
     assert_eq!(hello_type, HandshakeType::CLIENT_HELLO);
     let hello = ClientHello::parse(&hello_body).unwrap();
-    assert!(
-        hello
-            .extensions
-            .supported_versions()
-            .unwrap()
-            .unwrap()
-            .contains(ProtocolVersion::DTLS1_3.0),
-        "Chromium offers DTLS 1.3 first"
-    );
+    let versions: Vec<u16> = hello
+        .extensions
+        .supported_versions()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .collect();
     let offered_profiles: Vec<_> = hello
         .extensions
         .use_srtp()
@@ -92,4 +115,5 @@ fn chromiums_client_hello_is_answered_in_dtls_1_2_with_what_it_offered() {
     assert!(offered_profiles.contains(&chosen[0]));
     assert!(sh.extensions.extended_master_secret().unwrap());
     assert!(server.poll_event().is_none(), "no failure");
+    versions
 }
