@@ -103,7 +103,10 @@ fn chromium_156_offer_field_by_field() {
         ("opus", 48000, Some(2))
     );
     assert_eq!(audio.fmtp(111).unwrap().get("useinbandfec"), Some("1"));
-    assert_eq!(audio.fmtp(63).unwrap().params().next().unwrap().value, "111/111");
+    assert_eq!(
+        audio.fmtp(63).unwrap().params().next().unwrap().value,
+        "111/111"
+    );
     let exts: Vec<_> = audio.extmaps().map(|e| (e.id, &*e.uri)).collect();
     assert_eq!(exts[0], (1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level"));
     assert_eq!(exts[3], (4, "urn:ietf:params:rtp-hdrext:sdes:mid"));
@@ -129,18 +132,31 @@ fn chromium_156_offer_field_by_field() {
     // Every rtx is bound to a payload type of the section.
     let pts: Vec<u8> = video.media_line().payload_types().collect();
     for r in video.rtpmaps().filter(|r| r.encoding == "rtx") {
-        let apt: u8 = video.fmtp(r.payload_type).unwrap().get("apt").unwrap().parse().unwrap();
+        let apt: u8 = video
+            .fmtp(r.payload_type)
+            .unwrap()
+            .get("apt")
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(pts.contains(&apt));
     }
     let fid: Vec<_> = video.ssrc_groups().collect();
     assert_eq!(fid.len(), 1);
     assert_eq!(&*fid[0].semantics, "FID");
     assert_eq!(fid[0].ssrcs.len(), 2);
-    assert!(video.ssrcs().any(|s| s.id == fid[0].ssrcs[1] && s.attribute == "cname"));
+    assert!(
+        video
+            .ssrcs()
+            .any(|s| s.id == fid[0].ssrcs[1] && s.attribute == "cname")
+    );
 
     let data = &s.media()[2];
     assert_eq!(&*data.media_line().proto, "UDP/DTLS/SCTP");
-    assert_eq!(data.media_line().formats().collect::<Vec<_>>(), ["webrtc-datachannel"]);
+    assert_eq!(
+        data.media_line().formats().collect::<Vec<_>>(),
+        ["webrtc-datachannel"]
+    );
     assert_eq!(data.sctp_port(), Some(5000));
     assert_eq!(data.max_message_size(), Some(262144));
 }
@@ -149,12 +165,20 @@ fn chromium_156_offer_field_by_field() {
 fn firefox_esr_140_simulcast_offer_field_by_field() {
     let text = load("firefox-esr-140-offer-simulcast.sdp");
     let s = Session::parse(&text).unwrap();
-    assert_eq!(s.origin().unwrap().username, "mozilla...THIS_IS_SDPARTA-99.0");
+    assert_eq!(
+        s.origin().unwrap().username,
+        "mozilla...THIS_IS_SDPARTA-99.0"
+    );
     // Firefox puts the fingerprint and ice-options at session level.
     let fp: Vec<_> = s.fingerprints().collect();
     assert_eq!(fp.len(), 1);
     assert_eq!(fp[0].bytes()[0], 0xD6);
-    assert!(s.ice_options().unwrap().iter().any(|o| o == IceOption::Trickle));
+    assert!(
+        s.ice_options()
+            .unwrap()
+            .iter()
+            .any(|o| o == IceOption::Trickle)
+    );
     assert_eq!(s.msid_semantic().unwrap().iter().collect::<Vec<_>>(), ["*"]);
     assert_eq!(s.bundle_mids().collect::<Vec<_>>(), ["0", "1", "2"]);
     let video = s.media_by_mid("1").unwrap();
@@ -163,7 +187,11 @@ fn firefox_esr_140_simulcast_offer_field_by_field() {
     let rids: Vec<_> = video.rids().map(|r| (&*r.id, r.direction)).collect();
     assert_eq!(
         rids,
-        [("q", RidDirection::Send), ("h", RidDirection::Send), ("f", RidDirection::Send)]
+        [
+            ("q", RidDirection::Send),
+            ("h", RidDirection::Send),
+            ("f", RidDirection::Send)
+        ]
     );
     let sim = video.simulcast().unwrap();
     let send: Vec<Vec<&str>> = sim
@@ -173,7 +201,11 @@ fn firefox_esr_140_simulcast_offer_field_by_field() {
         .collect();
     assert_eq!(send, [["q"], ["h"], ["f"]]);
     assert!(sim.recv.is_empty());
-    assert!(video.extmaps().any(|e| e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"));
+    assert!(
+        video
+            .extmaps()
+            .any(|e| e.uri == "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")
+    );
     // Host candidates for RTP only (rtcp-mux), UDP and TCP.
     let audio = s.media_by_mid("0").unwrap();
     assert!(audio.candidates().count() >= 2);

@@ -34,7 +34,7 @@ impl HashFunction {
 
     /// Bytes in a digest.
     #[must_use]
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             HashFunction::Sha1 => 20,
             HashFunction::Sha224 => 28,
@@ -73,7 +73,7 @@ impl Fingerprint {
     /// the function's.
     #[must_use]
     pub fn new(hash: HashFunction, digest: &[u8]) -> Option<Self> {
-        if digest.len() != hash.len() {
+        if digest.len() != hash.digest_len() {
             return None;
         }
         let mut bytes = [0; 64];
@@ -87,10 +87,10 @@ impl Fingerprint {
         self.hash
     }
 
-    /// The digest, [`HashFunction::len`] bytes.
+    /// The digest, [`HashFunction::digest_len`] bytes.
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.hash.len()]
+        &self.bytes[..self.hash.digest_len()]
     }
 
     pub(crate) fn parse(value: &str) -> Result<Self, &'static str> {
@@ -101,11 +101,11 @@ impl Fingerprint {
         let hash = HashFunction::from_name(name).ok_or("sha-1, sha-224, sha-256, sha-384 or sha-512")?;
         let hex = hex.trim().as_bytes();
         // "XX" then ":XX" for every further byte.
-        if (hex.len() + 1) != hash.len() * 3 {
+        if (hex.len() + 1) != hash.digest_len() * 3 {
             return Err("as many colon-separated hex bytes as the hash function gives");
         }
         let mut bytes = [0; 64];
-        for (i, b) in bytes[..hash.len()].iter_mut().enumerate() {
+        for (i, b) in bytes[..hash.digest_len()].iter_mut().enumerate() {
             let at = i * 3;
             if i > 0 && hex[at - 1] != b':' {
                 return Err("hex bytes separated by ':'");

@@ -147,6 +147,9 @@ impl<'a> Simulcast<'a> {
     }
 
     fn list(s: &'a str) -> Result<SimulcastStreams<'a>, &'static str> {
+        // The draft grammar Firefox once wrote (draft-ietf-mmusic-sdp-simulcast-03):
+        // `recv rid=foo;bar`. RFC 8853 dropped the `rid=` prefix.
+        let s = s.strip_prefix("rid=").unwrap_or(s);
         s.split(';')
             .map(|stream| {
                 stream
