@@ -83,6 +83,7 @@
 pub mod attribute;
 mod error;
 mod fields;
+pub mod jsep;
 mod limits;
 mod line;
 mod media;
