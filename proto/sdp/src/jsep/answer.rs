@@ -19,7 +19,7 @@ use super::capabilities::{Capabilities, MediaKind, Transport};
 use super::codec_lines::{codecs_of, formats, push_codecs};
 use super::direction::answer_direction;
 use super::extmap::answer_extmaps;
-use super::negotiate;
+use super::negotiate::{self, Refused};
 use super::rejection::{Reason, Rejection};
 use super::setup::answer_setup;
 use super::simulcast::answer_simulcast;
@@ -69,6 +69,9 @@ pub struct Answer {
     /// (offered section index, index in [`Local::transceivers`]) for each section a
     /// transceiver of ours took.
     pub bound: Vec<(usize, usize)>,
+    /// (offered section index, the codecs left out of an accepted section and why), for
+    /// each accepted section that left some out.
+    pub refused_codecs: Vec<(usize, Vec<Refused>)>,
 }
 
 impl Answer {
@@ -120,6 +123,7 @@ struct Answering<'l> {
     used: Vec<bool>,
     mids: Vec<String>,
     data_taken: bool,
+    refused_codecs: Vec<(usize, Vec<Refused>)>,
 }
 
 /// Answers `offer` (RFC 9429 s5.3.1). Never fails and never panics, whatever the offer
@@ -135,6 +139,7 @@ pub fn answer(offer: &Session<'_>, local: &Local<'_>) -> Answer {
         used: vec![false; local.transceivers.len()],
         mids: Vec::new(),
         data_taken: false,
+        refused_codecs: Vec::new(),
     };
     let mut session = Session::new(origin(local.session_id, local.version));
     let mut rejected = Vec::new();
@@ -142,7 +147,7 @@ pub fn answer(offer: &Session<'_>, local: &Local<'_>) -> Answer {
     let mut accepted: Vec<String> = Vec::new();
     for (index, m) in offer.media().iter().enumerate() {
         let mid = m.mid().map(str::to_owned);
-        match a.section(m, &bundle, &transport) {
+        match a.section(index, m, &bundle, &transport) {
             Ok((media, t)) => {
                 if let Some(t) = t {
                     bound.push((index, t));
@@ -191,6 +196,7 @@ pub fn answer(offer: &Session<'_>, local: &Local<'_>) -> Answer {
         session,
         rejected,
         bound,
+        refused_codecs: a.refused_codecs,
     }
 }
 
@@ -217,6 +223,7 @@ impl Answering<'_> {
     /// The accepted answer section for offered `m`, and the transceiver that took it.
     fn section(
         &mut self,
+        index: usize,
         m: &Media<'_>,
         bundle: &[String],
         transport: &OfferTransport<'_, '_>,
@@ -257,7 +264,7 @@ impl Answering<'_> {
         if kind == MediaKind::Application {
             return self.data(m, mid, setup).map(|d| (d, None));
         }
-        self.rtp(m, kind, mid, setup)
+        self.rtp(index, m, kind, mid, setup)
     }
 
     fn data(&mut self, m: &Media<'_>, mid: String, setup: Setup) -> Result<Media<'static>, Reason> {
@@ -299,6 +306,7 @@ impl Answering<'_> {
 
     fn rtp(
         &mut self,
+        index: usize,
         m: &Media<'_>,
         kind: MediaKind,
         mid: String,
@@ -310,6 +318,9 @@ impl Answering<'_> {
         let caps = self.local.capabilities;
         let offered = codecs_of(m);
         let negotiated = negotiate::answer(&offered, caps.codecs(kind))?;
+        if !negotiated.refused.is_empty() {
+            self.refused_codecs.push((index, negotiated.refused.clone()));
+        }
         let t = self.transceiver(kind, &mid);
         let transceiver = t.map(|i| &self.local.transceivers[i]);
         let wish = transceiver.map_or(Direction::RecvOnly, |t| t.direction);
