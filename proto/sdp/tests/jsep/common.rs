@@ -69,3 +69,46 @@ pub fn rtpmaps(s: &Session<'_>, i: usize) -> Vec<String> {
         .map(|r| format!("{} {}/{}", r.payload_type, r.encoding, r.clock_rate))
         .collect()
 }
+
+pub const FINGERPRINT: &str = "sha-256 1F:35:F2:FE:E7:99:2F:2D:CD:CF:55:55:32:72:69:94:B7:DB:2D:BF:B8:A0:92:CB:F4:EE:FA:D9:89:74:8B:B2";
+
+/// An offer's text: session lines with BUNDLE of `bundle`, ICE credentials with `ufrag`
+/// and a fingerprint, then `sections` (each a full `m=` section, lines ending in CRLF).
+pub fn offer_text(bundle: &str, ufrag: &str, sections: &[&str]) -> String {
+    let mut s = format!(
+        "v=0\r\no=- 99 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+         a=group:BUNDLE {bundle}\r\na=ice-ufrag:{ufrag}\r\na=ice-pwd:{ufrag}-offer-password-0123\r\n\
+         a=fingerprint:{FINGERPRINT}\r\n"
+    );
+    for sec in sections {
+        s.push_str(sec);
+    }
+    s
+}
+
+/// A video section offering `formats` with `lines` after the common ones.
+pub fn video(mid: &str, formats: &str, lines: &str) -> String {
+    format!(
+        "m=video 9 UDP/TLS/RTP/SAVPF {formats}\r\nc=IN IP4 0.0.0.0\r\na=mid:{mid}\r\n\
+         a=setup:actpass\r\na=rtcp-mux\r\n{lines}"
+    )
+}
+
+/// An audio section offering Opus (111) and PCMU (0), with `lines` after the common ones.
+pub fn audio(mid: &str, lines: &str) -> String {
+    format!(
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\na=mid:{mid}\r\n\
+         a=setup:actpass\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n\
+         a=rtpmap:0 PCMU/8000\r\n{lines}"
+    )
+}
+
+/// A data channel section.
+pub fn data(mid: &str) -> String {
+    format!(
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n\
+         a=mid:{mid}\r\na=setup:actpass\r\na=sctp-port:5000\r\na=max-message-size:65536\r\n"
+    )
+}
+
+pub const VP8: &str = "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n";
