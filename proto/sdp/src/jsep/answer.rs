@@ -3,7 +3,7 @@
 //! rejected with port 0 and a typed [`Reason`].
 //!
 //! Per section: the media kind and protocol (RFC 9429 s5.1.2, s5.1.3), `a=rtcp-mux`
-//! (required), codecs ([`negotiate`](super::negotiate): the offerer's payload types),
+//! (required), codecs ([`negotiate`]: the offerer's payload types),
 //! header extensions ([`extmap`](super::extmap): the offerer's ids), the direction
 //! ([`direction`](super::direction): RFC 3264 s6.1), the DTLS role
 //! ([`setup`](super::setup): RFC 8842 s5.3), simulcast reversed

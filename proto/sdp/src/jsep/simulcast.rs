@@ -6,11 +6,15 @@ use std::borrow::Cow;
 use crate::Media;
 use crate::attribute::{Rid, RidDirection, Simulcast, SimulcastRid, SimulcastStreams};
 
+/// At most this many streams, and alternatives per stream, are answered (browsers send
+/// three or four; a hostile offer could list thousands).
+pub const MAX_STREAMS: usize = 16;
+
 /// The answer's `a=rid` lines and `a=simulcast` to the offered section `offered`, when we
 /// receive in it (`receive`): the offer's `send` streams as our `recv` streams. A rid with
 /// no `a=rid:<id> send` line in the offer is left out (RFC 8853 s5.3), and so is a rid
 /// whose `pt=` names only payload types the answer does not keep (RFC 8851 s7; the others
-/// are dropped from its list). The offer's `recv` streams are declined: we send no
+/// are dropped from its list); streams past [`MAX_STREAMS`] are declined. The offer's `recv` streams are declined: we send no
 /// simulcast in an answer. `None` when nothing is left.
 #[must_use]
 pub fn answer_simulcast(
@@ -24,9 +28,9 @@ pub fn answer_simulcast(
     }
     let mut rids: Vec<Rid<'static>> = Vec::new();
     let mut recv: SimulcastStreams<'static> = Vec::new();
-    for stream in &sim.send {
+    for stream in sim.send.iter().take(MAX_STREAMS) {
         let mut alternatives = Vec::new();
-        for alt in stream {
+        for alt in stream.iter().take(MAX_STREAMS) {
             let Some(rid) = offered
                 .rids()
                 .find(|r| r.id == alt.id && r.direction == RidDirection::Send)
