@@ -249,3 +249,29 @@ fn a_remote_offer_binds_our_transceivers_by_kind_then_by_mid() {
     assert_eq!(mids(&offer), ["x", "y"]);
     assert_eq!(offer.origin().unwrap().session_version, 2);
 }
+
+#[test]
+fn after_answering_our_re_offer_keeps_the_negotiated_payload_types_and_extension_ids() {
+    let mut n = negotiation();
+    let t = n.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendRecv));
+    // The peer numbers VP8 120 and its RTX 124, and the mid extension 3.
+    let lines = "a=rtpmap:120 VP8/90000\r\na=rtcp-fb:120 nack\r\n\
+                 a=rtpmap:124 rtx/90000\r\na=fmtp:124 apt=120\r\n\
+                 a=extmap:3 urn:ietf:params:rtp-hdrext:sdes:mid\r\n";
+    let text = offer_text("0", "abcd", &[&video("0", "120 124", lines)]);
+    n.handle_offer(&Session::parse(&text).unwrap()).unwrap();
+    assert_eq!(n.transceivers()[t].mid.as_deref(), Some("0"));
+    // Our re-offer (roles switched) offers what was negotiated, not our own numbering.
+    n.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
+    let offer = n.create_offer().unwrap();
+    check_round_trip(&offer);
+    assert_eq!(mids(&offer), ["0", "1"]);
+    assert_eq!(pts(&offer, 0), [120, 124]);
+    assert_eq!(
+        extmaps(&offer, 0),
+        [(3, "urn:ietf:params:rtp-hdrext:sdes:mid".to_owned())]
+    );
+    // The new audio section offers all of ours.
+    assert_eq!(pts(&offer, 1), [111, 0, 8, 110, 126]);
+    assert_eq!(offer.origin().unwrap().session_version, 2);
+}

@@ -319,7 +319,8 @@ impl Answering<'_> {
         let offered = codecs_of(m);
         let negotiated = negotiate::answer(&offered, caps.codecs(kind))?;
         if !negotiated.refused.is_empty() {
-            self.refused_codecs.push((index, negotiated.refused.clone()));
+            self.refused_codecs
+                .push((index, negotiated.refused.clone()));
         }
         let t = self.transceiver(kind, &mid);
         let transceiver = t.map(|i| &self.local.transceivers[i]);

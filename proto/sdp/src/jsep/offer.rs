@@ -7,18 +7,23 @@ use std::borrow::Cow;
 
 use super::answer::Local;
 use super::capabilities::MediaKind;
-use super::codec_lines::{formats, push_codecs};
+use super::codec_lines::{codecs_of, formats, push_codecs};
 use super::extmap::offer_extmaps;
 use super::transceiver::{Transceiver, push_msid, push_ssrcs};
 use super::transport::{insert_candidates, origin, push_connection, push_transport};
-use crate::attribute::{Group, MsidSemantic, Rid, RidDirection, Setup, Simulcast, SimulcastRid};
+use crate::attribute::{
+    ExtMap, Group, MsidSemantic, Rid, RidDirection, Setup, Simulcast, SimulcastRid,
+};
 use crate::{Attribute, Direction, Media, MediaLine, Session};
 
 /// One section of an offer, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfferSection<'t> {
-    /// An RTP transceiver (its mid must be set).
-    Media(&'t Transceiver),
+    /// An RTP transceiver (its mid must be set), and the section as last negotiated, if
+    /// it was: its codecs (with their payload types) and header extension ids are offered
+    /// again instead of ours (RFC 9429 s5.2.2; RFC 3264 s8.3.2 keeps a payload type's
+    /// meaning for the session).
+    Media(&'t Transceiver, Option<&'t Media<'t>>),
     /// The data channel section.
     Data {
         /// Its mid.
@@ -36,7 +41,7 @@ pub enum OfferSection<'t> {
 impl OfferSection<'_> {
     fn mid(&self) -> &str {
         match self {
-            OfferSection::Media(t) => t.mid.as_deref().unwrap_or(""),
+            OfferSection::Media(t, _) => t.mid.as_deref().unwrap_or(""),
             OfferSection::Data { mid } | OfferSection::Stopped { mid, .. } => mid,
         }
     }
@@ -84,7 +89,8 @@ pub fn create_offer(local: &Local<'_>, data: bool) -> (Session<'static>, Vec<Tra
             t
         })
         .collect();
-    let mut sections: Vec<OfferSection<'_>> = live.iter().map(OfferSection::Media).collect();
+    let mut sections: Vec<OfferSection<'_>> =
+        live.iter().map(|t| OfferSection::Media(t, None)).collect();
     if let Some(mid) = &data_mid {
         sections.push(OfferSection::Data { mid });
     }
@@ -112,7 +118,7 @@ pub fn offer_sections(local: &Local<'_>, sections: &[OfferSection<'_>]) -> Sessi
     let streams: Vec<&str> = sections
         .iter()
         .filter_map(|s| match s {
-            OfferSection::Media(t) if t.direction.sends() => t.track.as_ref(),
+            OfferSection::Media(t, _) if t.direction.sends() => t.track.as_ref(),
             _ => None,
         })
         .map(|t| t.stream_id.as_str())
@@ -127,7 +133,7 @@ pub fn offer_sections(local: &Local<'_>, sections: &[OfferSection<'_>]) -> Sessi
     let mut first = true;
     for s in sections {
         let mut media = match s {
-            OfferSection::Media(t) => rtp_section(local, t),
+            OfferSection::Media(t, previous) => rtp_section(local, t, *previous),
             OfferSection::Data { mid } => data_section(local, mid),
             OfferSection::Stopped { kind, mid } => stopped_section(local, *kind, mid),
         };
@@ -154,16 +160,29 @@ fn line(kind: MediaKind, port: u16, formats: String) -> MediaLine<'static> {
     }
 }
 
-fn rtp_section(local: &Local<'_>, t: &Transceiver) -> Media<'static> {
+fn rtp_section(local: &Local<'_>, t: &Transceiver, previous: Option<&Media<'_>>) -> Media<'static> {
     let caps = local.capabilities;
-    let codecs = caps.codecs(t.kind);
+    let negotiated = previous.map(codecs_of).filter(|c| !c.is_empty());
+    let codecs = negotiated.as_deref().unwrap_or(caps.codecs(t.kind));
+    let extmaps = match previous {
+        Some(p) => p
+            .extmaps()
+            .map(|e| ExtMap {
+                id: e.id,
+                direction: None,
+                uri: Cow::Owned(e.uri.to_string()),
+                attributes: None,
+            })
+            .collect(),
+        None => offer_extmaps(&caps.extensions, t.kind),
+    };
     let mut media = Media::new(line(t.kind, 9, formats(codecs)));
     push_connection(&mut media);
     push_transport(&mut media, local.transport, Setup::ActPass);
     media.push(Attribute::Mid(Cow::Owned(
         t.mid.clone().unwrap_or_default(),
     )));
-    for e in offer_extmaps(&caps.extensions, t.kind) {
+    for e in extmaps {
         media.push(Attribute::ExtMap(e));
     }
     media.push(Attribute::Direction(t.direction));

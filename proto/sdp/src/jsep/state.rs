@@ -253,11 +253,20 @@ impl Negotiation {
             self.slots.push((mid, Slot::Data));
         }
         self.version += 1;
+        // What was negotiated: our payload types and extension ids are kept.
+        let current_text = self.local.clone();
+        let current = current_text.as_deref().map(Session::parse).transpose()?;
+        let previous = |mid: &str| {
+            current
+                .as_ref()
+                .and_then(|s| s.media_by_mid(mid))
+                .filter(|m| m.media_line().port != 0)
+        };
         let sections: Vec<OfferSection<'_>> = self
             .slots
             .iter()
             .map(|(mid, slot)| match slot {
-                Slot::Transceiver(i) => OfferSection::Media(&self.transceivers[*i]),
+                Slot::Transceiver(i) => OfferSection::Media(&self.transceivers[*i], previous(mid)),
                 Slot::Data => OfferSection::Data { mid },
                 Slot::Stopped(kind) => OfferSection::Stopped { kind: *kind, mid },
             })
