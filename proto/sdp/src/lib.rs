@@ -1,10 +1,10 @@
 //! SDP (RFC 8866) for WebRTC: a lossless parser and writer, and typed access to the
 //! attributes WebRTC uses.
 //!
-//! This crate does no I/O and keeps no state between calls. It does not do offer/answer
-//! (JSEP, RFC 9429) yet, and it does not interpret candidates: `a=candidate` values stay
+//! This crate does no I/O and makes no randomness (session ids, ICE credentials and SSRCs
+//! come from the caller). It does not interpret candidates: `a=candidate` values stay
 //! text (wren-ice has the grammar), with their leading fields readable through
-//! [`Candidate::fields`].
+//! [`Candidate::fields`]. Offer/answer (JSEP, RFC 9429) is in [`jsep`].
 //!
 //! ```
 //! use wren_sdp::{Attribute, Direction, Session, attribute::Setup};
@@ -70,6 +70,15 @@
 //! `bundle-only`; RFC 5888, RFC 9143), SCTP (`sctp-port`, `max-message-size`; RFC 8841),
 //! direction (RFC 8866 s6.7), and `rtcp-mux`, `rtcp-mux-only`, `rtcp-rsize`,
 //! `extmap-allow-mixed`.
+//!
+//! # Offer/answer
+//!
+//! [`jsep`] builds on this model, never on text: [`jsep::answer()`] answers an offer from
+//! [`jsep::Capabilities`] section by section (codecs with the offerer's payload types,
+//! header extensions, direction, DTLS role, BUNDLE, simulcast, data channels), rejecting
+//! what it cannot take with port 0 and a typed [`jsep::Rejection`];
+//! [`jsep::create_offer`] offers our transceivers; [`jsep::Negotiation`] keeps the
+//! current descriptions for re-offers, stopped sections and ICE restarts.
 //!
 //! # Errors and limits
 //!
