@@ -354,3 +354,16 @@ fn the_answer_carries_our_transport_and_o_line() {
     );
     assert!(m.end_of_candidates());
 }
+
+#[test]
+fn a_section_outside_the_bundle_gets_its_own_candidates() {
+    let a = answer_text(&offer_text(
+        "0",
+        "abcd",
+        &[&audio("0", ""), &audio("1", "")],
+    ));
+    assert!(a.rejected.is_empty());
+    assert_eq!(a.session.bundle_mids().collect::<Vec<_>>(), ["0"]);
+    assert_eq!(a.session.media()[0].candidates().count(), 1);
+    assert_eq!(a.session.media()[1].candidates().count(), 1);
+}

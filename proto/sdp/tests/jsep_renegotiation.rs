@@ -275,3 +275,38 @@ fn after_answering_our_re_offer_keeps_the_negotiated_payload_types_and_extension
     assert_eq!(pts(&offer, 1), [111, 0, 8, 110, 126]);
     assert_eq!(offer.origin().unwrap().session_version, 2);
 }
+
+#[test]
+fn a_remote_re_offer_may_reuse_a_stopped_section_with_a_new_mid() {
+    let mut n = negotiation();
+    let first = offer_text("0 1", "abcd", &[&audio("0", ""), &video("1", "96", VP8)]);
+    n.handle_offer(&Session::parse(&first).unwrap()).unwrap();
+    let stopped = video("1", "96", VP8).replace("m=video 9", "m=video 0");
+    let second = offer_text("0", "abcd", &[&audio("0", ""), &stopped]);
+    n.handle_offer(&Session::parse(&second).unwrap()).unwrap();
+    // Mid 1's place taken by mid 2.
+    let third = offer_text("0 2", "abcd", &[&audio("0", ""), &video("2", "96", VP8)]);
+    let a = n.handle_offer(&Session::parse(&third).unwrap()).unwrap();
+    assert!(a.rejected.is_empty(), "{:?}", a.rejected);
+    assert_eq!(mids(&a.session), ["0", "2"]);
+    assert_eq!(a.session.bundle_mids().collect::<Vec<_>>(), ["0", "2"]);
+    // But a live section may not change its mid.
+    let moved = offer_text("5 2", "abcd", &[&audio("5", ""), &video("2", "96", VP8)]);
+    assert!(matches!(
+        n.handle_offer(&Session::parse(&moved).unwrap()),
+        Err(StateError::MidMoved { index: 0, .. })
+    ));
+}
+
+#[test]
+fn sections_we_answered_without_a_transceiver_are_re_offered_receive_only() {
+    let mut n = negotiation();
+    let first = offer_text("0", "abcd", &[&audio("0", "")]);
+    n.handle_offer(&Session::parse(&first).unwrap()).unwrap();
+    assert_eq!(n.transceivers().len(), 1);
+    assert_eq!(n.transceivers()[0].mid.as_deref(), Some("0"));
+    let offer = n.create_offer().unwrap();
+    assert_eq!(mids(&offer), ["0"]);
+    assert_eq!(offer.media()[0].direction(), Direction::RecvOnly);
+    assert_eq!(pts(&offer, 0), [111, 0]);
+}

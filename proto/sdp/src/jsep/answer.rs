@@ -162,12 +162,13 @@ pub fn answer(offer: &Session<'_>, local: &Local<'_>) -> Answer {
         }
     }
     let group = answer_bundle(&bundle, &accepted);
-    // Candidates: in the first section of the group, else in every accepted section.
+    // Candidates: in the first section of the group and in accepted sections outside it.
     let tagged = group.as_ref().map(|g| g.mids[0].to_string());
     for media in session.media_mut() {
+        // A section outside the group has its own transport.
         let take = match (&tagged, media.mid()) {
-            (Some(t), Some(mid)) => t == mid,
-            (None, Some(mid)) => accepted.iter().any(|a| a == mid),
+            (Some(t), Some(mid)) => t == mid || !bundle.iter().any(|b| b == mid),
+            (None, Some(_)) => true,
             _ => false,
         } && media.media_line().port != 0;
         if take {

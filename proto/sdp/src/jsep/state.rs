@@ -15,7 +15,7 @@ use super::answer::{Answer, Local, answer};
 use super::capabilities::{Capabilities, IceCredentials, MediaKind, Transport};
 use super::offer::{OfferSection, offer_sections};
 use super::transceiver::Transceiver;
-use crate::{ParseError, Session};
+use crate::{Direction, ParseError, Session};
 
 /// Why a description could not be taken in the current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -331,8 +331,10 @@ impl Negotiation {
         if self.offer_out.is_some() {
             return Err(StateError::Glare);
         }
-        for (index, (mid, _)) in self.slots.iter().enumerate() {
-            if offer.media().get(index).and_then(|m| m.mid()) != Some(mid.as_str()) {
+        for (index, (mid, slot)) in self.slots.iter().enumerate() {
+            // A stopped section may be taken by a new one with a new mid (RFC 9429 s5.2.2).
+            let recycled = matches!(slot, Slot::Stopped(_)) && offer.media().get(index).is_some();
+            if !recycled && offer.media().get(index).and_then(|m| m.mid()) != Some(mid.as_str()) {
                 return Err(StateError::MidMoved {
                     index,
                     expected: mid.clone(),
@@ -353,23 +355,32 @@ impl Negotiation {
         for &(index, t) in &answer.bound {
             self.transceivers[t].mid = offer.media()[index].mid().map(str::to_owned);
         }
-        self.slots = offer
-            .media()
-            .iter()
-            .enumerate()
-            .map(|(index, m)| {
-                let mid = m.mid().unwrap_or("").to_owned();
-                let accepted = !answer.rejected.iter().any(|r| r.index == index);
-                let slot = match answer.bound.iter().find(|(i, _)| *i == index) {
-                    Some(&(_, t)) => Slot::Transceiver(t),
-                    None if accepted && m.kind() == "application" => Slot::Data,
-                    None => Slot::Stopped(
-                        MediaKind::from_name(m.kind()).unwrap_or(MediaKind::Application),
-                    ),
-                };
-                (mid, slot)
-            })
-            .collect();
+        let mut slots = Vec::with_capacity(offer.media().len());
+        for (index, m) in offer.media().iter().enumerate() {
+            let mid = m.mid().unwrap_or("").to_owned();
+            let kind = MediaKind::from_name(m.kind());
+            let rejected = answer.rejected.iter().any(|r| r.index == index);
+            let bound = answer.bound.iter().find(|(i, _)| *i == index).map(|b| b.1);
+            let slot = match (bound, kind) {
+                (Some(t), _) if rejected => {
+                    self.transceivers[t].stopped = true;
+                    Slot::Stopped(self.transceivers[t].kind)
+                }
+                (Some(t), _) => Slot::Transceiver(t),
+                (None, Some(MediaKind::Application)) if !rejected => Slot::Data,
+                // An accepted section with no transceiver of ours gets one that receives
+                // (RFC 9429 s5.10).
+                (None, Some(kind)) if !rejected => {
+                    let mut t = Transceiver::new(kind, Direction::RecvOnly);
+                    t.mid = Some(mid.clone());
+                    self.transceivers.push(t);
+                    Slot::Transceiver(self.transceivers.len() - 1)
+                }
+                (None, kind) => Slot::Stopped(kind.unwrap_or(MediaKind::Application)),
+            };
+            slots.push((mid, slot));
+        }
+        self.slots = slots;
         self.data = self.slots.iter().any(|(_, s)| *s == Slot::Data);
         self.local = Some(answer.to_sdp());
         self.remote = Some(offer.to_string());
