@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::attribute::{
-    Candidate, Direction, ExtMap, Fingerprint, Fmtp, IceOptions, Msid, Rid, RtcpFb, RtpMap,
-    Setup, Simulcast, Ssrc, SsrcGroup,
+    Candidate, Direction, ExtMap, Fingerprint, Fmtp, IceOptions, Msid, Rid, RtcpFb, RtpMap, Setup,
+    Simulcast, Ssrc, SsrcGroup,
 };
 use crate::line::{Ending, Entry, Line};
 use crate::{Attribute, Connection};

@@ -147,8 +147,7 @@ impl<'a> Session<'a> {
     /// Whether the session says `a=extmap-allow-mixed`.
     #[must_use]
     pub fn extmap_allow_mixed(&self) -> bool {
-        self.attributes()
-            .any(|a| *a == Attribute::ExtmapAllowMixed)
+        self.attributes().any(|a| *a == Attribute::ExtmapAllowMixed)
     }
 
     /// `a=msid-semantic`.

@@ -76,27 +76,63 @@ fn errors_name_the_line_and_what_was_expected() {
     assert_eq!(err("").kind, ErrorKind::Empty);
     assert_eq!(err("v=1\r\n"), ErrorKind::BadVersion.at(1));
     assert_eq!(err("o=- 1 2 IN IP4 x\r\n"), ErrorKind::BadVersion.at(1));
-    assert_eq!(err("v=0\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\n"), ErrorKind::Missing('o').at(3));
-    assert_eq!(err("v=0\r\no=- 1 2 IN IP4 x\r\n"), ErrorKind::Missing('s').at(2));
-    assert_eq!(err("v=0\r\no=- x 2 IN IP4 x\r\n").kind, ErrorKind::BadOrigin("a decimal <sess-id>"));
-    assert_eq!(err("v=0\r\no=- 1 2 IN IP4\r\n").kind, ErrorKind::BadOrigin("<unicast-address>"));
-    assert_eq!(err(&format!("{MIN}v=0\r\n")), ErrorKind::Unexpected('v').at(5));
-    assert_eq!(err(&format!("{MIN}m=audio 9 RTP/AVP 0\r\ns=x\r\n")), ErrorKind::Unexpected('s').at(6));
+    assert_eq!(
+        err("v=0\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\n"),
+        ErrorKind::Missing('o').at(3)
+    );
+    assert_eq!(
+        err("v=0\r\no=- 1 2 IN IP4 x\r\n"),
+        ErrorKind::Missing('s').at(2)
+    );
+    assert_eq!(
+        err("v=0\r\no=- x 2 IN IP4 x\r\n").kind,
+        ErrorKind::BadOrigin("a decimal <sess-id>")
+    );
+    assert_eq!(
+        err("v=0\r\no=- 1 2 IN IP4\r\n").kind,
+        ErrorKind::BadOrigin("<unicast-address>")
+    );
+    assert_eq!(
+        err(&format!("{MIN}v=0\r\n")),
+        ErrorKind::Unexpected('v').at(5)
+    );
+    assert_eq!(
+        err(&format!("{MIN}m=audio 9 RTP/AVP 0\r\ns=x\r\n")),
+        ErrorKind::Unexpected('s').at(6)
+    );
     assert_eq!(err(&format!("{MIN}\r\n")), ErrorKind::BadLine.at(5));
     assert_eq!(err(&format!("{MIN}A=x\r\n")), ErrorKind::BadLine.at(5));
     assert_eq!(err(&format!("{MIN}a\r\n")), ErrorKind::BadLine.at(5));
-    assert_eq!(err(&format!("{MIN}c=IN IP4\r\n")), ErrorKind::BadConnection.at(5));
-    assert_eq!(err(&format!("{MIN}b=AS\r\n")), ErrorKind::BadBandwidth.at(5));
+    assert_eq!(
+        err(&format!("{MIN}c=IN IP4\r\n")),
+        ErrorKind::BadConnection.at(5)
+    );
+    assert_eq!(
+        err(&format!("{MIN}b=AS\r\n")),
+        ErrorKind::BadBandwidth.at(5)
+    );
     assert_eq!(err(&format!("{MIN}t=0\r\n")), ErrorKind::BadTiming.at(5));
     // m= lines: too few fields, a bad port, a bad number of ports.
     assert_eq!(
         err(&format!("{MIN}m=audio 9 RTP/AVP\r\n")),
         ErrorKind::MediaFields { found: 3 }.at(5)
     );
-    assert_eq!(err(&format!("{MIN}m=audio\r\n")), ErrorKind::MediaFields { found: 1 }.at(5));
-    assert_eq!(err(&format!("{MIN}m=audio 65536 RTP/AVP 0\r\n")), ErrorKind::BadPort.at(5));
-    assert_eq!(err(&format!("{MIN}m=audio -1 RTP/AVP 0\r\n")), ErrorKind::BadPort.at(5));
-    assert_eq!(err(&format!("{MIN}m=audio 9/x RTP/AVP 0\r\n")), ErrorKind::BadPort.at(5));
+    assert_eq!(
+        err(&format!("{MIN}m=audio\r\n")),
+        ErrorKind::MediaFields { found: 1 }.at(5)
+    );
+    assert_eq!(
+        err(&format!("{MIN}m=audio 65536 RTP/AVP 0\r\n")),
+        ErrorKind::BadPort.at(5)
+    );
+    assert_eq!(
+        err(&format!("{MIN}m=audio -1 RTP/AVP 0\r\n")),
+        ErrorKind::BadPort.at(5)
+    );
+    assert_eq!(
+        err(&format!("{MIN}m=audio 9/x RTP/AVP 0\r\n")),
+        ErrorKind::BadPort.at(5)
+    );
     let e = err(&format!("{MIN}m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n"));
     assert_eq!(e.line, 6);
     assert_eq!(
@@ -172,7 +208,11 @@ fn limits() {
     assert!(tight(|_| {}).is_ok());
     assert_eq!(
         tight(|l| l.max_size = 10).unwrap_err(),
-        ErrorKind::TooLarge { size: text.len(), max: 10 }.at(0)
+        ErrorKind::TooLarge {
+            size: text.len(),
+            max: 10
+        }
+        .at(0)
     );
     assert_eq!(
         tight(|l| l.max_lines = 5).unwrap_err(),
@@ -244,7 +284,10 @@ fn typed_values() {
     else {
         panic!()
     };
-    assert_eq!((f.hash(), f.bytes()), (HashFunction::Sha512, &[0x0a; 64][..]));
+    assert_eq!(
+        (f.hash(), f.bytes()),
+        (HashFunction::Sha512, &[0x0a; 64][..])
+    );
     for (h, n) in [
         (HashFunction::Sha1, 20),
         (HashFunction::Sha224, 28),
@@ -253,7 +296,10 @@ fn typed_values() {
         (HashFunction::Sha512, 64),
     ] {
         let f = Fingerprint::new(h, &vec![0xab; n]).unwrap();
-        assert_eq!(attr(&format!("a=fingerprint:{f}")), Attribute::Fingerprint(f));
+        assert_eq!(
+            attr(&format!("a=fingerprint:{f}")),
+            Attribute::Fingerprint(f)
+        );
         assert!(Fingerprint::new(h, &vec![0; n + 1]).is_none());
     }
 
@@ -273,11 +319,23 @@ fn typed_values() {
     assert_eq!(
         s.recv[0],
         [
-            SimulcastRid { id: "1".into(), paused: false },
-            SimulcastRid { id: "2".into(), paused: true }
+            SimulcastRid {
+                id: "1".into(),
+                paused: false
+            },
+            SimulcastRid {
+                id: "2".into(),
+                paused: true
+            }
         ]
     );
-    assert_eq!(s.send, [[SimulcastRid { id: "4".into(), paused: false }]]);
+    assert_eq!(
+        s.send,
+        [[SimulcastRid {
+            id: "4".into(),
+            paused: false
+        }]]
+    );
     let r = s.clone().reversed();
     assert_eq!((r.send, r.recv), (s.recv, s.send));
     // Firefox's draft-era form.
@@ -286,7 +344,8 @@ fn typed_values() {
     };
     assert_eq!(s.recv.len(), 2);
 
-    let Attribute::ExtMap(e) = attr("a=extmap:1/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level")
+    let Attribute::ExtMap(e) =
+        attr("a=extmap:1/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level")
     else {
         panic!()
     };
@@ -294,15 +353,30 @@ fn typed_values() {
     let Attribute::Ssrc(s) = attr("a=ssrc:2564157021 cname:{cae1cd32-7433}") else {
         panic!()
     };
-    assert_eq!((s.id, &*s.attribute, s.value.as_deref()), (2564157021, "cname", Some("{cae1cd32-7433}")));
-    let Attribute::Fmtp(f) = attr("a=fmtp:101 0-15") else { panic!() };
-    assert_eq!(f.params().collect::<Vec<_>>(), [FmtpParam { key: None, value: "0-15" }]);
+    assert_eq!(
+        (s.id, &*s.attribute, s.value.as_deref()),
+        (2564157021, "cname", Some("{cae1cd32-7433}"))
+    );
+    let Attribute::Fmtp(f) = attr("a=fmtp:101 0-15") else {
+        panic!()
+    };
+    assert_eq!(
+        f.params().collect::<Vec<_>>(),
+        [FmtpParam {
+            key: None,
+            value: "0-15"
+        }]
+    );
     let Attribute::IceOptions(o) = attr("a=ice-options:trickle ice2 renomination") else {
         panic!()
     };
     assert_eq!(
         o.iter().collect::<Vec<_>>(),
-        [IceOption::Trickle, IceOption::Ice2, IceOption::Other("renomination")]
+        [
+            IceOption::Trickle,
+            IceOption::Ice2,
+            IceOption::Other("renomination")
+        ]
     );
     let Attribute::Candidate(c) =
         attr("a=candidate:3 1 TCP 1015022079 10.0.0.1 9 typ host tcptype active")
@@ -310,9 +384,20 @@ fn typed_values() {
         panic!()
     };
     let f = c.fields().unwrap();
-    assert_eq!((f.transport, f.port, f.kind, f.rest), ("TCP", 9, "host", "tcptype active"));
-    assert!(Candidate("1 1 udp x 10.0.0.1 9 typ host".into()).fields().is_none());
-    assert!(Candidate("1 1 udp 1 10.0.0.1 9 host".into()).fields().is_none());
+    assert_eq!(
+        (f.transport, f.port, f.kind, f.rest),
+        ("TCP", 9, "host", "tcptype active")
+    );
+    assert!(
+        Candidate("1 1 udp x 10.0.0.1 9 typ host".into())
+            .fields()
+            .is_none()
+    );
+    assert!(
+        Candidate("1 1 udp 1 10.0.0.1 9 host".into())
+            .fields()
+            .is_none()
+    );
     assert!(Candidate("".into()).fields().is_none());
 }
 
@@ -354,8 +439,14 @@ fn build_from_scratch() {
     m.push(Attribute::Fmtp(Fmtp::new(
         111,
         [
-            FmtpParam { key: Some("minptime"), value: "10" },
-            FmtpParam { key: Some("useinbandfec"), value: "1" },
+            FmtpParam {
+                key: Some("minptime"),
+                value: "10",
+            },
+            FmtpParam {
+                key: Some("useinbandfec"),
+                value: "1",
+            },
         ],
     )));
     m.push(Attribute::IceOptions(IceOptions::new([IceOption::Trickle])));
@@ -395,7 +486,10 @@ fn session_level_values_apply_to_sections_without_their_own() {
     );
     let s = Session::parse(&text).unwrap();
     let (a, v) = (&s.media()[0], &s.media()[1]);
-    assert_eq!((s.ice_ufrag_of(a), s.ice_ufrag_of(v)), (Some("sess"), Some("own")));
+    assert_eq!(
+        (s.ice_ufrag_of(a), s.ice_ufrag_of(v)),
+        (Some("sess"), Some("own"))
+    );
     assert_eq!(s.ice_pwd_of(v), Some("sesspwd"));
     assert_eq!(s.setup_of(a), Some(Setup::ActPass));
     assert_eq!(s.fingerprints_of(v).count(), 1);

@@ -3,9 +3,9 @@
 
 use std::fmt::{self, Write};
 
+use crate::Session;
 use crate::line::{Ending, Entry, Line};
 use crate::media::Media;
-use crate::Session;
 
 fn line(out: &mut String, line: &Line<'_>) {
     // Writing into a String cannot fail.

@@ -98,7 +98,8 @@ impl Fingerprint {
             .trim()
             .split_once(' ')
             .ok_or("<hash-func> <fingerprint>")?;
-        let hash = HashFunction::from_name(name).ok_or("sha-1, sha-224, sha-256, sha-384 or sha-512")?;
+        let hash =
+            HashFunction::from_name(name).ok_or("sha-1, sha-224, sha-256, sha-384 or sha-512")?;
         let hex = hex.trim().as_bytes();
         // "XX" then ":XX" for every further byte.
         if (hex.len() + 1) != hash.digest_len() * 3 {

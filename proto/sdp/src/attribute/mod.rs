@@ -154,9 +154,9 @@ impl<'a> Attribute<'a> {
             "rid" => A::Rid(Rid::parse(v).map_err(bad("rid"))?),
             "simulcast" => A::Simulcast(Simulcast::parse(v).map_err(bad("simulcast"))?),
             "sctp-port" => A::SctpPort(sctp::parse_sctp_port(v).map_err(bad("sctp-port"))?),
-            "max-message-size" => A::MaxMessageSize(
-                sctp::parse_max_message_size(v).map_err(bad("max-message-size"))?,
-            ),
+            "max-message-size" => {
+                A::MaxMessageSize(sctp::parse_max_message_size(v).map_err(bad("max-message-size"))?)
+            }
             _ => A::Other {
                 name: name.into(),
                 value: Some(v.into()),

@@ -39,7 +39,10 @@ impl<'a> RtpMap<'a> {
         let (pt, rest) = word(value);
         let payload_type = payload_type(pt).ok_or("a payload type 0-127")?;
         let mut f = rest.trim_end().split('/');
-        let encoding = f.next().filter(|e| !e.is_empty()).ok_or("<encoding name>")?;
+        let encoding = f
+            .next()
+            .filter(|e| !e.is_empty())
+            .ok_or("<encoding name>")?;
         let clock_rate = f
             .next()
             .and_then(number)
@@ -62,7 +65,11 @@ impl<'a> RtpMap<'a> {
 
 impl fmt::Display for RtpMap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.payload_type, self.encoding, self.clock_rate)?;
+        write!(
+            f,
+            "{} {}/{}",
+            self.payload_type, self.encoding, self.clock_rate
+        )?;
         if let Some(c) = self.channels {
             write!(f, "/{c}")?;
         }
@@ -123,7 +130,10 @@ impl<'a> Fmtp<'a> {
                     key: Some(k.trim()),
                     value: v.trim(),
                 },
-                None => FmtpParam { key: None, value: p },
+                None => FmtpParam {
+                    key: None,
+                    value: p,
+                },
             })
     }
 

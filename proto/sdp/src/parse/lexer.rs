@@ -86,5 +86,9 @@ impl<'a> Lexer<'a> {
 /// none does): the capacity of a section's line vector.
 pub(crate) fn section_lines(text: &str) -> usize {
     let end = text.find("\nm=").map_or(text.len(), |i| i + 1);
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
