@@ -15,49 +15,19 @@
 use std::borrow::Cow;
 
 use super::bundle::{answer_bundle, offered_bundle};
-use super::capabilities::{Capabilities, MediaKind, Transport};
+use super::capabilities::MediaKind;
 use super::codec_lines::{codecs_of, formats, push_codecs};
 use super::direction::answer_direction;
 use super::extmap::answer_extmaps;
+use super::local::Local;
 use super::negotiate::{self, Refused};
 use super::rejection::{Reason, Rejection};
 use super::setup::answer_setup;
 use super::simulcast::answer_simulcast;
-use super::transceiver::{Transceiver, push_msid, push_ssrcs};
+use super::transceiver::{push_msid, push_ssrcs};
 use super::transport::{insert_candidates, origin, push_connection, push_transport};
 use crate::attribute::{MsidSemantic, Setup};
 use crate::{Attribute, Direction, Media, MediaLine, Session};
-
-/// What we bring to an answer (or an offer): capabilities, transport parameters, our
-/// transceivers, and the `o=` line's session id and version.
-#[derive(Debug, Clone, Copy)]
-pub struct Local<'l> {
-    /// What we support.
-    pub capabilities: &'l Capabilities,
-    /// Our ICE and DTLS parameters.
-    pub transport: &'l Transport,
-    /// Our transceivers: an offered section is matched to the one with its mid, else to the
-    /// first of its kind with no mid yet (RFC 9429 s5.10); without one we receive only.
-    pub transceivers: &'l [Transceiver],
-    /// The `o=` session id (random, at most 63 bits, RFC 9429 s5.2.1).
-    pub session_id: u64,
-    /// The `o=` version: one more for each new description of the session.
-    pub version: u64,
-}
-
-impl<'l> Local<'l> {
-    /// `capabilities` and `transport` with no transceivers, version 1.
-    #[must_use]
-    pub fn new(capabilities: &'l Capabilities, transport: &'l Transport, session_id: u64) -> Self {
-        Local {
-            capabilities,
-            transport,
-            transceivers: &[],
-            session_id,
-            version: 1,
-        }
-    }
-}
 
 /// An answer, the sections it rejected, and which transceiver took which section.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -44,6 +44,7 @@ pub mod codec_lines;
 pub mod direction;
 pub mod extmap;
 pub mod h264;
+pub mod local;
 pub mod negotiate;
 pub mod offer;
 pub mod rejection;
@@ -53,13 +54,13 @@ pub mod state;
 pub mod transceiver;
 pub mod transport;
 
-pub use answer::{Answer, Local, answer};
-pub use capabilities::{
-    Capabilities, DataChannels, Extension, IceCredentials, MediaKind, SetupPreference, Transport,
-};
+pub use answer::{Answer, answer};
+pub use capabilities::{Capabilities, DataChannels, Extension, MediaKind};
 pub use codec::{Codec, CodecKind, Feedback};
+pub use local::Local;
 pub use negotiate::{Negotiated, NoCommonCodec, Refusal, Refused};
 pub use offer::{OfferSection, create_offer};
 pub use rejection::{Reason, Rejection};
 pub use state::{Negotiation, StateError};
 pub use transceiver::{Track, Transceiver};
+pub use transport::{IceCredentials, SetupPreference, Transport};

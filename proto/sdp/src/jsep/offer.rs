@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
-use super::answer::Local;
 use super::capabilities::MediaKind;
 use super::codec_lines::{codecs_of, formats, push_codecs};
 use super::extmap::offer_extmaps;
+use super::local::Local;
 use super::transceiver::{Transceiver, push_msid, push_ssrcs};
 use super::transport::{insert_candidates, origin, push_connection, push_transport};
 use crate::attribute::{

@@ -1,6 +1,6 @@
 //! The DTLS role an answer takes (RFC 8842 s5.3, RFC 4145 s4.1).
 
-use super::capabilities::SetupPreference;
+use super::transport::SetupPreference;
 use crate::attribute::Setup;
 
 /// The offer's `a=setup` cannot be answered.

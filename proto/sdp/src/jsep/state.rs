@@ -11,10 +11,12 @@
 //! keeps the offerer's payload types, so they stay what they were as long as the offerer
 //! keeps them.
 
-use super::answer::{Answer, Local, answer};
-use super::capabilities::{Capabilities, IceCredentials, MediaKind, Transport};
+use super::answer::{Answer, answer};
+use super::capabilities::{Capabilities, MediaKind};
+use super::local::Local;
 use super::offer::{OfferSection, offer_sections};
 use super::transceiver::Transceiver;
+use super::transport::{IceCredentials, Transport};
 use crate::{Direction, ParseError, Session};
 
 /// Why a description could not be taken in the current state.

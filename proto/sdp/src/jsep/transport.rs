@@ -1,12 +1,66 @@
-//! The transport lines every description of ours writes (RFC 9429 s5.2.1, s5.3.1): `c=`,
-//! ICE credentials and options (RFC 8839 s5.4, s5.6), fingerprints and setup (RFC 8842
-//! s5), candidates and `a=end-of-candidates` (RFC 8840 s8.2).
+//! Our transport parameters and the lines every description of ours writes from them
+//! (RFC 9429 s5.2.1, s5.3.1): `o=`, `c=`, ICE credentials and options (RFC 8839 s5.4,
+//! s5.6), fingerprints and the setup role (RFC 8842 s5), candidates and
+//! `a=end-of-candidates` (RFC 8840 s8.2).
 
 use std::borrow::Cow;
 
-use super::capabilities::Transport;
-use crate::attribute::{Candidate, IceOption, IceOptions, Setup};
+use crate::attribute::{Candidate, Fingerprint, IceOption, IceOptions, Setup};
 use crate::{Attribute, Connection, Line, Media, Origin};
+
+/// ICE credentials (RFC 8839 s5.4): `ice-ufrag` (4-256 characters) and `ice-pwd` (22-256).
+/// This crate makes no randomness: the caller draws them from its seeded generator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceCredentials {
+    /// The username fragment.
+    pub ufrag: String,
+    /// The password.
+    pub pwd: String,
+}
+
+/// The DTLS role we take when the offer leaves it to us (`a=setup:actpass`, RFC 8842
+/// s5.3): active by default, as browsers answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetupPreference {
+    /// Answer `active`: we start the handshake (DTLS client).
+    #[default]
+    Active,
+    /// Answer `passive`: we wait for it (DTLS server).
+    Passive,
+}
+
+/// The transport parameters of our descriptions: one set for all bundled sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transport {
+    /// Our ICE credentials.
+    pub ice: IceCredentials,
+    /// Whether we are an ICE-lite agent (`a=ice-lite`, RFC 8839 s5.3).
+    pub ice_lite: bool,
+    /// The fingerprints of our DTLS certificate (RFC 8122 s5).
+    pub fingerprints: Vec<Fingerprint>,
+    /// Our role when offered `actpass`.
+    pub setup: SetupPreference,
+    /// Our candidates, as `a=candidate` values (RFC 8839 s5.1), written in the first
+    /// section of the bundle.
+    pub candidates: Vec<String>,
+    /// Whether gathering is over (`a=end-of-candidates`, RFC 8840 s8.2).
+    pub end_of_candidates: bool,
+}
+
+impl Transport {
+    /// Transport parameters with no candidates yet, the setup preference active.
+    #[must_use]
+    pub fn new(ice: IceCredentials, fingerprints: Vec<Fingerprint>) -> Transport {
+        Transport {
+            ice,
+            ice_lite: false,
+            fingerprints,
+            setup: SetupPreference::Active,
+            candidates: Vec::new(),
+            end_of_candidates: false,
+        }
+    }
+}
 
 /// `o=- <session id> <version> IN IP4 127.0.0.1`, as browsers write it (RFC 9429 s5.2.1).
 #[must_use]
