@@ -10,7 +10,7 @@
 //! ([`simulcast`](super::simulcast): RFC 8853 s5.3), our sending track's `a=msid` and
 //! SSRCs, and the data channel section (RFC 8841). The session's BUNDLE group lists the
 //! accepted mids of the offer's group ([`bundle`](super::bundle): RFC 9143 s7.3); our
-//! candidates go in its first section (every accepted section when there is no group).
+//! candidates go in its first section and in each accepted section outside the group.
 
 use std::borrow::Cow;
 

@@ -43,6 +43,9 @@ pub mod codec;
 pub mod codec_lines;
 pub mod direction;
 pub mod extmap;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod h264;
 pub mod local;
 pub mod negotiate;
