@@ -86,6 +86,7 @@ mod fields;
 mod limits;
 mod line;
 mod media;
+mod owned;
 mod parse;
 mod session;
 mod write;
