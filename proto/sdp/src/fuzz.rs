@@ -21,7 +21,8 @@ pub fn canonical<'a>(session: &Session<'a>) -> Session<'a> {
 }
 
 /// Parses `data` (if UTF-8) under small limits; a session that parses must write back to
-/// the same text, and its canonical text must parse back to the same meaning. Must never
+/// the same text (and so must its owned copy), and its canonical text must parse back to
+/// the same meaning. Must never
 /// panic.
 pub fn sdp_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -37,6 +38,12 @@ pub fn sdp_parse(data: &[u8]) {
         return;
     };
     assert_eq!(session.to_string(), text, "not written back as read");
+    let owned = session.clone().into_owned();
+    assert_eq!(
+        owned.to_string(),
+        text,
+        "owned copy not written back as read"
+    );
     let written = canonical(&session).to_string();
     let again = Session::parse(&written).expect("canonical text parses");
     assert_eq!(again, session, "canonical text means something else");

@@ -96,6 +96,7 @@ pub mod jsep;
 mod limits;
 mod line;
 mod media;
+mod owned;
 mod parse;
 mod session;
 mod write;

@@ -65,7 +65,7 @@ pub enum Line<'a> {
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
     line: Line<'a>,
-    raw: Option<&'a str>,
+    raw: Option<Cow<'a, str>>,
     ending: Ending,
 }
 
@@ -83,7 +83,7 @@ impl<'a> Entry<'a> {
     pub(crate) fn parsed(line: Line<'a>, raw: &'a str, ending: Ending) -> Self {
         Entry {
             line,
-            raw: Some(raw),
+            raw: Some(Cow::Borrowed(raw)),
             ending,
         }
     }
@@ -105,8 +105,19 @@ impl<'a> Entry<'a> {
 
     /// The text the line was parsed from (without its ending), `None` for a new line.
     #[must_use]
-    pub fn raw(&self) -> Option<&'a str> {
-        self.raw
+    pub fn raw(&self) -> Option<&str> {
+        self.raw.as_deref()
+    }
+
+    /// The same line with everything it borrows copied (its text too, so it is still
+    /// written as it was read).
+    #[must_use]
+    pub fn into_owned(self) -> Entry<'static> {
+        Entry {
+            line: self.line.into_owned(),
+            raw: self.raw.map(crate::owned::own),
+            ending: self.ending,
+        }
     }
 
     /// How the line ends when written.

@@ -54,7 +54,7 @@ impl fmt::Display for MediaLine<'_> {
 #[derive(Debug, Clone)]
 pub struct Media<'a> {
     pub(crate) line: MediaLine<'a>,
-    pub(crate) raw: Option<&'a str>,
+    pub(crate) raw: Option<Cow<'a, str>>,
     pub(crate) ending: Ending,
     pub(crate) entries: Vec<Entry<'a>>,
 }
@@ -112,8 +112,19 @@ impl<'a> Media<'a> {
 
     /// The text the `m=` line was parsed from, if it was.
     #[must_use]
-    pub fn raw_media_line(&self) -> Option<&'a str> {
-        self.raw
+    pub fn raw_media_line(&self) -> Option<&str> {
+        self.raw.as_deref()
+    }
+
+    /// The same section with everything it borrows copied.
+    #[must_use]
+    pub fn into_owned(self) -> Media<'static> {
+        Media {
+            line: self.line.into_owned(),
+            raw: self.raw.map(crate::owned::own),
+            ending: self.ending,
+            entries: self.entries.into_iter().map(Entry::into_owned).collect(),
+        }
     }
 
     /// `audio`, `video`, `application`, ...

@@ -51,6 +51,16 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The same session with everything it borrows from the parsed text copied, to keep
+    /// beyond the text's lifetime (still written back byte for byte).
+    #[must_use]
+    pub fn into_owned(self) -> Session<'static> {
+        Session {
+            entries: self.entries.into_iter().map(Entry::into_owned).collect(),
+            media: self.media.into_iter().map(Media::into_owned).collect(),
+        }
+    }
+
     /// The session section's lines, in order.
     #[must_use]
     pub fn entries(&self) -> &[Entry<'a>] {

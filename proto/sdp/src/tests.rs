@@ -508,3 +508,20 @@ fn direction_helpers() {
     assert!(!Direction::RecvOnly.sends());
     assert_eq!(RidDirection::Send.reversed(), RidDirection::Recv);
 }
+
+#[test]
+fn into_owned_outlives_the_text_and_still_writes_it_back() {
+    let text = format!(
+        "{MIN}a=group:BUNDLE 0\r\na=ice-options:trickle  ice2\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n\
+         a=mid:0\r\na=rtpmap:96 VP8/90000\r\na=simulcast:send a;~b\r\na=x-odd: kept  as is\n"
+    );
+    let (owned, parsed): (Session<'static>, String) = {
+        let copy = text.clone();
+        let s = Session::parse(&copy).unwrap();
+        let parsed = format!("{s:?}");
+        (s.into_owned(), parsed)
+    };
+    assert_eq!(owned.to_string(), text);
+    assert_eq!(format!("{owned:?}"), parsed);
+    assert_eq!(owned, Session::parse(&text).unwrap());
+}

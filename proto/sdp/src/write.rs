@@ -52,7 +52,7 @@ impl Writer<'_> {
 
     fn media(&mut self, m: &Media<'_>) {
         self.start();
-        match m.raw {
+        match &m.raw {
             Some(raw) => self.out.push_str(raw),
             None => {
                 let _ = write!(self.out, "m={}", m.line);

@@ -60,6 +60,12 @@ impl<'a> IceOptions<'a> {
         IceOptions(Cow::Owned(s))
     }
 
+    /// The same options with their text copied.
+    #[must_use]
+    pub fn into_owned(self) -> IceOptions<'static> {
+        IceOptions(Cow::Owned(self.0.into_owned()))
+    }
+
     /// The options in the order written.
     pub fn iter(&self) -> impl Iterator<Item = IceOption<'_>> {
         self.0.split_ascii_whitespace().map(IceOption::from_tag)

@@ -69,7 +69,7 @@ pub(crate) fn session<'a>(text: &'a str, limits: &Limits) -> Result<Session<'a>,
             }
             media.push(Media {
                 line: super::media::media_line(raw.value).map_err(at)?,
-                raw: Some(raw.text),
+                raw: Some(raw.text.into()),
                 ending: raw.ending,
                 entries: Vec::with_capacity(section_lines(lexer.rest())),
             });
