@@ -107,7 +107,12 @@ fn check_rtp(f: &Fixture) -> BTreeMap<&'static str, usize> {
     for bytes in &f.rtp {
         let p = RtpPacket::parse(bytes).unwrap();
         let n = rewrite_rtp(&p, &mut out);
-        assert_eq!(&out[..n], &bytes[..], "RTP {} written back", p.sequence_number());
+        assert_eq!(
+            &out[..n],
+            &bytes[..],
+            "RTP {} written back",
+            p.sequence_number()
+        );
 
         typed::<Mid<'_>>(&p, &f.map, &mut seen, "mid");
         typed::<AbsSendTime>(&p, &f.map, &mut seen, "abs-send-time");
@@ -159,7 +164,12 @@ fn check_rtp(f: &Fixture) -> BTreeMap<&'static str, usize> {
                 payload_type: p.payload_type(),
             };
             let n = rtx::wrap(&o, rtx_stream, p.sequence_number(), &mut again).unwrap();
-            assert_eq!(&again[..n], &bytes[..], "RTX {} wrapped back", p.sequence_number());
+            assert_eq!(
+                &again[..n],
+                &bytes[..],
+                "RTX {} wrapped back",
+                p.sequence_number()
+            );
             *seen.entry("rtx").or_default() += 1;
         }
     }
@@ -220,8 +230,19 @@ fn chromium_twcc_session_parses_and_writes_back_identically() {
     let f = load("chromium-twcc");
     let rtp = check_rtp(&f);
     let rtcp = check_rtcp(&f);
-    println!("RTP {}: {rtp:?}\nRTCP {}: {rtcp:?}", f.rtp.len(), f.rtcp.len());
-    for kind in ["mid", "abs-send-time", "transport-cc", "audio-level", "padding", "rtx"] {
+    println!(
+        "RTP {}: {rtp:?}\nRTCP {}: {rtcp:?}",
+        f.rtp.len(),
+        f.rtcp.len()
+    );
+    for kind in [
+        "mid",
+        "abs-send-time",
+        "transport-cc",
+        "audio-level",
+        "padding",
+        "rtx",
+    ] {
         assert!(rtp.contains_key(kind), "the capture has {kind}: {rtp:?}");
     }
     for kind in ["SR", "RR", "SDES", "NACK", "TWCC", "TWCC padded"] {
@@ -234,7 +255,11 @@ fn chromium_remb_session_parses_and_writes_back_identically() {
     let f = load("chromium-remb");
     let rtp = check_rtp(&f);
     let rtcp = check_rtcp(&f);
-    println!("RTP {}: {rtp:?}\nRTCP {}: {rtcp:?}", f.rtp.len(), f.rtcp.len());
+    println!(
+        "RTP {}: {rtp:?}\nRTCP {}: {rtcp:?}",
+        f.rtp.len(),
+        f.rtcp.len()
+    );
     for kind in ["mid", "abs-send-time", "audio-level", "padding"] {
         assert!(rtp.contains_key(kind), "the capture has {kind}: {rtp:?}");
     }
