@@ -11,12 +11,15 @@ use wren_rtp::rtcp::{
     XrBlocks,
 };
 
+/// SDES chunks: (SSRC, [(item type, value)]).
+type SdesModel = Vec<(u32, Vec<(u8, Vec<u8>)>)>;
+
 /// An owned description of one packet, from which a borrowing [`Packet`] is built.
 #[derive(Debug, Clone)]
 enum Model {
     Sr(u32, u64, u32, u32, u32, Vec<ReportBlock>, Vec<u8>),
     Rr(u32, Vec<ReportBlock>, Vec<u8>),
-    Sdes(Vec<(u32, Vec<(u8, Vec<u8>)>)>),
+    Sdes(SdesModel),
     Bye(Vec<u32>, Option<Vec<u8>>),
     App(u8, u32, [u8; 4], Vec<u8>),
     Nack(u32, u32, Vec<NackPair>),
