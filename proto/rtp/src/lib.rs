@@ -84,3 +84,6 @@ mod bytes;
 pub mod fuzz;
 
 pub use error::Error;
+
+#[cfg(test)]
+mod tests;
