@@ -70,7 +70,11 @@ impl<'a, T: WireItem> Items<'a, T> {
     /// Writes them into `out[..self.encoded_len()]`.
     pub(crate) fn write(&self, out: &mut [u8]) {
         match self {
-            Items::Wire(b, _) => out[..b.len()].copy_from_slice(b),
+            Items::Wire(b, _) => {
+                // Whole items only: a `Wire` list made by hand may end in a partial one.
+                let n = self.encoded_len();
+                out[..n].copy_from_slice(&b[..n]);
+            }
             Items::List(l) => {
                 for (item, chunk) in l.iter().zip(out.chunks_exact_mut(T::SIZE)) {
                     item.write(chunk);

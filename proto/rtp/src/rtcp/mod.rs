@@ -3,7 +3,7 @@
 //!
 //! [`Compound::parse`] checks the framing of every packet of a compound datagram (version,
 //! length, padding; RFC 3550 s6.4.1, Appendix A.2) and iterates [`RtcpPacket`]s;
-//! [`RtcpPacket::typed`] reads one as a [`Packet`]. Reduced-size RTCP (RFC 5506 s3: a
+//! [`Packet::parse`] reads one as a typed [`Packet`]. Reduced-size RTCP (RFC 5506 s3: a
 //! compound that does not start with SR or RR, or one packet alone) is accepted like any
 //! other; [`Compound::is_reduced_size`] says which it was.
 //!
