@@ -70,7 +70,18 @@
 //!   (proptests, and the `rtp_parse` and `rtcp_parse` fuzz targets).
 //!
 //! Packets recorded from a Chromium session sit in `tests/fixtures/` with the script that
-//! captured them; `tests/fixtures.rs` parses each and writes it back to the same bytes.
+//! captured them; `tests/fixtures.rs` parses each and writes it back to the same bytes
+//! (transport-wide CC feedback included: the writer chooses status chunks as libwebrtc
+//! does).
+//!
+//! # Measured
+//!
+//! `cargo bench -p wren-benches --bench rtp` on those packets, on the project's shared
+//! 2-core machine (fastest of 200 alternating batches, ns per call; benches/README.md has
+//! the criterion medians too): a Chromium VP8 header with its extensions 46 (`rtc-rtp`
+//! 243, `rtp` 247); SR + SDES 32 (`rtc-rtcp` 144, `rtcp` 175); SR + SDES + REMB 50 (194,
+//! 268); transport-wide CC feedback 46 (286, 300); RR + NACK 47 (257, 326): 3.9x to 6.2x
+//! the fastest peer, with no allocation (`tests/alloc.rs`).
 
 pub mod error;
 pub mod rtcp;
