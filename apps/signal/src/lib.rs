@@ -23,6 +23,7 @@
 //! assert!(text.contains(r#""senderClientId":"v1""#));
 //! ```
 
+pub mod auth;
 pub mod channel_arn;
 pub mod client_id;
 pub mod core;
