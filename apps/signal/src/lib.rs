@@ -29,3 +29,4 @@ pub mod client_id;
 pub mod core;
 pub mod ice_servers;
 pub mod message;
+pub mod server;

@@ -1,0 +1,89 @@
+//! `wren-signal`: serves signaling channels on 127.0.0.1 by default.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use wren_signal::ice_servers::Relays;
+use wren_signal::server::{self, Config};
+
+/// A signaling server with the Kinesis Video Streams channel model.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// The region channel ARNs and SigV4 credentials name.
+    #[arg(long, default_value = "us-west-2")]
+    region: String,
+    /// An access key SigV4-presigned URLs are checked against (repeatable).
+    #[arg(long = "access-key", value_name = "ID:SECRET")]
+    access_keys: Vec<String>,
+    /// The secret connection tokens are signed with.
+    #[arg(long)]
+    token_secret: Option<String>,
+    /// The TURN REST shared secret (wren-relay's and coturn's `static-auth-secret`).
+    #[arg(long)]
+    static_auth_secret: Option<String>,
+    /// A TURN URI handed out with credentials (repeatable).
+    #[arg(long = "turn-uri")]
+    turn_uris: Vec<String>,
+    /// A STUN URI handed out (repeatable).
+    #[arg(long = "stun-uri")]
+    stun_uris: Vec<String>,
+    /// Seconds TURN credentials live.
+    #[arg(long, default_value_t = 300)]
+    ice_ttl: u64,
+    /// Viewers per channel.
+    #[arg(long, default_value_t = 10)]
+    max_viewers: usize,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::default();
+    config.policy.region = cli.region;
+    config.machine.max_viewers = cli.max_viewers;
+    let mut keys = HashMap::new();
+    for k in &cli.access_keys {
+        let (id, secret) = k
+            .split_once(':')
+            .ok_or_else(|| format!("--access-key {k:?}: expected ID:SECRET"))?;
+        keys.insert(id.to_owned(), secret.to_owned());
+    }
+    config.policy.access_keys = keys;
+    config.policy.token_secret = cli.token_secret.map(String::into_bytes);
+    if let Some(secret) = cli.static_auth_secret {
+        if cli.turn_uris.is_empty() {
+            return Err("--static-auth-secret needs at least one --turn-uri".into());
+        }
+        config.relays = Some(Relays {
+            secret,
+            turn_uris: cli.turn_uris,
+            stun_uris: cli.stun_uris,
+            ttl: Duration::from_secs(cli.ice_ttl),
+        });
+    } else if !cli.turn_uris.is_empty() {
+        return Err("--turn-uri needs --static-auth-secret".into());
+    }
+    config.public_host = cli.listen.to_string();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+        println!("wren-signal: http://{}/", listener.local_addr()?);
+        server::serve(listener, config, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })?;
+    Ok(())
+}
