@@ -36,6 +36,12 @@ struct Cli {
     /// Seconds TURN credentials live.
     #[arg(long, default_value_t = 300)]
     ice_ttl: u64,
+    /// The certificate chain (PEM) to serve wss/https with.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Viewers per channel.
     #[arg(long, default_value_t = 10)]
     max_viewers: usize,
@@ -74,12 +80,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("--turn-uri needs --static-auth-secret".into());
     }
     config.public_host = cli.listen.to_string();
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = wren_io::tls::server_config_from_files(cert, key, provider)?;
+        config.tls_config = Some(std::sync::Arc::new(tls));
+    }
+    let scheme = if config.tls_config.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(cli.listen).await?;
-        println!("wren-signal: http://{}/", listener.local_addr()?);
+        println!("wren-signal: {scheme}://{}/", listener.local_addr()?);
         server::serve(listener, config, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod metrics;
 mod page;
 pub mod query;
+pub mod tls;
 mod ws;
 
 use std::sync::Arc;
@@ -45,6 +46,10 @@ pub struct Config {
     pub send_timeout: Duration,
     /// Whether the server is behind TLS (the endpoints it hands out say wss/https).
     pub tls: bool,
+    /// Serve TLS with this configuration (`--tls-cert`, `--tls-key`); sets `tls`.
+    pub tls_config: Option<Arc<rustls::ServerConfig>>,
+    /// How long a TLS handshake may take.
+    pub tls_handshake_timeout: Duration,
     /// The host:port written into endpoints when a request has no Host header.
     pub public_host: String,
 }
@@ -65,6 +70,8 @@ impl Default for Config {
             ping_interval: Duration::from_secs(30),
             send_timeout: Duration::from_secs(10),
             tls: false,
+            tls_config: None,
+            tls_handshake_timeout: Duration::from_secs(10),
             public_host: "127.0.0.1".to_owned(),
         }
     }
@@ -120,23 +127,38 @@ pub fn router(config: Config) -> (Router, Handle) {
     (router, Handle { inputs })
 }
 
-/// Serves on `listener` until `shutdown` resolves, then drains.
+/// Serves on `listener` (over TLS when [`Config::tls_config`] is set) until `shutdown`
+/// resolves, then drains.
 ///
 /// # Errors
 ///
 /// When accepting fails for good.
 pub async fn serve(
     listener: TcpListener,
-    config: Config,
+    mut config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = config.machine.drain_grace;
+    config.tls |= config.tls_config.is_some();
+    let tls = config.tls_config.clone();
+    let deadline = config.tls_handshake_timeout;
     let (router, handle) = router(config);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            handle.drain().await;
-            tokio::time::sleep(grace).await;
-        })
-        .await
+    let shutdown = async move {
+        shutdown.await;
+        handle.drain().await;
+        tokio::time::sleep(grace).await;
+    };
+    match tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls, deadline)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
