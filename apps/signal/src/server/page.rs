@@ -1,15 +1,8 @@
-//! The page `GET /` serves to a browser: what this server is and how to reach its API.
+//! The demo page `GET /` serves to a browser: it joins a channel as master or viewer
+//! (`?channel=NAME&role=master|viewer&clientId=ID&relay=1`), asks GetIceServerConfig for the
+//! relay's credentials, trickles ICE through this server, and shows the connection state,
+//! the selected candidate pair and, on failure, why. With `&report=URL` it also POSTs that
+//! state as JSON to URL on every change (how the tests watch it).
 
 /// The page.
-pub(crate) const PAGE: &str = r#"<!doctype html>
-<meta charset="utf-8">
-<title>wren-signal</title>
-<h1>wren-signal</h1>
-<p>A signaling server with the Kinesis Video Streams channel model. Point a KVS SDK's
-endpoint here: the control-plane operations are <code>POST /createSignalingChannel</code>,
-<code>/describeSignalingChannel</code>, <code>/listSignalingChannels</code>,
-<code>/deleteSignalingChannel</code>, <code>/getSignalingChannelEndpoint</code> and
-<code>/v1/get-ice-server-config</code>; connect a WebSocket to <code>/?X-Amz-ChannelARN=...</code>
-(plus <code>&amp;X-Amz-ClientId=...</code> for a viewer). Counters are at
-<a href="/metrics">/metrics</a>.</p>
-"#;
+pub(crate) const PAGE: &str = include_str!("demo.html");
