@@ -27,6 +27,9 @@ pub mod auth;
 pub mod channel_arn;
 pub mod client_id;
 pub mod core;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ice_servers;
 pub mod message;
 pub mod server;
