@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod channel_arn;
 pub mod client_id;
+pub mod config_file;
 pub mod core;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

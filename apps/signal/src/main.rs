@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use wren_signal::ice_servers::Relays;
 use wren_signal::server::{self, Config};
 
@@ -12,6 +12,10 @@ use wren_signal::server::{self, Config};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// A configuration file: these same keys, one per line (`key = value`); the command
+    /// line wins.
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
@@ -47,13 +51,42 @@ struct Cli {
     max_viewers: usize,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The command line, after the keys of `--config FILE` if one is given.
+fn parse_cli() -> Result<Cli, Box<dyn std::error::Error>> {
+    let argv: Vec<String> = std::env::args().collect();
+    let first = Cli::parse_from(&argv);
+    let Some(path) = &first.config else {
+        return Ok(first);
+    };
+    let known: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .filter(|k| k != "config")
+        .collect();
+    let from_file = wren_signal::config_file::arguments(path, &known)?;
+    let mut merged = vec![argv[0].clone()];
+    merged.extend(from_file);
+    merged.extend(argv[1..].iter().cloned());
+    Ok(Cli::try_parse_from(merged)?)
+}
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wren-signal: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = parse_cli()?;
     let mut config = Config::default();
     config.policy.region = cli.region;
     config.machine.max_viewers = cli.max_viewers;
