@@ -49,6 +49,21 @@ struct Cli {
     /// Viewers per channel.
     #[arg(long, default_value_t = 10)]
     max_viewers: usize,
+    /// SDP offers and answers per second per connection.
+    #[arg(long, default_value_t = 5)]
+    sdp_per_second: u32,
+    /// ICE candidates per second per connection.
+    #[arg(long, default_value_t = 20)]
+    candidates_per_second: u32,
+    /// Seconds of silence after which a connection is closed.
+    #[arg(long, default_value_t = 600)]
+    idle_timeout: u64,
+    /// Seconds after which a connection is closed (GO_AWAY 30 s before).
+    #[arg(long, default_value_t = 3600)]
+    max_age: u64,
+    /// Channels at most.
+    #[arg(long, default_value_t = 10_000)]
+    max_channels: usize,
 }
 
 /// The command line, after the keys of `--config FILE` if one is given.
@@ -90,6 +105,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::default();
     config.policy.region = cli.region;
     config.machine.max_viewers = cli.max_viewers;
+    config.machine.sdp_per_second = cli.sdp_per_second;
+    config.machine.candidates_per_second = cli.candidates_per_second;
+    config.machine.idle_timeout = Duration::from_secs(cli.idle_timeout);
+    config.machine.max_age = Duration::from_secs(cli.max_age);
+    config.max_channels = cli.max_channels;
     let mut keys = HashMap::new();
     for k in &cli.access_keys {
         let (id, secret) = k

@@ -66,6 +66,11 @@ pub(crate) async fn root(
     }
     upgrade
         .max_message_size(app.config.max_frame)
+        .max_frame_size(app.config.max_frame)
+        // tungstenite's defaults (128 KiB each) would be most of a connection's memory;
+        // signaling messages are small (10 KB payloads at most).
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
         .on_failed_upgrade({
             let inputs = app.inputs.clone();
             move |_| {
@@ -74,6 +79,9 @@ pub(crate) async fn root(
         })
         .on_upgrade(move |socket| connection(app, conn, socket, rx))
 }
+
+/// The read buffer of each WebSocket; larger frames still arrive, in several reads.
+const READ_BUFFER: usize = 4096;
 
 fn close_code(reason: CloseReason) -> u16 {
     match reason {
