@@ -6,6 +6,8 @@
 #   nftables     nft (the NAT routers of wren-probe's network-namespace test)
 #   chromium     chromium (headless: wren-dtls's browser handshake test)
 #   firefox-esr  firefox-esr (headless, in a network namespace of the test: the same test)
+#   npm          npm and node (wren-signal's tests/kvs_sdk.rs installs the KVS JavaScript SDK
+#                from the npm registry with it)
 #   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
 #                Debian's python3-pylibsrtp when pip cannot install
 #
@@ -29,13 +31,14 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables chromium firefox-esr)
+packages=(coturn stun-client nftables chromium firefox-esr npm)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
     [nftables]="nft"
     [chromium]="chromium"
     [firefox-esr]="firefox-esr"
+    [npm]="npm node"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }

@@ -77,6 +77,8 @@ mod stream;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use backoff::{AcceptNext, BACKOFF_MAX, BACKOFF_MIN, Backoff};
 pub use deadlines::Deadlines;

@@ -9,13 +9,11 @@
 //! asked for, and DTLS is not served.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::ServerConfig;
-use rustls::pki_types::pem::{self, PemObject};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tracing::{info, warn};
+use wren_io::tls::{TlsFilesError, server_config_from_files};
 
 use crate::config::Config;
 
@@ -32,37 +30,9 @@ pub(crate) enum TlsError {
         /// The key not set.
         missing: &'static str,
     },
-    /// A file could not be read.
-    #[error("cannot read the {what} file {}: {source}", path.display())]
-    Read {
-        /// "certificate" or "private key".
-        what: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// A file was read but holds no usable PEM of the kind wanted.
-    #[error("the {what} file {} {reason}", path.display())]
-    Malformed {
-        /// "certificate" or "private key".
-        what: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it, and what PEM it should hold.
-        reason: String,
-    },
-    /// rustls refused the pair (a key that does not match the certificate, an algorithm
-    /// ring does not support).
-    #[error("the certificate {} and key {} cannot serve TLS: {source}", cert.display(), pkey.display())]
-    Refused {
-        /// The certificate file.
-        cert: PathBuf,
-        /// The key file.
-        pkey: PathBuf,
-        /// What rustls said.
-        source: rustls::Error,
-    },
+    /// The files could not be read, parsed or used together.
+    #[error(transparent)]
+    Files(#[from] TlsFilesError),
 }
 
 /// The TLS server configuration when TLS is to be served: `cert` and `pkey` set and
@@ -92,20 +62,8 @@ pub(crate) fn server_config(config: &Config) -> Result<Option<Arc<ServerConfig>>
         (None, Some(_)) => return Err(TlsError::Incomplete { missing: "cert" }),
         (Some(cert), Some(pkey)) => (cert, pkey),
     };
-    let chain = certificates(cert)?;
-    let key = private_key(pkey)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let refused = |source| TlsError::Refused {
-        cert: cert.clone(),
-        pkey: pkey.clone(),
-        source,
-    };
-    let server = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(refused)?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(refused)?;
+    let server = server_config_from_files(cert, pkey, provider)?;
     Ok(Some(Arc::new(server)))
 }
 
@@ -119,59 +77,10 @@ pub(crate) fn listen_addr(config: &Config, plain: SocketAddr) -> SocketAddr {
     SocketAddr::new(plain.ip(), port)
 }
 
-/// Reads a file whole, naming it in the error.
-fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::Read {
-        what,
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// The `Malformed` error of `path`.
-fn malformed(path: &Path, what: &'static str, reason: String) -> TlsError {
-    TlsError::Malformed {
-        what,
-        path: path.to_owned(),
-        reason,
-    }
-}
-
-/// The certificate chain in `path`: its `CERTIFICATE` PEM blocks, leaf first.
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    const WHAT: &str = "certificate";
-    let pem = read(path, WHAT)?;
-    let chain = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| malformed(path, WHAT, format!("is not valid PEM: {e}")))?;
-    if chain.is_empty() {
-        return Err(malformed(
-            path,
-            WHAT,
-            "holds no PEM `CERTIFICATE` block".to_owned(),
-        ));
-    }
-    Ok(chain)
-}
-
-/// The private key in `path`: its first unencrypted PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM
-/// block.
-fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    const WHAT: &str = "private key";
-    let pem = read(path, WHAT)?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
-        let reason = match e {
-            pem::Error::NoItemsFound => "holds no unencrypted PEM private key (`PRIVATE KEY`, \
-                                         `RSA PRIVATE KEY` or `EC PRIVATE KEY`)"
-                .to_owned(),
-            e => format!("is not valid PEM: {e}"),
-        };
-        malformed(path, WHAT, reason)
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     /// A fresh directory removed on drop.

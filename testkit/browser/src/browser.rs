@@ -126,7 +126,20 @@ impl Kind {
     /// When it cannot be started.
     #[must_use]
     pub fn start(self, url: &str) -> Browser {
-        self.launch(None, url)
+        self.launch(None, url, &[])
+    }
+
+    /// As [`Kind::start`], with more command-line arguments for the browser (Chromium's
+    /// `--ignore-certificate-errors` for a test's self-signed certificate,
+    /// `--use-fake-device-for-media-stream` and `--use-fake-ui-for-media-stream` for a
+    /// camera, ...).
+    ///
+    /// # Panics
+    ///
+    /// When it cannot be started.
+    #[must_use]
+    pub fn start_with_args(self, url: &str, args: &[&str]) -> Browser {
+        self.launch(None, url, args)
     }
 
     /// Starts it headless on `url` with a fresh profile, inside `ns` (through
@@ -138,10 +151,10 @@ impl Kind {
     /// When it cannot be started.
     #[must_use]
     pub fn start_in(self, ns: &Netns, url: &str) -> Browser {
-        self.launch(Some(ns), url)
+        self.launch(Some(ns), url, &[])
     }
 
-    fn launch(self, ns: Option<&Netns>, url: &str) -> Browser {
+    fn launch(self, ns: Option<&Netns>, url: &str, extra: &[&str]) -> Browser {
         let profile = std::env::temp_dir().join(format!(
             "wren-{}-{}-{}",
             self.name(),
@@ -186,6 +199,7 @@ impl Kind {
             Stdio::null()
         };
         let child = cmd
+            .args(extra)
             .arg(url)
             .stdout(Stdio::null())
             .stderr(stderr)

@@ -1,0 +1,164 @@
+//! The server: the KVS HTTP API and the signaling WebSocket on one port (axum on tokio),
+//! around the signaling machine run by one task ([`actor`]).
+
+pub mod actor;
+mod api;
+pub mod authorize;
+pub mod metrics;
+mod page;
+pub mod query;
+pub mod tls;
+mod ws;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::core::{Config as MachineConfig, Registry, Signaling};
+use crate::ice_servers::Relays;
+use authorize::Policy;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The machine's limits.
+    pub machine: MachineConfig,
+    /// Who may connect.
+    pub policy: Policy,
+    /// The account id written into channel ARNs.
+    pub account: String,
+    /// Channels at most.
+    pub max_channels: usize,
+    /// The relay credentials are handed out for, if any.
+    pub relays: Option<Relays>,
+    /// Events queued per connection before it counts as a slow reader and is closed.
+    pub send_queue: usize,
+    /// The largest WebSocket message accepted.
+    pub max_frame: usize,
+    /// How often connections are pinged.
+    pub ping_interval: Duration,
+    /// How long a frame may wait to be taken by a peer before the connection is closed.
+    pub send_timeout: Duration,
+    /// Whether the server is behind TLS (the endpoints it hands out say wss/https).
+    pub tls: bool,
+    /// Serve TLS with this configuration (`--tls-cert`, `--tls-key`); sets `tls`.
+    pub tls_config: Option<Arc<rustls::ServerConfig>>,
+    /// How long a TLS handshake may take.
+    pub tls_handshake_timeout: Duration,
+    /// The host:port written into endpoints when a request has no Host header.
+    pub public_host: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            machine: MachineConfig::default(),
+            policy: Policy {
+                region: "us-west-2".to_owned(),
+                ..Policy::default()
+            },
+            account: "000000000000".to_owned(),
+            max_channels: 10_000,
+            relays: None,
+            send_queue: 256,
+            max_frame: 64 * 1024,
+            ping_interval: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(10),
+            tls: false,
+            tls_config: None,
+            tls_handshake_timeout: Duration::from_secs(10),
+            public_host: "127.0.0.1".to_owned(),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct App {
+    inputs: mpsc::Sender<actor::Input>,
+    next_conn: Arc<AtomicU64>,
+    config: Arc<Config>,
+}
+
+/// A running server's handle: drain it, or tell clients to refetch ICE servers.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    inputs: mpsc::Sender<actor::Input>,
+}
+
+impl Handle {
+    /// GO_AWAY to every connection, close them after the grace, accept no new ones.
+    pub async fn drain(&self) {
+        let _ = self.inputs.send(actor::Input::Drain).await;
+    }
+
+    /// RECONNECT_ICE_SERVER to every connection.
+    pub async fn reconnect_ice_servers(&self) {
+        let _ = self.inputs.send(actor::Input::ReconnectIceServers).await;
+    }
+}
+
+/// The router and the machine's task for `config` (spawned on the current tokio runtime).
+pub fn router(config: Config) -> (Router, Handle) {
+    let registry = Registry::new(&config.policy.region, &config.account, config.max_channels);
+    let machine = Signaling::new(config.machine.clone(), registry);
+    let (inputs, rx) = mpsc::channel(4096);
+    tokio::spawn(actor::run(machine, rx));
+    let app = App {
+        inputs: inputs.clone(),
+        next_conn: Arc::new(AtomicU64::new(1)),
+        config: Arc::new(config),
+    };
+    let router = Router::new()
+        .route("/", get(ws::root))
+        .route("/metrics", get(metrics::metrics))
+        .route("/createSignalingChannel", post(api::create))
+        .route("/describeSignalingChannel", post(api::describe))
+        .route("/listSignalingChannels", post(api::list))
+        .route("/deleteSignalingChannel", post(api::delete))
+        .route("/getSignalingChannelEndpoint", post(api::endpoint))
+        .route("/v1/get-ice-server-config", post(api::ice_server_config))
+        .with_state(app);
+    (router, Handle { inputs })
+}
+
+/// Serves on `listener` (over TLS when [`Config::tls_config`] is set) until `shutdown`
+/// resolves, then drains.
+///
+/// # Errors
+///
+/// When accepting fails for good.
+pub async fn serve(
+    listener: TcpListener,
+    mut config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = config.machine.drain_grace;
+    config.tls |= config.tls_config.is_some();
+    let tls = config.tls_config.clone();
+    let deadline = config.tls_handshake_timeout;
+    let (router, handle) = router(config);
+    let shutdown = async move {
+        shutdown.await;
+        handle.drain().await;
+        tokio::time::sleep(grace).await;
+    };
+    match tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls, deadline)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
+}

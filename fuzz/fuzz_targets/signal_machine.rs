@@ -1,0 +1,4 @@
+//! Any bytes as a sequence of connects, messages, disconnects, timeouts, drains and channel
+//! changes on the signaling machine.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| wren_signal::fuzz::machine(data));
