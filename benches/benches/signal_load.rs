@@ -116,7 +116,7 @@ struct Pacer {
 impl Pacer {
     async fn sent_one(&mut self) {
         self.sent += 1;
-        if self.sent % 50 == 0 {
+        if self.sent.is_multiple_of(50) {
             let due = self.start + Duration::from_secs_f64(self.sent as f64 / self.rate);
             tokio::time::sleep_until(due.into()).await;
         }
