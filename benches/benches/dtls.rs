@@ -4,8 +4,8 @@
 //! current-thread tokio runtime), `dimpl` 0.9 (str0m's sans-IO DTLS, RustCrypto backend)
 //! and `rtc-dtls` 0.21 (webrtc-rs's sans-IO crate).
 //!
-//! Every handshake is what a WebRTC call does: ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 on
-//! X25519, ECDSA P-256 certificates on both sides (the server asks for the client's),
+//! Every handshake is what a WebRTC call does: ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+//! ECDHE on X25519 (but see below), ECDSA P-256 certificates on both sides (the server asks for the client's),
 //! extended_master_secret, the server's HelloVerifyRequest cookie (webrtc-rs always sends
 //! one), use_srtp offered and chosen (SRTP_AEAD_AES_256_GCM: the one profile dimpl's
 //! server picks when all are offered, so every row negotiates the same), and each side
@@ -14,6 +14,14 @@
 //! event they give, with `Fingerprint::matches` for all). The certificates are made once
 //! outside the timed part, as an endpoint does at start; each timed handshake creates both
 //! endpoints, runs the flights to the end on both sides and takes the SRTP keying material.
+//!
+//! The group: wren-dtls offers X25519 first and dimpl is set to it; the webrtc-rs clients
+//! offer P-256 first in a list no setting changes (webrtc-dtls `flight1.rs`, rtc-dtls's
+//! config), and their servers take the client's first, so those two rows run ECDHE on P-256
+//! (webrtc-dtls with RustCrypto's `p256`, rtc-dtls with ring), as they ship.
+//!
+//! After criterion's rows a paired run takes one handshake of each in turn (skipped with
+//! `--profile-time`, so that `perf record` of one row sees only that row).
 //!
 //! `cargo bench -p wren-benches --bench dtls` prints handshakes per second and the ratios
 //! (wren-dtls / each peer) and writes them to `<target>/dtls.md`.
@@ -530,8 +538,9 @@ fn report(target: &Path, paired: &[(f64, f64)]) -> String {
         "# DTLS 1.2: full handshakes, client and server in memory\n\n\
          ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, ECDSA P-256 certificates both ways, extended \
          master secret, HelloVerifyRequest, use_srtp (SRTP_AEAD_AES_256_GCM), each side \
-         checking the other's SHA-256 fingerprint; X25519 (rtc-dtls, which has no setting \
-         for it, offers and so negotiates P-256). Ratio: wren-dtls handshakes/s over the \
+         checking the other's SHA-256 fingerprint. ECDHE on X25519 for wren-dtls and dimpl; \
+         on P-256 for webrtc-dtls and rtc-dtls, whose clients offer it first with no \
+         setting to change that. Ratio: wren-dtls handshakes/s over the \
          row's (goals: at least 2x webrtc-dtls, ahead of dimpl).\n\n\
          Criterion medians of this run:\n\n\
          | implementation | us per handshake | handshakes/s | wren-dtls / it |\n\
@@ -578,9 +587,11 @@ fn main() {
     let mut peers = Peers::new();
     handshakes(&mut c, &mut peers);
     c.final_summary();
-    // `--test` (criterion's run-once check) runs each row once and measures nothing.
-    let bench =
-        std::env::args().any(|a| a == "--bench") && !std::env::args().any(|a| a == "--test");
+    // `--test` (criterion's run-once check) measures nothing; `--profile-time` is for
+    // `perf record` of the rows it selects.
+    let args: Vec<String> = std::env::args().collect();
+    let bench = args.iter().any(|a| a == "--bench")
+        && !args.iter().any(|a| a == "--test" || a == "--profile-time");
     let paired = if bench {
         paired(&mut peers)
     } else {
