@@ -5,9 +5,9 @@
 //! and `rtc-dtls` 0.21 (webrtc-rs's sans-IO crate).
 //!
 //! Every handshake is what a WebRTC call does: ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-//! ECDHE on X25519 (but see below), ECDSA P-256 certificates on both sides (the server asks for the client's),
-//! extended_master_secret, the server's HelloVerifyRequest cookie (webrtc-rs always sends
-//! one), use_srtp offered and chosen (SRTP_AEAD_AES_256_GCM: the one profile dimpl's
+//! ECDHE on X25519 (but see below), ECDSA P-256 certificates on both sides (the server
+//! asks for the client's), extended_master_secret, the server's HelloVerifyRequest cookie
+//! (webrtc-rs always sends one), use_srtp offered and chosen (SRTP_AEAD_AES_256_GCM: the one profile dimpl's
 //! server picks when all are offered, so every row negotiates the same), and each side
 //! checking the other's certificate against its announced SHA-256 fingerprint (RFC 8122;
 //! wren-dtls through `Config::peer_fingerprints`, the peers in the callback or on the
