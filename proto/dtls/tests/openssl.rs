@@ -59,20 +59,23 @@ fn dir(name: &str) -> PathBuf {
 
 /// An OpenSSL ECDSA P-256 certificate and key (PEM) and the certificate's fingerprint.
 fn openssl_cert(dir: &Path, name: &str) -> (PathBuf, PathBuf, Fingerprint) {
+    openssl_cert_of(
+        dir,
+        name,
+        &["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+    )
+}
+
+/// An OpenSSL certificate and key (PEM) for `-newkey KEY...`, and its fingerprint.
+fn openssl_cert_of(dir: &Path, name: &str, newkey: &[&str]) -> (PathBuf, PathBuf, Fingerprint) {
     let (crt, key, der) = (
         dir.join(format!("{name}.crt")),
         dir.join(format!("{name}.key")),
         dir.join(format!("{name}.der")),
     );
     run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
+        .args(["req", "-x509", "-newkey"])
+        .args(newkey)
         .args(["-nodes", "-days", "2", "-subj", &format!("/CN={name}")])
         .arg("-keyout")
         .arg(&key)
@@ -227,8 +230,34 @@ fn openssl_client_to_our_server(name: &str, profile: SrtpProfileId, mtu: usize) 
 }
 
 fn our_client_to_openssl_server(name: &str, profile: SrtpProfileId, mtu: usize) {
-    let d = dir(&format!("c-{name}-{mtu}"));
-    let (crt, key, server_fp) = openssl_cert(&d, "server");
+    let out = our_client_to_openssl_server_with(name, profile, mtu, None);
+    assert!(
+        out.suite_is_ecdsa,
+        "an ECDSA certificate: an ECDHE_ECDSA suite"
+    );
+}
+
+/// What a handshake with s_server gave.
+struct ServerRun {
+    /// s_server's output.
+    output: String,
+    /// Whether the suite we report connected with is ECDHE_ECDSA.
+    suite_is_ecdsa: bool,
+}
+
+/// Our client against `openssl s_server`, whose certificate is P-256 ECDSA or, with `newkey`,
+/// what `openssl req -newkey NEWKEY...` makes.
+fn our_client_to_openssl_server_with(
+    name: &str,
+    profile: SrtpProfileId,
+    mtu: usize,
+    newkey: Option<&[&str]>,
+) -> ServerRun {
+    let d = dir(&format!("c-{name}-{mtu}-{}", newkey.map_or("ec", |k| k[0])));
+    let (crt, key, server_fp) = match newkey {
+        Some(k) => openssl_cert_of(&d, "server", k),
+        None => openssl_cert(&d, "server"),
+    };
     // A free port for s_server: ours to bind and give back.
     let port = UdpSocket::bind("127.0.0.1:0")
         .unwrap()
@@ -309,6 +338,36 @@ fn our_client_to_openssl_server(name: &str, profile: SrtpProfileId, mtu: usize) 
     assert!(out.contains("hello from wren"), "{out}");
     assert_eq!(ours, keying_material(&out), "{name}: {out}");
     std::fs::remove_dir_all(&d).unwrap();
+    let suite_is_ecdsa = events.iter().any(
+        |e| matches!(e, Event::Connected { suite, .. } if format!("{suite:?}").contains("ECDSA")),
+    );
+    ServerRun {
+        output: out,
+        suite_is_ecdsa,
+    }
+}
+
+/// A server with an RSA certificate: our client offers ECDHE_RSA with AES-GCM too, checks the
+/// RSA signature of the server's key exchange, and the handshake completes with the keying
+/// material OpenSSL prints.
+#[test]
+fn our_client_connects_to_an_openssl_server_with_an_rsa_certificate() {
+    let run = our_client_to_openssl_server_with(
+        "SRTP_AEAD_AES_128_GCM",
+        SrtpProfileId::SRTP_AEAD_AES_128_GCM,
+        1200,
+        Some(&["rsa:2048"]),
+    );
+    assert!(
+        !run.suite_is_ecdsa,
+        "an RSA certificate: an ECDHE_RSA suite"
+    );
+    assert!(
+        run.output.contains("ECDHE-RSA-AES128-GCM-SHA256")
+            || run.output.contains("ECDHE-RSA-AES256-GCM-SHA384"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
