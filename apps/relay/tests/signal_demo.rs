@@ -44,6 +44,17 @@ const MEDIA: [&str; 2] = [
 /// Both pages' last reported states once each decodes video (and, with `relay`, has relayed
 /// candidates on both sides of its selected pair).
 fn call(addr: &str, channel: &str, relay_only: bool) -> (Value, Value) {
+    call_with(addr, channel, relay_only, None)
+}
+
+/// As [`call`]; with `viewer_first`, the viewer's browser starts that long before the
+/// master's (its first offers find no master).
+fn call_with(
+    addr: &str,
+    channel: &str,
+    relay_only: bool,
+    viewer_first: Option<Duration>,
+) -> (Value, Value) {
     let collector = Page::serve("<!doctype html>".to_owned());
     let report = format!("{}result", collector.url());
     let relay = if relay_only { "&relay=1" } else { "" };
@@ -52,8 +63,23 @@ fn call(addr: &str, channel: &str, relay_only: bool) -> (Value, Value) {
             "http://{addr}/?channel={channel}&role={role}&clientId=viewer-1{relay}&report={report}"
         )
     };
-    let _master = Kind::Chromium.start_with_args(&url("master"), &MEDIA);
-    let _viewer = Kind::Chromium.start_with_args(&url("viewer"), &MEDIA);
+    let (_viewer, _master) = match viewer_first {
+        Some(lead) => {
+            let viewer = Kind::Chromium.start_with_args(&url("viewer"), &MEDIA);
+            std::thread::sleep(lead);
+            (
+                viewer,
+                Kind::Chromium.start_with_args(&url("master"), &MEDIA),
+            )
+        }
+        None => {
+            let master = Kind::Chromium.start_with_args(&url("master"), &MEDIA);
+            (
+                Kind::Chromium.start_with_args(&url("viewer"), &MEDIA),
+                master,
+            )
+        }
+    };
     let (mut master, mut viewer) = (Value::Null, Value::Null);
     let done = |s: &Value| {
         s["framesDecoded"].as_u64().unwrap_or(0) > 10
@@ -86,6 +112,21 @@ fn two_chromium_pages_make_a_call_through_the_demo_page() {
     assert_eq!(master["connection"], "connected", "{master}");
     assert_eq!(viewer["connection"], "connected", "{viewer}");
     assert_eq!(viewer["signaling"], "open");
+}
+
+/// A viewer that arrives first offers into nothing (the server answers it: recipient not
+/// connected) and offers again until the master is there.
+#[test]
+fn a_viewer_that_joins_before_the_master_still_gets_its_call() {
+    let addr = signal(Config::default());
+    let (_, viewer) = call_with(&addr, "early", false, Some(Duration::from_secs(4)));
+    let events = viewer["events"].as_array().expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.as_str().is_some_and(|e| e.contains("not connected yet"))),
+        "{viewer}"
+    );
 }
 
 #[test]
