@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use wren_signal::auth::sigv4::uri_encode;
 use wren_signal::server::{self, Config};
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
@@ -52,20 +53,8 @@ async fn channel(addr: &str, name: &str) -> String {
     v["ChannelARN"].as_str().unwrap().to_owned()
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 async fn connect(addr: &str, arn: &str, client: Option<&str>) -> Ws {
-    let mut url = format!("ws://{addr}/?X-Amz-ChannelARN={}", enc(arn));
+    let mut url = format!("ws://{addr}/?X-Amz-ChannelARN={}", uri_encode(arn));
     if let Some(c) = client {
         url.push_str(&format!("&X-Amz-ClientId={c}"));
     }
@@ -232,7 +221,7 @@ async fn without_credentials_the_upgrade_is_refused_before_it_happens() {
     config.policy.access_keys = [("AKID".to_owned(), "secret".to_owned())].into();
     let addr = start(config).await;
     let arn = channel(&addr, "door").await;
-    let url = format!("ws://{addr}/?X-Amz-ChannelARN={}", enc(&arn));
+    let url = format!("ws://{addr}/?X-Amz-ChannelARN={}", uri_encode(&arn));
     let err = tokio_tungstenite::connect_async(url).await.unwrap_err();
     match err {
         tokio_tungstenite::tungstenite::Error::Http(r) => assert_eq!(r.status().as_u16(), 401),

@@ -2,5 +2,6 @@
 //! the application hands out ([`token`]), checked
 //! before the WebSocket upgrade.
 
+mod mac;
 pub mod sigv4;
 pub mod token;

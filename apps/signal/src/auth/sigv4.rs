@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+
+use super::mac::{hex, hmac_sha256 as hmac};
 
 /// The only algorithm SigV4 names.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -78,19 +79,6 @@ impl SigV4Error {
             _ => 403,
         }
     }
-}
-
-type HmacSha256 = Hmac<Sha256>;
-
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters, as SigV4's

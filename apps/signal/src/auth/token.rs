@@ -8,9 +8,7 @@
 //! CLIENTID is empty for the master, SIGNATURE the hex HMAC-SHA256 of
 //! `v1\nEXPIRY\nROLE\nCLIENTID\nCHANNELARN`.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
+use super::mac::{hex, hmac_sha256};
 use crate::channel_arn::ChannelArn;
 use crate::client_id::ClientId;
 use crate::core::Role;
@@ -49,14 +47,10 @@ fn role_parts(role: &Role) -> (&'static str, &str) {
 }
 
 fn mac(secret: &[u8], expiry: u64, role: &str, client: &str, channel: &ChannelArn) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    m.update(format!("v1\n{expiry}\n{role}\n{client}\n{channel}").as_bytes());
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hmac_sha256(
+        secret,
+        format!("v1\n{expiry}\n{role}\n{client}\n{channel}").as_bytes(),
+    ))
 }
 
 /// A token for `role` on `channel` until wall-clock second `expiry`.
