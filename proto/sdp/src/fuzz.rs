@@ -20,6 +20,14 @@ pub fn canonical<'a>(session: &Session<'a>) -> Session<'a> {
     fresh
 }
 
+/// The small limits the fuzz targets parse under (the inputs stay short and fast).
+pub(crate) const LIMITS: Limits = Limits {
+    max_size: 16 * 1024,
+    max_lines: 256,
+    max_line_len: 1024,
+    max_media: 8,
+};
+
 /// Parses `data` (if UTF-8) under small limits; a session that parses must write back to
 /// the same text (and so must its owned copy), and its canonical text must parse back to
 /// the same meaning. Must never
@@ -28,13 +36,7 @@ pub fn sdp_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let limits = Limits {
-        max_size: 16 * 1024,
-        max_lines: 256,
-        max_line_len: 1024,
-        max_media: 8,
-    };
-    let Ok(session) = Session::parse_with(text, &limits) else {
+    let Ok(session) = Session::parse_with(text, &LIMITS) else {
         return;
     };
     assert_eq!(session.to_string(), text, "not written back as read");

@@ -1,7 +1,7 @@
 //! Entry point for the `jsep_answer` fuzz target in `fuzz/` (not a public API).
 
 use super::{Capabilities, IceCredentials, Local, Transport, answer};
-use crate::{Limits, Session};
+use crate::Session;
 
 /// Parses `data` (if UTF-8) under small limits as an offer and answers it with the default
 /// capabilities: every section must be answered once, and the answer must parse back to
@@ -10,13 +10,7 @@ pub fn jsep_answer(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let limits = Limits {
-        max_size: 16 * 1024,
-        max_lines: 256,
-        max_line_len: 1024,
-        max_media: 8,
-    };
-    let Ok(offer) = Session::parse_with(text, &limits) else {
+    let Ok(offer) = Session::parse_with(text, &crate::fuzz::LIMITS) else {
         return;
     };
     let caps = Capabilities::default();
