@@ -325,6 +325,9 @@ impl Agent {
             return;
         };
         self.checklist.mark_alive(p);
+        // The peer now holds this pair valid (our success response is on its way) and may
+        // send media on it before our own check succeeds: route it from now on.
+        self.sync_route(p);
         if self.config.lite {
             // An ICE-lite agent sends no checks: the pair is valid once the peer's check
             // was answered, and selected when the peer nominates it.

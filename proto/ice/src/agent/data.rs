@@ -180,7 +180,11 @@ impl Agent {
         pair
     }
 
-    /// Keeps pair `p`'s route in step with its state: routable while valid or nominated.
+    /// Keeps pair `p`'s route in step with its state: routable while valid or nominated,
+    /// and, unless it failed, once we answered an authenticated check of the peer's on it.
+    /// RFC 8445 section 12.2: an agent must be prepared to receive data on any pair; our
+    /// success response makes the pair valid on the peer's side, and it may send at once,
+    /// before our triggered check on the same pair has come back.
     pub(super) fn sync_route(&mut self, p: PairId) {
         let pair = &self.checklist[p];
         let local = &self.locals[pair.local()];
@@ -189,7 +193,9 @@ impl Agent {
             remote: self.remotes[pair.remote()].addr,
             transport: local.transport,
         };
-        let valid = pair.state() == PairState::Succeeded || pair.nominated();
+        let valid = pair.state() == PairState::Succeeded
+            || pair.nominated()
+            || (pair.alive() && pair.state() != PairState::Failed);
         self.routes.set(key, p, valid);
     }
 

@@ -851,3 +851,62 @@ fn describe_timer_names_the_timer_poll_timeout_gives() {
     assert_eq!(net.agents[0].poll_timeout(), None);
     assert_eq!(wren_core::TimerName(&net.agents[0]).to_string(), "");
 }
+
+#[test]
+fn data_after_an_answered_check_is_received_before_our_own_check_succeeds() {
+    // The peer's check was answered: the pair is valid on its side, and it may send at
+    // once (RFC 8445 section 12.2), before the triggered check back has succeeded. Found
+    // as a lost first datagram between two wren-probe agents on loopback.
+    let mut b = Agent::new(net_now(), config(Role::Controlled, "10.0.0.2", 2));
+    let now = net_now();
+    let a_creds = Credentials {
+        ufrag: "peer".into(),
+        pwd: "0123456789012345678901".into(),
+    };
+    b.set_remote_credentials(now, a_creds).unwrap();
+    while let Some(req) = b.poll_socket_request() {
+        if let SocketRequest::Bind {
+            addr, transport, ..
+        } = req
+        {
+            let bound = SocketAddr::new(addr.ip(), 40_000);
+            b.handle_socket_result(now, SocketResult::of_bind(addr, transport, Ok(bound)));
+        }
+    }
+    let local = b.locals[super::ids::LocalId(0)].base;
+    let from = SocketAddr::new(ip("10.0.0.1"), 50_000);
+    // Media before any check: no pair, dropped and counted.
+    assert_eq!(
+        b.receive(now, Datagram::udp(from, local, b"\x80early")),
+        Received::Handled
+    );
+    assert_eq!(b.stats().data_dropped, 1);
+    let ufrag = b.local_credentials().ufrag.clone();
+    let key = short_term_key(&b.local_credentials().pwd);
+    let mut req = Vec::new();
+    let check = message::CheckRequest {
+        tid: wren_stun::TransactionId([7; 12]),
+        username: &format!("{ufrag}:peer"),
+        priority: 1 << 24,
+        role: Role::Controlling,
+        tiebreaker: u64::MAX,
+        use_candidate: true,
+    };
+    message::write_check(&mut req, &check, &key).unwrap();
+    assert_eq!(
+        b.receive(now, Datagram::udp(from, local, &req)),
+        Received::Handled
+    );
+    assert_eq!(b.stats().requests_answered, 1);
+    // Our triggered check is in flight, not answered: the pair is not Succeeded yet.
+    assert!(b.selected_pair().is_none());
+    match b.receive(now, Datagram::udp(from, local, b"\x80ping 1")) {
+        Received::Data { data, .. } => assert_eq!(data, b"\x80ping 1"),
+        Received::Handled => panic!("media on an answered pair was dropped"),
+    }
+    assert_eq!(
+        b.stats().data_dropped,
+        1,
+        "only the datagram before the check"
+    );
+}
