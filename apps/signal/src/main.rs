@@ -5,15 +5,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
+use tokio::signal::unix::{SignalKind, signal};
 use wren_signal::ice_servers::Relays;
-use wren_signal::server::{self, Config};
+use wren_signal::server::{self, Config, Server};
 
 /// A signaling server with the Kinesis Video Streams channel model.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
     /// A configuration file: these same keys, one per line (`key = value`); the command
-    /// line wins.
+    /// line wins. SIGHUP reads it again and applies the relay keys (static-auth-secret,
+    /// turn-uri, stun-uri, ice-ttl) at once; clients are told RECONNECT_ICE_SERVER.
     #[arg(long)]
     config: Option<std::path::PathBuf>,
     /// Where to listen.
@@ -66,10 +68,9 @@ struct Cli {
     max_channels: usize,
 }
 
-/// The command line, after the keys of `--config FILE` if one is given.
-fn parse_cli() -> Result<Cli, Box<dyn std::error::Error>> {
-    let argv: Vec<String> = std::env::args().collect();
-    let first = Cli::parse_from(&argv);
+/// The command line `argv`, after the keys of `--config FILE` if one is given.
+fn parse_cli(argv: &[String]) -> Result<Cli, Box<dyn std::error::Error>> {
+    let first = Cli::try_parse_from(argv)?;
     let Some(path) = &first.config else {
         return Ok(first);
     };
@@ -83,6 +84,59 @@ fn parse_cli() -> Result<Cli, Box<dyn std::error::Error>> {
     merged.extend(from_file);
     merged.extend(argv[1..].iter().cloned());
     Ok(Cli::try_parse_from(merged)?)
+}
+
+/// The relay set the command line (and file) describe, if any.
+fn relays_of(cli: &Cli) -> Result<Option<Relays>, Box<dyn std::error::Error>> {
+    match &cli.static_auth_secret {
+        Some(_) if cli.turn_uris.is_empty() => {
+            Err("--static-auth-secret needs at least one --turn-uri".into())
+        }
+        Some(secret) => Ok(Some(Relays {
+            secret: secret.clone(),
+            turn_uris: cli.turn_uris.clone(),
+            stun_uris: cli.stun_uris.clone(),
+            ttl: Duration::from_secs(cli.ice_ttl),
+        })),
+        None if !cli.turn_uris.is_empty() => Err("--turn-uri needs --static-auth-secret".into()),
+        None => Ok(None),
+    }
+}
+
+/// SIGHUP: reads the command line and `--config FILE` again and puts the relay set they
+/// now describe in place (clients are told RECONNECT_ICE_SERVER when it changed). Other
+/// keys take effect at the next start. A file that no longer reads is reported and the
+/// running relay set kept.
+async fn reload_on_hangup(argv: Vec<String>, handle: server::Handle) -> std::io::Result<()> {
+    let mut hangups = signal(SignalKind::hangup())?;
+    while hangups.recv().await.is_some() {
+        let relays = parse_cli(&argv)
+            .and_then(|cli| relays_of(&cli))
+            .map_err(|e| e.to_string());
+        match relays {
+            Ok(relays) => {
+                if handle.set_relays(relays).await {
+                    tracing::info!("reload: relay set changed; RECONNECT_ICE_SERVER sent");
+                } else {
+                    tracing::info!("reload: relay set unchanged");
+                }
+            }
+            Err(e) => tracing::error!("reload failed, relay set kept: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Resolves at SIGINT or SIGTERM (the server then drains).
+async fn stop_signal() {
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -101,8 +155,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let cli = parse_cli()?;
-    let mut config = Config::default();
+    let argv: Vec<String> = std::env::args().collect();
+    let cli = match parse_cli(&argv) {
+        Ok(cli) => cli,
+        // --help, --version and usage errors as clap prints them.
+        Err(e) => match e.downcast::<clap::Error>() {
+            Ok(e) => e.exit(),
+            Err(e) => return Err(e),
+        },
+    };
+    let mut config = Config {
+        relays: relays_of(&cli)?,
+        ..Config::default()
+    };
     config.policy.region = cli.region;
     config.machine.max_viewers = cli.max_viewers;
     config.machine.sdp_per_second = cli.sdp_per_second;
@@ -119,19 +184,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     config.policy.access_keys = keys;
     config.policy.token_secret = cli.token_secret.map(String::into_bytes);
-    if let Some(secret) = cli.static_auth_secret {
-        if cli.turn_uris.is_empty() {
-            return Err("--static-auth-secret needs at least one --turn-uri".into());
-        }
-        config.relays = Some(Relays {
-            secret,
-            turn_uris: cli.turn_uris,
-            stun_uris: cli.stun_uris,
-            ttl: Duration::from_secs(cli.ice_ttl),
-        });
-    } else if !cli.turn_uris.is_empty() {
-        return Err("--turn-uri needs --static-auth-secret".into());
-    }
     config.public_host = cli.listen.to_string();
     if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -149,10 +201,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(cli.listen).await?;
         println!("wren-signal: {scheme}://{}/", listener.local_addr()?);
-        server::serve(listener, config, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        let server = Server::new(config);
+        tokio::spawn(reload_on_hangup(argv, server.handle()));
+        server.run(listener, stop_signal()).await
     })?;
     Ok(())
 }

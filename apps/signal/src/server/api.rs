@@ -266,11 +266,6 @@ pub(crate) async fn ice_server_config(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let servers = app
-        .config
-        .relays
-        .as_ref()
-        .map(|r| r.servers_for(&client, now))
-        .unwrap_or_default();
+    let servers = app.relays.servers_for(&client, now);
     Json(json!({ "IceServerList": servers })).into_response()
 }

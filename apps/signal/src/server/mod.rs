@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod metrics;
 mod page;
 pub mod query;
+mod relay_set;
 pub mod tls;
 mod ws;
 
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 use crate::core::{Config as MachineConfig, Registry, Signaling};
 use crate::ice_servers::Relays;
 use authorize::Policy;
+use relay_set::RelaySet;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -34,7 +36,8 @@ pub struct Config {
     pub account: String,
     /// Channels at most.
     pub max_channels: usize,
-    /// The relay credentials are handed out for, if any.
+    /// The relay credentials are handed out for, if any (replaceable while running:
+    /// [`Handle::set_relays`]).
     pub relays: Option<Relays>,
     /// Events queued per connection before it counts as a slow reader and is closed.
     pub send_queue: usize,
@@ -83,12 +86,15 @@ pub(crate) struct App {
     inputs: mpsc::Sender<actor::Input>,
     next_conn: Arc<AtomicU64>,
     config: Arc<Config>,
+    relays: RelaySet,
 }
 
-/// A running server's handle: drain it, or tell clients to refetch ICE servers.
+/// A running server's handle: drain it, replace its relay set, or tell clients to refetch
+/// ICE servers.
 #[derive(Debug, Clone)]
 pub struct Handle {
     inputs: mpsc::Sender<actor::Input>,
+    relays: RelaySet,
 }
 
 impl Handle {
@@ -101,6 +107,17 @@ impl Handle {
     pub async fn reconnect_ice_servers(&self) {
         let _ = self.inputs.send(actor::Input::ReconnectIceServers).await;
     }
+
+    /// Hands out credentials for `relays` from now on (`None`: no relay). When that
+    /// changes anything (URIs, TTL, the shared secret), every connection is told
+    /// RECONNECT_ICE_SERVER, as KVS does when its relays change; returns whether it did.
+    pub async fn set_relays(&self, relays: Option<Relays>) -> bool {
+        let changed = self.relays.replace(relays);
+        if changed {
+            self.reconnect_ice_servers().await;
+        }
+        changed
+    }
 }
 
 /// The router and the machine's task for `config` (spawned on the current tokio runtime).
@@ -109,10 +126,12 @@ pub fn router(config: Config) -> (Router, Handle) {
     let machine = Signaling::new(config.machine.clone(), registry);
     let (inputs, rx) = mpsc::channel(4096);
     tokio::spawn(actor::run(machine, rx));
+    let relays = RelaySet::new(config.relays.clone());
     let app = App {
         inputs: inputs.clone(),
         next_conn: Arc::new(AtomicU64::new(1)),
         config: Arc::new(config),
+        relays: relays.clone(),
     };
     let router = Router::new()
         .route("/", get(ws::root))
@@ -124,41 +143,93 @@ pub fn router(config: Config) -> (Router, Handle) {
         .route("/getSignalingChannelEndpoint", post(api::endpoint))
         .route("/v1/get-ice-server-config", post(api::ice_server_config))
         .with_state(app);
-    (router, Handle { inputs })
+    (router, Handle { inputs, relays })
 }
 
-/// Serves on `listener` (over TLS when [`Config::tls_config`] is set) until `shutdown`
-/// resolves, then drains.
+/// A server made but not yet serving: take its [`Handle`] first (to reload its relays, or
+/// drain it), then [`Server::run`] it.
+pub struct Server {
+    router: Router,
+    handle: Handle,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    tls_handshake_timeout: Duration,
+    grace: Duration,
+}
+
+impl Server {
+    /// The server for `config`; its machine's task is spawned on the current tokio runtime.
+    #[must_use]
+    pub fn new(mut config: Config) -> Server {
+        let grace = config.machine.drain_grace;
+        config.tls |= config.tls_config.is_some();
+        let tls = config.tls_config.clone();
+        let tls_handshake_timeout = config.tls_handshake_timeout;
+        let (router, handle) = router(config);
+        Server {
+            router,
+            handle,
+            tls,
+            tls_handshake_timeout,
+            grace,
+        }
+    }
+
+    /// Its handle.
+    #[must_use]
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// Serves on `listener` (over TLS when [`Config::tls_config`] is set) until `shutdown`
+    /// resolves, then drains: GO_AWAY to every connection, which are closed after the
+    /// grace.
+    ///
+    /// # Errors
+    ///
+    /// When accepting fails for good.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Server {
+            router,
+            handle,
+            tls,
+            tls_handshake_timeout,
+            grace,
+        } = self;
+        let shutdown = async move {
+            shutdown.await;
+            handle.drain().await;
+            tokio::time::sleep(grace).await;
+        };
+        match tls {
+            Some(tls) => {
+                let listener = tls::TlsListener::new(listener, tls, tls_handshake_timeout)?;
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            None => {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        }
+    }
+}
+
+/// Serves `config` on `listener` until `shutdown` resolves, then drains
+/// ([`Server::new`] then [`Server::run`]).
 ///
 /// # Errors
 ///
 /// When accepting fails for good.
 pub async fn serve(
     listener: TcpListener,
-    mut config: Config,
+    config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = config.machine.drain_grace;
-    config.tls |= config.tls_config.is_some();
-    let tls = config.tls_config.clone();
-    let deadline = config.tls_handshake_timeout;
-    let (router, handle) = router(config);
-    let shutdown = async move {
-        shutdown.await;
-        handle.drain().await;
-        tokio::time::sleep(grace).await;
-    };
-    match tls {
-        Some(tls) => {
-            let listener = tls::TlsListener::new(listener, tls, deadline)?;
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        None => {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    }
+    Server::new(config).run(listener, shutdown).await
 }
