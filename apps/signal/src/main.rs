@@ -184,6 +184,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     config.policy.access_keys = keys;
     config.policy.token_secret = cli.token_secret.map(String::into_bytes);
+    if config.policy.token_secret.is_some() && config.policy.access_keys.is_empty() {
+        tracing::warn!(
+            "tokens guard the signaling connections only: without --access-key the API \
+             (channels, GetIceServerConfig's TURN credentials) is open to anyone who reaches it"
+        );
+    }
     config.public_host = cli.listen.to_string();
     if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());

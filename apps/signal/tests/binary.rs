@@ -2,6 +2,8 @@
 //! of a file it cannot use, and SIGHUP reloading the relay set.
 #![allow(clippy::disallowed_methods)] // a real process and socket: the real clock
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -116,20 +118,13 @@ fn wait_log(log: &std::sync::mpsc::Receiver<String>, what: &str) {
 
 fn post(addr: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
     let mut s = TcpStream::connect(addr).unwrap();
-    let body = body.to_string();
-    s.write_all(
-        format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    )
-    .unwrap();
+    s.write_all(common::post_request(addr, path, body, None).as_bytes())
+        .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    let (_, json) = resp.split_once("\r\n\r\n").unwrap();
-    serde_json::from_str(json).unwrap()
+    let (status, json) = common::parse_response(&resp);
+    assert_eq!(status, 200, "{resp}");
+    json
 }
 
 fn hangup(child: &Child) {

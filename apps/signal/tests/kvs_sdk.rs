@@ -111,9 +111,10 @@ fn the_kvs_javascript_sdk_signs_in_and_makes_a_call_through_wren_signal() {
     let (addr, arn) = rt.block_on(async {
         let tls = common::start_with(config).await;
         let (status, v) = tls
-            .post(
+            .post_as(
                 "/createSignalingChannel",
                 &json!({"ChannelName": "kvs-sdk"}),
+                Some((ACCESS_KEY, SECRET)),
             )
             .await;
         assert_eq!(status, 200, "{v}");

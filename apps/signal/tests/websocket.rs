@@ -3,6 +3,8 @@
 //! before the upgrade, and a reader that stops reading dropped without hurting others.
 #![allow(clippy::disallowed_methods)] // real sockets: the real clock
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
@@ -25,21 +27,12 @@ async fn start(config: Config) -> String {
 
 /// One HTTP/1.1 POST with a JSON body; the status and the JSON answer.
 async fn post(addr: &str, path: &str, body: &Value) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let body = body.to_string();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).await.unwrap();
-    let status = resp[9..12].parse().unwrap();
-    let json = resp
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
-        .unwrap_or(Value::Null);
-    (status, json)
+    post_as(addr, path, body, None).await
+}
+
+/// [`post`], signed with `key` (access key id, secret) when given.
+async fn post_as(addr: &str, path: &str, body: &Value, key: Option<(&str, &str)>) -> (u16, Value) {
+    common::parse_response(&raw_post(addr, path, body, key).await)
 }
 
 async fn channel(addr: &str, name: &str) -> String {
@@ -220,7 +213,16 @@ async fn without_credentials_the_upgrade_is_refused_before_it_happens() {
     let mut config = Config::default();
     config.policy.access_keys = [("AKID".to_owned(), "secret".to_owned())].into();
     let addr = start(config).await;
-    let arn = channel(&addr, "door").await;
+    let key = Some(("AKID", "secret"));
+    let (status, v) = post_as(
+        &addr,
+        "/createSignalingChannel",
+        &json!({"ChannelName": "door"}),
+        key,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let arn = v["ChannelARN"].as_str().unwrap().to_owned();
     let url = format!("ws://{addr}/?X-Amz-ChannelARN={}", uri_encode(&arn));
     let err = tokio_tungstenite::connect_async(url).await.unwrap_err();
     match err {
@@ -276,6 +278,73 @@ async fn http_get(addr: &str, path: &str) -> String {
     )
     .await
     .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).await.unwrap();
+    resp
+}
+
+#[tokio::test]
+async fn with_access_keys_the_api_wants_a_sigv4_authorization_header() {
+    let mut config = Config::default();
+    config.policy.access_keys = [("AKID".to_owned(), "secret".to_owned())].into();
+    config.relays = Some(wren_signal::ice_servers::Relays {
+        secret: "relay-secret".into(),
+        turn_uris: vec!["turn:127.0.0.1:3478".into()],
+        stun_uris: Vec::new(),
+        ttl: Duration::from_secs(300),
+    });
+    let addr = start(config).await;
+    let create = json!({"ChannelName": "door"});
+    // Unsigned, signed with the wrong secret, by a key nobody configured: refused with the
+    // exception AWS names, and nothing created.
+    for (key, status, exception) in [
+        (None, 403, "MissingAuthenticationTokenException"),
+        (Some(("AKID", "guess")), 403, "InvalidSignatureException"),
+        (
+            Some(("NOBODY", "secret")),
+            403,
+            "UnrecognizedClientException",
+        ),
+    ] {
+        let raw = raw_post(&addr, "/createSignalingChannel", &create, key).await;
+        assert_eq!(common::parse_response(&raw).0, status, "{key:?}: {raw}");
+        assert!(
+            raw.contains(&format!("x-amzn-errortype: {exception}\r\n")),
+            "{raw}"
+        );
+    }
+    let key = Some(("AKID", "secret"));
+    let (status, v) = post_as(&addr, "/listSignalingChannels", &json!({}), key).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["ChannelInfoList"].as_array().unwrap().len(), 0, "{v}");
+    let (status, v) = post_as(&addr, "/createSignalingChannel", &create, key).await;
+    assert_eq!(status, 200, "{v}");
+    let arn = v["ChannelARN"].as_str().unwrap().to_owned();
+    // TURN credentials only for a signed call.
+    let ice = json!({"ChannelARN": arn, "ClientId": "viewer-1"});
+    let (status, _) = post(&addr, "/v1/get-ice-server-config", &ice).await;
+    assert_eq!(status, 403);
+    let (status, v) = post_as(&addr, "/v1/get-ice-server-config", &ice, key).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["IceServerList"][0]["Password"].is_string(), "{v}");
+    // What needs no signature: the metrics.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).await.unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+}
+
+/// The whole response to a POST (hyper writes header names in lowercase).
+async fn raw_post(addr: &str, path: &str, body: &Value, key: Option<(&str, &str)>) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(common::post_request(addr, path, body, key).as_bytes())
+        .await
+        .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).await.unwrap();
     resp

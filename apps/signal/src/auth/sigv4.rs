@@ -2,7 +2,9 @@
 //! `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,
 //! `X-Amz-SignedHeaders`, `X-Amz-Signature` parameters) against the access keys the server
 //! is configured with. The KVS SDKs sign their WebSocket URL this way, with the service
-//! `kinesisvideo`, the `host` header alone, and the SHA-256 of an empty payload.
+//! `kinesisvideo`, the `host` header alone, and the SHA-256 of an empty payload. The other
+//! form, an `Authorization` header as AWS SDK clients send with every API call, is
+//! [`header`].
 
 use std::collections::HashMap;
 
@@ -105,6 +107,77 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
     hmac(&k_service, b"aws4_request")
 }
 
+/// The canonical request of SigV4 (task 1): the method, the path as sent, the query sorted
+/// by encoded name and value (without `X-Amz-Signature`), the signed headers by lowercase
+/// name with their values trimmed and inner runs of spaces made one, the signed header
+/// names, and the payload hash.
+pub(crate) fn canonical_request<'q>(
+    method: &str,
+    path: &str,
+    query: impl Iterator<Item = (&'q str, &'q str)>,
+    headers: &[(&str, String)],
+    signed_headers: &str,
+    payload_hash: &str,
+) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .filter(|(k, _)| *k != "X-Amz-Signature")
+        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
+        .collect();
+    pairs.sort();
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut canonical = format!("{method}\n{path}\n{}\n", query.join("&"));
+    for (name, value) in headers {
+        canonical.push_str(name);
+        canonical.push(':');
+        canonical.push_str(&value.split_whitespace().collect::<Vec<_>>().join(" "));
+        canonical.push('\n');
+    }
+    canonical.push('\n');
+    canonical.push_str(signed_headers);
+    canonical.push('\n');
+    canonical.push_str(payload_hash);
+    canonical
+}
+
+/// The hex signature of a canonical request (tasks 2 and 3): the string to sign from the
+/// request's date and credential scope, signed with the derived key.
+pub(crate) fn sign_canonical(
+    key: &[u8; 32],
+    datetime: &str,
+    scope: &str,
+    canonical: &str,
+) -> String {
+    let to_sign = format!(
+        "{ALGORITHM}\n{datetime}\n{scope}\n{}",
+        hex(&Sha256::digest(canonical.as_bytes()))
+    );
+    hex(&hmac(key, to_sign.as_bytes()))
+}
+
+/// `ACCESSKEY/YYYYMMDD/REGION/SERVICE/aws4_request`: the access key, date, region and
+/// service.
+pub(crate) fn parse_credential<'a>(
+    credential: &'a str,
+    what: &'static str,
+) -> Result<(&'a str, &'a str, &'a str, &'a str), SigV4Error> {
+    let mut parts = credential.split('/');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(key), Some(date), Some(region), Some(service), Some("aws4_request"), None)
+            if date.len() == 8 =>
+        {
+            Ok((key, date, region, service))
+        }
+        _ => Err(SigV4Error::Malformed(what)),
+    }
+}
+
 /// The signature of a presigned request: `query` without `X-Amz-Signature`, `payload_hash`
 /// the hex SHA-256 of the payload or `UNSIGNED-PAYLOAD`.
 #[must_use]
@@ -115,26 +188,10 @@ pub fn signature(
     scope: &str,
     payload_hash: &str,
 ) -> String {
-    let mut pairs: Vec<(String, String)> = req
-        .query
-        .iter()
-        .filter(|(k, _)| k != "X-Amz-Signature")
-        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
-        .collect();
-    pairs.sort();
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let canonical = format!(
-        "{}\n{}\n{}\nhost:{}\n\nhost\n{payload_hash}",
-        req.method,
-        req.path,
-        query.join("&"),
-        req.host.trim(),
-    );
-    let to_sign = format!(
-        "{ALGORITHM}\n{datetime}\n{scope}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
-    );
-    hex(&hmac(key, to_sign.as_bytes()))
+    let query = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let host = [("host", req.host.to_owned())];
+    let canonical = canonical_request(req.method, req.path, query, &host, "host", payload_hash);
+    sign_canonical(key, datetime, scope, &canonical)
 }
 
 /// Checks `req` at wall-clock second `now_unix` against `keys` (access key id to secret).
@@ -166,18 +223,7 @@ pub fn verify(
     let expires = get("X-Amz-Expires")?;
     let signed_headers = get("X-Amz-SignedHeaders")?;
     let given = get("X-Amz-Signature")?;
-    // ACCESSKEY/YYYYMMDD/REGION/SERVICE/aws4_request
-    let mut parts = credential.split('/');
-    let (Some(access_key), Some(date), Some(region), Some(service), Some("aws4_request"), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(SigV4Error::Malformed("X-Amz-Credential"));
-    };
+    let (access_key, date, region, service) = parse_credential(credential, "X-Amz-Credential")?;
     let signed_at = parse_datetime(datetime).ok_or(SigV4Error::Malformed("X-Amz-Date"))?;
     if !datetime.starts_with(date) {
         return Err(SigV4Error::Malformed("X-Amz-Credential"));
@@ -219,7 +265,7 @@ pub fn verify(
 }
 
 /// Seconds since the epoch of a `YYYYMMDDTHHMMSSZ` time.
-fn parse_datetime(s: &str) -> Option<u64> {
+pub(crate) fn parse_datetime(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
@@ -238,6 +284,28 @@ fn parse_datetime(s: &str) -> Option<u64> {
     Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se)
 }
 
+/// The `YYYYMMDDTHHMMSSZ` (`X-Amz-Date`) form of a Unix time, for clients that sign.
+#[must_use]
+pub fn amz_date(unix: u64) -> String {
+    let (days, secs) = (unix / 86_400, unix % 86_400);
+    // The civil date of a day count: the inverse of `days_from_civil`.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// Days from 1970-01-01 to a proleptic Gregorian date (years from 1970 on).
 fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
     let y = if m <= 2 { y.saturating_sub(1) } else { y };
@@ -248,6 +316,8 @@ fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     (era * 146_097 + doe).saturating_sub(719_468)
 }
+
+pub mod header;
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 pub mod actor;
 mod api;
+mod api_auth;
 pub mod authorize;
 pub mod metrics;
 mod page;
@@ -133,15 +134,22 @@ pub fn router(config: Config) -> (Router, Handle) {
         config: Arc::new(config),
         relays: relays.clone(),
     };
-    let router = Router::new()
-        .route("/", get(ws::root))
-        .route("/metrics", get(metrics::metrics))
+    // The API (signed when access keys are configured), then what needs no signature.
+    let api = Router::new()
         .route("/createSignalingChannel", post(api::create))
         .route("/describeSignalingChannel", post(api::describe))
         .route("/listSignalingChannels", post(api::list))
         .route("/deleteSignalingChannel", post(api::delete))
         .route("/getSignalingChannelEndpoint", post(api::endpoint))
         .route("/v1/get-ice-server-config", post(api::ice_server_config))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            api_auth::require_signature,
+        ));
+    let router = Router::new()
+        .route("/", get(ws::root))
+        .route("/metrics", get(metrics::metrics))
+        .merge(api)
         .with_state(app);
     (router, Handle { inputs, relays })
 }

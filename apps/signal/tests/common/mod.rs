@@ -67,21 +67,87 @@ impl Tls {
     }
 
     pub(crate) async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_as(path, body, None).await
+    }
+
+    /// [`Tls::post`], signed with `key` when given (SigV4 `Authorization` header).
+    pub(crate) async fn post_as(
+        &self,
+        path: &str,
+        body: &Value,
+        key: Option<(&str, &str)>,
+    ) -> (u16, Value) {
         let mut s = self.stream().await;
-        let body = body.to_string();
-        let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
+        s.write_all(post_request("localhost", path, body, key).as_bytes())
+            .await
+            .unwrap();
         let mut resp = Vec::new();
         let _ = s.read_to_end(&mut resp).await;
-        let resp = String::from_utf8(resp).unwrap();
-        let status = resp[9..12].parse().unwrap();
-        let json = resp
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null);
-        (status, json)
+        parse_response(&String::from_utf8(resp).unwrap())
     }
+}
+
+/// The region tests sign for (the server's default).
+pub(crate) const REGION: &str = "us-west-2";
+
+/// An HTTP/1.1 POST of `body` as JSON to `path` on `host`, closing after the answer; signed
+/// with `key` (access key id, secret) as an AWS SDK signs a KVS call when given.
+pub(crate) fn post_request(
+    host: &str,
+    path: &str,
+    body: &Value,
+    key: Option<(&str, &str)>,
+) -> String {
+    use wren_signal::auth::sigv4::header;
+    let body = body.to_string();
+    let mut headers = vec![
+        ("Host".to_owned(), host.to_owned()),
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+    ];
+    if let Some((access_key, secret)) = key {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        headers.push((
+            "X-Amz-Date".to_owned(),
+            wren_signal::auth::sigv4::amz_date(now),
+        ));
+        let auth = header::authorization(
+            &header::Request {
+                method: "POST",
+                path,
+                query: &[],
+                headers: &headers,
+                payload: body.as_bytes(),
+            },
+            &header::Credentials {
+                access_key,
+                secret,
+                region: REGION,
+                service: "kinesisvideo",
+            },
+        )
+        .unwrap();
+        headers.push(("Authorization".to_owned(), auth));
+    }
+    let mut req = format!("POST {path} HTTP/1.1\r\n");
+    for (n, v) in &headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    req
+}
+
+/// The status and JSON body of an HTTP/1.1 response (`Null` when the body is not JSON).
+pub(crate) fn parse_response(resp: &str) -> (u16, Value) {
+    let status = resp[9..12].parse().unwrap();
+    let json = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| serde_json::from_str(b).unwrap_or(Value::Null))
+        .unwrap_or(Value::Null);
+    (status, json)
 }

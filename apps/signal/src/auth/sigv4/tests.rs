@@ -65,6 +65,18 @@ fn the_date_parser_agrees_with_the_calendar() {
 }
 
 #[test]
+fn amz_date_is_the_inverse_of_the_date_parser() {
+    assert_eq!(amz_date(SIGNED_AT), "20261207T043000Z");
+    assert_eq!(amz_date(951_868_799), "20000229T235959Z");
+    assert_eq!(amz_date(0), "19700101T000000Z");
+    // Every day of four years (a leap year among them) at a changing time of day.
+    for day in 0..4 * 366 {
+        let t = 1_700_000_000 + day * 86_400 + day * 7 % 86_400;
+        assert_eq!(parse_datetime(&amz_date(t)), Some(t), "{t}");
+    }
+}
+
+#[test]
 fn a_url_the_kvs_sdk_signed_checks_out() {
     let (_, query) = split(SDK_URL);
     let signer = check(&query, "127.0.0.1:8443", SIGNED_AT + 10).unwrap();
