@@ -8,7 +8,8 @@
 //! InvalidSignatureException. The script is `tests/aws_sdk/kvs_api.js`.
 #![allow(clippy::disallowed_methods)] // a real server and a real client: the real clock
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -24,33 +25,13 @@ const ACCESS_KEY: &str = "AKIDWRENTEST";
 const SECRET: &str = "wren/test+secret";
 const RELAY_SECRET: &str = "relay-secret";
 
-/// The SDK's packages, installed from npm into the test's own directory once.
-fn sdk_modules() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aws-sdk-3.1116.0");
-    let modules = dir.join("node_modules");
-    if !modules
-        .join("@aws-sdk/client-kinesis-video-signaling/package.json")
-        .exists()
-    {
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&dir)
-            .args(PACKAGES)
-            .output()
-            .expect("npm runs (scripts/install-deps.sh installs it)");
-        assert!(
-            out.status.success(),
-            "npm install {PACKAGES:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    modules
-}
-
 #[test]
 fn the_aws_sdk_signs_the_control_plane_and_gets_ice_servers() {
-    let modules = sdk_modules();
+    let modules = common::npm_install(
+        "aws-sdk-3.1116.0",
+        &PACKAGES,
+        "@aws-sdk/client-kinesis-video-signaling/package.json",
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut config = Config::default();
     config

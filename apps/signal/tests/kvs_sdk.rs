@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -21,23 +19,8 @@ const SECRET: &str = "wren/test+secret";
 
 /// The SDK's browser bundle, installed from npm into the test's own directory once.
 fn sdk_bundle() -> String {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kvs-sdk-2.9.0");
-    let bundle =
-        dir.join("node_modules/amazon-kinesis-video-streams-webrtc/dist/kvs-webrtc.min.js");
-    if !bundle.exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&dir)
-            .arg(SDK)
-            .output()
-            .expect("npm runs (scripts/install-deps.sh installs it)");
-        assert!(
-            out.status.success(),
-            "npm install {SDK} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    const BUNDLE: &str = "amazon-kinesis-video-streams-webrtc/dist/kvs-webrtc.min.js";
+    let bundle = common::npm_install("kvs-sdk-2.9.0", &[SDK], BUNDLE).join(BUNDLE);
     std::fs::read_to_string(&bundle).unwrap_or_else(|e| panic!("{}: {e}", bundle.display()))
 }
 

@@ -160,18 +160,8 @@ pub(crate) fn parse_credential<'a>(
     credential: &'a str,
     what: &'static str,
 ) -> Result<(&'a str, &'a str, &'a str, &'a str), SigV4Error> {
-    let mut parts = credential.split('/');
-    match (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) {
-        (Some(key), Some(date), Some(region), Some(service), Some("aws4_request"), None)
-            if date.len() == 8 =>
-        {
+    match super::split_exact(credential, '/') {
+        Some([key, date, region, service, "aws4_request"]) if date.len() == 8 => {
             Ok((key, date, region, service))
         }
         _ => Err(SigV4Error::Malformed(what)),

@@ -75,15 +75,7 @@ pub fn verify(
     channel: &ChannelArn,
     now: u64,
 ) -> Result<Role, TokenError> {
-    let mut parts = token.split('.');
-    let (Some("v1"), Some(expiry), Some(role), Some(client), Some(sig), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(["v1", expiry, role, client, sig]) = super::split_exact(token, '.') else {
         return Err(TokenError::Malformed);
     };
     let expiry: u64 = expiry.parse().map_err(|_| TokenError::Malformed)?;

@@ -130,6 +130,15 @@ async fn find(app: &App, which: Which) -> Result<ChannelInfo, Response> {
     }
 }
 
+/// [`find`] by ARN alone.
+async fn find_arn(app: &App, arn: String) -> Result<ChannelInfo, Response> {
+    let which = Which {
+        channel_arn: Some(arn),
+        channel_name: None,
+    };
+    find(app, which).await
+}
+
 pub(crate) async fn describe(State(app): State<App>, Json(which): Json<Which>) -> Response {
     match find(&app, which).await {
         Ok(c) => Json(json!({ "ChannelInfo": info_json(&c) })).into_response(),
@@ -210,11 +219,7 @@ pub(crate) async fn endpoint(
     headers: HeaderMap,
     Json(body): Json<Endpoint>,
 ) -> Response {
-    let which = Which {
-        channel_arn: Some(body.channel_arn),
-        channel_name: None,
-    };
-    if let Err(r) = find(&app, which).await {
+    if let Err(r) = find_arn(&app, body.channel_arn).await {
         return r;
     }
     let host = headers
@@ -248,11 +253,7 @@ pub(crate) async fn ice_server_config(
     State(app): State<App>,
     Json(body): Json<IceConfig>,
 ) -> Response {
-    let which = Which {
-        channel_arn: Some(body.channel_arn),
-        channel_name: None,
-    };
-    if let Err(r) = find(&app, which).await {
+    if let Err(r) = find_arn(&app, body.channel_arn).await {
         return r;
     }
     let client = body.client_id.unwrap_or_else(|| "master".to_owned());

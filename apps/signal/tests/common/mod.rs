@@ -151,3 +151,25 @@ pub(crate) fn parse_response(resp: &str) -> (u16, Value) {
         .unwrap_or(Value::Null);
     (status, json)
 }
+
+/// `packages` installed from the npm registry into `CARGO_TARGET_TMPDIR/dir` once (when
+/// `marker`, a path below its `node_modules`, is not there yet); the `node_modules` path.
+pub(crate) fn npm_install(dir: &str, packages: &[&str], marker: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let modules = dir.join("node_modules");
+    if !modules.join(marker).exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&dir)
+            .args(packages)
+            .output()
+            .expect("npm runs (scripts/install-deps.sh installs it)");
+        assert!(
+            out.status.success(),
+            "npm install {packages:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    modules
+}
