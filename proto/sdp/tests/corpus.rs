@@ -31,7 +31,7 @@ fn load(name: &str) -> String {
 #[test]
 fn every_file_parses_and_round_trips() {
     let files = corpus();
-    assert!(files.len() >= 14, "corpus has {} files", files.len());
+    assert!(files.len() >= 15, "corpus has {} files", files.len());
     for (name, text) in &files {
         let session = Session::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut out = String::new();
@@ -248,4 +248,124 @@ fn firefox_99_offer_with_a_stopped_section() {
     assert_eq!(m.direction(), Direction::Inactive);
     assert_eq!(s.bundle_mids().count(), 10);
     assert!(matches!(s.entries()[0].line(), Line::Version));
+}
+
+#[test]
+fn safari_audio_video_offer_field_by_field() {
+    let text = load("safari-offer-audio-video.sdp");
+    // Kept as its source has it: lines end in LF alone, and they are written back so.
+    assert!(!text.contains('\r'));
+    let s = Session::parse(&text).unwrap();
+    let o = s.origin().unwrap();
+    assert_eq!((o.session_id, o.session_version), (4417393722931175454, 2));
+    assert_eq!(s.bundle_mids().collect::<Vec<_>>(), ["0", "1"]);
+    assert!(s.extmap_allow_mixed());
+    let wms = s.msid_semantic().unwrap();
+    assert_eq!(&*wms.semantic, "WMS");
+    assert_eq!(
+        wms.iter().collect::<Vec<_>>(),
+        ["0088aafd-7cec-4a6b-b165-f9599cdc1434"]
+    );
+    let kinds: Vec<_> = s.media().iter().map(|m| m.kind()).collect();
+    assert_eq!(kinds, ["audio", "video"]);
+    for m in s.media() {
+        assert_eq!(m.media_line().port, 9);
+        assert_eq!(m.ice_ufrag(), Some("lGjA"));
+        assert_eq!(m.ice_pwd(), Some("KVh9jwWy5bgHIdeSRKf4yy3O"));
+        assert!(m.ice_options().unwrap().trickle());
+        assert_eq!(m.setup(), Some(Setup::ActPass));
+        assert_eq!(m.direction(), Direction::SendRecv);
+        assert!(m.rtcp_mux() && m.rtcp_rsize());
+        assert_eq!(m.candidates().count(), 0, "no candidate: trickled");
+        let fp: Vec<_> = m.fingerprints().collect();
+        assert_eq!(fp.len(), 1);
+        assert_eq!(fp[0].hash(), HashFunction::Sha256);
+        assert_eq!(fp[0].bytes()[..4], [0xDF, 0x7D, 0x1E, 0x2D]);
+        assert_eq!(fp[0].bytes()[31], 0xF3);
+        let msid: Vec<_> = m.msids().collect();
+        assert_eq!(msid.len(), 1);
+        assert_eq!(&*msid[0].stream, "0088aafd-7cec-4a6b-b165-f9599cdc1434");
+    }
+
+    let audio = &s.media()[0];
+    assert_eq!(
+        audio.media_line().payload_types().collect::<Vec<_>>(),
+        [111, 63, 9, 0, 8, 13, 110, 126]
+    );
+    assert_eq!(audio.fmtp(111).unwrap().get("useinbandfec"), Some("1"));
+    let red = audio.rtpmap(63).unwrap();
+    assert_eq!(
+        (&*red.encoding, red.clock_rate, red.channels),
+        ("red", 48000, Some(2))
+    );
+    assert_eq!(audio.ssrcs().filter(|s| s.id == 616985218).count(), 2);
+
+    // Safari's video: H.264 first, Constrained High (640c1f) before Constrained Baseline
+    // (42e01f), each in packetization modes 1 and 0, then H.265, VP8 and VP9 profiles 0
+    // and 2, each with its RTX; then RED, its RTX, and ulpfec.
+    let video = &s.media()[1];
+    let codecs: Vec<_> = video
+        .rtpmaps()
+        .map(|r| (r.payload_type, &*r.encoding))
+        .collect();
+    assert_eq!(
+        codecs,
+        [
+            (96, "H264"),
+            (97, "rtx"),
+            (98, "H264"),
+            (99, "rtx"),
+            (100, "H264"),
+            (101, "rtx"),
+            (102, "H264"),
+            (103, "rtx"),
+            (104, "H265"),
+            (105, "rtx"),
+            (106, "VP8"),
+            (107, "rtx"),
+            (108, "VP9"),
+            (109, "rtx"),
+            (127, "VP9"),
+            (125, "rtx"),
+            (112, "red"),
+            (113, "rtx"),
+            (114, "ulpfec")
+        ]
+    );
+    let h264: Vec<_> = [96, 98, 100, 102]
+        .iter()
+        .map(|&pt| {
+            let f = video.fmtp(pt).unwrap();
+            (
+                f.get("profile-level-id").unwrap(),
+                f.get("packetization-mode").unwrap(),
+                f.get("level-asymmetry-allowed").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        h264,
+        [
+            ("640c1f", "1", "1"),
+            ("42e01f", "1", "1"),
+            ("640c1f", "0", "1"),
+            ("42e01f", "0", "1")
+        ]
+    );
+    assert_eq!(video.fmtp(127).unwrap().get("profile-id"), Some("2"));
+    assert_eq!(video.fmtp(125).unwrap().get("apt"), Some("127"));
+    assert!(video.fmtp(104).is_none(), "H.265 without parameters");
+    assert_eq!(
+        video
+            .rtcp_fbs()
+            .filter(|f| f.payload_type == Some(96))
+            .count(),
+        5
+    );
+    let exts: Vec<_> = video.extmaps().map(|e| e.id).collect();
+    assert_eq!(exts, [14, 2, 13, 3, 5, 6, 7, 8, 4, 10, 11]);
+    let fid: Vec<_> = video.ssrc_groups().collect();
+    assert_eq!(fid.len(), 1);
+    assert_eq!(&*fid[0].semantics, "FID");
+    assert_eq!(fid[0].ssrcs, [3201680545, 2693598584]);
 }

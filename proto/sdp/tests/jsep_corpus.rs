@@ -8,6 +8,7 @@ mod common;
 
 use common::{answer_text, extmaps, load, pts, rtpmaps};
 use wren_sdp::attribute::{RidDirection, Setup};
+use wren_sdp::jsep::h264::Profile;
 use wren_sdp::jsep::{Reason, Refusal, capabilities::uri};
 use wren_sdp::{Direction, Session};
 
@@ -54,7 +55,7 @@ fn every_offer_of_the_corpus_is_answered_and_the_answer_parses_back() {
             n += 1;
         }
     }
-    assert!(n >= 9, "{n} offers");
+    assert!(n >= 10, "{n} offers");
 }
 
 #[test]
@@ -286,6 +287,122 @@ fn safari_data_channel_offer_answered_field_by_field() {
     assert_eq!(d.sctp_port(), Some(5000));
     assert_eq!(d.candidates().count(), 1);
     assert!(s.extmap_allow_mixed());
+}
+
+#[test]
+fn safari_audio_video_offer_answered_field_by_field() {
+    let a = answer_text(&load("safari-offer-audio-video.sdp"));
+    let s = &a.session;
+    assert!(a.rejected.is_empty(), "{:?}", a.rejected);
+    assert_eq!(mids(s), [Some("0".into()), Some("1".into())]);
+    assert_eq!(ports(s), [9, 9]);
+    assert_eq!(bundle(s), ["0", "1"]);
+    assert_eq!(setups(s), [Some(Setup::Active); 2]);
+    // sendrecv offered, nothing of ours to send: we receive.
+    assert_eq!(directions(s), [Direction::RecvOnly, Direction::RecvOnly]);
+    assert!(s.extmap_allow_mixed());
+    // Audio: Opus, G.711 and both telephone-events in the offer's order; RED, G722 and CN
+    // left out.
+    assert_eq!(pts(s, 0), [111, 0, 8, 110, 126]);
+    assert_eq!(
+        s.media()[0].fmtp(111).unwrap().params,
+        "minptime=10;useinbandfec=1"
+    );
+    assert_eq!(
+        extmaps(s, 0),
+        ext(&[
+            (1, uri::AUDIO_LEVEL),
+            (2, uri::ABS_SEND_TIME),
+            (3, TWCC),
+            (4, uri::MID)
+        ])
+    );
+    // Video: H.264 Constrained Baseline in both packetization modes, VP8, VP9 profiles 0
+    // and 2, each with its RTX; Safari's Constrained High (640c1f, both modes) and H.265
+    // are refused with their RTX, RED, its RTX and ulpfec left out.
+    assert_eq!(pts(s, 1), [98, 99, 102, 103, 106, 107, 108, 109, 127, 125]);
+    assert_eq!(
+        rtpmaps(s, 1),
+        [
+            "98 H264/90000",
+            "99 rtx/90000",
+            "102 H264/90000",
+            "103 rtx/90000",
+            "106 VP8/90000",
+            "107 rtx/90000",
+            "108 VP9/90000",
+            "109 rtx/90000",
+            "127 VP9/90000",
+            "125 rtx/90000"
+        ]
+    );
+    let v = &s.media()[1];
+    assert_eq!(v.fmtp(98).unwrap().get("profile-level-id"), Some("42e01f"));
+    assert_eq!(v.fmtp(102).unwrap().get("packetization-mode"), Some("0"));
+    assert_eq!(v.fmtp(99).unwrap().params, "apt=98");
+    assert_eq!(v.fmtp(125).unwrap().params, "apt=127");
+    assert_eq!(v.fmtp(127).unwrap().get("profile-id"), Some("2"));
+    let fb: Vec<String> = v
+        .rtcp_fbs()
+        .filter(|f| f.payload_type == Some(106))
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(
+        fb,
+        [
+            "106 goog-remb",
+            "106 transport-cc",
+            "106 ccm fir",
+            "106 nack",
+            "106 nack pli"
+        ]
+    );
+    // toffset, video-content-type, video-timing and color-space left out; the rest keep
+    // Safari's ids.
+    assert_eq!(
+        extmaps(s, 1),
+        ext(&[
+            (2, uri::ABS_SEND_TIME),
+            (13, uri::VIDEO_ORIENTATION),
+            (3, TWCC),
+            (5, uri::PLAYOUT_DELAY),
+            (4, uri::MID),
+            (10, uri::RID),
+            (11, uri::REPAIRED_RID)
+        ])
+    );
+    assert!(v.rtcp_mux() && v.rtcp_rsize());
+    assert!(v.simulcast().is_none());
+    // The refused primary codecs, with their reasons.
+    let (index, refused) = &a.refused_codecs[1];
+    assert_eq!(*index, 1);
+    let primary: Vec<(u8, &Refusal)> = refused
+        .iter()
+        .filter(|r| r.codec.kind().is_primary())
+        .map(|r| (r.codec.payload_type, &r.why))
+        .collect();
+    let pts_refused: Vec<u8> = primary.iter().map(|(pt, _)| *pt).collect();
+    assert_eq!(pts_refused, [96, 100, 104]);
+    for (pt, why) in &primary[..2] {
+        assert!(
+            matches!(
+                why,
+                Refusal::H264Profile {
+                    offered: Some(Profile::ConstrainedHigh),
+                    ..
+                }
+            ),
+            "{pt}: {why:?}"
+        );
+    }
+    assert_eq!(*primary[2].1, Refusal::Unsupported);
+    // Transport: our credentials in both sections, candidates in the first only.
+    for m in s.media() {
+        assert_eq!(m.ice_ufrag(), Some("wren"));
+        assert_eq!(m.fingerprints().count(), 1);
+    }
+    assert_eq!(s.media()[0].candidates().count(), 1);
+    assert_eq!(s.media()[1].candidates().count(), 0);
 }
 
 #[test]
