@@ -1,0 +1,47 @@
+//! wren-rtc: one WebRTC peer connection as a sans-IO machine.
+//!
+//! A [`Peer`] runs what browsers run on one BUNDLE transport with rtcp-mux: an ICE agent
+//! (wren-ice) finds the path; DTLS (wren-dtls) runs over the selected pair, with its role
+//! from the signalled setup and the peer's certificate checked against the fingerprint it
+//! announced (RFC 8122); SRTP (wren-srtp) is keyed from the DTLS exporter (RFC 5764
+//! section 4.2); datagrams on the transport are told apart by their first byte (RFC 7983,
+//! [`wren_core::demux`]).
+//!
+//! This is the transport and the direct API (for programs that signal their own way:
+//! [`LocalParameters`] out, [`RemoteParameters`] in); media goes in RTP mode, each packet
+//! protected into the caller's transmit buffer ([`Peer::send_rtp_into`]) and unprotected
+//! into the caller's receive buffer ([`Peer::receive`]), with no queue and no allocation
+//! per packet.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use wren_rtc::{Config, DtlsRole, Peer};
+//!
+//! let identity = Arc::new(wren_dtls::identity::Identity::generate()?);
+//! let config = Config::new(
+//!     wren_ice::Role::Controlling,
+//!     DtlsRole::Client,
+//!     vec!["127.0.0.1".parse()?],
+//!     identity,
+//! );
+//! let peer = Peer::new(Instant::now(), config);
+//! // What the other side needs to know, however the application signals it.
+//! let local = peer.local_parameters();
+//! assert_eq!(local.credentials.pwd.len(), 24);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod event;
+mod params;
+mod peer;
+mod security;
+
+pub use config::{Config, DtlsRole};
+pub use error::{Error, SendError};
+pub use event::{DtlsFailure, DtlsState, Event, Stats};
+pub use params::{LocalParameters, RemoteParameters};
+pub use peer::{Command, Peer, Received};

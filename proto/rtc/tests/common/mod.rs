@@ -1,0 +1,132 @@
+//! Two peers wired back to back in memory, without a simulator: every socket bind is
+//! granted at once and every datagram delivered at once, on a virtual clock. For tests
+//! that drive the data path by hand (allocation counts, benchmarks).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult};
+use wren_dtls::identity::Identity;
+use wren_rtc::{Config, DtlsRole, Event, Peer, RemoteParameters};
+
+/// Two connected peers and where their sockets are.
+pub(crate) struct Pair {
+    pub(crate) now: Instant,
+    pub(crate) peers: [Peer; 2],
+    owners: HashMap<SocketAddr, usize>,
+    next_port: u16,
+    pub(crate) events: [Vec<Event>; 2],
+}
+
+impl Pair {
+    /// Two peers (A controlling and DTLS client, B controlled and DTLS server) run until
+    /// both are connected (SRTP keyed).
+    pub(crate) fn connected(seed: u8) -> Pair {
+        #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+        let now = Instant::now();
+        let make = |ip: &str, ice, dtls, s: u8| {
+            let identity = Arc::new(Identity::generate().unwrap());
+            let mut c = Config::new(ice, dtls, vec![ip.parse().unwrap()], identity);
+            c.rng_seed = Some([s; 32]);
+            Peer::new(now, c)
+        };
+        let a = make(
+            "10.0.0.1",
+            wren_ice::Role::Controlling,
+            DtlsRole::Client,
+            seed,
+        );
+        let b = make(
+            "10.0.0.2",
+            wren_ice::Role::Controlled,
+            DtlsRole::Server,
+            seed.wrapping_add(1),
+        );
+        let mut pair = Pair {
+            now,
+            peers: [a, b],
+            owners: HashMap::new(),
+            next_port: 50_000,
+            events: [Vec::new(), Vec::new()],
+        };
+        let remote = |p: &Peer| {
+            let l = p.local_parameters();
+            RemoteParameters {
+                credentials: l.credentials,
+                fingerprints: vec![l.fingerprint],
+                dtls_role: l.dtls_role,
+            }
+        };
+        let (ra, rb) = (remote(&pair.peers[0]), remote(&pair.peers[1]));
+        pair.peers[0].set_remote(now, rb).unwrap();
+        pair.peers[1].set_remote(now, ra).unwrap();
+        for _ in 0..10_000 {
+            pair.drain();
+            let up = |e: &Vec<Event>| e.iter().any(|e| matches!(e, Event::Connected { .. }));
+            if up(&pair.events[0]) && up(&pair.events[1]) {
+                return pair;
+            }
+            let next = pair.peers.iter().filter_map(Machine::poll_timeout).min();
+            pair.now = next
+                .unwrap_or(pair.now + Duration::from_millis(10))
+                .max(pair.now);
+            for p in &mut pair.peers {
+                if p.poll_timeout().is_some_and(|t| t <= pair.now) {
+                    p.handle_timeout(pair.now);
+                }
+            }
+        }
+        panic!("not connected: {:#?}", pair.events);
+    }
+
+    /// Delivers everything pending until nothing moves; trickles candidates.
+    pub(crate) fn drain(&mut self) {
+        let now = self.now;
+        loop {
+            let mut moved = false;
+            for i in 0..2 {
+                while let Some(req) = self.peers[i].poll_socket_request() {
+                    moved = true;
+                    if let SocketRequest::Bind {
+                        addr, transport, ..
+                    } = req
+                    {
+                        self.next_port += 1;
+                        let bound = SocketAddr::new(addr.ip(), self.next_port);
+                        self.owners.insert(bound, i);
+                        self.peers[i].handle_socket_result(
+                            now,
+                            SocketResult::of_bind(addr, transport, Ok(bound)),
+                        );
+                    }
+                }
+                let mut buf = Vec::new();
+                while let Some(t) = self.peers[i].poll_transmit(now, &mut buf) {
+                    moved = true;
+                    if let (Some(&j), Some(src)) = (self.owners.get(&t.destination), t.source) {
+                        self.peers[j].handle_datagram(now, Datagram::udp(src, t.destination, &buf));
+                    }
+                    buf.clear();
+                }
+                while let Some(e) = self.peers[i].poll_event() {
+                    moved = true;
+                    if let Event::LocalCandidate(c) = &e {
+                        let _ = self.peers[1 - i].add_remote_candidate(now, c.clone());
+                    }
+                    self.events[i].push(e);
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Where a datagram written for `t` lands: the index of the peer owning it.
+    pub(crate) fn owner(&self, addr: SocketAddr) -> Option<usize> {
+        self.owners.get(&addr).copied()
+    }
+}
