@@ -28,7 +28,9 @@ impl DtlsRole {
 }
 
 /// How a peer runs: its ICE agent's configuration, its DTLS role and certificate, and
-/// its limits.
+/// its limits. With JSEP, the ICE role follows who offers (the offerer controls) and the
+/// DTLS role follows `a=setup` (an offer says `actpass`; our answer takes `active`), so
+/// the roles given here matter only to the direct API.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The ICE agent's (role, interfaces, STUN and TURN servers, timers).
@@ -46,6 +48,8 @@ pub struct Config {
     pub max_media_events: usize,
     /// Seed of the ICE agent and DTLS randomness; `None` seeds from the OS.
     pub rng_seed: Option<[u8; 32]>,
+    /// What JSEP offers and accepts (codecs, header extensions, data channels).
+    pub capabilities: wren_sdp::jsep::Capabilities,
 }
 
 impl Config {
@@ -66,6 +70,7 @@ impl Config {
             mtu: 1200,
             max_media_events: 256,
             rng_seed: None,
+            capabilities: wren_sdp::jsep::Capabilities::default(),
         }
     }
 }

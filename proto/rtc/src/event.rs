@@ -60,6 +60,9 @@ pub enum Event {
     },
     /// DTLS failed: why (a fingerprint that does not match, a timeout, an alert).
     DtlsFailed(DtlsFailure),
+    /// A section of the peer's offer we answered with port 0, and why (the codecs on each
+    /// side when none is in common).
+    SectionRejected(wren_sdp::jsep::Rejection),
     /// An RTP packet, unprotected (the [`wren_core::Machine`] path: a copy; the data path
     /// is [`crate::Peer::receive`]).
     Rtp(Vec<u8>),
@@ -86,4 +89,6 @@ pub struct Stats {
     pub unknown_dropped: u64,
     /// Media events dropped on the `Machine` path because the queue was full.
     pub media_events_dropped: u64,
+    /// `a=candidate` lines of the peer's descriptions that did not parse.
+    pub candidates_refused: u64,
 }

@@ -44,4 +44,4 @@ pub use config::{Config, DtlsRole};
 pub use error::{Error, SendError};
 pub use event::{DtlsFailure, DtlsState, Event, Stats};
 pub use params::{LocalParameters, RemoteParameters};
-pub use peer::{Command, Peer, Received};
+pub use peer::{Command, JsepError, Peer, Received, SdpType, SessionDescription};

@@ -39,6 +39,18 @@ impl Security {
         }
     }
 
+    /// Our role.
+    pub(crate) fn role(&self) -> DtlsRole {
+        self.role
+    }
+
+    /// Takes `role` (JSEP decides it from `a=setup`); only before DTLS started.
+    pub(crate) fn set_role(&mut self, role: DtlsRole) {
+        if self.dtls.is_none() {
+            self.role = role;
+        }
+    }
+
     pub(crate) fn state(&self) -> DtlsState {
         self.state
     }

@@ -380,7 +380,7 @@ impl Agent {
             .count()
     }
 
-    fn switch_role(&mut self) {
+    pub(super) fn switch_role(&mut self) {
         self.role = self.role.flipped();
         self.selection.abandon_nomination();
         self.reprioritise();

@@ -10,7 +10,7 @@ use super::consent::{Due, Verdict};
 use super::remote::Added;
 use super::{
     Agent, CandidateSummary, ConnectionState, Credentials, Deadline, Error, Event, FailureCause,
-    FailureReport, GatheringState, PairId, PairReport, PairState, SelectedPair,
+    FailureReport, GatheringState, PairId, PairReport, PairState, Role, SelectedPair,
 };
 use crate::candidate::{Address, Candidate, CandidateTransport, CandidateType};
 use crate::message::write_keepalive;
@@ -62,6 +62,16 @@ impl Agent {
         self.arm_pacing();
         self.after_input(now);
         Ok(())
+    }
+
+    /// Takes `role` (RFC 8445 section 6.1.1: in JSEP the offerer controls, RFC 9429
+    /// section 5.2.1), for an agent made before the role was known (it gathers while the
+    /// offer is made). Call it before checks start; after that a conflict is settled by
+    /// the peers' tie-breakers (section 7.3.1.1) and this is the same as letting it be.
+    pub fn set_role(&mut self, role: Role) {
+        if self.role != role {
+            self.switch_role();
+        }
     }
 
     /// Adds a remote candidate, before or after checks began (trickle ICE). A host name

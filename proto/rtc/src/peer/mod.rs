@@ -2,6 +2,7 @@
 //! candidates; [`crate::security`] owns DTLS and SRTP; this module wires them together and
 //! speaks the [`Machine`] vocabulary. The data path is in `receive.rs` and `send.rs`.
 
+mod jsep;
 mod receive;
 mod send;
 
@@ -12,6 +13,7 @@ use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
 use wren_dtls::fingerprint::Fingerprint;
 use wren_ice::{Agent, Candidate, GatheringState};
 
+pub use jsep::{JsepError, SdpType, SessionDescription};
 pub use receive::Received;
 
 use crate::event::DtlsState;
@@ -43,6 +45,12 @@ pub struct Peer {
     ice: Agent,
     security: Security,
     remote_fingerprints: Option<Vec<Fingerprint>>,
+    /// Offer/answer state, once JSEP is used.
+    negotiation: Option<wren_sdp::jsep::Negotiation>,
+    /// Whether ICE gathering is over (our descriptions then say `a=end-of-candidates`).
+    gathering_complete: bool,
+    /// Our answer to the offer taken last, until [`Peer::create_answer`] takes it.
+    pending_answer: Option<String>,
     events: VecDeque<Event>,
     /// How many of `events` are media (bounded by `max_media_events`).
     media_events: usize,
@@ -75,6 +83,9 @@ impl Peer {
             ice,
             security,
             remote_fingerprints: None,
+            negotiation: None,
+            gathering_complete: false,
+            pending_answer: None,
             events: VecDeque::new(),
             media_events: 0,
             queued: VecDeque::new(),
@@ -94,7 +105,7 @@ impl Peer {
         LocalParameters {
             credentials: self.ice.local_credentials().clone(),
             fingerprint: self.config.identity.fingerprint().clone(),
-            dtls_role: self.config.dtls_role,
+            dtls_role: self.security.role(),
         }
     }
 
@@ -112,7 +123,7 @@ impl Peer {
         if self.remote_fingerprints.is_some() {
             return Err(Error::RemoteAlreadySet);
         }
-        if remote.dtls_role == self.config.dtls_role {
+        if remote.dtls_role == self.security.role() {
             return Err(Error::SameDtlsRole(remote.dtls_role));
         }
         if remote.fingerprints.is_empty() {
@@ -191,6 +202,7 @@ impl Peer {
             match e {
                 wren_ice::Event::LocalCandidate(c) => out.push(Event::LocalCandidate(c)),
                 wren_ice::Event::GatheringState(GatheringState::Complete) => {
+                    self.gathering_complete = true;
                     out.push(Event::GatheringComplete);
                 }
                 wren_ice::Event::ConnectionState(s) => out.push(Event::IceState(s)),
@@ -215,7 +227,7 @@ impl Peer {
         let Some(fingerprints) = &self.remote_fingerprints else {
             return;
         };
-        let ready = match self.config.dtls_role {
+        let ready = match self.security.role() {
             DtlsRole::Server => true,
             DtlsRole::Client => self.ice.selected_pair().is_some(),
         };
