@@ -5,6 +5,12 @@
 //! fingerprint, and the browser's SRTP arrives and unprotects with the keys our DTLS
 //! exported: the test counts RTP packets of each payload type. The page reports its
 //! connection `connected`. Everything runs on this test's own UDP socket, driven by hand.
+//!
+//! Chromium runs on the host and everything is on 127.0.0.1. Firefox runs in a network
+//! namespace this test makes (`wren_browser::Netns`, deleted when the test ends, pass or
+//! fail), with the page's server and our socket inside it on 10.255.255.1: Firefox gathers
+//! only on its default address and pairs no loopback candidate with it (see wren-dtls's
+//! tests/browsers.rs). Making the namespace needs root: without it the test fails.
 #![allow(clippy::disallowed_methods)] // a real socket and a real browser: the real clock
 
 use std::collections::BTreeMap;
@@ -12,7 +18,7 @@ use std::net::UdpSocket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wren_browser::{Kind, Page};
+use wren_browser::{Kind, Netns, Page};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
 use wren_dtls::identity::Identity;
 use wren_rtc::{Config, DtlsRole, Event, Peer, Received, SdpType, SessionDescription};
@@ -36,14 +42,35 @@ main();
 
 #[test]
 fn chromium_offers_and_our_answer_connects_with_srtp_flowing() {
-    let page = Page::serve(PAGE.to_owned());
-    let _browser = Kind::Chromium.start_with_args(
-        page.url(),
-        &[
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-        ],
-    );
+    call(Kind::Chromium);
+}
+
+#[test]
+fn firefox_offers_and_our_answer_connects_with_srtp_flowing() {
+    call(Kind::Firefox);
+}
+
+fn call(kind: Kind) {
+    // `ns` is dropped after the browser and the page.
+    let ns = (kind == Kind::Firefox).then(Netns::new);
+    let page = match &ns {
+        Some(ns) => Page::serve_in(ns, PAGE.to_owned()),
+        None => Page::serve(PAGE.to_owned()),
+    };
+    let _browser = match &ns {
+        Some(ns) => kind.start_in(ns, page.url()),
+        None => kind.start_with_args(
+            page.url(),
+            &[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+            ],
+        ),
+    };
+    let interface = match &ns {
+        Some(_) => std::net::IpAddr::V4(Netns::DEFAULT_ADDRESS),
+        None => "127.0.0.1".parse().unwrap(),
+    };
     let offer = page.offer(Duration::from_secs(60));
 
     let start = Instant::now();
@@ -51,7 +78,7 @@ fn chromium_offers_and_our_answer_connects_with_srtp_flowing() {
     let config = Config::new(
         wren_ice::Role::Controlled,
         DtlsRole::Client,
-        vec!["127.0.0.1".parse().unwrap()],
+        vec![interface],
         identity,
     );
     let mut peer = Peer::new(start, config);
@@ -64,7 +91,10 @@ fn chromium_offers_and_our_answer_connects_with_srtp_flowing() {
             ..
         } = req
         {
-            let s = UdpSocket::bind(addr).unwrap();
+            let s = match &ns {
+                Some(ns) => ns.run(|| UdpSocket::bind(addr)).unwrap(),
+                None => UdpSocket::bind(addr).unwrap(),
+            };
             let bound = s.local_addr().unwrap();
             peer.handle_socket_result(
                 start,
