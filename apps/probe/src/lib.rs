@@ -31,5 +31,6 @@ pub mod failure;
 pub mod gather;
 pub mod link;
 pub mod output;
+pub mod sdp;
 pub mod tls;
 pub mod uri;
