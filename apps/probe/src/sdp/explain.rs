@@ -302,6 +302,17 @@ pub struct DataFacts {
     pub max_message_size: Option<u64>,
 }
 
+/// `a=sctpmap` (draft-ietf-mmusic-sctp-sdp-05, before RFC 8841), as written.
+fn sctpmap(m: &Media<'_>) -> Option<String> {
+    m.attributes().find_map(|a| match a {
+        wren_sdp::Attribute::Other {
+            name,
+            value: Some(v),
+        } if name == "sctpmap" => Some(v.to_string()),
+        _ => None,
+    })
+}
+
 /// One media section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionFacts {
@@ -351,6 +362,8 @@ pub struct SectionFacts {
     pub ssrc_groups: Vec<SsrcGroupFacts>,
     /// The data channel, for an SCTP section.
     pub data: Option<DataFacts>,
+    /// `a=sctpmap`, the data channel format of the drafts before RFC 8841, as written.
+    pub sctpmap: Option<String>,
 }
 
 /// Explains `session`, with what the caller knows in `context`.
@@ -513,5 +526,6 @@ fn section(index: usize, m: &Media<'_>, bundled: bool) -> SectionFacts {
             sctp_port: m.sctp_port(),
             max_message_size: m.max_message_size(),
         }),
+        sctpmap: sctpmap(m),
     }
 }

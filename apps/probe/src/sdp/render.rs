@@ -187,6 +187,13 @@ fn section(out: &mut String, s: &SectionFacts) {
         );
         let _ = writeln!(out, "  data channel: {port}, {size}");
     }
+    if let Some(map) = &s.sctpmap {
+        let _ = writeln!(
+            out,
+            "  sctpmap: {map} (the format of the drafts before RFC 8841, which uses \
+             UDP/DTLS/SCTP and a=sctp-port)"
+        );
+    }
     if !s.codecs.is_empty() {
         let _ = writeln!(out, "  codecs:");
         for c in &s.codecs {

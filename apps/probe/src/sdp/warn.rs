@@ -202,12 +202,12 @@ pub enum Warning {
         /// Where it is written.
         places: Vec<Place>,
     },
-    /// An `a=group` naming a mid no section has (RFC 5888 s5, RFC 9143 s7).
+    /// An `a=group` naming mids no section has (RFC 5888 s5, RFC 9143 s7).
     GroupMidMissing {
         /// The group's semantics (`BUNDLE`).
         semantics: String,
-        /// The mid.
-        mid: String,
+        /// The mids, in the group's order.
+        mids: Vec<String>,
     },
     /// A candidate wren-ice cannot read (RFC 8839 s5.1).
     UnreadableCandidate {
@@ -370,11 +370,18 @@ impl fmt::Display for Warning {
                      role is agreed",
                 )
             }
-            Warning::GroupMidMissing { semantics, mid } => write!(
-                f,
-                "a=group:{semantics} names mid {mid}, which no section has (RFC 5888 s5, \
-                 RFC 9143 s7)"
-            ),
+            Warning::GroupMidMissing { semantics, mids } => {
+                let (noun, verb) = if mids.len() == 1 {
+                    ("mid", "no section has")
+                } else {
+                    ("mids", "no sections have")
+                };
+                write!(
+                    f,
+                    "a=group:{semantics} names {noun} {}, which {verb} (RFC 5888 s5, RFC 9143 s7)",
+                    mids.join(" ")
+                )
+            }
             Warning::UnreadableCandidate {
                 section,
                 text,
@@ -411,10 +418,7 @@ pub fn check(
     sections: &[SectionFacts],
     offer: Option<&Session<'_>>,
 ) -> Vec<Warning> {
-    let mut out = Vec::new();
-    for mid in groups_missing(facts, sections) {
-        out.push(mid);
-    }
+    let mut out = groups_missing(facts, sections);
     for s in sections.iter().filter(|s| s.state == SectionState::Rejected) {
         out.push(Warning::Rejected {
             section: SectionRef::of(s),
@@ -456,13 +460,17 @@ pub fn check(
 fn groups_missing(facts: &SessionFacts, sections: &[SectionFacts]) -> Vec<Warning> {
     let mut out = Vec::new();
     for g in &facts.groups {
-        for mid in &g.mids {
-            if !sections.iter().any(|s| s.mid.as_deref() == Some(mid)) {
-                out.push(Warning::GroupMidMissing {
-                    semantics: g.semantics.clone(),
-                    mid: mid.clone(),
-                });
-            }
+        let mids: Vec<String> = g
+            .mids
+            .iter()
+            .filter(|mid| !sections.iter().any(|s| s.mid.as_deref() == Some(mid.as_str())))
+            .cloned()
+            .collect();
+        if !mids.is_empty() {
+            out.push(Warning::GroupMidMissing {
+                semantics: g.semantics.clone(),
+                mids,
+            });
         }
     }
     out
