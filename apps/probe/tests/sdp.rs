@@ -149,15 +149,23 @@ fn chromium_offer_names_its_codecs_and_data_channel() {
         out.contains("102 H264/90000: each direction may use its own level (level-asymmetry-allowed=1); non-interleaved mode (FU-A fragments, STAP-A aggregates) (packetization-mode=1); Baseline, level 3.1 (profile-level-id=42001f)"),
         "{p}"
     );
-    assert!(out.contains("Constrained Baseline, level 3.1 (profile-level-id=42e01f)"), "{p}");
-    assert!(out.contains("Main, level 3.1 (profile-level-id=4d001f)"), "{p}");
+    assert!(
+        out.contains("Constrained Baseline, level 3.1 (profile-level-id=42e01f)"),
+        "{p}"
+    );
+    assert!(
+        out.contains("Main, level 3.1 (profile-level-id=4d001f)"),
+        "{p}"
+    );
     assert!(out.contains("nack pli = picture loss indication"), "{p}");
     // The password itself is never printed.
     assert!(!out.contains("zXRwp00geZWm6uKrxX"), "{p}");
     // Loopback candidates only.
     assert_eq!(
         p.warnings(),
-        ["warning: every address is private or local: 127.0.0.1 (loopback); a peer on another network cannot reach them: it needs a srflx or relay candidate (a STUN or TURN server)"],
+        [
+            "warning: every address is private or local: 127.0.0.1 (loopback); a peer on another network cannot reach them: it needs a srflx or relay candidate (a STUN or TURN server)"
+        ],
         "{p}"
     );
 }
@@ -165,7 +173,11 @@ fn chromium_offer_names_its_codecs_and_data_channel() {
 #[test]
 fn firefox_simulcast_offer_names_its_three_rids() {
     let p = probe(
-        &["sdp", "explain", &corpus("firefox-esr-140-offer-simulcast.sdp")],
+        &[
+            "sdp",
+            "explain",
+            &corpus("firefox-esr-140-offer-simulcast.sdp"),
+        ],
         None,
     );
     assert_eq!(p.code, Some(0), "{p}");
@@ -193,9 +205,9 @@ fn relay_candidates_show_their_related_address() {
     );
     assert_eq!(p.code, Some(0), "{p}");
     assert!(
-        p.stdout
-            .lines()
-            .any(|l| l.starts_with("    relay (a TURN server's address) udp ") && l.contains(", from ")),
+        p.stdout.lines().any(
+            |l| l.starts_with("    relay (a TURN server's address) udp ") && l.contains(", from ")
+        ),
         "{p}"
     );
 }
@@ -205,8 +217,16 @@ fn standard_input_is_read_with_a_dash() {
     let text = std::fs::read(corpus("chromium-156-answer.sdp")).expect("corpus");
     let p = probe(&["sdp", "explain", "-"], Some(&text));
     assert_eq!(p.code, Some(0), "{p}");
-    assert!(p.stdout.starts_with("session: answer (a=setup:active or passive"), "{p}");
-    assert!(p.stdout.contains("setup active: starts the DTLS handshake (DTLS client)"), "{p}");
+    assert!(
+        p.stdout
+            .starts_with("session: answer (a=setup:active or passive"),
+        "{p}"
+    );
+    assert!(
+        p.stdout
+            .contains("setup active: starts the DTLS handshake (DTLS client)"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -230,12 +250,16 @@ fn an_m_line_with_too_few_fields_exits_2_with_its_line_number() {
 fn a_missing_file_and_an_oversized_one_exit_2() {
     let p = probe(&["sdp", "explain", "/nonexistent/offer.sdp"], None);
     assert_eq!(p.code, Some(2), "{p}");
-    assert!(p.stderr.contains("/nonexistent/offer.sdp: cannot read"), "{p}");
+    assert!(
+        p.stderr.contains("/nonexistent/offer.sdp: cannot read"),
+        "{p}"
+    );
     let big = vec![b'a'; 200 * 1024];
     let p = probe(&["sdp", "answer", "-"], Some(&big));
     assert_eq!(p.code, Some(2), "{p}");
     assert!(
-        p.stderr.contains("-: more than 131072 bytes, over wren-sdp's limit"),
+        p.stderr
+            .contains("-: more than 131072 bytes, over wren-sdp's limit"),
         "{p}"
     );
     let p = probe(&["sdp", "explain", "-"], Some(b"v=0\r\n\xff\xfe\r\n"));
@@ -252,7 +276,9 @@ fn a_url_escaped_ufrag_warns() {
     assert_eq!(p.code, Some(0), "{p}");
     assert_eq!(
         p.warnings(),
-        ["warning: a=ice-ufrag \"ab%2Bcd\" (section 0 (audio, mid 0)) has characters outside ice-char (RFC 8839 s5.4: letters, digits, + and /): '%'; it looks URL-escaped (%2B is +, %2F is /): the signalling layer changed it, and the peer's checks will fail"],
+        [
+            "warning: a=ice-ufrag \"ab%2Bcd\" (section 0 (audio, mid 0)) has characters outside ice-char (RFC 8839 s5.4: letters, digits, + and /): '%'; it looks URL-escaped (%2B is +, %2F is /): the signalling layer changed it, and the peer's checks will fail"
+        ],
         "{p}"
     );
     let p = probe(
@@ -278,12 +304,15 @@ fn private_and_mdns_candidates_only_warn() {
     assert_eq!(p.code, Some(0), "{p}");
     assert_eq!(
         p.warnings(),
-        ["warning: every address is private or local: 192.168.1.10 (private), fd12:3456::1 (private), 3c2b2a1f-7a0e-4d5c-9f9b-0a1b2c3d4e5f.local (mDNS); a peer on another network cannot reach them: it needs a srflx or relay candidate (a STUN or TURN server)"],
+        [
+            "warning: every address is private or local: 192.168.1.10 (private), fd12:3456::1 (private), 3c2b2a1f-7a0e-4d5c-9f9b-0a1b2c3d4e5f.local (mDNS); a peer on another network cannot reach them: it needs a srflx or relay candidate (a STUN or TURN server)"
+        ],
         "{p}"
     );
     // A server-reflexive candidate with a public address: nothing to warn about.
     let mut with_srflx = private.to_vec();
-    with_srflx.push("4 1 udp 1686052607 203.0.113.7 50000 typ srflx raddr 192.168.1.10 rport 50000");
+    with_srflx
+        .push("4 1 udp 1686052607 203.0.113.7 50000 typ srflx raddr 192.168.1.10 rport 50000");
     let p = probe(
         &["sdp", "explain", "-"],
         Some(audio_offer("abcd", true, &with_srflx).as_bytes()),
@@ -304,7 +333,9 @@ fn a_missing_fingerprint_warns() {
     assert_eq!(p.code, Some(0), "{p}");
     assert_eq!(
         p.warnings(),
-        ["warning: no a=fingerprint for section 0 (audio, mid 0): DTLS cannot check the peer's certificate, and browsers refuse the description (RFC 8122 s5, RFC 8842 s5)"],
+        [
+            "warning: no a=fingerprint for section 0 (audio, mid 0): DTLS cannot check the peer's certificate, and browsers refuse the description (RFC 8122 s5, RFC 8842 s5)"
+        ],
         "{p}"
     );
 }
@@ -318,12 +349,15 @@ fn a_kurento_codec_mismatch_answer_names_the_rejected_section_and_the_codecs() {
     assert_eq!(p.code, Some(0), "{p}");
     assert!(p.stdout.starts_with("session: answer (as stated)"), "{p}");
     assert!(
-        p.stdout.contains("section 1: video, mid 1, port 0 (rejected or stopped), UDP/TLS/RTP/SAVPF"),
+        p.stdout
+            .contains("section 1: video, mid 1, port 0 (rejected or stopped), UDP/TLS/RTP/SAVPF"),
         "{p}"
     );
     assert_eq!(
         p.warnings(),
-        ["warning: section 1 (video, mid 1) has port 0: no codec in common: the offer has VP8/90000; the answer lists H264/90000 (packetization-mode=1, profile-level-id=42e01f)"],
+        [
+            "warning: section 1 (video, mid 1) has port 0: no codec in common: the offer has VP8/90000; the answer lists H264/90000 (packetization-mode=1, profile-level-id=42e01f)"
+        ],
         "{p}"
     );
     // Alone: the answer's setup tells it is an answer; what it lists is named.
@@ -350,7 +384,11 @@ fn the_answer_to_a_chromium_offer_parses_back_and_accepts_audio_video_and_data()
         .iter()
         .map(|m| (m.kind(), m.media_line().port))
         .collect();
-    assert_eq!(kinds, [("audio", 9), ("video", 9), ("application", 9)], "{p}");
+    assert_eq!(
+        kinds,
+        [("audio", 9), ("video", 9), ("application", 9)],
+        "{p}"
+    );
     assert_eq!(answer.bundle_mids().collect::<Vec<_>>(), ["0", "1", "2"]);
     let video = &answer.media()[1];
     assert_eq!(video.rtpmap(96).map(|r| &*r.encoding), Some("VP8"));
@@ -358,11 +396,17 @@ fn the_answer_to_a_chromium_offer_parses_back_and_accepts_audio_video_and_data()
     assert!(p.warnings().is_empty(), "{p}");
     // Codecs left out of accepted sections are notes, with why.
     assert!(
-        p.stderr.lines().any(|l| l.starts_with("note: section 1 (mid 1): PT 116 H264/90000") && l.contains("H.264 Main offered")),
+        p.stderr.lines().any(
+            |l| l.starts_with("note: section 1 (mid 1): PT 116 H264/90000")
+                && l.contains("H.264 Main offered")
+        ),
         "{p}"
     );
     // And it says what it is, explained.
-    let p = probe(&["sdp", "explain", "--type", "answer", "-"], Some(p.stdout.as_bytes()));
+    let p = probe(
+        &["sdp", "explain", "--type", "answer", "-"],
+        Some(p.stdout.as_bytes()),
+    );
     assert_eq!(p.code, Some(0), "{p}");
     assert!(p.warnings().is_empty(), "{p}");
 }
@@ -377,7 +421,10 @@ fn an_offer_with_no_common_video_codec_is_answered_with_port_0_and_why() {
     ));
     let p = probe(&["sdp", "answer", "-"], Some(offer.as_bytes()));
     assert_eq!(p.code, Some(0), "{p}");
-    assert!(p.stdout.contains("\r\nm=video 0 UDP/TLS/RTP/SAVPF 49\r\n"), "{p}");
+    assert!(
+        p.stdout.contains("\r\nm=video 0 UDP/TLS/RTP/SAVPF 49\r\n"),
+        "{p}"
+    );
     let w = p.warnings();
     assert_eq!(w.len(), 1, "{p}");
     assert!(

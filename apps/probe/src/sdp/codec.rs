@@ -223,12 +223,12 @@ fn role(kind: CodecKind, with_ulpfec: bool) -> Option<&'static str> {
 
 /// The `name/rate[/channels]` of payload type `pt` among `all`.
 fn name_of(pt: u8, all: &[Codec]) -> Option<String> {
-    all.iter().find(|c| c.payload_type == pt).map(|c| {
-        match c.channels {
+    all.iter()
+        .find(|c| c.payload_type == pt)
+        .map(|c| match c.channels {
             Some(n) => format!("{}/{}/{n}", c.name, c.clock_rate),
             None => format!("{}/{}", c.name, c.clock_rate),
-        }
-    })
+        })
 }
 
 fn switch(what: &'static str, value: &str) -> Option<Meaning> {
@@ -244,7 +244,10 @@ fn millis(what: &'static str, value: &str) -> Option<Meaning> {
 }
 
 fn amount(what: &'static str, value: &str, unit: &'static str) -> Option<Meaning> {
-    value.parse().ok().map(|value| Meaning::Amount { what, value, unit })
+    value
+        .parse()
+        .ok()
+        .map(|value| Meaning::Amount { what, value, unit })
 }
 
 /// The H.264 level of `id` as Annex A writes it.

@@ -378,9 +378,9 @@ pub fn explain(session: &Session<'_>, context: Context<'_, '_>) -> Explanation {
         .collect();
     let bundled = |mid: Option<&str>| {
         mid.is_some_and(|mid| {
-            groups
-                .iter()
-                .any(|g| g.semantics.eq_ignore_ascii_case("BUNDLE") && g.mids.iter().any(|m| m == mid))
+            groups.iter().any(|g| {
+                g.semantics.eq_ignore_ascii_case("BUNDLE") && g.mids.iter().any(|m| m == mid)
+            })
         })
     };
     let sections: Vec<SectionFacts> = session
@@ -492,13 +492,15 @@ fn section(index: usize, m: &Media<'_>, bundled: bool) -> SectionFacts {
             .collect(),
         candidates: m
             .candidates()
-            .map(|c| match format!("candidate:{}", c.as_str()).parse::<Candidate>() {
-                Ok(parsed) => CandidateFacts::Read(Box::new(parsed)),
-                Err(e) => CandidateFacts::Unreadable {
-                    text: c.as_str().to_owned(),
-                    error: e.to_string(),
+            .map(
+                |c| match format!("candidate:{}", c.as_str()).parse::<Candidate>() {
+                    Ok(parsed) => CandidateFacts::Read(Box::new(parsed)),
+                    Err(e) => CandidateFacts::Unreadable {
+                        text: c.as_str().to_owned(),
+                        error: e.to_string(),
+                    },
                 },
-            })
+            )
             .collect(),
         end_of_candidates: m.end_of_candidates(),
         rids: m

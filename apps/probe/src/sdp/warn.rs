@@ -306,7 +306,9 @@ impl fmt::Display for Warning {
                 }
                 f.write_str(" (")?;
                 list(f, places)?;
-                f.write_str(") has characters outside ice-char (RFC 8839 s5.4: letters, digits, + and /): ")?;
+                f.write_str(
+                    ") has characters outside ice-char (RFC 8839 s5.4: letters, digits, + and /): ",
+                )?;
                 let bad: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
                 list(f, &bad)?;
                 match escaping {
@@ -419,7 +421,10 @@ pub fn check(
     offer: Option<&Session<'_>>,
 ) -> Vec<Warning> {
     let mut out = groups_missing(facts, sections);
-    for s in sections.iter().filter(|s| s.state == SectionState::Rejected) {
+    for s in sections
+        .iter()
+        .filter(|s| s.state == SectionState::Rejected)
+    {
         out.push(Warning::Rejected {
             section: SectionRef::of(s),
             reason: reject_reason(facts.kind, s, offer),
@@ -463,7 +468,11 @@ fn groups_missing(facts: &SessionFacts, sections: &[SectionFacts]) -> Vec<Warnin
         let mids: Vec<String> = g
             .mids
             .iter()
-            .filter(|mid| !sections.iter().any(|s| s.mid.as_deref() == Some(mid.as_str())))
+            .filter(|mid| {
+                !sections
+                    .iter()
+                    .any(|s| s.mid.as_deref() == Some(mid.as_str()))
+            })
             .cloned()
             .collect();
         if !mids.is_empty() {
@@ -578,8 +587,16 @@ fn transport_warnings(
     add(IceField::Ufrag, session.ice_ufrag(), Place::Session);
     add(IceField::Pwd, session.ice_pwd(), Place::Session);
     for (s, m) in active {
-        add(IceField::Ufrag, m.ice_ufrag(), Place::Section(SectionRef::of(s)));
-        add(IceField::Pwd, m.ice_pwd(), Place::Section(SectionRef::of(s)));
+        add(
+            IceField::Ufrag,
+            m.ice_ufrag(),
+            Place::Section(SectionRef::of(s)),
+        );
+        add(
+            IceField::Pwd,
+            m.ice_pwd(),
+            Place::Section(SectionRef::of(s)),
+        );
     }
     for (field, value, places) in values {
         let bad = outside_ice_char(&value);
@@ -622,9 +639,9 @@ pub fn outside_ice_char(value: &str) -> Vec<char> {
 #[must_use]
 pub fn escaping(value: &str) -> Option<Escaping> {
     let b = value.as_bytes();
-    let url = b.windows(3).any(|w| {
-        w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit()
-    });
+    let url = b
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
     if url {
         return Some(Escaping::Url);
     }
@@ -632,7 +649,10 @@ pub fn escaping(value: &str) -> Option<Escaping> {
         rest.split_once(';').is_some_and(|(entity, _)| {
             !entity.is_empty()
                 && entity.len() <= 8
-                && entity.trim_start_matches('#').chars().all(|c| c.is_ascii_alphanumeric())
+                && entity
+                    .trim_start_matches('#')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric())
         })
     });
     html.then_some(Escaping::Html)

@@ -86,7 +86,10 @@ pub fn extension(uri: &str) -> Option<&'static str> {
             "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
             "repaired rid: the layer a retransmission repairs (RFC 8852)",
         ),
-        ("urn:3gpp:video-orientation", "video orientation (3GPP TS 26.114)"),
+        (
+            "urn:3gpp:video-orientation",
+            "video orientation (3GPP TS 26.114)",
+        ),
         (
             "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
             "playout delay limits",
