@@ -189,7 +189,7 @@ fn firefox_simulcast_offer_names_its_three_rids() {
         "  DTLS: fingerprint sha-256",
         "    end of candidates (no more will follow)",
         "    host tcp active 192.0.2.2:9 (public), component 1, priority 2105458943",
-        "    host udp fd00::2:39639 (private), component 1, priority 2122252543",
+        "    host udp [fd00::2]:39639 (private), component 1, priority 2122252543",
     ] {
         assert!(p.stdout.contains(line), "missing {line:?}\n{p}");
     }
@@ -435,4 +435,25 @@ fn an_offer_with_no_common_video_codec_is_answered_with_port_0_and_why() {
     // The rejected section stays out of the answer's BUNDLE group.
     let answer = Session::parse(&p.stdout).expect("the answer parses");
     assert_eq!(answer.bundle_mids().collect::<Vec<_>>(), ["0"]);
+}
+
+#[test]
+fn an_offer_with_h264_baseline_only_is_answered_with_it() {
+    let mut offer = audio_offer("abcd", true, &[]).replace("BUNDLE 0", "BUNDLE 0 1");
+    offer.push_str(&format!(
+        "m=video 9 UDP/TLS/RTP/SAVPF 100 101\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n\
+         a=ice-pwd:bP+XJMM09aR8AiX1jdukzR6Y\r\na=fingerprint:{FP}\r\na=setup:actpass\r\n\
+         a=mid:1\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:100 H264/90000\r\n\
+         a=fmtp:100 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n\
+         a=rtpmap:101 rtx/90000\r\na=fmtp:101 apt=100\r\n"
+    ));
+    let p = probe(&["sdp", "answer", "-"], Some(offer.as_bytes()));
+    assert_eq!(p.code, Some(0), "{p}");
+    assert!(p.stderr.is_empty(), "{p}");
+    assert!(
+        p.stdout
+            .contains("\r\nm=video 9 UDP/TLS/RTP/SAVPF 100 101\r\n"),
+        "{p}"
+    );
+    assert!(p.stdout.contains("profile-level-id=42001f"), "{p}");
 }

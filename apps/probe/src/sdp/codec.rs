@@ -1,7 +1,8 @@
 //! What a section's codecs are, with their `a=fmtp` parameters and `a=rtcp-fb` values in
 //! words where known: H.264 `profile-level-id` and `packetization-mode` (RFC 6184 s8.1),
 //! VP9 `profile-id` (RFC 9628 s6), AV1 `profile`, `level-idx`, `tier` (AV1 RTP payload
-//! format s7.1), Opus options (RFC 7587 s6.1), RTX `apt` and `rtx-time` (RFC 4588 s8.1),
+//! format s7.1), VP8 and VP9 `max-fs` and `max-fr` (RFC 7741 s6.1), Opus options
+//! (RFC 7587 s6.1), RTX `apt` and `rtx-time` (RFC 4588 s8.1),
 //! audio RED (RFC 2198) and DTMF events (RFC 4733).
 
 use std::fmt;
@@ -307,13 +308,17 @@ fn meaning(kind: CodecKind, key: &str, value: &str, all: &[Codec]) -> Option<Mea
             "1" => "High tier",
             _ => return None,
         })),
-        (CodecKind::Opus, "stereo") => switch("receives stereo", value),
-        (CodecKind::Opus, "sprop-stereo") => switch("sends stereo", value),
+        (CodecKind::Opus, "stereo") => switch("stereo reception", value),
+        (CodecKind::Opus, "sprop-stereo") => switch("stereo sending", value),
         (CodecKind::Opus, "useinbandfec") => switch("in-band FEC", value),
         (CodecKind::Opus, "usedtx") => switch("discontinuous transmission (DTX)", value),
         (CodecKind::Opus, "cbr") => switch("constant bitrate", value),
         (CodecKind::Opus, "maxplaybackrate") => amount("plays back at most", value, "Hz"),
         (CodecKind::Opus, "maxaveragebitrate") => amount("at most", value, "bit/s on average"),
+        (CodecKind::Vp8 | CodecKind::Vp9, "max-fs") => {
+            amount("frames of at most", value, "macroblocks")
+        }
+        (CodecKind::Vp8 | CodecKind::Vp9, "max-fr") => amount("at most", value, "frames/s"),
         (_, "minptime") => millis("packets of at least", value),
         (_, "ptime") => millis("packets of", value),
         (_, "maxptime") => millis("packets of at most", value),

@@ -293,16 +293,15 @@ fn candidates(out: &mut String, s: &SectionFacts) {
             CandidateFacts::Read(c) => {
                 let reach = super::address::of_text(&c.address.to_string());
                 let mut line = format!(
-                    "    {} {} {}:{} ({reach}), component {}, priority {}",
+                    "    {} {} {} ({reach}), component {}, priority {}",
                     explain::candidate_type(c.kind),
                     explain::candidate_transport(c),
-                    c.address,
-                    c.port,
+                    socket(&c.address.to_string(), c.port),
                     c.component,
                     c.priority
                 );
                 if let Some((addr, port)) = &c.related {
-                    let _ = write!(line, ", from {addr}:{port}");
+                    let _ = write!(line, ", from {}", socket(&addr.to_string(), *port));
                 }
                 let _ = writeln!(out, "{line}");
             }
@@ -313,6 +312,15 @@ fn candidates(out: &mut String, s: &SectionFacts) {
     }
     if s.end_of_candidates {
         let _ = writeln!(out, "    end of candidates (no more will follow)");
+    }
+}
+
+/// `address:port`, with an IPv6 address in brackets (RFC 3986 s3.2.2).
+fn socket(address: &str, port: u16) -> String {
+    if address.contains(':') {
+        format!("[{address}]:{port}")
+    } else {
+        format!("{address}:{port}")
     }
 }
 

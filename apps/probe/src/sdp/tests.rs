@@ -358,7 +358,7 @@ fn codec_parameters_are_read_in_words() {
         meanings(1, 0),
         [
             Some(Meaning::Switch {
-                what: "receives stereo",
+                what: "stereo reception",
                 on: true
             }),
             Some(Meaning::Switch {
