@@ -479,3 +479,86 @@ fn an_unreadable_candidate_is_kept_and_warned_about() {
         )
     );
 }
+
+/// Every line of wren-sdp's corpus and of this crate's fixtures, and some hostile ones.
+fn line_pool() -> Vec<String> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut lines = Vec::new();
+    for dir in [
+        root.join("../../proto/sdp/tests/corpus"),
+        root.join("tests/fixtures"),
+    ] {
+        for e in std::fs::read_dir(dir).expect("corpus") {
+            let path = e.expect("entry").path();
+            if path.extension().is_some_and(|x| x == "sdp") {
+                let text = std::fs::read_to_string(path).expect("read");
+                lines.extend(
+                    text.lines()
+                        .filter(|l| {
+                            !l.starts_with("v=") && !l.starts_with("o=") && !l.starts_with("s=")
+                        })
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    lines.extend(
+        [
+            "m=video 0 UDP/TLS/RTP/SAVPF 96",
+            "m=application 0 UDP/DTLS/SCTP webrtc-datachannel",
+            "a=group:BUNDLE 0 1 2 3 x",
+            "a=group:BUNDLE",
+            "a=fmtp:96 profile-level-id=zzzzzz;packetization-mode=9",
+            "a=fmtp:96 apt=300",
+            "a=fmtp:63 111/x/",
+            "a=fmtp:45 level-idx=255;profile=7",
+            "a=ice-ufrag:%",
+            "a=ice-pwd:&;",
+            "a=candidate:x 1 udp 1 fe80::1 1 typ relay raddr :: rport 0",
+            "a=candidate:",
+            "a=setup:holdconn",
+            "a=bundle-only",
+            "a=simulcast:send ~a;b,c recv d",
+            "c=IN IP6 ::1",
+            "c=IN IP4 224.2.1.1/127/3",
+        ]
+        .map(str::to_owned),
+    );
+    lines
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Whatever lines a description has, in whatever order, explaining it (alone, as an
+    /// answer to itself, and stated either way), rendering it and answering it never panics.
+    #[test]
+    fn any_description_is_explained_and_answered_without_panic(
+        picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..80),
+    ) {
+        let pool = line_pool();
+        let mut text = head("");
+        for p in &picks {
+            let line: &String = p.get(&pool);
+            text.push_str(line);
+            text.push_str("\r\n");
+        }
+        if let Ok(session) = Session::parse(&text) {
+            for context in [
+                Context::default(),
+                Context { stated: Some(DescriptionKind::Offer), offer: None },
+                Context { stated: None, offer: Some(&session) },
+            ] {
+                let e = explain(&session, context);
+                let rendered = super::render::text(&e);
+                proptest::prop_assert!(rendered.starts_with("session: "));
+                for w in &e.warnings {
+                    proptest::prop_assert!(!w.to_string().is_empty());
+                }
+            }
+            let answer = super::answer::answer(&session);
+            proptest::prop_assert!(Session::parse(&answer.to_sdp()).is_ok());
+            let _ = super::answer::left_out(&session, &answer);
+        }
+    }
+}
