@@ -8,8 +8,9 @@ use wren_sdp::attribute::{HashFunction, RidDirection, Setup, SimulcastStreams};
 use wren_sdp::{Direction, Media, Session};
 
 use super::address::{self, Reach};
+use super::checks;
 use super::codec::{self, CodecFacts};
-use super::warn::{self, Warning};
+use super::warn::Warning;
 use super::words;
 
 /// Everything `sdp explain` prints, as data.
@@ -409,7 +410,7 @@ pub fn explain(session: &Session<'_>, context: Context<'_, '_>) -> Explanation {
         extmap_allow_mixed: session.extmap_allow_mixed(),
         msid_semantic: session.msid_semantic().map(ToString::to_string),
     };
-    let warnings = warn::check(session, &facts, &sections, context.offer);
+    let warnings = checks::check(session, &facts, &sections, context.offer);
     Explanation {
         session: facts,
         sections,

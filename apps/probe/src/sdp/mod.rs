@@ -13,15 +13,17 @@
 //!   (H.264 profile and level from `profile-level-id`, VP9 and AV1 profiles, Opus options,
 //!   RTX and RED bound to their codecs);
 //! - [`words`] names header extensions, directions and DTLS roles;
-//! - [`warn`] finds the [`Warning`]s: rejected sections and why, missing fingerprints or
-//!   ICE credentials, credentials a signalling layer may have escaped, private-only
-//!   addresses, and the BUNDLE, rtcp-mux and setup mistakes;
+//! - [`warn`] has the [`Warning`]s and their text, and [`checks`] finds them: rejected
+//!   sections and why, missing fingerprints or ICE credentials, credentials a signalling
+//!   layer may have escaped, private-only addresses, and the BUNDLE, rtcp-mux and setup
+//!   mistakes;
 //! - [`address`] tells private, loopback, link-local and mDNS addresses from public ones;
 //! - [`render`] writes an explanation as text;
 //! - [`answer`] answers an offer with [`wren_sdp::jsep::Capabilities::default`].
 
 pub mod address;
 pub mod answer;
+pub mod checks;
 pub mod codec;
 pub mod explain;
 pub mod input;

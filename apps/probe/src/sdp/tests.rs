@@ -6,9 +6,10 @@ use wren_sdp::attribute::{HashFunction, RidDirection, Setup};
 use wren_sdp::jsep::h264::Profile;
 
 use super::address::Reach;
+use super::checks::escaping;
 use super::codec::Meaning;
 use super::explain::{Context, DescriptionKind, Explanation, KindEvidence, SectionState, explain};
-use super::warn::{Escaping, IceField, Place, RejectReason, SectionRef, Warning, escaping};
+use super::warn::{Escaping, IceField, Place, RejectReason, SectionRef, Warning};
 
 const FP: &str = "a=fingerprint:sha-256 1F:35:F2:FE:E7:99:2F:2D:CD:CF:55:55:32:72:69:94:B7:DB:2D:BF:B8:A0:92:CB:F4:EE:FA:D9:89:74:8B:B2\r\n";
 const ICE: &str = "a=ice-ufrag:abcd\r\na=ice-pwd:bP+XJMM09aR8AiX1jdukzR6Y\r\n";
