@@ -240,6 +240,9 @@ fn sdp_failed(e: &sdp::InputError) -> ExitCode {
     {
         eprintln!("  | {text}");
     }
+    if let Some(hint) = e.hint() {
+        eprintln!("  hint: {hint}");
+    }
     ExitCode::from(2)
 }
 

@@ -457,3 +457,22 @@ fn an_offer_with_h264_baseline_only_is_answered_with_it() {
     );
     assert!(p.stdout.contains("profile-level-id=42001f"), "{p}");
 }
+
+#[test]
+fn a_ufrag_with_a_space_exits_2_with_its_line_and_a_hint() {
+    // A + read as a space by a URL-decoding signalling layer: not a valid attribute value.
+    let text = audio_offer("ab cd", true, &[]);
+    let p = probe(&["sdp", "explain", "-"], Some(text.as_bytes()));
+    assert_eq!(p.code, Some(2), "{p}");
+    assert!(
+        p.stderr
+            .contains("wren-probe: -:8: a=ice-ufrag: expected a non-empty value without spaces"),
+        "{p}"
+    );
+    assert!(p.stderr.contains("  | a=ice-ufrag:ab cd"), "{p}");
+    assert!(
+        p.stderr
+            .contains("  hint: a space in an ICE credential is often a +"),
+        "{p}"
+    );
+}

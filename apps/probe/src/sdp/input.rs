@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use wren_sdp::{Limits, ParseError, Session};
+use wren_sdp::{ErrorKind, Limits, ParseError, Session};
 
 /// Why a description could not be read or parsed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,29 @@ pub enum InputError {
         /// The text of the line the error names, when it names one.
         line_text: Option<String>,
     },
+}
+
+impl InputError {
+    /// A likely cause, for errors that have a common one: an ICE credential with a space
+    /// is what a signalling layer that URL-decodes makes of a `+` (RFC 8839 s5.4 allows
+    /// `+` in ice-char, and browsers' passwords often have one).
+    #[must_use]
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            InputError::Parse {
+                error:
+                    ParseError {
+                        kind: ErrorKind::BadAttribute { name, .. },
+                        ..
+                    },
+                ..
+            } if matches!(*name, "ice-ufrag" | "ice-pwd") => Some(
+                "a space in an ICE credential is often a + that a signalling layer URL-decoded \
+                 (form encoding reads + as a space)",
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// The text of `name`: the file, or standard input for `-`, at most [`Limits::max_size`]
@@ -126,6 +149,15 @@ mod tests {
         };
         assert_eq!(error.line, 5);
         assert_eq!(line_text.as_deref(), Some("m=video 9"));
+    }
+
+    #[test]
+    fn a_space_in_an_ice_password_hints_at_url_decoding() {
+        let text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=ice-pwd:bP XJMM09aR8AiX1jdukzR6Y\r\n";
+        let e = parse("-", text).unwrap_err();
+        assert!(e.hint().is_some_and(|h| h.contains("URL-decoded")), "{e}");
+        let e = parse("-", "v=0\r\nx").unwrap_err();
+        assert_eq!(e.hint(), None);
     }
 
     #[test]
