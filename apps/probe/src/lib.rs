@@ -5,6 +5,8 @@
 //! wren-probe ice [--username U] [--credential C] [--timeout S] [--ca FILE | --insecure] [--json] URI...
 //! wren-probe agent --role controlling|controlled --interface IP... [--username U] [--credential C]
 //!                  [--relay-only] [--pings N] [--timeout S] [URI...]
+//! wren-probe sdp explain [--offer FILE] [--type offer|answer] FILE|-
+//! wren-probe sdp answer FILE|-
 //! ```
 //!
 //! `ice` takes `stun:`, `stuns:`, `turn:` and `turns:` URIs (RFC 7064, RFC 7065, with
@@ -22,6 +24,11 @@
 //! the data went both ways, 1 when ICE failed (with the failure report), 2 when the time
 //! ran out.
 //!
+//! `sdp explain` prints what a session description says in plain words and warns where
+//! calls usually break; `sdp answer` prints the answer Wren's JSEP model makes to an offer
+//! (see [`sdp`]). Both exit with 0 when the description was read, 2 when it could not be
+//! read or parsed (the line and what was expected on standard error).
+//!
 //! The protocol work is Wren's sans-IO machines ([`wren_stun::client::Client`],
 //! [`wren_turn::client::Client`]), each driven by a small tokio loop ([`link`]).
 
@@ -31,5 +38,6 @@ pub mod failure;
 pub mod gather;
 pub mod link;
 pub mod output;
+pub mod sdp;
 pub mod tls;
 pub mod uri;

@@ -13,6 +13,7 @@ use wren_ice::{Role, TurnServer};
 use wren_probe::agent::{self, AgentSettings, Outcome};
 use wren_probe::gather::{self, Settings};
 use wren_probe::output;
+use wren_probe::sdp;
 use wren_probe::tls::{self, Trust};
 use wren_probe::uri::{IceUri, UriTransport};
 
@@ -64,6 +65,82 @@ enum Command {
     ///       stun:example.org turn:example.org turn:example.org?transport=tcp
     #[command(verbatim_doc_comment)]
     Agent(AgentArgs),
+    /// Explains a session description, or prints the answer Wren would make to it.
+    #[command(subcommand)]
+    Sdp(SdpCommand),
+}
+
+/// The subcommands of `sdp`.
+#[derive(Debug, Subcommand)]
+enum SdpCommand {
+    /// Prints what an SDP says in plain words, and warns where calls usually break.
+    ///
+    /// The session (origin, offer or answer, BUNDLE groups, ICE lite, session-level ICE and
+    /// DTLS parameters), then each section: kind, mid, port, direction, codecs with their
+    /// parameters in words, RTCP feedback, header extensions, candidates, ICE and DTLS
+    /// parameters (the ICE password's length, not the password), simulcast layers, sources
+    /// and the data channel. Then one "warning: ..." line for each problem found: a
+    /// rejected section and why, a missing fingerprint or ICE credential, credentials a
+    /// signalling layer may have escaped, private or .local addresses only, no candidates
+    /// without trickle, a bundled section without rtcp-mux, setup:actpass in an answer, a
+    /// BUNDLE group naming a mid that no section has.
+    ///
+    /// Exits with 0 when the SDP was read (warnings or not), 2 when it could not be read
+    /// or parsed (the line and what was expected go to standard error).
+    ///
+    /// Examples:
+    ///   wren-probe sdp explain offer.sdp
+    ///   wren-probe sdp explain --offer offer.sdp answer.sdp
+    ///   pbpaste | wren-probe sdp explain -
+    #[command(verbatim_doc_comment)]
+    Explain(ExplainArgs),
+    /// Prints the answer Wren's JSEP model makes to an offer with its default capabilities.
+    ///
+    /// Default capabilities: Opus, G.711 (PCMU, PCMA), telephone-event; VP8, VP9 profiles
+    /// 0 and 2, H.264 (Constrained Baseline, Baseline and High, packetization modes 0 and
+    /// 1), AV1, each with RTX; data channels. The answer is SDP text on standard output;
+    /// each rejected section is a "warning: ..." line on standard error with why (for no
+    /// common codec, the codecs on each side), and each codec left out of an accepted
+    /// section a "note: ..." line. The ICE credentials and fingerprint are placeholders.
+    ///
+    /// Exits with 0 when the offer was read, 2 when it could not be read or parsed.
+    ///
+    /// Examples:
+    ///   wren-probe sdp answer offer.sdp
+    #[command(verbatim_doc_comment)]
+    Answer(AnswerArgs),
+}
+
+/// The options of `sdp explain`.
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// The offer this SDP answers: rejected sections are compared with it (codecs on each
+    /// side), and the SDP is read as an answer.
+    #[arg(long, value_name = "FILE")]
+    offer: Option<String>,
+    /// Read the SDP as an offer or an answer (by default, a=setup tells).
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    kind: Option<KindArg>,
+    /// The SDP file, or - for standard input.
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
+/// `--type`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    /// An offer.
+    Offer,
+    /// An answer.
+    Answer,
+}
+
+/// The options of `sdp answer`.
+#[derive(Debug, Args)]
+struct AnswerArgs {
+    /// The offer's SDP file, or - for standard input.
+    #[arg(value_name = "FILE")]
+    file: String,
 }
 
 /// The options of `ice`.
@@ -148,7 +225,83 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Ice(args) => ice(args),
         Command::Agent(args) => agent(args),
+        Command::Sdp(SdpCommand::Explain(args)) => sdp_explain(&args),
+        Command::Sdp(SdpCommand::Answer(args)) => sdp_answer(&args),
     }
+}
+
+/// Prints why a description could not be read, with the line it names; the exit status 2.
+fn sdp_failed(e: &sdp::InputError) -> ExitCode {
+    eprintln!("wren-probe: {e}");
+    if let sdp::InputError::Parse {
+        line_text: Some(text),
+        ..
+    } = e
+    {
+        eprintln!("  | {text}");
+    }
+    if let Some(hint) = e.hint() {
+        eprintln!("  hint: {hint}");
+    }
+    ExitCode::from(2)
+}
+
+/// `wren-probe sdp explain`.
+fn sdp_explain(args: &ExplainArgs) -> ExitCode {
+    if args.offer.as_deref() == Some("-") && args.file == "-" {
+        eprintln!("wren-probe: only one of the offer and the SDP can be standard input");
+        return ExitCode::from(2);
+    }
+    let offer_text = match args.offer.as_deref().map(sdp::input::read).transpose() {
+        Ok(t) => t,
+        Err(e) => return sdp_failed(&e),
+    };
+    let offer = match (&args.offer, &offer_text) {
+        (Some(name), Some(text)) => match sdp::input::parse(name, text) {
+            Ok(s) => Some(s),
+            Err(e) => return sdp_failed(&e),
+        },
+        _ => None,
+    };
+    let text = match sdp::input::read(&args.file) {
+        Ok(t) => t,
+        Err(e) => return sdp_failed(&e),
+    };
+    let session = match sdp::input::parse(&args.file, &text) {
+        Ok(s) => s,
+        Err(e) => return sdp_failed(&e),
+    };
+    let context = sdp::explain::Context {
+        stated: args.kind.map(|k| match k {
+            KindArg::Offer => sdp::explain::DescriptionKind::Offer,
+            KindArg::Answer => sdp::explain::DescriptionKind::Answer,
+        }),
+        offer: offer.as_ref(),
+    };
+    let explanation = sdp::explain::explain(&session, context);
+    print!("{}", sdp::render::text(&explanation));
+    ExitCode::SUCCESS
+}
+
+/// `wren-probe sdp answer`.
+fn sdp_answer(args: &AnswerArgs) -> ExitCode {
+    let text = match sdp::input::read(&args.file) {
+        Ok(t) => t,
+        Err(e) => return sdp_failed(&e),
+    };
+    let offer = match sdp::input::parse(&args.file, &text) {
+        Ok(s) => s,
+        Err(e) => return sdp_failed(&e),
+    };
+    let answer = sdp::answer::answer(&offer);
+    print!("{}", answer.to_sdp());
+    for r in &answer.rejected {
+        eprintln!("warning: {r}");
+    }
+    for l in sdp::answer::left_out(&offer, &answer) {
+        eprintln!("note: {l}");
+    }
+    ExitCode::SUCCESS
 }
 
 /// A current-thread tokio runtime, or the exit status saying why there is none.

@@ -103,14 +103,18 @@ fn chromium_156_offer_answered_field_by_field() {
             (4, uri::MID)
         ])
     );
-    // Video: VP8, H.264 Constrained Baseline in both modes (not Baseline 42001f, not Main),
+    // Video: VP8, H.264 Baseline 42001f and Constrained Baseline in both modes (not Main),
     // AV1, VP9 profiles 0 and 2, each with its RTX; RED and ulpfec left out.
     assert_eq!(
         pts(s, 1),
-        [96, 97, 108, 109, 114, 115, 45, 46, 98, 99, 100, 101]
+        [
+            96, 97, 102, 103, 104, 107, 108, 109, 114, 115, 45, 46, 98, 99, 100, 101
+        ]
     );
     let v = &s.media()[1];
     assert_eq!(v.fmtp(97).unwrap().params, "apt=96");
+    assert_eq!(v.fmtp(102).unwrap().get("profile-level-id"), Some("42001f"));
+    assert_eq!(v.fmtp(107).unwrap().params, "apt=104");
     assert_eq!(v.fmtp(108).unwrap().get("profile-level-id"), Some("42e01f"));
     assert_eq!(v.fmtp(114).unwrap().get("packetization-mode"), Some("0"));
     assert_eq!(v.fmtp(100).unwrap().get("profile-id"), Some("2"));
@@ -152,8 +156,10 @@ fn chromium_156_offer_answered_field_by_field() {
         .filter(|r| r.codec.kind().is_primary())
         .map(|r| (r.codec.payload_type, &r.why))
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
-    assert!(matches!(names[0], (102, Refusal::H264Profile { .. })));
+    // H.264 Main in both modes.
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(matches!(names[0], (116, Refusal::H264Profile { .. })));
+    assert!(matches!(names[1], (39, Refusal::H264Profile { .. })));
     // Data.
     let d = &s.media()[2];
     assert_eq!(
@@ -413,8 +419,8 @@ fn aiortc_offer_answered_field_by_field() {
     assert_eq!(bundle(s), ["0", "1", "2"]);
     assert_eq!(setups(s), [Some(Setup::Active); 3]);
     assert_eq!(pts(s, 0), [96, 0, 8]);
-    // H.264 42001f (Baseline) is not our Constrained Baseline; 42e01f is.
-    assert_eq!(pts(s, 1), [97, 98, 101, 102]);
+    // H.264 42001f (Baseline) and 42e01f (Constrained Baseline), each with its RTX.
+    assert_eq!(pts(s, 1), [97, 98, 99, 100, 101, 102]);
     assert_eq!(extmaps(s, 0), ext(&[(1, uri::MID), (2, uri::AUDIO_LEVEL)]));
     assert_eq!(
         extmaps(s, 1),

@@ -77,12 +77,16 @@ fn h264_profile_mismatch_is_refused_naming_both_profiles() {
         e.offered[0].why,
         Refusal::H264Profile {
             offered: Some(Profile::Main),
-            supported: vec![Profile::ConstrainedBaseline, Profile::High],
+            supported: vec![
+                Profile::ConstrainedBaseline,
+                Profile::Baseline,
+                Profile::High
+            ],
         }
     );
     assert_eq!(
         e.offered[0].why.to_string(),
-        "H.264 Main offered, we support Constrained Baseline, High"
+        "H.264 Main offered, we support Constrained Baseline, Baseline, High"
     );
     // Beside VP8: VP8 is kept, H.264 reported among the refused codecs.
     let a = answer_text(&offer_text(
@@ -95,6 +99,42 @@ fn h264_profile_mismatch_is_refused_naming_both_profiles() {
     let (i, refused) = &a.refused_codecs[0];
     assert_eq!((*i, refused[0].codec.payload_type), (0, 102));
     assert!(matches!(refused[0].why, Refusal::H264Profile { .. }));
+}
+
+/// Baseline 3.1 (`42001f`), which Chromium offers beside Constrained Baseline and some
+/// clients offer alone, is accepted as libwebrtc accepts it, in both packetization modes,
+/// with its RTX.
+#[test]
+fn h264_baseline_42001f_alone_is_accepted() {
+    let lines = "a=rtpmap:100 H264/90000\r\n\
+                 a=fmtp:100 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n\
+                 a=rtpmap:101 rtx/90000\r\na=fmtp:101 apt=100\r\n\
+                 a=rtpmap:102 H264/90000\r\n\
+                 a=fmtp:102 packetization-mode=0;profile-level-id=42001f\r\n";
+    let a = answer_text(&offer_text(
+        "0",
+        "abcd",
+        &[&video("0", "100 101 102", lines)],
+    ));
+    assert!(a.rejected.is_empty(), "{:?}", a.rejected);
+    assert!(a.refused_codecs.is_empty(), "{:?}", a.refused_codecs);
+    assert_eq!(pts(&a.session, 0), [100, 101, 102]);
+    let v = &a.session.media()[0];
+    assert_eq!(v.fmtp(100).unwrap().get("profile-level-id"), Some("42001f"));
+    assert_eq!(v.fmtp(100).unwrap().get("packetization-mode"), Some("1"));
+    assert_eq!(v.fmtp(101).unwrap().params, "apt=100");
+    // No level asymmetry offered for 102: the lower level of the two, the same 3.1.
+    assert_eq!(v.fmtp(102).unwrap().get("profile-level-id"), Some("42001f"));
+    assert_eq!(v.fmtp(102).unwrap().get("packetization-mode"), Some("0"));
+    // Our own offer states it too.
+    let caps = Capabilities::default();
+    let baseline: Vec<(u8, Option<&str>)> = caps
+        .video
+        .iter()
+        .filter(|c| c.param("profile-level-id") == Some("42001f"))
+        .map(|c| (c.payload_type, c.param("packetization-mode")))
+        .collect();
+    assert_eq!(baseline, [(112, Some("1")), (114, Some("0"))]);
 }
 
 #[test]

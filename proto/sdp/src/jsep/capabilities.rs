@@ -180,7 +180,7 @@ impl Capabilities {
         }
     }
 
-    /// The default without H.264 High (Constrained Baseline stays).
+    /// The default without H.264 High (Constrained Baseline and Baseline stay).
     #[must_use]
     pub fn without_h264_high(mut self) -> Capabilities {
         self.video.retain(|c| {
@@ -196,8 +196,8 @@ impl Capabilities {
 
 impl Default for Capabilities {
     /// What `wren-probe sdp answer` uses: Opus, PCMU, PCMA, telephone-event; VP8, VP9
-    /// profiles 0 and 2, H.264 Constrained Baseline and High in packetization modes 1 and
-    /// 0, AV1, each with RTX and `nack`, `nack pli`, `ccm fir`, `goog-remb`,
+    /// profiles 0 and 2, H.264 Constrained Baseline, Baseline and High (level 3.1) in
+    /// packetization modes 1 and 0, AV1, each with RTX and `nack`, `nack pli`, `ccm fir`, `goog-remb`,
     /// `transport-cc`; the header extensions of [`uri`]; data channels.
     fn default() -> Self {
         let audio = vec![
@@ -221,6 +221,13 @@ impl Default for Capabilities {
             rtx(103, 102),
             h264(104, "42e01f", "0"),
             rtx(105, 104),
+            // Baseline 3.1, which libwebrtc also supports (its decoders take any Baseline
+            // stream a WebRTC sender makes, and Chromium offers 42001f before 42e01f);
+            // clients that offer only 42001f would find no common H.264 otherwise.
+            h264(112, "42001f", "1"),
+            rtx(113, 112),
+            h264(114, "42001f", "0"),
+            rtx(115, 114),
             h264(106, "64001f", "1"),
             rtx(107, 106),
             h264(108, "64001f", "0"),
