@@ -39,6 +39,9 @@ mod event;
 mod params;
 mod peer;
 mod security;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 
 pub use config::{Config, DtlsRole};
 pub use error::{Error, SendError};
