@@ -64,6 +64,19 @@ struct Cli {
     /// Channels at most.
     #[arg(long, default_value_t = 10_000)]
     max_channels: usize,
+    /// Seconds a drain (SIGTERM, SIGINT) waits after its GO_AWAY before closing connections.
+    #[arg(long, default_value_t = 10)]
+    drain_grace: u64,
+    /// Share channels and members with other nodes through this Redis
+    /// (`redis://HOST:PORT`, `redis+unix:///PATH`); without it, channels live here only.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// This node's id in Redis (1-64 of [A-Za-z0-9_.-]; random by default).
+    #[arg(long, requires = "redis")]
+    node_id: Option<String>,
+    /// Seconds a node's registrations outlive its last heartbeat (it beats every third).
+    #[arg(long, default_value_t = 5, requires = "redis")]
+    redis_ttl: u64,
 }
 
 /// The command line, after the keys of `--config FILE` if one is given.
@@ -83,6 +96,22 @@ fn parse_cli() -> Result<Cli, Box<dyn std::error::Error>> {
     merged.extend(from_file);
     merged.extend(argv[1..].iter().cloned());
     Ok(Cli::try_parse_from(merged)?)
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (service managers, `kill`): both drain.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn main() -> std::process::ExitCode {
@@ -110,6 +139,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     config.machine.idle_timeout = Duration::from_secs(cli.idle_timeout);
     config.machine.max_age = Duration::from_secs(cli.max_age);
     config.max_channels = cli.max_channels;
+    config.machine.drain_grace = Duration::from_secs(cli.drain_grace);
+    if let Some(url) = &cli.redis {
+        let mut settings = wren_signal::cluster::Settings::new(url)?;
+        if let Some(id) = &cli.node_id {
+            settings.node = wren_signal::cluster::NodeId::new(id)?;
+        }
+        if cli.redis_ttl == 0 {
+            return Err("--redis-ttl must be at least 1 second".into());
+        }
+        settings.ttl = Duration::from_secs(cli.redis_ttl);
+        config.cluster = Some(settings);
+    }
     let mut keys = HashMap::new();
     for k in &cli.access_keys {
         let (id, secret) = k
@@ -149,10 +190,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(cli.listen).await?;
         println!("wren-signal: {scheme}://{}/", listener.local_addr()?);
-        server::serve(listener, config, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        server::serve(listener, config, shutdown_signal()).await
     })?;
     Ok(())
 }
