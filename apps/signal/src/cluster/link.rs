@@ -76,7 +76,6 @@ impl Link {
         stats: Arc<ClusterStats>,
         events: mpsc::Sender<Event>,
     ) -> Link {
-        #[allow(clippy::disallowed_methods)] // an adapter: it reads the clock
         let now = Instant::now();
         Link {
             settings,
@@ -117,7 +116,6 @@ impl Link {
     }
 
     async fn handle_tick(&mut self) {
-        #[allow(clippy::disallowed_methods)]
         let now = Instant::now();
         if self.conn.is_none() && now >= self.retry_at {
             // Reconnecting runs the heartbeat.
@@ -132,7 +130,6 @@ impl Link {
         if let Some(c) = &self.conn {
             return Ok(c.clone());
         }
-        #[allow(clippy::disallowed_methods)]
         if Instant::now() < self.retry_at {
             return Err(ClusterError::Unreachable("reconnecting".into()));
         }
@@ -171,7 +168,6 @@ impl Link {
             return;
         }
         let wait = self.backoff.fail();
-        #[allow(clippy::disallowed_methods)]
         let now = Instant::now();
         self.retry_at = now + wait;
         if self.conn.take().is_some() {
@@ -330,7 +326,6 @@ impl Link {
     }
 
     async fn heartbeat(&mut self) {
-        #[allow(clippy::disallowed_methods)]
         let now = Instant::now();
         self.next_heartbeat = now + self.settings.ttl / 3;
         let members: Vec<(String, String)> = self
