@@ -72,10 +72,11 @@ struct Cli {
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
     /// This node's id in Redis (1-64 of [A-Za-z0-9_.-]; random by default).
-    #[arg(long, requires = "redis")]
+    // No `requires = "redis"`: the command line is checked before the file is read.
+    #[arg(long)]
     node_id: Option<String>,
     /// Seconds a node's registrations outlive its last heartbeat (it beats every third).
-    #[arg(long, default_value_t = 5, requires = "redis")]
+    #[arg(long, default_value_t = 5)]
     redis_ttl: u64,
 }
 
@@ -140,6 +141,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     config.machine.max_age = Duration::from_secs(cli.max_age);
     config.max_channels = cli.max_channels;
     config.machine.drain_grace = Duration::from_secs(cli.drain_grace);
+    if cli.redis.is_none() && cli.node_id.is_some() {
+        return Err("--node-id needs --redis".into());
+    }
     if let Some(url) = &cli.redis {
         let mut settings = wren_signal::cluster::Settings::new(url)?;
         if let Some(id) = &cli.node_id {

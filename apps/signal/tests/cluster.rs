@@ -99,9 +99,17 @@ struct Node {
 impl Node {
     fn start(redis: &Redis, id: &str) -> Node {
         let log = std::fs::File::create(log_path(id)).unwrap();
+        // The cluster keys from the configuration file, the rest as flags.
+        let conf = log_path(&format!("{id}.conf"));
+        std::fs::write(
+            &conf,
+            format!("redis = \"{}\"\nnode-id = {id}\n", redis.url()),
+        )
+        .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_wren-signal"))
-            .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
-            .args(["--node-id", id, "--redis-ttl", "3"])
+            .arg("--config")
+            .arg(&conf)
+            .args(["--listen", "127.0.0.1:0", "--redis-ttl", "3"])
             // Long enough that a connection closed during a drain was closed by its
             // replacement on the other node, not by the end of the grace.
             .args(["--drain-grace", "60"])
