@@ -57,6 +57,9 @@ pub(crate) struct Link {
     settings: Settings,
     client: redis::Client,
     conn: Option<MultiplexedConnection>,
+    /// Whether the loss of Redis has been logged (once per outage, and at a start
+    /// without it).
+    down_logged: bool,
     retry_at: Instant,
     backoff: Backoff,
     next_heartbeat: Instant,
@@ -81,6 +84,7 @@ impl Link {
             settings,
             client,
             conn: None,
+            down_logged: false,
             retry_at: now,
             backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(2)),
             next_heartbeat: now,
@@ -144,6 +148,7 @@ impl Link {
             Ok(c) => {
                 tracing::info!(node = %self.node(), "redis reachable: cross-node delivery on");
                 self.conn = Some(c.clone());
+                self.down_logged = false;
                 self.backoff.reset();
                 self.stats
                     .up
@@ -170,7 +175,9 @@ impl Link {
         let wait = self.backoff.fail();
         let now = Instant::now();
         self.retry_at = now + wait;
-        if self.conn.take().is_some() {
+        let was_up = self.conn.take().is_some();
+        if was_up || !self.down_logged {
+            self.down_logged = true;
             self.stats
                 .up
                 .store(false, std::sync::atomic::Ordering::Relaxed);

@@ -4,6 +4,11 @@
 //! (their messages for our connections, evictions by a newer registration elsewhere, a
 //! deleted channel). The transport is not here: `crate::cluster` carries these through
 //! Redis. Everything stays sans-IO: inputs with the time passed in, outputs polled.
+//!
+//! Clustered, the rules are the same as on one node, with one difference: a viewer that
+//! names another viewer is refused only when that viewer is connected to this node (the
+//! machine knows only its own members); a name it does not know means the master, as on
+//! one node.
 
 use super::{ChannelInfo, CloseReason, ConnId, Output, Refusal, Role, Signaling};
 use crate::channel_arn::ChannelArn;
