@@ -8,6 +8,8 @@
 #   firefox-esr  firefox-esr (headless, in a network namespace of the test: the same test)
 #   npm          npm and node (wren-signal's tests/kvs_sdk.rs installs the KVS JavaScript SDK
 #                from the npm registry with it)
+#   redis-server redis-server, redis-cli (wren-signal's tests/cluster.rs starts its own on a
+#                free loopback port; the Debian service is stopped and disabled if started)
 #   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
 #                Debian's python3-pylibsrtp when pip cannot install
 #
@@ -31,7 +33,7 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables chromium firefox-esr npm)
+packages=(coturn stun-client nftables chromium firefox-esr npm redis-server)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
@@ -39,6 +41,7 @@ declare -A programs=(
     [chromium]="chromium"
     [firefox-esr]="firefox-esr"
     [npm]="npm node"
+    [redis-server]="redis-server redis-cli"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }
@@ -167,6 +170,15 @@ done
 # ships commented out). Say so if it is enabled: the next boot would start it on 3478.
 if grep -Eq '^[[:space:]]*TURNSERVER_ENABLED=1' /etc/default/coturn 2>/dev/null; then
     say "warning: /etc/default/coturn sets TURNSERVER_ENABLED=1; a coturn daemon may start on port 3478" >&2
+fi
+
+# Debian's redis-server package enables a service on port 6379; tests start their own, so a
+# service the install started (a systemd machine ignoring policy-rc.d) is stopped.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 &&
+    systemctl is-active --quiet redis-server 2>/dev/null; then
+    "${sudo[@]}" systemctl stop redis-server >/dev/null 2>&1 || true
+    "${sudo[@]}" systemctl disable redis-server >/dev/null 2>&1 || true
+    say "stopped the redis-server service the package started"
 fi
 
 # Nothing may listen on 3478 now. If the install started a turnserver after all (a systemd

@@ -1,6 +1,8 @@
 //! The configuration file: the command line's keys, one per line, so that every flag has the
 //! same key in the file by construction. `key = value`, `key value` or a bare `key` (a flag);
-//! `#` starts a comment; a key given several times adds values, as the flag repeated does.
+//! `#` starts a comment (outside double quotes); a value in double quotes is taken without
+//! them (`redis = "redis://127.0.0.1:6379"`); a key given several times adds values, as the
+//! flag repeated does.
 //! The file's keys come first and the command line's after, so the command line wins for
 //! single values.
 
@@ -51,7 +53,7 @@ pub fn arguments(path: &Path, known: &[String]) -> Result<Vec<String>, ConfigFil
 pub fn parse(text: &str, path: &str, known: &[String]) -> Result<Vec<String>, ConfigFileError> {
     let mut args = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
+        let line = strip_comment(raw).trim();
         if line.is_empty() {
             continue;
         }
@@ -72,10 +74,30 @@ pub fn parse(text: &str, path: &str, known: &[String]) -> Result<Vec<String>, Co
         }
         args.push(format!("--{key}"));
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            args.push(v.to_owned());
+            args.push(unquote(v).to_owned());
         }
     }
     Ok(args)
+}
+
+/// `line` up to a `#` that is not inside double quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// `v` without the double quotes around it, if it has them.
+fn unquote(v: &str) -> &str {
+    v.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v)
 }
 
 #[cfg(test)]
@@ -104,6 +126,16 @@ mod tests {
                 "--access-key",
                 "AK:SECRET"
             ]
+        );
+    }
+
+    #[test]
+    fn quoted_values_lose_their_quotes_and_keep_their_hashes() {
+        let known = vec!["redis".to_owned(), "token-secret".to_owned()];
+        let text = "redis = \"redis://127.0.0.1:6379\"  # shared\ntoken-secret \"a#b\"\n";
+        assert_eq!(
+            parse(text, "f", &known).unwrap(),
+            ["--redis", "redis://127.0.0.1:6379", "--token-secret", "a#b"]
         );
     }
 

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use crate::channel_arn::ChannelArn;
 use crate::client_id::ClientId;
-use crate::core::{Config, ConnId, Output, Registry, Role, Signaling};
+use crate::core::{
+    ClusterOutput, Config, ConnId, ForwardFailure, Output, Registry, Role, Signaling,
+};
 use crate::message::inbound::{self, Inbound};
 use crate::message::outbound;
 
@@ -32,11 +34,15 @@ pub fn message(data: &[u8]) {
 /// Bytes read as a sequence of operations on one machine: connects (to one of three
 /// channels, one of which does not exist, as master or one of four viewers), messages (the
 /// following bytes as text), activity, disconnects, time passing, drains, channel deletes
-/// and creates. Never panics, the machine only ever sends to connections it accepted, and
-/// it keeps no timer once no one is connected.
+/// and creates; clustered (when the first byte's high bit is set) also messages from other
+/// nodes, evictions and failed forwards. Never panics, the machine only ever sends to
+/// connections it accepted, it keeps no timer once no one is connected, and what it tells
+/// the cluster is consistent: a leave only for a connection that joined, a forward only
+/// from an accepted connection.
 pub fn machine(data: &[u8]) {
     let config = Config {
         max_viewers: 3,
+        clustered: data.first().is_some_and(|b| b & 0x80 != 0),
         ..Config::default()
     };
     let mut s = Signaling::new(config, Registry::new("us-west-2", "000000000000", 4));
@@ -51,6 +57,7 @@ pub fn machine(data: &[u8]) {
     arns.push(ghost);
     let mut now = Instant::now();
     let mut accepted: HashSet<ConnId> = HashSet::new();
+    let mut joined: HashSet<ConnId> = HashSet::new();
     let mut i = 0;
     let byte = |i: &mut usize| {
         let b = data.get(*i).copied().unwrap_or(0);
@@ -60,17 +67,10 @@ pub fn machine(data: &[u8]) {
     while i < data.len() {
         let op = byte(&mut i);
         let conn = ConnId(u64::from(byte(&mut i) % 16));
-        match op % 9 {
+        match op % 12 {
             0 => {
                 let arn = &arns[usize::from(byte(&mut i)) % arns.len()];
-                let who = byte(&mut i) % 5;
-                let role = if who == 0 {
-                    Role::Master
-                } else {
-                    Role::Viewer(
-                        ClientId::new(&format!("v{who}")).unwrap_or_else(|_| unreachable!()),
-                    )
-                };
+                let role = role_of(byte(&mut i));
                 if s.connect(now, conn, arn, role).is_ok() {
                     accepted.insert(conn);
                 }
@@ -99,7 +99,39 @@ pub fn machine(data: &[u8]) {
                     arns.push(c.arn);
                 }
             }
-            _ => s.reconnect_ice_servers(),
+            8 => s.reconnect_ice_servers(),
+            9 => {
+                let arn = arns[usize::from(byte(&mut i)) % arns.len()].clone();
+                let role = role_of(byte(&mut i));
+                s.handle_remote_message(&arn, &role, "{}".to_owned());
+            }
+            10 => {
+                let arn = arns[usize::from(byte(&mut i)) % arns.len()].clone();
+                let role = role_of(byte(&mut i));
+                s.handle_evict(&arn, &role, conn);
+            }
+            _ => {
+                let why = if byte(&mut i) % 2 == 0 {
+                    ForwardFailure::NotConnected
+                } else {
+                    ForwardFailure::Unavailable
+                };
+                let role = role_of(byte(&mut i));
+                s.handle_forward_failed(conn, &role, Some("c".to_owned()), why);
+            }
+        }
+        while let Some(out) = s.poll_cluster() {
+            match out {
+                ClusterOutput::Joined { conn, .. } => {
+                    joined.insert(conn);
+                }
+                ClusterOutput::Left { conn, .. } => {
+                    assert!(joined.remove(&conn), "{conn:?} left without joining");
+                }
+                ClusterOutput::Forward(f) => {
+                    assert!(accepted.contains(&f.from), "forward from {:?}", f.from);
+                }
+            }
         }
         while let Some(out) = s.poll_output() {
             let to = match out {
@@ -112,6 +144,14 @@ pub fn machine(data: &[u8]) {
         if s.connections() == 0 {
             assert_eq!(s.poll_timeout(), None);
         }
+    }
+}
+
+/// The master (0) or one of four viewers.
+fn role_of(b: u8) -> Role {
+    match b % 5 {
+        0 => Role::Master,
+        who => Role::Viewer(ClientId::new(&format!("v{who}")).unwrap_or_else(|_| unreachable!())),
     }
 }
 

@@ -3,7 +3,8 @@
 //! the KVS SDKs send them), which hands out TURN credentials that wren-relay accepts.
 //!
 //! The channel logic is a machine with no socket and no clock ([`core::Signaling`]); the
-//! server drives it. Message formats are in [`message`].
+//! server drives it. Message formats are in [`message`]. Several nodes share channels and
+//! members and pass messages through Redis ([`cluster`], `--redis URL`).
 //!
 //! ```
 //! use std::time::Instant;
@@ -26,6 +27,7 @@
 pub mod auth;
 pub mod channel_arn;
 pub mod client_id;
+pub mod cluster;
 pub mod config_file;
 pub mod core;
 #[cfg(any(test, feature = "fuzzing"))]

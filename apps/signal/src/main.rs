@@ -66,6 +66,20 @@ struct Cli {
     /// Channels at most.
     #[arg(long, default_value_t = 10_000)]
     max_channels: usize,
+    /// Seconds a drain (SIGTERM, SIGINT) waits after its GO_AWAY before closing connections.
+    #[arg(long, default_value_t = 10)]
+    drain_grace: u64,
+    /// Share channels and members with other nodes through this Redis
+    /// (`redis://HOST:PORT`, `redis+unix:///PATH`); without it, channels live here only.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// This node's id in Redis (1-64 of [A-Za-z0-9_.-]; random by default).
+    // No `requires = "redis"`: the command line is checked before the file is read.
+    #[arg(long)]
+    node_id: Option<String>,
+    /// Seconds a node's registrations outlive its last heartbeat (it beats every third).
+    #[arg(long, default_value_t = 5)]
+    redis_ttl: u64,
 }
 
 /// The command line `argv`, after the keys of `--config FILE` if one is given.
@@ -175,6 +189,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     config.machine.idle_timeout = Duration::from_secs(cli.idle_timeout);
     config.machine.max_age = Duration::from_secs(cli.max_age);
     config.max_channels = cli.max_channels;
+    config.machine.drain_grace = Duration::from_secs(cli.drain_grace);
+    if cli.redis.is_none() && cli.node_id.is_some() {
+        return Err("--node-id needs --redis".into());
+    }
+    if let Some(url) = &cli.redis {
+        let mut settings = wren_signal::cluster::Settings::new(url)?;
+        if let Some(id) = &cli.node_id {
+            settings.node = wren_signal::cluster::NodeId::new(id)?;
+        }
+        if cli.redis_ttl == 0 {
+            return Err("--redis-ttl must be at least 1 second".into());
+        }
+        settings.ttl = Duration::from_secs(cli.redis_ttl);
+        config.cluster = Some(settings);
+    }
     let mut keys = HashMap::new();
     for k in &cli.access_keys {
         let (id, secret) = k

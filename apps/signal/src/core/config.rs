@@ -19,6 +19,11 @@ pub struct Config {
     pub go_away_lead: Duration,
     /// How long a drain waits, after its GO_AWAY, before it closes connections.
     pub drain_grace: Duration,
+    /// One node of several (they share channels and members through Redis): a message whose
+    /// recipient is not connected here comes out as [`super::ClusterOutput::Forward`] rather
+    /// than a refusal, and joins and leaves come out for the shared registry
+    /// ([`super::Signaling::poll_cluster`]). Off: one node alone, as before.
+    pub clustered: bool,
 }
 
 impl Default for Config {
@@ -31,6 +36,7 @@ impl Default for Config {
             max_age: Duration::from_secs(3600),
             go_away_lead: Duration::from_secs(30),
             drain_grace: Duration::from_secs(10),
+            clustered: false,
         }
     }
 }

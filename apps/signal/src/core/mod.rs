@@ -11,6 +11,7 @@
 //! replaces the older, which is told (GO_AWAY) and closed; viewers message only the master,
 //! the master names its recipient; the server sets the sender's id.
 
+mod cluster;
 mod config;
 mod members;
 mod rate;
@@ -22,6 +23,7 @@ use std::time::Instant;
 
 use wren_core::Deadlines;
 
+pub use cluster::{ClusterOutput, Forward, ForwardFailure};
 pub use config::Config;
 pub use registry::{ChannelInfo, Registry, RegistryError};
 pub use stats::Stats;
@@ -131,6 +133,10 @@ pub enum Refusal {
     /// Above the rate allowed for offers and answers, or for candidates.
     #[error("more than {0} such messages per second")]
     RateExceeded(u32),
+    /// The recipient may be on another node, but the nodes' shared store (Redis) cannot be
+    /// reached now.
+    #[error("the other nodes cannot be reached now")]
+    ClusterUnavailable,
 }
 
 impl Refusal {
@@ -140,6 +146,7 @@ impl Refusal {
             Refusal::ViewerToViewer | Refusal::NoRecipient => ("InvalidArgumentException", 400),
             Refusal::NotConnected(_) => ("RecipientNotConnected", 404),
             Refusal::RateExceeded(_) => ("ClientLimitExceededException", 429),
+            Refusal::ClusterUnavailable => ("ServiceUnavailableException", 503),
         };
         Status {
             correlation_id,
@@ -175,6 +182,7 @@ pub struct Signaling {
     conns: HashMap<ConnId, Conn>,
     timers: Deadlines<(ConnId, Timer)>,
     out: VecDeque<Output>,
+    cluster_out: VecDeque<ClusterOutput>,
     draining: bool,
     stats: Stats,
 }
@@ -190,6 +198,7 @@ impl Signaling {
             conns: HashMap::new(),
             timers: Deadlines::new(),
             out: VecDeque::new(),
+            cluster_out: VecDeque::new(),
             draining: false,
             stats: Stats::default(),
         }
@@ -281,6 +290,7 @@ impl Signaling {
             self.stats.replaced += 1;
             self.close_conn(old, CloseReason::Replaced);
         }
+        self.joined(conn, channel, &role);
         self.conns.insert(
             conn,
             Conn {
@@ -346,6 +356,7 @@ impl Signaling {
             return Err(Refusal::RateExceeded(rate));
         }
         let members = self.members.get(&c.channel);
+        // Where it goes: a connection here, or (clustered) the holder of a role elsewhere.
         let (to, sender) = match &c.role {
             Role::Viewer(id) => {
                 // Viewers address the master only: naming a viewer of the channel is
@@ -356,22 +367,32 @@ impl Signaling {
                 {
                     return Err(Refusal::ViewerToViewer);
                 }
-                let to = members
-                    .and_then(|mm| mm.master)
-                    .ok_or_else(|| Refusal::NotConnected("the master".into()))?;
-                (to, Some(id))
+                match members.and_then(|mm| mm.master) {
+                    Some(to) => (Ok(to), Some(id)),
+                    None if self.config.clustered => (Err(Role::Master), Some(id)),
+                    None => return Err(Refusal::NotConnected("the master".into())),
+                }
             }
             Role::Master => {
                 let r = m.recipient.as_ref().ok_or(Refusal::NoRecipient)?;
-                let to = members
-                    .and_then(|mm| mm.viewers.get(r).copied())
-                    .ok_or_else(|| Refusal::NotConnected(r.to_string()))?;
-                (to, None)
+                match members.and_then(|mm| mm.viewers.get(r).copied()) {
+                    Some(to) => (Ok(to), None),
+                    None if self.config.clustered => (Err(Role::Viewer(r.clone())), None),
+                    None => return Err(Refusal::NotConnected(r.to_string())),
+                }
             }
         };
         let text = outbound::delivery(sender, m);
-        self.out.push_back(Output::Send { to, text });
-        self.stats.delivered += 1;
+        match to {
+            Ok(to) => {
+                self.out.push_back(Output::Send { to, text });
+                self.stats.delivered += 1;
+            }
+            Err(role) => {
+                let channel = c.channel.clone();
+                self.forward(from, channel, role, text, m.correlation_id.clone());
+            }
+        }
         Ok(())
     }
 
@@ -392,15 +413,18 @@ impl Signaling {
         };
         self.stop_timers(conn);
         if let Some(m) = self.members.get_mut(&c.channel) {
-            match &c.role {
-                Role::Master if m.master == Some(conn) => m.master = None,
+            let held = match &c.role {
+                Role::Master if m.master == Some(conn) => m.master.take().is_some(),
                 Role::Viewer(id) if m.viewers.get(id) == Some(&conn) => {
-                    m.viewers.remove(id);
+                    m.viewers.remove(id).is_some()
                 }
-                _ => {}
-            }
+                _ => false,
+            };
             if m.is_empty() {
                 self.members.remove(&c.channel);
+            }
+            if held {
+                self.left(conn, c.channel, c.role);
             }
         }
     }

@@ -111,6 +111,13 @@ impl Registry {
         Ok(self.by_name.entry(name.to_owned()).or_insert(info))
     }
 
+    /// Keeps `info` (a channel another node created, read from the shared registry),
+    /// replacing a channel of the same name; the channel limit is the shared registry's
+    /// to enforce.
+    pub fn insert(&mut self, info: ChannelInfo) {
+        self.by_name.insert(info.name().to_owned(), info);
+    }
+
     /// The channel named `name`.
     #[must_use]
     pub fn by_name(&self, name: &str) -> Option<&ChannelInfo> {

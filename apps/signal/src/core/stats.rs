@@ -30,6 +30,14 @@ pub struct Stats {
     pub rate_limited: u64,
     /// Messages for connections the machine does not know.
     pub from_unknown: u64,
+    /// Messages handed to another node (clustered: the recipient is not connected here).
+    pub forwarded: u64,
+    /// Messages from other nodes delivered here (also counted in `delivered`).
+    pub remote_delivered: u64,
+    /// Messages from other nodes whose recipient had left this node.
+    pub remote_undeliverable: u64,
+    /// Messages refused because the other nodes could not be reached.
+    pub cluster_unavailable: u64,
 }
 
 impl Stats {
@@ -40,6 +48,7 @@ impl Stats {
             Refusal::ViewerToViewer | Refusal::NoRecipient => &mut self.misaddressed,
             Refusal::NotConnected(_) => &mut self.undeliverable,
             Refusal::RateExceeded(_) => &mut self.rate_limited,
+            Refusal::ClusterUnavailable => &mut self.cluster_unavailable,
         };
         *counter += 1;
     }

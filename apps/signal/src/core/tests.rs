@@ -346,3 +346,196 @@ fn everyone_is_told_to_fetch_ice_servers_again() {
             .all(|(_, v)| v["messageType"] == "RECONNECT_ICE_SERVER")
     );
 }
+
+fn clustered() -> Config {
+    Config {
+        clustered: true,
+        ..Config::default()
+    }
+}
+
+fn cluster_outputs(s: &mut Signaling) -> Vec<ClusterOutput> {
+    std::iter::from_fn(|| s.poll_cluster()).collect()
+}
+
+#[test]
+fn one_node_alone_tells_the_cluster_nothing() {
+    let Setup { mut s, arn, now } = setup(Config::default());
+    s.connect(now, ConnId(1), &arn, viewer("v1")).unwrap();
+    s.handle_message(now, ConnId(1), OFFER);
+    s.disconnect(ConnId(1));
+    assert!(s.poll_cluster().is_none());
+}
+
+#[test]
+fn clustered_joins_and_leaves_are_told_and_a_replaced_connection_leaves_nothing() {
+    let Setup { mut s, arn, now } = setup(clustered());
+    s.connect(now, ConnId(1), &arn, Role::Master).unwrap();
+    s.connect(now, ConnId(2), &arn, Role::Master).unwrap();
+    s.disconnect(ConnId(1));
+    s.disconnect(ConnId(2));
+    let joined = |conn| ClusterOutput::Joined {
+        conn: ConnId(conn),
+        channel: arn.clone(),
+        role: Role::Master,
+    };
+    assert_eq!(
+        cluster_outputs(&mut s),
+        [
+            joined(1),
+            joined(2),
+            // Connection 1 was replaced here: the role is 2's, so only 2 leaves it.
+            ClusterOutput::Left {
+                conn: ConnId(2),
+                channel: arn.clone(),
+                role: Role::Master
+            }
+        ]
+    );
+}
+
+#[test]
+fn clustered_a_message_for_someone_not_here_is_forwarded_not_refused() {
+    let Setup { mut s, arn, now } = setup(clustered());
+    s.connect(now, ConnId(1), &arn, viewer("v1")).unwrap();
+    s.connect(now, ConnId(2), &arn, Role::Master).unwrap();
+    s.disconnect(ConnId(2));
+    cluster_outputs(&mut s);
+    s.handle_message(
+        now,
+        ConnId(1),
+        r#"{"action":"SDP_OFFER","messagePayload":"e30=","correlationId":"c1"}"#,
+    );
+    assert!(outputs(&mut s).is_empty(), "no STATUS_RESPONSE yet");
+    let out = cluster_outputs(&mut s);
+    let [ClusterOutput::Forward(f)] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    assert_eq!((f.from, &f.to), (ConnId(1), &Role::Master));
+    assert_eq!(f.correlation.as_deref(), Some("c1"));
+    let text: Value = serde_json::from_str(&f.text).unwrap();
+    assert_eq!(
+        text["senderClientId"], "v1",
+        "the sender is named by this node"
+    );
+    // No node holds the master: the same answer as on one node.
+    s.handle_forward_failed(
+        ConnId(1),
+        &f.to,
+        f.correlation.clone(),
+        ForwardFailure::NotConnected,
+    );
+    let got = sent(&outputs(&mut s));
+    assert_eq!(got[0].1["statusResponse"]["statusCode"], "404");
+    assert_eq!(
+        got[0].1["statusResponse"]["errorType"],
+        "RecipientNotConnected"
+    );
+    // Redis unreachable: 503.
+    s.handle_forward_failed(
+        ConnId(1),
+        &Role::Master,
+        Some("c2".into()),
+        ForwardFailure::Unavailable,
+    );
+    let got = sent(&outputs(&mut s));
+    assert_eq!(got[0].1["statusResponse"]["statusCode"], "503");
+    assert_eq!(s.stats().forwarded, 1);
+    assert_eq!(
+        (s.stats().undeliverable, s.stats().cluster_unavailable),
+        (1, 1)
+    );
+}
+
+#[test]
+fn clustered_a_master_forwards_to_a_viewer_elsewhere_and_viewers_here_stay_local() {
+    let Setup { mut s, arn, now } = setup(clustered());
+    s.connect(now, ConnId(1), &arn, Role::Master).unwrap();
+    s.connect(now, ConnId(2), &arn, viewer("here")).unwrap();
+    cluster_outputs(&mut s);
+    s.handle_message(
+        now,
+        ConnId(1),
+        r#"{"action":"SDP_ANSWER","messagePayload":"e30=","recipientClientId":"here"}"#,
+    );
+    assert_eq!(sent(&outputs(&mut s))[0].0, ConnId(2));
+    assert!(s.poll_cluster().is_none());
+    s.handle_message(
+        now,
+        ConnId(1),
+        r#"{"action":"SDP_ANSWER","messagePayload":"e30=","recipientClientId":"there"}"#,
+    );
+    let out = cluster_outputs(&mut s);
+    let [ClusterOutput::Forward(f)] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    assert_eq!(f.to, viewer("there"));
+    assert!(
+        !f.text.contains("senderClientId"),
+        "from the master: no sender id"
+    );
+}
+
+#[test]
+fn messages_from_other_nodes_reach_the_holder_of_the_role_here() {
+    let Setup { mut s, arn, now } = setup(clustered());
+    s.connect(now, ConnId(1), &arn, Role::Master).unwrap();
+    s.handle_remote_message(&arn, &Role::Master, "{\"x\":1}".into());
+    assert_eq!(
+        outputs(&mut s),
+        [Output::Send {
+            to: ConnId(1),
+            text: "{\"x\":1}".into()
+        }]
+    );
+    // The role moved on: counted and dropped.
+    s.handle_remote_message(&arn, &viewer("gone"), "{}".into());
+    assert!(outputs(&mut s).is_empty());
+    assert_eq!(
+        (s.stats().remote_delivered, s.stats().remote_undeliverable),
+        (1, 1)
+    );
+}
+
+#[test]
+fn an_eviction_from_another_node_closes_only_the_connection_it_names() {
+    let Setup { mut s, arn, now } = setup(clustered());
+    s.connect(now, ConnId(1), &arn, Role::Master).unwrap();
+    s.connect(now, ConnId(2), &arn, viewer("v1")).unwrap();
+    cluster_outputs(&mut s);
+    // An older connection's eviction arriving late does nothing.
+    s.handle_evict(&arn, &Role::Master, ConnId(9));
+    assert!(outputs(&mut s).is_empty());
+    s.handle_evict(&arn, &Role::Master, ConnId(1));
+    let out = outputs(&mut s);
+    assert_eq!(sent(&out)[0].1["messageType"], "GO_AWAY");
+    assert_eq!(closed(&out), [(ConnId(1), CloseReason::Replaced)]);
+    assert_eq!(
+        cluster_outputs(&mut s),
+        [ClusterOutput::Left {
+            conn: ConnId(1),
+            channel: arn.clone(),
+            role: Role::Master
+        }]
+    );
+    // The viewer's offer now goes to whoever holds the master elsewhere.
+    s.handle_message(now, ConnId(2), OFFER);
+    assert!(matches!(
+        cluster_outputs(&mut s).as_slice(),
+        [ClusterOutput::Forward(_)]
+    ));
+    assert_eq!(s.connections(), 1);
+}
+
+#[test]
+fn a_channel_from_the_shared_registry_takes_connections() {
+    let Setup { mut s, now, .. } = setup(clustered());
+    let other = ChannelArn::new("us-west-2", "000000000000", "gate", 5).unwrap();
+    assert!(s.connect(now, ConnId(1), &other, Role::Master).is_err());
+    s.adopt_channel(ChannelInfo {
+        arn: other.clone(),
+        created_ms: 5,
+        version: "3".into(),
+    });
+    s.connect(now, ConnId(1), &other, Role::Master).unwrap();
+}

@@ -2,7 +2,9 @@
 //! [`Input`]s; it feeds them to the machine with the time, and hands the machine's
 //! outputs to each connection's bounded queue. A connection whose queue is full (a reader
 //! that stopped reading) is dropped from the machine and its socket closed: no one else
-//! waits for it.
+//! waits for it. Clustered, it also hands the machine's cluster outputs to the Redis link
+//! (without waiting) and feeds the machine what the other nodes send
+//! ([`crate::cluster::Event`]).
 
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -10,9 +12,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::channel_arn::ChannelArn;
+use crate::cluster::{Cluster, ClusterSnapshot, Entry, Event};
 use crate::core::{
-    ChannelInfo, CloseReason, ConnId, ConnectError, Output, Registry, RegistryError, Role,
-    Signaling, Stats,
+    ChannelInfo, CloseReason, ClusterOutput, ConnId, ConnectError, ForwardFailure, Output,
+    Registry, RegistryError, Role, Signaling, Stats,
 };
 
 /// What a connection task is told to do.
@@ -60,6 +63,9 @@ pub enum Input {
     },
     /// Reads the registry (describe, list).
     Read(Reader),
+    /// A channel the shared registry (Redis) has: keep it, so connections to it are
+    /// accepted.
+    Adopt(ChannelInfo),
     /// DeleteSignalingChannel.
     Delete {
         /// Its ARN.
@@ -95,6 +101,8 @@ pub struct Snapshot {
     pub channels: usize,
     /// Connections closed because their queue was full.
     pub slow_readers_closed: u64,
+    /// The cluster adapter's, when clustered.
+    pub cluster: Option<ClusterSnapshot>,
 }
 
 fn wall_ms() -> u64 {
@@ -103,23 +111,30 @@ fn wall_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Runs the machine until every sender of `inputs` is gone.
-pub async fn run(mut machine: Signaling, mut inputs: mpsc::Receiver<Input>) {
+/// Runs the machine until every sender of `inputs` is gone; clustered, with the cluster
+/// adapter and the events it sends.
+pub async fn run(
+    mut machine: Signaling,
+    mut inputs: mpsc::Receiver<Input>,
+    cluster: Option<(Cluster, mpsc::Receiver<Event>)>,
+) {
     let mut queues: HashMap<ConnId, mpsc::Sender<ToConn>> = HashMap::new();
     let mut slow_readers_closed = 0u64;
+    let (cluster, mut events) = cluster.unzip();
     loop {
-        let input = match machine.poll_timeout() {
-            Some(at) => {
-                tokio::select! {
-                    i = inputs.recv() => i,
-                    () = tokio::time::sleep_until(at.into()) => {
-                        machine.handle_timeout(Instant::now());
-                        flush(&mut machine, &mut queues, &mut slow_readers_closed);
-                        continue;
-                    }
-                }
+        let deadline = machine.poll_timeout();
+        let input = tokio::select! {
+            i = inputs.recv() => i,
+            Some(e) = recv(&mut events) => {
+                handle_event(&mut machine, e);
+                flush(&mut machine, &mut queues, &mut slow_readers_closed, cluster.as_ref());
+                continue;
             }
-            None => inputs.recv().await,
+            () = sleep_until(deadline) => {
+                machine.handle_timeout(Instant::now());
+                flush(&mut machine, &mut queues, &mut slow_readers_closed, cluster.as_ref());
+                continue;
+            }
         };
         let Some(input) = input else { return };
         let now = Instant::now();
@@ -147,6 +162,7 @@ pub async fn run(mut machine: Signaling, mut inputs: mpsc::Receiver<Input>) {
                 let _ = reply.send(machine.create_channel(&name, wall_ms()));
             }
             Input::Read(Reader(f)) => f(machine.registry()),
+            Input::Adopt(info) => machine.adopt_channel(info),
             Input::Delete { arn, reply } => {
                 let _ = reply.send(machine.delete_channel(&arn));
             }
@@ -156,12 +172,55 @@ pub async fn run(mut machine: Signaling, mut inputs: mpsc::Receiver<Input>) {
                     connections: machine.connections(),
                     channels: machine.registry().len(),
                     slow_readers_closed,
+                    cluster: cluster.as_ref().map(Cluster::stats),
                 });
             }
             Input::Drain => machine.drain(now),
             Input::ReconnectIceServers => machine.reconnect_ice_servers(),
         }
-        flush(&mut machine, &mut queues, &mut slow_readers_closed);
+        flush(
+            &mut machine,
+            &mut queues,
+            &mut slow_readers_closed,
+            cluster.as_ref(),
+        );
+    }
+}
+
+/// The next cluster event; never, when not clustered.
+async fn recv(events: &mut Option<mpsc::Receiver<Event>>) -> Option<Event> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn handle_event(machine: &mut Signaling, event: Event) {
+    match event {
+        Event::Entry(Entry::Message { channel, to, text }) => {
+            machine.handle_remote_message(&channel, &to, text);
+        }
+        Event::Entry(Entry::Evict {
+            channel,
+            role,
+            conn,
+        }) => machine.handle_evict(&channel, &role, conn),
+        Event::Entry(Entry::Deleted { channel }) => {
+            let _ = machine.delete_channel(&channel);
+        }
+        Event::ForwardFailed {
+            from,
+            to,
+            correlation,
+            why,
+        } => machine.handle_forward_failed(from, &to, correlation, why),
     }
 }
 
@@ -169,7 +228,22 @@ fn flush(
     machine: &mut Signaling,
     queues: &mut HashMap<ConnId, mpsc::Sender<ToConn>>,
     slow_readers_closed: &mut u64,
+    cluster: Option<&Cluster>,
 ) {
+    // What the other nodes must learn first: a failed hand-over comes back as output.
+    if let Some(cluster) = cluster {
+        while let Some(out) = machine.poll_cluster() {
+            let failed = match &out {
+                ClusterOutput::Forward(f) => Some((f.from, f.to.clone(), f.correlation.clone())),
+                _ => None,
+            };
+            if !cluster.send(out)
+                && let Some((from, to, correlation)) = failed
+            {
+                machine.handle_forward_failed(from, &to, correlation, ForwardFailure::Unavailable);
+            }
+        }
+    }
     while let Some(out) = machine.poll_output() {
         let (conn, msg) = match out {
             Output::Send { to, text } => (to, ToConn::Text(text)),

@@ -1,7 +1,8 @@
 //! The KVS control-plane operations at their paths and in their JSON shapes
 //! (CreateSignalingChannel, DescribeSignalingChannel, ListSignalingChannels,
 //! DeleteSignalingChannel, GetSignalingChannelEndpoint; and the signaling plane's
-//! GetIceServerConfig), so AWS SDK clients work with an endpoint override.
+//! GetIceServerConfig), so AWS SDK clients work with an endpoint override. Clustered, the
+//! channels are Redis's (every node answers the same), and an unreachable Redis is a 503.
 
 use axum::Json;
 use axum::extract::State;
@@ -37,6 +38,16 @@ fn unavailable() -> Response {
     error(503, "ServiceUnavailable", "the server is stopping")
 }
 
+fn cluster_error(e: &crate::cluster::ClusterError) -> Response {
+    tracing::warn!(error = %e, "control plane: redis");
+    error(503, "ServiceUnavailable", &e.to_string())
+}
+
+/// Keeps `info` in the machine's registry (clustered: channels come from Redis).
+async fn adopt(app: &App, info: &ChannelInfo) {
+    let _ = app.inputs.send(Input::Adopt(info.clone())).await;
+}
+
 fn info_json(c: &ChannelInfo) -> Value {
     json!({
         "ChannelARN": c.arn.as_str(),
@@ -68,6 +79,16 @@ pub(crate) async fn create(State(app): State<App>, Json(body): Json<Create>) -> 
             "InvalidArgumentException",
             "only SINGLE_MASTER channels",
         );
+    }
+    if let Some(cluster) = &app.cluster {
+        return match cluster.create(body.channel_name).await {
+            Ok(Ok(c)) => {
+                adopt(&app, &c).await;
+                Json(json!({ "ChannelARN": c.arn.as_str() })).into_response()
+            }
+            Ok(Err(e)) => registry_error(&e),
+            Err(e) => cluster_error(&e),
+        };
     }
     let (reply, rx) = oneshot::channel();
     let sent = app
@@ -105,6 +126,16 @@ async fn find(app: &App, which: Which) -> Result<ChannelInfo, Response> {
             "InvalidArgumentException",
             "ChannelARN or ChannelName is required",
         ));
+    }
+    if let Some(cluster) = &app.cluster {
+        return match cluster.find(arn, name).await {
+            Ok(Some(c)) => {
+                adopt(app, &c).await;
+                Ok(c)
+            }
+            Ok(None) => Err(error(404, "ResourceNotFoundException", "no such channel")),
+            Err(e) => Err(cluster_error(&e)),
+        };
     }
     let (reply, rx) = oneshot::channel();
     let read = move |r: &crate::core::Registry| {
@@ -160,6 +191,22 @@ pub(crate) async fn list(State(app): State<App>, body: Option<Json<List>>) -> Re
             l.next_token,
         )
     });
+    if let Some(cluster) = &app.cluster {
+        return match cluster.list().await {
+            Ok(all) => {
+                let start = after.as_deref();
+                let mut page: Vec<ChannelInfo> = all
+                    .into_iter()
+                    .filter(|c| start.is_none_or(|a| c.name() > a))
+                    .take(max + 1)
+                    .collect();
+                let more = page.len() > max;
+                page.truncate(max);
+                list_json(&page, more)
+            }
+            Err(e) => cluster_error(&e),
+        };
+    }
     let (reply, rx) = oneshot::channel();
     let read = move |r: &crate::core::Registry| {
         // One more than asked says whether there is a next page.
@@ -179,6 +226,10 @@ pub(crate) async fn list(State(app): State<App>, body: Option<Json<List>>) -> Re
     let Ok((page, more)) = rx.await else {
         return unavailable();
     };
+    list_json(&page, more)
+}
+
+fn list_json(page: &[ChannelInfo], more: bool) -> Response {
     let mut out = json!({ "ChannelInfoList": page.iter().map(info_json).collect::<Vec<_>>() });
     if more && let Some(last) = page.last() {
         out["NextToken"] = Value::String(last.name().to_owned());
@@ -198,6 +249,19 @@ pub(crate) async fn delete(State(app): State<App>, Json(body): Json<Delete>) -> 
         Ok(a) => a,
         Err(e) => return error(400, "InvalidArgumentException", &e.to_string()),
     };
+    if let Some(cluster) = &app.cluster {
+        // Every node is told through its inbox (this one too); deleting here as well
+        // closes this node's connections at once.
+        return match cluster.delete(arn.clone()).await {
+            Ok(Ok(_)) => {
+                let (reply, _) = oneshot::channel();
+                let _ = app.inputs.send(Input::Delete { arn, reply }).await;
+                Json(json!({})).into_response()
+            }
+            Ok(Err(e)) => registry_error(&e),
+            Err(e) => cluster_error(&e),
+        };
+    }
     let (reply, rx) = oneshot::channel();
     let sent = app.inputs.send(Input::Delete { arn, reply }).await;
     match (sent, rx.await) {

@@ -114,5 +114,67 @@ pub fn render(s: &Snapshot) -> String {
         "Messages above the rate limits.",
         m.rate_limited,
     );
+    if let Some(c) = &s.cluster {
+        line(
+            "cluster_up",
+            "gauge",
+            "Whether this node reaches Redis now (1) or not (0).",
+            u64::from(c.up),
+        );
+        line(
+            "cluster_messages_sent_total",
+            "counter",
+            "Messages handed to another node through Redis.",
+            c.sent,
+        );
+        line(
+            "cluster_messages_received_total",
+            "counter",
+            "Messages from other nodes taken from this node's inbox.",
+            c.received,
+        );
+        line(
+            "cluster_messages_delivered_total",
+            "counter",
+            "Messages from other nodes delivered to a connection here.",
+            m.remote_delivered,
+        );
+        line(
+            "cluster_messages_undeliverable_total",
+            "counter",
+            "Messages from other nodes whose recipient had left this node.",
+            m.remote_undeliverable,
+        );
+        line(
+            "cluster_not_connected_total",
+            "counter",
+            "Messages for recipients no live node holds.",
+            c.not_connected,
+        );
+        line(
+            "cluster_unavailable_total",
+            "counter",
+            "Messages refused because Redis could not be reached.",
+            m.cluster_unavailable,
+        );
+        line(
+            "cluster_evictions_total",
+            "counter",
+            "Connections here replaced by a newer registration on another node.",
+            c.evictions,
+        );
+        line(
+            "cluster_redis_errors_total",
+            "counter",
+            "Failed Redis commands and connection attempts.",
+            c.redis_errors,
+        );
+        line(
+            "cluster_dropped_total",
+            "counter",
+            "Cluster commands dropped because the link's queue was full.",
+            c.dropped,
+        );
+    }
     out
 }

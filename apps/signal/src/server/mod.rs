@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use crate::cluster::Cluster;
 use crate::core::{Config as MachineConfig, Registry, Signaling};
 use crate::ice_servers::Relays;
 use authorize::Policy;
@@ -56,6 +57,8 @@ pub struct Config {
     pub tls_handshake_timeout: Duration,
     /// The host:port written into endpoints when a request has no Host header.
     pub public_host: String,
+    /// One node of several on one Redis (`--redis`); `None`: channels in memory here.
+    pub cluster: Option<crate::cluster::Settings>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             tls_config: None,
             tls_handshake_timeout: Duration::from_secs(10),
             public_host: "127.0.0.1".to_owned(),
+            cluster: None,
         }
     }
 }
@@ -85,6 +89,7 @@ impl Default for Config {
 #[derive(Clone)]
 pub(crate) struct App {
     inputs: mpsc::Sender<actor::Input>,
+    cluster: Option<Cluster>,
     next_conn: Arc<AtomicU64>,
     config: Arc<Config>,
     relays: RelaySet,
@@ -124,12 +129,28 @@ impl Handle {
 /// The router and the machine's task for `config` (spawned on the current tokio runtime).
 pub fn router(config: Config) -> (Router, Handle) {
     let registry = Registry::new(&config.policy.region, &config.account, config.max_channels);
-    let machine = Signaling::new(config.machine.clone(), registry);
+    let mut machine_config = config.machine.clone();
+    let (events, cluster_rx) = mpsc::channel(4096);
+    let cluster = config.cluster.clone().and_then(|mut settings| {
+        settings.region.clone_from(&config.policy.region);
+        settings.account.clone_from(&config.account);
+        settings.max_channels = config.max_channels;
+        Cluster::start(settings, events)
+            .inspect_err(|e| tracing::error!(error = %e, "not clustered"))
+            .ok()
+    });
+    machine_config.clustered = cluster.is_some();
+    let machine = Signaling::new(machine_config, registry);
     let (inputs, rx) = mpsc::channel(4096);
-    tokio::spawn(actor::run(machine, rx));
+    tokio::spawn(actor::run(
+        machine,
+        rx,
+        cluster.clone().map(|c| (c, cluster_rx)),
+    ));
     let relays = RelaySet::new(config.relays.clone());
     let app = App {
         inputs: inputs.clone(),
+        cluster,
         next_conn: Arc::new(AtomicU64::new(1)),
         config: Arc::new(config),
         relays: relays.clone(),
@@ -189,8 +210,8 @@ impl Server {
     }
 
     /// Serves on `listener` (over TLS when [`Config::tls_config`] is set) until `shutdown`
-    /// resolves, then drains: GO_AWAY to every connection, which are closed after the
-    /// grace.
+    /// resolves, then drains: every connection gets GO_AWAY, and is closed after the grace
+    /// (or sooner, when its client reconnects to another node of the cluster).
     ///
     /// # Errors
     ///

@@ -41,6 +41,19 @@ pub(crate) async fn root(
             return api::error(r.status, "AccessDeniedException", &r.message);
         }
     };
+    if let Some(cluster) = &app.cluster {
+        // Clustered, the channel is Redis's: a channel another node created is learnt
+        // here; with Redis unreachable, the channels this node knows still take connections.
+        match cluster.find(Some(channel.clone()), None).await {
+            Ok(Some(info)) => {
+                let _ = app.inputs.send(Input::Adopt(info)).await;
+            }
+            Ok(None) => {
+                return api::error(404, "ResourceNotFoundException", "no such channel");
+            }
+            Err(e) => tracing::warn!(error = %e, "upgrade: channel looked up locally"),
+        }
+    }
     let conn = ConnId(
         app.next_conn
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
