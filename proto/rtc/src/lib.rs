@@ -36,6 +36,9 @@
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 mod params;
 mod peer;
 mod security;

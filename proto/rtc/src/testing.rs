@@ -125,6 +125,15 @@ impl Pair {
         }
     }
 
+    /// Peer `i`'s socket address (its one host candidate's).
+    #[must_use]
+    pub fn address(&self, i: usize) -> Option<SocketAddr> {
+        self.owners
+            .iter()
+            .find(|(_, owner)| **owner == i)
+            .map(|(addr, _)| *addr)
+    }
+
     /// Where a datagram written for `t` lands: the index of the peer owning it.
     pub fn owner(&self, addr: SocketAddr) -> Option<usize> {
         self.owners.get(&addr).copied()
