@@ -7,6 +7,8 @@ use wren_dtls::codes::SrtpProfileId;
 use wren_dtls::identity::Identity;
 use wren_dtls::suite::SRTP_PROFILES;
 
+use crate::MediaConfig;
+
 /// Which side of the DTLS handshake we take (RFC 5763 section 5: SDP `a=setup`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DtlsRole {
@@ -46,6 +48,8 @@ pub struct Config {
     pub max_media_events: usize,
     /// Seed of the ICE agent and DTLS randomness; `None` seeds from the OS.
     pub rng_seed: Option<[u8; 32]>,
+    /// RTP mode's RTCP: timing, history sizes, header extension ids.
+    pub media: MediaConfig,
 }
 
 impl Config {
@@ -66,6 +70,7 @@ impl Config {
             mtu: 1200,
             max_media_events: 256,
             rng_seed: None,
+            media: MediaConfig::default(),
         }
     }
 }

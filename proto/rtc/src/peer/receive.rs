@@ -58,9 +58,14 @@ impl Peer {
                     Ok(n) => {
                         out.truncate(n);
                         if rtp {
+                            // Statistics, transport-wide arrival, RTX unwrapped in place.
+                            if !self.media.handle_rtp(now, out, &mut self.scratch) {
+                                return Received::Handled;
+                            }
                             self.stats.rtp_received += 1;
                             Received::Rtp
                         } else {
+                            self.media.handle_rtcp(now, out);
                             self.stats.rtcp_received += 1;
                             Received::Rtcp
                         }
