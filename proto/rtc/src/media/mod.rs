@@ -307,8 +307,13 @@ impl Media {
         let (seq, ts, payload) = (p.sequence_number(), p.timestamp(), p.payload().len());
         let r = &mut self.recv[i];
         let before = r.stats.started().then(|| u64::from(r.stats.extended_max()));
-        let arrival = (u128::from(at_us) * u128::from(r.config.clock_rate) / 1_000_000) as i64;
-        let verdict = r.stats.update(seq, ts, arrival);
+        let verdict = if rtx {
+            r.stats.count_retransmission();
+            SeqVerdict::Old
+        } else {
+            let arrival = (u128::from(at_us) * u128::from(r.config.clock_rate) / 1_000_000) as i64;
+            r.stats.update(seq, ts, arrival)
+        };
         if verdict != SeqVerdict::Held
             && let Some(b) = before
             && r.config.nack

@@ -53,6 +53,17 @@ impl ReceiveStats {
         verdict
     }
 
+    /// Counts a retransmitted packet (an RTX packet's original, RFC 4588): received, as
+    /// appendix A.3 counts every packet, but not run through the sequence validation of
+    /// appendix A.1 (a retransmission is by nature far behind the highest, and two in a
+    /// row would read as a restart) nor the jitter estimate (its timing is the sender's
+    /// answer, not the network's).
+    pub(crate) fn count_retransmission(&mut self) {
+        if self.started {
+            self.received += 1;
+        }
+    }
+
     fn init_seq(&mut self, seq: u16) {
         self.started = true;
         self.base_seq = u32::from(seq);
@@ -228,6 +239,22 @@ mod tests {
         // Perfectly timed packets after that decay it by 1/16 each.
         s.update(4, 640, 80 * 8);
         assert_eq!(s.jitter_q4, 155 - ((155 + 8) >> 4));
+    }
+
+    #[test]
+    fn retransmissions_count_as_received_without_moving_the_sequence() {
+        let mut s = ReceiveStats::default();
+        for seq in 1000..1300u16 {
+            if seq != 1010 && seq != 1011 {
+                s.update(seq, 0, 0);
+            }
+        }
+        assert_eq!(s.lost(), 2);
+        // 1010 and 1011 come back 290 packets late, one after the other: by appendix A.1
+        // alone the second would restart the count.
+        s.count_retransmission();
+        s.count_retransmission();
+        assert_eq!((s.lost(), s.extended_max(), s.expected()), (0, 1299, 300));
     }
 
     #[test]
