@@ -25,12 +25,18 @@ impl Pair {
     /// Two peers (A controlling and DTLS client, B controlled and DTLS server) run until
     /// both are connected (SRTP keyed).
     pub(crate) fn connected(seed: u8) -> Pair {
+        Pair::connected_with(seed, |_| {})
+    }
+
+    /// [`Pair::connected`] with both configurations changed by `configure` first.
+    pub(crate) fn connected_with(seed: u8, configure: impl Fn(&mut Config)) -> Pair {
         #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
         let now = Instant::now();
         let make = |ip: &str, ice, dtls, s: u8| {
             let identity = Arc::new(Identity::generate().unwrap());
             let mut c = Config::new(ice, dtls, vec![ip.parse().unwrap()], identity);
             c.rng_seed = Some([s; 32]);
+            configure(&mut c);
             Peer::new(now, c)
         };
         let a = make(
