@@ -103,10 +103,11 @@ pub enum Event {
         /// Whether packets flow now.
         flowing: bool,
     },
-    /// A reception report from the peer gave a round-trip time for our stream `ssrc`
-    /// (RFC 3550 section 6.4.1: LSR and DLSR).
+    /// A round-trip time was measured: from a reception report on our stream `ssrc`
+    /// (RFC 3550 section 6.4.1: LSR and DLSR), or, when we only receive, from the DLRR
+    /// (RFC 3611 section 4.5) that the sender `ssrc` sent in answer to our RRTR.
     Rtt {
-        /// Our stream's SSRC.
+        /// Our stream's SSRC, or the answering sender's.
         ssrc: u32,
         /// The round-trip time.
         rtt: Duration,

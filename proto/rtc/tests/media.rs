@@ -186,6 +186,9 @@ struct Figures {
     delivered: usize,
     nacks: u64,
     retransmitted: u64,
+    /// The round trip each side measured: A from B's reception reports, B (which only
+    /// receives) from A's XR DLRR answers.
+    rtt: [Option<Duration>; 2],
     /// Every datagram after the handshake: time, kind, addresses, length.
     trace: u64,
     datagrams: usize,
@@ -240,6 +243,7 @@ fn video_under_loss(seed: u64) -> Figures {
         delivered: unique.len(),
         nacks: inbound.nack_count,
         retransmitted: outbound.retransmitted_packets_sent,
+        rtt: [a.rtt, b.rtt],
         trace,
         datagrams,
     }
@@ -266,6 +270,14 @@ fn nack_and_rtx_recover_most_video_losses_at_10_percent_loss_and_150_ms_rtt() {
     assert!(f.retransmitted >= f.recovered, "{f:?}");
     assert_eq!(f.delivered as u64, f.sent as u64 - f.lost + f.recovered);
     assert!(f.nacks > 0);
+    let unit = Duration::from_nanos(1_000_000_000 / 65_536 + 1);
+    for rtt in f.rtt {
+        let rtt = rtt.expect("measured");
+        assert!(
+            rtt + unit * 2 >= ONE_LINK * 4 && rtt <= ONE_LINK * 4 + unit * 2,
+            "{f:?}"
+        );
+    }
     // The same seed gives the same run: every datagram at the same time, between the
     // same addresses, of the same length, and the same losses; another seed does not.
     assert!(f.datagrams > 6000, "{f:?}");

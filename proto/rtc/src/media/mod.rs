@@ -101,6 +101,9 @@ pub(crate) struct Media {
     events: VecDeque<Event>,
     /// The latest round-trip time from any report (paces NACK retries).
     rtt: Option<Duration>,
+    /// The peer's last receiver reference times (RFC 3611 section 4.4): its SSRC, the
+    /// compact NTP time and when it came, answered in our next report.
+    rrtr: [Option<(u32, u32, Instant)>; reports::MAX_RRTR],
     counters: Counters,
 }
 
@@ -123,6 +126,7 @@ impl Media {
             recv: Vec::new(),
             twcc_send: TwccSender::default(),
             rtt: None,
+            rrtr: [None; reports::MAX_RRTR],
             counters: Counters::default(),
         }
     }

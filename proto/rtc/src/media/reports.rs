@@ -11,13 +11,19 @@
 //! time for the NTP timestamp comes from the configured anchor (proto crates read no
 //! clock). The peer's reports about our streams give the round-trip time from LSR and
 //! DLSR (section 6.4.1).
+//!
+//! A peer that sends nothing has no SR to be answered: it adds an XR receiver reference
+//! time block (RFC 3611 section 4.4) to its RR, the sender answers with a DLRR block
+//! (section 4.5) in its next report, and the receiver's round trip comes from that, as
+//! browsers do with `rrtr`. That round trip paces its NACKs.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use wren_core::Rng;
 use wren_rtp::rtcp::Sdes;
 use wren_rtp::rtcp::{
-    Bye, ReceiverReport, ReportBlock, SdesChunk, SdesItem, SdesItems, SenderReport, sdes_type,
+    Bye, DlrrItem, ReceiverReport, ReportBlock, SdesChunk, SdesItem, SdesItems, SenderReport, Xr,
+    XrBlock, XrBlocks, sdes_type,
 };
 
 use super::{Media, append};
@@ -28,6 +34,8 @@ const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 const COMPENSATION: f64 = 1.218_281_828_459_045;
 /// Report blocks and SDES chunks in one packet at most (the 5-bit count field).
 const MAX_ITEMS: usize = 31;
+/// Receivers' RRTRs kept to answer.
+pub(crate) const MAX_RRTR: usize = 4;
 
 /// When the next report is due.
 #[derive(Debug)]
@@ -201,7 +209,76 @@ impl Media {
             out.truncate(start);
             return false;
         }
+        // RFC 3611: a receiver asks for its round trip; a sender answers the last asks.
+        let ok = if senders == 0 {
+            append(
+                out,
+                &Xr {
+                    ssrc: self.local_ssrc,
+                    blocks: XrBlocks::List(&[XrBlock::Rrtr { ntp_time: ntp }]),
+                },
+            )
+        } else {
+            let mut items = [DlrrItem::default(); MAX_RRTR];
+            let mut k = 0;
+            for (ssrc, lrr, at) in self.rrtr.iter().flatten().copied() {
+                items[k] = DlrrItem {
+                    ssrc,
+                    last_rr: lrr,
+                    delay_since_last_rr: to_compact(now.saturating_duration_since(at)),
+                };
+                k += 1;
+            }
+            self.rrtr = [None; MAX_RRTR];
+            k == 0
+                || append(
+                    out,
+                    &Xr {
+                        ssrc: ssrcs[0],
+                        blocks: XrBlocks::List(&[XrBlock::Dlrr((&items[..k]).into())]),
+                    },
+                )
+        };
+        if !ok {
+            out.truncate(start);
+            return false;
+        }
         true
+    }
+
+    /// The peer's XR (RFC 3611): an RRTR is kept to answer in our next report; a DLRR
+    /// answering ours gives our round trip as a receiver.
+    pub(super) fn handle_xr(&mut self, now: Instant, xr: &Xr<'_>) {
+        for block in xr.blocks.iter() {
+            match block {
+                XrBlock::Rrtr { ntp_time } => {
+                    let entry = Some((xr.ssrc, compact(ntp_time), now));
+                    let slot = self
+                        .rrtr
+                        .iter()
+                        .position(|e| e.is_none_or(|(s, _, _)| s == xr.ssrc));
+                    // Full: the oldest gives way.
+                    let i = slot.unwrap_or(0);
+                    self.rrtr[i] = entry;
+                }
+                XrBlock::Dlrr(items) => {
+                    let arrival = self.ntp_now(now);
+                    let ours = self.local_ssrc;
+                    for item in items.iter().filter(|i| i.ssrc == ours) {
+                        let block = ReportBlock {
+                            last_sr: item.last_rr,
+                            delay_since_last_sr: item.delay_since_last_rr,
+                            ..ReportBlock::default()
+                        };
+                        if let Some(rtt) = rtt(arrival, &block) {
+                            self.rtt = Some(rtt);
+                            self.push_event(crate::Event::Rtt { ssrc: xr.ssrc, rtt });
+                        }
+                    }
+                }
+                XrBlock::Other { .. } => {}
+            }
+        }
     }
 
     /// Writes an RR with a BYE for every stream we send (RFC 3550 section 6.6) into

@@ -4,7 +4,8 @@
 //! NACK: answered from the history (RFC 4585 section 6.2.1); PLI and FIR (RFC 4585
 //! section 6.3.1, RFC 5104 section 4.3.1): [`crate::Event::KeyframeRequest`], a FIR
 //! repeated with the same command sequence number only once; REMB: [`crate::Event::Remb`];
-//! BYE (RFC 3550 section 6.6): [`crate::Event::Bye`]. Malformed packets are counted and
+//! BYE (RFC 3550 section 6.6): [`crate::Event::Bye`]; XR (RFC 3611): RRTR kept to
+//! answer, DLRR giving a receiver's round trip. Malformed packets are counted and
 //! skipped. The application still gets the whole compound.
 
 use std::time::Instant;
@@ -66,6 +67,7 @@ impl Media {
                 Ok(Packet::Remb(remb)) => self.push_event(Event::Remb {
                     bitrate: remb.bitrate(),
                 }),
+                Ok(Packet::Xr(xr)) => self.handle_xr(now, &xr),
                 Ok(Packet::Bye(bye)) => {
                     for ssrc in bye.ssrcs.iter() {
                         self.push_event(Event::Bye { ssrc });

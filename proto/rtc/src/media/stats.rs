@@ -107,6 +107,9 @@ pub struct MediaStats {
     pub outbound: Vec<OutboundRtpStats>,
     /// The peer's view of our sent streams (those it reported on).
     pub remote_inbound: Vec<RemoteInboundRtpStats>,
+    /// The latest round-trip time from any report (reception reports on our streams, or
+    /// XR DLRR when we only receive).
+    pub rtt: Option<Duration>,
     /// Transport-wide CC feedback packets sent.
     pub twcc_feedback_sent: u64,
     /// RTCP packets that did not parse.
@@ -185,6 +188,7 @@ impl Media {
             inbound,
             outbound,
             remote_inbound,
+            rtt: self.rtt,
             twcc_feedback_sent: self.twcc_recv.sent,
             rtcp_malformed: self.counters.rtcp_malformed,
             unknown_ssrc: self.counters.unknown_ssrc,
