@@ -49,6 +49,19 @@ mod params;
 mod peer;
 mod security;
 
+/// Entry points for the fuzz targets in `fuzz/` (not a public API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz {
+    /// The media part (RTP mode's RTCP) fed a script of arbitrary RTP, RTCP, sent
+    /// packets and time steps. Must never panic.
+    pub fn rtc_media(data: &[u8]) {
+        #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+        let now = std::time::Instant::now();
+        let _ = crate::media::fuzz::run(now, data);
+    }
+}
+
 pub use config::{Config, DtlsRole};
 pub use error::{Error, SendError};
 pub use event::{DtlsFailure, DtlsState, Event, FlowDirection, KeyframeKind, Stats};

@@ -28,6 +28,8 @@
 
 pub(crate) mod config;
 mod feedback;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz;
 mod nack;
 mod nack_requests;
 mod receive_stats;
@@ -81,6 +83,7 @@ struct Counters {
     events_dropped: u64,
     pending_dropped: u64,
     rtx_padding: u64,
+    twcc_unstamped: u64,
 }
 
 /// The media part of a peer.
@@ -217,8 +220,10 @@ impl Media {
             return;
         };
         let (ssrc, ts, payload) = (p.ssrc(), p.timestamp(), p.payload().len());
-        if let Some(id) = self.config.extensions.twcc {
-            self.twcc_send.stamp(id, packet);
+        if let Some(id) = self.config.extensions.twcc
+            && !self.twcc_send.stamp(id, packet)
+        {
+            self.counters.twcc_unstamped += 1;
         }
         let Some(i) = self.send.iter().position(|s| s.config.ssrc == ssrc) else {
             return;

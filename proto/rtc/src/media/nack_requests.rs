@@ -55,11 +55,14 @@ impl NackRequests {
         }
         // A gap: highest+1 .. seq-1 are missing (the newest of them when too many).
         let first = (highest + 1).max(seq.saturating_sub(self.capacity as u64));
+        let new = (seq - first) as usize;
+        let over = (self.missing.len() + new).saturating_sub(self.capacity);
+        if over > 0 {
+            // The oldest give way, in one move.
+            self.missing.drain(..over.min(self.missing.len()));
+            self.given_up += over as u64;
+        }
         for s in first..seq {
-            if self.missing.len() == self.capacity {
-                self.missing.remove(0);
-                self.given_up += 1;
-            }
             self.missing.push(Missing {
                 seq: s,
                 tries: 0,

@@ -122,6 +122,10 @@ pub struct MediaStats {
     pub pending_dropped: u64,
     /// RTX packets without an original (padding), not delivered.
     pub rtx_padding: u64,
+    /// RTP packets sent without the transport-wide sequence number element while its id
+    /// is configured: the peer writes the number into the element the application put
+    /// in the packet (two bytes, any value) and adds none itself.
+    pub twcc_unstamped: u64,
 }
 
 /// Timestamp units to a duration.
@@ -195,6 +199,7 @@ impl Media {
             events_dropped: self.counters.events_dropped,
             pending_dropped: self.counters.pending_dropped,
             rtx_padding: self.counters.rtx_padding,
+            twcc_unstamped: self.counters.twcc_unstamped,
         }
     }
 }
