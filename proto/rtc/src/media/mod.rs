@@ -38,6 +38,8 @@ mod rtcp_in;
 mod send_history;
 pub(crate) mod stats;
 mod streams;
+#[cfg(test)]
+mod tests;
 mod twcc;
 
 use std::collections::VecDeque;
