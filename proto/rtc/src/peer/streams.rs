@@ -1,5 +1,35 @@
 //! The direct API's media configuration: the streams a peer sends and receives in RTP
 //! mode (JSEP fills the same from the negotiation), keyframe requests and statistics.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use wren_rtc::{Config, DtlsRole, ExtensionIds, MediaKind, Peer, ReceiveStream, Rtx, SendStream};
+//!
+//! let identity = Arc::new(wren_dtls::identity::Identity::generate()?);
+//! let mut config = Config::new(
+//!     wren_ice::Role::Controlling,
+//!     DtlsRole::Client,
+//!     vec!["127.0.0.1".parse()?],
+//!     identity,
+//! );
+//! // a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01
+//! config.media.extensions = ExtensionIds::default().with_twcc(3);
+//! let mut peer = Peer::new(Instant::now(), config);
+//! // Our VP8 video (payload type 96) with RTX (97, apt=96) on its own SSRC.
+//! peer.add_send_stream(SendStream {
+//!     rtx: Some(Rtx { ssrc: 0x5678, payload_types: vec![(96, 97)] }),
+//!     ..SendStream::new(0x1234, MediaKind::Video, 90_000)
+//! })?;
+//! // The other side's video, whose losses we NACK.
+//! peer.add_receive_stream(ReceiveStream {
+//!     rtx: Some(Rtx { ssrc: 0x9abc, payload_types: vec![(96, 97)] }),
+//!     nack: true,
+//!     ..ReceiveStream::new(0x4321, MediaKind::Video, 90_000)
+//! })?;
+//! assert_eq!(peer.media_stats().outbound[0].packets_sent, 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::Peer;
 use crate::{Error, KeyframeKind, MediaStats, ReceiveStream, SendStream};
