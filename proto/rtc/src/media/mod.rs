@@ -141,19 +141,11 @@ impl Media {
         if stream.clock_rate == 0 {
             return Err(StreamError::ZeroClockRate);
         }
-        let taken = |s: u32| {
-            self.send
-                .iter()
-                .any(|o| o.config.ssrc == s || o.config.rtx.as_ref().is_some_and(|r| r.ssrc == s))
-        };
-        if taken(stream.ssrc) {
-            return Err(StreamError::SsrcInUse(stream.ssrc));
-        }
-        if let Some(r) = &stream.rtx
-            && (taken(r.ssrc) || r.ssrc == stream.ssrc)
-        {
-            return Err(StreamError::SsrcInUse(r.ssrc));
-        }
+        let used = self
+            .send
+            .iter()
+            .flat_map(|o| [Some(o.config.ssrc), o.config.rtx.as_ref().map(|r| r.ssrc)]);
+        check_free(used, stream.ssrc, stream.rtx.as_ref())?;
         let history = SendHistory::new(
             self.config.history_packets,
             self.config.history_packet_size,
@@ -170,19 +162,11 @@ impl Media {
         if stream.clock_rate == 0 {
             return Err(StreamError::ZeroClockRate);
         }
-        let taken = |s: u32| {
-            self.recv
-                .iter()
-                .any(|o| o.config.ssrc == s || o.config.rtx.as_ref().is_some_and(|r| r.ssrc == s))
-        };
-        if taken(stream.ssrc) {
-            return Err(StreamError::SsrcInUse(stream.ssrc));
-        }
-        if let Some(r) = &stream.rtx
-            && (taken(r.ssrc) || r.ssrc == stream.ssrc)
-        {
-            return Err(StreamError::SsrcInUse(r.ssrc));
-        }
+        let used = self
+            .recv
+            .iter()
+            .flat_map(|o| [Some(o.config.ssrc), o.config.rtx.as_ref().map(|r| r.ssrc)]);
+        check_free(used, stream.ssrc, stream.rtx.as_ref())?;
         let capacity = if stream.nack {
             self.config.nack_missing
         } else {
@@ -472,6 +456,23 @@ impl Media {
     /// The next media event.
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+}
+
+/// Refuses a stream whose SSRC or RTX SSRC is among `used` (the other streams' of the
+/// same direction), or whose RTX SSRC is its own.
+fn check_free(
+    used: impl Iterator<Item = Option<u32>> + Clone,
+    ssrc: u32,
+    rtx: Option<&config::Rtx>,
+) -> Result<(), StreamError> {
+    let taken = |s: u32| used.clone().flatten().any(|u| u == s);
+    if taken(ssrc) {
+        return Err(StreamError::SsrcInUse(ssrc));
+    }
+    match rtx {
+        Some(r) if r.ssrc == ssrc || taken(r.ssrc) => Err(StreamError::SsrcInUse(r.ssrc)),
+        _ => Ok(()),
     }
 }
 
