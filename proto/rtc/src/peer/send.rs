@@ -13,7 +13,10 @@ use crate::media::Outgoing;
 
 impl Peer {
     /// Protects the RTP packet `packet` with SRTP and writes it for the selected pair into
-    /// `buf` (appended). `Ok(None)` only on a relayed pair whose TURN client queued it
+    /// `buf` (appended). Before protection the transport-wide sequence number is written
+    /// into its element (when [`crate::ExtensionIds::twcc`] is set and the packet carries
+    /// one) and, for a configured stream ([`Peer::add_send_stream`]), the packet is kept
+    /// for retransmission and counted for sender reports. `Ok(None)` only on a relayed pair whose TURN client queued it
     /// while installing a permission (it leaves through `poll_transmit`).
     ///
     /// # Errors
