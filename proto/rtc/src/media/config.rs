@@ -134,10 +134,14 @@ pub struct MediaConfig {
     pub extensions: ExtensionIds,
     /// The CNAME in our SDES (RFC 3550 section 6.5.1; RFC 7022 says: random per call).
     pub cname: String,
-    /// The deterministic RTCP interval before randomisation (RFC 3550 section 6.2 with a
-    /// reduced minimum, as browsers send about once a second). Each interval is drawn from
-    /// 0.5 to 1.5 times it and divided by e - 3/2 (section 6.3.1).
+    /// The deterministic RTCP interval before randomisation while any stream is video
+    /// (RFC 3550 section 6.2 with a reduced minimum: browsers send about once a second).
+    /// Each interval is drawn from 0.5 to 1.5 times it and divided by e - 3/2 (section
+    /// 6.3.1).
     pub rtcp_interval: Duration,
+    /// The same with audio streams only (RFC 3550 section 6.2's 5 s minimum, as browsers
+    /// keep for audio).
+    pub rtcp_interval_audio: Duration,
     /// Packets kept per send stream for retransmission.
     pub history_packets: usize,
     /// The largest packet the history keeps (larger ones are not kept, and counted).
@@ -170,6 +174,7 @@ impl Default for MediaConfig {
             extensions: ExtensionIds::default(),
             cname: "wren".into(),
             rtcp_interval: Duration::from_secs(1),
+            rtcp_interval_audio: Duration::from_secs(5),
             history_packets: 1000,
             history_packet_size: 1500,
             history_age: Duration::from_secs(1),

@@ -120,7 +120,7 @@ impl Media {
         let local_ssrc = rng.next_u32();
         Media {
             twcc_recv: TwccReceiver::new(config.twcc_interval),
-            reports: ReportClock::new(config.rtcp_interval),
+            reports: ReportClock::new(config.rtcp_interval_audio),
             pending: VecDeque::with_capacity(config.max_pending),
             events: VecDeque::with_capacity(config.max_events),
             config,
@@ -154,6 +154,7 @@ impl Media {
         // RFC 4588 section 8.5 / RFC 3550 section 5.1: the RTX sequence starts at random.
         let rtx_seq = self.rng.next_u32() as u16;
         self.send.push(SendState::new(stream, history, rtx_seq));
+        self.choose_report_interval();
         Ok(())
     }
 
@@ -174,7 +175,24 @@ impl Media {
         };
         let nack = NackRequests::new(capacity, self.config.nack_retries);
         self.recv.push(ReceiveState::new(stream, nack));
+        self.choose_report_interval();
         Ok(())
+    }
+
+    /// Video anywhere: the shorter RTCP interval (RFC 3550 section 6.2's reduced
+    /// minimum); audio only: the longer one.
+    fn choose_report_interval(&mut self) {
+        let video = self
+            .send
+            .iter()
+            .map(|s| s.config.kind)
+            .chain(self.recv.iter().map(|r| r.config.kind))
+            .any(|k| k == config::MediaKind::Video);
+        self.reports.set_interval(if video {
+            self.config.rtcp_interval
+        } else {
+            self.config.rtcp_interval_audio
+        });
     }
 
     /// Asks the sender of received stream `ssrc` for a keyframe (RFC 4585 section 6.3.1

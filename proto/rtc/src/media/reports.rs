@@ -40,6 +40,7 @@ pub(crate) const MAX_RRTR: usize = 4;
 /// When the next report is due.
 #[derive(Debug)]
 pub(crate) struct ReportClock {
+    /// The deterministic interval: the video one once a video stream is added.
     interval: Duration,
     next: Option<Instant>,
 }
@@ -50,6 +51,11 @@ impl ReportClock {
             interval,
             next: None,
         }
+    }
+
+    /// Sets the deterministic interval (from the next draw on).
+    pub(crate) fn set_interval(&mut self, interval: Duration) {
+        self.interval = interval;
     }
 
     /// Media started moving: the first report is due after half an interval, randomised.

@@ -170,3 +170,29 @@ fn flows_start_and_stop_and_keyframe_requests_are_written() {
     let s = &m.stats().inbound[0];
     assert_eq!((s.pli_count, s.fir_count), (1, 2));
 }
+
+#[test]
+fn audio_alone_reports_every_5_s_and_video_every_second() {
+    #[allow(clippy::disallowed_methods)] // an anchor for virtual time
+    let now = Instant::now();
+    let mut m = Media::new(now, MediaConfig::default(), Rng::from_seed([6; 32]));
+    m.add_send_stream(SendStream::new(1, MediaKind::Audio, 48_000))
+        .unwrap();
+    let mut p = vec![0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    m.handle_sent(now, &mut p);
+    // The first report after half of 0.5 to 1.5 intervals, over e - 3/2.
+    let first = m.reports.poll_timeout().unwrap() - now;
+    assert!(
+        first >= Duration::from_millis(1026) && first <= Duration::from_millis(3079),
+        "{first:?}"
+    );
+    m.add_receive_stream(ReceiveStream::new(2, MediaKind::Video, 90_000))
+        .unwrap();
+    let t = now + first;
+    assert_eq!(m.poll_transmit(t, &mut Vec::new()), Some(Outgoing::Rtcp));
+    let next = m.reports.poll_timeout().unwrap() - t;
+    assert!(
+        next >= Duration::from_millis(410) && next <= Duration::from_millis(1232),
+        "{next:?}"
+    );
+}
