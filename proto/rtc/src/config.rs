@@ -7,6 +7,8 @@ use wren_dtls::codes::SrtpProfileId;
 use wren_dtls::identity::Identity;
 use wren_dtls::suite::SRTP_PROFILES;
 
+use crate::MediaConfig;
+
 /// Which side of the DTLS handshake we take (RFC 5763 section 5: SDP `a=setup`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DtlsRole {
@@ -50,6 +52,8 @@ pub struct Config {
     pub rng_seed: Option<[u8; 32]>,
     /// What JSEP offers and accepts (codecs, header extensions, data channels).
     pub capabilities: wren_sdp::jsep::Capabilities,
+    /// RTP mode's RTCP: timing, history sizes, header extension ids.
+    pub media: MediaConfig,
 }
 
 impl Config {
@@ -71,6 +75,7 @@ impl Config {
             max_media_events: 256,
             rng_seed: None,
             capabilities: wren_sdp::jsep::Capabilities::default(),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -21,6 +21,9 @@ pub enum Error {
     /// The peer was closed.
     #[error("the peer is closed")]
     Closed,
+    /// A media stream was refused.
+    #[error("media stream: {0}")]
+    Stream(#[from] crate::StreamError),
 }
 
 /// Why a packet could not be sent.

@@ -1,5 +1,7 @@
 //! What a [`crate::Peer`] reports.
 
+use std::time::Duration;
+
 use wren_dtls::codes::{CipherSuite, SrtpProfileId};
 use wren_dtls::endpoint::Failure;
 use wren_ice::{Candidate, ConnectionState, SelectedPair};
@@ -35,6 +37,24 @@ pub enum DtlsFailure {
     UnsupportedProfile(SrtpProfileId),
 }
 
+/// How the peer asked for a keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyframeKind {
+    /// Picture loss indication (RFC 4585 section 6.3.1).
+    Pli,
+    /// Full intra request (RFC 5104 section 4.3.1).
+    Fir,
+}
+
+/// The direction of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowDirection {
+    /// Packets we receive (Kurento's MediaFlowIn).
+    Incoming,
+    /// Packets we send (Kurento's MediaFlowOut).
+    Outgoing,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -68,6 +88,43 @@ pub enum Event {
     Rtp(Vec<u8>),
     /// An RTCP compound packet, unprotected (as [`Event::Rtp`]).
     Rtcp(Vec<u8>),
+    /// The peer asked for a keyframe of our stream `ssrc` (PLI or FIR; a FIR repeated
+    /// with the same command sequence number is reported once).
+    KeyframeRequest {
+        /// Our stream's SSRC.
+        ssrc: u32,
+        /// PLI or FIR.
+        kind: KeyframeKind,
+    },
+    /// Packets of a configured stream started (`flowing`) or stopped (none for
+    /// [`crate::MediaConfig::flow_timeout`]) in one direction.
+    MediaFlow {
+        /// The stream's SSRC.
+        ssrc: u32,
+        /// Which way.
+        direction: FlowDirection,
+        /// Whether packets flow now.
+        flowing: bool,
+    },
+    /// A round-trip time was measured: from a reception report on our stream `ssrc`
+    /// (RFC 3550 section 6.4.1: LSR and DLSR), or, when we only receive, from the DLRR
+    /// (RFC 3611 section 4.5) that the sender `ssrc` sent in answer to our RRTR.
+    Rtt {
+        /// Our stream's SSRC, or the answering sender's.
+        ssrc: u32,
+        /// The round-trip time.
+        rtt: Duration,
+    },
+    /// The peer's receiver estimated maximum bitrate (draft-alvestrand-rmcat-remb-03).
+    Remb {
+        /// Bits per second.
+        bitrate: u64,
+    },
+    /// The peer said BYE for a source (RFC 3550 section 6.6).
+    Bye {
+        /// The source leaving.
+        ssrc: u32,
+    },
 }
 
 /// Counters.

@@ -323,3 +323,11 @@ pub fn jsep(data: &[u8]) {
         while ours.poll_event().is_some() {}
     }
 }
+
+/// The `rtc_media` target: the media part (RTP mode's RTCP) fed a script of arbitrary
+/// RTP, RTCP, sent packets and time steps. Must never panic.
+pub fn rtc_media(data: &[u8]) {
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let now = Instant::now();
+    let _ = crate::media::fuzz::run(now, data);
+}

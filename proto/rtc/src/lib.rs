@@ -13,6 +13,14 @@
 //! into the caller's receive buffer ([`Peer::receive`]), with no queue and no allocation
 //! per packet.
 //!
+//! RTP mode's RTCP is the peer's own (the `media` module): streams added with
+//! [`Peer::add_send_stream`] and [`Peer::add_receive_stream`] get sender and receiver
+//! reports with SDES (RFC 3550), NACKs answered from a bounded send history as RTX
+//! (RFC 4588) and their own losses asked for, keyframe requests (PLI, FIR) as
+//! [`Event::KeyframeRequest`], transport-wide sequence numbers and feedback
+//! (draft-holmer-rmcat-transport-wide-cc-extensions-01), media flow and RTT events and
+//! getStats-shaped [`Peer::media_stats`].
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Instant;
@@ -39,6 +47,7 @@ mod event;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+mod media;
 mod params;
 mod peer;
 mod security;
@@ -48,6 +57,10 @@ pub mod testing;
 
 pub use config::{Config, DtlsRole};
 pub use error::{Error, SendError};
-pub use event::{DtlsFailure, DtlsState, Event, Stats};
+pub use event::{DtlsFailure, DtlsState, Event, FlowDirection, KeyframeKind, Stats};
+pub use media::config::{
+    ExtensionIds, MediaConfig, MediaKind, ReceiveStream, Rtx, SendStream, StreamError,
+};
+pub use media::stats::{InboundRtpStats, MediaStats, OutboundRtpStats, RemoteInboundRtpStats};
 pub use params::{LocalParameters, RemoteParameters};
 pub use peer::{Command, JsepError, Peer, Received, SdpType, SessionDescription};

@@ -184,6 +184,11 @@ impl Security {
         }
     }
 
+    /// Whether SRTP is keyed.
+    pub(crate) fn keyed(&self) -> bool {
+        self.srtp.is_some()
+    }
+
     /// SRTP, once keyed.
     pub(crate) fn srtp(&mut self) -> Option<&mut Session> {
         self.srtp.as_mut()

@@ -23,14 +23,21 @@ pub struct Pair {
 
 impl Pair {
     /// Two peers (A controlling and DTLS client, B controlled and DTLS server) run until
-    /// both are connected (SRTP keyed), starting at virtual time `now`; `None` if they do not within 10,000 steps (or a
-    /// certificate cannot be made).
+    /// both are connected (SRTP keyed), starting at virtual time `now`; `None` if they do
+    /// not within 10,000 steps (or a certificate cannot be made).
     #[must_use]
     pub fn connected(now: Instant, seed: u8) -> Option<Pair> {
+        Pair::connected_with(now, seed, |_| {})
+    }
+
+    /// [`Pair::connected`] with both configurations changed by `configure` first.
+    #[must_use]
+    pub fn connected_with(now: Instant, seed: u8, configure: impl Fn(&mut Config)) -> Option<Pair> {
         let make = |ip: [u8; 4], ice, dtls, s: u8| -> Option<Peer> {
             let identity = Arc::new(Identity::generate().ok()?);
             let mut c = Config::new(ice, dtls, vec![IpAddr::from(ip)], identity);
             c.rng_seed = Some([s; 32]);
+            configure(&mut c);
             Some(Peer::new(now, c))
         };
         let a = make(

@@ -5,11 +5,12 @@
 mod jsep;
 mod receive;
 mod send;
+mod streams;
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
+use wren_core::{Datagram, Machine, Rng, SocketRequest, SocketResult, Transmit};
 use wren_dtls::fingerprint::Fingerprint;
 use wren_ice::{Agent, Candidate, GatheringState};
 
@@ -17,6 +18,7 @@ pub use jsep::{JsepError, SdpType, SessionDescription};
 pub use receive::Received;
 
 use crate::event::DtlsState;
+use crate::media::Media;
 use crate::security::Security;
 use crate::{Config, DtlsRole, Error, Event, LocalParameters, RemoteParameters, Stats};
 
@@ -44,6 +46,8 @@ pub struct Peer {
     config: Config,
     ice: Agent,
     security: Security,
+    /// RTP mode's RTCP: streams, history, reports, feedback.
+    media: Media,
     remote_fingerprints: Option<Vec<Fingerprint>>,
     /// Offer/answer state, once JSEP is used.
     negotiation: Option<wren_sdp::jsep::Negotiation>,
@@ -78,10 +82,16 @@ impl Peer {
         }
         let ice = Agent::new(now, ice_config);
         let security = Security::new(config.dtls_role);
+        let media_rng = Rng::from_config(config.rng_seed.map(|mut s| {
+            s[0] ^= 0xa5;
+            s
+        }));
+        let media = Media::new(now, config.media.clone(), media_rng);
         let mut peer = Peer {
             config,
             ice,
             security,
+            media,
             remote_fingerprints: None,
             negotiation: None,
             gathering_complete: false,
@@ -166,6 +176,7 @@ impl Peer {
             return;
         }
         self.closed = true;
+        self.send_bye(now);
         self.security.close(now);
         if self.ice.selected_pair().is_some() {
             while self.security.poll_transmit(now, &mut self.scratch) {
@@ -294,6 +305,10 @@ impl Machine for Peer {
             self.ice.handle_timeout(now);
         }
         self.security.handle_timeout(now);
+        self.media.handle_timeout(now);
+        if !self.can_send_media() {
+            self.media.skip_due(now);
+        }
         self.after_input(now);
     }
 
@@ -310,7 +325,7 @@ impl Machine for Peer {
         loop {
             self.scratch.clear();
             if !self.security.poll_transmit(now, &mut self.scratch) {
-                return None;
+                break;
             }
             match self.ice.send_into(now, &self.scratch, buf) {
                 Ok(Some(t)) => return Some(t),
@@ -324,10 +339,14 @@ impl Machine for Peer {
                 Err(_) => return None,
             }
         }
+        // Then RTCP and retransmissions of RTP mode, protected.
+        self.poll_media_transmit(now, buf)
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        let e = self.events.pop_front()?;
+        let Some(e) = self.events.pop_front() else {
+            return self.media.poll_event();
+        };
         if matches!(e, Event::Rtp(_) | Event::Rtcp(_)) {
             self.media_events -= 1;
         }
@@ -335,10 +354,14 @@ impl Machine for Peer {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        [self.ice.poll_timeout(), self.security.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.ice.poll_timeout(),
+            self.security.poll_timeout(),
+            self.media.poll_timeout(self.can_send_media()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {

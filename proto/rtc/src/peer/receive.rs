@@ -13,7 +13,8 @@ use super::Peer;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub enum Received {
-    /// An RTP packet, unprotected, is in the caller's buffer.
+    /// An RTP packet, unprotected, is in the caller's buffer (an RTX packet of a
+    /// configured received stream already unwrapped into its original, RFC 4588).
     Rtp,
     /// An RTCP compound packet, unprotected, is in the caller's buffer.
     Rtcp,
@@ -26,7 +27,9 @@ impl Peer {
     /// Takes a datagram that arrived. SRTP and SRTCP are unprotected into `out` (cleared
     /// first; no allocation once it has room) and reported as [`Received::Rtp`] or
     /// [`Received::Rtcp`] without an event; everything else is handled as
-    /// [`wren_core::Machine::handle_datagram`] would.
+    /// [`wren_core::Machine::handle_datagram`] would. RTP of configured streams
+    /// ([`Peer::add_receive_stream`]) is counted for receiver reports and NACKs, and RTCP
+    /// is acted on (reports, NACK, PLI, FIR, ...) before the caller sees it.
     pub fn receive(&mut self, now: Instant, d: Datagram<'_>, out: &mut Vec<u8>) -> Received {
         out.clear();
         let data = match self.ice.receive(now, d) {
@@ -58,9 +61,14 @@ impl Peer {
                     Ok(n) => {
                         out.truncate(n);
                         if rtp {
+                            // Statistics, transport-wide arrival, RTX unwrapped in place.
+                            if !self.media.handle_rtp(now, out, &mut self.scratch) {
+                                return Received::Handled;
+                            }
                             self.stats.rtp_received += 1;
                             Received::Rtp
                         } else {
+                            self.media.handle_rtcp(now, out);
                             self.stats.rtcp_received += 1;
                             Received::Rtcp
                         }

@@ -4,15 +4,19 @@
 
 use std::time::Instant;
 
-use wren_core::Transmit;
 use wren_core::demux::{PacketKind, classify};
+use wren_core::{Machine, Transmit};
 
 use super::Peer;
 use crate::SendError;
+use crate::media::Outgoing;
 
 impl Peer {
     /// Protects the RTP packet `packet` with SRTP and writes it for the selected pair into
-    /// `buf` (appended). `Ok(None)` only on a relayed pair whose TURN client queued it
+    /// `buf` (appended). Before protection the transport-wide sequence number is written
+    /// into its element (when [`crate::ExtensionIds::twcc`] is set and the packet carries
+    /// one) and, for a configured stream ([`Peer::add_send_stream`]), the packet is kept
+    /// for retransmission and counted for sender reports. `Ok(None)` only on a relayed pair whose TURN client queued it
     /// while installing a permission (it leaves through `poll_transmit`).
     ///
     /// # Errors
@@ -59,22 +63,17 @@ impl Peer {
             return Err(SendError::Closed);
         }
         let kind = classify(packet);
-        let srtp = self.security.srtp().ok_or(SendError::NotConnected)?;
-        let overhead = match kind {
-            PacketKind::Rtp => srtp.profile().rtp_overhead(),
-            PacketKind::Rtcp => srtp.profile().rtcp_overhead(),
-            _ => return Err(SendError::NotRtp),
-        };
-        let scratch = &mut self.scratch;
-        scratch.clear();
-        scratch.extend_from_slice(packet);
-        scratch.resize(packet.len() + overhead, 0);
-        let n = if kind == PacketKind::Rtp {
-            srtp.protect_rtp(scratch, packet.len())?
-        } else {
-            srtp.protect_rtcp(scratch, packet.len())?
-        };
-        scratch.truncate(n);
+        if !self.security.keyed() {
+            return Err(SendError::NotConnected);
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(packet);
+        if kind == PacketKind::Rtp {
+            // The transport-wide number goes in, and the packet into the history, before
+            // SRTP.
+            self.media.handle_sent(now, &mut self.scratch);
+        }
+        self.protect_scratch(kind)?;
         let sent = self.ice.send_into(now, &self.scratch, buf)?;
         if kind == PacketKind::Rtp {
             self.stats.rtp_sent += 1;
@@ -82,5 +81,83 @@ impl Peer {
             self.stats.rtcp_sent += 1;
         }
         Ok(sent)
+    }
+
+    /// Protects the plain RTP (or RTCP) packet in the scratch buffer in place.
+    fn protect_scratch(&mut self, kind: PacketKind) -> Result<(), SendError> {
+        let srtp = self.security.srtp().ok_or(SendError::NotConnected)?;
+        let overhead = match kind {
+            PacketKind::Rtp => srtp.profile().rtp_overhead(),
+            PacketKind::Rtcp => srtp.profile().rtcp_overhead(),
+            _ => return Err(SendError::NotRtp),
+        };
+        let scratch = &mut self.scratch;
+        let len = scratch.len();
+        scratch.resize(len + overhead, 0);
+        let n = if kind == PacketKind::Rtp {
+            srtp.protect_rtp(scratch, len)?
+        } else {
+            srtp.protect_rtcp(scratch, len)?
+        };
+        scratch.truncate(n);
+        Ok(())
+    }
+
+    /// Whether RTP mode's own packets can leave: SRTP keyed, a path, not closed.
+    pub(super) fn can_send_media(&self) -> bool {
+        !self.closed && self.security.keyed() && self.ice.selected_pair().is_some()
+    }
+
+    /// The next retransmission or RTCP packet of the media part, protected and framed
+    /// into `buf`.
+    pub(super) fn poll_media_transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut Vec<u8>,
+    ) -> Option<Transmit> {
+        if !self.can_send_media() {
+            return None;
+        }
+        loop {
+            self.scratch.clear();
+            let kind = match self.media.poll_transmit(now, &mut self.scratch)? {
+                Outgoing::Rtp => PacketKind::Rtp,
+                Outgoing::Rtcp => PacketKind::Rtcp,
+            };
+            if self.protect_scratch(kind).is_err() {
+                continue;
+            }
+            match self.ice.send_into(now, &self.scratch, buf) {
+                Ok(sent) => {
+                    if kind == PacketKind::Rtp {
+                        self.stats.rtp_sent += 1;
+                    } else {
+                        self.stats.rtcp_sent += 1;
+                    }
+                    if let Some(t) = sent {
+                        return Some(t);
+                    }
+                    // Queued in the TURN client: it leaves through the agent.
+                    if let Some(t) = self.ice.poll_transmit(now, buf) {
+                        return Some(t);
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// RFC 3550 section 6.6: a BYE for our streams as the peer closes (while it still
+    /// has keys and a path).
+    pub(super) fn send_bye(&mut self, now: Instant) {
+        if !self.security.keyed() || self.ice.selected_pair().is_none() {
+            return;
+        }
+        self.scratch.clear();
+        if self.media.write_bye(&mut self.scratch) && self.protect_scratch(PacketKind::Rtcp).is_ok()
+        {
+            let _ = self.ice.send(now, &self.scratch);
+            self.stats.rtcp_sent += 1;
+        }
     }
 }
