@@ -46,6 +46,8 @@ pub struct Config {
     pub max_media_events: usize,
     /// Seed of the ICE agent and DTLS randomness; `None` seeds from the OS.
     pub rng_seed: Option<[u8; 32]>,
+    /// Data channels: SCTP ports and message sizes.
+    pub data: crate::DataConfig,
 }
 
 impl Config {
@@ -66,6 +68,7 @@ impl Config {
             mtu: 1200,
             max_media_events: 256,
             rng_seed: None,
+            data: crate::DataConfig::default(),
         }
     }
 }

@@ -21,6 +21,9 @@ pub enum Error {
     /// The peer was closed.
     #[error("the peer is closed")]
     Closed,
+    /// A data channel command was refused.
+    #[error(transparent)]
+    Channel(#[from] crate::ChannelError),
 }
 
 /// Why a packet could not be sent.

@@ -13,6 +13,13 @@
 //! into the caller's receive buffer ([`Peer::receive`]), with no queue and no allocation
 //! per packet.
 //!
+//! Data channels (RFC 8831) run over SCTP in DTLS once it connects: opened in band with
+//! DCEP (RFC 8832, [`dcep`]) or negotiated, ordered or not, reliable or partially so
+//! ([`Peer::create_channel`], [`Event::ChannelOpen`], [`Event::ChannelMessage`]). SCTP is
+//! the sans-IO `sctp-proto` crate (0.10): kept by str0m's maintainers and run by str0m in
+//! production, it takes packets and `Instant`s and gives packets, events and deadlines, so
+//! it fits here without an SCTP of our own.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Instant;
@@ -34,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod data;
 mod error;
 mod event;
 mod params;
@@ -41,6 +49,7 @@ mod peer;
 mod security;
 
 pub use config::{Config, DtlsRole};
+pub use data::{ChannelError, ChannelId, ChannelOptions, DataConfig, DataStats, dcep};
 pub use error::{Error, SendError};
 pub use event::{DtlsFailure, DtlsState, Event, Stats};
 pub use params::{LocalParameters, RemoteParameters};

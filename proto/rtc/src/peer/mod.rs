@@ -2,6 +2,7 @@
 //! candidates; [`crate::security`] owns DTLS and SRTP; this module wires them together and
 //! speaks the [`Machine`] vocabulary. The data path is in `receive.rs` and `send.rs`.
 
+mod data;
 mod receive;
 mod send;
 
@@ -14,6 +15,7 @@ use wren_ice::{Agent, Candidate, GatheringState};
 
 pub use receive::Received;
 
+use crate::data::DataChannels;
 use crate::event::DtlsState;
 use crate::security::Security;
 use crate::{Config, DtlsRole, Error, Event, LocalParameters, RemoteParameters, Stats};
@@ -42,6 +44,7 @@ pub struct Peer {
     config: Config,
     ice: Agent,
     security: Security,
+    data: DataChannels,
     remote_fingerprints: Option<Vec<Fingerprint>>,
     events: VecDeque<Event>,
     /// How many of `events` are media (bounded by `max_media_events`).
@@ -70,10 +73,12 @@ impl Peer {
         }
         let ice = Agent::new(now, ice_config);
         let security = Security::new(config.dtls_role);
+        let data = DataChannels::new(config.data.clone(), config.dtls_role);
         let mut peer = Peer {
             config,
             ice,
             security,
+            data,
             remote_fingerprints: None,
             events: VecDeque::new(),
             media_events: 0,
@@ -200,7 +205,10 @@ impl Peer {
             }
         }
         self.maybe_start_dtls(now, &mut out);
-        self.security.drain_events(&mut out);
+        let mut records = Vec::new();
+        self.security.drain_events(&mut out, &mut records);
+        self.data
+            .handle_transport(now, self.security.state(), &mut records);
         for e in out {
             self.events.push_back(e);
         }
@@ -282,6 +290,7 @@ impl Machine for Peer {
             self.ice.handle_timeout(now);
         }
         self.security.handle_timeout(now);
+        self.data.handle_timeout(now);
         self.after_input(now);
     }
 
@@ -297,7 +306,8 @@ impl Machine for Peer {
         self.ice.selected_pair()?;
         loop {
             self.scratch.clear();
-            if !self.security.poll_transmit(now, &mut self.scratch) {
+            // DTLS's own flights first, then SCTP packets as application data records.
+            if !self.security.poll_transmit(now, &mut self.scratch) && !self.seal_sctp(now) {
                 return None;
             }
             match self.ice.send_into(now, &self.scratch, buf) {
@@ -315,7 +325,9 @@ impl Machine for Peer {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        let e = self.events.pop_front()?;
+        let Some(e) = self.events.pop_front() else {
+            return self.data.poll_event();
+        };
         if matches!(e, Event::Rtp(_) | Event::Rtcp(_)) {
             self.media_events -= 1;
         }
@@ -323,10 +335,14 @@ impl Machine for Peer {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        [self.ice.poll_timeout(), self.security.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.ice.poll_timeout(),
+            self.security.poll_timeout(),
+            self.data.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn poll_socket_request(&mut self) -> Option<SocketRequest> {
