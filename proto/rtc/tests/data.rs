@@ -272,3 +272,260 @@ fn in_band_and_negotiated_channels_open_both_ways() {
         Err(Error::Channel(ChannelError::IdInUse(ChannelId(42))))
     );
 }
+
+/// Sends `messages` on `id` from A, keeping at most `window` bytes buffered in SCTP, and
+/// runs until B has `expect` of them or `limit` passes.
+fn pump(
+    call: &mut Call,
+    id: ChannelId,
+    messages: &[(bool, Vec<u8>)],
+    window: usize,
+    limit: Duration,
+    expect: usize,
+) {
+    let mut next = 0;
+    let end = call.sim.now() + limit;
+    while call.sim.now() < end {
+        while next < messages.len() && call.with(0, |p, _| p.buffered_amount(id)).unwrap() < window
+        {
+            let (binary, m) = &messages[next];
+            call.with(0, |p, now| p.send_channel(now, id, m, *binary))
+                .unwrap();
+            next += 1;
+        }
+        call.sim.run_for(Duration::from_millis(10));
+        call.collect();
+        if next == messages.len() && call.messages(1, id).len() >= expect {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_thousand_ordered_messages_of_1_b_to_64_kib_arrive_in_order_strings_and_binary_apart() {
+    let mut call = Call::new(12, LinkConfig::default(), |_, _| {});
+    call.connect();
+    let id = call.open_channel(ChannelOptions::reliable());
+    let sent: Vec<(bool, Vec<u8>)> = (0..1000u32)
+        .map(|n| {
+            // 1 B, 64 KiB, and sizes spread between.
+            let len = match n {
+                0 => 1,
+                1 => 64 * 1024,
+                _ => 1 + (n as usize * 7919) % (64 * 1024),
+            };
+            (n % 3 == 0, message(n, len))
+        })
+        .collect();
+    pump(
+        &mut call,
+        id,
+        &sent,
+        1 << 20,
+        Duration::from_secs(600),
+        sent.len(),
+    );
+    let got = call.messages(1, id);
+    assert_eq!(got.len(), sent.len());
+    assert!(got == sent, "a message differs, or its kind, or the order");
+    let stats = call.with(1, |p, _| p.data_stats());
+    assert_eq!(stats.messages_received, 1000);
+    assert_eq!(
+        stats.bytes_received,
+        sent.iter().map(|m| m.1.len() as u64).sum::<u64>()
+    );
+    assert_eq!((stats.sctp_dropped, stats.dcep_dropped), (0, 0));
+}
+
+#[test]
+fn unordered_messages_all_arrive_over_a_reordering_link() {
+    let mut link = LinkConfig::default();
+    link.jitter = Duration::from_millis(20);
+    link.reorder = 0.2;
+    let mut call = Call::new(13, link, |_, _| {});
+    call.connect();
+    let id = call.open_channel(ChannelOptions {
+        ordered: false,
+        ..ChannelOptions::reliable()
+    });
+    let sent: Vec<(bool, Vec<u8>)> = (0..300u32).map(|n| (true, message(n, 900))).collect();
+    pump(
+        &mut call,
+        id,
+        &sent,
+        64 * 1024,
+        Duration::from_secs(60),
+        sent.len(),
+    );
+    let mut got = call.messages(1, id);
+    assert_eq!(got.len(), sent.len());
+    let in_order = got == sent;
+    got.sort();
+    let mut want = sent.clone();
+    want.sort();
+    assert_eq!(got, want);
+    // Not a proof of unordered delivery, but what a reordering link gives it.
+    assert!(
+        !in_order,
+        "unordered delivery kept the sending order over reordering"
+    );
+}
+
+/// A link losing `loss` of its packets, both ways.
+fn lossy(loss: f64) -> LinkConfig {
+    let mut link = LinkConfig::default();
+    link.loss = loss;
+    link.delay = Duration::from_millis(20);
+    link
+}
+
+#[test]
+fn partial_reliability_under_loss_loses_some_and_reliable_loses_none() {
+    let mut call = Call::new(14, lossy(0.15), |_, _| {});
+    call.connect();
+    let sent: Vec<(bool, Vec<u8>)> = (0..400u32).map(|n| (true, message(n, 200))).collect();
+    let mut results = Vec::new();
+    for options in [
+        ChannelOptions {
+            ordered: false,
+            max_retransmits: Some(0),
+            ..ChannelOptions::reliable()
+        },
+        ChannelOptions {
+            ordered: false,
+            max_packet_lifetime: Some(Duration::from_millis(1)),
+            ..ChannelOptions::reliable()
+        },
+        ChannelOptions::reliable(),
+    ] {
+        let id = call.open_channel(options.clone());
+        pump(
+            &mut call,
+            id,
+            &sent,
+            8 * 1024,
+            Duration::from_secs(120),
+            sent.len(),
+        );
+        // Let retransmissions and FORWARD TSN settle.
+        call.run_until(Duration::from_secs(20), |_| false);
+        let got = call.messages(1, id);
+        // What arrives is what was sent, each once.
+        let mut seen = std::collections::HashSet::new();
+        for m in &got {
+            assert!(sent.contains(m), "a message that was not sent");
+            assert!(seen.insert(m.1.clone()), "a message twice");
+        }
+        results.push((options, got));
+    }
+    for (options, got) in &results[..2] {
+        assert!(
+            !got.is_empty() && got.len() < sent.len(),
+            "{options:?}: {} of {} arrived",
+            got.len(),
+            sent.len()
+        );
+    }
+    assert_eq!(results[2].1, sent, "reliable and ordered: all, in order");
+}
+
+#[test]
+fn buffered_amount_low_fires_at_the_threshold() {
+    let mut call = Call::new(15, LinkConfig::default(), |_, _| {});
+    call.connect();
+    let id = call.open_channel(ChannelOptions::reliable());
+    call.with(0, |p, _| p.set_buffered_low_threshold(id, 16 * 1024))
+        .unwrap();
+    for n in 0..8 {
+        call.with(0, |p, now| {
+            p.send_channel(now, id, &message(n, 64 * 1024), true)
+        })
+        .unwrap();
+    }
+    let buffered = call.with(0, |p, _| p.buffered_amount(id)).unwrap();
+    assert!(buffered > 16 * 1024, "{buffered}");
+    let low = |c: &Call| {
+        c.seen[0]
+            .iter()
+            .any(|e| matches!(e, Event::ChannelBufferedLow { id: got } if *got == id))
+    };
+    assert!(
+        call.run_until(Duration::from_secs(30), low),
+        "{:#?}",
+        call.seen[0]
+    );
+    assert!(call.with(0, |p, _| p.buffered_amount(id)).unwrap() <= 16 * 1024);
+    assert!(call.run_until(Duration::from_secs(30), |c| c.messages(1, id).len() == 8));
+}
+
+#[test]
+fn closing_a_channel_is_seen_by_the_other_side() {
+    let mut call = Call::new(16, LinkConfig::default(), |_, _| {});
+    call.connect();
+    let a = call.open_channel(ChannelOptions::reliable());
+    let b = call.open_channel(ChannelOptions::reliable());
+    call.with(0, |p, now| p.send_channel(now, a, b"last", false))
+        .unwrap();
+    call.with(0, |p, now| p.close_channel(now, a)).unwrap();
+    assert!(
+        call.run_until(Duration::from_secs(10), |c| c.closed(0, a)
+            && c.closed(1, a)),
+        "{:#?}",
+        call.seen
+    );
+    assert_eq!(call.messages(1, a), vec![(false, b"last".to_vec())]);
+    // The other channel is still open; the closed one is gone on both sides.
+    assert!(!call.closed(0, b) && !call.closed(1, b));
+    for i in 0..2 {
+        let r = call.with(i, |p, now| p.send_channel(now, a, b"x", false));
+        assert_eq!(r, Err(Error::Channel(ChannelError::Unknown(a))));
+    }
+    call.with(1, |p, now| p.send_channel(now, b, b"still", false))
+        .unwrap();
+    assert!(call.run_until(Duration::from_secs(5), |c| !c.messages(0, b).is_empty()));
+    // Closing the peer closes every channel on both sides.
+    call.with(0, |p, now| p.close(now));
+    assert!(
+        call.run_until(Duration::from_secs(10), |c| c.closed(0, b)
+            && c.closed(1, b)),
+        "{:#?}",
+        call.seen
+    );
+}
+
+#[test]
+fn a_message_past_the_peers_max_message_size_is_a_typed_error() {
+    let mut call = Call::new(17, LinkConfig::default(), |i, c| {
+        if i == 1 {
+            c.data.remote_max_message_size = 1000;
+        }
+    });
+    call.connect();
+    let id = call.open_channel(ChannelOptions::reliable());
+    let r = call.with(0, |p, now| p.send_channel(now, id, &vec![0; 262_145], true));
+    assert_eq!(
+        r,
+        Err(Error::Channel(ChannelError::TooLarge {
+            size: 262_145,
+            max: 262_144
+        }))
+    );
+    call.with(0, |p, now| p.send_channel(now, id, &vec![1; 262_144], true))
+        .unwrap();
+    let r = call.with(1, |p, now| p.send_channel(now, id, &[2; 1001], false));
+    assert_eq!(
+        r,
+        Err(Error::Channel(ChannelError::TooLarge {
+            size: 1001,
+            max: 1000
+        }))
+    );
+    call.with(1, |p, now| p.send_channel(now, id, &[], false))
+        .unwrap();
+    assert!(call.run_until(Duration::from_secs(10), |c| {
+        c.messages(1, id).len() == 1 && c.messages(0, id).len() == 1
+    }));
+    assert_eq!(call.messages(1, id)[0].1.len(), 262_144);
+    // An empty string arrives empty (RFC 8831 section 6.6: PPID 56 and one dummy byte).
+    assert_eq!(call.messages(0, id), vec![(false, Vec::new())]);
+}

@@ -383,6 +383,13 @@ impl DataChannels {
         Ok(())
     }
 
+    /// The peer closes: every channel is closed (DTLS close_notify tells the other side).
+    pub(crate) fn shutdown(&mut self) {
+        if !self.over {
+            self.lost();
+        }
+    }
+
     /// The association went away: every channel is closed.
     fn lost(&mut self) {
         self.over = true;

@@ -160,6 +160,7 @@ impl Peer {
             return;
         }
         self.closed = true;
+        self.data.shutdown();
         self.security.close(now);
         if self.ice.selected_pair().is_some() {
             while self.security.poll_transmit(now, &mut self.scratch) {
