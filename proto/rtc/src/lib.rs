@@ -49,6 +49,9 @@ mod peer;
 mod security;
 
 pub use config::{Config, DtlsRole};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use data::fuzz_dcep;
 pub use data::{ChannelError, ChannelId, ChannelOptions, DataConfig, DataStats, dcep};
 pub use error::{Error, SendError};
 pub use event::{DtlsFailure, DtlsState, Event, Stats};

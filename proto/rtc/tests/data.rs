@@ -529,3 +529,64 @@ fn a_message_past_the_peers_max_message_size_is_a_typed_error() {
     // An empty string arrives empty (RFC 8831 section 6.6: PPID 56 and one dummy byte).
     assert_eq!(call.messages(0, id), vec![(false, Vec::new())]);
 }
+
+#[test]
+fn hostile_dcep_and_garbage_sctp_never_panic_and_are_counted() {
+    let mut call = Call::new(18, LinkConfig::default(), |_, _| {});
+    call.connect();
+    let good = call.open_channel(ChannelOptions::reliable());
+    // A DATA_CHANNEL_OPEN whose label length runs past its end (RFC 8832 section 5.1),
+    // one with an unknown channel type, one that is not UTF-8, an unknown DCEP type, an
+    // empty one, a stray ACK, and an OPEN for a stream that has a channel.
+    let mut long_label = vec![0x03, 0x00, 0x01, 0x00, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+    long_label.extend_from_slice(b"short");
+    let bad_type = [0x03, 0x7f, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, b'x'];
+    let not_utf8 = [0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0xc3, 0x28];
+    let mut duplicate = Vec::new();
+    wren_rtc::dcep::Open {
+        unordered: false,
+        reliability: wren_rtc::dcep::Reliability::Reliable,
+        priority: 0,
+        label: "again",
+        protocol: "",
+    }
+    .write(&mut duplicate)
+    .unwrap();
+    let hostile: [(u16, &[u8]); 7] = [
+        (101, &long_label),
+        (103, &bad_type),
+        (105, &not_utf8),
+        (107, &[0x09, 1, 2]),
+        (109, &[0x03]),
+        (111, &[0x02]),
+        (good.0, &duplicate),
+    ];
+    for (stream, bytes) in hostile {
+        assert!(call.with(0, |p, _| p.fuzz_send_raw(stream, 50, bytes)));
+    }
+    // User messages on streams of no channel, and a PPID that is not WebRTC's.
+    assert!(call.with(0, |p, _| p.fuzz_send_raw(113, 53, b"nobody")));
+    assert!(call.with(0, |p, _| p.fuzz_send_raw(good.0, 1234, b"odd ppid")));
+    call.run_until(Duration::from_secs(2), |_| false);
+    let stats = call.with(1, |p, _| p.data_stats());
+    assert_eq!(stats.dcep_dropped, 7, "{stats:?}");
+    assert_eq!(stats.messages_dropped, 2, "{stats:?}");
+    // No channel came of them.
+    assert_eq!(call.opened(1).len(), 1, "{:?}", call.opened(1));
+    // Garbage SCTP: not a packet, a bad checksum, a stranger's verification tag.
+    let mut packet = vec![0x13, 0x88, 0x13, 0x88, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0];
+    packet.extend_from_slice(&[0, 0, 0, 8, 0, 0, 0, 1]);
+    for garbage in [&b""[..], &[0xff; 3], &packet, &[0u8; 1500]] {
+        call.with(1, |p, now| p.fuzz_sctp_packet(now, garbage));
+    }
+    let after = call.with(1, |p, _| p.data_stats());
+    assert_eq!(after.sctp_dropped - stats.sctp_dropped, 4, "{after:?}");
+    // The channel still works both ways.
+    call.with(0, |p, now| p.send_channel(now, good, b"fine", false))
+        .unwrap();
+    call.with(1, |p, now| p.send_channel(now, good, b"fine too", false))
+        .unwrap();
+    assert!(call.run_until(Duration::from_secs(5), |c| {
+        !c.messages(1, good).is_empty() && !c.messages(0, good).is_empty()
+    }));
+}

@@ -599,7 +599,33 @@ fn open_event(id: u16, ch: &Channel) -> Event {
     }
 }
 
-/// Entry points for fuzz/: a DCEP parse of any bytes.
+/// Entry points for fuzz/ and the hostile-input tests.
+#[cfg(feature = "fuzzing")]
+impl DataChannels {
+    /// An SCTP packet as if a DTLS record brought it.
+    pub(crate) fn fuzz_packet(&mut self, now: Instant, packet: &[u8]) {
+        self.handle_packet(now, packet);
+        self.process();
+    }
+
+    /// `bytes` as one user message with PPID `ppi` on stream `stream` (opened if new).
+    pub(crate) fn fuzz_send_raw(&mut self, stream: u16, ppi: u32, bytes: &[u8]) -> bool {
+        let Some(a) = self.sctp.as_mut().and_then(Sctp::association) else {
+            return false;
+        };
+        if a.stream(stream).is_err() && a.open_stream(stream, Ppi::Binary).is_err() {
+            return false;
+        }
+        let sent = a
+            .stream(stream)
+            .and_then(|mut s| s.write_with_ppi(bytes, Ppi::from(ppi)))
+            .is_ok();
+        self.process();
+        sent
+    }
+}
+
+/// Entry point for fuzz/: a DCEP parse of any bytes; what parses writes back the same.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub fn fuzz_dcep(data: &[u8]) {

@@ -98,3 +98,20 @@ impl Peer {
         false
     }
 }
+
+#[cfg(feature = "fuzzing")]
+impl Peer {
+    /// Feeds `packet` to the data channels as if a DTLS application data record brought
+    /// it (for fuzz/ and hostile-input tests; not a stable API).
+    #[doc(hidden)]
+    pub fn fuzz_sctp_packet(&mut self, now: Instant, packet: &[u8]) {
+        self.data.fuzz_packet(now, packet);
+    }
+
+    /// Sends `bytes` as one SCTP user message with PPID `ppi` on stream `stream`, past
+    /// every check (for fuzz/ and hostile-input tests; not a stable API).
+    #[doc(hidden)]
+    pub fn fuzz_send_raw(&mut self, stream: u16, ppi: u32, bytes: &[u8]) -> bool {
+        self.data.fuzz_send_raw(stream, ppi, bytes)
+    }
+}
