@@ -635,3 +635,6 @@ pub fn fuzz_dcep(data: &[u8]) {
         assert_eq!(Message::parse(&out), Ok(Message::Open(open)));
     }
 }
+
+#[cfg(test)]
+mod tests;
