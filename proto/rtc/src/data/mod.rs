@@ -404,10 +404,7 @@ impl DataChannels {
 
     /// Takes SCTP's events, then reads messages while there is room.
     fn process(&mut self) {
-        loop {
-            let Some(e) = self.sctp.as_mut().and_then(Sctp::poll_event) else {
-                break;
-            };
+        while let Some(e) = self.sctp.as_mut().and_then(Sctp::poll_event) {
             match e {
                 sctp_proto::Event::Connected => {
                     self.up = true;
@@ -442,20 +439,17 @@ impl DataChannels {
                     while a.accept_stream().is_some() {}
                 }
             }
-            StreamEvent::Readable { id } => {
-                if !self.readable.contains(&id) {
-                    self.readable.push_back(id);
-                }
+            StreamEvent::Readable { id } if !self.readable.contains(&id) => {
+                self.readable.push_back(id);
             }
-            StreamEvent::BufferedAmountLow { id } => {
+            StreamEvent::BufferedAmountLow { id }
                 if self
                     .channels
                     .get(&id)
-                    .is_some_and(|c| c.state == State::Open)
-                {
-                    self.events
-                        .push_back(Event::ChannelBufferedLow { id: ChannelId(id) });
-                }
+                    .is_some_and(|c| c.state == State::Open) =>
+            {
+                self.events
+                    .push_back(Event::ChannelBufferedLow { id: ChannelId(id) });
             }
             StreamEvent::Finished { id } => {
                 self.readable.retain(|&r| r != id);
