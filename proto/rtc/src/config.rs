@@ -54,6 +54,8 @@ pub struct Config {
     pub capabilities: wren_sdp::jsep::Capabilities,
     /// RTP mode's RTCP: timing, history sizes, header extension ids.
     pub media: MediaConfig,
+    /// Data channels: SCTP ports and message sizes.
+    pub data: crate::DataConfig,
 }
 
 impl Config {
@@ -76,6 +78,7 @@ impl Config {
             rng_seed: None,
             capabilities: wren_sdp::jsep::Capabilities::default(),
             media: MediaConfig::default(),
+            data: crate::DataConfig::default(),
         }
     }
 }

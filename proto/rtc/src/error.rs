@@ -24,6 +24,9 @@ pub enum Error {
     /// A media stream was refused.
     #[error("media stream: {0}")]
     Stream(#[from] crate::StreamError),
+    /// A data channel command was refused.
+    #[error(transparent)]
+    Channel(#[from] crate::ChannelError),
 }
 
 /// Why a packet could not be sent.

@@ -125,6 +125,39 @@ pub enum Event {
         /// The source leaving.
         ssrc: u32,
     },
+    /// A data channel opened: one of ours was acknowledged (RFC 8832 section 6), the peer
+    /// opened one in band, or a negotiated one is up with SCTP.
+    ChannelOpen {
+        /// Its id (SCTP stream).
+        id: crate::ChannelId,
+        /// Its label.
+        label: String,
+        /// Its subprotocol.
+        protocol: String,
+        /// How it delivers.
+        options: crate::ChannelOptions,
+    },
+    /// A message on a data channel (RFC 8831 section 6.6).
+    ChannelMessage {
+        /// The channel.
+        id: crate::ChannelId,
+        /// Binary (PPID 53/57) or a UTF-8 string (51/56).
+        binary: bool,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// A channel's buffered amount fell to its low-water mark
+    /// ([`crate::Peer::set_buffered_low_threshold`]).
+    ChannelBufferedLow {
+        /// The channel.
+        id: crate::ChannelId,
+    },
+    /// A data channel closed (its stream reset by either side, RFC 8831 section 6.7, or
+    /// the association gone).
+    ChannelClosed {
+        /// The channel.
+        id: crate::ChannelId,
+    },
 }
 
 /// Counters.

@@ -21,6 +21,13 @@
 //! (draft-holmer-rmcat-transport-wide-cc-extensions-01), media flow and RTT events and
 //! getStats-shaped [`Peer::media_stats`].
 //!
+//! Data channels (RFC 8831) run over SCTP in DTLS once it connects: opened in band with
+//! DCEP (RFC 8832, [`dcep`]) or negotiated, ordered or not, reliable or partially so
+//! ([`Peer::create_channel`], [`Event::ChannelOpen`], [`Event::ChannelMessage`]). SCTP is
+//! the sans-IO `sctp-proto` crate (0.10): kept by str0m's maintainers and run by str0m in
+//! production, it takes packets and `Instant`s and gives packets, events and deadlines, so
+//! it fits here without an SCTP of our own.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Instant;
@@ -42,6 +49,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod data;
 mod error;
 mod event;
 #[cfg(feature = "fuzzing")]
@@ -56,6 +64,10 @@ mod security;
 pub mod testing;
 
 pub use config::{Config, DtlsRole};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use data::fuzz_dcep;
+pub use data::{ChannelError, ChannelId, ChannelOptions, DataConfig, DataStats, dcep};
 pub use error::{Error, SendError};
 pub use event::{DtlsFailure, DtlsState, Event, FlowDirection, KeyframeKind, Stats};
 pub use media::config::{

@@ -123,8 +123,9 @@ impl Security {
             .is_some_and(|d| d.poll_transmit(now, buf).is_some())
     }
 
-    /// Takes DTLS's events: keys SRTP when it connects.
-    pub(crate) fn drain_events(&mut self, events: &mut Vec<Event>) {
+    /// Takes DTLS's events: keys SRTP when it connects; application data records (SCTP)
+    /// go to `records`.
+    pub(crate) fn drain_events(&mut self, events: &mut Vec<Event>, records: &mut Vec<Vec<u8>>) {
         let Some(d) = &mut self.dtls else { return };
         let mut happened = Vec::new();
         while let Some(e) = d.poll_event() {
@@ -178,7 +179,7 @@ impl Security {
                     self.srtp = None;
                     self.set_state(DtlsState::Closed, events);
                 }
-                // Application data over DTLS is SCTP's (data channels), not here yet.
+                dtls::Event::Data(d) => records.push(d),
                 _ => {}
             }
         }
@@ -187,6 +188,13 @@ impl Security {
     /// Whether SRTP is keyed.
     pub(crate) fn keyed(&self) -> bool {
         self.srtp.is_some()
+    }
+
+    /// Writes `data` (an SCTP packet) as one DTLS application data record into `buf`.
+    pub(crate) fn seal(&mut self, data: &[u8], buf: &mut Vec<u8>) -> bool {
+        self.dtls
+            .as_mut()
+            .is_some_and(|d| d.send_into(data, buf).is_ok())
     }
 
     /// SRTP, once keyed.

@@ -2,6 +2,7 @@
 //! candidates; [`crate::security`] owns DTLS and SRTP; this module wires them together and
 //! speaks the [`Machine`] vocabulary. The data path is in `receive.rs` and `send.rs`.
 
+mod data;
 mod jsep;
 mod receive;
 mod send;
@@ -17,6 +18,7 @@ use wren_ice::{Agent, Candidate, GatheringState};
 pub use jsep::{JsepError, SdpType, SessionDescription};
 pub use receive::Received;
 
+use crate::data::DataChannels;
 use crate::event::DtlsState;
 use crate::media::Media;
 use crate::security::Security;
@@ -48,6 +50,7 @@ pub struct Peer {
     security: Security,
     /// RTP mode's RTCP: streams, history, reports, feedback.
     media: Media,
+    data: DataChannels,
     remote_fingerprints: Option<Vec<Fingerprint>>,
     /// Offer/answer state, once JSEP is used.
     negotiation: Option<wren_sdp::jsep::Negotiation>,
@@ -87,11 +90,13 @@ impl Peer {
             s
         }));
         let media = Media::new(now, config.media.clone(), media_rng);
+        let data = DataChannels::new(config.data.clone(), config.dtls_role);
         let mut peer = Peer {
             config,
             ice,
             security,
             media,
+            data,
             remote_fingerprints: None,
             negotiation: None,
             gathering_complete: false,
@@ -177,6 +182,7 @@ impl Peer {
         }
         self.closed = true;
         self.send_bye(now);
+        self.data.shutdown();
         self.security.close(now);
         if self.ice.selected_pair().is_some() {
             while self.security.poll_transmit(now, &mut self.scratch) {
@@ -223,7 +229,10 @@ impl Peer {
             }
         }
         self.maybe_start_dtls(now, &mut out);
-        self.security.drain_events(&mut out);
+        let mut records = Vec::new();
+        self.security.drain_events(&mut out, &mut records);
+        self.data
+            .handle_transport(now, self.security.state(), &mut records);
         for e in out {
             self.events.push_back(e);
         }
@@ -309,6 +318,7 @@ impl Machine for Peer {
         if !self.can_send_media() {
             self.media.skip_due(now);
         }
+        self.data.handle_timeout(now);
         self.after_input(now);
     }
 
@@ -324,7 +334,8 @@ impl Machine for Peer {
         self.ice.selected_pair()?;
         loop {
             self.scratch.clear();
-            if !self.security.poll_transmit(now, &mut self.scratch) {
+            // DTLS's own flights first, then SCTP packets as application data records.
+            if !self.security.poll_transmit(now, &mut self.scratch) && !self.seal_sctp(now) {
                 break;
             }
             match self.ice.send_into(now, &self.scratch, buf) {
@@ -345,7 +356,7 @@ impl Machine for Peer {
 
     fn poll_event(&mut self) -> Option<Event> {
         let Some(e) = self.events.pop_front() else {
-            return self.media.poll_event();
+            return self.media.poll_event().or_else(|| self.data.poll_event());
         };
         if matches!(e, Event::Rtp(_) | Event::Rtcp(_)) {
             self.media_events -= 1;
@@ -358,6 +369,7 @@ impl Machine for Peer {
             self.ice.poll_timeout(),
             self.security.poll_timeout(),
             self.media.poll_timeout(self.can_send_media()),
+            self.data.poll_timeout(),
         ]
         .into_iter()
         .flatten()
