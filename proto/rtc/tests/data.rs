@@ -34,7 +34,7 @@ impl Call {
         .enumerate()
         {
             let mut host = HostConfig::public(ip.parse().unwrap());
-            host.link = link.clone();
+            host.link = link;
             let host = sim.add_host(host);
             let identity = Arc::new(Identity::generate().unwrap());
             let mut config = Config::new(ice, dtls, vec![ip.parse().unwrap()], identity);
