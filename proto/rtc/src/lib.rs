@@ -75,4 +75,7 @@ pub use media::config::{
 };
 pub use media::stats::{InboundRtpStats, MediaStats, OutboundRtpStats, RemoteInboundRtpStats};
 pub use params::{LocalParameters, RemoteParameters};
-pub use peer::{Command, JsepError, Peer, Received, SdpType, SessionDescription};
+pub use peer::{
+    Command, JsepError, NegotiatedMedia, Peer, Received, SdpType, SessionDescription,
+    negotiated_sections,
+};
