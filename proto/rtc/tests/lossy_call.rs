@@ -222,9 +222,9 @@ fn lossy_call(seed: u64) -> Figures {
             );
         }
         if tick % 2 == 0 {
-            for i in 0..2 {
+            for (i, &id) in channel.iter().enumerate() {
                 let m = message(sent_messages);
-                call.with(i, |p, now| p.send_channel(now, channel[i], &m, true))
+                call.with(i, |p, now| p.send_channel(now, id, &m, true))
                     .unwrap();
             }
             sent_messages += 1;
