@@ -59,6 +59,7 @@ mod media;
 mod params;
 mod peer;
 mod security;
+mod stats;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
@@ -79,3 +80,4 @@ pub use peer::{
     Command, JsepError, NegotiatedMedia, Peer, Received, SdpType, SessionDescription,
     negotiated_sections,
 };
+pub use stats::{ChannelState, DataChannelStats, StatsReport, TransportStats};

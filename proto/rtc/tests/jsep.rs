@@ -11,8 +11,8 @@ use wren_core::Machine;
 use wren_dtls::identity::Identity;
 use wren_netsim::{HostConfig, NodeId, Sim};
 use wren_rtc::{
-    ChannelOptions, Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer, SdpType,
-    SessionDescription,
+    ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer,
+    SdpType, SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
@@ -316,5 +316,53 @@ fn media_and_data_flow_on_what_the_exchange_negotiated() {
             |e| matches!(e, Event::ChannelMessage { data, binary: false, .. } if data == b"hello")
         ),
         "{got:#?}"
+    );
+    // The getStats-shaped report says the same.
+    let (ra, rb) = (
+        sim.with(a, |p: &mut Peer, _| p.get_stats()),
+        sim.with(b, |p: &mut Peer, _| p.get_stats()),
+    );
+    for r in [&ra, &rb] {
+        assert_eq!(r.transport.ice_state, wren_ice::ConnectionState::Connected);
+        assert_eq!(r.transport.dtls_state, DtlsState::Connected);
+        let selected = r.transport.selected_pair.as_ref().expect("a selected pair");
+        assert!(
+            r.candidate_pairs
+                .iter()
+                .any(|p| p.state == wren_ice::PairState::Succeeded
+                    && p.local.addr == selected.local.addr
+                    && p.remote.addr == selected.remote.addr),
+            "{:#?}",
+            r.candidate_pairs
+        );
+    }
+    assert_eq!(ra.transport.dtls_role, DtlsRole::Server);
+    assert_eq!(rb.transport.dtls_role, DtlsRole::Client);
+    let (ca, cb) = (&ra.data_channels[0], &rb.data_channels[0]);
+    assert_eq!((ca.label.as_str(), ca.state), ("chat", ChannelState::Open));
+    assert_eq!((cb.label.as_str(), cb.state), ("chat", ChannelState::Open));
+    assert_eq!(
+        (ca.messages_sent, ca.bytes_sent, ca.messages_received),
+        (1, 5, 0)
+    );
+    assert_eq!(
+        (cb.messages_received, cb.bytes_received, cb.messages_sent),
+        (1, 5, 0)
+    );
+    assert_eq!(
+        rb.media
+            .inbound
+            .iter()
+            .map(|s| s.packets_received)
+            .sum::<u64>(),
+        20
+    );
+    assert_eq!(
+        ra.media
+            .outbound
+            .iter()
+            .map(|s| s.packets_sent)
+            .sum::<u64>(),
+        20
     );
 }

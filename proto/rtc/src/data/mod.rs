@@ -158,6 +158,27 @@ impl DataChannels {
         }
     }
 
+    /// Each channel's getStats-shaped record, by id.
+    pub(crate) fn channel_stats(&self) -> Vec<crate::DataChannelStats> {
+        self.channels
+            .iter()
+            .map(|(&id, ch)| crate::DataChannelStats {
+                id: ChannelId(id),
+                label: ch.label.clone(),
+                protocol: ch.options.protocol.clone(),
+                state: match ch.state {
+                    State::Waiting | State::Opening => crate::ChannelState::Connecting,
+                    State::Open => crate::ChannelState::Open,
+                    State::Closing => crate::ChannelState::Closing,
+                },
+                messages_sent: ch.counters.messages_sent,
+                bytes_sent: ch.counters.bytes_sent,
+                messages_received: ch.counters.messages_received,
+                bytes_received: ch.counters.bytes_received,
+            })
+            .collect()
+    }
+
     pub(crate) fn stats(&self) -> DataStats {
         self.stats
     }
@@ -256,6 +277,7 @@ impl DataChannels {
                 options,
                 state: State::Waiting,
                 low_threshold: 0,
+                counters: Default::default(),
             },
         );
         if self.up {
@@ -365,6 +387,10 @@ impl DataChannels {
         a.stream(id.0)?.write_with_ppi(payload, ppi)?;
         self.stats.messages_sent += 1;
         self.stats.bytes_sent += data.len() as u64;
+        if let Some(ch) = self.channels.get_mut(&id.0) {
+            ch.counters.messages_sent += 1;
+            ch.counters.bytes_sent += data.len() as u64;
+        }
         Ok(())
     }
 
@@ -566,6 +592,8 @@ impl DataChannels {
         }
         self.stats.messages_received += 1;
         self.stats.bytes_received += data.len() as u64;
+        ch.counters.messages_received += 1;
+        ch.counters.bytes_received += data.len() as u64;
         self.events.push_back(Event::ChannelMessage {
             id: ChannelId(id),
             binary,
@@ -587,6 +615,7 @@ impl DataChannels {
                     options,
                     state: State::Open,
                     low_threshold: 0,
+                    counters: Default::default(),
                 };
                 let Some(a) = self.sctp.as_mut().and_then(Sctp::association) else {
                     return;

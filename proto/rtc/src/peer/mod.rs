@@ -221,6 +221,26 @@ impl Peer {
         self.security.state()
     }
 
+    /// Everything the peer counts in one getStats-shaped report: the transport, every
+    /// candidate pair, the RTP streams and the data channels.
+    #[must_use]
+    pub fn get_stats(&self) -> crate::StatsReport {
+        crate::StatsReport {
+            transport: crate::TransportStats {
+                ice_state: self.ice.connection_state(),
+                dtls_state: self.security.state(),
+                dtls_role: self.security.role(),
+                selected_pair: self.ice.selected_pair(),
+                ice: self.ice.stats(),
+                packets: self.stats,
+            },
+            candidate_pairs: self.ice.pairs(),
+            media: self.media.stats(),
+            data_channels: self.data.channel_stats(),
+            data: self.data.stats(),
+        }
+    }
+
     /// The counters.
     #[must_use]
     pub fn stats(&self) -> Stats {
