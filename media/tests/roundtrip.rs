@@ -1,0 +1,122 @@
+//! Every codec: a frame cut into payloads and put back together in order is the same
+//! frame, for any frame and any payload size; payloads stay within the size; the last
+//! one is marked; arbitrary bytes never panic a depacketizer or a keyframe check.
+
+use proptest::prelude::*;
+use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
+use wren_media::codec::vp8::{Vp8Depacketizer, Vp8Packetizer};
+use wren_media::codec::{Depacketizer, Packetizer, g711, h264, opus, vp8};
+
+/// Packetizes `frame`, checks sizes and the marker, and depacketizes in order.
+fn round_trip(
+    p: &mut dyn Packetizer,
+    d: &mut dyn Depacketizer,
+    frame: &[u8],
+    max: usize,
+) -> Vec<u8> {
+    let mut payloads: Vec<(Vec<u8>, bool)> = Vec::new();
+    p.packetize(frame, max, &mut |pl, last| {
+        payloads.push((pl.to_vec(), last))
+    })
+    .unwrap();
+    assert!(!payloads.is_empty());
+    for (i, (pl, last)) in payloads.iter().enumerate() {
+        assert!(pl.len() <= max, "{} > {max}", pl.len());
+        assert_eq!(*last, i + 1 == payloads.len(), "only the last is marked");
+    }
+    assert!(d.is_frame_start(&payloads[0].0));
+    d.reset();
+    let mut out = Vec::new();
+    for (pl, _) in &payloads {
+        d.push(pl, &mut out).unwrap();
+    }
+    out
+}
+
+/// A NAL unit as an encoder writes it: no `00 00 0x` (x <= 3) inside (emulation
+/// prevention, H.264 section 7.4.1) and a last byte that is not zero.
+fn nal_unit() -> impl Strategy<Value = Vec<u8>> {
+    (
+        1u8..=23,
+        0u8..4,
+        prop::collection::vec(any::<u8>(), 0..3000),
+    )
+        .prop_map(|(t, nri, body)| {
+            let mut u = vec![(nri << 5) | t];
+            let mut zeros = 0;
+            for b in body {
+                if zeros >= 2 && b <= 3 {
+                    u.push(3);
+                    zeros = 0;
+                }
+                zeros = if b == 0 { zeros + 1 } else { 0 };
+                u.push(b);
+            }
+            if u.last() == Some(&0) {
+                u.push(0x80);
+            }
+            u
+        })
+}
+
+fn annex_b(units: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = Vec::new();
+    for u in units {
+        f.extend_from_slice(&[0, 0, 0, 1]);
+        f.extend_from_slice(u);
+    }
+    f
+}
+
+proptest! {
+    #[test]
+    fn vp8_frames_come_back(frame in prop::collection::vec(any::<u8>(), 1..20_000), max in 5usize..1500) {
+        let out = round_trip(&mut Vp8Packetizer::new(), &mut Vp8Depacketizer::default(), &frame, max);
+        prop_assert_eq!(out, frame);
+    }
+
+    #[test]
+    fn h264_frames_come_back_in_mode_1(units in prop::collection::vec(nal_unit(), 1..8), max in 3usize..1500) {
+        let frame = annex_b(&units);
+        let out = round_trip(
+            &mut H264Packetizer::new(PacketizationMode::NonInterleaved),
+            &mut H264Depacketizer::default(),
+            &frame,
+            max,
+        );
+        prop_assert_eq!(out, frame);
+    }
+
+    #[test]
+    fn h264_frames_come_back_in_mode_0(units in prop::collection::vec(nal_unit(), 1..8)) {
+        let frame = annex_b(&units);
+        let out = round_trip(
+            &mut H264Packetizer::new(PacketizationMode::SingleNal),
+            &mut H264Depacketizer::default(),
+            &frame,
+            65_535,
+        );
+        prop_assert_eq!(out, frame);
+    }
+
+    #[test]
+    fn audio_frames_come_back(frame in prop::collection::vec(any::<u8>(), 1..1200)) {
+        let out = round_trip(&mut opus::OpusPacketizer, &mut opus::OpusDepacketizer, &frame, 1200);
+        prop_assert_eq!(&out, &frame);
+        let out = round_trip(&mut g711::G711Packetizer, &mut g711::G711Depacketizer, &frame, 1200);
+        prop_assert_eq!(out, frame);
+    }
+
+    #[test]
+    fn any_bytes_never_panic(payloads in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..16)) {
+        let mut out = Vec::new();
+        let mut v = Vp8Depacketizer::default();
+        let mut h = H264Depacketizer::default();
+        for p in &payloads {
+            let _ = v.push(p, &mut out);
+            let _ = h.push(p, &mut out);
+            let _ = v.is_frame_start(p) | h.is_frame_start(p);
+            let _ = vp8::is_keyframe(p) | h264::is_keyframe(p);
+        }
+    }
+}
