@@ -2,6 +2,7 @@
 
 use crate::codec::h264::{H264Depacketizer, is_keyframe as h264_key};
 use crate::codec::vp8::{Vp8Depacketizer, is_keyframe as vp8_key};
+use crate::codec::vp9::{Vp9Depacketizer, is_keyframe as vp9_key};
 use crate::codec::{Depacketizer, MAX_FRAME, g711, opus};
 
 /// `media_depacketize`: the first byte picks the codec, the rest is cut into payloads at
@@ -11,10 +12,11 @@ pub fn depacketize(data: &[u8]) {
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
-    let mut d: Box<dyn Depacketizer> = match which % 4 {
+    let mut d: Box<dyn Depacketizer> = match which % 5 {
         0 => Box::new(Vp8Depacketizer::default()),
         1 => Box::new(H264Depacketizer::default()),
         2 => Box::new(opus::OpusDepacketizer),
+        3 => Box::new(Vp9Depacketizer::default()),
         _ => Box::new(g711::G711Depacketizer),
     };
     let mut frame = Vec::new();
@@ -24,7 +26,8 @@ pub fn depacketize(data: &[u8]) {
         let cut = i == rest.len() || (rest[i] == 0xff && rest.get(i + 1) == Some(&0xfe));
         if cut {
             let payload = &rest[start..i];
-            let _ = vp8_key(payload) | h264_key(payload) | d.is_frame_start(payload);
+            let _ =
+                vp8_key(payload) | vp9_key(payload) | h264_key(payload) | d.is_frame_start(payload);
             if d.push(payload, &mut frame).is_err() {
                 d.reset();
             }

@@ -4,6 +4,7 @@
 use wren_alloc_count::allocations_during;
 use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
 use wren_media::codec::vp8::{Vp8Depacketizer, Vp8Packetizer};
+use wren_media::codec::vp9::{Vp9Depacketizer, Vp9Packetizer};
 use wren_media::codec::{Depacketizer, Packetizer, g711, opus};
 
 #[global_allocator]
@@ -40,6 +41,13 @@ fn packetizers_and_depacketizers_allocate_nothing_per_packet() {
             &vp8,
             1200
         ),
+        0
+    );
+    let mut vp9 = vp8.clone();
+    vp9[0] = 0b1000_0000;
+    let mut p = Vp9Packetizer::new().with_resolution(640, 360);
+    assert_eq!(
+        steady(&mut p, &mut Vp9Depacketizer::default(), &vp9, 1200),
         0
     );
     // SPS, PPS and a 5,000-byte IDR slice: STAP-A and FU-A.

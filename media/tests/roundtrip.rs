@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
 use wren_media::codec::vp8::{Vp8Depacketizer, Vp8Packetizer};
-use wren_media::codec::{Depacketizer, Packetizer, g711, h264, opus, vp8};
+use wren_media::codec::vp9::{Vp9Depacketizer, Vp9Packetizer};
+use wren_media::codec::{Depacketizer, Packetizer, g711, h264, opus, vp8, vp9};
 
 /// Packetizes `frame`, checks sizes and the marker, and depacketizes in order.
 fn round_trip(
@@ -76,6 +77,20 @@ proptest! {
     }
 
     #[test]
+    fn vp9_frames_come_back(
+        frame in prop::collection::vec(any::<u8>(), 1..20_000),
+        max in 9usize..1500,
+        resolution in prop::option::of((1u16.., 1u16..)),
+    ) {
+        let mut p = Vp9Packetizer::new();
+        if let Some((w, h)) = resolution {
+            p = p.with_resolution(w, h);
+        }
+        let out = round_trip(&mut p, &mut Vp9Depacketizer::default(), &frame, max);
+        prop_assert_eq!(out, frame);
+    }
+
+    #[test]
     fn h264_frames_come_back_in_mode_1(units in prop::collection::vec(nal_unit(), 1..8), max in 3usize..1500) {
         let frame = annex_b(&units);
         let out = round_trip(
@@ -112,9 +127,12 @@ proptest! {
         let mut out = Vec::new();
         let mut v = Vp8Depacketizer::default();
         let mut h = H264Depacketizer::default();
+        let mut v9 = Vp9Depacketizer::default();
         for p in &payloads {
             let _ = v.push(p, &mut out);
             let _ = h.push(p, &mut out);
+            let _ = v9.push(p, &mut out);
+            let _ = vp9::is_keyframe(p) | vp9::frame_is_keyframe(p) | v9.is_frame_start(p);
             let _ = v.is_frame_start(p) | h.is_frame_start(p);
             let _ = vp8::is_keyframe(p) | h264::is_keyframe(p);
         }

@@ -1,4 +1,4 @@
-//! RTP payload formats: one module per codec, each with a [`Packetizer`] (a frame in,
+//! RTP payload formats: one module per codec (VP8, VP9, H.264, Opus, G.711), each with a [`Packetizer`] (a frame in,
 //! payloads out, the last one marked) and a [`Depacketizer`] (payloads of one frame in
 //! order, the frame's bytes out), and keyframe detection on a frame's first payload.
 //!
@@ -10,6 +10,7 @@ pub mod g711;
 pub mod h264;
 pub mod opus;
 pub mod vp8;
+pub mod vp9;
 
 /// Why a frame could not be cut into payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
