@@ -2,7 +2,8 @@
 //! and back. Sans-IO like the protocol crates: no clock, no socket, no runtime.
 //!
 //! [`codec`] has a packetizer and a depacketizer per payload format: VP8 (RFC 7741),
-//! VP9 (RFC 9628, with its SVC layer information), H.264 (RFC 6184, packetization modes 0 and 1), Opus (RFC 7587) and G.711 (RFC 3551),
+//! VP9 (RFC 9628, with its SVC layer information), AV1 (the AOM RTP payload format),
+//! H.264 (RFC 6184, packetization modes 0 and 1), Opus (RFC 7587) and G.711 (RFC 3551),
 //! each with keyframe detection. Packetizers write every payload into their own buffer,
 //! reused from frame to frame, and hand it to a callback; depacketizers append a frame's
 //! bytes to the caller's buffer. Neither allocates per packet once warm.

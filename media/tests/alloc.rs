@@ -2,6 +2,7 @@
 //! the caller's buffer allocate nothing, for every codec (1,000 frames each).
 
 use wren_alloc_count::allocations_during;
+use wren_media::codec::av1::{Av1Depacketizer, Av1Packetizer, write_leb128};
 use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
 use wren_media::codec::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use wren_media::codec::vp9::{Vp9Depacketizer, Vp9Packetizer};
@@ -48,6 +49,20 @@ fn packetizers_and_depacketizers_allocate_nothing_per_packet() {
     let mut p = Vp9Packetizer::new().with_resolution(640, 360);
     assert_eq!(
         steady(&mut p, &mut Vp9Depacketizer::default(), &vp9, 1200),
+        0
+    );
+    // A temporal delimiter, a sequence header and a 5,000-byte frame OBU (cut across
+    // payloads, so the depacketizer gathers it).
+    let mut av1 = vec![0x12, 0x00, 0x0a, 0x04, 0, 0, 0, 0x42, 0x32];
+    write_leb128(5000, &mut av1);
+    av1.extend((0..5000u32).map(|i| i as u8));
+    assert_eq!(
+        steady(
+            &mut Av1Packetizer::new(),
+            &mut Av1Depacketizer::default(),
+            &av1,
+            1200
+        ),
         0
     );
     // SPS, PPS and a 5,000-byte IDR slice: STAP-A and FU-A.

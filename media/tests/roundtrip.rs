@@ -3,10 +3,11 @@
 //! one is marked; arbitrary bytes never panic a depacketizer or a keyframe check.
 
 use proptest::prelude::*;
+use wren_media::codec::av1::{Av1Depacketizer, Av1Packetizer, write_leb128};
 use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
 use wren_media::codec::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use wren_media::codec::vp9::{Vp9Depacketizer, Vp9Packetizer};
-use wren_media::codec::{Depacketizer, Packetizer, g711, h264, opus, vp8, vp9};
+use wren_media::codec::{Depacketizer, Packetizer, av1, g711, h264, opus, vp8, vp9};
 
 /// Packetizes `frame`, checks sizes and the marker, and depacketizes in order.
 fn round_trip(
@@ -60,6 +61,27 @@ fn nal_unit() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A temporal unit as an AV1 encoder writes it: a temporal delimiter, then sized OBUs of
+/// the kinds RTP carries, some with an extension header.
+fn temporal_unit() -> impl Strategy<Value = Vec<u8>> {
+    let kind = prop::sample::select(vec![1u8, 3, 4, 5, 6, 7]);
+    let obu = (
+        kind,
+        prop::option::of(any::<u8>()),
+        prop::collection::vec(any::<u8>(), 0..3000),
+    );
+    prop::collection::vec(obu, 1..6).prop_map(|obus| {
+        let mut tu = vec![0x12, 0x00];
+        for (kind, ext, payload) in obus {
+            tu.push((kind << 3) | 0x02 | if ext.is_some() { 0x04 } else { 0 });
+            tu.extend(ext);
+            write_leb128(payload.len() as u64, &mut tu);
+            tu.extend_from_slice(&payload);
+        }
+        tu
+    })
+}
+
 fn annex_b(units: &[Vec<u8>]) -> Vec<u8> {
     let mut f = Vec::new();
     for u in units {
@@ -88,6 +110,12 @@ proptest! {
         }
         let out = round_trip(&mut p, &mut Vp9Depacketizer::default(), &frame, max);
         prop_assert_eq!(out, frame);
+    }
+
+    #[test]
+    fn av1_temporal_units_come_back(tu in temporal_unit(), max in 3usize..1500) {
+        let out = round_trip(&mut Av1Packetizer::new(), &mut Av1Depacketizer::default(), &tu, max);
+        prop_assert_eq!(out, tu);
     }
 
     #[test]
@@ -128,10 +156,15 @@ proptest! {
         let mut v = Vp8Depacketizer::default();
         let mut h = H264Depacketizer::default();
         let mut v9 = Vp9Depacketizer::default();
+        let mut a = Av1Depacketizer::default();
         for p in &payloads {
             let _ = v.push(p, &mut out);
             let _ = h.push(p, &mut out);
             let _ = v9.push(p, &mut out);
+            if a.push(p, &mut out).is_err() {
+                a.reset();
+            }
+            let _ = av1::is_keyframe(p) | a.is_frame_start(p) | (av1::obus(p).count() > 0);
             let _ = vp9::is_keyframe(p) | vp9::frame_is_keyframe(p) | v9.is_frame_start(p);
             let _ = v.is_frame_start(p) | h.is_frame_start(p);
             let _ = vp8::is_keyframe(p) | h264::is_keyframe(p);

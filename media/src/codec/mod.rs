@@ -1,4 +1,4 @@
-//! RTP payload formats: one module per codec (VP8, VP9, H.264, Opus, G.711), each with a [`Packetizer`] (a frame in,
+//! RTP payload formats: one module per codec (VP8, VP9, H.264, AV1, Opus, G.711), each with a [`Packetizer`] (a frame in,
 //! payloads out, the last one marked) and a [`Depacketizer`] (payloads of one frame in
 //! order, the frame's bytes out), and keyframe detection on a frame's first payload.
 //!
@@ -6,6 +6,7 @@
 //! are the jitter buffer's; a depacketizer is given one frame's payloads in order and
 //! says when one makes no sense.
 
+pub mod av1;
 pub mod g711;
 pub mod h264;
 pub mod opus;
