@@ -44,3 +44,57 @@ pub fn depacketize(data: &[u8]) {
         }
     }
 }
+
+/// `media_jitter`: a VP8 jitter buffer fed a script of packets (6 bytes each: sequence
+/// number, timestamp step, marker and frame-start flags, payload length, time step) and
+/// polled after each. Must never panic, spin (a due deadline clears) or hand out a
+/// frame larger than what was put in.
+pub fn jitter(data: &[u8]) {
+    use crate::jitter::{JitterBuffer, JitterConfig};
+    use std::time::{Duration, Instant};
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let mut now = Instant::now();
+    let config = JitterConfig {
+        capacity: 64,
+        max_missing: 16,
+        ..JitterConfig::default()
+    };
+    let mut jb = JitterBuffer::new(config, Vp8Depacketizer::default());
+    let mut frame = Vec::new();
+    let mut nacks = Vec::new();
+    let mut payload = [0u8; 64];
+    let mut put_in = 0usize;
+    for op in data.chunks_exact(6) {
+        let seq = u16::from_be_bytes([op[0], op[1]]);
+        let ts = u32::from(op[2]) * 3000;
+        let flags = op[3];
+        let len = usize::from(op[4] % 64).max(2);
+        // A VP8 descriptor: S when flags say so, and a keyframe bit.
+        payload[0] = if flags & 1 != 0 { 0x10 } else { 0x00 };
+        payload[1] = flags >> 2;
+        jb.insert(now, seq, ts, flags & 2 != 0, &payload[..len]);
+        put_in += len;
+        now += Duration::from_millis(u64::from(op[5]) * 4);
+        if jb.poll_timeout().is_some_and(|t| t <= now) {
+            jb.handle_timeout(now);
+            nacks.clear();
+            jb.poll_nacks(now, &mut nacks);
+        }
+        while jb.poll_frame(now, &mut frame).is_some() {
+            assert!(frame.len() <= put_in);
+        }
+        while jb.poll_event().is_some() {}
+        if let Some(t) = jb.poll_timeout()
+            && t <= now
+        {
+            jb.handle_timeout(now);
+            nacks.clear();
+            jb.poll_nacks(now, &mut nacks);
+            while jb.poll_frame(now, &mut frame).is_some() {}
+            assert!(
+                jb.poll_timeout().is_none_or(|t| t > now),
+                "a deadline stays due"
+            );
+        }
+    }
+}

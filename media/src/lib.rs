@@ -8,6 +8,9 @@
 //! reused from frame to frame, and hand it to a callback; depacketizers append a frame's
 //! bytes to the caller's buffer. Neither allocates per packet once warm.
 //!
+//! [`jitter`] is the receive side of a stream: packets in any order, frames out in order,
+//! NACKs for what is missing, keyframe requests when a frame cannot be completed.
+//!
 //! ```
 //! use wren_media::codec::vp8;
 //! use wren_media::codec::{Depacketizer, Packetizer};
@@ -36,3 +39,4 @@ pub mod codec;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+pub mod jitter;

@@ -96,3 +96,64 @@ fn packetizers_and_depacketizers_allocate_nothing_per_packet() {
         0
     );
 }
+
+#[test]
+fn the_jitter_buffer_allocates_nothing_per_packet_with_reordering_and_nacks() {
+    use std::time::{Duration, Instant};
+    use wren_media::jitter::{JitterBuffer, JitterConfig};
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let start = Instant::now();
+    let mut jb = JitterBuffer::new(JitterConfig::default(), Vp8Depacketizer::default());
+    let mut p = Vp8Packetizer::new();
+    let mut packets: Vec<(u16, u32, bool, Vec<u8>)> = Vec::new();
+    let mut seq = 0u16;
+    for n in 0..2000u32 {
+        let mut f = vec![(n & 0xff) as u8; 3000];
+        f[0] = if n % 100 == 0 { 0x10 } else { 0x11 };
+        p.packetize(&f, 1200, &mut |pl, last| {
+            packets.push((seq, n * 3000, last, pl.to_vec()));
+            seq = seq.wrapping_add(1);
+        })
+        .unwrap();
+    }
+    // Each frame's packets reversed, and every 50th packet late by one frame (NACKed
+    // first, then recovered).
+    let mut order: Vec<usize> = Vec::new();
+    for chunk in (0..packets.len()).collect::<Vec<_>>().chunks(3) {
+        order.extend(chunk.iter().rev());
+    }
+    let mut frame = Vec::with_capacity(8000);
+    let mut nacks = Vec::with_capacity(64);
+    let mut run = |range: std::ops::Range<usize>, frames: &mut u64| {
+        let mut held: Option<usize> = None;
+        for (k, &i) in order[range].iter().enumerate() {
+            let now = start + Duration::from_millis(k as u64);
+            if i % 50 == 0 && held.is_none() {
+                held = Some(i);
+                continue;
+            }
+            let (seq, ts, m, pl) = &packets[i];
+            jb.insert(now, *seq, *ts, *m, pl);
+            nacks.clear();
+            jb.poll_nacks(now, &mut nacks);
+            if k % 3 == 2
+                && let Some(h) = held.take()
+            {
+                let (seq, ts, m, pl) = &packets[h];
+                jb.insert(now, *seq, *ts, *m, pl);
+            }
+            while jb.poll_frame(now, &mut frame).is_some() {
+                *frames += 1;
+            }
+            while jb.poll_event().is_some() {}
+        }
+    };
+    let mut frames = 0;
+    run(0..600, &mut frames);
+    let warm = frames;
+    let n = allocations_during(|| run(600..order.len(), &mut frames));
+    assert_eq!(n, 0);
+    assert_eq!((warm, frames), (200, 2000), "every frame played");
+    let s = jb.stats();
+    assert!(s.recovered > 100 && s.dropped_incomplete == 0, "{s:?}");
+}

@@ -352,6 +352,10 @@ impl Depacketizer for Av1Depacketizer {
     fn is_frame_start(&self, payload: &[u8]) -> bool {
         payload.first().is_some_and(|h| h & 0x80 == 0)
     }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        is_keyframe(payload)
+    }
 }
 
 #[cfg(test)]

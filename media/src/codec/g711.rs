@@ -32,4 +32,12 @@ impl Depacketizer for G711Depacketizer {
     fn is_frame_start(&self, _payload: &[u8]) -> bool {
         true
     }
+
+    fn is_keyframe(&self, _payload: &[u8]) -> bool {
+        true
+    }
+
+    fn single_packet_frames(&self) -> bool {
+        true
+    }
 }

@@ -304,6 +304,10 @@ impl Depacketizer for H264Depacketizer {
             _ => false,
         }
     }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        is_keyframe(payload)
+    }
 }
 
 #[cfg(test)]

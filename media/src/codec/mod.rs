@@ -93,6 +93,16 @@ pub trait Depacketizer {
 
     /// Whether `payload` begins a frame (a jitter buffer looks for one after a loss).
     fn is_frame_start(&self, payload: &[u8]) -> bool;
+
+    /// Whether `payload`, a frame's first, begins a frame that decodes on its own (a
+    /// video keyframe; every audio frame).
+    fn is_keyframe(&self, payload: &[u8]) -> bool;
+
+    /// Whether every payload is a whole frame (audio): a jitter buffer then needs no
+    /// marker bit to end one, and a lost one hurts no other.
+    fn single_packet_frames(&self) -> bool {
+        false
+    }
 }
 
 /// Appends `bytes` to `frame` unless it would pass [`MAX_FRAME`].

@@ -54,4 +54,12 @@ impl Depacketizer for OpusDepacketizer {
     fn is_frame_start(&self, payload: &[u8]) -> bool {
         !payload.is_empty()
     }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        !payload.is_empty()
+    }
+
+    fn single_packet_frames(&self) -> bool {
+        true
+    }
 }

@@ -193,6 +193,10 @@ impl Depacketizer for Vp8Depacketizer {
     fn is_frame_start(&self, payload: &[u8]) -> bool {
         Descriptor::parse(payload).is_ok_and(|d| d.start && d.partition == 0)
     }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        is_keyframe(payload)
+    }
 }
 
 #[cfg(test)]

@@ -352,6 +352,10 @@ impl Depacketizer for Vp9Depacketizer {
     fn is_frame_start(&self, payload: &[u8]) -> bool {
         Descriptor::parse(payload).is_ok_and(|d| d.begins_frame)
     }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        is_keyframe(payload)
+    }
 }
 
 #[cfg(test)]
