@@ -118,6 +118,21 @@ impl DataChannels {
         self.stats
     }
 
+    /// Takes the DTLS role JSEP settled (`a=setup`), until SCTP starts: the DTLS client
+    /// sends INIT, and in-band channels created from now on take ids of its parity (RFC
+    /// 8832 section 6). A channel created before keeps the id it was given.
+    pub(crate) fn set_role(&mut self, role: DtlsRole) {
+        if self.sctp.is_some() || self.role == role {
+            return;
+        }
+        self.role = role;
+        // The lowest free id of the new parity is found from here on.
+        self.next_id = match role {
+            DtlsRole::Client => 0,
+            DtlsRole::Server => 1,
+        };
+    }
+
     /// Follows DTLS: SCTP starts when it connects (the DTLS client sends INIT), every
     /// channel closes when it closes or fails. Then takes the application data records
     /// that arrived.

@@ -192,6 +192,7 @@ impl Peer {
             }
         };
         self.security.set_role(our_role);
+        self.data.set_role(our_role);
         self.apply_remote(now, remote, &session)?;
         Ok(())
     }
