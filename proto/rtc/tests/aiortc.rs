@@ -1,0 +1,386 @@
+//! aiortc (the Python WebRTC stack, from PyPI) calls a wren-rtc [`Peer`] over real UDP on
+//! 127.0.0.1, as offerer and as answerer. aiortc runs `tests/aiortc/peer.py` in a virtual
+//! environment the test makes once under the target directory (`tests/aiortc/python.rs`);
+//! the descriptions go through its stdin and stdout as JSON lines, and our peer is driven
+//! by a small loop on its own socket (`tests/aiortc/call.rs`).
+//!
+//! Data channels, both ways, on one call: aiortc opens three in band (ordered reliable;
+//! unordered with maxRetransmits 0; ordered with maxPacketLifeTime 3000 ms), we open the
+//! same three in band, and both create one with `negotiated` and the same id. Each side
+//! sends 500 messages on every open channel, strings and binary alternating, up to 64 KiB
+//! (`tests/aiortc/channels.rs`), and the receiver checks each one byte for byte. On the
+//! reliable channels all 500 arrive in order on each side; on the partially reliable ones
+//! (on loopback nothing is lost, but no count is promised) each message that arrives is
+//! intact and arrives once. The reliability each side announced in DCEP is the one the
+//! other side reports.
+//!
+//! Needs python3 with venv (scripts/install-deps.sh) and PyPI for the first run.
+//! `WREN_AIORTC_LOG=DEBUG` makes aiortc log its inner workings to its stderr, which a
+//! failing test prints.
+#![allow(clippy::disallowed_methods)] // a real socket and a real aiortc: the real clock
+
+#[path = "aiortc/call.rs"]
+mod call;
+#[path = "aiortc/channels.rs"]
+mod channels;
+#[path = "aiortc/python.rs"]
+mod python;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use wren_rtc::{ChannelId, ChannelOptions, Event, Peer, SdpType, SessionDescription};
+
+use call::Call;
+use channels::{ALL, NEGOTIATED, RELIABLE, Received, Sender};
+use python::{Aiortc, Role, Script};
+
+/// Messages each side sends on every channel.
+const MESSAGES: usize = 500;
+/// The id of the channel both sides create with `negotiated`.
+const NEGOTIATED_ID: u16 = 42;
+
+#[test]
+fn aiortc_offers_and_data_channels_flow_both_ways() {
+    data_call(Role::Offerer);
+}
+
+#[test]
+fn aiortc_answers_and_data_channels_flow_both_ways() {
+    data_call(Role::Answerer);
+}
+
+/// What the call saw, for the checks.
+#[derive(Default)]
+struct Seen {
+    events: Vec<Event>,
+    connected: bool,
+    /// Channels that opened on our side: label -> (id, options).
+    opened: BTreeMap<String, (ChannelId, ChannelOptions)>,
+    labels: BTreeMap<ChannelId, String>,
+    received: BTreeMap<String, Received>,
+    /// aiortc's lines: its connection state, its channels' `open` lines, the labels whose
+    /// 500 messages all arrived there.
+    py_state: String,
+    py_opened: BTreeMap<String, Value>,
+    py_complete: BTreeSet<String>,
+    /// Why our side failed (ICE or DTLS), if it did.
+    failure: Option<String>,
+}
+
+impl Seen {
+    fn take(&mut self, sender: &mut Sender, e: Event) {
+        match &e {
+            Event::Connected { .. } => self.connected = true,
+            Event::ChannelOpen {
+                id, label, options, ..
+            } => {
+                self.opened.insert(label.clone(), (*id, options.clone()));
+                self.labels.insert(*id, label.clone());
+                sender.open(*id, label);
+            }
+            Event::ChannelMessage { id, binary, data } => {
+                let label = self.labels.get(id).cloned().unwrap_or_default();
+                self.received
+                    .entry(label.clone())
+                    .or_default()
+                    .take(&label, *binary, data);
+            }
+            Event::DtlsFailed(f) => self.failure = Some(format!("DTLS failed: {f}")),
+            Event::IceFailed(r) => self.failure = Some(format!("ICE failed: {r:?}")),
+            _ => {}
+        }
+        self.events.push(e);
+    }
+
+    fn take_line(&mut self, v: Value, aiortc: &Aiortc) {
+        match v["event"].as_str() {
+            Some("state") => self.py_state = v["state"].as_str().unwrap_or("").to_owned(),
+            Some("open") => {
+                let label = v["label"].as_str().unwrap_or("").to_owned();
+                self.py_opened.insert(label, v);
+            }
+            Some("complete") => {
+                self.py_complete
+                    .insert(v["label"].as_str().unwrap_or("").to_owned());
+            }
+            Some("error") => panic!("peer.py failed: {v}\n{}", aiortc.stderr()),
+            _ => {}
+        }
+    }
+
+    fn count(&self, label: &str) -> usize {
+        self.received.get(label).map_or(0, |r| r.indices.len())
+    }
+
+    /// Every reliable channel complete on both sides, and everything of ours sent.
+    fn reliable_done(&self, sender: &Sender) -> bool {
+        self.connected
+            && self.py_state == "connected"
+            && RELIABLE
+                .iter()
+                .all(|l: &&str| self.count(l) == MESSAGES && self.py_complete.contains(*l))
+            && ALL
+                .iter()
+                .filter(|l| !l.starts_with("py-"))
+                .all(|l| sender.sent(l) == MESSAGES)
+    }
+}
+
+/// Exchanges descriptions with aiortc in `role` and returns our peer's call.
+fn negotiate(aiortc: &mut Aiortc, role: Role) -> Call {
+    let mut call = Call::new();
+    let now = Instant::now();
+    let wait_for = |aiortc: &Aiortc, kind: &str| -> String {
+        let line = aiortc
+            .next(Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("no {kind} from peer.py:\n{}", aiortc.stderr()));
+        assert_eq!(line["type"], kind, "{line}\n{}", aiortc.stderr());
+        line["sdp"].as_str().expect("an sdp string").to_owned()
+    };
+    match role {
+        Role::Offerer => {
+            let offer = wait_for(aiortc, "offer");
+            call.peer
+                .set_remote_description(
+                    now,
+                    &SessionDescription {
+                        kind: SdpType::Offer,
+                        sdp: offer.clone(),
+                    },
+                )
+                .unwrap_or_else(|e| panic!("aiortc's offer: {e}\n{offer}"));
+            let answer = call.peer.create_answer(now).expect("our answer");
+            aiortc.send(&json!({"type": "answer", "sdp": answer}));
+        }
+        Role::Answerer => {
+            call.peer.add_data_section();
+            let offer = call.peer.create_offer(now).expect("our offer");
+            assert!(
+                offer.contains(&format!(" {} typ host", call.local().port())),
+                "{offer}"
+            );
+            aiortc.send(&json!({"type": "offer", "sdp": offer}));
+            let answer = wait_for(aiortc, "answer");
+            call.peer
+                .set_remote_description(
+                    now,
+                    &SessionDescription {
+                        kind: SdpType::Answer,
+                        sdp: answer.clone(),
+                    },
+                )
+                .unwrap_or_else(|e| panic!("aiortc's answer: {e}\n{answer}"));
+        }
+    }
+    call
+}
+
+/// Our channels: the three in band and the negotiated one.
+fn open_channels(peer: &mut Peer) {
+    let now = Instant::now();
+    for (label, options) in channels::ours() {
+        peer.create_channel(now, label, options)
+            .unwrap_or_else(|e| panic!("create {label}: {e}"));
+    }
+    let negotiated = ChannelOptions {
+        negotiated: Some(NEGOTIATED_ID),
+        ..ChannelOptions::reliable()
+    };
+    peer.create_channel(now, NEGOTIATED, negotiated)
+        .expect("create the negotiated channel");
+}
+
+fn data_call(role: Role) {
+    let mut aiortc = Aiortc::start(&Script {
+        role,
+        messages: MESSAGES,
+        negotiated_id: NEGOTIATED_ID,
+        media: false,
+    });
+    let start = Instant::now();
+    let mut call = negotiate(&mut aiortc, role);
+    open_channels(&mut call.peer);
+
+    let mut seen = Seen::default();
+    let mut sender = Sender::default();
+    let mut events = Vec::new();
+    let deadline = start + Duration::from_secs(90);
+    // Once the reliable channels are done: how long the partial ones may stay quiet.
+    let mut quiet_since: Option<(Instant, usize)> = None;
+    let mut connected_after = None;
+    loop {
+        call.turn(&mut events, |_, _, _| {});
+        for e in events.drain(..) {
+            seen.take(&mut sender, e);
+        }
+        if seen.connected && connected_after.is_none() {
+            connected_after = Some(start.elapsed());
+        }
+        while let Some(v) = aiortc.try_next() {
+            seen.take_line(v, &aiortc);
+        }
+        if let Some(f) = &seen.failure {
+            panic!(
+                "{f}\nour events: {:#?}\naiortc: {}",
+                seen.events,
+                aiortc.stderr()
+            );
+        }
+        sender.pump(&mut call.peer, Instant::now(), MESSAGES);
+        assert!(
+            Instant::now() < deadline,
+            "not done in 90 s: connected {} / aiortc {:?}; received {:?}; aiortc complete {:?}; \
+             opened here {:?}, there {:?}\n{}",
+            seen.connected,
+            seen.py_state,
+            ALL.map(|l| (l, seen.count(l))),
+            seen.py_complete,
+            seen.opened.keys().collect::<Vec<_>>(),
+            seen.py_opened.keys().collect::<Vec<_>>(),
+            aiortc.stderr()
+        );
+        if seen.reliable_done(&sender) {
+            let partial: usize = ["py-unordered-rtx0", "py-lifetime"]
+                .iter()
+                .map(|l| seen.count(l))
+                .sum();
+            if partial == 2 * MESSAGES {
+                break;
+            }
+            match quiet_since {
+                Some((t, n)) if n == partial => {
+                    if t.elapsed() > Duration::from_secs(2) {
+                        break;
+                    }
+                }
+                _ => quiet_since = Some((Instant::now(), partial)),
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    let summary = aiortc.finish(Duration::from_secs(10));
+    let stats = call.peer.data_stats();
+
+    // Both sides opened all seven, with the reliability the other announced.
+    assert_eq!(
+        seen.opened
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        ALL.into_iter().collect(),
+        "channels open here"
+    );
+    assert_eq!(
+        seen.py_opened
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        ALL.into_iter().collect(),
+        "channels open in aiortc"
+    );
+    let expect_options = |label: &str| -> ChannelOptions {
+        let base = ChannelOptions::reliable();
+        match label.trim_start_matches("py-").trim_start_matches("rs-") {
+            "unordered-rtx0" => ChannelOptions {
+                ordered: false,
+                max_retransmits: Some(0),
+                ..base
+            },
+            "lifetime" => ChannelOptions {
+                max_packet_lifetime: Some(Duration::from_millis(channels::LIFETIME_MS)),
+                ..base
+            },
+            NEGOTIATED => ChannelOptions {
+                negotiated: Some(NEGOTIATED_ID),
+                ..base
+            },
+            _ => base,
+        }
+    };
+    for label in ["py-reliable", "py-unordered-rtx0", "py-lifetime"] {
+        let (_, options) = &seen.opened[label];
+        let want = expect_options(label);
+        assert_eq!(options.ordered, want.ordered, "{label}: {options:?}");
+        assert_eq!(options.max_retransmits, want.max_retransmits, "{label}");
+        assert_eq!(
+            options.max_packet_lifetime, want.max_packet_lifetime,
+            "{label}"
+        );
+    }
+    assert_eq!(seen.opened[NEGOTIATED].0, ChannelId(NEGOTIATED_ID));
+    for label in ALL {
+        let there = &seen.py_opened[label];
+        let want = expect_options(label);
+        assert_eq!(there["ordered"], want.ordered, "{label}: {there}");
+        assert_eq!(
+            there["maxRetransmits"].as_u64(),
+            want.max_retransmits.map(u64::from),
+            "{label}: {there}"
+        );
+        assert_eq!(
+            there["maxPacketLifeTime"].as_u64(),
+            want.max_packet_lifetime.map(|d| d.as_millis() as u64),
+            "{label}: {there}"
+        );
+        // The same stream id on both sides (RFC 8831 section 6.4).
+        assert_eq!(
+            there["id"].as_u64(),
+            Some(u64::from(seen.opened[label].0.0)),
+            "{label}: {there}"
+        );
+    }
+    assert_eq!(seen.py_opened[NEGOTIATED]["negotiated"], true);
+
+    // What arrived here, and there.
+    println!(
+        "aiortc as {role:?}: connected after {connected_after:?}, done after {elapsed:?}; \
+         our data stats {stats:?}"
+    );
+    for label in ALL {
+        let here = seen.received.get(label);
+        let there = &summary["channels"][label];
+        println!(
+            "  {label:18} received here {:4} (all in order: {}), there {:4} (all in order: {})",
+            here.map_or(0, |r| r.indices.len()),
+            here.is_some_and(Received::in_order),
+            there["received"],
+            there["in_order"],
+        );
+        assert_eq!(summary["sent"][label], MESSAGES, "aiortc sent on {label}");
+        let here = here.unwrap_or_else(|| panic!("nothing arrived here on {label}"));
+        assert_eq!(here.damaged, 0, "{label}: damaged messages here");
+        assert_eq!(there["intact"], true, "{label}: damaged messages in aiortc");
+        // Each message once, whatever the reliability.
+        let distinct: BTreeSet<_> = here.indices.iter().collect();
+        assert_eq!(distinct.len(), here.indices.len(), "{label}: repeats here");
+        assert_eq!(
+            there["distinct"], there["received"],
+            "{label}: repeats in aiortc"
+        );
+        if seen.opened[label].1.ordered {
+            // Ordered delivery holds whatever is abandoned (RFC 3758 section 3.6).
+            assert!(here.increasing(), "{label} out of order here");
+            assert_eq!(
+                there["increasing"], true,
+                "{label} out of order in aiortc: {there}"
+            );
+        }
+        if RELIABLE.contains(&label) {
+            assert_eq!(here.indices.len(), MESSAGES, "{label} here");
+            assert!(here.in_order(), "{label} out of order here");
+            assert_eq!((here.strings, here.binary), (MESSAGES / 2, MESSAGES / 2));
+            assert_eq!(there["received"], MESSAGES, "{label} in aiortc: {there}");
+            assert_eq!(there["in_order"], true, "{label} in aiortc: {there}");
+            assert_eq!(there["strings"], MESSAGES / 2, "{label} in aiortc: {there}");
+            assert_eq!(there["binary"], MESSAGES / 2, "{label} in aiortc: {there}");
+        } else {
+            assert!(!here.indices.is_empty(), "{label}: nothing arrived here");
+            assert!(
+                there["received"].as_u64().is_some_and(|n| n > 0),
+                "{label}: nothing arrived in aiortc: {there}"
+            );
+        }
+    }
+}
