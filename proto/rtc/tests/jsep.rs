@@ -539,6 +539,103 @@ fn set_local_description_takes_only_what_we_made() {
     .unwrap();
 }
 
+#[test]
+fn a_source_the_sdp_did_not_announce_is_learned_from_its_mid_and_rid_extensions() {
+    use wren_rtp::rtp::{ExtensionForm, RtpHeader, RtpWriter};
+    use wren_sdp::jsep::capabilities::uri;
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(15, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    sim.with(a, |p: &mut Peer, _| {
+        p.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendOnly))
+    });
+    exchange(&mut sim, a, b);
+    until_connected(&mut sim, [a, b]);
+    let video = sim.with(a, |p: &mut Peer, _| p.negotiated_media()[0].clone());
+    let (mid_id, rid_id) = (
+        video.extension_id(uri::MID).expect("mid negotiated"),
+        video.extension_id(uri::RID).expect("rid negotiated"),
+    );
+    let pt = video.primary_codec().unwrap().payload_type;
+    // Simulcast layers as Chromium sends them: SSRCs no a=ssrc line gave, mid and rid on
+    // each packet.
+    let layer = |ssrc: u32, seq: u16, mid: &str, rid: &str| {
+        let mut buf = vec![0u8; 200];
+        let header = RtpHeader {
+            payload_type: pt,
+            sequence_number: seq,
+            ssrc,
+            ..Default::default()
+        };
+        let mut w = RtpWriter::new(&mut buf, &header).unwrap();
+        w.extensions(ExtensionForm::OneByte).unwrap();
+        w.extension(mid_id, mid.as_bytes()).unwrap();
+        w.extension(rid_id, rid.as_bytes()).unwrap();
+        let n = w.finish(b"layer", 0).unwrap();
+        buf.truncate(n);
+        buf
+    };
+    let mut sent = Vec::new();
+    for seq in 0..5u16 {
+        sent.push(layer(0x5100_0001, seq, "0", "h"));
+        sent.push(layer(0x5100_0002, seq, "0", "l"));
+        // A mid of no section: not learned, still handed over.
+        sent.push(layer(0x5100_0003, seq, "7", "x"));
+    }
+    let _ = sim.events::<Peer>(b);
+    for packet in sent {
+        sim.with(a, |p: &mut Peer, now| {
+            p.handle_command(now, Command::SendRtp(packet))
+        })
+        .unwrap();
+        sim.run_for(Duration::from_millis(2));
+    }
+    sim.run_for(Duration::from_millis(100));
+    let got = sim.events::<Peer>(b);
+    let learned: Vec<(String, u32, Option<String>)> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::RemoteSource { mid, ssrc, rid } => Some((mid.clone(), *ssrc, rid.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        learned,
+        vec![
+            ("0".to_owned(), 0x5100_0001, Some("h".to_owned())),
+            ("0".to_owned(), 0x5100_0002, Some("l".to_owned())),
+        ]
+    );
+    assert_eq!(
+        got.iter().filter(|e| matches!(e, Event::Rtp(_))).count(),
+        15
+    );
+    let (n, inbound) = sim.with(b, |p: &mut Peer, _| {
+        (p.negotiated_media()[0].clone(), p.media_stats().inbound)
+    });
+    assert_eq!(
+        n.remote_rids,
+        vec![(0x5100_0001, "h".to_owned()), (0x5100_0002, "l".to_owned())]
+    );
+    assert_eq!(
+        sim.with(b, |p: &mut Peer, _| p
+            .mid_of_ssrc(0x5100_0002)
+            .map(str::to_owned))
+            .as_deref(),
+        Some("0")
+    );
+    for ssrc in [0x5100_0001, 0x5100_0002] {
+        let s = inbound
+            .iter()
+            .find(|s| s.ssrc == ssrc)
+            .expect("a receive stream");
+        assert_eq!(s.packets_received, 5);
+    }
+    assert!(inbound.iter().all(|s| s.ssrc != 0x5100_0003));
+}
+
 /// The DTLS role JSEP settles, not the one in the config, decides the data channels' side:
 /// the answerer (`a=setup:active`) is the DTLS client and its in-band channels take even
 /// ids, the offerer's odd ones (RFC 8832 section 6). Both configs here say `Server`, so a
