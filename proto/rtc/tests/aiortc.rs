@@ -23,6 +23,8 @@
 mod call;
 #[path = "aiortc/channels.rs"]
 mod channels;
+#[path = "aiortc/media.rs"]
+mod media;
 #[path = "aiortc/python.rs"]
 mod python;
 
@@ -31,9 +33,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use wren_rtc::{ChannelId, ChannelOptions, Event, Peer, SdpType, SessionDescription};
+use wren_sdp::Direction;
+use wren_sdp::jsep::{MediaKind, Transceiver};
 
 use call::Call;
 use channels::{ALL, NEGOTIATED, RELIABLE, Received, Sender};
+use media::Echo;
 use python::{Aiortc, Role, Script};
 
 /// Messages each side sends on every channel.
@@ -49,6 +54,120 @@ fn aiortc_offers_and_data_channels_flow_both_ways() {
 #[test]
 fn aiortc_answers_and_data_channels_flow_both_ways() {
     data_call(Role::Answerer);
+}
+
+#[test]
+fn aiortc_offers_media_and_decodes_what_we_send_back() {
+    media_call(Role::Offerer);
+}
+
+#[test]
+fn aiortc_answers_media_and_decodes_what_we_send_back() {
+    media_call(Role::Answerer);
+}
+
+/// Frames aiortc's receivers must decode from what we send back.
+const AUDIO_FRAMES: u64 = 100;
+const VIDEO_FRAMES: u64 = 60;
+
+fn media_call(role: Role) {
+    let mut aiortc = Aiortc::start(&Script {
+        role,
+        messages: 0,
+        negotiated_id: NEGOTIATED_ID,
+        media: true,
+    });
+    let start = Instant::now();
+    let mut call = negotiate(&mut aiortc, role, true);
+    let mut echo = Echo::default();
+    let mut events = Vec::new();
+    let (mut negotiated, mut connected) = (false, false);
+    let mut frames: BTreeMap<String, u64> = BTreeMap::new();
+    let mut py_state = String::new();
+    let deadline = start + Duration::from_secs(60);
+    let frames_of = |f: &BTreeMap<String, u64>, kind: &str| f.get(kind).copied().unwrap_or(0);
+    while frames_of(&frames, "audio") < AUDIO_FRAMES || frames_of(&frames, "video") < VIDEO_FRAMES {
+        call.turn(&mut events, |peer, packet| echo.rewrite(peer, packet));
+        for e in events.drain(..) {
+            match e {
+                Event::Negotiated => negotiated = true,
+                Event::Connected { .. } => connected = true,
+                Event::KeyframeRequest { ssrc, .. } => {
+                    echo.keyframe_requested(&mut call.peer, ssrc);
+                }
+                Event::DtlsFailed(f) => panic!("DTLS failed: {f}\n{}", aiortc.stderr()),
+                Event::IceFailed(r) => panic!("ICE failed: {r:?}\n{}", aiortc.stderr()),
+                _ => {}
+            }
+        }
+        while let Some(v) = aiortc.try_next() {
+            match v["event"].as_str() {
+                Some("frames") => {
+                    let kind = v["kind"].as_str().unwrap_or("").to_owned();
+                    frames.insert(kind, v["count"].as_u64().unwrap_or(0));
+                }
+                Some("state") => py_state = v["state"].as_str().unwrap_or("").to_owned(),
+                Some("error") => panic!("peer.py failed: {v}\n{}", aiortc.stderr()),
+                _ => {}
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not done in 60 s: negotiated {negotiated}, connected {connected}, aiortc \
+             {py_state:?}; {echo:?}; aiortc decoded {frames:?}\n{}",
+            aiortc.stderr()
+        );
+    }
+    let elapsed = start.elapsed();
+    let summary = aiortc.finish(Duration::from_secs(10));
+    let sections = call.peer.negotiated_media().to_vec();
+    println!(
+        "aiortc as {role:?}, media: done after {elapsed:?}; RTP received by mid {:?}, sent \
+         back {:?} ({:?}); aiortc decoded {}; keyframe requests {}; {:?}",
+        echo.received,
+        echo.sent,
+        echo.codecs,
+        summary["frames"],
+        echo.keyframe_requests,
+        call.peer.stats()
+    );
+    assert!(
+        negotiated && connected,
+        "negotiated {negotiated}, connected {connected}"
+    );
+    assert_eq!(py_state, "connected");
+    // One audio and one video section, both ways, each with our track and aiortc's.
+    let kinds: Vec<_> = sections.iter().map(|n| n.kind).collect();
+    assert_eq!(kinds.len(), 2, "{sections:#?}");
+    assert!(
+        kinds.contains(&MediaKind::Audio) && kinds.contains(&MediaKind::Video),
+        "{sections:#?}"
+    );
+    for n in &sections {
+        assert_eq!(n.direction, Direction::SendRecv, "{n:#?}");
+        assert!(n.send_ssrc.is_some(), "{n:#?}");
+        assert!(!n.remote_ssrcs.is_empty(), "{n:#?}");
+        // Every section's media came in, and went back out.
+        assert!(
+            echo.received.get(&n.mid).is_some_and(|&c| c > 0),
+            "{echo:?}"
+        );
+        assert!(echo.sent.get(&n.mid).is_some_and(|&c| c > 0), "{echo:?}");
+    }
+    assert_eq!(echo.unknown_ssrc, 0, "{echo:?}");
+    assert_eq!(echo.foreign_payload_type, 0, "{echo:?}");
+    assert_eq!(echo.no_track, 0, "{echo:?}");
+    assert_eq!(call.rtp_refused, 0, "send_rtp_into refused packets");
+    assert_eq!(call.peer.stats().srtp_dropped, 0, "{:?}", call.peer.stats());
+    // aiortc decoded frames of both tracks we sent.
+    assert!(
+        summary["frames"]["audio"].as_u64() >= Some(AUDIO_FRAMES),
+        "{summary}"
+    );
+    assert!(
+        summary["frames"]["video"].as_u64() >= Some(VIDEO_FRAMES),
+        "{summary}"
+    );
 }
 
 /// What the call saw, for the checks.
@@ -128,10 +247,17 @@ impl Seen {
     }
 }
 
-/// Exchanges descriptions with aiortc in `role` and returns our peer's call.
-fn negotiate(aiortc: &mut Aiortc, role: Role) -> Call {
+/// Exchanges descriptions with aiortc in `role` and returns our peer's call; with
+/// `media`, we send and receive audio and video (a transceiver of each, sendrecv).
+fn negotiate(aiortc: &mut Aiortc, role: Role, media: bool) -> Call {
     let mut call = Call::new();
     let now = Instant::now();
+    if media {
+        for kind in [MediaKind::Audio, MediaKind::Video] {
+            call.peer
+                .add_transceiver(Transceiver::new(kind, Direction::SendRecv));
+        }
+    }
     let wait_for = |aiortc: &Aiortc, kind: &str| -> String {
         let line = aiortc
             .next(Duration::from_secs(60))
@@ -200,7 +326,7 @@ fn data_call(role: Role) {
         media: false,
     });
     let start = Instant::now();
-    let mut call = negotiate(&mut aiortc, role);
+    let mut call = negotiate(&mut aiortc, role, false);
     open_channels(&mut call.peer);
 
     let mut seen = Seen::default();
@@ -211,7 +337,7 @@ fn data_call(role: Role) {
     let mut quiet_since: Option<(Instant, usize)> = None;
     let mut connected_after = None;
     loop {
-        call.turn(&mut events, |_, _, _| {});
+        call.turn(&mut events, |_, _| false);
         for e in events.drain(..) {
             seen.take(&mut sender, e);
         }

@@ -21,6 +21,8 @@ pub(crate) struct Call {
     rx: Vec<u8>,
     tx: Vec<u8>,
     media: Vec<u8>,
+    /// RTP packets `send_rtp_into` refused.
+    pub(crate) rtp_refused: u64,
 }
 
 impl Call {
@@ -62,6 +64,7 @@ impl Call {
             rx: vec![0; 2048],
             tx: Vec::new(),
             media: Vec::new(),
+            rtp_refused: 0,
         }
     }
 
@@ -72,11 +75,12 @@ impl Call {
 
     /// One turn: sends what the peer has, waits up to 10 ms (less when a timeout is due)
     /// for datagrams and feeds them in, fires the timeout when due. Events go to
-    /// `events`; each RTP packet received (unprotected) goes to `on_rtp`.
+    /// `events`; each RTP packet received (unprotected) goes to `on_rtp`, which may
+    /// rewrite it in place and return `true` to have it sent back.
     pub(crate) fn turn(
         &mut self,
         events: &mut Vec<Event>,
-        mut on_rtp: impl FnMut(&mut Peer, Instant, &[u8]),
+        mut on_rtp: impl FnMut(&Peer, &mut Vec<u8>) -> bool,
     ) {
         let now = Instant::now();
         while let Some(t) = self.peer.poll_transmit(now, &mut self.tx) {
@@ -111,8 +115,18 @@ impl Call {
             let now = Instant::now();
             let d = Datagram::udp(from, self.local, &self.rx[..n]);
             match self.peer.receive(now, d, &mut self.media) {
-                Received::Rtp => on_rtp(&mut self.peer, now, &self.media),
-                Received::Rtcp | Received::Handled => {}
+                Received::Rtp if on_rtp(&self.peer, &mut self.media) => {
+                    self.tx.clear();
+                    match self.peer.send_rtp_into(now, &self.media, &mut self.tx) {
+                        Ok(Some(t)) => {
+                            let _ = self.socket.send_to(&self.tx, t.destination);
+                        }
+                        Ok(None) => {}
+                        Err(_) => self.rtp_refused += 1,
+                    }
+                    self.tx.clear();
+                }
+                Received::Rtp | Received::Rtcp | Received::Handled => {}
             }
         }
         if read > 0 {

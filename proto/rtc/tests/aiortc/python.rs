@@ -3,14 +3,16 @@
 //!
 //! The environment is made once under the target directory (`CARGO_TARGET_TMPDIR`) with
 //! `python3 -m venv` and `pip install aiortc==1.16.0` from PyPI, as wren-signal's tests
-//! install npm packages; later runs find its marker and reuse it. Tests running in
-//! parallel processes (nextest) may all find it missing: each builds its own beside it and
-//! renames it into place, and whoever renames first wins (a venv keeps working when moved,
-//! as long as it is run through `bin/python`, which is how it is run here).
+//! install npm packages; later runs find its marker and reuse it. The tests of one process
+//! wait for the first one's install; tests in parallel processes (nextest) may all find it
+//! missing: each builds its own beside it and renames it into place, and whoever renames
+//! first wins (a venv keeps working when moved, as long as it is run through `bin/python`,
+//! which is how it is run here).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -22,14 +24,20 @@ const AIORTC: &str = "aiortc==1.16.0";
 /// Written into the environment once pip has installed aiortc.
 const MARKER: &str = "wren-installed";
 
-/// The environment's Python, with aiortc installed.
+/// The environment's Python, with aiortc installed. The tests of one process wait for
+/// the first one's install.
 fn python() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let venv = root.join("aiortc-1.16.0");
-    if !venv.join(MARKER).exists() {
-        install(&root, &venv);
-    }
-    venv.join("bin/python")
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let venv = root.join("aiortc-1.16.0");
+            if !venv.join(MARKER).exists() {
+                install(&root, &venv);
+            }
+            venv.join("bin/python")
+        })
+        .clone()
 }
 
 fn install(root: &Path, venv: &Path) {
