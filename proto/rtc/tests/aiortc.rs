@@ -10,9 +10,20 @@
 //! sends 500 messages on every open channel, strings and binary alternating, up to 64 KiB
 //! (`tests/aiortc/channels.rs`), and the receiver checks each one byte for byte. On the
 //! reliable channels all 500 arrive in order on each side; on the partially reliable ones
-//! (on loopback nothing is lost, but no count is promised) each message that arrives is
-//! intact and arrives once. The reliability each side announced in DCEP is the one the
-//! other side reports.
+//! each message that arrives is intact and arrives once, and on the ordered one in order
+//! (loopback loses little, but a full socket buffer does drop datagrams, and then an
+//! unreliable message may be abandoned: no count is promised). The reliability each side
+//! announced in DCEP is the one the other side reports, and both use the same stream ids.
+//!
+//! Media, on another call: one audio and one video transceiver, sendrecv on both sides.
+//! aiortc sends its synthetic tracks (silence as Opus, green frames as VP8); we count its
+//! RTP per mid ([`Peer::mid_of_ssrc`]) and send every packet back on our own track of the
+//! same section (the `send_ssrc` of [`Peer::negotiated_media`], the payload type as
+//! negotiated), so aiortc's receivers decode its own media coming back: they must decode
+//! 100 audio and 60 video frames (`tests/aiortc/media.rs`). Halfway we ask for a keyframe
+//! of aiortc's video ([`Peer::request_keyframe`], a PLI), and a VP8 keyframe must follow
+//! (aiortc's encoder makes one only at the start and when asked: without the PLI, one
+//! came in 60 s).
 //!
 //! Needs python3 with venv (scripts/install-deps.sh) and PyPI for the first run.
 //! `WREN_AIORTC_LOG=DEBUG` makes aiortc log its inner workings to its stderr, which a
@@ -32,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wren_rtc::{ChannelId, ChannelOptions, Event, Peer, SdpType, SessionDescription};
+use wren_rtc::{ChannelId, ChannelOptions, Event, KeyframeKind, Peer, SdpType, SessionDescription};
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
 
@@ -86,7 +97,27 @@ fn media_call(role: Role) {
     let mut py_state = String::new();
     let deadline = start + Duration::from_secs(60);
     let frames_of = |f: &BTreeMap<String, u64>, kind: &str| f.get(kind).copied().unwrap_or(0);
-    while frames_of(&frames, "audio") < AUDIO_FRAMES || frames_of(&frames, "video") < VIDEO_FRAMES {
+    // The VP8 keyframes aiortc had sent when we asked for one (RFC 4585 PLI).
+    let mut asked: Option<u64> = None;
+    let keyframe_after =
+        |asked: Option<u64>, echo: &Echo| asked.is_some_and(|k| echo.vp8_keyframes > k);
+    while frames_of(&frames, "audio") < AUDIO_FRAMES
+        || frames_of(&frames, "video") < VIDEO_FRAMES
+        || !keyframe_after(asked, &echo)
+    {
+        if asked.is_none() && frames_of(&frames, "video") >= VIDEO_FRAMES / 2 {
+            asked = Some(echo.vp8_keyframes);
+            let video = call
+                .peer
+                .negotiated_media()
+                .iter()
+                .find(|n| n.kind == MediaKind::Video)
+                .and_then(|n| n.remote_ssrcs.first().copied())
+                .expect("aiortc's video source");
+            call.peer
+                .request_keyframe(video, KeyframeKind::Pli)
+                .expect("request a keyframe of aiortc's video");
+        }
         call.turn(&mut events, |peer, packet| echo.rewrite(peer, packet));
         for e in events.drain(..) {
             match e {
@@ -114,7 +145,8 @@ fn media_call(role: Role) {
         assert!(
             Instant::now() < deadline,
             "not done in 60 s: negotiated {negotiated}, connected {connected}, aiortc \
-             {py_state:?}; {echo:?}; aiortc decoded {frames:?}\n{}",
+             {py_state:?}; {echo:?}; aiortc decoded {frames:?}; keyframes before our PLI \
+             {asked:?}\n{}",
             aiortc.stderr()
         );
     }
@@ -123,12 +155,15 @@ fn media_call(role: Role) {
     let sections = call.peer.negotiated_media().to_vec();
     println!(
         "aiortc as {role:?}, media: done after {elapsed:?}; RTP received by mid {:?}, sent \
-         back {:?} ({:?}); aiortc decoded {}; keyframe requests {}; {:?}",
+         back {:?} ({:?}); aiortc decoded {}; its keyframe requests {}; VP8 keyframes from it \
+         {} ({:?} before our PLI); {:?}",
         echo.received,
         echo.sent,
         echo.codecs,
         summary["frames"],
         echo.keyframe_requests,
+        echo.vp8_keyframes,
+        asked,
         call.peer.stats()
     );
     assert!(
@@ -159,6 +194,11 @@ fn media_call(role: Role) {
     assert_eq!(echo.no_track, 0, "{echo:?}");
     assert_eq!(call.rtp_refused, 0, "send_rtp_into refused packets");
     assert_eq!(call.peer.stats().srtp_dropped, 0, "{:?}", call.peer.stats());
+    // Its first keyframe came before our PLI, another after it.
+    assert!(
+        asked.is_some_and(|k| k >= 1 && echo.vp8_keyframes > k),
+        "{echo:?}"
+    );
     // aiortc decoded frames of both tracks we sent.
     assert!(
         summary["frames"]["audio"].as_u64() >= Some(AUDIO_FRAMES),
