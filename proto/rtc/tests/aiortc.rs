@@ -14,6 +14,7 @@
 //! (loopback loses little, but a full socket buffer does drop datagrams, and then an
 //! unreliable message may be abandoned: no count is promised). The reliability each side
 //! announced in DCEP is the one the other side reports, and both use the same stream ids.
+//! Then each side closes one channel, and both sides see both close.
 //!
 //! Media, on another call: one audio and one video transceiver, sendrecv on both sides.
 //! aiortc sends its synthetic tracks (silence as Opus, green frames as VP8); we count its
@@ -155,11 +156,12 @@ fn media_call(role: Role) {
     let sections = call.peer.negotiated_media().to_vec();
     println!(
         "aiortc as {role:?}, media: done after {elapsed:?}; RTP received by mid {:?}, sent \
-         back {:?} ({:?}); aiortc decoded {}; its keyframe requests {}; VP8 keyframes from it \
-         {} ({:?} before our PLI); {:?}",
+         back {:?} ({:?}); aiortc received {} and decoded {}; its keyframe requests {}; VP8 \
+         keyframes from it {} ({:?} before our PLI); {:?}",
         echo.received,
         echo.sent,
         echo.codecs,
+        summary["inbound"],
         summary["frames"],
         echo.keyframe_requests,
         echo.vp8_keyframes,
@@ -199,7 +201,20 @@ fn media_call(role: Role) {
         asked.is_some_and(|k| k >= 1 && echo.vp8_keyframes > k),
         "{echo:?}"
     );
-    // aiortc decoded frames of both tracks we sent.
+    // aiortc received our packets of each kind (its getStats inbound-rtp), no more than
+    // we sent, and decoded frames of both tracks.
+    for n in &sections {
+        let kind = match n.kind {
+            MediaKind::Audio => "audio",
+            _ => "video",
+        };
+        let there = summary["inbound"][kind].as_u64().unwrap_or(0);
+        assert!(
+            there > 0 && there <= echo.sent[&n.mid],
+            "{kind}: aiortc received {there} of {}: {summary}",
+            echo.sent[&n.mid]
+        );
+    }
     assert!(
         summary["frames"]["audio"].as_u64() >= Some(AUDIO_FRAMES),
         "{summary}"
@@ -224,6 +239,9 @@ struct Seen {
     py_state: String,
     py_opened: BTreeMap<String, Value>,
     py_complete: BTreeSet<String>,
+    /// Channels that closed here, and labels aiortc said closed.
+    closed: BTreeSet<ChannelId>,
+    py_closed: BTreeSet<String>,
     /// Why our side failed (ICE or DTLS), if it did.
     failure: Option<String>,
 }
@@ -246,6 +264,9 @@ impl Seen {
                     .or_default()
                     .take(&label, *binary, data);
             }
+            Event::ChannelClosed { id } => {
+                self.closed.insert(*id);
+            }
             Event::DtlsFailed(f) => self.failure = Some(format!("DTLS failed: {f}")),
             Event::IceFailed(r) => self.failure = Some(format!("ICE failed: {r:?}")),
             _ => {}
@@ -259,6 +280,10 @@ impl Seen {
             Some("open") => {
                 let label = v["label"].as_str().unwrap_or("").to_owned();
                 self.py_opened.insert(label, v);
+            }
+            Some("close") => {
+                self.py_closed
+                    .insert(v["label"].as_str().unwrap_or("").to_owned());
             }
             Some("complete") => {
                 self.py_complete
@@ -426,6 +451,44 @@ fn data_call(role: Role) {
         }
     }
     let elapsed = start.elapsed();
+
+    // Each side closes one of its reliable channels (RFC 8831 section 6.7: a stream
+    // reset); both sides see both close.
+    call.peer
+        .close_channel(Instant::now(), seen.opened["rs-reliable"].0)
+        .expect("close rs-reliable");
+    aiortc.send(&json!({"type": "close", "label": "py-reliable"}));
+    let closing = ["rs-reliable", "py-reliable"];
+    let closed_everywhere = |seen: &Seen| {
+        closing
+            .iter()
+            .all(|l| seen.closed.contains(&seen.opened[*l].0) && seen.py_closed.contains(*l))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !closed_everywhere(&seen) {
+        call.turn(&mut events, |_, _| false);
+        for e in events.drain(..) {
+            seen.take(&mut sender, e);
+        }
+        while let Some(v) = aiortc.try_next() {
+            seen.take_line(v, &aiortc);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "closes not seen in 20 s: here {:?}, in aiortc {:?}\n{}",
+            seen.closed,
+            seen.py_closed,
+            aiortc.stderr()
+        );
+    }
+    // Only those two.
+    assert_eq!(seen.closed.len(), 2, "{:?}", seen.closed);
+    assert_eq!(
+        seen.py_closed,
+        closing.iter().map(|l| (*l).to_owned()).collect(),
+        "closed in aiortc"
+    );
+
     let summary = aiortc.finish(Duration::from_secs(10));
     let stats = call.peer.data_stats();
 
@@ -514,6 +577,11 @@ fn data_call(role: Role) {
             there["received"],
             there["in_order"],
         );
+        if let Some(r) = here.filter(|r| r.indices.len() < MESSAGES) {
+            let got: BTreeSet<_> = r.indices.iter().copied().collect();
+            let missing: Vec<_> = (0..MESSAGES).filter(|i| !got.contains(i)).collect();
+            println!("  {label:18} missing here: {missing:?}");
+        }
         assert_eq!(summary["sent"][label], MESSAGES, "aiortc sent on {label}");
         let here = here.unwrap_or_else(|| panic!("nothing arrived here on {label}"));
         assert_eq!(here.damaged, 0, "{label}: damaged messages here");

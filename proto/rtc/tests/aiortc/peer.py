@@ -13,12 +13,16 @@ Lines it writes (stdout):
     {"event": "frames", "kind": ..., "count": ...}
                                                 decoded frames of a received track, every
                                                 25th frame
-    {"event": "summary", "channels": {...}, "frames": {...}, "sent": {...}}
-                                                what it received, when told to finish
+    {"event": "close", "label": ...}            a data channel closed (by either side)
+    {"event": "summary", "channels": {...}, "frames": {...}, "inbound": {...},
+     "sent": {...}}                             what it received (messages per channel,
+                                                decoded frames and RTP packets per kind),
+                                                when told to finish
     {"event": "error", "error": ...}            something failed here (the test fails)
 
 Lines it reads (stdin):
     {"type": "offer"|"answer", "sdp": ...}      the test's description
+    {"type": "close", "label": ...}             close that data channel
     {"type": "finish"}                          write the summary, close, exit
 
 Data channels: it opens in band "py-reliable" (ordered, reliable), "py-unordered-rtx0"
@@ -140,6 +144,7 @@ async def main():
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     received = {}
     sent = {}
+    channels = {}
     frames = {"audio": 0, "video": 0}
 
     @pc.on("connectionstatechange")
@@ -148,6 +153,11 @@ async def main():
 
     def attach(channel):
         received[channel.label] = Received(channel.label)
+        channels[channel.label] = channel
+
+        @channel.on("close")
+        def on_close():
+            emit({"event": "close", "label": channel.label})
 
         @channel.on("message")
         def on_message(data):
@@ -239,13 +249,22 @@ async def main():
         await pc.setLocalDescription(await pc.createAnswer())
         emit({"type": "answer", "sdp": pc.localDescription.sdp})
 
-    while (await lines.get()).get("type") != "finish":
-        pass
+    while True:
+        line = await lines.get()
+        if line.get("type") == "close":
+            channels[line["label"]].close()
+        elif line.get("type") == "finish":
+            break
+    inbound = {}
+    for stat in (await pc.getStats()).values():
+        if stat.type == "inbound-rtp":
+            inbound[stat.kind] = inbound.get(stat.kind, 0) + stat.packetsReceived
     emit(
         {
             "event": "summary",
             "channels": {label: r.summary() for label, r in received.items()},
             "frames": frames,
+            "inbound": inbound,
             "sent": sent,
         }
     )
