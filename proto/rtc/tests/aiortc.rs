@@ -228,6 +228,7 @@ fn media_call(role: Role) {
 /// What the call saw, for the checks.
 #[derive(Default)]
 struct Seen {
+    /// Everything but channel messages.
     events: Vec<Event>,
     connected: bool,
     /// Channels that opened on our side: label -> (id, options).
@@ -271,7 +272,10 @@ impl Seen {
             Event::IceFailed(r) => self.failure = Some(format!("ICE failed: {r:?}")),
             _ => {}
         }
-        self.events.push(e);
+        // Kept for failure messages; the messages are in `received`.
+        if !matches!(e, Event::ChannelMessage { .. }) {
+            self.events.push(e);
+        }
     }
 
     fn take_line(&mut self, v: Value, aiortc: &Aiortc) {
