@@ -12,6 +12,8 @@
 #                free loopback port; the Debian service is stopped and disabled if started)
 #   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
 #                Debian's python3-pylibsrtp when pip cannot install
+#   python3-venv `python3 -m venv` (wren-rtc's tests/aiortc.rs makes a virtual environment
+#                under the target directory and installs aiortc from PyPI into it)
 #
 # Idempotent and quiet: a package is installed only when one of its programs is missing,
 # `apt-get update` runs only when apt does not know a package yet (or an install from stale
@@ -87,6 +89,26 @@ install_pylibsrtp() {
     say "installed pylibsrtp $(python3 -c 'import pylibsrtp; print(pylibsrtp.__version__)')"
 }
 install_pylibsrtp
+
+# `python3 -m venv` with pip in it (ensurepip): Debian splits it into python3-venv.
+install_venv() {
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 && return 0
+    command -v apt-get >/dev/null 2>&1 || die "python3 has no venv module and there is no apt-get"
+    local log
+    log=$(mktemp)
+    apt-get install -y -qq --no-install-recommends python3-venv >"$log" 2>&1 || {
+        apt-get update -qq >"$log" 2>&1 &&
+            apt-get install -y -qq --no-install-recommends python3-venv >"$log" 2>&1
+    } || {
+        cat "$log" >&2
+        rm -f "$log"
+        die "could not install python3-venv"
+    }
+    rm -f "$log"
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || die "python3 still has no venv module"
+    say "installed python3-venv"
+}
+install_venv
 
 if [ "${#missing[@]}" -eq 0 ]; then
     if listeners=$(turnserver_on_3478); then

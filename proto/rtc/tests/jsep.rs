@@ -11,8 +11,8 @@ use wren_core::Machine;
 use wren_dtls::identity::Identity;
 use wren_netsim::{HostConfig, NodeId, Sim};
 use wren_rtc::{
-    ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer,
-    SdpType, SessionDescription,
+    ChannelId, ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event,
+    JsepError, Peer, SdpType, SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
@@ -634,4 +634,72 @@ fn a_source_the_sdp_did_not_announce_is_learned_from_its_mid_and_rid_extensions(
         assert_eq!(s.packets_received, 5);
     }
     assert!(inbound.iter().all(|s| s.ssrc != 0x5100_0003));
+}
+
+/// The DTLS role JSEP settles, not the one in the config, decides the data channels' side:
+/// the answerer (`a=setup:active`) is the DTLS client and its in-band channels take even
+/// ids, the offerer's odd ones (RFC 8832 section 6). Both configs here say `Server`, so a
+/// peer that kept its config's role would give both channels id 1. aiortc found this: it
+/// refuses a DATA_CHANNEL_OPEN on an id of its own parity and closes the connection.
+#[test]
+fn in_band_channels_take_the_parity_of_the_negotiated_dtls_role() {
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(14, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    let offer = sim.with(a, |p: &mut Peer, now| {
+        p.add_data_section();
+        p.create_offer(now).unwrap()
+    });
+    let (answer, b_id) = sim.with(b, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer,
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        let answer = p.create_answer(now).unwrap();
+        let id = p
+            .create_channel(now, "from b", ChannelOptions::reliable())
+            .unwrap();
+        (answer, id)
+    });
+    let a_id = sim.with(a, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Answer,
+            sdp: answer,
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        p.create_channel(now, "from a", ChannelOptions::reliable())
+            .unwrap()
+    });
+    assert_eq!((a_id, b_id), (ChannelId(1), ChannelId(0)));
+    let opened = |events: &[Event]| -> Vec<(ChannelId, String)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ChannelOpen { id, label, .. } => Some((*id, label.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut seen: [Vec<Event>; 2] = [Vec::new(), Vec::new()];
+    let end = sim.now() + Duration::from_secs(10);
+    while (opened(&seen[0]).len() < 2 || opened(&seen[1]).len() < 2) && sim.now() < end {
+        sim.run_for(Duration::from_millis(10));
+        seen[0].extend(sim.events::<Peer>(a));
+        seen[1].extend(sim.events::<Peer>(b));
+    }
+    for events in &seen {
+        let mut channels = opened(events);
+        channels.sort();
+        assert_eq!(
+            channels,
+            [
+                (ChannelId(0), "from b".to_owned()),
+                (ChannelId(1), "from a".to_owned())
+            ],
+            "{events:#?}"
+        );
+    }
 }
