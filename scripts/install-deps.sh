@@ -35,7 +35,7 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables chromium firefox-esr npm redis-server)
+packages=(coturn stun-client nftables chromium firefox-esr npm redis-server ffmpeg)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
@@ -44,6 +44,7 @@ declare -A programs=(
     [firefox-esr]="firefox-esr"
     [npm]="npm node"
     [redis-server]="redis-server redis-cli"
+    [ffmpeg]="ffmpeg ffprobe"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }

@@ -36,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod file;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
