@@ -98,3 +98,17 @@ pub fn jitter(data: &[u8]) {
         }
     }
 }
+
+/// `media_files`: arbitrary bytes as an IVF file and as an Ogg Opus file, every frame and
+/// packet read to the end. Must never panic; a read error ends the file.
+pub fn files(data: &[u8]) {
+    use crate::file::ivf::IvfReader;
+    use crate::file::ogg::OggOpusReader;
+    let mut buf = Vec::new();
+    if let Ok(mut r) = IvfReader::new(data) {
+        while let Ok(Some(_)) = r.next_frame(&mut buf) {}
+    }
+    if let Ok(mut r) = OggOpusReader::new(data) {
+        while let Ok(Some(_)) = r.next_packet(&mut buf) {}
+    }
+}
