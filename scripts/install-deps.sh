@@ -111,6 +111,44 @@ install_venv() {
 }
 install_venv
 
+# GStreamer's RTP depayloaders and decoders, driven from Python (wren-media's
+# tests/gstreamer.rs; Debian's /usr/bin/python3 has the bindings): plugins are libraries,
+# so the check asks GStreamer itself.
+gst_ready() {
+    /usr/bin/python3 - >/dev/null 2>&1 <<'PY'
+import gi
+gi.require_version("Gst", "1.0")
+gi.require_version("GstApp", "1.0")
+from gi.repository import Gst, GstApp
+Gst.init(None)
+for e in ("appsrc", "appsink", "rtpvp8depay", "rtpvp9depay", "rtph264depay", "rtpopusdepay",
+          "vp8dec", "vp9dec", "avdec_h264", "opusdec"):
+    assert Gst.ElementFactory.find(e), e
+PY
+}
+install_gstreamer() {
+    gst_ready && return 0
+    command -v apt-get >/dev/null 2>&1 || die "GStreamer is missing and there is no apt-get"
+    local log
+    log=$(mktemp)
+    apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gstreamer-1.0 \
+        gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+        gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav >"$log" 2>&1 || {
+        apt-get update -qq >"$log" 2>&1
+        apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gstreamer-1.0 \
+            gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+            gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav >"$log" 2>&1
+    } || {
+        cat "$log" >&2
+        rm -f "$log"
+        die "could not install GStreamer"
+    }
+    rm -f "$log"
+    gst_ready || die "GStreamer's RTP depayloaders are still missing"
+    say "installed GStreamer $(gst-inspect-1.0 --version | sed -n 2p)"
+}
+install_gstreamer
+
 if [ "${#missing[@]}" -eq 0 ]; then
     if listeners=$(turnserver_on_3478); then
         say "warning: a turnserver already listens on port 3478 (not started by this script):" >&2

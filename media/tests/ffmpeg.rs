@@ -6,8 +6,7 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use wren_media::codec::av1::{Av1Depacketizer, Av1Packetizer};
@@ -18,102 +17,10 @@ use wren_media::file::ivf::{IvfCodec, IvfReader, IvfWriter};
 use wren_media::file::ogg::{OggOpusReader, OggOpusWriter};
 use wren_media::file::webm::{Track, VideoCodec, WebmWriter};
 
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("wren-media-ffmpeg")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/install-deps.sh installs ffmpeg)"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// ffmpeg decodes the whole file; anything it says at level `error` fails the test.
-fn decodes_cleanly(path: &Path) {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    let errors = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && errors.trim().is_empty(),
-        "{path:?}: {errors}"
-    );
-}
-
-/// ffprobe's count of decoded frames in the file's first stream of `kind` (v or a).
-fn frames_decoded(path: &Path, kind: &str) -> u64 {
-    let p = path.to_str().unwrap();
-    run(
-        "ffprobe",
-        &[
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            &format!("{kind}:0"),
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-            p,
-        ],
-    )
-    .trim()
-    .parse()
-    .unwrap()
-}
-
-fn probe(path: &Path, entries: &str) -> String {
-    run(
-        "ffprobe",
-        &[
-            "-v",
-            "error",
-            "-show_entries",
-            entries,
-            "-of",
-            "csv=p=0",
-            path.to_str().unwrap(),
-        ],
-    )
-}
-
-/// Encodes two seconds of ffmpeg's test pattern at 30 fps into an IVF.
-fn encode_ivf(d: &Path, codec: &str, extra: &[&str]) -> PathBuf {
-    let out = d.join(format!("{codec}.ivf"));
-    let mut args = vec![
-        "-v",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=30:duration=2",
-        "-c:v",
-        codec,
-        "-g",
-        "30",
-    ];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["-f", "ivf", out.to_str().unwrap()]);
-    run("ffmpeg", &args);
-    out
-}
+mod common;
+use common::{
+    decodes_cleanly, dir, encode_h264_access_units, encode_ivf, encode_opus, frames_decoded, probe,
+};
 
 /// Every frame of `input` through the packetizer (1,200-byte payloads) and depacketizer,
 /// written to a new IVF; the frames and their count.
@@ -200,26 +107,7 @@ fn vp8_vp9_and_av1_from_ffmpeg_survive_our_packetizers_and_decode() {
 #[test]
 fn opus_from_ffmpeg_is_read_written_again_and_muxed_with_vp8_into_webm() {
     let d = dir("webm");
-    let ogg = d.join("in.opus");
-    run(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:duration=2",
-            "-c:a",
-            "libopus",
-            "-b:a",
-            "48k",
-            "-f",
-            "ogg",
-            ogg.to_str().unwrap(),
-        ],
-    );
+    let ogg = encode_opus(&d);
     let vp8 = encode_ivf(&d, "libvpx", &["-b:v", "500k"]);
     // Ogg: read every packet, write them again.
     let mut r = OggOpusReader::new(BufReader::new(File::open(&ogg).unwrap())).unwrap();
@@ -295,46 +183,10 @@ fn opus_from_ffmpeg_is_read_written_again_and_muxed_with_vp8_into_webm() {
 
 #[test]
 fn h264_from_ffmpeg_survives_our_packetizer_in_both_modes_and_decodes() {
-    use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode, nal_units};
+    use wren_media::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
     let d = dir("h264");
-    let input = d.join("in.h264");
-    run(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=30:duration=2",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-profile:v",
-            "baseline",
-            "-g",
-            "30",
-            "-x264-params",
-            "aud=1",
-            "-f",
-            "h264",
-            input.to_str().unwrap(),
-        ],
-    );
-    let stream = std::fs::read(&input).unwrap();
+    let (input, units) = encode_h264_access_units(&d);
     let expected = frames_decoded(&input, "v");
-    // Access units begin at each access unit delimiter (NAL type 9).
-    let mut units: Vec<Vec<u8>> = Vec::new();
-    for nal in nal_units(&stream) {
-        if nal[0] & 0x1f == 9 || units.is_empty() {
-            units.push(Vec::new());
-        }
-        let au = units.last_mut().unwrap();
-        au.extend_from_slice(&[0, 0, 0, 1]);
-        au.extend_from_slice(nal);
-    }
     for (mode, max) in [
         (PacketizationMode::NonInterleaved, 1200),
         (PacketizationMode::SingleNal, 65_000),
