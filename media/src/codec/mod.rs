@@ -105,6 +105,28 @@ pub trait Depacketizer {
     }
 }
 
+impl<D: Depacketizer + ?Sized> Depacketizer for Box<D> {
+    fn push(&mut self, payload: &[u8], frame: &mut Vec<u8>) -> Result<(), DepacketizeError> {
+        (**self).push(payload, frame)
+    }
+
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+
+    fn is_frame_start(&self, payload: &[u8]) -> bool {
+        (**self).is_frame_start(payload)
+    }
+
+    fn is_keyframe(&self, payload: &[u8]) -> bool {
+        (**self).is_keyframe(payload)
+    }
+
+    fn single_packet_frames(&self) -> bool {
+        (**self).single_packet_frames()
+    }
+}
+
 /// Appends `bytes` to `frame` unless it would pass [`MAX_FRAME`].
 fn append(frame: &mut Vec<u8>, bytes: &[u8]) -> Result<(), DepacketizeError> {
     if frame.len() + bytes.len() > MAX_FRAME {

@@ -2,6 +2,8 @@
 //! programs run with their failures shown, and test media encoded by ffmpeg.
 #![allow(dead_code)] // each test file uses a part
 
+pub(crate) mod capture;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,12 +29,23 @@ pub(crate) fn run(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// ffmpeg decodes the whole file; anything it says at level `error` fails the test.
+/// ffmpeg decodes every stream of the whole file (each frame handed to a null sink with
+/// its own timestamps in the demuxer's time base: `-fps_mode passthrough -enc_time_base -1`,
+/// no rate conversion); anything it says at
+/// level `error` fails the test.
 pub(crate) fn decodes_cleanly(path: &Path) {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-f", "null", "-"])
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-enc_time_base",
+            "-1",
+            "-f",
+            "null",
+            "-",
+        ])
         .output()
         .unwrap();
     let errors = String::from_utf8_lossy(&out.stderr);
