@@ -398,14 +398,22 @@ impl<D: Depacketizer> JitterBuffer<D> {
             if let Some(m) = head
                 && !m.start
             {
-                // The middle of a frame whose start was skipped: on to the next start.
-                match self.next_start(start, None) {
-                    Some(s) => {
-                        self.skip_to(start, s);
-                        continue;
-                    }
-                    None => return Head::Blocked,
+                // The middle of a frame whose start was skipped: on to the next start,
+                // or, when none comes within max_wait, past everything here.
+                if let Some(s) = self.next_start(start, None) {
+                    self.skip_to(start, s);
+                    continue;
                 }
+                let since = *self.blocked_since.get_or_insert(now);
+                if now < since + self.config.max_wait {
+                    return Head::Blocked;
+                }
+                self.drop_frame(Some(m.timestamp), DropReason::Incomplete { missing: 1 });
+                self.skip_to(start, highest + 1);
+                if !self.depacketizer.single_packet_frames() {
+                    self.want_keyframe(now, KeyframeReason::FrameDropped);
+                }
+                continue;
             }
             // Walk the frame: to its marker, or to where another frame starts. A lost
             // first packet: the timestamp is its next packet's, when that is no start.

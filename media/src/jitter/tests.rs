@@ -356,6 +356,16 @@ mod properties {
     }
 }
 
+#[test]
+fn a_frame_tail_whose_start_never_comes_is_given_up_after_the_wait() {
+    // Found by the media_jitter fuzz target: a keyframe, then the tail of another frame
+    // (no start) with a gap before it. The deadline must clear once the wait is over.
+    let data = [
+        0, 0, 0, 0xb3, 0, 0, 0, 0x3f, 0xff, 0x26, 0xff, 0, 0, 1, 0, 0x0a, 0x0d, 0xb3,
+    ];
+    crate::fuzz::jitter(&data);
+}
+
 #[cfg(feature = "fuzzing")]
 #[test]
 fn the_fuzz_script_runs_on_random_inputs() {
