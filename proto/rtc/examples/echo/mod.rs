@@ -1,0 +1,59 @@
+//! The echo server: a WebRTC peer for each caller that sends back what the caller sends.
+//! Shared by the `echo` example (the server on wren-tokio), the `echo_smol` example (one
+//! peer on smol) and the tests (`tests/echo_browsers.rs`, `tests/echo_smol.rs`).
+//!
+//! # HTTP API
+//!
+//! | request | body | answer |
+//! |---|---|---|
+//! | `POST /` | the browser's SDP offer (`Content-Type: application/sdp`) | `201 Created`, our SDP answer, `Location: /calls/<id>` (WHIP, RFC 9725 section 4.2) |
+//! | `POST /offer` | none | `201 Created`, our SDP offer (audio and video sendrecv, a data channel section), `Location: /calls/<id>` |
+//! | `PATCH /calls/<id>` (or `POST`) | the browser's SDP answer to that offer | `204 No Content` |
+//! | `DELETE /calls/<id>` | none | `200 OK`; the call closes (RFC 9725 section 4.3) |
+//!
+//! A body that is not `application/sdp` gets `415 Unsupported Media Type`; a description
+//! that wren-rtc refuses gets `400 Bad Request` with the reason ([`wren_rtc::JsepError`]'s
+//! text); an unknown call `404 Not Found`. Every answer allows any origin (CORS), so a
+//! page served from anywhere can call. Candidates are not trickled: each side's description
+//! carries all of them (the server's is one host candidate; a browser should wait for ICE
+//! gathering to complete before it sends its description).
+//!
+//! # What each call does
+//!
+//! Each call is one [`peer::EchoPeer`] on a UDP socket of its own ([`calls::Calls`]): every
+//! data channel message comes back on its channel, in order, and the browser's audio and
+//! video come back on the section they came on ([`media`]), with keyframe requests for
+//! them passed on to the browser. A call's peer goes away when ICE or DTLS ends (the page
+//! closed or the browser went away), or on DELETE.
+
+#![allow(dead_code, unreachable_pub)] // included by examples and tests, each using a part; `pub` reads best
+
+pub mod calls;
+pub mod http;
+pub mod media;
+pub mod peer;
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use wren_dtls::identity::Identity;
+
+/// Serves the HTTP API on `listener` until `shutdown` completes, with calls on UDP
+/// sockets of `media_ip`; returns the calls (to read what they did).
+///
+/// # Errors
+///
+/// When no certificate can be made, or when the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    media_ip: IpAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Arc<calls::Calls>, Box<dyn std::error::Error + Send + Sync>> {
+    let identity = Arc::new(Identity::generate()?);
+    let calls = calls::Calls::new(media_ip, identity);
+    axum::serve(listener, http::router(Arc::clone(&calls)))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(calls)
+}
