@@ -83,6 +83,9 @@ pub enum Event {
     /// A section of the peer's offer we answered with port 0, and why (the codecs on each
     /// side when none is in common).
     SectionRejected(wren_sdp::jsep::Rejection),
+    /// An offer/answer exchange completed: [`crate::Peer::negotiated_media`] is current
+    /// and the media part has the negotiated streams.
+    Negotiated,
     /// An RTP packet, unprotected (the [`wren_core::Machine`] path: a copy; the data path
     /// is [`crate::Peer::receive`]).
     Rtp(Vec<u8>),

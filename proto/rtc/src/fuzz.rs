@@ -3,8 +3,9 @@
 //! [`connected`] connects two peers in memory ([`crate::testing::Pair`]) and feeds them an
 //! arbitrary sequence of [`Op`]s: raw datagrams of every RFC 7983 class from the other
 //! peer's address (so they pass ICE's routing and reach DTLS, SRTP and SRTCP) or from a
-//! stranger, real SRTP and SRTCP packets with one byte changed, media sends, time steps
-//! and closes. After each step both peers are drained as a driver would, and checked: a
+//! stranger, real SRTP and SRTCP packets with one byte changed, raw SCTP packets, raw
+//! user messages with any PPID (DCEP and channel messages), channels opened and used,
+//! time steps and closes. After each step both peers are drained as a driver would, and checked: a
 //! driver is never made to spin (a due timeout is cleared by `handle_timeout`), and what
 //! `receive` hands out as RTP is a packet the other side sent.
 //!
@@ -48,6 +49,38 @@ pub enum Op {
         with: u8,
         /// The payload.
         payload: Vec<u8>,
+    },
+    /// An SCTP packet to peer `to % 2` as if a DTLS record brought it.
+    Sctp {
+        /// Which peer.
+        to: u8,
+        /// The packet.
+        bytes: Vec<u8>,
+    },
+    /// A user message with any PPID on any stream from peer `from % 2`, past every
+    /// check of ours: the other side's DCEP and channel code meet it.
+    RawMessage {
+        /// Which peer sends.
+        from: u8,
+        /// The SCTP stream.
+        stream: u16,
+        /// The payload protocol identifier (RFC 8831 section 8).
+        ppi: u32,
+        /// The message.
+        bytes: Vec<u8>,
+    },
+    /// Peer `from % 2` opens a channel (in band unless `negotiated`) and sends on it.
+    Channel {
+        /// Which peer.
+        from: u8,
+        /// `Some(id)`: negotiated with that id.
+        negotiated: Option<u16>,
+        /// Unordered.
+        unordered: bool,
+        /// Max retransmits, if partially reliable.
+        max_retransmits: Option<u16>,
+        /// The message.
+        message: Vec<u8>,
     },
     /// Time passes (milliseconds).
     Wait(u16),
@@ -176,6 +209,37 @@ pub fn connected(data: &[u8]) {
                         assert!(sent.contains(&rx), "unprotected to a packet nobody sent");
                     }
                     Received::Handled => {}
+                }
+            }
+            Op::Sctp { to, bytes } => {
+                let now = pair.now;
+                pair.peers[usize::from(to % 2)].fuzz_sctp_packet(now, &bytes);
+            }
+            Op::RawMessage {
+                from,
+                stream,
+                ppi,
+                bytes,
+            } => {
+                let _ = pair.peers[usize::from(from % 2)].fuzz_send_raw(stream, ppi, &bytes);
+            }
+            Op::Channel {
+                from,
+                negotiated,
+                unordered,
+                max_retransmits,
+                message,
+            } => {
+                let now = pair.now;
+                let options = crate::ChannelOptions {
+                    negotiated,
+                    ordered: !unordered,
+                    max_retransmits,
+                    ..crate::ChannelOptions::reliable()
+                };
+                let p = &mut pair.peers[usize::from(from % 2)];
+                if let Ok(id) = p.create_channel(now, "fuzz", options) {
+                    let _ = p.send_channel(now, id, &message, true);
                 }
             }
             Op::Wait(ms) => pair.now += Duration::from_millis(u64::from(ms)),

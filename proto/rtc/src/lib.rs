@@ -59,6 +59,7 @@ mod media;
 mod params;
 mod peer;
 mod security;
+mod stats;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
@@ -75,4 +76,8 @@ pub use media::config::{
 };
 pub use media::stats::{InboundRtpStats, MediaStats, OutboundRtpStats, RemoteInboundRtpStats};
 pub use params::{LocalParameters, RemoteParameters};
-pub use peer::{Command, JsepError, Peer, Received, SdpType, SessionDescription};
+pub use peer::{
+    Command, JsepError, NegotiatedMedia, Peer, Received, SdpType, SessionDescription,
+    negotiated_sections,
+};
+pub use stats::{ChannelState, DataChannelStats, StatsReport, TransportStats};

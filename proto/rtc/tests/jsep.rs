@@ -11,7 +11,8 @@ use wren_core::Machine;
 use wren_dtls::identity::Identity;
 use wren_netsim::{HostConfig, NodeId, Sim};
 use wren_rtc::{
-    Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer, SdpType, SessionDescription,
+    ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer,
+    SdpType, SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
@@ -194,4 +195,174 @@ fn descriptions_that_cannot_be_taken_are_refused_with_the_reason() {
         sim.with(b, |p: &mut Peer, now| p.create_answer(now)),
         Err(JsepError::NoRemoteOffer)
     ));
+}
+
+/// An RTP packet of `ssrc` and payload type `pt`.
+fn rtp(pt: u8, seq: u16, ssrc: u32, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x80, pt];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0x10, 0]);
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(payload);
+    p
+}
+
+#[test]
+fn media_and_data_flow_on_what_the_exchange_negotiated() {
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(12, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    let offer = sim.with(a, |p: &mut Peer, now| {
+        p.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
+        p.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendRecv));
+        p.add_data_section();
+        p.create_offer(now).unwrap()
+    });
+    // B wants to send too, as a page that added tracks before taking the offer.
+    let answer = sim.with(b, |p: &mut Peer, now| {
+        p.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
+        p.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendRecv));
+        let desc = SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer.clone(),
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        p.create_answer(now).unwrap()
+    });
+    sim.with(a, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Answer,
+            sdp: answer,
+        };
+        p.set_remote_description(now, &desc)
+    })
+    .unwrap();
+    let mut seen: [Vec<Event>; 2] = [Vec::new(), Vec::new()];
+    let end = sim.now() + Duration::from_secs(10);
+    while !(connected(&seen[0]) && connected(&seen[1])) && sim.now() < end {
+        sim.run_for(Duration::from_millis(10));
+        seen[0].extend(sim.events::<Peer>(a));
+        seen[1].extend(sim.events::<Peer>(b));
+    }
+    assert!(connected(&seen[0]) && connected(&seen[1]), "{seen:#?}");
+    for s in &seen {
+        assert_eq!(s.iter().filter(|e| **e == Event::Negotiated).count(), 1);
+    }
+    let na = sim.with(a, |p: &mut Peer, _| p.negotiated_media().to_vec());
+    let nb = sim.with(b, |p: &mut Peer, _| p.negotiated_media().to_vec());
+    assert_eq!(na.len(), 2);
+    for (x, y) in na.iter().zip(&nb) {
+        assert_eq!(x.mid, y.mid);
+        assert_eq!(x.codecs, y.codecs, "both sides took the same codecs");
+        // What one sends is what the other expects.
+        assert_eq!(y.remote_ssrcs, vec![x.send_ssrc.unwrap()]);
+        assert_eq!(x.remote_ssrcs, vec![y.send_ssrc.unwrap()]);
+    }
+    let video = &na[1];
+    let pt = video.primary_codec().unwrap().payload_type;
+    let ssrc = video.send_ssrc.unwrap();
+    for seq in 0..20u16 {
+        let packet = rtp(pt, seq, ssrc, b"frame");
+        sim.with(a, |p: &mut Peer, now| {
+            p.handle_command(now, Command::SendRtp(packet))
+        })
+        .unwrap();
+        sim.run_for(Duration::from_millis(5));
+    }
+    sim.run_for(Duration::from_millis(100));
+    let got: Vec<Event> = sim.events::<Peer>(b);
+    let rtp_in: Vec<&Vec<u8>> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::Rtp(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rtp_in.len(), 20);
+    assert_eq!(
+        sim.with(b, |p: &mut Peer, _| p.mid_of_ssrc(ssrc).map(str::to_owned))
+            .as_deref(),
+        Some("1")
+    );
+    // The receive stream JSEP configured counted them.
+    let inbound = sim.with(b, |p: &mut Peer, _| p.media_stats().inbound);
+    let video_in = inbound
+        .iter()
+        .find(|s| s.ssrc == ssrc)
+        .expect("a receive stream for A's video");
+    assert_eq!(video_in.packets_received, 20);
+    // The data section: a channel of A's opens on B, and a message arrives.
+    let id = sim
+        .with(a, |p: &mut Peer, now| {
+            p.create_channel(now, "chat", ChannelOptions::reliable())
+        })
+        .unwrap();
+    sim.run_for(Duration::from_millis(200));
+    sim.with(a, |p: &mut Peer, now| {
+        p.send_channel(now, id, b"hello", false)
+    })
+    .unwrap();
+    sim.run_for(Duration::from_millis(200));
+    let got = sim.events::<Peer>(b);
+    assert!(
+        got.iter()
+            .any(|e| matches!(e, Event::ChannelOpen { label, .. } if label == "chat")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter().any(
+            |e| matches!(e, Event::ChannelMessage { data, binary: false, .. } if data == b"hello")
+        ),
+        "{got:#?}"
+    );
+    // The getStats-shaped report says the same.
+    let (ra, rb) = (
+        sim.with(a, |p: &mut Peer, _| p.get_stats()),
+        sim.with(b, |p: &mut Peer, _| p.get_stats()),
+    );
+    for r in [&ra, &rb] {
+        assert_eq!(r.transport.ice_state, wren_ice::ConnectionState::Connected);
+        assert_eq!(r.transport.dtls_state, DtlsState::Connected);
+        let selected = r.transport.selected_pair.as_ref().expect("a selected pair");
+        assert!(
+            r.candidate_pairs
+                .iter()
+                .any(|p| p.state == wren_ice::PairState::Succeeded
+                    && p.local.addr == selected.local.addr
+                    && p.remote.addr == selected.remote.addr),
+            "{:#?}",
+            r.candidate_pairs
+        );
+    }
+    assert_eq!(ra.transport.dtls_role, DtlsRole::Server);
+    assert_eq!(rb.transport.dtls_role, DtlsRole::Client);
+    let (ca, cb) = (&ra.data_channels[0], &rb.data_channels[0]);
+    assert_eq!((ca.label.as_str(), ca.state), ("chat", ChannelState::Open));
+    assert_eq!((cb.label.as_str(), cb.state), ("chat", ChannelState::Open));
+    assert_eq!(
+        (ca.messages_sent, ca.bytes_sent, ca.messages_received),
+        (1, 5, 0)
+    );
+    assert_eq!(
+        (cb.messages_received, cb.bytes_received, cb.messages_sent),
+        (1, 5, 0)
+    );
+    assert_eq!(
+        rb.media
+            .inbound
+            .iter()
+            .map(|s| s.packets_received)
+            .sum::<u64>(),
+        20
+    );
+    assert_eq!(
+        ra.media
+            .outbound
+            .iter()
+            .map(|s| s.packets_sent)
+            .sum::<u64>(),
+        20
+    );
 }

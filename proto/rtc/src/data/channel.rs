@@ -100,4 +100,15 @@ pub(crate) struct Channel {
     pub(crate) state: State,
     /// The buffered-amount low-water mark (W3C `bufferedAmountLowThreshold`).
     pub(crate) low_threshold: usize,
+    /// What went through it.
+    pub(crate) counters: Counters,
+}
+
+/// Messages and bytes of one channel, each way (getStats' `data-channel`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) messages_sent: u64,
+    pub(crate) bytes_sent: u64,
+    pub(crate) messages_received: u64,
+    pub(crate) bytes_received: u64,
 }

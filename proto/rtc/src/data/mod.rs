@@ -85,6 +85,8 @@ pub(crate) struct DataChannels {
     /// DTLS closed or failed, or the association was lost: nothing opens any more.
     over: bool,
     channels: BTreeMap<u16, Channel>,
+    /// JSEP negotiated no data section: SCTP stays off.
+    disabled: bool,
     /// The next id to try for an in-band channel of ours.
     next_id: u16,
     /// Streams with messages to read, in the order SCTP said so.
@@ -103,6 +105,7 @@ impl DataChannels {
             up: false,
             over: false,
             channels: BTreeMap::new(),
+            disabled: false,
             next_id: match role {
                 DtlsRole::Client => 0,
                 DtlsRole::Server => 1,
@@ -112,6 +115,68 @@ impl DataChannels {
             stats: DataStats::default(),
             scratch: Vec::new(),
         }
+    }
+
+    /// The DTLS role JSEP settled on: who sends INIT and which stream ids are ours
+    /// (RFC 8832 section 6). Only before SCTP starts and before any in-band channel of
+    /// ours took an id (create in-band channels after the description exchange).
+    pub(crate) fn set_role(&mut self, role: DtlsRole) {
+        let ours = self
+            .channels
+            .values()
+            .any(|c| c.options.negotiated.is_none());
+        if self.sctp.is_some() || ours || role == self.role {
+            return;
+        }
+        self.role = role;
+        self.next_id = match role {
+            DtlsRole::Client => 0,
+            DtlsRole::Server => 1,
+        };
+    }
+
+    /// What the peer's `m=application` section says (RFC 8841): its SCTP port (absent:
+    /// 5000) and the largest message it takes (absent: 65536, section 6.1; 0: no limit).
+    /// Taken while SCTP has not started.
+    pub(crate) fn set_remote_sctp(&mut self, port: Option<u16>, max_message_size: Option<u64>) {
+        if self.sctp.is_some() {
+            return;
+        }
+        self.disabled = false;
+        self.config.remote_port = port.unwrap_or(5000);
+        self.config.remote_max_message_size = match max_message_size {
+            None => 65_536,
+            Some(0) => u32::MAX,
+            Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
+        };
+    }
+
+    /// No data section was negotiated: SCTP does not start when DTLS connects.
+    pub(crate) fn disable(&mut self) {
+        if self.sctp.is_none() {
+            self.disabled = true;
+        }
+    }
+
+    /// Each channel's getStats-shaped record, by id.
+    pub(crate) fn channel_stats(&self) -> Vec<crate::DataChannelStats> {
+        self.channels
+            .iter()
+            .map(|(&id, ch)| crate::DataChannelStats {
+                id: ChannelId(id),
+                label: ch.label.clone(),
+                protocol: ch.options.protocol.clone(),
+                state: match ch.state {
+                    State::Waiting | State::Opening => crate::ChannelState::Connecting,
+                    State::Open => crate::ChannelState::Open,
+                    State::Closing => crate::ChannelState::Closing,
+                },
+                messages_sent: ch.counters.messages_sent,
+                bytes_sent: ch.counters.bytes_sent,
+                messages_received: ch.counters.messages_received,
+                bytes_received: ch.counters.bytes_received,
+            })
+            .collect()
     }
 
     pub(crate) fn stats(&self) -> DataStats {
@@ -128,7 +193,7 @@ impl DataChannels {
         records: &mut Vec<Vec<u8>>,
     ) {
         match dtls {
-            DtlsState::Connected if self.sctp.is_none() && !self.over => {
+            DtlsState::Connected if self.sctp.is_none() && !self.over && !self.disabled => {
                 let mut sctp = Sctp::new(&self.config, self.role == DtlsRole::Client);
                 sctp.start();
                 self.sctp = Some(sctp);
@@ -212,6 +277,7 @@ impl DataChannels {
                 options,
                 state: State::Waiting,
                 low_threshold: 0,
+                counters: Default::default(),
             },
         );
         if self.up {
@@ -321,6 +387,10 @@ impl DataChannels {
         a.stream(id.0)?.write_with_ppi(payload, ppi)?;
         self.stats.messages_sent += 1;
         self.stats.bytes_sent += data.len() as u64;
+        if let Some(ch) = self.channels.get_mut(&id.0) {
+            ch.counters.messages_sent += 1;
+            ch.counters.bytes_sent += data.len() as u64;
+        }
         Ok(())
     }
 
@@ -522,6 +592,8 @@ impl DataChannels {
         }
         self.stats.messages_received += 1;
         self.stats.bytes_received += data.len() as u64;
+        ch.counters.messages_received += 1;
+        ch.counters.bytes_received += data.len() as u64;
         self.events.push_back(Event::ChannelMessage {
             id: ChannelId(id),
             binary,
@@ -543,6 +615,7 @@ impl DataChannels {
                     options,
                     state: State::Open,
                     low_threshold: 0,
+                    counters: Default::default(),
                 };
                 let Some(a) = self.sctp.as_mut().and_then(Sctp::association) else {
                     return;

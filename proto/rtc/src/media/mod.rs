@@ -136,6 +136,11 @@ impl Media {
         }
     }
 
+    /// The transport-wide sequence number's extension id, as negotiated (RFC 8285).
+    pub(crate) fn set_twcc(&mut self, id: u8) {
+        self.config.extensions.twcc = Some(id);
+    }
+
     /// Adds a stream we send.
     pub(crate) fn add_send_stream(&mut self, stream: SendStream) -> Result<(), StreamError> {
         if stream.clock_rate == 0 {

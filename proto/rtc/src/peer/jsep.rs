@@ -117,8 +117,11 @@ impl Peer {
 
     /// Adds a transceiver to offer (or to match to a section of the peer's next offer);
     /// its index.
+    /// One that sends and has no track gets one with fresh SSRCs (an RTX SSRC for video),
+    /// announced with `a=msid` and `a=ssrc`.
     pub fn add_transceiver(&mut self, transceiver: Transceiver) -> usize {
-        self.negotiation().add_transceiver(transceiver)
+        let t = self.with_track(transceiver);
+        self.negotiation().add_transceiver(t)
     }
 
     /// Offers a data channel section (`m=application ... webrtc-datachannel`).
@@ -192,7 +195,11 @@ impl Peer {
             }
         };
         self.security.set_role(our_role);
+        self.data.set_role(our_role);
         self.apply_remote(now, remote, &session)?;
+        if desc.kind == SdpType::Answer {
+            self.bind_negotiation();
+        }
         Ok(())
     }
 
@@ -202,7 +209,9 @@ impl Peer {
     ///
     /// [`JsepError::NoRemoteOffer`] when no offer is waiting for its answer.
     pub fn create_answer(&mut self, _now: Instant) -> Result<String, JsepError> {
-        self.pending_answer.take().ok_or(JsepError::NoRemoteOffer)
+        let answer = self.pending_answer.take().ok_or(JsepError::NoRemoteOffer)?;
+        self.bind_negotiation();
+        Ok(answer)
     }
 
     /// Our current local description, if any.

@@ -4,6 +4,7 @@
 
 mod data;
 mod jsep;
+mod negotiated;
 mod receive;
 mod send;
 mod streams;
@@ -16,6 +17,7 @@ use wren_dtls::fingerprint::Fingerprint;
 use wren_ice::{Agent, Candidate, GatheringState};
 
 pub use jsep::{JsepError, SdpType, SessionDescription};
+pub use negotiated::{NegotiatedMedia, negotiated_sections};
 pub use receive::Received;
 
 use crate::data::DataChannels;
@@ -56,6 +58,12 @@ pub struct Peer {
     negotiation: Option<wren_sdp::jsep::Negotiation>,
     /// Whether ICE gathering is over (our descriptions then say `a=end-of-candidates`).
     gathering_complete: bool,
+    /// The RTP sections of the last completed exchange.
+    negotiated: Vec<negotiated::NegotiatedMedia>,
+    /// Tracks made for transceivers so far (their ids count up).
+    negotiated_tracks: u32,
+    /// SSRCs of the tracks made for transceivers.
+    rng: Rng,
     /// Our answer to the offer taken last, until [`Peer::create_answer`] takes it.
     pending_answer: Option<String>,
     events: VecDeque<Event>,
@@ -91,6 +99,10 @@ impl Peer {
         }));
         let media = Media::new(now, config.media.clone(), media_rng);
         let data = DataChannels::new(config.data.clone(), config.dtls_role);
+        let rng = Rng::from_config(config.rng_seed.map(|mut s| {
+            s[0] ^= 0x5a;
+            s
+        }));
         let mut peer = Peer {
             config,
             ice,
@@ -101,6 +113,9 @@ impl Peer {
             negotiation: None,
             gathering_complete: false,
             pending_answer: None,
+            negotiated: Vec::new(),
+            negotiated_tracks: 0,
+            rng,
             events: VecDeque::new(),
             media_events: 0,
             queued: VecDeque::new(),
@@ -204,6 +219,26 @@ impl Peer {
     #[must_use]
     pub fn dtls_state(&self) -> DtlsState {
         self.security.state()
+    }
+
+    /// Everything the peer counts in one getStats-shaped report: the transport, every
+    /// candidate pair, the RTP streams and the data channels.
+    #[must_use]
+    pub fn get_stats(&self) -> crate::StatsReport {
+        crate::StatsReport {
+            transport: crate::TransportStats {
+                ice_state: self.ice.connection_state(),
+                dtls_state: self.security.state(),
+                dtls_role: self.security.role(),
+                selected_pair: self.ice.selected_pair(),
+                ice: self.ice.stats(),
+                packets: self.stats,
+            },
+            candidate_pairs: self.ice.pairs(),
+            media: self.media.stats(),
+            data_channels: self.data.channel_stats(),
+            data: self.data.stats(),
+        }
     }
 
     /// The counters.
