@@ -309,7 +309,12 @@ impl Relay {
             "--lt-cred-mech",
             "--user",
             &format!("{USER}:{PASSWORD}"),
+            // Our peer is on 127.0.0.1 (Chromium) or the namespace's 10.255.255.1
+            // (Firefox): loopback and private peers are refused by default.
             "--allow-loopback-peers",
+            "--allowed-peer-ip",
+            &ip.to_string(),
+            "-v",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -328,7 +333,10 @@ impl Relay {
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(match std::env::var_os("WREN_ECHO_RELAY_LOG") {
+                Some(f) => Stdio::from(std::fs::File::create(f).expect("the relay's log")),
+                None => Stdio::null(),
+            })
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {binary:?}: {e}"));
         let addr = SocketAddr::new(ip, port);
