@@ -13,43 +13,37 @@
 
 use wren_rtc::Peer;
 
-/// Which received source feeds which of our streams, by the peer's negotiated sections.
-#[derive(Debug, Default)]
-pub struct Loop;
-
 /// The SSRC of a plain RTP packet (RFC 3550 section 5.1: bytes 8-11).
 fn ssrc(packet: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(packet.get(8..12)?.try_into().ok()?))
 }
 
-impl Loop {
-    /// Rewrites `packet` (plain RTP, as received) into ours on the same mid; `false` when
-    /// it does not go back (no section sends where it came from, or not one of the
-    /// browser's media sources).
-    pub fn loop_back(&mut self, peer: &Peer, packet: &mut [u8]) -> bool {
-        let Some(source) = ssrc(packet) else {
-            return false;
-        };
-        let ours = peer
-            .negotiated_media()
-            .iter()
-            .find(|n| n.remote_ssrcs.contains(&source))
-            .and_then(|n| n.send_ssrc);
-        match (ours, packet.get_mut(8..12)) {
-            (Some(ours), Some(field)) => {
-                field.copy_from_slice(&ours.to_be_bytes());
-                true
-            }
-            _ => false,
+/// Rewrites `packet` (plain RTP, as received) into ours on the same mid; `false` when
+/// it does not go back (no section sends where it came from, or not one of the
+/// browser's media sources).
+pub fn loop_back(peer: &Peer, packet: &mut [u8]) -> bool {
+    let Some(source) = ssrc(packet) else {
+        return false;
+    };
+    let ours = peer
+        .negotiated_media()
+        .iter()
+        .find(|n| n.remote_ssrcs.contains(&source))
+        .and_then(|n| n.send_ssrc);
+    match (ours, packet.get_mut(8..12)) {
+        (Some(ours), Some(field)) => {
+            field.copy_from_slice(&ours.to_be_bytes());
+            true
         }
+        _ => false,
     }
+}
 
-    /// The browser's source looped back as our stream `ssrc` (whose keyframe was asked
-    /// for): the first source of the section we send `ssrc` in.
-    pub fn source_of(&self, peer: &Peer, ssrc: u32) -> Option<u32> {
-        peer.negotiated_media()
-            .iter()
-            .find(|n| n.send_ssrc == Some(ssrc))
-            .and_then(|n| n.remote_ssrcs.first().copied())
-    }
+/// The browser's source looped back as our stream `ssrc` (whose keyframe was asked
+/// for): the first source of the section we send `ssrc` in.
+pub fn source_of(peer: &Peer, ssrc: u32) -> Option<u32> {
+    peer.negotiated_media()
+        .iter()
+        .find(|n| n.send_ssrc == Some(ssrc))
+        .and_then(|n| n.remote_ssrcs.first().copied())
 }

@@ -21,25 +21,29 @@ use std::time::Instant;
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
 use wren_dtls::identity::Identity;
 use wren_rtc::{
-    ChannelId, Command, Config, DtlsRole, DtlsState, Error, Event, JsepError, Peer, SdpType,
-    SessionDescription,
+    ChannelError, ChannelId, Command, Config, DtlsRole, DtlsState, Error, Event, JsepError, Peer,
+    SdpType, SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
 
-use super::media::Loop;
+use super::media;
 
 /// Bytes buffered in SCTP on one channel past which echoes wait here.
 pub const HIGH_WATER: usize = 1 << 20;
 /// Bytes of echoes waiting here past which the peer's events are not read.
 pub const MAX_PENDING: usize = 4 << 20;
 
+/// State events held for `poll_event` ([`EchoEvent::State`]); more are not kept (the
+/// [`EchoEvent::Ended`] that ends a call always is).
+pub const MAX_EVENTS: usize = 64;
+
 /// What an [`EchoPeer`] tells its application.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EchoEvent {
     /// ICE, DTLS or a data channel changed state (the peer's own event, for the log).
-    State(Event),
+    State(Box<Event>),
     /// The call is over: ICE failed or closed, or DTLS closed or failed. Stop driving it.
     Ended,
 }
@@ -71,15 +75,15 @@ pub struct EchoPeer {
     /// Echoes waiting for room in SCTP's send buffer, in order.
     pending: VecDeque<(ChannelId, bool, Vec<u8>)>,
     pending_bytes: usize,
-    media: Loop,
     events: VecDeque<EchoEvent>,
     ended: bool,
     stats: EchoStats,
 }
 
 impl EchoPeer {
-    /// A peer on one UDP socket the caller already bound at `local` (its host candidate),
-    /// in the given ICE and DTLS roles (JSEP sets them again from who offers).
+    /// A peer on one UDP socket the caller already bound at `local` (its one host
+    /// candidate, gathered at once: no socket request). The roles given here are
+    /// placeholders: JSEP sets both from who offers.
     fn make(now: Instant, local: SocketAddr, identity: Arc<Identity>) -> Peer {
         let mut config = Config::new(
             wren_ice::Role::Controlled,
@@ -167,7 +171,6 @@ impl EchoPeer {
             peer,
             pending: VecDeque::new(),
             pending_bytes: 0,
-            media: Loop::default(),
             events: VecDeque::new(),
             ended: false,
             stats: EchoStats::default(),
@@ -207,7 +210,7 @@ impl EchoPeer {
             }
             Event::Rtp(mut packet) => {
                 self.stats.rtp_received += 1;
-                if self.media.loop_back(&self.peer, &mut packet) {
+                if media::loop_back(&self.peer, &mut packet) {
                     // Refused only before SRTP is keyed or after the peer closed.
                     let _ = self.peer.handle_command(now, Command::SendRtp(packet));
                     self.stats.rtp_looped += 1;
@@ -216,7 +219,7 @@ impl EchoPeer {
                 }
             }
             Event::KeyframeRequest { ssrc, kind } => {
-                if let Some(source) = self.media.source_of(&self.peer, ssrc) {
+                if let Some(source) = media::source_of(&self.peer, ssrc) {
                     if self.peer.request_keyframe(source, kind).is_ok() {
                         self.stats.keyframe_requests += 1;
                     }
@@ -238,7 +241,10 @@ impl EchoPeer {
                         | Event::DtlsFailed(_)
                         | Event::DtlsState(DtlsState::Closed | DtlsState::Failed)
                 );
-                self.events.push_back(EchoEvent::State(e));
+                // The driver drains these every turn; a bound all the same.
+                if self.events.len() < MAX_EVENTS {
+                    self.events.push_back(EchoEvent::State(Box::new(e)));
+                }
                 if over && !self.ended {
                     self.ended = true;
                     self.events.push_back(EchoEvent::Ended);
@@ -249,33 +255,32 @@ impl EchoPeer {
 
     /// Sends the echoes waiting, in order, while their channel has room.
     fn flush(&mut self, now: Instant) {
-        while let Some((id, binary, data)) = self.pending.front() {
-            let (id, binary) = (*id, *binary);
-            match self.peer.buffered_amount(id) {
-                Ok(buffered) if buffered >= HIGH_WATER => return,
-                Ok(_) => {}
-                // The channel is gone: its echoes with it.
-                Err(_) => {}
+        while let Some((id, binary, data)) = self.pending.pop_front() {
+            if self.buffered(id) >= HIGH_WATER {
+                self.pending.push_front((id, binary, data));
+                return;
             }
-            let len = data.len();
-            match self.peer.send_channel(now, id, data, binary) {
+            match self.peer.send_channel(now, id, &data, binary) {
                 Ok(()) => {
                     self.stats.messages_echoed += 1;
-                    self.stats.bytes_echoed += len as u64;
+                    self.stats.bytes_echoed += data.len() as u64;
                 }
-                Err(Error::Channel(wren_rtc::ChannelError::Sctp(_))) if self.channel_open(id) => {
-                    // SCTP's buffer is full after all: try again after the next input.
+                // SCTP's buffer is full after all (something of the channel's is still in
+                // it): again after the next input.
+                Err(Error::Channel(ChannelError::Sctp(_))) if self.buffered(id) > 0 => {
+                    self.pending.push_front((id, binary, data));
                     return;
                 }
+                // The channel is gone (or SCTP refuses it for good): so is the echo.
                 Err(_) => self.stats.echoes_refused += 1,
             }
-            self.pending_bytes -= len;
-            self.pending.pop_front();
+            self.pending_bytes -= data.len();
         }
     }
 
-    fn channel_open(&mut self, id: ChannelId) -> bool {
-        self.peer.buffered_amount(id).is_ok()
+    /// The bytes SCTP holds of channel `id` (0 for a channel gone).
+    fn buffered(&mut self, id: ChannelId) -> usize {
+        self.peer.buffered_amount(id).unwrap_or(0)
     }
 }
 
