@@ -46,6 +46,7 @@
 mod echo;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use clap::Parser;
 
@@ -83,7 +84,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let calls = echo::serve(listener, media_ip, shutdown).await?;
+    let identity = Arc::new(wren_dtls::identity::Identity::generate()?);
+    let calls = echo::calls::Calls::new(media_ip, identity);
+    echo::serve(listener, Arc::clone(&calls), shutdown).await?;
     tracing::info!(ended = calls.ended().len(), "echo server stopped");
     Ok(())
 }

@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use wren_browser::{Kind, Netns, Page};
+use wren_dtls::identity::Identity;
 
 /// Messages each page sends and expects back.
 const COUNT: u64 = 1000;
@@ -236,7 +237,9 @@ impl EchoServer {
                 addr_tx
                     .send(listener.local_addr().expect("its address"))
                     .expect("the test waits for the address");
-                echo::serve(listener, ip, async {
+                let identity = Identity::generate().expect("a certificate");
+                let calls = echo::calls::Calls::new(ip, Arc::new(identity));
+                echo::serve(listener, calls, async {
                     let _ = stopped.await;
                 })
                 .await

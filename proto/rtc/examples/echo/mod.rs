@@ -34,26 +34,20 @@ pub mod media;
 pub mod peer;
 
 use std::future::Future;
-use std::net::IpAddr;
 use std::sync::Arc;
 
-use wren_dtls::identity::Identity;
-
-/// Serves the HTTP API on `listener` until `shutdown` completes, with calls on UDP
-/// sockets of `media_ip`; returns the calls (to read what they did).
+/// Serves the HTTP API on `listener` for `calls` ([`calls::Calls::new`]) until `shutdown`
+/// completes.
 ///
 /// # Errors
 ///
-/// When no certificate can be made, or when the listener fails.
+/// When the listener fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    media_ip: IpAddr,
+    calls: Arc<calls::Calls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<Arc<calls::Calls>, Box<dyn std::error::Error + Send + Sync>> {
-    let identity = Arc::new(Identity::generate()?);
-    let calls = calls::Calls::new(media_ip, identity);
-    axum::serve(listener, http::router(Arc::clone(&calls)))
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router(calls))
         .with_graceful_shutdown(shutdown)
-        .await?;
-    Ok(calls)
+        .await
 }
