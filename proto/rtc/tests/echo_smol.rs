@@ -2,7 +2,8 @@
 //! peer of this test, driven by hand on a std UDP socket on 127.0.0.1: the test offers
 //! audio and a data channel; every message it sends comes back intact and in order on its
 //! channel, and every RTP packet it sends on its audio section comes back on that section
-//! as the echo's own stream (the SSRC our peer learnt from the echo's answer).
+//! as the echo's own stream (the SSRC our peer learnt from the echo's answer); a PLI for
+//! the echo's stream makes the echo ask for a keyframe of ours.
 #![allow(clippy::disallowed_methods)] // a real socket and a runtime: the real clock
 
 #[path = "../examples/echo_smol.rs"]
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
 use wren_dtls::identity::Identity;
 use wren_rtc::{
-    ChannelId, ChannelOptions, Config, DtlsRole, Event, Peer, Received, SdpType, SessionDescription,
+    ChannelId, ChannelOptions, Config, DtlsRole, Event, KeyframeKind, Peer, Received, SdpType,
+    SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
@@ -42,7 +44,8 @@ fn rtp(ssrc: u32, pt: u8, seq: u16) -> Vec<u8> {
 }
 
 #[test]
-fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
+fn the_smol_echo_sends_back_every_message_in_order_loops_audio_back_and_passes_keyframe_requests_on()
+ {
     let start = Instant::now();
     let identity = Arc::new(Identity::generate().expect("a certificate"));
     let config = Config::new(
@@ -113,8 +116,13 @@ fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
     let (mut rx, mut tx, mut media) = (vec![0u8; 65536], Vec::new(), Vec::new());
     let (mut open, mut sent, mut echoed, mut intact) = (false, 0, 0, 0);
     let (mut rtp_sent, mut rtp_back, mut rtp_back_as_theirs) = (0u16, 0u32, 0u32);
+    // A PLI for the echo's stream, sent once its RTP comes back; the echo asks for a
+    // keyframe of ours in turn.
+    let (mut asked, mut asked_back) = (false, 0);
     let deadline = start + Duration::from_secs(30);
-    while (echoed < MESSAGES || rtp_back < u32::from(PACKETS)) && Instant::now() < deadline {
+    while (echoed < MESSAGES || rtp_back < u32::from(PACKETS) || asked_back == 0)
+        && Instant::now() < deadline
+    {
         let now = Instant::now();
         // As many messages as the channel holds; RTP once the echo answers on it.
         while open && sent < MESSAGES && peer.buffered_amount(channel).unwrap_or(0) < 256 * 1024 {
@@ -128,6 +136,11 @@ fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
                 let _ = socket.send_to(&tx, t.destination);
             }
             rtp_sent += 1;
+        }
+        if rtp_back > 0 && !asked {
+            peer.request_keyframe(theirs, KeyframeKind::Pli)
+                .expect("the echo's stream is one we receive");
+            asked = true;
         }
         loop {
             tx.clear();
@@ -145,6 +158,7 @@ fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
                     }
                     echoed += 1;
                 }
+                Event::KeyframeRequest { ssrc, .. } if ssrc == ours => asked_back += 1,
                 _ => {}
             }
         }
@@ -185,7 +199,9 @@ fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
         .expect("the echo's loop returns once the call is closed")
         .expect("the echo's socket");
     println!(
-        "smol echo: {echoed} of {MESSAGES} messages back ({intact} intact, in order), {rtp_back} of {PACKETS} RTP packets back; echo: {stats:?}"
+        "smol echo: {echoed} of {MESSAGES} messages back ({intact} intact, in order), \
+         {rtp_back} of {PACKETS} RTP packets back, {asked_back} keyframe request passed on; \
+         echo: {stats:?}"
     );
     assert_eq!(echoed, MESSAGES, "{stats:?}");
     assert_eq!(intact, MESSAGES, "damaged or out of order: {stats:?}");
@@ -193,4 +209,9 @@ fn the_smol_echo_sends_back_every_message_in_order_and_loops_audio_back() {
     assert_eq!(rtp_back_as_theirs, rtp_back, "the echo's own SSRC {theirs}");
     assert_eq!(stats.messages_echoed, MESSAGES as u64);
     assert_eq!(stats.rtp_looped, u64::from(PACKETS));
+    assert_eq!(
+        asked_back, 1,
+        "our PLI for the echo's stream comes back for ours"
+    );
+    assert_eq!(stats.keyframe_requests, 1);
 }
