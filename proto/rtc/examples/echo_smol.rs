@@ -102,8 +102,17 @@ pub async fn run(mut echo: EchoPeer, socket: UdpSocket) -> std::io::Result<EchoS
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    match echo(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo_smol: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn echo(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut offer = String::new();
     std::io::stdin().read_to_string(&mut offer)?;
     smol::block_on(async {
