@@ -1,6 +1,8 @@
 //! The echo server: a WebRTC peer for each caller that sends back what the caller sends.
-//! Shared by the `echo` example (the server on wren-tokio), the `echo_smol` example (one
-//! peer on smol) and the tests (`tests/echo_browsers.rs`, `tests/echo_smol.rs`).
+//! The `echo` example runs it on wren-tokio; `tests/echo_server.rs` (its API, its calls'
+//! lifetimes) and `tests/echo_browsers.rs` (Chromium and Firefox calling it) run it
+//! in-process. Its runtime-free parts, [`peer`] and [`media`], are also the `echo_smol`
+//! example's (one peer on smol, with its own run loop).
 //!
 //! # HTTP API
 //!
