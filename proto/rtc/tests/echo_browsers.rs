@@ -16,7 +16,9 @@
 //!
 //! The cases run one at a time (a lock): each is a browser and up to 64 MB of data
 //! channel traffic, and parallel browsers on a small machine would only slow each other.
-//! Run with `--nocapture` to see the figures each case prints.
+//! Run with `--nocapture` to see the figures each case prints; set
+//! `WREN_ECHO_RELAY_LOG=<file>` to keep the relay's debug log, and `WREN_BROWSER_STDERR=1`
+//! to see the browser's stderr (wren-browser).
 #![allow(clippy::disallowed_methods)] // real browsers and a real relay: the real clock
 
 #[path = "../examples/echo/mod.rs"]
