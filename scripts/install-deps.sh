@@ -12,6 +12,8 @@
 #                free loopback port; the Debian service is stopped and disabled if started)
 #   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
 #                Debian's python3-pylibsrtp when pip cannot install
+#   python3-venv `python3 -m venv` (wren-rtc's tests/aiortc.rs makes a virtual environment
+#                under the target directory and installs aiortc from PyPI into it)
 #
 # Idempotent and quiet: a package is installed only when one of its programs is missing,
 # `apt-get update` runs only when apt does not know a package yet (or an install from stale
@@ -33,7 +35,7 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables chromium firefox-esr npm redis-server)
+packages=(coturn stun-client nftables chromium firefox-esr npm redis-server ffmpeg)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
@@ -42,6 +44,7 @@ declare -A programs=(
     [firefox-esr]="firefox-esr"
     [npm]="npm node"
     [redis-server]="redis-server redis-cli"
+    [ffmpeg]="ffmpeg ffprobe"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }
@@ -87,6 +90,64 @@ install_pylibsrtp() {
     say "installed pylibsrtp $(python3 -c 'import pylibsrtp; print(pylibsrtp.__version__)')"
 }
 install_pylibsrtp
+
+# `python3 -m venv` with pip in it (ensurepip): Debian splits it into python3-venv.
+install_venv() {
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 && return 0
+    command -v apt-get >/dev/null 2>&1 || die "python3 has no venv module and there is no apt-get"
+    local log
+    log=$(mktemp)
+    apt-get install -y -qq --no-install-recommends python3-venv >"$log" 2>&1 || {
+        apt-get update -qq >"$log" 2>&1 &&
+            apt-get install -y -qq --no-install-recommends python3-venv >"$log" 2>&1
+    } || {
+        cat "$log" >&2
+        rm -f "$log"
+        die "could not install python3-venv"
+    }
+    rm -f "$log"
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || die "python3 still has no venv module"
+    say "installed python3-venv"
+}
+install_venv
+
+# GStreamer's RTP depayloaders and decoders, driven from Python (wren-media's
+# tests/gstreamer.rs; Debian's /usr/bin/python3 has the bindings): plugins are libraries,
+# so the check asks GStreamer itself.
+gst_ready() {
+    /usr/bin/python3 - >/dev/null 2>&1 <<'PY'
+import gi
+gi.require_version("Gst", "1.0")
+gi.require_version("GstApp", "1.0")
+from gi.repository import Gst, GstApp
+Gst.init(None)
+for e in ("appsrc", "appsink", "rtpvp8depay", "rtpvp9depay", "rtph264depay", "rtpopusdepay",
+          "vp8dec", "vp9dec", "avdec_h264", "opusdec"):
+    assert Gst.ElementFactory.find(e), e
+PY
+}
+install_gstreamer() {
+    gst_ready && return 0
+    command -v apt-get >/dev/null 2>&1 || die "GStreamer is missing and there is no apt-get"
+    local log
+    log=$(mktemp)
+    apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gstreamer-1.0 \
+        gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+        gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav >"$log" 2>&1 || {
+        apt-get update -qq >"$log" 2>&1
+        apt-get install -y -qq --no-install-recommends python3-gi gir1.2-gstreamer-1.0 \
+            gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+            gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav >"$log" 2>&1
+    } || {
+        cat "$log" >&2
+        rm -f "$log"
+        die "could not install GStreamer"
+    }
+    rm -f "$log"
+    gst_ready || die "GStreamer's RTP depayloaders are still missing"
+    say "installed GStreamer $(gst-inspect-1.0 --version | sed -n 2p)"
+}
+install_gstreamer
 
 if [ "${#missing[@]}" -eq 0 ]; then
     if listeners=$(turnserver_on_3478); then

@@ -83,6 +83,16 @@ pub enum Event {
     /// A section of the peer's offer we answered with port 0, and why (the codecs on each
     /// side when none is in common).
     SectionRejected(wren_sdp::jsep::Rejection),
+    /// A source the SDP did not announce was learned from its first packet (its `mid`
+    /// header extension): a simulcast layer, usually, named by its rid.
+    RemoteSource {
+        /// The section.
+        mid: String,
+        /// The source.
+        ssrc: u32,
+        /// Its `rtp-stream-id`, when the packet had one.
+        rid: Option<String>,
+    },
     /// An offer/answer exchange completed: [`crate::Peer::negotiated_media`] is current
     /// and the media part has the negotiated streams.
     Negotiated,

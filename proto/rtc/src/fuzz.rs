@@ -11,7 +11,8 @@
 //!
 //! [`jsep`] runs one peer through an arbitrary sequence of JSEP calls: offers and answers
 //! that are real descriptions (another peer's) with edits, or arbitrary text, transceivers,
-//! data sections, candidates and closes. Every call must return, never panic.
+//! data sections, stops, ICE restarts, our own offer as local description, candidates and
+//! closes. Every call must return, never panic.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -285,6 +286,15 @@ pub enum JsepOp {
     },
     /// A data section.
     Data,
+    /// Stop transceiver `index`.
+    Stop(u8),
+    /// Restart ICE.
+    RestartIce,
+    /// Our last offer (or an edit of it) as our local description.
+    SetLocal {
+        /// (position, byte) replacements.
+        edits: Vec<(u16, u8)>,
+    },
     /// An arbitrary candidate line.
     Candidate(String),
     /// Close.
@@ -377,6 +387,20 @@ pub fn jsep(data: &[u8]) {
                 ours.add_transceiver(Transceiver::new(kind, dir));
             }
             JsepOp::Data => ours.add_data_section(),
+            JsepOp::Stop(i) => ours.stop_transceiver(usize::from(i)),
+            JsepOp::RestartIce => ours.restart_ice(now),
+            JsepOp::SetLocal { edits } => {
+                if let Some(offer) = &last_offer {
+                    let desc = SessionDescription {
+                        kind: SdpType::Offer,
+                        sdp: edited(offer, &edits),
+                    };
+                    // Only our own pending offer, unedited, is taken.
+                    if ours.set_local_description(&desc).is_ok() {
+                        assert_eq!(desc.sdp, *offer, "an edited local description taken");
+                    }
+                }
+            }
             JsepOp::Candidate(line) => {
                 if let Ok(c) = line.parse() {
                     let _ = ours.add_remote_candidate(now, c);

@@ -11,8 +11,8 @@ use wren_core::Machine;
 use wren_dtls::identity::Identity;
 use wren_netsim::{HostConfig, NodeId, Sim};
 use wren_rtc::{
-    ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event, JsepError, Peer,
-    SdpType, SessionDescription,
+    ChannelId, ChannelOptions, ChannelState, Command, Config, DtlsRole, DtlsState, Event,
+    JsepError, Peer, SdpType, SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
@@ -365,4 +365,341 @@ fn media_and_data_flow_on_what_the_exchange_negotiated() {
             .sum::<u64>(),
         20
     );
+}
+
+/// Runs until both peers' ICE (again, after a restart) and DTLS are connected, or panics.
+fn until_connected(sim: &mut Sim, nodes: [NodeId; 2]) {
+    let end = sim.now() + Duration::from_secs(10);
+    loop {
+        sim.run_for(Duration::from_millis(10));
+        let up = nodes.iter().all(|&n| {
+            sim.with(n, |p: &mut Peer, _| {
+                let t = p.get_stats().transport;
+                t.ice_state == wren_ice::ConnectionState::Connected
+                    && t.selected_pair.is_some()
+                    && t.dtls_state == DtlsState::Connected
+            })
+        });
+        if up {
+            return;
+        }
+        assert!(sim.now() < end, "ICE did not reconnect");
+    }
+}
+
+/// One offer/answer exchange, `offerer` to `answerer`.
+fn exchange(sim: &mut Sim, offerer: NodeId, answerer: NodeId) -> (String, String) {
+    let offer = sim.with(offerer, |p: &mut Peer, now| p.create_offer(now).unwrap());
+    sim.with(offerer, |p: &mut Peer, _| {
+        p.set_local_description(&SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer.clone(),
+        })
+    })
+    .unwrap();
+    let answer = sim.with(answerer, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer.clone(),
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        p.create_answer(now).unwrap()
+    });
+    sim.with(offerer, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Answer,
+            sdp: answer.clone(),
+        };
+        p.set_remote_description(now, &desc)
+    })
+    .unwrap();
+    (offer, answer)
+}
+
+/// RTP packets of `from`'s track in section `mid`, and how many of them `to` received.
+fn media_through(sim: &mut Sim, from: NodeId, to: NodeId, mid: &str, seq: u16) -> usize {
+    let (ssrc, pt) = sim.with(from, |p: &mut Peer, _| {
+        let n = p.negotiated_media().iter().find(|n| n.mid == mid).unwrap();
+        (
+            n.send_ssrc.unwrap(),
+            n.primary_codec().unwrap().payload_type,
+        )
+    });
+    let _ = sim.events::<Peer>(to);
+    for i in 0..10 {
+        let packet = rtp(pt, seq + i, ssrc, b"media");
+        sim.with(from, |p: &mut Peer, now| {
+            p.handle_command(now, Command::SendRtp(packet))
+        })
+        .unwrap();
+        sim.run_for(Duration::from_millis(5));
+    }
+    sim.run_for(Duration::from_millis(100));
+    let got = sim.events::<Peer>(to);
+    let n = got
+        .iter()
+        .filter(|e| matches!(e, Event::Rtp(p) if p[8..12] == ssrc.to_be_bytes()))
+        .count();
+    assert_eq!(
+        sim.with(to, |p: &mut Peer, _| p.mid_of_ssrc(ssrc).map(str::to_owned))
+            .as_deref(),
+        Some(mid)
+    );
+    n
+}
+
+#[test]
+fn an_ice_restart_a_new_video_section_and_a_stopped_one_keep_the_call_going() {
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(13, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    for n in [a, b] {
+        sim.with(n, |p: &mut Peer, _| {
+            p.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv))
+        });
+    }
+    exchange(&mut sim, a, b);
+    until_connected(&mut sim, [a, b]);
+    assert_eq!(media_through(&mut sim, a, b, "0", 0), 10);
+
+    // A restarts ICE: new credentials on both sides, checks again, media still flows.
+    let ufrags = |sim: &mut Sim| {
+        [a, b].map(|n| sim.with(n, |p: &mut Peer, _| p.local_parameters().credentials.ufrag))
+    };
+    let before = ufrags(&mut sim);
+    let checks = sim.with(a, |p: &mut Peer, _| p.get_stats().transport.ice.checks_sent);
+    sim.with(a, |p: &mut Peer, now| p.restart_ice(now));
+    let (offer, answer) = exchange(&mut sim, a, b);
+    let after = ufrags(&mut sim);
+    assert_ne!(before[0], after[0]);
+    assert_ne!(before[1], after[1], "the answerer restarts too");
+    assert!(
+        offer.contains(&format!("a=ice-ufrag:{}", after[0])),
+        "{offer}"
+    );
+    assert!(
+        answer.contains(&format!("a=ice-ufrag:{}", after[1])),
+        "{answer}"
+    );
+    until_connected(&mut sim, [a, b]);
+    assert!(sim.with(a, |p: &mut Peer, _| p.get_stats().transport.ice.checks_sent) > checks);
+    assert_eq!(media_through(&mut sim, a, b, "0", 100), 10);
+    assert_eq!(media_through(&mut sim, b, a, "0", 100), 10);
+
+    // B adds video and offers: A answers with a receiving section, and B's video arrives.
+    sim.with(b, |p: &mut Peer, _| {
+        p.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendOnly))
+    });
+    let (offer, _) = exchange(&mut sim, b, a);
+    assert!(offer.contains("m=video "), "{offer}");
+    let video = sim.with(a, |p: &mut Peer, _| p.negotiated_media()[1].clone());
+    assert_eq!(
+        (video.mid.as_str(), video.direction),
+        ("1", Direction::RecvOnly)
+    );
+    assert_eq!(media_through(&mut sim, b, a, "1", 200), 10);
+
+    // A stops its audio: the section is gone from both sides' negotiated media.
+    sim.with(a, |p: &mut Peer, _| p.stop_transceiver(0));
+    let (offer, _) = exchange(&mut sim, a, b);
+    assert!(offer.contains("m=audio 0 "), "{offer}");
+    for n in [a, b] {
+        let mids: Vec<String> = sim.with(n, |p: &mut Peer, _| {
+            p.negotiated_media().iter().map(|m| m.mid.clone()).collect()
+        });
+        assert_eq!(mids, vec!["1".to_owned()]);
+    }
+    assert_eq!(media_through(&mut sim, b, a, "1", 300), 10);
+}
+
+#[test]
+fn set_local_description_takes_only_what_we_made() {
+    #[allow(clippy::disallowed_methods)]
+    let mut sim = Sim::new(14, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    sim.run_for(Duration::from_millis(10));
+    sim.with(a, |p: &mut Peer, now| {
+        p.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
+        let offer = p.create_offer(now).unwrap();
+        let munged = offer.replace("a=sendrecv", "a=sendonly");
+        assert_eq!(
+            p.set_local_description(&SessionDescription {
+                kind: SdpType::Offer,
+                sdp: munged,
+            }),
+            Err(JsepError::NotOurs(SdpType::Offer))
+        );
+        p.set_local_description(&SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer,
+        })
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_source_the_sdp_did_not_announce_is_learned_from_its_mid_and_rid_extensions() {
+    use wren_rtp::rtp::{ExtensionForm, RtpHeader, RtpWriter};
+    use wren_sdp::jsep::capabilities::uri;
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(15, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    sim.with(a, |p: &mut Peer, _| {
+        p.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendOnly))
+    });
+    exchange(&mut sim, a, b);
+    until_connected(&mut sim, [a, b]);
+    let video = sim.with(a, |p: &mut Peer, _| p.negotiated_media()[0].clone());
+    let (mid_id, rid_id) = (
+        video.extension_id(uri::MID).expect("mid negotiated"),
+        video.extension_id(uri::RID).expect("rid negotiated"),
+    );
+    let pt = video.primary_codec().unwrap().payload_type;
+    // Simulcast layers as Chromium sends them: SSRCs no a=ssrc line gave, mid and rid on
+    // each packet.
+    let layer = |ssrc: u32, seq: u16, mid: &str, rid: &str| {
+        let mut buf = vec![0u8; 200];
+        let header = RtpHeader {
+            payload_type: pt,
+            sequence_number: seq,
+            ssrc,
+            ..Default::default()
+        };
+        let mut w = RtpWriter::new(&mut buf, &header).unwrap();
+        w.extensions(ExtensionForm::OneByte).unwrap();
+        w.extension(mid_id, mid.as_bytes()).unwrap();
+        w.extension(rid_id, rid.as_bytes()).unwrap();
+        let n = w.finish(b"layer", 0).unwrap();
+        buf.truncate(n);
+        buf
+    };
+    let mut sent = Vec::new();
+    for seq in 0..5u16 {
+        sent.push(layer(0x5100_0001, seq, "0", "h"));
+        sent.push(layer(0x5100_0002, seq, "0", "l"));
+        // A mid of no section: not learned, still handed over.
+        sent.push(layer(0x5100_0003, seq, "7", "x"));
+    }
+    let _ = sim.events::<Peer>(b);
+    for packet in sent {
+        sim.with(a, |p: &mut Peer, now| {
+            p.handle_command(now, Command::SendRtp(packet))
+        })
+        .unwrap();
+        sim.run_for(Duration::from_millis(2));
+    }
+    sim.run_for(Duration::from_millis(100));
+    let got = sim.events::<Peer>(b);
+    let learned: Vec<(String, u32, Option<String>)> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::RemoteSource { mid, ssrc, rid } => Some((mid.clone(), *ssrc, rid.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        learned,
+        vec![
+            ("0".to_owned(), 0x5100_0001, Some("h".to_owned())),
+            ("0".to_owned(), 0x5100_0002, Some("l".to_owned())),
+        ]
+    );
+    assert_eq!(
+        got.iter().filter(|e| matches!(e, Event::Rtp(_))).count(),
+        15
+    );
+    let (n, inbound) = sim.with(b, |p: &mut Peer, _| {
+        (p.negotiated_media()[0].clone(), p.media_stats().inbound)
+    });
+    assert_eq!(
+        n.remote_rids,
+        vec![(0x5100_0001, "h".to_owned()), (0x5100_0002, "l".to_owned())]
+    );
+    assert_eq!(
+        sim.with(b, |p: &mut Peer, _| p
+            .mid_of_ssrc(0x5100_0002)
+            .map(str::to_owned))
+            .as_deref(),
+        Some("0")
+    );
+    for ssrc in [0x5100_0001, 0x5100_0002] {
+        let s = inbound
+            .iter()
+            .find(|s| s.ssrc == ssrc)
+            .expect("a receive stream");
+        assert_eq!(s.packets_received, 5);
+    }
+    assert!(inbound.iter().all(|s| s.ssrc != 0x5100_0003));
+}
+
+/// The DTLS role JSEP settles, not the one in the config, decides the data channels' side:
+/// the answerer (`a=setup:active`) is the DTLS client and its in-band channels take even
+/// ids, the offerer's odd ones (RFC 8832 section 6). Both configs here say `Server`, so a
+/// peer that kept its config's role would give both channels id 1. aiortc found this: it
+/// refuses a DATA_CHANNEL_OPEN on an id of its own parity and closes the connection.
+#[test]
+fn in_band_channels_take_the_parity_of_the_negotiated_dtls_role() {
+    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
+    let mut sim = Sim::new(14, Instant::now());
+    let a = peer(&mut sim, "10.0.0.1");
+    let b = peer(&mut sim, "10.0.0.2");
+    sim.run_for(Duration::from_millis(10));
+    let offer = sim.with(a, |p: &mut Peer, now| {
+        p.add_data_section();
+        p.create_offer(now).unwrap()
+    });
+    let (answer, b_id) = sim.with(b, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Offer,
+            sdp: offer,
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        let answer = p.create_answer(now).unwrap();
+        let id = p
+            .create_channel(now, "from b", ChannelOptions::reliable())
+            .unwrap();
+        (answer, id)
+    });
+    let a_id = sim.with(a, |p: &mut Peer, now| {
+        let desc = SessionDescription {
+            kind: SdpType::Answer,
+            sdp: answer,
+        };
+        p.set_remote_description(now, &desc).unwrap();
+        p.create_channel(now, "from a", ChannelOptions::reliable())
+            .unwrap()
+    });
+    assert_eq!((a_id, b_id), (ChannelId(1), ChannelId(0)));
+    let opened = |events: &[Event]| -> Vec<(ChannelId, String)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ChannelOpen { id, label, .. } => Some((*id, label.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut seen: [Vec<Event>; 2] = [Vec::new(), Vec::new()];
+    let end = sim.now() + Duration::from_secs(10);
+    while (opened(&seen[0]).len() < 2 || opened(&seen[1]).len() < 2) && sim.now() < end {
+        sim.run_for(Duration::from_millis(10));
+        seen[0].extend(sim.events::<Peer>(a));
+        seen[1].extend(sim.events::<Peer>(b));
+    }
+    for events in &seen {
+        let mut channels = opened(events);
+        channels.sort();
+        assert_eq!(
+            channels,
+            [
+                (ChannelId(0), "from b".to_owned()),
+                (ChannelId(1), "from a".to_owned())
+            ],
+            "{events:#?}"
+        );
+    }
 }

@@ -310,3 +310,37 @@ fn sections_we_answered_without_a_transceiver_are_re_offered_receive_only() {
     assert_eq!(offer.media()[0].direction(), Direction::RecvOnly);
     assert_eq!(pts(&offer, 0), [111, 0]);
 }
+
+#[test]
+fn a_re_offer_whose_first_section_is_stopped_is_not_an_ice_restart() {
+    // Browsers write the ICE credentials in each section, and none in a stopped one
+    // (port 0): the first live section says whether the credentials changed.
+    let ice = "a=ice-ufrag:abcd\r\na=ice-pwd:abcd-offer-password-0123\r\n";
+    let media_level = |text: String| {
+        // The session-level lines come first.
+        text.replacen(
+            "a=ice-ufrag:abcd\r\na=ice-pwd:abcd-offer-password-0123\r\n",
+            "",
+            1,
+        )
+    };
+    let mut n = negotiation();
+    let first = media_level(offer_text(
+        "0 1",
+        "abcd",
+        &[&audio("0", ice), &video("1", "96", &format!("{VP8}{ice}"))],
+    ));
+    assert!(Session::parse(&first).unwrap().ice_ufrag().is_none());
+    n.handle_offer(&Session::parse(&first).unwrap()).unwrap();
+    let stopped = "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n";
+    let second = media_level(offer_text(
+        "1",
+        "abcd",
+        &[stopped, &video("1", "96", &format!("{VP8}{ice}"))],
+    ))
+    .replace("o=- 99 1", "o=- 99 2");
+    // No new credentials were given: a restart would be refused.
+    let a = n.handle_offer(&Session::parse(&second).unwrap()).unwrap();
+    assert!(!n.ice_restarted());
+    assert_eq!(ports(&a.session), [0, 9], "{:?}", a.rejected);
+}

@@ -136,6 +136,13 @@ impl Media {
         }
     }
 
+    /// Whether `ssrc` is a configured received stream or its RTX stream.
+    pub(crate) fn knows(&self, ssrc: u32) -> bool {
+        self.recv
+            .iter()
+            .any(|r| r.config.ssrc == ssrc || r.config.rtx.as_ref().is_some_and(|x| x.ssrc == ssrc))
+    }
+
     /// The transport-wide sequence number's extension id, as negotiated (RFC 8285).
     pub(crate) fn set_twcc(&mut self, id: u8) {
         self.config.extensions.twcc = Some(id);

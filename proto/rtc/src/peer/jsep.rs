@@ -61,6 +61,10 @@ pub enum JsepError {
     /// No answer to give: no offer was taken since the last answer.
     #[error("no remote offer to answer")]
     NoRemoteOffer,
+    /// [`Peer::set_local_description`] with a description other than the one we made:
+    /// SDP munging is not supported (RFC 9429 s5.4 leaves it to implementations).
+    #[error("the local {0:?} is not the one create_offer or create_answer made")]
+    NotOurs(SdpType),
     /// The transport refused what the description says.
     #[error(transparent)]
     Peer(#[from] Error),
@@ -129,6 +133,53 @@ impl Peer {
         self.negotiation().enable_data_channel();
     }
 
+    /// Stops transceiver `index` (RFC 9429 s4.2.1): the next offer carries its section
+    /// with port 0, and the peer's answer frees its mid for reuse.
+    pub fn stop_transceiver(&mut self, index: usize) {
+        self.negotiation().stop_transceiver(index);
+    }
+
+    /// Restarts ICE (RFC 8445 s9, RFC 9429 s5.2.1): fresh local credentials at once, sent
+    /// in the next offer (make it with [`Peer::create_offer`]); media and data keep going on
+    /// the selected pair until the new checks select one.
+    pub fn restart_ice(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.ice.restart(now);
+        self.give_restart_credentials();
+        self.negotiation().restart_ice();
+        self.after_input(now);
+    }
+
+    /// The agent's (new) credentials for the negotiation's next ICE restart.
+    fn give_restart_credentials(&mut self) {
+        let creds = self.ice.local_credentials().clone();
+        self.negotiation().set_next_ice_credentials(IceCredentials {
+            ufrag: creds.ufrag,
+            pwd: creds.pwd,
+        });
+    }
+
+    /// Takes our own description (`setLocalDescription`): [`Peer::create_offer`] and
+    /// [`Peer::create_answer`] already did, so this checks that `desc` is the one they
+    /// made, for programs written against the W3C call order.
+    ///
+    /// # Errors
+    ///
+    /// [`JsepError::NotOurs`] for any other description (no SDP munging).
+    pub fn set_local_description(&mut self, desc: &SessionDescription) -> Result<(), JsepError> {
+        let ours = match desc.kind {
+            SdpType::Offer => self.negotiation.as_ref().and_then(|n| n.pending_offer()),
+            SdpType::Answer => self.local_description(),
+        };
+        if ours == Some(desc.sdp.as_str()) {
+            Ok(())
+        } else {
+            Err(JsepError::NotOurs(desc.kind))
+        }
+    }
+
     /// Makes our offer and takes it as our local description (RFC 9429 s5.2): we control
     /// ICE, and offer `a=setup:actpass`.
     ///
@@ -173,6 +224,20 @@ impl Peer {
             SdpType::Offer => {
                 if self.remote_fingerprints.is_none() {
                     self.ice.set_role(wren_ice::Role::Controlled);
+                }
+                // The peer restarts ICE (a new ufrag, RFC 8445 s9): so do we, and the
+                // answer carries our new credentials.
+                let previous = self.remote_description().and_then(|t| {
+                    let s = Session::parse(t).ok()?;
+                    let m = s
+                        .media()
+                        .iter()
+                        .find(|m| m.media_line().port != 0 || m.bundle_only())?;
+                    s.ice_ufrag_of(m).map(str::to_owned)
+                });
+                if previous.is_some_and(|u| u != remote.credentials.ufrag) {
+                    self.ice.restart(now);
+                    self.give_restart_credentials();
                 }
                 self.refresh_candidates();
                 let answer = self.negotiation().handle_offer(&session)?;

@@ -60,6 +60,8 @@ pub struct Peer {
     gathering_complete: bool,
     /// The RTP sections of the last completed exchange.
     negotiated: Vec<negotiated::NegotiatedMedia>,
+    /// The extension ids that name a packet's section and layer.
+    source_ids: negotiated::SourceIds,
     /// Tracks made for transceivers so far (their ids count up).
     negotiated_tracks: u32,
     /// SSRCs of the tracks made for transceivers.
@@ -114,6 +116,7 @@ impl Peer {
             gathering_complete: false,
             pending_answer: None,
             negotiated: Vec::new(),
+            source_ids: negotiated::SourceIds::default(),
             negotiated_tracks: 0,
             rng,
             events: VecDeque::new(),

@@ -6,8 +6,9 @@
 //! `a=ssrc-group:FID`, RFC 5576 section 4.2), NACK where `a=rtcp-fb:* nack` was agreed
 //! (RFC 4585 section 4.2), and the transport-wide sequence number's extension id.
 //!
-//! A peer that announces no SSRCs (simulcast by rid) has its streams given by the
-//! application with [`Peer::add_receive_stream`] once it learns them.
+//! A peer that announces no SSRCs (simulcast by rid, RFC 8853) has each source learned
+//! from its first packet: the `mid` header extension (RFC 9143 s15) names the section and
+//! `rtp-stream-id` (RFC 8852) the layer; [`crate::Event::RemoteSource`] reports it.
 
 use wren_sdp::jsep::codec_lines::codecs_of;
 use wren_sdp::jsep::{Codec, CodecKind, MediaKind as SdpKind, Track, Transceiver};
@@ -15,6 +16,10 @@ use wren_sdp::{Direction, Media, Session};
 
 use super::Peer;
 use crate::{MediaKind, ReceiveStream, Rtx, SendStream};
+
+/// Sources learned per section at most (simulcast has three layers; a peer that keeps
+/// changing SSRCs cannot grow the state without bound).
+const MAX_LEARNED_SOURCES: usize = 16;
 
 /// One negotiated RTP m-section, after an offer/answer exchange completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,8 @@ pub struct NegotiatedMedia {
     /// The codecs both sides took, with the payload types on the wire (RTX, RED and FEC
     /// included).
     pub codecs: Vec<Codec>,
+    /// The header extensions both took (RFC 8285 `a=extmap`): `(id, URI)`.
+    pub extensions: Vec<(u8, String)>,
     /// Our track's SSRC when we send in this section.
     pub send_ssrc: Option<u32>,
     /// Our track's RTX SSRC, when RTX was negotiated.
@@ -36,6 +43,9 @@ pub struct NegotiatedMedia {
     pub remote_ssrcs: Vec<u32>,
     /// The peer's RTX source for each of `remote_ssrcs` that has one (`a=ssrc-group:FID`).
     pub remote_rtx_ssrcs: Vec<(u32, u32)>,
+    /// The rids of sources learned from their packets (RFC 8852 `rtp-stream-id`), for
+    /// simulcast layers the SDP gave no SSRC for.
+    pub remote_rids: Vec<(u32, String)>,
 }
 
 impl NegotiatedMedia {
@@ -53,6 +63,15 @@ impl NegotiatedMedia {
             .filter(|c| c.kind() == CodecKind::Rtx)
             .filter_map(|c| Some((c.apt()?, c.payload_type)))
             .collect()
+    }
+
+    /// The id of header extension `uri` in this section, if both took it.
+    #[must_use]
+    pub fn extension_id(&self, uri: &str) -> Option<u8> {
+        self.extensions
+            .iter()
+            .find(|(_, u)| u == uri)
+            .map(|&(id, _)| id)
     }
 
     /// Whether generic NACK (`a=rtcp-fb:<pt> nack`, no parameter) was agreed for a
@@ -122,6 +141,11 @@ pub fn negotiated_sections(local: &Session<'_>, remote: &Session<'_>) -> Vec<Neg
             .into_iter()
             .filter(|c| their_pts.contains(&c.payload_type))
             .collect();
+        let extensions = ours
+            .extmaps()
+            .filter(|e| theirs.extmaps().any(|t| t.id == e.id && t.uri == e.uri))
+            .filter_map(|e| Some((u8::try_from(e.id).ok()?, e.uri.to_string())))
+            .collect();
         let (ours_dir, their_dir) = (ours.direction(), theirs.direction());
         let dir = direction(
             ours_dir.sends() && their_dir.receives(),
@@ -142,18 +166,27 @@ pub fn negotiated_sections(local: &Session<'_>, remote: &Session<'_>) -> Vec<Neg
             kind,
             direction: dir,
             codecs,
+            extensions,
             send_ssrc,
             send_rtx_ssrc,
             remote_ssrcs,
             remote_rtx_ssrcs,
+            remote_rids: Vec::new(),
         });
     }
     out
 }
 
-/// The transport-wide sequence number's id agreed in any accepted section.
-fn twcc_id(local: &Session<'_>, remote: &Session<'_>) -> Option<u8> {
-    let uri = wren_sdp::jsep::capabilities::uri::TRANSPORT_WIDE_CC;
+/// The header extension ids that name a packet's section and layer (RFC 9143 `mid`,
+/// RFC 8852 `rtp-stream-id`), as negotiated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SourceIds {
+    pub(crate) mid: Option<u8>,
+    pub(crate) rid: Option<u8>,
+}
+
+/// The id `uri` has in both descriptions' accepted sections.
+fn agreed_id(local: &Session<'_>, remote: &Session<'_>, uri: &str) -> Option<u8> {
     local
         .media()
         .iter()
@@ -186,6 +219,63 @@ impl Peer {
                 n.remote_ssrcs.contains(&ssrc) || n.remote_rtx_ssrcs.iter().any(|p| p.1 == ssrc)
             })
             .map(|n| n.mid.as_str())
+    }
+
+    /// A packet from a source nobody announced (simulcast layers come without `a=ssrc`):
+    /// its `mid` header extension names the section, which gets a receive stream for it
+    /// (with NACK as negotiated), and [`crate::Event::RemoteSource`] says so. Returns
+    /// whether it was learned. Only sources the media part does not know come here.
+    pub(super) fn learn_source(&mut self, packet: &[u8]) -> bool {
+        let Some(mid_id) = self.source_ids.mid else {
+            return false;
+        };
+        let Ok(p) = wren_rtp::rtp::RtpPacket::parse(packet) else {
+            return false;
+        };
+        let Some(mid) = p
+            .extension(mid_id)
+            .and_then(|m| std::str::from_utf8(m).ok())
+        else {
+            return false;
+        };
+        let rid = self
+            .source_ids
+            .rid
+            .and_then(|id| p.extension(id))
+            .and_then(|r| std::str::from_utf8(r).ok())
+            .map(str::to_owned);
+        let ssrc = p.ssrc();
+        let Some(n) = self
+            .negotiated
+            .iter_mut()
+            .find(|n| n.mid == mid && n.direction.receives())
+        else {
+            return false;
+        };
+        // Bounded: a section has at most as many sources as simulcast layers and more.
+        if n.remote_ssrcs.len() >= MAX_LEARNED_SOURCES {
+            return false;
+        }
+        let kind = match n.kind {
+            SdpKind::Audio => MediaKind::Audio,
+            _ => MediaKind::Video,
+        };
+        let clock_rate = n.primary_codec().map_or(90_000, |c| c.clock_rate);
+        let stream = ReceiveStream {
+            nack: n.nack(),
+            ..ReceiveStream::new(ssrc, kind, clock_rate)
+        };
+        if self.media.add_receive_stream(stream).is_err() {
+            return false;
+        }
+        n.remote_ssrcs.push(ssrc);
+        if let Some(rid) = &rid {
+            n.remote_rids.push((ssrc, rid.clone()));
+        }
+        let mid = n.mid.clone();
+        self.events
+            .push_back(crate::Event::RemoteSource { mid, ssrc, rid });
+        true
     }
 
     /// A transceiver that sends gets a track with fresh SSRCs (and an RTX SSRC for video)
@@ -224,9 +314,14 @@ impl Peer {
             return;
         };
         let sections = negotiated_sections(&local, &remote);
-        if let Some(id) = twcc_id(&local, &remote) {
+        use wren_sdp::jsep::capabilities::uri;
+        if let Some(id) = agreed_id(&local, &remote, uri::TRANSPORT_WIDE_CC) {
             self.media.set_twcc(id);
         }
+        self.source_ids = SourceIds {
+            mid: agreed_id(&local, &remote, uri::MID),
+            rid: agreed_id(&local, &remote, uri::RID),
+        };
         // The data channel: the peer's SCTP port and message size limit (RFC 8841 s5,
         // s6); none when no data section was accepted.
         let data = remote.media().iter().find(|m| {

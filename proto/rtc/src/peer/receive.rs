@@ -61,6 +61,15 @@ impl Peer {
                     Ok(n) => {
                         out.truncate(n);
                         if rtp {
+                            // A source nobody announced: learned from its mid extension.
+                            if self.source_ids.mid.is_some()
+                                && out.len() >= 12
+                                && !self
+                                    .media
+                                    .knows(u32::from_be_bytes([out[8], out[9], out[10], out[11]]))
+                            {
+                                self.learn_source(out);
+                            }
                             // Statistics, transport-wide arrival, RTX unwrapped in place.
                             if !self.media.handle_rtp(now, out, &mut self.scratch) {
                                 return Received::Handled;

@@ -80,8 +80,10 @@ pub struct Negotiation {
 
 /// The ufrag that applies to the first section of `s` (or the session's).
 fn ufrag_of(s: &Session<'_>) -> Option<String> {
+    // A stopped section (port 0) carries no ICE attributes: the first live one speaks.
     s.media()
-        .first()
+        .iter()
+        .find(|m| m.media_line().port != 0 || m.bundle_only())
         .and_then(|m| s.ice_ufrag_of(m))
         .or_else(|| s.ice_ufrag())
         .map(str::to_owned)
@@ -139,6 +141,12 @@ impl Negotiation {
     /// [`set_next_ice_credentials`](Self::set_next_ice_credentials).
     pub fn restart_ice(&mut self) {
         self.restart = true;
+    }
+
+    /// Our offer while it waits for its answer.
+    #[must_use]
+    pub fn pending_offer(&self) -> Option<&str> {
+        self.offer_out.as_deref()
     }
 
     /// Whether the last offer we answered restarted ICE.
