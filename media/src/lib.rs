@@ -35,6 +35,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod cc;
 pub mod codec;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

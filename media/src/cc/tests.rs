@@ -1,0 +1,281 @@
+//! The controller as a whole, on scripted feedback.
+
+use super::*;
+use wren_rtp::rtcp::{TwccPacket, TwccPackets};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn feedback(base_seq: u16, reference_time: i32, list: &[TwccPacket]) -> TransportFeedback<'_> {
+    TransportFeedback {
+        sender_ssrc: 1,
+        media_ssrc: 2,
+        base_seq,
+        reference_time,
+        fb_count: 0,
+        packets: TwccPackets::List(list),
+    }
+}
+
+fn no_probes() -> GccConfig {
+    GccConfig {
+        initial_probes: false,
+        ..GccConfig::default()
+    }
+}
+
+/// Sends one 1200-byte packet every `gap_ms` for `secs` seconds; each arrives
+/// `extra_us * i` later than sent (a queue growing by `extra_us` per packet), every
+/// `lose_every`-th one lost. Feedback every 100 ms, its reference time the 64 ms step
+/// before its first arrival. Returns the events.
+fn drive(
+    gcc: &mut Gcc,
+    t0: Instant,
+    gap_ms: u64,
+    secs: u64,
+    extra_us: i64,
+    lose_every: u16,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut pending: Vec<(u16, Option<i64>)> = Vec::new();
+    let mut list = Vec::new();
+    let mut seq: u16 = 0;
+    let per_fb = 100 / gap_ms;
+    for i in 0..(secs * 1000 / gap_ms) {
+        let send_ms = i * gap_ms;
+        gcc.handle_packet_sent(t0 + ms(send_ms), seq, 1200, None);
+        let arrival_us = 20_000 + send_ms as i64 * 1000 + extra_us * i as i64;
+        let lost = lose_every > 0 && seq % lose_every == 0;
+        pending.push((seq, (!lost).then_some(arrival_us)));
+        seq = seq.wrapping_add(1);
+        if (i + 1) % per_fb == 0 {
+            let first = pending.iter().find_map(|p| p.1).expect("one received");
+            let reference = first / 64_000;
+            let mut last = reference * 64_000;
+            list.clear();
+            for &(seq, arrival) in &pending {
+                let delta = arrival.map(|a| {
+                    let d = (a - last) / 250;
+                    last += d * 250;
+                    i16::try_from(d).expect("delta fits")
+                });
+                list.push(TwccPacket { seq, delta });
+            }
+            let base = pending[0].0;
+            pending.clear();
+            gcc.handle_feedback(
+                t0 + ms(send_ms + 30),
+                &feedback(base, reference as i32, &list),
+            );
+            while let Some(e) = gcc.poll_event() {
+                events.push(e);
+            }
+        }
+    }
+    events
+}
+
+#[test]
+fn the_start_probes_at_3x_and_6x_the_start_rate() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, GccConfig::default());
+    let rates: Vec<u64> = std::iter::from_fn(|| gcc.poll_event())
+        .map(|e| match e {
+            Event::Probe(c) => c.bitrate_bps,
+            other => panic!("only probes at start, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(rates, vec![900_000, 1_800_000]);
+    assert_eq!(gcc.target_bitrate(), 300_000);
+}
+
+#[test]
+fn without_queueing_or_loss_the_target_grows() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    // 1200 B every 10 ms = 960 kbit/s acknowledged, start at 300k.
+    let events = drive(&mut gcc, t0, 10, 10, 0, 0);
+    assert!(gcc.target_bitrate() > 500_000, "{}", gcc.target_bitrate());
+    assert!(events.iter().all(|e| matches!(
+        e,
+        Event::TargetBitrate {
+            reason: TargetReason::Increase,
+            ..
+        }
+    )));
+    assert_eq!(gcc.stats().usage, BandwidthUsage::Normal);
+    assert_eq!(gcc.stats().packets_received, 1000);
+}
+
+#[test]
+fn a_growing_queue_is_overuse_and_the_target_drops_below_the_acked_rate() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(
+        t0,
+        GccConfig {
+            start_bitrate_bps: 2_000_000,
+            ..no_probes()
+        },
+    );
+    // Every packet is 1 ms later than the one before it relative to its send time: the
+    // queue grows 100 ms per second.
+    let events = drive(&mut gcc, t0, 10, 3, 1_000, 0);
+    assert!(gcc.stats().overuses >= 1);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::TargetBitrate {
+                reason: TargetReason::Overuse,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    // The link delivers 1200 B per 11 ms = 873 kbit/s; AIMD goes to 0.85 of what the
+    // 500 ms window measured of it, well under it.
+    assert!(
+        gcc.target_bitrate() < (0.9 * 873_000.0) as u64,
+        "{}",
+        gcc.target_bitrate()
+    );
+}
+
+#[test]
+fn heavy_loss_lowers_the_target_for_loss() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    // One in four lost (25%): every decrease is 1 - 0.125.
+    let events = drive(&mut gcc, t0, 10, 3, 0, 4);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::TargetBitrate {
+            reason: TargetReason::Loss,
+            ..
+        }
+    )));
+    assert!(gcc.target_bitrate() < 300_000);
+    assert!(
+        (gcc.stats().loss_fraction - 0.25).abs() < 0.02,
+        "{}",
+        gcc.stats().loss_fraction
+    );
+}
+
+#[test]
+fn remb_caps_the_target() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    gcc.handle_remb(t0, 100_000);
+    assert_eq!(gcc.target_bitrate(), 100_000);
+    assert_eq!(
+        gcc.poll_event(),
+        Some(Event::TargetBitrate {
+            bps: 100_000,
+            reason: TargetReason::Remb
+        })
+    );
+    drive(&mut gcc, t0, 10, 5, 0, 0);
+    assert_eq!(gcc.target_bitrate(), 100_000);
+}
+
+#[test]
+fn a_probe_result_above_the_estimate_raises_it_at_once() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    gcc.request_probe(t0, 2_000_000);
+    let Some(Event::Probe(c)) = gcc.poll_event() else {
+        panic!("a probe cluster");
+    };
+    assert_eq!(
+        (c.bitrate_bps, c.min_bytes, c.min_packets),
+        (2_000_000, 3750, 5)
+    );
+    // 6 packets of 1000 B, 4 ms apart (2 Mbit/s), received 5 ms apart (1.6 Mbit/s).
+    let mut list = Vec::new();
+    for seq in 0..6u16 {
+        gcc.handle_packet_sent(t0 + ms(4 * u64::from(seq)), seq, 1000, Some(c.id));
+        list.push(TwccPacket {
+            seq,
+            delta: Some(if seq == 0 { 200 } else { 20 }),
+        });
+    }
+    gcc.handle_feedback(t0 + ms(100), &feedback(0, 0, &list));
+    // Receive rate 5000 B * 8 / 25 ms = 1.6 Mbit/s, under 90% of the send rate
+    // (5000 * 8 / 20 ms = 2 Mbit/s): 95% of it.
+    let expected = (0.95 * 1_600_000.0) as u64;
+    assert!(
+        gcc.target_bitrate().abs_diff(expected) <= 1,
+        "{}",
+        gcc.target_bitrate()
+    );
+    assert_eq!(
+        gcc.poll_event(),
+        Some(Event::TargetBitrate {
+            bps: gcc.target_bitrate(),
+            reason: TargetReason::Probe
+        })
+    );
+    assert_eq!(gcc.stats().probe_results, 1);
+}
+
+#[test]
+fn reports_are_counted_once_and_unknown_ones_skipped() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    for seq in 0..3u16 {
+        gcc.handle_packet_sent(t0, seq, 1000, None);
+    }
+    let list = [
+        TwccPacket {
+            seq: 0,
+            delta: Some(4),
+        },
+        TwccPacket {
+            seq: 1,
+            delta: None,
+        },
+        TwccPacket {
+            seq: 2,
+            delta: Some(4),
+        },
+        TwccPacket {
+            seq: 3,
+            delta: Some(4),
+        },
+    ];
+    gcc.handle_feedback(t0 + ms(50), &feedback(0, 0, &list));
+    gcc.handle_feedback(t0 + ms(100), &feedback(0, 0, &list));
+    let s = gcc.stats();
+    assert_eq!(
+        (s.packets_received, s.packets_lost, s.unknown_reports),
+        (2, 1, 2)
+    );
+    assert_eq!(s.feedbacks, 2);
+}
+
+#[test]
+fn the_reference_time_unwraps_across_24_bits() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    assert_eq!(gcc.reference_us(0x7f_ffff), 0x7f_ffff * 64_000);
+    // The next value wraps to the 24-bit minimum: one tick later, not 2^24 earlier.
+    let wrapped = -0x80_0000;
+    assert_eq!(gcc.reference_us(wrapped), 0x80_0000 * 64_000);
+}
+
+#[test]
+fn a_target_not_yet_polled_is_replaced_by_the_newer_one() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    gcc.handle_remb(t0, 200_000);
+    gcc.handle_remb(t0, 100_000);
+    assert_eq!(
+        gcc.poll_event(),
+        Some(Event::TargetBitrate {
+            bps: 100_000,
+            reason: TargetReason::Remb
+        })
+    );
+    assert_eq!(gcc.poll_event(), None);
+}
