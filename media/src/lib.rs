@@ -41,3 +41,4 @@ pub mod codec;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod jitter;
+pub mod pacer;
