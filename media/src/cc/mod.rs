@@ -11,12 +11,12 @@
 //!   20, smoothing 0.9), the over-use detector with its adaptive threshold (`detector`:
 //!   gain 4, k_up 0.0087, k_down 0.039) and AIMD rate control (`aimd`: 0.85 of the
 //!   acknowledged bitrate on over-use, multiplicative or additive increase);
-//! - a **loss-based** estimate (`loss`: grow under 2% loss, shrink by `1 - 0.5 * loss`
-//!   over 10%), never above the delay-based one;
+//! - a **loss-based** estimate (`loss`: grow under 2% loss up to the delay-based
+//!   estimate, shrink by `1 - 0.5 * loss` over 10%);
 //! - **probing** (`probe`): clusters at 3x and 6x the start rate at the start and on
 //!   [`Gcc::request_probe`], whose measured rate raises the estimate at once.
 //!
-//! The target is the loss-based estimate (so the smaller of both), within the
+//! The target is the smaller of both, within the
 //! configured bounds and under the last REMB (draft-alvestrand-rmcat-remb-03). It comes
 //! out as [`Event::TargetBitrate`] when it changes; probe clusters for the pacer
 //! ([`crate::pacer`]) as [`Event::Probe`].
@@ -89,6 +89,8 @@ pub struct GccConfig {
     pub probe_duration: Duration,
     /// Packets in a probe cluster at least.
     pub probe_min_packets: u32,
+    /// The loss fraction is read at most this often (over at least 20 packets).
+    pub loss_interval: Duration,
     /// Events held until polled (a newer target replaces one not yet polled; other
     /// events past this drop the oldest, counted).
     pub max_events: usize,
@@ -103,6 +105,7 @@ impl Default for GccConfig {
             initial_probes: true,
             probe_duration: Duration::from_millis(15),
             probe_min_packets: 5,
+            loss_interval: Duration::from_secs(1),
             max_events: 32,
         }
     }
@@ -233,7 +236,7 @@ impl Gcc {
             trendline: Trendline::default(),
             detector: Detector::default(),
             aimd: Aimd::new(start, min, max),
-            loss: LossBased::new(start, min),
+            loss: LossBased::new(start, min, config.loss_interval.as_secs_f64()),
             acked: AckedRate::default(),
             probes: ProbeEstimator::default(),
             scratch: Vec::with_capacity(1024),
