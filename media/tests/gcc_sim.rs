@@ -245,8 +245,8 @@ fn run(s: &Scenario) -> Vec<Sample> {
         link.rate_bps = s
             .rates
             .iter()
-            .filter(|(from, _)| *from <= sec)
-            .last()
+            .rev()
+            .find(|(from, _)| *from <= sec)
             .map_or(s.rates[0].1, |r| r.1);
 
         // Feedback reaching the sender.

@@ -153,7 +153,8 @@ pub struct GccStats {
     pub packets_received: u64,
     /// Packets feedback reported lost (each once, even if later received).
     pub packets_lost: u64,
-    /// Reports of packets not in the send history (too old, or never sent).
+    /// Reports of packets not in the send history (too old, or never sent), or past
+    /// the 1,024 received packets one feedback is read for.
     pub unknown_reports: u64,
     /// The last loss fraction the loss-based estimator read (0..=1).
     pub loss_fraction: f64,
@@ -174,6 +175,9 @@ pub struct GccStats {
     pub loss_based_bps: u64,
     /// The acknowledged bitrate, bit/s, once known.
     pub acked_bps: Option<u64>,
+    /// The link capacity AIMD learned from its decreases, bit/s (`None` far from
+    /// convergence, when it increases multiplicatively).
+    pub link_capacity_bps: Option<u64>,
     /// The last REMB, bit/s.
     pub remb_bps: Option<u64>,
     /// Probe clusters asked for, and those that gave a result.
@@ -219,6 +223,9 @@ pub struct Gcc {
 
 /// Packets of one feedback handled at most (the status count is 16 bits).
 const MAX_FEEDBACK_PACKETS: usize = 1 << 16;
+/// Arrival times are kept within this many microseconds of zero (about 142 years), so
+/// that differences between them never overflow, whatever the reference times say.
+const MAX_ARRIVAL_US: i64 = 1 << 52;
 
 impl Gcc {
     /// A controller at its start rate; with `initial_probes`, the two probe clusters
@@ -280,7 +287,9 @@ impl Gcc {
     }
 
     fn micros(&self, now: Instant) -> i64 {
-        i64::try_from(now.duration_since(self.anchor).as_micros()).unwrap_or(i64::MAX)
+        i64::try_from(now.duration_since(self.anchor).as_micros())
+            .unwrap_or(MAX_ARRIVAL_US)
+            .min(MAX_ARRIVAL_US)
     }
 
     /// A packet went out: its transport-wide sequence number (the RTP header extension
@@ -357,6 +366,7 @@ impl Gcc {
         };
         self.reference = Some((reference, base));
         base.saturating_mul(64_000)
+            .clamp(-MAX_ARRIVAL_US, MAX_ARRIVAL_US)
     }
 
     /// A transport-wide CC feedback packet: each reported packet is matched with what
@@ -371,7 +381,7 @@ impl Gcc {
         self.scratch.clear();
         for p in feedback.packets.iter().take(MAX_FEEDBACK_PACKETS) {
             if let Some(d) = p.delta {
-                arrival = arrival.saturating_add(i64::from(d) * 250);
+                arrival = (arrival + i64::from(d) * 250).clamp(-MAX_ARRIVAL_US, MAX_ARRIVAL_US);
             }
             let Some(sent) = self.history.get_mut(p.seq) else {
                 self.stats.unknown_reports += 1;
@@ -494,6 +504,7 @@ impl Gcc {
         s.delay_based_bps = self.aimd.bitrate() as u64;
         s.loss_based_bps = self.loss.bitrate() as u64;
         s.acked_bps = self.acked.bitrate().map(|b| b as u64);
+        s.link_capacity_bps = self.aimd.link().estimate_bps().map(|b| b as u64);
     }
 }
 

@@ -279,3 +279,60 @@ fn a_target_not_yet_polled_is_replaced_by_the_newer_one() {
     );
     assert_eq!(gcc.poll_event(), None);
 }
+
+/// Random script bytes (xorshift), as the fuzz target would feed them.
+#[cfg(feature = "fuzzing")]
+#[test]
+fn the_fuzz_script_runs_on_random_inputs() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..300 {
+        let mut data = vec![0u8; 800];
+        for b in &mut data {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        crate::fuzz::gcc(&data);
+    }
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the arrival times and losses, each sent packet is counted once
+        /// (received or lost) and the target stays within the bounds.
+        #[test]
+        fn every_packet_counts_once_and_the_target_stays_in_bounds(
+            reports in proptest::collection::vec((any::<bool>(), 0i16..2000), 1..400),
+            chunk in 1usize..60,
+        ) {
+            let t0 = Instant::now();
+            let config = GccConfig::default();
+            let (min, max) = (config.min_bitrate_bps, config.max_bitrate_bps);
+            let mut gcc = Gcc::new(t0, config);
+            for (i, _) in reports.iter().enumerate() {
+                gcc.handle_packet_sent(t0 + ms(i as u64 * 5), i as u16, 1000, None);
+            }
+            let list: Vec<TwccPacket> = reports
+                .iter()
+                .enumerate()
+                .map(|(i, &(got, d))| TwccPacket { seq: i as u16, delta: got.then_some(d) })
+                .collect();
+            for (k, part) in list.chunks(chunk).enumerate() {
+                // Each part reported twice: the second time changes nothing.
+                for _ in 0..2 {
+                    gcc.handle_feedback(t0 + ms(2000 + k as u64 * 50), &feedback(part[0].seq, k as i32, part));
+                }
+                prop_assert!((min..=max).contains(&gcc.target_bitrate()));
+            }
+            let s = gcc.stats();
+            let lost = reports.iter().filter(|r| !r.0).count() as u64;
+            prop_assert_eq!(s.packets_lost, lost);
+            prop_assert_eq!(s.packets_received, reports.len() as u64 - lost);
+            prop_assert_eq!(s.unknown_reports, 0);
+        }
+    }
+}

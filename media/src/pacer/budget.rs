@@ -4,6 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+/// No wait is computed longer than this (an hour): a rate of a few bit/s is not one to
+/// pace by.
+pub(crate) const MAX_WAIT_SECS: f64 = 3600.0;
+
 /// The bucket.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
@@ -72,8 +76,9 @@ impl Budget {
             return None;
         }
         // The instant the debt is paid, plus a microsecond so the budget is positive.
-        let secs = -self.bytes * 8.0 / self.rate_bps as f64;
-        Some(self.updated + Duration::from_secs_f64(secs) + Duration::from_micros(1))
+        let secs = (-self.bytes * 8.0 / self.rate_bps as f64).min(MAX_WAIT_SECS);
+        self.updated
+            .checked_add(Duration::from_secs_f64(secs) + Duration::from_micros(1))
     }
 }
 

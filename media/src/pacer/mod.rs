@@ -152,7 +152,10 @@ impl Active {
     /// When its next packet is due: its bytes so far at its rate after its start.
     fn due(&self) -> Instant {
         let rate = self.cluster.bitrate_bps.max(1) as f64;
-        self.started + Duration::from_secs_f64(self.bytes as f64 * 8.0 / rate)
+        let secs = (self.bytes as f64 * 8.0 / rate).min(budget::MAX_WAIT_SECS);
+        self.started
+            .checked_add(Duration::from_secs_f64(secs))
+            .unwrap_or(self.started)
     }
 
     fn done(&self) -> bool {

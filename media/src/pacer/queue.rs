@@ -62,7 +62,7 @@ impl Queues {
             return false;
         }
         fifo.push_back(q);
-        self.bytes += q.bytes;
+        self.bytes = self.bytes.saturating_add(q.bytes);
         true
     }
 
@@ -70,7 +70,7 @@ impl Queues {
     pub(crate) fn pop(&mut self) -> Option<(Priority, Queued)> {
         for p in Priority::ALL {
             if let Some(q) = self.fifos[p.index()].pop_front() {
-                self.bytes -= q.bytes;
+                self.bytes = self.bytes.saturating_sub(q.bytes);
                 return Some((p, q));
             }
         }

@@ -222,3 +222,72 @@ fn a_long_queue_raises_the_rate_to_drain_within_the_queue_time() {
     let idle = Pacer::new(t0, config(100_000));
     assert_eq!(idle.poll_timeout(), None, "nothing to do");
 }
+
+/// Random script bytes (xorshift), as the fuzz target would feed them.
+#[cfg(feature = "fuzzing")]
+#[test]
+fn the_fuzz_script_runs_on_random_inputs() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..300 {
+        let mut data = vec![0u8; 800];
+        for b in &mut data {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        crate::fuzz::pacer(&data);
+    }
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every packet comes out once; within a priority in the order queued; and
+        /// whenever one comes out, no packet of a higher priority was waiting.
+        #[test]
+        fn every_packet_comes_out_once_in_priority_order(
+            pushes in proptest::collection::vec((0usize..3, 50usize..1500, 0u64..30), 1..200),
+        ) {
+            let t0 = Instant::now();
+            let mut p = Pacer::new(t0, config(500_000));
+            let mut waiting: Vec<(u64, Priority)> = Vec::new();
+            let mut out: Vec<(u64, Priority)> = Vec::new();
+            let mut now = t0;
+            let drain = |p: &mut Pacer, now: Instant, waiting: &mut Vec<(u64, Priority)>, out: &mut Vec<(u64, Priority)>| {
+                while let Some(x) = p.poll_packet(now) {
+                    if let Paced::Media { tag, priority, .. } = x {
+                        let best = waiting.iter().map(|w| w.1).min();
+                        assert_eq!(Some(priority), best, "a higher priority waited");
+                        waiting.retain(|w| w.0 != tag);
+                        out.push((tag, priority));
+                    }
+                }
+            };
+            for (tag, &(prio, bytes, gap)) in pushes.iter().enumerate() {
+                now += ms(gap);
+                p.handle_timeout(now);
+                drain(&mut p, now, &mut waiting, &mut out);
+                let priority = Priority::ALL[prio];
+                p.push(now, tag as u64, bytes, priority).expect("room");
+                waiting.push((tag as u64, priority));
+                drain(&mut p, now, &mut waiting, &mut out);
+            }
+            while let Some(t) = p.poll_timeout() {
+                now = t;
+                p.handle_timeout(now);
+                drain(&mut p, now, &mut waiting, &mut out);
+            }
+            prop_assert!(waiting.is_empty());
+            prop_assert_eq!(out.len(), pushes.len());
+            for prio in Priority::ALL {
+                let tags: Vec<u64> = out.iter().filter(|o| o.1 == prio).map(|o| o.0).collect();
+                let mut sorted = tags.clone();
+                sorted.sort_unstable();
+                prop_assert_eq!(tags, sorted);
+            }
+        }
+    }
+}
