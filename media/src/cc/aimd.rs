@@ -113,6 +113,13 @@ impl Aimd {
         self.rtt = rtt;
     }
 
+    /// New bounds for the estimate (kept within them from now on).
+    pub(crate) fn set_bounds(&mut self, min: f64, max: f64) {
+        self.min = min;
+        self.max = max.max(min);
+        self.bitrate = self.bitrate.clamp(self.min, self.max);
+    }
+
     /// Sets the estimate outright (a probe's result).
     pub(crate) fn set_estimate(&mut self, bps: f64, now_s: f64) {
         self.bitrate = bps.clamp(self.min, self.max);

@@ -84,6 +84,12 @@ impl LossBased {
         self.rtt = rtt;
     }
 
+    /// A new floor.
+    pub(crate) fn set_min(&mut self, min: f64) {
+        self.min = min;
+        self.bitrate = self.bitrate.max(min);
+    }
+
     /// Sets the estimate outright (a probe's result).
     pub(crate) fn set(&mut self, bps: f64) {
         self.bitrate = bps.max(self.min);

@@ -125,6 +125,8 @@ pub enum TargetReason {
     Probe,
     /// The receiver's REMB capped it.
     Remb,
+    /// The application changed the bounds ([`Gcc::set_bitrate_bounds`]).
+    Bounds,
 }
 
 /// What the controller has for the application.
@@ -321,6 +323,18 @@ impl Gcc {
         self.remb = Some(bps as f64);
         self.stats.remb_bps = Some(bps);
         self.update_target(TargetReason::Remb);
+    }
+
+    /// New bounds for the target (for instance when a simulcast layer is turned on or
+    /// off); a target outside them moves inside at once ([`TargetReason::Bounds`]).
+    pub fn set_bitrate_bounds(&mut self, now: Instant, min_bps: u64, max_bps: u64) {
+        self.clamp_now(now);
+        self.config.min_bitrate_bps = min_bps;
+        self.config.max_bitrate_bps = max_bps.max(min_bps);
+        self.aimd
+            .set_bounds(min_bps as f64, self.config.max_bitrate_bps as f64);
+        self.loss.set_min(min_bps as f64);
+        self.update_target(TargetReason::Bounds);
     }
 
     /// Asks for a probe cluster at `target_bps` (for instance before turning on a

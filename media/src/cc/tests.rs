@@ -265,6 +265,26 @@ fn the_reference_time_unwraps_across_24_bits() {
 }
 
 #[test]
+fn new_bounds_move_the_target_inside_them() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    gcc.set_bitrate_bounds(t0, 50_000, 200_000);
+    assert_eq!(
+        gcc.poll_event(),
+        Some(Event::TargetBitrate {
+            bps: 200_000,
+            reason: TargetReason::Bounds
+        })
+    );
+    gcc.set_bitrate_bounds(t0, 400_000, 1_000_000);
+    assert_eq!(gcc.target_bitrate(), 400_000);
+    // Unchanged bounds change nothing, and say nothing.
+    let _ = gcc.poll_event();
+    gcc.set_bitrate_bounds(t0, 400_000, 1_000_000);
+    assert_eq!(gcc.poll_event(), None);
+}
+
+#[test]
 fn a_target_not_yet_polled_is_replaced_by_the_newer_one() {
     let t0 = Instant::now();
     let mut gcc = Gcc::new(t0, no_probes());

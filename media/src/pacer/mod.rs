@@ -16,21 +16,26 @@
 //!
 //! let t0 = Instant::now();
 //! let mut pacer = Pacer::new(t0, PacerConfig { pacing_rate_bps: 960_000, ..PacerConfig::default() });
-//! for tag in 0..3 {
+//! for tag in 0..6 {
 //!     pacer.push(t0, tag, 1200, Priority::Video)?;
 //! }
-//! // 1200 bytes at 960 kbit/s is 10 ms: one packet now, then one each 10 ms.
+//! // The budget starts with 40 ms of the rate (4,800 bytes): four packets spend it at
+//! // once, a fifth goes as soon as it is positive again (a packet may overdraw it),
+//! // then 1200 bytes at 960 kbit/s is one packet each 10 ms.
 //! let mut now = t0;
 //! let mut sent = Vec::new();
-//! while sent.len() < 3 {
+//! while sent.len() < 6 {
 //!     while let Some(Paced::Media { tag, .. }) = pacer.poll_packet(now) {
 //!         sent.push((tag, now - t0));
 //!     }
-//!     now = pacer.poll_timeout().expect("packets wait");
+//!     let Some(next) = pacer.poll_timeout() else { break };
+//!     now = next;
 //!     pacer.handle_timeout(now);
 //! }
-//! assert_eq!(sent.iter().map(|s| s.0).collect::<Vec<_>>(), vec![0, 1, 2]);
-//! assert!(sent[2].1 >= Duration::from_millis(20));
+//! assert_eq!(sent.iter().map(|s| s.0).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4, 5]);
+//! assert_eq!(sent[3].1, Duration::ZERO);
+//! assert!(sent[4].1 < Duration::from_millis(1));
+//! assert!(sent[5].1 >= Duration::from_millis(10));
 //! # Ok::<(), wren_media::pacer::PacerError>(())
 //! ```
 
