@@ -186,7 +186,9 @@ struct Sample {
     delivered_bps: u64,
     mean_delay_ms: f64,
     max_delay_ms: f64,
-    lost: u64,
+    /// Dropped by the full queue (congestion), and at random.
+    lost_queue: u64,
+    lost_random: u64,
 }
 
 /// A scenario: the link rate and random loss over time.
@@ -196,11 +198,19 @@ struct Scenario {
     /// (from second, rate bit/s)
     rates: &'static [(u64, u64)],
     loss: f64,
+    /// Whether the controller probes at 3x and 6x its start rate.
+    initial_probes: bool,
 }
 
 fn run(s: &Scenario) -> Vec<Sample> {
     let t0 = Instant::now();
-    let mut gcc = Gcc::new(t0, GccConfig::default());
+    let mut gcc = Gcc::new(
+        t0,
+        GccConfig {
+            initial_probes: s.initial_probes,
+            ..GccConfig::default()
+        },
+    );
     let mut pacer = Pacer::new(
         t0,
         PacerConfig {
@@ -231,7 +241,7 @@ fn run(s: &Scenario) -> Vec<Sample> {
     let (mut sent_bytes, mut delivered_bytes) = (0u64, 0u64);
     let mut delays = Vec::new();
     let mut arrivals = Vec::new();
-    let mut lost_before = 0;
+    let (mut queue_before, mut random_before) = (0, 0);
     let frame_interval = Duration::from_secs_f64(1.0 / 30.0);
     let mut next_frame = t0;
     let mut next_audio = t0;
@@ -341,7 +351,6 @@ fn run(s: &Scenario) -> Vec<Sample> {
         }
 
         if tick > 0 && tick % 1000 == 0 {
-            let lost = link.dropped_queue + link.dropped_random;
             let mean = if delays.is_empty() {
                 0.0
             } else {
@@ -359,9 +368,11 @@ fn run(s: &Scenario) -> Vec<Sample> {
                 delivered_bps: delivered_bytes * 8,
                 mean_delay_ms: mean,
                 max_delay_ms: max,
-                lost: lost - lost_before,
+                lost_queue: link.dropped_queue - queue_before,
+                lost_random: link.dropped_random - random_before,
             });
-            lost_before = lost;
+            queue_before = link.dropped_queue;
+            random_before = link.dropped_random;
             sent_bytes = 0;
             delivered_bytes = 0;
             delays.clear();
@@ -377,11 +388,18 @@ fn report(s: &Scenario, samples: &[Sample], gcc: &Gcc, pacer: &Pacer, link: &Lin
     let mut csv = String::from(
         "second,link_bps,estimate_bps,send_bps,delivered_bps,mean_queue_delay_ms,max_queue_delay_ms,lost_packets\n",
     );
-    println!("scenario {} ({}% random loss):", s.name, s.loss * 100.0);
-    println!("   s   link kbps  estimate kbps  send kbps  delivered kbps  queue ms mean/max  lost");
+    println!(
+        "scenario {} ({}% random loss, initial probes {}):",
+        s.name,
+        s.loss * 100.0,
+        s.initial_probes
+    );
+    println!(
+        "   s   link kbps  estimate kbps  send kbps  delivered kbps  queue ms mean/max  lost queue/random"
+    );
     for x in samples {
         println!(
-            "{:4} {:11} {:14} {:10} {:15} {:10.1}/{:<8.1} {:5}",
+            "{:4} {:11} {:14} {:10} {:15} {:10.1}/{:<8.1} {:5}/{}",
             x.second,
             x.link_bps / 1000,
             x.estimate_bps / 1000,
@@ -389,11 +407,12 @@ fn report(s: &Scenario, samples: &[Sample], gcc: &Gcc, pacer: &Pacer, link: &Lin
             x.delivered_bps / 1000,
             x.mean_delay_ms,
             x.max_delay_ms,
-            x.lost
+            x.lost_queue,
+            x.lost_random
         );
         writeln!(
             csv,
-            "{},{},{},{},{},{:.2},{:.2},{}",
+            "{},{},{},{},{},{:.2},{:.2},{},{}",
             x.second,
             x.link_bps,
             x.estimate_bps,
@@ -401,7 +420,8 @@ fn report(s: &Scenario, samples: &[Sample], gcc: &Gcc, pacer: &Pacer, link: &Lin
             x.delivered_bps,
             x.mean_delay_ms,
             x.max_delay_ms,
-            x.lost
+            x.lost_queue,
+            x.lost_random
         )
         .expect("write to a String");
     }
@@ -428,6 +448,7 @@ fn estimate_settles_within_15_percent_of_1mbps_in_20s_and_queueing_stays_under_1
         seconds: 60,
         rates: &[(0, 1_000_000)],
         loss: 0.0,
+        initial_probes: true,
     });
     // Settled: from some second at most 20 on, every sample to the end is within 15%.
     let settled = samples
@@ -456,6 +477,7 @@ fn estimate_follows_a_drop_from_1mbps_to_300kbps_within_5s() {
         seconds: 60,
         rates: &[(0, 1_000_000), (30, 300_000)],
         loss: 0.0,
+        initial_probes: true,
     });
     // Within 5 s of the drop (second 35 on) every sample is within 15% of 300 kbit/s.
     let off: Vec<_> = samples
@@ -476,11 +498,36 @@ fn five_percent_random_loss_without_congestion_keeps_the_rate_above_70_percent()
         seconds: 60,
         rates: &[(0, 1_000_000)],
         loss: 0.05,
+        initial_probes: true,
     });
+    let congestion: u64 = samples.iter().map(|x| x.lost_queue).sum();
+    assert_eq!(
+        congestion, 0,
+        "the queue never overflowed: the loss is random only"
+    );
     let low: Vec<_> = samples
         .iter()
         .filter(|x| x.second >= 20 && x.estimate_bps < 700_000)
         .map(|x| (x.second, x.estimate_bps))
         .collect();
     assert!(low.is_empty(), "under 70% of 1 Mbit/s after 20 s: {low:?}");
+}
+
+#[test]
+fn without_initial_probes_the_estimate_still_settles_within_15_percent_in_20s() {
+    let samples = run(&Scenario {
+        name: "steady_1mbps_no_probes",
+        seconds: 60,
+        rates: &[(0, 1_000_000)],
+        loss: 0.0,
+        initial_probes: false,
+    });
+    let settled = samples
+        .iter()
+        .rposition(|x| !within(x.estimate_bps, 1_000_000, 0.15))
+        .map_or(0, |i| samples[i].second);
+    assert!(
+        settled < 20,
+        "last sample outside 15% of 1 Mbit/s: second {settled}"
+    );
 }
