@@ -531,3 +531,24 @@ fn without_initial_probes_the_estimate_still_settles_within_15_percent_in_20s() 
         "last sample outside 15% of 1 Mbit/s: second {settled}"
     );
 }
+
+#[test]
+fn start_probing_finds_a_5mbps_link_within_5s() {
+    // From 300 kbit/s, AIMD alone would take half a minute (8% a second); the start
+    // probes (0.9 and 1.8 Mbit/s) and the exponential ones after them get there sooner.
+    let samples = run(&Scenario {
+        name: "steady_5mbps",
+        seconds: 30,
+        rates: &[(0, 5_000_000)],
+        loss: 0.0,
+        initial_probes: true,
+    });
+    let settled = samples
+        .iter()
+        .rposition(|x| !within(x.estimate_bps, 5_000_000, 0.15))
+        .map_or(0, |i| samples[i].second);
+    assert!(
+        settled < 5,
+        "last sample outside 15% of 5 Mbit/s: second {settled}"
+    );
+}

@@ -14,7 +14,9 @@
 //! - a **loss-based** estimate (`loss`: grow under 2% loss up to the delay-based
 //!   estimate, shrink by `1 - 0.5 * loss` over 10%);
 //! - **probing** (`probe`): clusters at 3x and 6x the start rate at the start and on
-//!   [`Gcc::request_probe`], whose measured rate raises the estimate at once.
+//!   [`Gcc::request_probe`], whose measured rate raises the estimate at once; while
+//!   the start's results reach 70% of the last cluster's rate, probing goes on at twice
+//!   the result (exponential probing).
 //!
 //! The target is the smaller of both, within the
 //! configured bounds and under the last REMB (draft-alvestrand-rmcat-remb-03). It comes
@@ -218,10 +220,17 @@ pub struct Gcc {
     /// The reference time unwrapped: (last 24-bit value, base in 64 ms units).
     reference: Option<(i32, i64)>,
     remb: Option<f64>,
+    /// While probing exponentially: the last cluster's rate and when it was asked for.
+    exponential: Option<(u64, Instant)>,
     target: u64,
     events: VecDeque<Event>,
     stats: GccStats,
 }
+
+/// A probe result this share of the last cluster's rate asks for the next cluster.
+const PROBE_FURTHER: f64 = 0.7;
+/// Exponential probing ends when no such result comes within this of the last cluster.
+const EXPONENTIAL_PROBE_WAIT: Duration = Duration::from_secs(1);
 
 /// Packets of one feedback handled at most (the status count is 16 bits).
 const MAX_FEEDBACK_PACKETS: usize = 1 << 16;
@@ -251,6 +260,7 @@ impl Gcc {
             scratch: Vec::with_capacity(1024),
             reference: None,
             remb: None,
+            exponential: None,
             target: start as u64,
             events: VecDeque::with_capacity(config.max_events.max(1)),
             stats: GccStats::default(),
@@ -259,6 +269,7 @@ impl Gcc {
         if gcc.config.initial_probes {
             gcc.push_probe(3 * start as u64);
             gcc.push_probe(6 * start as u64);
+            gcc.exponential = Some((6 * start as u64, now));
         }
         gcc.refresh_stats();
         gcc
@@ -476,11 +487,38 @@ impl Gcc {
         } else {
             self.aimd.update(usage, acked, now_s);
         }
+        if let Some(rate) = probe_result {
+            self.probe_further(now, rate);
+        }
         let cap = self.cap();
         if self.loss.report(now_s, lost, lost + received, cap) == LossAction::Decrease {
             reason = TargetReason::Loss;
         }
         self.update_target(reason);
+    }
+
+    /// Exponential probing (libwebrtc's `ProbeController`): while a probe result comes
+    /// within a second of the last cluster and reaches 70% of its rate, the path may
+    /// carry more: probe again at twice the result, up to the maximum.
+    fn probe_further(&mut self, now: Instant, rate: f64) {
+        let Some((last, since)) = self.exponential else {
+            return;
+        };
+        if now.saturating_duration_since(since) > EXPONENTIAL_PROBE_WAIT {
+            self.exponential = None;
+            return;
+        }
+        if rate < PROBE_FURTHER * last as f64 {
+            return;
+        }
+        let max = self.config.max_bitrate_bps.max(self.config.min_bitrate_bps);
+        let next = ((2.0 * rate) as u64).min(max);
+        if next <= last {
+            self.exponential = None;
+            return;
+        }
+        self.push_probe(next);
+        self.exponential = Some((next, now));
     }
 
     /// The delay-based estimate under REMB.

@@ -219,6 +219,69 @@ fn a_probe_result_above_the_estimate_raises_it_at_once() {
     assert_eq!(gcc.stats().probe_results, 1);
 }
 
+/// Sends `cluster` as 6 packets spaced at its rate, received at `receive_bps`, from
+/// sequence number `seq` at `at`, and feeds the feedback 100 ms later.
+fn probe_through(gcc: &mut Gcc, cluster: ProbeCluster, seq: u16, at: Instant, receive_bps: u64) {
+    let size = 1000u64;
+    let send_gap = Duration::from_micros(size * 8 * 1_000_000 / cluster.bitrate_bps);
+    let recv_ticks = (size * 8 * 1_000_000 / receive_bps / 250) as i16;
+    let mut list = Vec::new();
+    for i in 0..6u16 {
+        gcc.handle_packet_sent(
+            at + send_gap * u32::from(i),
+            seq + i,
+            size as usize,
+            Some(cluster.id),
+        );
+        list.push(TwccPacket {
+            seq: seq + i,
+            delta: Some(if i == 0 { 100 } else { recv_ticks }),
+        });
+    }
+    gcc.handle_feedback(at + ms(100), &feedback(seq, 0, &list));
+}
+
+#[test]
+fn start_probes_that_reach_70_percent_probe_again_at_twice_the_result() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, GccConfig::default());
+    let clusters: Vec<ProbeCluster> = std::iter::from_fn(|| gcc.poll_event())
+        .filter_map(|e| match e {
+            Event::Probe(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(clusters.len(), 2);
+    // The 1.8 Mbit/s cluster arrives as fast as it was sent (2 Mbit/s path): probe on.
+    probe_through(&mut gcc, clusters[1], 0, t0, 2_000_000);
+    let next: Vec<Event> = std::iter::from_fn(|| gcc.poll_event()).collect();
+    let Some(Event::Probe(c)) = next.iter().find(|e| matches!(e, Event::Probe(_))) else {
+        panic!("a further probe: {next:?}");
+    };
+    // The result is the 1.8 Mbit/s send rate; twice that.
+    assert!(
+        c.bitrate_bps.abs_diff(3_600_000) < 10_000,
+        "{}",
+        c.bitrate_bps
+    );
+    // That one is capped at 2 Mbit/s (under 70% of 3.6): no further probe.
+    probe_through(&mut gcc, *c, 100, t0 + ms(200), 2_000_000);
+    assert!(!std::iter::from_fn(|| gcc.poll_event()).any(|e| matches!(e, Event::Probe(_))));
+    assert!(gcc.target_bitrate() > 1_700_000, "{}", gcc.target_bitrate());
+}
+
+#[test]
+fn without_start_probes_a_result_does_not_start_exponential_probing() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    gcc.request_probe(t0, 1_000_000);
+    let Some(Event::Probe(c)) = gcc.poll_event() else {
+        panic!("the requested cluster");
+    };
+    probe_through(&mut gcc, c, 0, t0, 1_000_000);
+    assert!(!std::iter::from_fn(|| gcc.poll_event()).any(|e| matches!(e, Event::Probe(_))));
+}
+
 #[test]
 fn reports_are_counted_once_and_unknown_ones_skipped() {
     let t0 = Instant::now();
