@@ -184,6 +184,9 @@ pub struct GccStats {
     pub link_capacity_bps: Option<u64>,
     /// The last REMB, bit/s.
     pub remb_bps: Option<u64>,
+    /// The round trip in use: the one given to [`Gcc::set_rtt`], or until then one
+    /// estimated from feedback.
+    pub rtt: Option<Duration>,
     /// Probe clusters asked for, and those that gave a result.
     pub probes: u64,
     /// See `probes`.
@@ -220,6 +223,8 @@ pub struct Gcc {
     /// The reference time unwrapped: (last 24-bit value, base in 64 ms units).
     reference: Option<(i32, i64)>,
     remb: Option<f64>,
+    /// Whether the application gives the round trip.
+    rtt_given: bool,
     /// While probing exponentially: the last cluster's rate and when it was asked for.
     exponential: Option<(u64, Instant)>,
     target: u64,
@@ -261,6 +266,7 @@ impl Gcc {
             reference: None,
             remb: None,
             exponential: None,
+            rtt_given: false,
             target: start as u64,
             events: VecDeque::with_capacity(config.max_events.max(1)),
             stats: GccStats::default(),
@@ -322,10 +328,29 @@ impl Gcc {
     }
 
     /// The round trip (from RTCP receiver reports): paces AIMD's additive step and
-    /// further decreases, and the loss-based decreases.
+    /// further decreases, and the loss-based decreases. Until it is first called, the
+    /// round trip is estimated from feedback (see [`GccStats::rtt`]).
     pub fn set_rtt(&mut self, rtt: Duration) {
+        self.rtt_given = true;
+        self.apply_rtt(rtt);
+    }
+
+    fn apply_rtt(&mut self, rtt: Duration) {
+        self.stats.rtt = Some(rtt);
         self.aimd.set_rtt(rtt);
         self.loss.set_rtt(rtt);
+    }
+
+    /// From one feedback: the time since the last packet it acknowledges was sent
+    /// (which includes how long the receiver held the report, as libwebrtc's feedback
+    /// RTT does), smoothed over feedbacks (1/8 per sample).
+    fn feedback_rtt(&mut self, now_us: i64, last_send_us: i64) {
+        let sample = Duration::from_micros(u64::try_from(now_us - last_send_us).unwrap_or(0));
+        let smoothed = match self.stats.rtt {
+            Some(r) => (r * 7 + sample) / 8,
+            None => sample,
+        };
+        self.apply_rtt(smoothed);
     }
 
     /// The receiver's REMB (bit/s): the target stays under it.
@@ -439,6 +464,11 @@ impl Gcc {
         }
         self.stats.packets_lost += u64::from(lost);
         self.stats.packets_received += u64::from(received);
+        if !self.rtt_given
+            && let Some(last_send) = self.scratch.iter().map(|a| a.send_us).max()
+        {
+            self.feedback_rtt(self.micros(now), last_send);
+        }
         self.scratch
             .sort_unstable_by_key(|a| (a.arrival_us, a.send_us));
 

@@ -283,6 +283,53 @@ fn without_start_probes_a_result_does_not_start_exponential_probing() {
 }
 
 #[test]
+fn the_round_trip_comes_from_feedback_until_the_application_gives_one() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, no_probes());
+    assert_eq!(gcc.stats().rtt, None);
+    for seq in 0..3u16 {
+        gcc.handle_packet_sent(t0 + ms(10 * u64::from(seq)), seq, 1000, None);
+    }
+    let list: Vec<TwccPacket> = (0..3)
+        .map(|seq| TwccPacket {
+            seq,
+            delta: Some(40),
+        })
+        .collect();
+    // The last packet acknowledged was sent at 20 ms; feedback at 100 ms: 80 ms.
+    gcc.handle_feedback(t0 + ms(100), &feedback(0, 0, &list));
+    assert_eq!(gcc.stats().rtt, Some(ms(80)));
+    // A packet sent at 100 ms, reported at 140 ms: 40 ms, smoothed by 1/8 with 80.
+    gcc.handle_packet_sent(t0 + ms(100), 3, 1000, None);
+    gcc.handle_feedback(
+        t0 + ms(140),
+        &feedback(
+            3,
+            0,
+            &[TwccPacket {
+                seq: 3,
+                delta: Some(400),
+            }],
+        ),
+    );
+    assert_eq!(gcc.stats().rtt, Some(ms(75)));
+    gcc.set_rtt(ms(30));
+    gcc.handle_packet_sent(t0 + ms(150), 4, 1000, None);
+    gcc.handle_feedback(
+        t0 + ms(400),
+        &feedback(
+            4,
+            0,
+            &[TwccPacket {
+                seq: 4,
+                delta: Some(500),
+            }],
+        ),
+    );
+    assert_eq!(gcc.stats().rtt, Some(ms(30)), "the application's wins");
+}
+
+#[test]
 fn reports_are_counted_once_and_unknown_ones_skipped() {
     let t0 = Instant::now();
     let mut gcc = Gcc::new(t0, no_probes());
