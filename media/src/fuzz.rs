@@ -112,3 +112,160 @@ pub fn files(data: &[u8]) {
         while let Ok(Some(_)) = r.next_packet(&mut buf) {}
     }
 }
+
+/// `media_gcc`: the congestion controller fed a script: packets sent, feedback as RTCP
+/// bytes (any bytes; those that parse as transport-wide CC feedback are handled) or
+/// built from the script (any sequence numbers, reference times and deltas), time
+/// steps, REMB, RTT and probe requests. Must never panic, and the target stays within
+/// the configured bounds.
+pub fn gcc(data: &[u8]) {
+    use crate::cc::{Event, Gcc, GccConfig, ProbeClusterId};
+    use std::time::{Duration, Instant};
+    use wren_rtp::rtcp::{RtcpPacket, TransportFeedback, TwccPacket, TwccPackets};
+
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let mut now = Instant::now();
+    let config = GccConfig::default();
+    let (min, max) = (config.min_bitrate_bps, config.max_bitrate_bps);
+    let mut gcc = Gcc::new(now, config);
+    let mut list = Vec::new();
+    let mut rest = data;
+    let take = |rest: &mut &[u8], n: usize| -> Option<Vec<u8>> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        *rest = tail;
+        Some(head.to_vec())
+    };
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        match op % 7 {
+            0 => {
+                let Some(b) = take(&mut rest, 4) else { break };
+                let probe = (b[3] & 1 != 0).then_some(ProbeClusterId(u32::from(b[3] >> 1)));
+                gcc.handle_packet_sent(
+                    now,
+                    u16::from_be_bytes([b[0], b[1]]),
+                    usize::from(b[2]) * 8,
+                    probe,
+                );
+            }
+            1 => {
+                let Some(n) = take(&mut rest, 1) else { break };
+                let Some(bytes) = take(&mut rest, usize::from(n[0])) else {
+                    break;
+                };
+                if let Ok((p, _)) = RtcpPacket::parse_first(&bytes)
+                    && let Ok(fb) = TransportFeedback::parse(&p)
+                {
+                    gcc.handle_feedback(now, &fb);
+                }
+            }
+            2 => {
+                let Some(h) = take(&mut rest, 6) else { break };
+                let base = u16::from_be_bytes([h[0], h[1]]);
+                let reference = (i32::from_be_bytes([h[2], h[3], h[4], 0])) >> 8;
+                list.clear();
+                for i in 0..u16::from(h[5]) {
+                    let Some(d) = take(&mut rest, 2) else { break };
+                    let v = i16::from_be_bytes([d[0], d[1]]);
+                    list.push(TwccPacket {
+                        seq: base.wrapping_add(i),
+                        delta: (v != i16::MIN).then_some(v),
+                    });
+                }
+                let fb = TransportFeedback {
+                    sender_ssrc: 1,
+                    media_ssrc: 2,
+                    base_seq: base,
+                    reference_time: reference,
+                    fb_count: 0,
+                    packets: TwccPackets::List(&list),
+                };
+                gcc.handle_feedback(now, &fb);
+            }
+            3 => {
+                let Some(b) = take(&mut rest, 1) else { break };
+                now += Duration::from_millis(u64::from(b[0]) * 16);
+            }
+            4 => {
+                let Some(b) = take(&mut rest, 4) else { break };
+                gcc.handle_remb(
+                    now,
+                    u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])) << 4,
+                );
+            }
+            5 => {
+                let Some(b) = take(&mut rest, 1) else { break };
+                gcc.set_rtt(Duration::from_millis(u64::from(b[0]) * 8));
+            }
+            _ => {
+                let Some(b) = take(&mut rest, 1) else { break };
+                gcc.request_probe(now, u64::from(b[0]) * 100_000);
+            }
+        }
+        while let Some(e) = gcc.poll_event() {
+            if let Event::TargetBitrate { bps, .. } = e {
+                assert!((min..=max).contains(&bps), "target {bps} out of bounds");
+            }
+        }
+        assert!((min..=max).contains(&gcc.target_bitrate()));
+    }
+}
+
+/// `media_pacer`: the pacer fed a script of pushes (any size and priority), rates,
+/// probe clusters and time steps, drained after each. Must never panic, release more
+/// than was queued, or leave a deadline due after draining.
+pub fn pacer(data: &[u8]) {
+    use crate::cc::{ProbeCluster, ProbeClusterId};
+    use crate::pacer::{Paced, Pacer, PacerConfig, Priority};
+    use std::time::{Duration, Instant};
+
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let mut now = Instant::now();
+    let mut pacer = Pacer::new(
+        now,
+        PacerConfig {
+            queue_capacity: 16,
+            ..PacerConfig::default()
+        },
+    );
+    let (mut queued, mut released) = (0u64, 0u64);
+    for op in data.chunks_exact(4) {
+        let v = u16::from_be_bytes([op[1], op[2]]);
+        match op[0] % 6 {
+            0 | 1 => {
+                let priority = Priority::ALL[usize::from(op[3]) % 3];
+                if pacer.push(now, queued, usize::from(v), priority).is_ok() {
+                    queued += 1;
+                }
+            }
+            2 => pacer.set_pacing_rate(now, u64::from(v) * 1000),
+            3 => pacer.set_padding_rate(now, u64::from(v) * 100),
+            4 => {
+                let _ = pacer.add_probe(
+                    now,
+                    ProbeCluster {
+                        id: ProbeClusterId(u32::from(op[3])),
+                        bitrate_bps: u64::from(v) * 1000,
+                        min_bytes: usize::from(op[3]) * 100,
+                        min_packets: u32::from(op[3] % 8),
+                    },
+                );
+            }
+            _ => now += Duration::from_micros(u64::from(v) * 10),
+        }
+        pacer.handle_timeout(now);
+        let mut n = 0;
+        while let Some(p) = pacer.poll_packet(now) {
+            if let Paced::Media { .. } = p {
+                released += 1;
+            }
+            n += 1;
+            assert!(n < 100_000, "poll_packet never runs dry");
+        }
+        assert!(released <= queued);
+        assert!(
+            pacer.poll_timeout().is_none_or(|t| t > now),
+            "a deadline stays due"
+        );
+    }
+}

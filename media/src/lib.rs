@@ -11,6 +11,14 @@
 //! [`jitter`] is the receive side of a stream: packets in any order, frames out in order,
 //! NACKs for what is missing, keyframe requests when a frame cannot be completed.
 //!
+//! The send side: [`cc`] is congestion control in the manner of Google Congestion
+//! Control (draft-ietf-rmcat-gcc-02) from transport-wide CC feedback, a delay-based and
+//! a loss-based estimate with probing, whose target bitrate is an event the application
+//! acts on; [`pacer`] releases queued packets at a multiple of that target, audio
+//! first, with bounded bursts, and asks for padding and probe packets. Neither sends
+//! anything: the caller sends what [`pacer::Pacer::poll_packet`] names and tells the
+//! controller, then hands it the feedback that comes back.
+//!
 //! ```
 //! use wren_media::codec::vp8;
 //! use wren_media::codec::{Depacketizer, Packetizer};
@@ -35,9 +43,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod cc;
 pub mod codec;
 pub mod file;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod jitter;
+pub mod pacer;

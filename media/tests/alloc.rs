@@ -157,3 +157,94 @@ fn the_jitter_buffer_allocates_nothing_per_packet_with_reordering_and_nacks() {
     let s = jb.stats();
     assert!(s.recovered > 100 && s.dropped_incomplete == 0, "{s:?}");
 }
+
+#[test]
+fn congestion_control_and_the_pacer_allocate_nothing_per_packet() {
+    use std::time::{Duration, Instant};
+    use wren_media::cc::{Event, Gcc, GccConfig};
+    use wren_media::pacer::{Paced, Pacer, PacerConfig, Priority};
+    use wren_rtp::rtcp::{RtcpPacket, RtcpWrite, TransportFeedback, TwccPacket, TwccPackets};
+
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, GccConfig::default());
+    let mut pacer = Pacer::new(t0, PacerConfig::default());
+    // Reused buffers: sent packets awaiting feedback (seq, send time), the report list
+    // and the RTCP bytes.
+    let mut sent: Vec<(u16, Duration)> = Vec::with_capacity(1024);
+    let mut list: Vec<TwccPacket> = Vec::with_capacity(1024);
+    let mut rtcp = vec![0u8; 4096];
+    let mut seq = 0u16;
+    let mut tag = 0u64;
+    let mut released = 0u64;
+    // Every 10 ms an audio and a video packet; every 50 ms feedback on everything sent,
+    // each packet arriving 20 ms after it left, every 20th lost.
+    let mut run = |from_ms: u64, to_ms: u64, released: &mut u64| {
+        for ms in from_ms..to_ms {
+            let now = t0 + Duration::from_millis(ms);
+            if ms % 10 == 0 {
+                pacer.push(now, tag, 100, Priority::Audio).unwrap();
+                pacer.push(now, tag + 1, 1000, Priority::Video).unwrap();
+                tag += 2;
+            }
+            pacer.handle_timeout(now);
+            while let Some(p) = pacer.poll_packet(now) {
+                let (bytes, probe) = match p {
+                    Paced::Media { bytes, probe, .. } | Paced::Padding { bytes, probe } => {
+                        (bytes, probe)
+                    }
+                    _ => unreachable!("no other kind"),
+                };
+                gcc.handle_packet_sent(now, seq, bytes, probe);
+                sent.push((seq, now - t0));
+                seq = seq.wrapping_add(1);
+                *released += 1;
+            }
+            if ms % 50 == 49 && !sent.is_empty() {
+                list.clear();
+                let first_us = (sent[0].1 + Duration::from_millis(20)).as_micros() as i64;
+                let reference = first_us / 64_000;
+                let mut clock = reference * 64_000;
+                for &(s, at) in &sent {
+                    let arrival = (at + Duration::from_millis(20)).as_micros() as i64;
+                    let delta = (s % 20 != 0).then(|| {
+                        let d = (arrival - clock) / 250;
+                        clock += d * 250;
+                        d as i16
+                    });
+                    list.push(TwccPacket { seq: s, delta });
+                }
+                let fb = TransportFeedback {
+                    sender_ssrc: 1,
+                    media_ssrc: 2,
+                    base_seq: sent[0].0,
+                    reference_time: reference as i32,
+                    fb_count: 0,
+                    packets: TwccPackets::List(&list),
+                };
+                let n = fb.write(&mut rtcp).unwrap();
+                let (pkt, _) = RtcpPacket::parse_first(&rtcp[..n]).unwrap();
+                let parsed = TransportFeedback::parse(&pkt).unwrap();
+                gcc.handle_feedback(now, &parsed);
+                sent.clear();
+            }
+            while let Some(e) = gcc.poll_event() {
+                match e {
+                    Event::TargetBitrate { bps, .. } => pacer.set_pacing_rate(now, bps * 5 / 2),
+                    Event::Probe(c) => pacer.add_probe(now, c).unwrap(),
+                    _ => {}
+                }
+            }
+        }
+    };
+    run(0, 2_000, &mut released);
+    let warm = released;
+    let n = allocations_during(|| run(2_000, 12_000, &mut released));
+    assert_eq!(n, 0, "allocations over {} packets", released - warm);
+    assert!(
+        released - warm >= 2_000,
+        "{} packets paced",
+        released - warm
+    );
+    assert!(gcc.stats().packets_lost > 50 && gcc.stats().feedbacks > 200);
+}
