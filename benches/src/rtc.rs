@@ -7,9 +7,10 @@
 //! work per packet:
 //!
 //! - wren-rtc ([`WrenPair`]): `send_rtp_into` into a reused buffer, `receive` into
-//!   another; then, as a generic driver would after each input, each peer's due timer
-//!   (`handle_timeout`), `poll_transmit` (delivered to the other peer), `poll_event` and
-//!   `poll_timeout`.
+//!   another; then, as a generic driver would after its inputs, `handle_timeout` for a
+//!   peer whose deadline (its last `poll_timeout`) has come, `poll_transmit` (delivered to
+//!   the other peer, until neither has more), `poll_event`, and `poll_timeout` once per
+//!   peer.
 //! - str0m ([`Str0mPair`]): `StreamTx::write_rtp`, then `poll_output` until
 //!   `Output::Timeout` on each side (str0m's rule: drain after every input),
 //!   `Output::Transmit` fed to the other side's `handle_input(Input::Receive(..))`, the
@@ -103,6 +104,7 @@ pub struct WrenPair {
     rx: Vec<u8>,
     seq: u16,
     start: Instant,
+    deadlines: [Option<Instant>; 2],
     /// What was counted since connecting.
     pub counts: Counts,
     /// The SRTP profile both sides reported in `Event::Connected`.
@@ -150,12 +152,13 @@ impl WrenPair {
         packet.extend_from_slice(&[TWCC_ID << 4 | 1, 0, 0, 0]);
         packet.extend_from_slice(&payload());
         Ok(WrenPair {
-            pair,
             packet,
             tx: Vec::with_capacity(2048),
             rx: Vec::with_capacity(2048),
             seq: 0,
             start: now,
+            deadlines: [0, 1].map(|i| pair.peers[i].poll_timeout()),
+            pair,
             counts: Counts::default(),
             profiles,
         })
@@ -207,29 +210,39 @@ impl WrenPair {
         Ok(arrived)
     }
 
-    /// What a driver does after each input: due timers, transmits (delivered), events,
-    /// the next deadline.
+    /// What a driver does after each input: due timers, transmits (delivered to the
+    /// other peer, until neither has more), events, and each peer's next deadline
+    /// (`poll_timeout`, kept for the next round as str0m's `Output::Timeout` is).
     fn service(&mut self) {
         let now = self.pair.now;
         for i in 0..2 {
-            if self.pair.peers[i].poll_timeout().is_some_and(|t| t <= now) {
+            if self.deadlines[i].is_some_and(|t| t <= now) {
                 self.pair.peers[i].handle_timeout(now);
             }
-            loop {
-                self.tx.clear();
-                let Some(t) = self.pair.peers[i].poll_transmit(now, &mut self.tx) else {
-                    break;
-                };
-                let (Some(to), Some(src)) = (self.pair.owner(t.destination), t.source) else {
-                    continue;
-                };
-                self.counts.delivered += 1;
-                let d = Datagram::udp(src, t.destination, &self.tx);
-                let _ = self.pair.peers[to].receive(now, d, &mut self.rx);
-            }
-            while self.pair.peers[i].poll_event().is_some() {}
         }
-        std::hint::black_box(self.pair.peers.iter().map(Machine::poll_timeout).min());
+        loop {
+            let mut moved = false;
+            for i in 0..2 {
+                loop {
+                    self.tx.clear();
+                    let Some(t) = self.pair.peers[i].poll_transmit(now, &mut self.tx) else {
+                        break;
+                    };
+                    let (Some(to), Some(src)) = (self.pair.owner(t.destination), t.source) else {
+                        continue;
+                    };
+                    moved = true;
+                    self.counts.delivered += 1;
+                    let d = Datagram::udp(src, t.destination, &self.tx);
+                    let _ = self.pair.peers[to].receive(now, d, &mut self.rx);
+                }
+                while self.pair.peers[i].poll_event().is_some() {}
+            }
+            if !moved {
+                break;
+            }
+        }
+        self.deadlines = [0, 1].map(|i| self.pair.peers[i].poll_timeout());
     }
 
     /// Peer `i`'s media statistics (0 sends, 1 receives).
