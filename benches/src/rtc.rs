@@ -29,6 +29,9 @@
 //! (a video send stream, a receive stream with NACK); [`WrenMode::Bare`] sends on a peer
 //! with no streams configured (SRTP, ICE and demux only), for the cost of those parts.
 //!
+//! Both carry an SCTP association (no data channel open): wren-rtc starts one as DTLS
+//! connects, and str0m's is started through its direct API (`start_sctp`) to match.
+//!
 //! Virtual time moves [`STEP`] per packet (1,200-byte packets every 100 µs: 96 Mbit/s of
 //! payload), so both stacks' RTCP and ICE consent timers fire as they would in a call.
 
@@ -294,7 +297,7 @@ pub struct Str0mPair {
 impl Str0mPair {
     /// Creates both `Rtc`s at virtual time `now` (certificates with str0m's default
     /// crypto provider, aws-lc-rs; direct API: candidates, ICE credentials, fingerprints,
-    /// DTLS roles), runs them until both report `Event::Connected`, and declares the
+    /// DTLS roles, SCTP started as wren-rtc starts it), runs them until both report `Event::Connected`, and declares the
     /// video stream on both sides.
     ///
     /// # Errors
@@ -325,6 +328,9 @@ impl Str0mPair {
             api.set_ice_controlling(i == 0);
             api.start_dtls(i == 0)
                 .map_err(|e| format!("start_dtls: {e}"))?;
+            // wren-rtc starts SCTP as DTLS connects (the DTLS client sends INIT); str0m's
+            // direct API starts it when told. Both then carry an idle association.
+            api.start_sctp(i == 0);
         }
         let pt = rtcs[0]
             .codec_config()
