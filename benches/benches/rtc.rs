@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use wren_benches::criterion_report::{median, publish};
 use wren_benches::rtc::{
-    PAYLOAD, STEP, Str0mPair, WrenMode, WrenPair, str0m_time_to_media, wren_time_to_media,
+    PAYLOAD, STEP, Str0mMode, Str0mPair, WrenMode, WrenPair, str0m_time_to_media,
+    wren_time_to_media,
 };
 
 const RTP: &str = "rtc_rtp_1200";
@@ -34,6 +35,7 @@ const CONNECT: &str = "rtc_connect";
 const WREN: &str = "wren-rtc";
 const WREN_BARE: &str = "wren-rtc bare";
 const STR0M: &str = "str0m";
+const STR0M_RTP_ONLY: &str = "str0m without SCTP";
 
 /// Alternating rounds of the paired measurement, and packets per batch.
 const ROUNDS: usize = 200;
@@ -51,8 +53,8 @@ fn wren(mode: WrenMode) -> WrenPair {
     WrenPair::connect(wall(), mode).expect("the wren-rtc peers connect")
 }
 
-fn str0m() -> Str0mPair {
-    Str0mPair::connect(wall()).expect("the str0m peers connect")
+fn str0m(mode: Str0mMode) -> Str0mPair {
+    Str0mPair::connect(wall(), mode).expect("the str0m peers connect")
 }
 
 fn rtp(c: &mut Criterion) {
@@ -66,8 +68,12 @@ fn rtp(c: &mut Criterion) {
     g.bench_function(WREN_BARE, |b| {
         b.iter(|| assert!(black_box(p.send_one().expect("sent"))))
     });
-    let mut p = str0m();
+    let mut p = str0m(Str0mMode::WithSctp);
     g.bench_function(STR0M, |b| {
+        b.iter(|| assert!(black_box(p.send_one().expect("sent"))))
+    });
+    let mut p = str0m(Str0mMode::RtpOnly);
+    g.bench_function(STR0M_RTP_ONLY, |b| {
         b.iter(|| assert!(black_box(p.send_one().expect("sent"))))
     });
     g.finish();
@@ -94,17 +100,19 @@ fn batch(mut send: impl FnMut() -> bool) -> f64 {
     t.elapsed().as_nanos() as f64 / BATCH as f64
 }
 
-/// The fastest batch of each, in [`ROUNDS`] alternating rounds: wren-rtc, wren-rtc bare,
-/// str0m (ns per packet).
-fn paired_rtp() -> [f64; 3] {
+/// The fastest batch of each, in [`ROUNDS`] alternating rounds, in [`IMPLS`]' order (ns
+/// per packet).
+fn paired_rtp() -> [f64; 4] {
     let mut w = wren(WrenMode::Streams);
     let mut wb = wren(WrenMode::Bare);
-    let mut s = str0m();
-    let mut best = [f64::MAX; 3];
+    let mut s = str0m(Str0mMode::WithSctp);
+    let mut so = str0m(Str0mMode::RtpOnly);
+    let mut best = [f64::MAX; 4];
     for _ in 0..ROUNDS {
         best[0] = best[0].min(batch(|| w.send_one().expect("sent")));
         best[1] = best[1].min(batch(|| wb.send_one().expect("sent")));
         best[2] = best[2].min(batch(|| s.send_one().expect("sent")));
+        best[3] = best[3].min(batch(|| so.send_one().expect("sent")));
     }
     assert_eq!(w.counts.received, w.counts.sent);
     assert_eq!(s.counts.received, s.counts.sent);
@@ -138,40 +146,61 @@ fn ms(ns: Option<f64>) -> String {
     ns.map_or_else(|| "-".into(), |ns| format!("{:.2}", ns / 1e6))
 }
 
-fn report(target: &Path, rtp: Option<[f64; 3]>, conn: Option<[(f64, Duration); 2]>) -> String {
+/// The rows of the RTP group, in the paired measurement's order.
+const IMPLS: [&str; 4] = [WREN, WREN_BARE, STR0M, STR0M_RTP_ONLY];
+
+fn ratio(fast: Option<f64>, slow: Option<f64>) -> String {
+    match (fast, slow) {
+        (Some(f), Some(s)) if f > 0.0 => format!("{:.2}x", s / f),
+        _ => "-".into(),
+    }
+}
+
+fn report(target: &Path, rtp: Option<[f64; 4]>, conn: Option<[(f64, Duration); 2]>) -> String {
     let mut out = format!(
         "# wren-rtc beside str0m 0.25: RTP through the whole stack\n\n\
-         One RTP packet ({PAYLOAD}-byte payload) from one peer to the other, both in one \
-         thread (sender and receiver work per packet), SRTP_AEAD_AES_256_GCM on both, \
-         virtual time {} µs per packet. Packets/s per core = 1e9 / ns per packet. \
-         Ratio: str0m's time / wren-rtc's (above 1: wren-rtc is faster; the issue asks \
-         for 2x).\n\n\
-         | impl | criterion median, ns | paired min, ns | packets/s per core (median) | packets/s per core (paired) | ratio (median) | ratio (paired) |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+         One RTP packet ({PAYLOAD}-byte payload, 1,240-byte SRTP datagram) from one peer to \
+         the other, both peers in one thread (the sender's and the receiver's work per \
+         packet), SRTP_AEAD_AES_256_GCM on both, virtual time {} µs per packet. \
+         Packets/s per core = 1e9 / ns per packet. wren-rtc: a video send stream and its \
+         receive stream (history, statistics, RTCP, transport-wide numbers and feedback), \
+         as str0m's declared streams; bare: none of that. str0m: SCTP started as wren-rtc \
+         starts it; without SCTP: as an RTP-only str0m application runs.\n\n\
+         | impl | criterion median, ns | paired min, ns | packets/s per core (median) | packets/s per core (paired) |\n\
+         | --- | --- | --- | --- | --- |\n",
         STEP.as_micros()
     );
-    let s_med = median(target, RTP, STR0M);
-    let s_min = rtp.map(|b| b[2]);
-    for (i, name) in [WREN, WREN_BARE, STR0M].into_iter().enumerate() {
-        let med = median(target, RTP, name);
-        let min = rtp.map(|b| b[i]);
-        let ratio = |w: Option<f64>, s: Option<f64>| match (w, s) {
-            (Some(w), Some(s)) if w > 0.0 => format!("{:.2}x", s / w),
-            _ => "-".into(),
-        };
+    let med = |name: &str| median(target, RTP, name);
+    let min = |i: usize| rtp.map(|b| b[i]);
+    for (i, name) in IMPLS.into_iter().enumerate() {
+        let pps = |ns: Option<f64>| ns.map_or_else(|| "-".into(), per_s);
         out.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {} |\n",
-            cell(med),
-            cell(min),
-            med.map_or_else(|| "-".into(), per_s),
-            min.map_or_else(|| "-".into(), per_s),
-            ratio(med, s_med),
-            ratio(min, s_min),
+            "| {name} | {} | {} | {} | {} |\n",
+            cell(med(name)),
+            cell(min(i)),
+            pps(med(name)),
+            pps(min(i)),
+        ));
+    }
+    out.push_str(
+        "\nRatios: the slower one's time / the faster one's (the issue asks wren-rtc for 2x \
+         str0m).\n\n| comparison | median | paired |\n| --- | --- | --- |\n",
+    );
+    for (fast, slow, what) in [
+        (0, 2, "wren-rtc vs str0m (the same work)"),
+        (0, 3, "wren-rtc vs str0m without SCTP"),
+        (1, 3, "wren-rtc bare vs str0m without SCTP"),
+    ] {
+        out.push_str(&format!(
+            "| {what} | {} | {} |\n",
+            ratio(med(IMPLS[fast]), med(IMPLS[slow])),
+            ratio(min(fast), min(slow)),
         ));
     }
     out.push_str(
         "\n## Time to first media\n\nFrom creating both peers (certificates, direct \
-         parameters) to the first RTP packet received, in memory on a virtual clock.\n\n\
+         parameters) to the first RTP packet received, in memory on a virtual clock (str0m \
+         with SCTP started).\n\n\
          | impl | criterion median, ms | paired min, ms | virtual time, ms |\n\
          | --- | --- | --- | --- |\n",
     );
@@ -184,6 +213,14 @@ fn report(target: &Path, rtp: Option<[f64; 3]>, conn: Option<[(f64, Duration); 2
             c.map_or_else(|| "-".into(), |c| format!("{:.1}", c.1.as_secs_f64() * 1e3)),
         ));
     }
+    out.push_str(&format!(
+        "\nratio (str0m / wren-rtc): median {}, paired {}\n",
+        ratio(
+            median(target, CONNECT, WREN),
+            median(target, CONNECT, STR0M)
+        ),
+        ratio(conn.map(|c| c[0].0), conn.map(|c| c[1].0)),
+    ));
     out
 }
 

@@ -30,7 +30,9 @@
 //! with no streams configured (SRTP, ICE and demux only), for the cost of those parts.
 //!
 //! Both carry an SCTP association (no data channel open): wren-rtc starts one as DTLS
-//! connects, and str0m's is started through its direct API (`start_sctp`) to match.
+//! connects, and str0m's is started through its direct API (`start_sctp`) to match
+//! ([`Str0mMode::WithSctp`]). [`Str0mMode::RtpOnly`] leaves it off, as an RTP-only str0m
+//! application can.
 //!
 //! Virtual time moves [`STEP`] per packet (1,200-byte packets every 100 µs: 96 Mbit/s of
 //! payload), so both stacks' RTCP and ICE consent timers fire as they would in a call.
@@ -79,6 +81,17 @@ pub enum WrenMode {
     /// A video send stream on the sender and its receive stream (with NACK) on the
     /// receiver: send history, receive statistics, RTCP (as str0m's declared streams).
     Streams,
+}
+
+/// Whether a [`Str0mPair`] starts SCTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Str0mMode {
+    /// SCTP started on both sides (no channel open), as wren-rtc always has it: the
+    /// same work.
+    WithSctp,
+    /// No SCTP: str0m as an RTP-only application (an SFU) runs it, which wren-rtc
+    /// cannot do.
+    RtpOnly,
 }
 
 /// What a pair counted.
@@ -297,13 +310,14 @@ pub struct Str0mPair {
 impl Str0mPair {
     /// Creates both `Rtc`s at virtual time `now` (certificates with str0m's default
     /// crypto provider, aws-lc-rs; direct API: candidates, ICE credentials, fingerprints,
-    /// DTLS roles, SCTP started as wren-rtc starts it), runs them until both report `Event::Connected`, and declares the
+    /// DTLS roles, and with [`Str0mMode::WithSctp`] SCTP started as wren-rtc starts
+    /// it), runs them until both report `Event::Connected`, and declares the
     /// video stream on both sides.
     ///
     /// # Errors
     ///
     /// When they do not connect or str0m returns an error.
-    pub fn connect(now: Instant) -> Result<Str0mPair, Failure> {
+    pub fn connect(now: Instant, mode: Str0mMode) -> Result<Str0mPair, Failure> {
         let crypto = Arc::new(str0m::crypto::from_feature_flags());
         let build = || {
             Rtc::builder()
@@ -330,7 +344,9 @@ impl Str0mPair {
                 .map_err(|e| format!("start_dtls: {e}"))?;
             // wren-rtc starts SCTP as DTLS connects (the DTLS client sends INIT); str0m's
             // direct API starts it when told. Both then carry an idle association.
-            api.start_sctp(i == 0);
+            if mode == Str0mMode::WithSctp {
+                api.start_sctp(i == 0);
+            }
         }
         let pt = rtcs[0]
             .codec_config()
@@ -487,7 +503,7 @@ impl Str0mPair {
 ///
 /// When they do not connect or the packet does not arrive.
 pub fn str0m_time_to_media(now: Instant) -> Result<Duration, Failure> {
-    let mut p = Str0mPair::connect(now)?;
+    let mut p = Str0mPair::connect(now, Str0mMode::WithSctp)?;
     if !p.send_one()? {
         return Err("the first str0m packet did not arrive".into());
     }

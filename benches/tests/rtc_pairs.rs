@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use wren_benches::rtc::{
-    PAYLOAD, Str0mPair, WREN_PROFILE, WrenMode, WrenPair, str0m_time_to_media, wren_time_to_media,
+    PAYLOAD, Str0mMode, Str0mPair, WREN_PROFILE, WrenMode, WrenPair, str0m_time_to_media,
+    wren_time_to_media,
 };
 
 /// Enough packets for both stacks' timers to fire meanwhile: 7 s of virtual time
@@ -58,19 +59,21 @@ fn wren_pair_delivers_every_packet_with_aes_256_gcm() {
 
 #[test]
 fn str0m_pair_delivers_every_packet() {
-    let mut p = Str0mPair::connect(start()).expect("the str0m peers connect");
-    for n in 0..PACKETS {
-        assert!(p.send_one().expect("sent"), "packet {n} lost");
+    for mode in [Str0mMode::WithSctp, Str0mMode::RtpOnly] {
+        let mut p = Str0mPair::connect(start(), mode).expect("the str0m peers connect");
+        for n in 0..PACKETS {
+            assert!(p.send_one().expect("sent"), "{mode:?}: packet {n} lost");
+        }
+        println!("str0m {mode:?}: {:?}", p.counts);
+        assert_eq!(p.counts.sent, PACKETS);
+        assert_eq!(p.counts.received, PACKETS, "{mode:?}");
+        assert_eq!(p.counts.wire_len, WIRE, "{mode:?}: {:?}", p.counts);
+        assert!(
+            p.counts.delivered > PACKETS,
+            "{mode:?}: str0m's own RTCP/STUN was delivered too ({:?})",
+            p.counts
+        );
     }
-    println!("str0m: {:?}", p.counts);
-    assert_eq!(p.counts.sent, PACKETS);
-    assert_eq!(p.counts.received, PACKETS);
-    assert_eq!(p.counts.wire_len, WIRE, "{:?}", p.counts);
-    assert!(
-        p.counts.delivered > PACKETS,
-        "str0m's own RTCP/STUN was delivered too ({:?})",
-        p.counts
-    );
 }
 
 #[test]

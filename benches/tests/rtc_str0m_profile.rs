@@ -12,7 +12,7 @@ use std::time::Instant;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
-use wren_benches::rtc::{Str0mPair, WREN_PROFILE};
+use wren_benches::rtc::{Str0mMode, Str0mPair, WREN_PROFILE};
 
 #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
 fn start() -> Instant {
@@ -53,7 +53,7 @@ impl Subscriber for Collect {
 fn str0m_pair_negotiates_aes_256_gcm_as_the_wren_pair_is_configured() {
     let logs = Collect::default();
     tracing::subscriber::set_global_default(logs.clone()).expect("the only subscriber");
-    let _pair = Str0mPair::connect(start()).expect("the str0m peers connect");
+    let _pair = Str0mPair::connect(start(), Str0mMode::WithSctp).expect("the str0m peers connect");
     let logs = logs.0.lock().expect("not poisoned");
     let keyed: Vec<&String> = logs
         .iter()
