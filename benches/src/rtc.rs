@@ -19,15 +19,20 @@
 //!
 //! The SRTP profile is the same: two str0m instances always agree on
 //! SRTP_AEAD_AES_256_GCM (dimpl's server picks AES-256-GCM, AES-128-GCM, AES-CM-SHA1-80 in
-//! that order, and str0m offers all three), so the wren-rtc peers are configured with
+//! that order, and dimpl's client offers all three), so the wren-rtc peers are configured with
 //! [`WREN_PROFILE`], that profile only (their default would be AES-128-GCM).
 //!
 //! Media streams: str0m in RTP mode needs its streams declared (`declare_stream_tx`,
 //! `expect_stream_rx`) and keeps receive statistics and RTCP for them; its packets are
 //! written `nackable`, so it keeps them for retransmission as wren-rtc keeps every packet
-//! of a configured send stream. [`WrenMode::Streams`] configures the same on wren-rtc
-//! (a video send stream, a receive stream with NACK); [`WrenMode::Bare`] sends on a peer
-//! with no streams configured (SRTP, ICE and demux only), for the cost of those parts.
+//! of a configured send stream; it writes abs-send-time and a transport-wide sequence
+//! number into every packet, and its receiver is told to send transport-wide feedback.
+//! [`WrenMode::Streams`] configures the same on wren-rtc (a video send stream, a receive
+//! stream with NACK, the transport-wide sequence number at str0m's id, so stamped and fed
+//! back); [`WrenMode::Bare`] sends the same bytes on peers with no streams and no
+//! extension configured (SRTP, ICE and demux only), for the cost of those parts. Both
+//! put 1,240-byte SRTP datagrams on the wire (12-byte header, 12 bytes of header
+//! extension, the payload, the 16-byte tag).
 //!
 //! Both carry an SCTP association (no data channel open): wren-rtc starts one as DTLS
 //! connects, and str0m's is started through its direct API (`start_sctp`) to match
