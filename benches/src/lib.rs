@@ -11,6 +11,7 @@ use std::fmt;
 pub mod criterion_report;
 pub mod ice;
 pub mod peers;
+pub mod rtc;
 
 /// RFC 5769 section 2.1 "Sample Request", byte for byte as published.
 ///
