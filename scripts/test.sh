@@ -5,7 +5,8 @@
 #   2. cargo fmt --all --check
 #   3. cargo clippy --workspace --all-targets -- -D warnings
 #      (clippy.toml's disallowed-methods keep clocks and global RNGs out of proto/)
-#   4. no crate under proto/ depends on tokio or mio (DESIGN.md: the sans-IO contract)
+#   4. no crate under proto/ (nor wren-media) depends on tokio or mio (DESIGN.md: the sans-IO
+#      contract)
 #   5. the tests: cargo nextest when installed (plus doctests, which nextest skips),
 #      cargo test otherwise
 #   6. rustdoc with warnings as errors (broken links, missing docs)
@@ -33,7 +34,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 section "sans-IO: no proto/ crate depends on tokio or mio"
 checked=0
-for manifest in proto/*/Cargo.toml; do
+for manifest in proto/*/Cargo.toml media/Cargo.toml; do
     [ -f "$manifest" ] || continue
     pkg=$(sed -n 's/^name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$manifest" | head -n 1)
     [ -n "$pkg" ] || fail "cannot read the package name in $manifest"
