@@ -191,8 +191,9 @@ impl Packetizer for Av1Packetizer {
                 let room = max_payload - self.buf.len();
                 // The largest part whose length and bytes fit.
                 let mut part = (total - at).min(room.saturating_sub(1));
+                // The length field grows by a byte at 128, 16,384, ...: at most a few steps.
                 while part > 0 && leb128_len(part) + part > room {
-                    part -= 1;
+                    part = (room - leb128_len(part)).min(part - 1);
                 }
                 if part == 0 {
                     // Full: send, the element goes on in the next payload.
@@ -202,13 +203,16 @@ impl Packetizer for Av1Packetizer {
                     continue;
                 }
                 write_leb128(part as u64, &mut self.buf);
-                for i in at..at + part {
-                    let b = if i < header.len() {
-                        header[i]
-                    } else {
-                        o.payload[i - header.len()]
-                    };
-                    self.buf.push(b);
+                // The element is the header, then the payload: copy the part of each.
+                let end = at + part;
+                if at < header.len() {
+                    self.buf
+                        .extend_from_slice(&header[at..end.min(header.len())]);
+                }
+                if end > header.len() {
+                    let from = at.max(header.len()) - header.len();
+                    self.buf
+                        .extend_from_slice(&o.payload[from..end - header.len()]);
                 }
                 at += part;
                 continues = at < total;

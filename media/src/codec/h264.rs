@@ -65,11 +65,19 @@ pub fn nal_units(stream: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Where the next `00 00 01` begins and where what follows it begins.
+/// Where the next `00 00 01` begins and where what follows it begins. A byte above 1
+/// cannot be any of a start code's three, so the search steps three at a time past one.
 fn find_start(s: &[u8]) -> Option<(usize, usize)> {
-    s.windows(3)
-        .position(|w| w == [0, 0, 1])
-        .map(|i| (i, i + 3))
+    let mut i = 2;
+    while i < s.len() {
+        match s[i] {
+            0 => i += 1,
+            1 if s[i - 1] == 0 && s[i - 2] == 0 => return Some((i - 2, i + 1)),
+            1 => i += 3,
+            _ => i += 3,
+        }
+    }
+    None
 }
 
 /// Whether `payload` holds the start of a keyframe: an IDR slice or a sequence parameter
