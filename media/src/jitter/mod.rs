@@ -61,6 +61,12 @@ pub struct JitterConfig {
     pub keyframe_interval: Duration,
     /// Events held until polled (older ones are dropped first and counted).
     pub max_events: usize,
+    /// At the start of a stream, how long a keyframe's first packet waits for earlier
+    /// packets of its frame when the packet before it has not come (0: play at once).
+    /// Raise it where the network reorders: an H.264 keyframe's parameter sets travel in
+    /// an earlier packet (a STAP-A) than its slice, and a keyframe played without them
+    /// does not decode.
+    pub start_wait: Duration,
 }
 
 impl Default for JitterConfig {
@@ -75,6 +81,7 @@ impl Default for JitterConfig {
             initial_rtt: Duration::from_millis(100),
             keyframe_interval: Duration::from_millis(500),
             max_events: 64,
+            start_wait: Duration::ZERO,
         }
     }
 }
@@ -196,6 +203,8 @@ pub struct JitterBuffer<D: Depacketizer> {
     waiting_keyframe: bool,
     /// Since when the head has been blocked by a gap.
     blocked_since: Option<Instant>,
+    /// Since when the first keyframe found waits for the packets before it.
+    start_since: Option<Instant>,
     last_keyframe_request: Option<Instant>,
     rtt: Duration,
     events: VecDeque<Event>,
@@ -219,6 +228,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             highest: None,
             waiting_keyframe: true,
             blocked_since: None,
+            start_since: None,
             last_keyframe_request: None,
             stats: JitterStats::default(),
         }
@@ -345,6 +355,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
         self.lowest = None;
         self.highest = None;
         self.blocked_since = None;
+        self.start_since = None;
         self.waiting_keyframe = true;
     }
 
@@ -387,6 +398,20 @@ impl<D: Depacketizer> JitterBuffer<D> {
                         self.want_keyframe(now, KeyframeReason::NoKeyframe);
                         return Head::Blocked;
                     };
+                    // Its frame may have begun in an earlier packet still on its way,
+                    // unless the packet before it is the end of another frame.
+                    let ts = self.slots.get(first).map(|(m, _)| m.timestamp);
+                    let bounded = self
+                        .slots
+                        .get(first - 1)
+                        .is_some_and(|(m, _)| m.marker || Some(m.timestamp) != ts);
+                    if !bounded && !self.config.start_wait.is_zero() {
+                        let since = *self.start_since.get_or_insert(now);
+                        if now < since + self.config.start_wait {
+                            return Head::Blocked;
+                        }
+                    }
+                    self.start_since = None;
                     self.skip_to(lowest, first);
                     first
                 }
@@ -546,11 +571,12 @@ impl<D: Depacketizer> JitterBuffer<D> {
             None
         };
         let head = self.blocked_since.map(|t| t + self.config.max_wait);
+        let start = self.start_since.map(|t| t + self.config.start_wait);
         let keyframe = (self.waiting_keyframe && self.highest.is_some())
             .then_some(self.last_keyframe_request)
             .flatten()
             .map(|t| t + self.config.keyframe_interval);
-        [nack, head, keyframe].into_iter().flatten().min()
+        [nack, head, start, keyframe].into_iter().flatten().min()
     }
 
     /// Missing packets being asked for.

@@ -382,3 +382,194 @@ fn the_fuzz_script_runs_on_random_inputs() {
         crate::fuzz::jitter(&data);
     }
 }
+
+mod every_codec {
+    use super::*;
+    use crate::codec::av1::{Av1Depacketizer, Av1Packetizer};
+    use crate::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
+    use crate::codec::opus::{OpusDepacketizer, OpusPacketizer};
+    use crate::codec::vp9::{Vp9Depacketizer, Vp9Packetizer};
+    use proptest::prelude::*;
+
+    /// Frame `n` of `len` bytes (no zero byte, so no H.264 start code inside), a keyframe
+    /// or not, in each codec's own form.
+    fn frame(codec: u8, n: u32, len: usize, key: bool) -> Vec<u8> {
+        let body: Vec<u8> = (0..len).map(|i| 1 + ((i as u32 ^ n) % 255) as u8).collect();
+        match codec {
+            // VP9: the uncompressed header's frame_type.
+            0 => {
+                let mut f = body;
+                f[0] = if key { 0b1000_0000 } else { 0b1000_0100 };
+                f
+            }
+            // H.264: SPS, PPS and an IDR slice, or a non-IDR slice.
+            1 => {
+                let mut f = Vec::new();
+                if key {
+                    f.extend_from_slice(&[0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f]);
+                    f.extend_from_slice(&[0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80]);
+                }
+                f.extend_from_slice(&[0, 0, 0, 1, if key { 0x65 } else { 0x41 }]);
+                f.extend_from_slice(&body);
+                f
+            }
+            // AV1: a temporal delimiter, a sequence header on keyframes, a frame OBU.
+            2 => {
+                let mut f = vec![0x12, 0x00];
+                if key {
+                    f.extend_from_slice(&[0x0a, 0x04, 0, 0, 0, 0x42]);
+                }
+                f.push(0x32);
+                crate::codec::av1::write_leb128(body.len() as u64, &mut f);
+                f.extend_from_slice(&body);
+                f
+            }
+            // Opus: every packet stands alone.
+            _ => body[..len.min(1000)].to_vec(),
+        }
+    }
+
+    fn codec_parts(codec: u8) -> (Box<dyn Packetizer>, Box<dyn Depacketizer>) {
+        match codec {
+            0 => (
+                Box::new(Vp9Packetizer::new()),
+                Box::new(Vp9Depacketizer::default()),
+            ),
+            1 => (
+                Box::new(H264Packetizer::new(PacketizationMode::NonInterleaved)),
+                Box::new(H264Depacketizer::default()),
+            ),
+            2 => (
+                Box::new(Av1Packetizer::new()),
+                Box::new(Av1Depacketizer::default()),
+            ),
+            _ => (Box::new(OpusPacketizer), Box::new(OpusDepacketizer)),
+        }
+    }
+
+    proptest! {
+        /// VP9, H.264, AV1 and Opus through the jitter buffer with reordering, and loss
+        /// (but H.264's, see below):
+        /// every frame out is a frame sent, whole and in order; without loss, every
+        /// frame from the first keyframe played on.
+        #[test]
+        fn frames_out_are_frames_sent_in_order_for_every_codec(
+            codec in 0u8..4,
+            sizes in prop::collection::vec((1usize..4000, prop::bool::weighted(0.2)), 1..25),
+            order in prop::collection::vec(any::<prop::sample::Index>(), 0..150),
+            lose in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+            start in any::<u16>(),
+        ) {
+            let frames: Vec<Vec<u8>> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, (len, key))| frame(codec, i as u32, *len, i == 0 || *key))
+                .collect();
+            let (mut p, d) = codec_parts(codec);
+            let mut ps: Vec<Packet> = Vec::new();
+            let mut seq = start;
+            for (i, f) in frames.iter().enumerate() {
+                let ts = 3000 * i as u32;
+                p.packetize(f, 1200, &mut |pl, last| {
+                    ps.push((seq, ts, last, pl.to_vec()));
+                    seq = seq.wrapping_add(1);
+                })
+                .unwrap();
+            }
+            let n = ps.len();
+            for (k, idx) in order.iter().enumerate() {
+                let a = k % n;
+                let b = (a + idx.index(8)).min(n - 1);
+                ps.swap(a, b);
+            }
+            // H.264 is reordered but not lost here: a frame whose first packet (a STAP-A of
+            // SPS and PPS) is lost still starts at its FU-A, which looks like a frame start,
+            // so it is handed out without its parameter sets (a known gap: see the note).
+            let lost: Vec<usize> = if codec == 1 {
+                Vec::new()
+            } else {
+                lose.iter().map(|i| i.index(n)).collect()
+            };
+            let now = t0();
+            // Everything arrives at one instant here: a start wait lets the packets before
+            // a reordered keyframe's first one come (H.264's STAP-A of SPS and PPS).
+            let config = JitterConfig {
+                start_wait: Duration::from_millis(50),
+                ..JitterConfig::default()
+            };
+            let mut jb = JitterBuffer::new(config, d);
+            let mut got: Vec<(FrameInfo, Vec<u8>)> = Vec::new();
+            let mut f = Vec::new();
+            for (k, (seq, ts, m, pl)) in ps.iter().enumerate() {
+                if !lost.contains(&k) {
+                    jb.insert(now, *seq, *ts, *m, pl);
+                }
+                while let Some(info) = jb.poll_frame(now, &mut f) {
+                    got.push((info, f.clone()));
+                }
+            }
+            let end = now + Duration::from_secs(5);
+            jb.handle_timeout(end);
+            while let Some(info) = jb.poll_frame(end, &mut f) {
+                got.push((info, f.clone()));
+            }
+            let mut last = None;
+            for (info, out) in &got {
+                let i = (info.timestamp / 3000) as usize;
+                prop_assert_eq!(out, &frames[i], "codec {} frame {}", codec, i);
+                prop_assert!(last.is_none_or(|l| l < i), "in order");
+                last = Some(i);
+            }
+            if lost.is_empty() {
+                prop_assert!(!got.is_empty());
+                let first = (got[0].0.timestamp / 3000) as usize;
+                prop_assert!(sizes[first].1 || first == 0, "play begins with a keyframe");
+                prop_assert_eq!(got.len(), frames.len() - first);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_start_wait_lets_an_h264_keyframes_parameter_sets_overtaken_by_its_slice_arrive() {
+    use crate::codec::h264::{H264Depacketizer, H264Packetizer, PacketizationMode};
+    let mut key = vec![
+        0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80,
+    ];
+    key.extend_from_slice(&[0, 0, 0, 1, 0x65]);
+    key.extend(std::iter::repeat_n(7u8, 3000));
+    let mut ps = Vec::new();
+    H264Packetizer::new(PacketizationMode::NonInterleaved)
+        .packetize(&key, 1200, &mut |p, last| ps.push((p.to_vec(), last)))
+        .unwrap();
+    assert!(ps.len() >= 3, "a STAP-A, then FU-As");
+    let now = t0();
+    for wait in [Duration::ZERO, Duration::from_millis(50)] {
+        let config = JitterConfig {
+            start_wait: wait,
+            ..JitterConfig::default()
+        };
+        let mut jb = JitterBuffer::new(config, H264Depacketizer::default());
+        // The slice's fragments come first; the STAP-A of SPS and PPS 10 ms later.
+        for (i, (p, last)) in ps.iter().enumerate().skip(1) {
+            jb.insert(now, 100 + i as u16, 9000, *last, p);
+        }
+        let mut f = Vec::new();
+        let at_once = jb.poll_frame(now, &mut f).is_some();
+        jb.insert(now + Duration::from_millis(10), 100, 9000, false, &ps[0].0);
+        if wait.is_zero() {
+            // Without a wait the slice plays alone, and its parameter sets come late.
+            assert!(at_once && f != key);
+            assert_eq!(jb.stats().late, 1);
+        } else {
+            assert!(!at_once);
+            assert_eq!(jb.poll_timeout(), Some(now + wait));
+            assert!(
+                jb.poll_frame(now + Duration::from_millis(10), &mut f)
+                    .is_none()
+            );
+            let info = jb.poll_frame(now + wait, &mut f).expect("whole");
+            assert!(info.keyframe && f == key);
+        }
+    }
+}
