@@ -145,7 +145,11 @@ fn call(kind: Kind) {
         for r in page.reports() {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(&r) {
                 assert!(v.get("error").is_none(), "the page failed: {v}\n{answer}");
-                if let Some(s) = v["state"].as_str() {
+                // The page's reports are separate fetches: they may arrive out of order
+                // ("connecting" after "connected"), so once connected it stays so here.
+                if let Some(s) = v["state"].as_str()
+                    && page_state != "connected"
+                {
                     page_state = s.to_owned();
                 }
             }
