@@ -344,7 +344,9 @@ impl DataChannels {
             let _ = stream.write_with_ppi(&self.scratch, Ppi::Dcep);
         }
         let _ = set_reliability(&mut stream, ordered, reliability);
-        let ch = self.channels.get_mut(&id).expect("checked above");
+        let Some(ch) = self.channels.get_mut(&id) else {
+            return;
+        };
         if in_band {
             ch.state = State::Opening;
         } else {
