@@ -45,64 +45,19 @@
 #[path = "echo/mod.rs"]
 mod echo;
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-
 use clap::Parser;
 
 /// The echo server's flags.
 #[derive(Debug, Parser)]
 #[command(about = "A WebRTC echo server: callers get their own media and messages back")]
 struct Args {
-    /// The HTTP address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// The IP address of the calls' UDP sockets (their host candidates); by default the
-    /// IP of `--listen` (which must then not be unspecified).
-    #[arg(long)]
-    media_ip: Option<IpAddr>,
+    #[command(flatten)]
+    server: echo::server::ServerArgs,
 }
 
 fn main() -> std::process::ExitCode {
-    let run = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Into::into)
-        .and_then(|rt| rt.block_on(serve()));
-    match run {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("echo: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-async fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let args = Args::parse();
-    let media_ip = args.media_ip.unwrap_or(args.listen.ip());
-    if media_ip.is_unspecified() {
-        return Err(
-            "--media-ip must be given when --listen is an unspecified address \
-                    (a host candidate needs a real address)"
-                .into(),
-        );
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    tracing::info!(listen = %listener.local_addr()?, %media_ip, "echo server ready");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let identity = Arc::new(wren_dtls::identity::Identity::generate()?);
-    let calls = echo::calls::Calls::new(media_ip, identity);
-    echo::serve(listener, Arc::clone(&calls), shutdown).await?;
-    tracing::info!(ended = calls.ended().len(), "echo server stopped");
-    Ok(())
+    echo::server::main("echo", &args.server, |identity| {
+        Ok(echo::Echo::new(identity))
+    })
 }

@@ -240,7 +240,7 @@ impl EchoServer {
                     .send(listener.local_addr().expect("its address"))
                     .expect("the test waits for the address");
                 let identity = Identity::generate().expect("a certificate");
-                let calls = echo::calls::Calls::new(ip, Arc::new(identity));
+                let calls = echo::calls::Calls::new(ip, echo::Echo::new(Arc::new(identity)));
                 echo::serve(listener, calls, async {
                     let _ = stopped.await;
                 })

@@ -21,7 +21,7 @@ use wren_rtc::{Received, SessionDescription};
 /// The server on a runtime of its own thread, stopped when dropped.
 struct Server {
     addr: SocketAddr,
-    calls: Arc<Calls>,
+    calls: Arc<Calls<echo::Echo>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -29,7 +29,10 @@ struct Server {
 impl Server {
     fn start() -> Server {
         let identity = Arc::new(Identity::generate().expect("a certificate"));
-        let calls = Calls::new("127.0.0.1".parse().expect("an address"), identity);
+        let calls = Calls::new(
+            "127.0.0.1".parse().expect("an address"),
+            echo::Echo::new(identity),
+        );
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = Arc::clone(&calls);

@@ -1,8 +1,10 @@
-//! The echo server's HTTP API (see the module docs of `echo`): WHIP's one POST for a
-//! browser that offers (RFC 9725 section 4.2), an offer of ours and the browser's answer to
-//! it for a browser that answers, DELETE to hang up (RFC 9725 section 4.3), and CORS so that
-//! a page from anywhere may call it.
+//! The HTTP API of a server of [`Calls`] (the echo server's, and wren-media's `play` and
+//! `record` examples'; see the module docs of `echo`): WHIP's one POST for a browser that
+//! offers (RFC 9725 section 4.2), an offer of ours and the browser's answer to it for a
+//! browser that answers, DELETE to hang up (RFC 9725 section 4.3), and CORS so that a page
+//! from anywhere may call it.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
@@ -11,21 +13,37 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use super::calls::{CallError, CallId, Calls};
+use super::calls::{CallError, CallId, Calls, Service};
 
 /// The media type of SDP (RFC 8866 section 8.1), the only body taken.
 const SDP: &str = "application/sdp";
 
+/// Serves the HTTP API on `listener` for `calls` until `shutdown` completes (the calls
+/// keep running: [`Calls::stop_all`] stops them).
+///
+/// # Errors
+///
+/// When the listener fails.
+pub async fn serve<S: Service>(
+    listener: tokio::net::TcpListener,
+    calls: Arc<Calls<S>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(calls))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// The router of one server's calls.
-pub fn router(calls: Arc<Calls>) -> Router {
+pub fn router<S: Service>(calls: Arc<Calls<S>>) -> Router {
     Router::new()
-        .route("/", post(whip).options(preflight))
-        .route("/offer", post(offer).options(preflight))
+        .route("/", post(whip::<S>).options(preflight))
+        .route("/offer", post(offer::<S>).options(preflight))
         .route(
             "/calls/{id}",
-            post(complete)
-                .patch(complete)
-                .delete(hang_up)
+            post(complete::<S>)
+                .patch(complete::<S>)
+                .delete(hang_up::<S>)
                 .options(preflight),
         )
         .layer(axum::middleware::map_response(cors))
@@ -67,14 +85,18 @@ impl IntoResponse for CallError {
         let status = match &self {
             CallError::Jsep(_) => StatusCode::BAD_REQUEST,
             CallError::Unknown(_) => StatusCode::NOT_FOUND,
-            CallError::Bind(_) => StatusCode::SERVICE_UNAVAILABLE,
+            CallError::Bind(_) | CallError::Refused(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         (status, format!("{self}\n")).into_response()
     }
 }
 
 /// `POST /`: the browser's offer; our answer (RFC 9725 section 4.2).
-async fn whip(State(calls): State<Arc<Calls>>, headers: HeaderMap, offer: String) -> Response {
+async fn whip<S: Service>(
+    State(calls): State<Arc<Calls<S>>>,
+    headers: HeaderMap,
+    offer: String,
+) -> Response {
     if !is_sdp(&headers) {
         return unsupported_type();
     }
@@ -85,7 +107,7 @@ async fn whip(State(calls): State<Arc<Calls>>, headers: HeaderMap, offer: String
 }
 
 /// `POST /offer`: our offer (audio and video sendrecv, a data section), no body needed.
-async fn offer(State(calls): State<Arc<Calls>>) -> Response {
+async fn offer<S: Service>(State(calls): State<Arc<Calls<S>>>) -> Response {
     match calls.offer().await {
         Ok((id, offer)) => created(id, offer),
         Err(e) => e.into_response(),
@@ -93,8 +115,8 @@ async fn offer(State(calls): State<Arc<Calls>>) -> Response {
 }
 
 /// `PATCH` (or `POST`) `/calls/<id>`: the browser's answer to our offer `id`.
-async fn complete(
-    State(calls): State<Arc<Calls>>,
+async fn complete<S: Service>(
+    State(calls): State<Arc<Calls<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     answer: String,
@@ -112,7 +134,10 @@ async fn complete(
 }
 
 /// `DELETE /calls/<id>`: hang up (RFC 9725 section 4.3).
-async fn hang_up(State(calls): State<Arc<Calls>>, Path(id): Path<String>) -> Response {
+async fn hang_up<S: Service>(
+    State(calls): State<Arc<Calls<S>>>,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<CallId>() else {
         return (StatusCode::NOT_FOUND, format!("no call {id}\n")).into_response();
     };

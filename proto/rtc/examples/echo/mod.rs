@@ -22,7 +22,8 @@
 //!
 //! # What each call does
 //!
-//! Each call is one [`peer::EchoPeer`] on a UDP socket of its own ([`calls::Calls`]): every
+//! Each call is one [`peer::EchoPeer`] on a UDP socket of its own ([`calls::Calls`] of the
+//! [`Echo`] service): every
 //! data channel message comes back on its channel, in order, and the browser's audio and
 //! video come back on the section they came on ([`media`]), with keyframe requests for
 //! them passed on to the browser. A call's peer goes away when ICE or DTLS ends (the page
@@ -34,22 +35,83 @@ pub mod calls;
 pub mod http;
 pub mod media;
 pub mod peer;
+pub mod server;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
-/// Serves the HTTP API on `listener` for `calls` ([`calls::Calls::new`]) until `shutdown`
-/// completes.
+use wren_dtls::identity::Identity;
+use wren_rtc::JsepError;
+
+use calls::{CallError, Calls, Service};
+use peer::{EchoEvent, EchoPeer, EchoStats};
+
+/// The echo server's calls: each an [`EchoPeer`] with the server's certificate.
+#[derive(Debug)]
+pub struct Echo {
+    identity: Arc<Identity>,
+}
+
+impl Echo {
+    /// Echo calls whose peers all use `identity` as their DTLS certificate.
+    #[must_use]
+    pub fn new(identity: Arc<Identity>) -> Echo {
+        Echo { identity }
+    }
+}
+
+impl Service for Echo {
+    type Peer = EchoPeer;
+    type Summary = EchoStats;
+
+    fn answer(
+        &self,
+        now: Instant,
+        local: SocketAddr,
+        offer: &str,
+    ) -> Result<(EchoPeer, String), CallError> {
+        Ok(EchoPeer::answer(
+            now,
+            local,
+            Arc::clone(&self.identity),
+            offer,
+        )?)
+    }
+
+    fn offer(&self, now: Instant, local: SocketAddr) -> Result<(EchoPeer, String), CallError> {
+        Ok(EchoPeer::offer(now, local, Arc::clone(&self.identity))?)
+    }
+
+    fn accept_answer(
+        &self,
+        peer: &mut EchoPeer,
+        now: Instant,
+        answer: &str,
+    ) -> Result<(), JsepError> {
+        peer.accept_answer(now, answer)
+    }
+
+    fn ends_call(&self, event: &EchoEvent) -> bool {
+        *event == EchoEvent::Ended
+    }
+
+    fn finish(&self, peer: EchoPeer) -> EchoStats {
+        peer.stats()
+    }
+}
+
+/// Serves the HTTP API on `listener` for `calls` ([`calls::Calls::new`] of [`Echo`]) until
+/// `shutdown` completes.
 ///
 /// # Errors
 ///
 /// When the listener fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    calls: Arc<calls::Calls>,
+    calls: Arc<Calls<Echo>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(calls))
-        .with_graceful_shutdown(shutdown)
-        .await
+    http::serve(listener, calls, shutdown).await
 }
