@@ -51,3 +51,4 @@ pub mod file;
 pub mod fuzz;
 pub mod jitter;
 pub mod pacer;
+pub mod peer;
