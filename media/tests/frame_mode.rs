@@ -213,6 +213,53 @@ fn frames_written_on_one_side_come_out_whole_and_in_order_on_the_other() {
 }
 
 #[test]
+fn with_ten_percent_loss_every_video_frame_from_the_first_keyframe_comes_whole() {
+    let link = LinkConfig::default().with_delay(Duration::from_millis(20));
+    let mut call = Call::new(11, [link.with_loss(0.10), link]);
+    let (sent_v, sent_a) = send_media(&mut call, 4);
+    let rtc = call.with(1, |p, _| p.rtc().media_stats());
+    let video: Vec<&[u8]> = call
+        .frames(1, MediaCodec::Vp8)
+        .iter()
+        .map(|f| &f.data[..])
+        .collect();
+    let audio = call.frames(1, MediaCodec::Opus).len();
+    let v = rtc
+        .inbound
+        .iter()
+        .find(|s| s.kind == wren_rtc::MediaKind::Video)
+        .unwrap();
+    let a = rtc
+        .inbound
+        .iter()
+        .find(|s| s.kind == wren_rtc::MediaKind::Audio)
+        .unwrap();
+    println!(
+        "video {}/{} frames ({} packets recovered by RTX); audio {audio}/{} frames, {} packets lost",
+        video.len(),
+        sent_v.len(),
+        v.packets_recovered,
+        sent_a.len(),
+        a.packets_lost
+    );
+    assert!(
+        v.packets_recovered > 0,
+        "the link lost video and RTX brought it back"
+    );
+    // A stream whose first packets are lost is unknown to the receiver until one comes:
+    // it starts at the next keyframe it asks for. From there, every frame.
+    assert!(video.len() >= sent_v.len() / 2, "{} frames", video.len());
+    let first = sent_v.len() - video.len();
+    assert_eq!(
+        video,
+        sent_v[first..].iter().map(|f| &f[..]).collect::<Vec<_>>()
+    );
+    // Audio is not retransmitted: each packet that came is a frame, none held back.
+    assert_eq!(audio as u64, a.packets_received);
+    assert!(audio < sent_a.len(), "the link lost audio too");
+}
+
+#[test]
 fn a_keyframe_request_from_the_receiver_reaches_the_sender_as_an_event() {
     let link = LinkConfig::default().with_delay(Duration::from_millis(10));
     let mut call = Call::new(3, [link, link]);

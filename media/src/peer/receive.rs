@@ -10,6 +10,9 @@ use super::MediaCodec;
 use super::codec::BoxDepacketizer;
 use crate::jitter::{FrameInfo, JitterBuffer, JitterConfig};
 
+/// How long a gap is waited on where no NACK was negotiated (reordering only).
+pub(crate) const REORDER_WAIT: Duration = Duration::from_millis(60);
+
 /// One source of the other side.
 #[derive(Debug)]
 pub(crate) struct ReceiveTrack {
@@ -51,8 +54,17 @@ impl ReceiveTrack {
         };
         // The peer connection asks for lost packets where NACK was negotiated; a jitter
         // buffer never does (one asker per stream, and none where the peer did not agree).
+        // Where nothing is asked for again, a gap is only waited on for reordering: a lost
+        // audio packet would otherwise hold back every packet after it.
+        let nacked = has("nack", None);
+        let max_wait = if nacked {
+            config.max_wait
+        } else {
+            config.max_wait.min(REORDER_WAIT)
+        };
         let config = JitterConfig {
             nack: false,
+            max_wait,
             ..config.clone()
         };
         Some(ReceiveTrack {
