@@ -36,6 +36,9 @@
 mod codec;
 mod config;
 mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 mod receive;
 mod send;
 mod store;
