@@ -4,32 +4,10 @@
 //! jitter buffer completes the frames; a keyframe request reaches the sender as an event;
 //! the congestion controller hears transport-wide feedback and sets a target.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wren_dtls::identity::Identity;
-use wren_media::peer::{Event, Frame, MediaCodec, MediaConfig, MediaPeer};
-use wren_netsim::{HostConfig, LinkConfig, NodeId, Sim};
-use wren_rtc::{Config, DtlsRole, Peer, SdpType, SessionDescription};
-use wren_sdp::Direction;
-use wren_sdp::jsep::{MediaKind, Transceiver};
-
-fn peer(sim: &mut Sim, ip: &str, link: LinkConfig, seed: u64) -> NodeId {
-    let host = sim.add_host(HostConfig::public(ip.parse().unwrap()).with_link(link));
-    let identity = Arc::new(Identity::generate().unwrap());
-    let mut config = Config::new(
-        wren_ice::Role::Controlled,
-        DtlsRole::Server,
-        vec![ip.parse().unwrap()],
-        identity,
-    );
-    config.rng_seed = Some(sim.fork_seed());
-    let now = sim.now();
-    let mut rtc = Peer::new(now, config);
-    rtc.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
-    rtc.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendRecv));
-    sim.add_machine(host, MediaPeer::new(now, rtc, MediaConfig::default(), seed))
-}
+use wren_media::peer::{Event, Frame, MediaCodec, MediaConfig, MediaPeer, testing};
+use wren_netsim::{LinkConfig, NodeId, Sim};
 
 struct Call {
     sim: Sim,
@@ -39,44 +17,9 @@ struct Call {
 
 impl Call {
     fn new(seed: u64, links: [LinkConfig; 2]) -> Call {
-        #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
-        let mut sim = Sim::new(seed, Instant::now());
-        sim.set_event_capacity(1_000_000);
-        let a = peer(&mut sim, "10.0.0.1", links[0], 1);
-        let b = peer(&mut sim, "10.0.0.2", links[1], 2);
-        let mut call = Call {
-            sim,
-            nodes: [a, b],
-            seen: [Vec::new(), Vec::new()],
-        };
-        let offer = call.with(0, |p, now| p.rtc_mut().create_offer(now).unwrap());
-        let answer = call.with(1, |p, now| {
-            let offer = SessionDescription {
-                kind: SdpType::Offer,
-                sdp: offer,
-            };
-            p.rtc_mut().set_remote_description(now, &offer).unwrap();
-            p.rtc_mut().create_answer(now).unwrap()
-        });
-        call.with(0, |p, now| {
-            let answer = SessionDescription {
-                kind: SdpType::Answer,
-                sdp: answer,
-            };
-            p.rtc_mut().set_remote_description(now, &answer).unwrap();
-        });
-        let end = call.sim.now() + Duration::from_secs(30);
-        while !(call.connected(0) && call.connected(1)) {
-            assert!(call.sim.now() < end, "not connected: {:#?}", call.seen);
-            call.run_for(Duration::from_millis(5));
-        }
-        call
-    }
-
-    fn connected(&self, i: usize) -> bool {
-        self.seen[i]
-            .iter()
-            .any(|e| matches!(e, Event::Rtc(wren_rtc::Event::Connected { .. })))
+        let (sim, nodes, seen) =
+            testing::call(seed, links, MediaConfig::default()).expect("a connected call");
+        Call { sim, nodes, seen }
     }
 
     fn run_for(&mut self, d: Duration) {

@@ -7,17 +7,15 @@
 //! and closes. Nothing may panic, and the simulator's run returns (a machine whose deadline
 //! stays due would spin it).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 use wren_core::{Datagram, Machine};
-use wren_netsim::{HostConfig, LinkConfig, NodeId, Sim};
-use wren_rtc::{Command as RtcCommand, Config, DtlsRole, Peer, SdpType, SessionDescription};
-use wren_sdp::Direction;
-use wren_sdp::jsep::{MediaKind, Transceiver};
+use wren_netsim::LinkConfig;
+use wren_rtc::Command as RtcCommand;
+use wren_sdp::jsep::MediaKind;
 
-use super::{Command, Event, MediaConfig, MediaPeer};
+use super::{Command, MediaConfig, MediaPeer};
 
 /// One step.
 #[derive(Debug, Arbitrary)]
@@ -75,65 +73,6 @@ pub enum Op {
     Close(u8),
 }
 
-fn peer(sim: &mut Sim, ip: [u8; 4]) -> Option<NodeId> {
-    let addr = std::net::IpAddr::from(ip);
-    let host = sim.add_host(HostConfig::public(addr).with_link(LinkConfig::ideal()));
-    let identity = Arc::new(wren_dtls::identity::Identity::generate().ok()?);
-    let mut config = Config::new(
-        wren_ice::Role::Controlled,
-        DtlsRole::Server,
-        vec![addr],
-        identity,
-    );
-    config.rng_seed = Some(sim.fork_seed());
-    let now = sim.now();
-    let mut rtc = Peer::new(now, config);
-    rtc.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendRecv));
-    rtc.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendRecv));
-    Some(sim.add_machine(host, MediaPeer::new(now, rtc, MediaConfig::default(), 1)))
-}
-
-/// Two negotiated, connected peers; `None` if they could not be made.
-fn connected(seed: u64) -> Option<(Sim, [NodeId; 2])> {
-    #[allow(clippy::disallowed_methods)] // the anchor of the virtual clock
-    let mut sim = Sim::new(seed, Instant::now());
-    let nodes = [
-        peer(&mut sim, [10, 0, 0, 1])?,
-        peer(&mut sim, [10, 0, 0, 2])?,
-    ];
-    let offer = sim.with(nodes[0], |p: &mut MediaPeer, now| {
-        p.rtc_mut().create_offer(now).ok()
-    })?;
-    let answer = sim.with(nodes[1], |p: &mut MediaPeer, now| {
-        let offer = SessionDescription {
-            kind: SdpType::Offer,
-            sdp: offer,
-        };
-        p.rtc_mut().set_remote_description(now, &offer).ok()?;
-        p.rtc_mut().create_answer(now).ok()
-    })?;
-    sim.with(nodes[0], |p: &mut MediaPeer, now| {
-        let answer = SessionDescription {
-            kind: SdpType::Answer,
-            sdp: answer,
-        };
-        p.rtc_mut().set_remote_description(now, &answer).ok()
-    })?;
-    let mut up = [false; 2];
-    for _ in 0..2000 {
-        sim.run_for(Duration::from_millis(5));
-        for (i, &n) in nodes.iter().enumerate() {
-            while let Some(e) = sim.poll_event::<MediaPeer>(n) {
-                up[i] |= matches!(e, Event::Rtc(wren_rtc::Event::Connected { .. }));
-            }
-        }
-        if up == [true; 2] {
-            return Some((sim, nodes));
-        }
-    }
-    None
-}
-
 /// Our source and payload type in the video (or audio) section.
 fn source(p: &MediaPeer, video: bool) -> Option<(u32, u8)> {
     let kind = if video {
@@ -151,7 +90,10 @@ pub fn media_peer(data: &[u8]) {
     let Ok(seed) = u8::arbitrary(&mut u) else {
         return;
     };
-    let Some((mut sim, nodes)) = connected(u64::from(seed % 4)) else {
+    let link = LinkConfig::ideal();
+    let Some((mut sim, nodes, _)) =
+        super::testing::call(u64::from(seed % 4), [link, link], MediaConfig::default())
+    else {
         return;
     };
     let mids: Vec<Vec<(String, bool)>> = nodes

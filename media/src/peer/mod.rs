@@ -42,6 +42,9 @@ pub mod fuzz;
 mod receive;
 mod send;
 mod store;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 mod transmit;
