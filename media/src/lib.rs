@@ -19,6 +19,16 @@
 //! anything: the caller sends what [`pacer::Pacer::poll_packet`] names and tells the
 //! controller, then hands it the feedback that comes back.
 //!
+//! [`peer`] is frame mode, which puts these together: a [`peer::MediaPeer`] wraps a
+//! `wren_rtc::Peer` in RTP mode and is a `wren_core::Machine` of its own. A frame written
+//! to a negotiated section's track is packetized, paced and sent; transport-wide feedback
+//! drives the congestion controller, whose target is an event; received packets go
+//! through a jitter buffer per source and come out as whole frames; keyframe requests go
+//! both ways. `tests/frame_mode.rs` runs two of them on wren-netsim.
+//!
+//! [`file`] reads and writes IVF (VP8, VP9, AV1) and Ogg Opus, and writes WebM, so that a
+//! call can be recorded without transcoding and played with common tools.
+//!
 //! ```
 //! use wren_media::codec::vp8;
 //! use wren_media::codec::{Depacketizer, Packetizer};
@@ -51,3 +61,4 @@ pub mod file;
 pub mod fuzz;
 pub mod jitter;
 pub mod pacer;
+pub mod peer;

@@ -227,6 +227,8 @@ pub struct Gcc {
     rtt_given: bool,
     /// While probing exponentially: the last cluster's rate and when it was asked for.
     exponential: Option<(u64, Instant)>,
+    /// Times the start probes may still be sent again when none gave a result.
+    start_retries: u8,
     target: u64,
     events: VecDeque<Event>,
     stats: GccStats,
@@ -236,6 +238,9 @@ pub struct Gcc {
 const PROBE_FURTHER: f64 = 0.7;
 /// Exponential probing ends when no such result comes within this of the last cluster.
 const EXPONENTIAL_PROBE_WAIT: Duration = Duration::from_secs(1);
+/// Times the start probes are sent again when none of them gave a result (their packets
+/// reached a receiver not yet able to read them, or their feedback was lost).
+const START_PROBE_RETRIES: u8 = 2;
 
 /// Packets of one feedback handled at most (the status count is 16 bits).
 const MAX_FEEDBACK_PACKETS: usize = 1 << 16;
@@ -266,6 +271,7 @@ impl Gcc {
             reference: None,
             remb: None,
             exponential: None,
+            start_retries: START_PROBE_RETRIES,
             rtt_given: false,
             target: start as u64,
             events: VecDeque::with_capacity(config.max_events.max(1)),
@@ -519,6 +525,8 @@ impl Gcc {
         }
         if let Some(rate) = probe_result {
             self.probe_further(now, rate);
+        } else {
+            self.retry_start_probes(now);
         }
         let cap = self.cap();
         if self.loss.report(now_s, lost, lost + received, cap) == LossAction::Decrease {
@@ -549,6 +557,28 @@ impl Gcc {
         }
         self.push_probe(next);
         self.exponential = Some((next, now));
+    }
+
+    /// The start probes (3x and 6x the estimate) once more when a second passed without
+    /// any probe result: at a call's start the first clusters may reach a receiver whose
+    /// SRTP is not keyed yet, or their feedback may be lost, and AIMD alone then needs
+    /// many seconds to find the path's rate. At most [`START_PROBE_RETRIES`] times.
+    fn retry_start_probes(&mut self, now: Instant) {
+        let Some((_, since)) = self.exponential else {
+            return;
+        };
+        if self.stats.probe_results > 0
+            || self.start_retries == 0
+            || now.saturating_duration_since(since) <= EXPONENTIAL_PROBE_WAIT
+        {
+            return;
+        }
+        self.start_retries -= 1;
+        let max = self.config.max_bitrate_bps.max(self.config.min_bitrate_bps);
+        let estimate = self.target;
+        self.push_probe((3 * estimate).min(max));
+        self.push_probe((6 * estimate).min(max));
+        self.exponential = Some(((6 * estimate).min(max), now));
     }
 
     /// The delay-based estimate under REMB.

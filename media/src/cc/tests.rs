@@ -91,6 +91,29 @@ fn the_start_probes_at_3x_and_6x_the_start_rate() {
 }
 
 #[test]
+fn start_probes_without_a_result_are_sent_again_twice_a_second_apart() {
+    let t0 = Instant::now();
+    let mut gcc = Gcc::new(t0, GccConfig::default());
+    let start: Vec<Event> = std::iter::from_fn(|| gcc.poll_event()).collect();
+    assert_eq!(start.len(), 2);
+    // Media feedback for 4 s; the probes' packets were never sent, so never reported.
+    let events = drive(&mut gcc, t0, 10, 4, 0, 0);
+    let probes: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Probe(c) => Some(c.bitrate_bps),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(probes.len(), 4, "two retries of two clusters: {probes:?}");
+    // Each retry probes at 3x and 6x the estimate of its time.
+    assert_eq!(probes[1], 2 * probes[0]);
+    assert_eq!(probes[3], 2 * probes[2]);
+    assert!(probes[0] >= 900_000, "{probes:?}");
+    assert_eq!(gcc.stats().probe_results, 0);
+}
+
+#[test]
 fn without_queueing_or_loss_the_target_grows() {
     let t0 = Instant::now();
     let mut gcc = Gcc::new(t0, no_probes());

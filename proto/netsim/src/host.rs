@@ -6,13 +6,15 @@ use std::net::{IpAddr, SocketAddr};
 
 use wren_core::{BindError, Transport};
 
+use crate::bottleneck::LinkQueue;
 use crate::ids::{NatId, NodeId};
 use crate::link::LinkConfig;
 
 /// The configuration of a host.
 ///
 /// A host has one address, on the public internet or on the private side of a NAT, and an
-/// access link ([`LinkConfig`]: delay, jitter, loss, duplication, reordering, MTU) crossed by
+/// access link ([`LinkConfig`]: delay, jitter, loss, duplication, reordering, MTU, an optional
+/// rate and queue) crossed by
 /// every packet leaving or entering the host. Hosts behind one NAT reach each other directly
 /// by their private addresses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,6 +76,8 @@ pub(crate) struct Host {
     /// Who holds each (transport, port).
     sockets: BTreeMap<(Transport, u16), NodeId>,
     next_ephemeral: u16,
+    /// The link's queues, by [`crate::Direction`] index (used when it has a rate).
+    pub(crate) queues: [LinkQueue; 2],
 }
 
 impl Host {
@@ -82,6 +86,7 @@ impl Host {
             config,
             sockets: BTreeMap::new(),
             next_ephemeral: EPHEMERAL_FIRST,
+            queues: Default::default(),
         }
     }
 

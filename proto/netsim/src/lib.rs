@@ -47,10 +47,15 @@
 //! access link ([`HostConfig`], [`LinkConfig`]), NATs with RFC 4787's behaviours
 //! ([`NatConfig`]), machines and their sockets ([`Sim::add_machine`], [`Sim::listen`]), the
 //! path of a packet and the order of ties ([`Sim`]), and the trace ([`Stats`],
-//! [`DropReason`]). Not modelled: nested NATs, hosts with several addresses, bandwidth and
-//! queueing, ICMP, IP fragmentation, TCP handshakes, resets and windows.
+//! [`DropReason`]). A link can be a bottleneck: a rate and a drop-tail queue per
+//! direction ([`LinkConfig::with_bottleneck`]), changed while the simulation runs
+//! ([`Sim::set_link`]) and observed ([`Sim::link_queue`], [`Sim::record_queue_delays`]).
+//! Not modelled: nested NATs, hosts with several addresses, a bottleneck inside the
+//! internet (only access links have one), ICMP, IP fragmentation, TCP handshakes, resets,
+//! windows and congestion (TCP bypasses the queues).
 #![forbid(unsafe_code)]
 
+mod bottleneck;
 mod error;
 mod host;
 mod ids;
@@ -63,6 +68,7 @@ mod sim;
 mod tcp;
 mod trace;
 
+pub use bottleneck::{Direction, QueueDelay, QueueState};
 pub use error::TopologyError;
 pub use host::HostConfig;
 pub use ids::{HostId, NatId, NodeId};

@@ -1,6 +1,8 @@
-//! A host's access link: delay, jitter, loss, duplication, reordering and MTU, applied to
-//! every packet that leaves or enters the host.
+//! A host's access link: delay, jitter, loss, duplication, reordering, MTU, and an optional
+//! bottleneck (a serialization rate and a drop-tail queue), applied to every packet that
+//! leaves or enters the host.
 
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 use wren_core::Rng;
@@ -15,7 +17,21 @@ pub const V6_HEADER: usize = 48;
 /// The behaviour of a host's access link, applied once when a packet leaves the host and
 /// once when one enters it (so a path between two hosts crosses two links).
 ///
-/// The default is a clean link: 5 ms of delay, nothing else, MTU 1500.
+/// The default is a clean link: 5 ms of delay, nothing else, MTU 1500, no rate limit.
+///
+/// # The bottleneck
+///
+/// With [`LinkConfig::rate_bps`] set, each direction of the link (out of the host, into the
+/// host) is a FIFO served at that rate, in this order: the MTU check, random
+/// [`LinkConfig::loss`] (and [`LinkConfig::duplicate`], whose copy queues too), the queue,
+/// serialization, then the propagation delay ([`LinkConfig::delay`], jitter, reordering,
+/// drawn as the packet leaves the queue). A packet takes `(payload + IP/UDP header) * 8 /
+/// rate_bps` seconds to serialize and waits for every packet ahead of it. The queue holds
+/// at most [`LinkConfig::queue_packets`] packets, counting the one being serialized; a UDP
+/// packet that arrives to a full queue is dropped with [`crate::DropReason::QueueFull`]
+/// (counted apart from [`crate::DropReason::Loss`]). TCP messages bypass the queue.
+/// [`crate::Sim::link_queue`] reads a queue's state and [`crate::Sim::record_queue_delays`]
+/// records the wait of each packet.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct LinkConfig {
@@ -36,6 +52,12 @@ pub struct LinkConfig {
     /// The largest IP packet: UDP payload plus 28 (IPv4) or 48 (IPv6) header bytes.
     /// Larger UDP packets are dropped. TCP messages are segmented and never dropped.
     pub mtu: usize,
+    /// The serialization rate of each direction in bit/s; `None` for no limit (packets
+    /// never wait for each other). See "The bottleneck" above.
+    pub rate_bps: Option<NonZeroU64>,
+    /// The drop-tail bound of each direction's queue in packets (the one being serialized
+    /// included) when [`LinkConfig::rate_bps`] is set; `None` for no bound.
+    pub queue_packets: Option<usize>,
 }
 
 impl Default for LinkConfig {
@@ -48,6 +70,8 @@ impl Default for LinkConfig {
             reorder: 0.0,
             reorder_delay: Duration::from_millis(20),
             mtu: 1500,
+            rate_bps: None,
+            queue_packets: None,
         }
     }
 }
@@ -105,6 +129,27 @@ impl LinkConfig {
         self
     }
 
+    /// Sets [`LinkConfig::rate_bps`]; 0 removes the limit.
+    #[must_use]
+    pub fn with_rate(mut self, bits_per_second: u64) -> Self {
+        self.rate_bps = NonZeroU64::new(bits_per_second);
+        self
+    }
+
+    /// Sets [`LinkConfig::queue_packets`].
+    #[must_use]
+    pub fn with_queue(mut self, packets: usize) -> Self {
+        self.queue_packets = Some(packets);
+        self
+    }
+
+    /// A bottleneck: [`LinkConfig::with_rate`] and [`LinkConfig::with_queue`] together
+    /// (for example 1 Mbit/s and 50 packets).
+    #[must_use]
+    pub fn with_bottleneck(self, bits_per_second: u64, queue_packets: usize) -> Self {
+        self.with_rate(bits_per_second).with_queue(queue_packets)
+    }
+
     /// What the link does to one UDP packet of `len` payload bytes: its delay and, when it
     /// is duplicated, the copy's delay; or why it is dropped.
     pub(crate) fn pass_udp(
@@ -113,8 +158,7 @@ impl LinkConfig {
         len: usize,
         v4: bool,
     ) -> Result<(Duration, Option<Duration>), DropReason> {
-        let header = if v4 { V4_HEADER } else { V6_HEADER };
-        if len.saturating_add(header) > self.mtu {
+        if len.saturating_add(header(v4)) > self.mtu {
             return Err(DropReason::Mtu);
         }
         if chance(rng, self.loss) {
@@ -123,6 +167,29 @@ impl LinkConfig {
         let delay = self.sample(rng);
         let copy = chance(rng, self.duplicate).then(|| self.sample(rng));
         Ok((delay, copy))
+    }
+
+    /// The checks made before a UDP packet of `len` payload bytes enters a rate-limited
+    /// link's queue: MTU, loss, duplication. `Ok(true)` when it is duplicated.
+    pub(crate) fn admit_udp(
+        &self,
+        rng: &mut Rng,
+        len: usize,
+        v4: bool,
+    ) -> Result<bool, DropReason> {
+        if len.saturating_add(header(v4)) > self.mtu {
+            return Err(DropReason::Mtu);
+        }
+        if chance(rng, self.loss) {
+            return Err(DropReason::Loss);
+        }
+        Ok(chance(rng, self.duplicate))
+    }
+
+    /// The propagation delay of one UDP packet leaving a rate-limited link's queue:
+    /// delay, jitter and reordering.
+    pub(crate) fn propagation(&self, rng: &mut Rng) -> Duration {
+        self.sample(rng)
     }
 
     /// The delay of one message of a reliable, ordered stream: delay and jitter only.
@@ -137,6 +204,11 @@ impl LinkConfig {
         }
         d
     }
+}
+
+/// The IP and UDP header bytes of the family.
+pub(crate) fn header(v4: bool) -> usize {
+    if v4 { V4_HEADER } else { V6_HEADER }
 }
 
 /// Uniform in `0..=max`, drawing nothing when `max` is zero.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use wren_core::Transport;
 
+use crate::bottleneck::Direction;
 use crate::ids::HostId;
 
 /// Where a packet in flight is going next.
@@ -26,6 +27,9 @@ pub(crate) enum Hop {
         dst: SocketAddr,
         payload: Vec<u8>,
     },
+    /// The packet on the wire of `host`'s rate-limited link in `direction` has been
+    /// serialized.
+    Serviced { host: HostId, direction: Direction },
     /// A message on TCP connection `conn`, sent by its end `from` (0 or 1).
     Stream {
         conn: u64,
@@ -33,6 +37,40 @@ pub(crate) enum Hop {
         proto: Transport,
         payload: Vec<u8>,
     },
+}
+
+impl Hop {
+    /// Source, destination and payload of a UDP hop.
+    pub(crate) fn udp_parts(&self) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+        match self {
+            Hop::Network {
+                src, dst, payload, ..
+            }
+            | Hop::Deliver {
+                src, dst, payload, ..
+            } => Some((*src, *dst, payload)),
+            Hop::Serviced { .. } | Hop::Stream { .. } => None,
+        }
+    }
+
+    /// The same UDP hop carrying `payload` (a copy made by a duplicating link).
+    pub(crate) fn with_payload(&self, payload: Vec<u8>) -> Option<Hop> {
+        match *self {
+            Hop::Network { from, src, dst, .. } => Some(Hop::Network {
+                from,
+                src,
+                dst,
+                payload,
+            }),
+            Hop::Deliver { host, src, dst, .. } => Some(Hop::Deliver {
+                host,
+                src,
+                dst,
+                payload,
+            }),
+            Hop::Serviced { .. } | Hop::Stream { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug)]

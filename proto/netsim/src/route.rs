@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 use wren_core::{Datagram, Transmit, Transport};
 
+use crate::bottleneck::{Direction, Pushed};
 use crate::ids::{HostId, NodeId};
+use crate::link::header;
 use crate::queue::Hop;
 use crate::sim::{Attach, Sim, unspecified};
 use crate::trace::{DropReason, Kind};
@@ -54,6 +56,17 @@ impl Sim {
         self.record(Kind::Send, Transport::Udp, src, dst, payload);
         let from = self.nodes[node.index()].host;
         let link = self.hosts[from.index()].config.link;
+        if link.rate_bps.is_some() {
+            let p = self.packet(payload);
+            let hop = Hop::Network {
+                from,
+                src,
+                dst,
+                payload: p,
+            };
+            self.through_bottleneck(from, Direction::Egress, hop);
+            return;
+        }
         match link.pass_udp(&mut self.rngs.link, payload.len(), dst.is_ipv4()) {
             Err(reason) => self.drop_packet(Transport::Udp, src, dst, payload, reason),
             Ok((delay, copy)) => {
@@ -154,6 +167,16 @@ impl Sim {
     /// Across `host`'s link, inbound.
     fn ingress(&mut self, host: HostId, src: SocketAddr, dst: SocketAddr, payload: Vec<u8>) {
         let link = self.hosts[host.index()].config.link;
+        if link.rate_bps.is_some() {
+            let hop = Hop::Deliver {
+                host,
+                src,
+                dst,
+                payload,
+            };
+            self.through_bottleneck(host, Direction::Ingress, hop);
+            return;
+        }
         match link.pass_udp(&mut self.rngs.link, payload.len(), dst.is_ipv4()) {
             Err(reason) => {
                 self.drop_packet(Transport::Udp, src, dst, &payload, reason);
@@ -183,6 +206,89 @@ impl Sim {
                     },
                 );
             }
+        }
+    }
+
+    /// A UDP packet (`hop`, where it goes after the link) onto `host`'s rate-limited link
+    /// in `direction`: MTU, loss and duplication checks, then the queue.
+    fn through_bottleneck(&mut self, host: HostId, direction: Direction, hop: Hop) {
+        let link = self.hosts[host.index()].config.link;
+        let Some((_, dst, p)) = hop.udp_parts() else {
+            return;
+        };
+        match link.admit_udp(&mut self.rngs.link, p.len(), dst.is_ipv4()) {
+            Err(reason) => {
+                if let Some((src, dst, p)) = hop.udp_parts() {
+                    self.drop_packet(Transport::Udp, src, dst, p, reason);
+                }
+                self.recycle_hop(hop);
+            }
+            Ok(duplicated) => {
+                let mut copy = None;
+                if duplicated && let Some((src, dst, p)) = hop.udp_parts() {
+                    self.record(Kind::Duplicate, Transport::Udp, src, dst, p);
+                    let v = self.packet(p);
+                    copy = hop.with_payload(v);
+                }
+                self.enqueue(host, direction, hop);
+                if let Some(copy) = copy {
+                    self.enqueue(host, direction, copy);
+                }
+            }
+        }
+    }
+
+    /// Puts `hop` in `host`'s queue of `direction` (or drops it when the queue is full).
+    fn enqueue(&mut self, host: HostId, direction: Direction, hop: Hop) {
+        let link = self.hosts[host.index()].config.link;
+        let Some((_, dst, p)) = hop.udp_parts() else {
+            return;
+        };
+        let bytes = p.len() + header(dst.is_ipv4());
+        let Some(rate) = link.rate_bps else {
+            let d = link.propagation(&mut self.rngs.link);
+            self.queue.push(self.now + d, hop);
+            return;
+        };
+        let q = &mut self.hosts[host.index()].queues[direction.index()];
+        match q.push(self.now, bytes, hop, rate, link.queue_packets, direction) {
+            Pushed::Queued => {}
+            Pushed::Started(until) => self.queue.push(until, Hop::Serviced { host, direction }),
+            Pushed::Full(hop) => {
+                if let Some((src, dst, p)) = hop.udp_parts() {
+                    self.drop_packet(Transport::Udp, src, dst, p, DropReason::QueueFull);
+                }
+                self.recycle_hop(hop);
+            }
+        }
+    }
+
+    /// The packet on the wire of `host`'s link in `direction` is serialized: it leaves for
+    /// its propagation delay, and the next one starts (all of them leave when the link no
+    /// longer has a rate).
+    pub(crate) fn serviced(&mut self, host: HostId, direction: Direction) {
+        let link = self.hosts[host.index()].config.link;
+        let now = self.now;
+        loop {
+            let q = &mut self.hosts[host.index()].queues[direction.index()];
+            let Some((done, next)) = q.serviced(now, link.rate_bps, direction) else {
+                break;
+            };
+            let d = link.propagation(&mut self.rngs.link);
+            self.queue.push(now + d, done.hop);
+            if let Some(until) = next {
+                self.queue.push(until, Hop::Serviced { host, direction });
+                break;
+            }
+            if link.rate_bps.is_some() {
+                break;
+            }
+        }
+    }
+
+    fn recycle_hop(&mut self, hop: Hop) {
+        if let Hop::Network { payload, .. } | Hop::Deliver { payload, .. } = hop {
+            self.recycle(payload);
         }
     }
 

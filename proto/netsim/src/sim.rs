@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 
 use wren_core::{BindError, Machine, Rng, SocketRequest, SocketResult, Transmit, Transport};
 
+use crate::bottleneck::{Direction, QueueDelay, QueueState};
 use crate::error::TopologyError;
 use crate::host::{Host, HostConfig};
 use crate::ids::{HostId, NatId, NodeId};
+use crate::link::LinkConfig;
 use crate::nat::{Nat, NatConfig};
 use crate::node::{Node, Slot};
 use crate::queue::{Hop, Queue};
@@ -241,6 +243,68 @@ impl Sim {
     #[must_use]
     pub fn host_ip(&self, host: HostId) -> IpAddr {
         self.hosts[host.index()].ip()
+    }
+
+    /// The access link of `host` as configured now.
+    ///
+    /// # Panics
+    ///
+    /// When `host` is not of this simulation.
+    #[must_use]
+    pub fn link(&self, host: HostId) -> LinkConfig {
+        self.hosts[host.index()].config.link
+    }
+
+    /// Changes `host`'s access link from now on (both directions). Packets already
+    /// queued stay queued and drain at the new rate: the one being serialized finishes as
+    /// scheduled, the next ones take the new rate (all leave at once if the rate is
+    /// removed). A smaller queue bound drops nothing already queued; arrivals are dropped
+    /// until the queue is below it. Delay, jitter and loss apply to packets entering the
+    /// link (and, for a rate-limited link, leaving its queue) from now on.
+    ///
+    /// # Errors
+    ///
+    /// [`TopologyError::NoSuchHost`] when `host` is not of this simulation.
+    pub fn set_link(&mut self, host: HostId, link: LinkConfig) -> Result<(), TopologyError> {
+        let h = self
+            .hosts
+            .get_mut(host.index())
+            .ok_or(TopologyError::NoSuchHost(host))?;
+        h.config.link = link;
+        Ok(())
+    }
+
+    /// What `host`'s link holds in `direction` now (all zero when it has no rate and
+    /// nothing queued).
+    ///
+    /// # Panics
+    ///
+    /// When `host` is not of this simulation.
+    #[must_use]
+    pub fn link_queue(&self, host: HostId, direction: Direction) -> QueueState {
+        let h = &self.hosts[host.index()];
+        h.queues[direction.index()].state(self.now, h.config.link.rate_bps)
+    }
+
+    /// Records, from now on (`true`) or not, the wait of each packet in `host`'s link
+    /// queues (both directions), for [`Sim::take_queue_delays`].
+    ///
+    /// # Panics
+    ///
+    /// When `host` is not of this simulation.
+    pub fn record_queue_delays(&mut self, host: HostId, on: bool) {
+        for q in &mut self.hosts[host.index()].queues {
+            q.recording = on;
+        }
+    }
+
+    /// Takes the waits recorded on `host`'s link in `direction`, oldest first.
+    ///
+    /// # Panics
+    ///
+    /// When `host` is not of this simulation.
+    pub fn take_queue_delays(&mut self, host: HostId, direction: Direction) -> Vec<QueueDelay> {
+        self.hosts[host.index()].queues[direction.index()].take_delays()
     }
 
     /// The public address of `nat`.
@@ -546,6 +610,7 @@ impl Sim {
                 dst,
                 payload,
             } => self.deliver_udp(host, src, dst, payload),
+            Hop::Serviced { host, direction } => self.serviced(host, direction),
             Hop::Stream {
                 conn,
                 from,

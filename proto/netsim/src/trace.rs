@@ -36,11 +36,14 @@ pub enum DropReason {
     NoListener,
     /// A transport the simulation does not carry.
     Unsupported,
+    /// Arrived to a rate-limited link whose queue was full
+    /// ([`crate::LinkConfig::queue_packets`]): a drop-tail drop, not random loss.
+    QueueFull,
 }
 
 impl DropReason {
     /// Every reason, in the order of [`Stats::dropped`].
-    pub const ALL: [DropReason; 11] = [
+    pub const ALL: [DropReason; 12] = [
         DropReason::Loss,
         DropReason::Mtu,
         DropReason::NatFiltered,
@@ -52,6 +55,7 @@ impl DropReason {
         DropReason::NoRoute,
         DropReason::NoListener,
         DropReason::Unsupported,
+        DropReason::QueueFull,
     ];
 
     /// The reason's name in trace lines.
@@ -69,6 +73,7 @@ impl DropReason {
             DropReason::NoRoute => "no-route",
             DropReason::NoListener => "no-listener",
             DropReason::Unsupported => "unsupported",
+            DropReason::QueueFull => "queue-full",
         }
     }
 

@@ -42,6 +42,9 @@ pub enum SendError {
     /// Not an RTP (or RTCP) packet by RFC 7983's first two bytes.
     #[error("not an RTP or RTCP packet")]
     NotRtp,
+    /// Padding was asked for on a stream that is not a send stream of ours with RTX.
+    #[error("SSRC {0:#010x} is not a send stream of ours with RTX: no padding can go on it")]
+    NoPadding(u32),
     /// SRTP refused it (too short, a header it cannot read).
     #[error("SRTP: {0}")]
     Srtp(#[from] wren_srtp::Error),

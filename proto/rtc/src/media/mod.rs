@@ -32,6 +32,7 @@ mod feedback;
 pub(crate) mod fuzz;
 mod nack;
 mod nack_requests;
+mod padding;
 mod receive_stats;
 mod reports;
 mod rtcp_in;
@@ -85,6 +86,7 @@ struct Counters {
     events_dropped: u64,
     pending_dropped: u64,
     rtx_padding: u64,
+    padding_sent: u64,
     twcc_unstamped: u64,
 }
 
@@ -100,6 +102,8 @@ pub(crate) struct Media {
     send: Vec<SendState>,
     recv: Vec<ReceiveState>,
     twcc_send: TwccSender,
+    /// The transport-wide number written last (a sent packet or a retransmission).
+    last_twcc: Option<u16>,
     twcc_recv: TwccReceiver,
     reports: ReportClock,
     pending: VecDeque<Pending>,
@@ -130,10 +134,16 @@ impl Media {
             send: Vec::new(),
             recv: Vec::new(),
             twcc_send: TwccSender::default(),
+            last_twcc: None,
             rtt: None,
             rrtr: [None; reports::MAX_RRTR],
             counters: Counters::default(),
         }
+    }
+
+    /// The transport-wide sequence number written into the last RTP packet that got one.
+    pub(crate) fn last_transport_sequence(&self) -> Option<u16> {
+        self.last_twcc
     }
 
     /// Whether `ssrc` is a configured received stream or its RTX stream.
@@ -236,10 +246,11 @@ impl Media {
             return;
         };
         let (ssrc, ts, payload) = (p.ssrc(), p.timestamp(), p.payload().len());
-        if let Some(id) = self.config.extensions.twcc
-            && !self.twcc_send.stamp(id, packet)
-        {
-            self.counters.twcc_unstamped += 1;
+        if let Some(id) = self.config.extensions.twcc {
+            match self.twcc_send.stamp(id, packet) {
+                Some(seq) => self.last_twcc = Some(seq),
+                None => self.counters.twcc_unstamped += 1,
+            }
         }
         let Some(i) = self.send.iter().position(|s| s.config.ssrc == ssrc) else {
             return;
@@ -461,10 +472,15 @@ impl Media {
         self.send.first().map_or(self.local_ssrc, |s| s.config.ssrc)
     }
 
-    /// The interval between two NACKs for one loss.
+    /// The interval between two NACKs for one loss: a little over a round trip. At
+    /// exactly one, the repeated NACK reaches the sender one round trip after it
+    /// retransmitted, where the sender still takes it for one that crossed the
+    /// retransmission and ignores it (`send_history`'s guard), so that each lost
+    /// retransmission cost two round trips.
     fn nack_interval(&self) -> Duration {
-        self.rtt
-            .map_or(DEFAULT_NACK_INTERVAL, |r| r.max(Duration::from_millis(10)))
+        self.rtt.map_or(DEFAULT_NACK_INTERVAL, |r| {
+            (r + r / 4 + Duration::from_millis(5)).max(Duration::from_millis(10))
+        })
     }
 
     fn push_event(&mut self, event: Event) {

@@ -81,7 +81,9 @@ impl Media {
         s.retransmitted_bytes += (out.len() - start) as u64;
         // A retransmission is a new packet on the transport: it gets its own number.
         if let Some(id) = self.config.extensions.twcc {
-            self.twcc_send.stamp(id, &mut out[start..]);
+            if let Some(seq) = self.twcc_send.stamp(id, &mut out[start..]) {
+                self.last_twcc = Some(seq);
+            }
         }
         true
     }

@@ -18,16 +18,13 @@ pub(crate) struct TwccSender {
 
 impl TwccSender {
     /// Writes the next transport-wide sequence number into `packet`'s element `id` (two
-    /// bytes, section 2) when it has one; returns whether it did.
-    pub(crate) fn stamp(&mut self, id: u8, packet: &mut [u8]) -> bool {
-        let Ok(mut p) = RtpPacketMut::parse(packet) else {
-            return false;
-        };
-        if p.set_extension(id, &self.next.to_be_bytes()).is_err() {
-            return false;
-        }
+    /// bytes, section 2) when it has one; returns the number written.
+    pub(crate) fn stamp(&mut self, id: u8, packet: &mut [u8]) -> Option<u16> {
+        let mut p = RtpPacketMut::parse(packet).ok()?;
+        p.set_extension(id, &self.next.to_be_bytes()).ok()?;
+        let seq = self.next;
         self.next = self.next.wrapping_add(1);
-        true
+        Some(seq)
     }
 }
 
@@ -199,13 +196,13 @@ mod tests {
         let n = w.finish(&[1, 2, 3], 0).unwrap();
         let mut s = TwccSender::default();
         for want in 0..3u16 {
-            assert!(s.stamp(3, &mut buf[..n]));
+            assert_eq!(s.stamp(3, &mut buf[..n]), Some(want));
             let p = RtpPacket::parse(&buf[..n]).unwrap();
             assert_eq!(p.extension(3), Some(&want.to_be_bytes()[..]));
             assert_eq!(p.payload(), &[1, 2, 3]);
         }
-        assert!(!s.stamp(4, &mut buf[..n]), "no element 4");
-        assert!(!s.stamp(3, &mut [0x80, 96, 0, 1]), "not RTP");
+        assert_eq!(s.stamp(4, &mut buf[..n]), None, "no element 4");
+        assert_eq!(s.stamp(3, &mut [0x80, 96, 0, 1]), None, "not RTP");
     }
 
     #[test]

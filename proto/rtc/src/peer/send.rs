@@ -35,6 +35,50 @@ impl Peer {
         self.send_media_into(now, packet, buf)
     }
 
+    /// Sends a padding-only packet of about `bytes` octets (at most 255 of padding) on the
+    /// RTX source of our stream `ssrc`, with the next transport-wide sequence number
+    /// ([`Peer::last_transport_sequence`] gives it): a congestion controller's probe when
+    /// there is too little media. `Ok(None)` as for [`Peer::send_rtp_into`].
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::NoPadding`] when `ssrc` is not a send stream of ours with RTX, and the
+    /// errors of [`Peer::send_rtp_into`].
+    pub fn send_padding_into(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        bytes: usize,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<Transmit>, SendError> {
+        if self.closed {
+            return Err(SendError::Closed);
+        }
+        if !self.security.keyed() {
+            return Err(SendError::NotConnected);
+        }
+        self.scratch.clear();
+        if !self.media.write_padding(ssrc, bytes, &mut self.scratch) {
+            return Err(SendError::NoPadding(ssrc));
+        }
+        self.protect_scratch(PacketKind::Rtp)?;
+        let sent = self.ice.send_into(now, &self.scratch, buf)?;
+        self.stats.rtp_sent += 1;
+        Ok(sent)
+    }
+
+    /// The transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01)
+    /// written into the last RTP packet that got one: the one [`Peer::send_rtp_into`] just
+    /// sent, or a retransmission the peer sent from `poll_transmit` in answer to a NACK (a
+    /// new number there means a new packet on the wire). A congestion controller records
+    /// each with its size and send time, and matches the peer's feedback to it. `None`
+    /// until a packet carried the extension ([`crate::ExtensionIds::twcc`] set by
+    /// negotiation or configuration).
+    #[must_use]
+    pub fn last_transport_sequence(&self) -> Option<u16> {
+        self.media.last_transport_sequence()
+    }
+
     /// [`Peer::send_rtp_into`] for an RTCP compound packet (SRTCP).
     ///
     /// # Errors

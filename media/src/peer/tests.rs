@@ -1,0 +1,20 @@
+//! Frame mode's own unit tests (the calls between two peers are in `tests/frame_mode.rs`).
+
+#[cfg(feature = "fuzzing")]
+#[test]
+fn the_fuzz_script_runs_on_random_inputs() {
+    // The media_peer fuzz target's entry point on a spread of deterministic inputs: two
+    // negotiated peers fed frames, RTP and RTCP of any content, datagrams, waits, closes.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for len in [0usize, 1, 40, 300, 1200, 4000] {
+        let data: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        super::fuzz::media_peer(&data);
+    }
+}
