@@ -57,25 +57,35 @@ pub(crate) fn decodes_cleanly(path: &Path) {
 
 /// ffprobe's count of decoded frames in the file's first stream of `kind` (v or a).
 pub(crate) fn frames_decoded(path: &Path, kind: &str) -> u64 {
+    ffprobe_count(path, kind, "-count_frames", "stream=nb_read_frames")
+}
+
+/// ffprobe's count of packets (frames as the container has them, none decoded) in the
+/// file's first stream of `kind` (v or a).
+pub(crate) fn packets(path: &Path, kind: &str) -> u64 {
+    ffprobe_count(path, kind, "-count_packets", "stream=nb_read_packets")
+}
+
+fn ffprobe_count(path: &Path, kind: &str, flag: &str, entry: &str) -> u64 {
     let p = path.to_str().unwrap();
-    run(
+    let out = run(
         "ffprobe",
         &[
             "-v",
             "error",
-            "-count_frames",
+            flag,
             "-select_streams",
             &format!("{kind}:0"),
             "-show_entries",
-            "stream=nb_read_frames",
+            entry,
             "-of",
             "csv=p=0",
             p,
         ],
-    )
-    .trim()
-    .parse()
-    .unwrap()
+    );
+    out.trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("ffprobe {entry} of {p}: {e}: {out:?}"))
 }
 
 pub(crate) fn probe(path: &Path, entries: &str) -> String {
@@ -95,19 +105,16 @@ pub(crate) fn probe(path: &Path, entries: &str) -> String {
 
 /// Encodes two seconds of ffmpeg's test pattern at 30 fps into an IVF.
 pub(crate) fn encode_ivf(d: &Path, codec: &str, extra: &[&str]) -> PathBuf {
+    encode_ivf_seconds(d, codec, extra, 2)
+}
+
+/// Encodes `seconds` of ffmpeg's test pattern (320x240) at 30 fps into an IVF, a
+/// keyframe every 30 frames.
+pub(crate) fn encode_ivf_seconds(d: &Path, codec: &str, extra: &[&str], seconds: u32) -> PathBuf {
     let out = d.join(format!("{codec}.ivf"));
+    let source = format!("testsrc=size=320x240:rate=30:duration={seconds}");
     let mut args = vec![
-        "-v",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=30:duration=2",
-        "-c:v",
-        codec,
-        "-g",
-        "30",
+        "-v", "error", "-y", "-f", "lavfi", "-i", &source, "-c:v", codec, "-g", "30",
     ];
     args.extend_from_slice(extra);
     args.extend_from_slice(&["-f", "ivf", out.to_str().unwrap()]);
@@ -117,7 +124,13 @@ pub(crate) fn encode_ivf(d: &Path, codec: &str, extra: &[&str]) -> PathBuf {
 
 /// Two seconds of a sine tone as Opus in Ogg, by ffmpeg.
 pub(crate) fn encode_opus(d: &Path) -> PathBuf {
+    encode_opus_seconds(d, 2)
+}
+
+/// `seconds` of a 440 Hz sine tone as Opus (48 kbit/s, 20 ms packets) in Ogg, by ffmpeg.
+pub(crate) fn encode_opus_seconds(d: &Path, seconds: u32) -> PathBuf {
     let ogg = d.join("in.opus");
+    let source = format!("sine=frequency=440:duration={seconds}");
     run(
         "ffmpeg",
         &[
@@ -127,7 +140,7 @@ pub(crate) fn encode_opus(d: &Path) -> PathBuf {
             "-f",
             "lavfi",
             "-i",
-            "sine=frequency=440:duration=2",
+            &source,
             "-c:a",
             "libopus",
             "-b:a",
