@@ -8,13 +8,15 @@
 //! 3 s reports its `inbound-rtp` stats: the video frames it decoded must be the IVF's
 //! frame count (ffprobe counts them) within 2%, the audio packets it received the Ogg
 //! file's packet count within 2%, with audio energy decoded and under 5% of the samples
-//! concealed while the audio played.
+//! concealed while the audio played. Files missing, of the wrong kind, cut short or
+//! without frames are refused with an error that names the file and says why.
 //!
 //! record: Chromium sends its fake camera (VP8 or VP9, by `setCodecPreferences`) and
 //! microphone (Opus) for 5 s from its first video frame sent
-//! (`tests/play_record/record.html`) and hangs up (DELETE); once the call is over the
-//! WebM file must show ffprobe the codecs sent and a duration within 5% of the time the
-//! page sent, and ffmpeg must decode all of it without an error.
+//! (`tests/play_record/record.html`), then ends the call: it hangs up (DELETE), or closes
+//! its peer connection and nothing else, or the test stops the server (what Ctrl-C does).
+//! Once the call is over the WebM file must show ffprobe the codecs sent and a duration
+//! within 5% of the time the call sent, and ffmpeg must decode all of it without an error.
 //!
 //! The cases run one at a time (a lock): each is a browser with a real-time media call,
 //! and parallel browsers on a small machine would only slow each other. Run with
@@ -36,7 +38,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use wren_browser::{Kind, Page};
+use wren_browser::{Browser, Kind, Page};
 use wren_dtls::identity::Identity;
 
 use common::calls::{Calls, Service};
@@ -117,15 +119,20 @@ impl Drop for Server {
     }
 }
 
-/// Opens `html` (with `tests/play_record/call.js` in it) in headless Chromium and waits
-/// for its report (JSON), for at most `timeout`; the browser is gone when this returns.
-fn run_page(html: &str, timeout: Duration) -> serde_json::Value {
+/// Headless Chromium on `html` (with `tests/play_record/call.js` in it): the page's
+/// server and the browser (killed when dropped).
+fn open_page(html: &str) -> (Page, Browser) {
     let page = Page::serve(html.replace("@CALL_JS@", include_str!("play_record/call.js")));
     let browser = Kind::Chromium.start_with_args(page.url(), CHROMIUM);
+    (page, browser)
+}
+
+/// The page's next report (JSON), waited for at most `timeout`; one with `error` fails
+/// the test.
+fn read_report(page: &Page, timeout: Duration) -> serde_json::Value {
     let text = page
         .report(timeout)
         .unwrap_or_else(|| panic!("{} never reported", Kind::Chromium.version()));
-    drop(browser);
     let v: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert!(
@@ -134,6 +141,13 @@ fn run_page(html: &str, timeout: Duration) -> serde_json::Value {
         Kind::Chromium.version()
     );
     v
+}
+
+/// Opens `html` and waits for its report for at most `timeout`; the browser is gone when
+/// this returns.
+fn run_page(html: &str, timeout: Duration) -> serde_json::Value {
+    let (page, _browser) = open_page(html);
+    read_report(&page, timeout)
 }
 
 /// Whether `got` is `want` within `percent` percent of `want`.
@@ -237,18 +251,111 @@ fn play_case(encoder: &str, options: &[&str], mime: &str) {
 }
 
 #[test]
+fn play_refuses_a_missing_or_invalid_file_with_an_error_that_names_it_and_says_why() {
+    use play::clip::{Clip, ClipError};
+    use wren_media::file::FileError;
+
+    let dir = tools::dir("play-bad-files");
+    let ivf = tools::encode_ivf_seconds(&dir, "libvpx", &[], 1);
+    let ogg = tools::encode_opus_seconds(&dir, 1);
+    let bytes = std::fs::read(&ivf).expect("the IVF");
+    let cut = dir.join("cut.ivf");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).expect("write");
+    let header_only = dir.join("header-only.ivf");
+    std::fs::write(&header_only, &bytes[..32]).expect("write");
+    let missing = dir.join("missing.ivf");
+    /// What is wrong with the file named.
+    #[derive(Debug, Clone, Copy)]
+    enum Wrong {
+        NotFound,
+        Format,
+        Empty,
+    }
+    let cases = [
+        (&missing, &ogg, &missing, Wrong::NotFound),
+        (&ogg, &ogg, &ogg, Wrong::Format),
+        (&cut, &ogg, &cut, Wrong::Format),
+        (&header_only, &ogg, &header_only, Wrong::Empty),
+        (&ivf, &ivf, &ivf, Wrong::Format),
+        (&ivf, &missing, &missing, Wrong::NotFound),
+    ];
+    for (video, audio, named, wrong) in cases {
+        let e = Clip::open(video, audio).expect_err("a bad file is refused");
+        let text = e.to_string();
+        println!("--video {video:?} --audio {audio:?}: {text}");
+        assert!(
+            text.contains(&named.display().to_string()),
+            "{text:?} names {named:?}"
+        );
+        let right = match (wrong, &e) {
+            (
+                Wrong::NotFound,
+                ClipError::File {
+                    path,
+                    source: FileError::Io(io),
+                },
+            ) => path == named && io.kind() == std::io::ErrorKind::NotFound,
+            (
+                Wrong::Format,
+                ClipError::File {
+                    path,
+                    source: FileError::Format(_),
+                },
+            )
+            | (Wrong::Empty, ClipError::Empty { path }) => path == named,
+            _ => false,
+        };
+        assert!(right, "{wrong:?} expected: {e:?}");
+    }
+    let clip = Clip::open(&ivf, &ogg).expect("the good files");
+    assert_eq!(clip.video.len() as u64, tools::packets(&ivf, "v"));
+    assert_eq!(clip.audio.len() as u64, tools::packets(&ogg, "a"));
+}
+
+/// How a record case's call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The page hangs up: DELETE on the call's Location.
+    Delete,
+    /// The page closes its peer connection and says nothing to the server.
+    Close,
+    /// The test stops the server (what Ctrl-C does: `Calls::stop_all`) mid-call.
+    ServerStops,
+}
+
+impl End {
+    fn page(self) -> &'static str {
+        match self {
+            End::Delete => "delete",
+            End::Close => "close",
+            End::ServerStops => "server",
+        }
+    }
+}
+
+#[test]
 fn record_vp8_from_chromium_is_a_webm_with_vp8_and_opus_and_the_call_duration_within_5_percent() {
-    record_case("video/VP8", "vp8");
+    record_case("video/VP8", "vp8", End::Delete);
 }
 
 #[test]
 fn record_vp9_from_chromium_is_a_webm_with_vp9_and_opus_and_the_call_duration_within_5_percent() {
-    record_case("video/VP9", "vp9");
+    record_case("video/VP9", "vp9", End::Delete);
 }
 
-fn record_case(mime: &str, codec: &str) {
+#[test]
+fn record_finishes_the_webm_when_chromium_closes_its_peer_connection_without_hanging_up() {
+    record_case("video/VP8", "vp8", End::Close);
+}
+
+#[test]
+fn record_finishes_the_webm_when_the_server_stops_mid_call() {
+    record_case("video/VP8", "vp8", End::ServerStops);
+}
+
+fn record_case(mime: &str, codec: &str, end: End) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
-    let dir = tools::dir(&format!("record-{codec}"));
+    let dir = tools::dir(&format!("record-{codec}-{}", end.page()));
     let out = dir.join("call.webm");
     let identity = Arc::new(Identity::generate().expect("a certificate"));
     let calls = common::calls::Calls::new(
@@ -259,27 +366,53 @@ fn record_case(mime: &str, codec: &str) {
     let html = include_str!("play_record/record.html")
         .replace("@SERVER@", &server.url())
         .replace("@MIME@", mime)
-        .replace("@SECONDS@", &SECONDS.to_string());
-    let v = run_page(&html, Duration::from_secs(120));
-    assert_eq!(v["status"], 200, "DELETE: {v}");
-    // The file is finished when the call is over (the server still runs).
-    assert!(
-        wait_until(|| calls.running() == 0, Duration::from_secs(10)),
-        "the call is over after DELETE"
-    );
+        .replace("@SECONDS@", &SECONDS.to_string())
+        .replace("@END@", end.page());
+    let (page, browser) = open_page(&html);
+    let (v, call_seconds) = if end == End::ServerStops {
+        let v = read_report(&page, Duration::from_secs(120));
+        assert_eq!(v["sending"], true, "{v}");
+        let sending = Instant::now();
+        std::thread::sleep(Duration::from_secs(u64::from(SECONDS)));
+        // Returns once the server has stopped and every call is finished.
+        let stopping = Instant::now();
+        drop(server);
+        println!(
+            "the server stopped in {:.3} s",
+            stopping.elapsed().as_secs_f64()
+        );
+        (v, (stopping - sending).as_secs_f64())
+    } else {
+        let v = read_report(&page, Duration::from_secs(120));
+        if end == End::Delete {
+            assert_eq!(v["status"], 200, "DELETE: {v}");
+        }
+        // The file is finished when the call is over (the server still runs).
+        let over = Instant::now();
+        assert!(
+            wait_until(|| calls.running() == 0, Duration::from_secs(60)),
+            "the call is not over after the page ended it ({end:?})"
+        );
+        println!(
+            "the call was over {:.3} s after the page's report",
+            over.elapsed().as_secs_f64()
+        );
+        drop(server);
+        let seconds = v["callSeconds"].as_f64().unwrap_or(0.0);
+        (v, seconds)
+    };
+    drop(browser);
     let kept = calls
         .ended()
         .first()
         .map(|(_, s)| s.clone())
         .unwrap_or_default();
-    drop(server);
 
-    let call_seconds = v["callSeconds"].as_f64().unwrap_or(0.0);
     let (codecs, duration) = ffprobe(&out);
     println!(
-        "{}: record {mime}: ffprobe reads {codecs:?}, {duration:.3} s; the page sent for \
-         {call_seconds:.3} s ({} video frames {}x{}, {} audio packets); record wrote {} \
-         video and {} audio frames, skipped {}, asked {} keyframes, {} bytes",
+        "{}: record {mime}, {end:?}: ffprobe reads {codecs:?}, {duration:.3} s; the call \
+         sent for {call_seconds:.3} s ({} video frames {}x{}, {} audio packets); record \
+         wrote {} video and {} audio frames, skipped {}, asked {} keyframes, {} bytes",
         Kind::Chromium.version(),
         v["video"]["framesSent"],
         v["video"]["frameWidth"],
@@ -292,6 +425,7 @@ fn record_case(mime: &str, codec: &str) {
         std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0),
     );
     assert!(kept.error.is_none(), "the recording failed: {kept:?}");
+    assert!(kept.video_frames > 0, "no video recorded: {kept:?}");
     assert_eq!(codecs, vec![codec.to_owned(), "opus".to_owned()]);
     assert!(
         within(duration, call_seconds, 5.0),
