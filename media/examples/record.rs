@@ -53,6 +53,6 @@ struct Args {
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     common::server::main("record", &args.server, |identity| {
-        Ok(record::Record::new(identity, args.out.clone()))
+        Ok(record::Record::new(identity, args.out.clone())?)
     })
 }

@@ -312,6 +312,75 @@ fn play_refuses_a_missing_or_invalid_file_with_an_error_that_names_it_and_says_w
     assert_eq!(clip.audio.len() as u64, tools::packets(&ogg, "a"));
 }
 
+#[test]
+fn record_refuses_an_output_file_it_cannot_write_at_start() {
+    let dir = tools::dir("record-unwritable");
+    let out = dir.join("no-such-directory").join("call.webm");
+    let identity = Arc::new(Identity::generate().expect("a certificate"));
+    let e = record::Record::new(identity, out.clone()).expect_err("no directory, no file");
+    println!("--out {out:?}: {e}");
+    assert!(
+        matches!(&e, record::RecordError::Create { path, .. } if *path == out),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(&out.display().to_string()), "{e}");
+}
+
+#[test]
+fn record_takes_one_call_at_a_time_and_the_next_once_the_first_is_over() {
+    use wren_sdp::Direction;
+    use wren_sdp::jsep::{CodecKind, MediaKind, Transceiver};
+
+    let dir = tools::dir("record-one-at-a-time");
+    let identity = Arc::new(Identity::generate().expect("a certificate"));
+    let calls = common::calls::Calls::new(
+        "127.0.0.1".parse().expect("an address"),
+        record::Record::new(Arc::clone(&identity), dir.join("call.webm"))
+            .expect("the output file can be written"),
+    );
+    // A sender's offer (a wren-rtc peer's, on a socket that never answers).
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a socket");
+    let local = socket.local_addr().expect("its address");
+    let mut sender = common::rtc_peer(
+        Instant::now(),
+        local,
+        identity,
+        &[CodecKind::Vp8, CodecKind::Opus],
+    );
+    sender.add_transceiver(Transceiver::new(MediaKind::Audio, Direction::SendOnly));
+    sender.add_transceiver(Transceiver::new(MediaKind::Video, Direction::SendOnly));
+    let offer = sender.create_offer(Instant::now()).expect("an offer");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        let (first, _) = calls.answer(&offer).await.expect("the first call");
+        let busy = calls
+            .answer(&offer)
+            .await
+            .expect_err("a second call at once");
+        println!("a second call: {busy}");
+        assert!(
+            matches!(&busy, common::calls::CallError::Refused(e)
+                if matches!(e.downcast_ref(), Some(record::RecordError::Busy))),
+            "{busy:?}"
+        );
+        calls.hang_up(first).expect("the first call hangs up");
+        let end = Instant::now() + Duration::from_secs(10);
+        while calls.running() > 0 && Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(calls.running(), 0, "the first call is over");
+        calls
+            .answer(&offer)
+            .await
+            .expect("a call once the first is over");
+        calls.stop_all().await;
+    });
+}
+
 /// How a record case's call ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -360,7 +429,7 @@ fn record_case(mime: &str, codec: &str, end: End) {
     let identity = Arc::new(Identity::generate().expect("a certificate"));
     let calls = common::calls::Calls::new(
         "127.0.0.1".parse().expect("an address"),
-        record::Record::new(identity, out.clone()),
+        record::Record::new(identity, out.clone()).expect("the output file can be written"),
     );
     let server = Server::start(&calls);
     let html = include_str!("play_record/record.html")

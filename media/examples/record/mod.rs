@@ -17,7 +17,7 @@
 pub mod dims;
 pub mod recording;
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,8 +44,8 @@ pub enum RecordError {
     /// Another call is recording.
     #[error("a call is being recorded; one call records at a time")]
     Busy,
-    /// The output file cannot be created.
-    #[error("cannot create {path}: {source}")]
+    /// The output file cannot be opened for writing.
+    #[error("cannot write {path}: {source}")]
     Create {
         /// The file.
         path: PathBuf,
@@ -75,14 +75,28 @@ pub struct Record {
 }
 
 impl Record {
-    /// Calls recorded into `out`, with `identity` as every peer's DTLS certificate.
-    #[must_use]
-    pub fn new(identity: Arc<Identity>, out: PathBuf) -> Record {
-        Record {
+    /// Calls recorded into `out`, with `identity` as every peer's DTLS certificate. `out`
+    /// is opened for writing now (made empty if it does not exist; an existing file is
+    /// left as it is until a call records), so that a path that cannot be written is an
+    /// error at start.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Create`] when `out` cannot be opened for writing.
+    pub fn new(identity: Arc<Identity>, out: PathBuf) -> Result<Record, RecordError> {
+        if let Err(source) = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&out)
+        {
+            return Err(RecordError::Create { path: out, source });
+        }
+        Ok(Record {
             identity,
             out,
             busy: Arc::new(AtomicBool::new(false)),
-        }
+        })
     }
 
     /// The file calls are recorded into.
