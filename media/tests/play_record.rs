@@ -2,7 +2,7 @@
 //! `examples/play/` and `examples/record/` modules, run here in-process on wren-tokio, on
 //! 127.0.0.1 and a port the OS picks).
 //!
-//! play: ffmpeg encodes 5 s of its test pattern (320x240, 30 fps, VP8 or VP9 in IVF) and
+//! play: ffmpeg encodes 5 s of its test pattern (320x240, 30 fps, VP8, VP9 or AV1 in IVF) and
 //! of a 440 Hz tone (Opus in Ogg) into a scratch directory; Chromium offers to receive
 //! (`tests/play_record/play.html`), plays what comes, and once nothing new has come for
 //! 3 s reports its `inbound-rtp` stats: the video frames it decoded must be the IVF's
@@ -166,6 +166,15 @@ fn play_vp9_chromium_decodes_the_ivf_frame_count_within_2_percent_and_the_opus_a
         "libvpx-vp9",
         &["-b:v", "400k", "-deadline", "realtime", "-cpu-used", "8"],
         "video/VP9",
+    );
+}
+
+#[test]
+fn play_av1_chromium_decodes_the_ivf_frame_count_within_2_percent_and_the_opus_audio() {
+    play_case(
+        "libaom-av1",
+        &["-b:v", "300k", "-cpu-used", "8", "-usage", "realtime"],
+        "video/AV1",
     );
 }
 
