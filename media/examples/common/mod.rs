@@ -1,5 +1,6 @@
-//! What the `play` and `record` examples share: the `echo` example's HTTP API, calls and
-//! `main` (wren-rtc's `examples/echo/{http,calls,server}.rs`, included by path: one copy,
+//! What the `play` and `record` examples share: the `echo` example's HTTP API, calls,
+//! `main` and peer configuration (wren-rtc's `examples/echo/{http,calls,server,config}.rs`,
+//! included by path: one copy,
 //! generic over the [`calls::Service`] that makes each call's peer), a call's peer in frame
 //! mode ([`call::CallPeer`]) and the service that makes them ([`service::MediaService`]).
 
@@ -7,6 +8,8 @@
 
 #[path = "../../../proto/rtc/examples/echo/calls.rs"]
 pub mod calls;
+#[path = "../../../proto/rtc/examples/echo/config.rs"]
+pub mod config;
 #[path = "../../../proto/rtc/examples/echo/http.rs"]
 pub mod http;
 #[path = "../../../proto/rtc/examples/echo/server.rs"]
@@ -19,29 +22,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wren_core::{Rng, Transport};
+use wren_core::Rng;
 use wren_dtls::identity::Identity;
 use wren_media::peer::{MediaConfig, MediaPeer};
-use wren_rtc::{Config, DtlsRole, Peer};
+use wren_rtc::Peer;
 use wren_sdp::jsep::{Capabilities, CodecKind};
 
 /// A wren-rtc peer on one UDP socket the caller already bound at `local` (its one host
 /// candidate, gathered at once) that offers and accepts only `codecs` (with the RTX of
-/// each video codec kept). The roles given here are placeholders: JSEP sets both from
-/// who offers.
+/// each video codec kept).
 pub fn rtc_peer(
     now: Instant,
     local: SocketAddr,
     identity: Arc<Identity>,
     codecs: &[CodecKind],
 ) -> Peer {
-    let mut config = Config::new(
-        wren_ice::Role::Controlled,
-        DtlsRole::Client,
-        Vec::new(),
-        identity,
-    );
-    config.ice.bound_sockets = vec![(local, Transport::Udp)];
+    let mut config = config::on_socket(local, identity);
     config.capabilities = only(config.capabilities, codecs);
     Peer::new(now, config)
 }

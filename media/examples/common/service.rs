@@ -48,6 +48,7 @@ fn rtc<M: MediaService>(service: &M, now: Instant, local: SocketAddr, kinds: &[M
     rtc
 }
 
+/// A call's peer: a media peer around `rtc`, and a new app of `service`.
 fn call<M: MediaService>(
     service: &M,
     now: Instant,

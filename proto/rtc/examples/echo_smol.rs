@@ -16,6 +16,9 @@
 //! comes first, read the clock once, and feed the machine.
 #![allow(clippy::disallowed_methods)] // a runtime's loop: the real clock
 
+#[path = "echo/config.rs"]
+#[allow(dead_code, unreachable_pub)] // shared with the `echo` example and the tests
+pub mod config;
 #[path = "echo/media.rs"]
 #[allow(dead_code, unreachable_pub)] // shared with the `echo` example and the tests
 pub mod media;

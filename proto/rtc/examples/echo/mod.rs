@@ -32,6 +32,7 @@
 #![allow(dead_code, unreachable_pub)] // included by examples and tests, each using a part; `pub` reads best
 
 pub mod calls;
+pub mod config;
 pub mod http;
 pub mod media;
 pub mod peer;

@@ -18,16 +18,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit, Transport};
+use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transmit};
 use wren_dtls::identity::Identity;
 use wren_rtc::{
-    ChannelError, ChannelId, Command, Config, DtlsRole, DtlsState, Error, Event, JsepError, Peer,
-    SdpType, SessionDescription,
+    ChannelError, ChannelId, Command, DtlsState, Error, Event, JsepError, Peer, SdpType,
+    SessionDescription,
 };
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
 
-use super::media;
+use super::{config, media};
 
 /// Bytes buffered in SCTP on one channel past which echoes wait here.
 pub const HIGH_WATER: usize = 1 << 20;
@@ -82,17 +82,9 @@ pub struct EchoPeer {
 
 impl EchoPeer {
     /// A peer on one UDP socket the caller already bound at `local` (its one host
-    /// candidate, gathered at once: no socket request). The roles given here are
-    /// placeholders: JSEP sets both from who offers.
+    /// candidate, gathered at once: no socket request).
     fn make(now: Instant, local: SocketAddr, identity: Arc<Identity>) -> Peer {
-        let mut config = Config::new(
-            wren_ice::Role::Controlled,
-            DtlsRole::Client,
-            Vec::new(),
-            identity,
-        );
-        config.ice.bound_sockets = vec![(local, Transport::Udp)];
-        Peer::new(now, config)
+        Peer::new(now, config::on_socket(local, identity))
     }
 
     /// Answers `offer` (the browser offers): audio and video sections are answered
