@@ -4,7 +4,7 @@
 //!
 //! play: ffmpeg encodes 5 s of its test pattern (320x240, 30 fps, VP8, VP9 or AV1 in IVF) and
 //! of a 440 Hz tone (Opus in Ogg) into a scratch directory; Chromium offers to receive
-//! (`tests/play_record/play.html`), plays what comes, and once nothing new has come for
+//! (`tests/play_record/play.html`; or answers the server's offer), plays what comes, and once nothing new has come for
 //! 3 s reports its `inbound-rtp` stats: the video frames it decoded must be the IVF's
 //! frame count (ffprobe counts them) within 2%, the audio packets it received the Ogg
 //! file's packet count within 2%, with audio energy decoded and under 5% of the samples
@@ -12,8 +12,8 @@
 //! without frames are refused with an error that names the file and says why.
 //!
 //! record: Chromium sends its fake camera (VP8 or VP9, by `setCodecPreferences`) and
-//! microphone (Opus) for 5 s from its first video frame sent
-//! (`tests/play_record/record.html`), then ends the call: it hangs up (DELETE), or closes
+//! microphone (Opus), offering (or answering the server's offer), for 5 s from its first
+//! video frame sent (`tests/play_record/record.html`), then ends the call: it hangs up (DELETE), or closes
 //! its peer connection and nothing else, or the test stops the server (what Ctrl-C does).
 //! Once the call is over the WebM file must show ffprobe the codecs sent and a duration
 //! within 5% of the time the call sent, and ffmpeg must decode all of it without an error.
@@ -157,7 +157,22 @@ fn within(got: f64, want: f64, percent: f64) -> bool {
 
 #[test]
 fn play_vp8_chromium_decodes_the_ivf_frame_count_within_2_percent_and_the_opus_audio() {
-    play_case("libvpx", &["-b:v", "400k"], "video/VP8");
+    play_case(
+        "libvpx",
+        &["-b:v", "400k"],
+        "video/VP8",
+        Role::BrowserOffers,
+    );
+}
+
+#[test]
+fn play_vp8_to_chromium_answering_our_offer_decodes_the_ivf_frame_count_within_2_percent() {
+    play_case(
+        "libvpx",
+        &["-b:v", "400k"],
+        "video/VP8",
+        Role::BrowserAnswers,
+    );
 }
 
 #[test]
@@ -166,6 +181,7 @@ fn play_vp9_chromium_decodes_the_ivf_frame_count_within_2_percent_and_the_opus_a
         "libvpx-vp9",
         &["-b:v", "400k", "-deadline", "realtime", "-cpu-used", "8"],
         "video/VP9",
+        Role::BrowserOffers,
     );
 }
 
@@ -175,12 +191,31 @@ fn play_av1_chromium_decodes_the_ivf_frame_count_within_2_percent_and_the_opus_a
         "libaom-av1",
         &["-b:v", "300k", "-cpu-used", "8", "-usage", "realtime"],
         "video/AV1",
+        Role::BrowserOffers,
     );
 }
 
-fn play_case(encoder: &str, options: &[&str], mime: &str) {
+/// Who offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The browser offers (WHIP's POST /).
+    BrowserOffers,
+    /// The server offers (POST /offer), the browser answers (PATCH).
+    BrowserAnswers,
+}
+
+impl Role {
+    fn page(self) -> &'static str {
+        match self {
+            Role::BrowserOffers => "offer",
+            Role::BrowserAnswers => "answer",
+        }
+    }
+}
+
+fn play_case(encoder: &str, options: &[&str], mime: &str, role: Role) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
-    let dir = tools::dir(&format!("play-{encoder}"));
+    let dir = tools::dir(&format!("play-{encoder}-{role:?}"));
     let ivf = tools::encode_ivf_seconds(&dir, encoder, options, SECONDS);
     let ogg = tools::encode_opus_seconds(&dir, SECONDS);
     let video_frames = tools::packets(&ivf, "v");
@@ -198,7 +233,9 @@ fn play_case(encoder: &str, options: &[&str], mime: &str) {
         play::Play::new(identity, clip),
     );
     let server = Server::start(&calls);
-    let html = include_str!("play_record/play.html").replace("@SERVER@", &server.url());
+    let html = include_str!("play_record/play.html")
+        .replace("@SERVER@", &server.url())
+        .replace("@ROLE@", role.page());
     let v = run_page(&html, Duration::from_secs(180));
     assert!(
         wait_until(|| calls.running() == 0, Duration::from_secs(10)),
@@ -213,7 +250,7 @@ fn play_case(encoder: &str, options: &[&str], mime: &str) {
     let received = n(audio, "packetsReceived");
     let concealed = n(playing, "concealedSamples") / n(playing, "totalSamplesReceived").max(1.0);
     println!(
-        "{}: play {mime}: {decoded} of the IVF's {video_frames} frames decoded ({} received, \
+        "{}: play {mime}, {role:?}: {decoded} of the IVF's {video_frames} frames decoded ({} received, \
          {} keyframes, {} dropped, {} packets lost; {} sent by play); audio {received} of \
          the Ogg file's {audio_packets} packets received ({} sent by play, {} lost), {} \
          samples received, energy {:.3}, {:.2}% concealed while playing ({} silent); \
@@ -413,27 +450,33 @@ impl End {
 
 #[test]
 fn record_vp8_from_chromium_is_a_webm_with_vp8_and_opus_and_the_call_duration_within_5_percent() {
-    record_case("video/VP8", "vp8", End::Delete);
+    record_case("video/VP8", "vp8", End::Delete, Role::BrowserOffers);
+}
+
+#[test]
+fn record_vp8_from_chromium_answering_our_offer_is_a_webm_with_vp8_opus_and_the_duration_within_5_percent()
+ {
+    record_case("video/VP8", "vp8", End::Delete, Role::BrowserAnswers);
 }
 
 #[test]
 fn record_vp9_from_chromium_is_a_webm_with_vp9_and_opus_and_the_call_duration_within_5_percent() {
-    record_case("video/VP9", "vp9", End::Delete);
+    record_case("video/VP9", "vp9", End::Delete, Role::BrowserOffers);
 }
 
 #[test]
 fn record_finishes_the_webm_when_chromium_closes_its_peer_connection_without_hanging_up() {
-    record_case("video/VP8", "vp8", End::Close);
+    record_case("video/VP8", "vp8", End::Close, Role::BrowserOffers);
 }
 
 #[test]
 fn record_finishes_the_webm_when_the_server_stops_mid_call() {
-    record_case("video/VP8", "vp8", End::ServerStops);
+    record_case("video/VP8", "vp8", End::ServerStops, Role::BrowserOffers);
 }
 
-fn record_case(mime: &str, codec: &str, end: End) {
+fn record_case(mime: &str, codec: &str, end: End, role: Role) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
-    let dir = tools::dir(&format!("record-{codec}-{}", end.page()));
+    let dir = tools::dir(&format!("record-{codec}-{}-{role:?}", end.page()));
     let out = dir.join("call.webm");
     let identity = Arc::new(Identity::generate().expect("a certificate"));
     let calls = common::calls::Calls::new(
@@ -445,7 +488,8 @@ fn record_case(mime: &str, codec: &str, end: End) {
         .replace("@SERVER@", &server.url())
         .replace("@MIME@", mime)
         .replace("@SECONDS@", &SECONDS.to_string())
-        .replace("@END@", end.page());
+        .replace("@END@", end.page())
+        .replace("@ROLE@", role.page());
     let (page, browser) = open_page(&html);
     let (v, call_seconds) = if end == End::ServerStops {
         let v = read_report(&page, Duration::from_secs(120));
@@ -488,7 +532,7 @@ fn record_case(mime: &str, codec: &str, end: End) {
 
     let (codecs, duration) = ffprobe(&out);
     println!(
-        "{}: record {mime}, {end:?}: ffprobe reads {codecs:?}, {duration:.3} s; the call \
+        "{}: record {mime}, {end:?}, {role:?}: ffprobe reads {codecs:?}, {duration:.3} s; the call \
          sent for {call_seconds:.3} s ({} video frames {}x{}, {} audio packets); record \
          wrote {} video and {} audio frames, skipped {}, asked {} keyframes, {} bytes",
         Kind::Chromium.version(),
