@@ -3,17 +3,20 @@
 //!
 //! str0m is driven as its docs ask: every input (`Input::Receive`, `Input::Timeout`, a
 //! written RTP packet) is followed by `poll_output` until `Output::Timeout`; transmits are
-//! queued for [`Machine::poll_transmit`]. It runs in RTP mode with the direct API, as
-//! str0m's own BWE tests (`tests/bwe/common.rs`) do: the sender declares a video stream
-//! (VP8 payload type, RTX) and the receiver expects it and sends transport-wide feedback.
+//! queued for [`Machine::poll_transmit`]. It runs in frame mode: the two peers negotiate
+//! with SDP ([`Str0mPeer::offer`], [`Str0mPeer::accept_offer`], [`Str0mPeer::accept_answer`]:
+//! one send-only video m-line; str0m's defaults offer VP8 with RTX, NACK, the
+//! transport-wide sequence number and transport-cc feedback), and the sender hands whole
+//! frames to `Rtc::writer(mid).write(pt, wallclock, rtp_time, data)`, which packetizes
+//! (VP8), paces and keeps them for retransmission.
 //!
 //! The sender is a perfect encoder: from [`Str0mPeer::start_media`] on it writes a video
 //! frame every 1/30 s whose size is the current estimate over 30 (the latest
 //! `Event::EgressBitrateEstimate`, the start bitrate before one; capped at the desired
-//! bitrate, as libwebrtc caps an encoder's target at its max bitrate), cut into RTP packets of
-//! at most [`PACKET_PAYLOAD`] bytes with the marker on the last, all `nackable` (str0m
-//! keeps them for retransmission and reuses them for probes). str0m paces what it is
-//! given.
+//! bitrate, as libwebrtc caps an encoder's target at its max bitrate). The estimate is
+//! what str0m's API says to allocate media from; note that str0m counts RTP payload
+//! bytes in it (`Session::poll_packet` registers `payload_size` with the TWCC register),
+//! so headers, SRTP tags, RTX and padding come on top on the wire.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -22,34 +25,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::bwe::{Bitrate, BweKind};
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec;
-use str0m::media::{MediaKind, Mid, Pt};
+use str0m::media::{Direction, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
-use str0m::rtp::{RtpWrite, SeqNo};
-use str0m::{Candidate, Event as RtcEvent, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Event as RtcEvent, Input, Output, Rtc, RtcError};
 use wren_core::{Datagram, Machine, Transmit, Transport};
 
-/// RTP payload bytes per packet at most (str0m's BWE tests use 1150: room for RTX).
-pub const PACKET_PAYLOAD: usize = 1150;
 /// Frames per second of the sender.
 pub const FPS: u32 = 30;
-/// The media section both sides declare.
-const MID: &str = "vid";
-/// The sender's SSRC and its RTX SSRC.
-const SSRC: u32 = 42;
-const RTX_SSRC: u32 = 44;
 
 /// Which side a peer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// Sends video, runs the estimator (`enable_bwe`), ICE controlling, DTLS client.
+    /// Sends video (the SDP offerer), runs the estimator (`enable_bwe`).
     Sender {
         /// The estimator's start bitrate, bit/s.
         start_bps: u64,
         /// The desired bitrate (`Bwe::set_bitrate`'s `desired`), bit/s.
         max_bps: u64,
     },
-    /// Receives video and sends transport-wide feedback.
+    /// Receives video (the SDP answerer) and sends transport-wide feedback.
     Receiver,
 }
 
@@ -57,7 +53,7 @@ pub enum Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PeerEvent {
-    /// str0m's `Event::Connected` (DTLS and SRTP up): the streams are declared.
+    /// str0m's `Event::Connected` (DTLS and SRTP up).
     Connected,
 }
 
@@ -70,21 +66,21 @@ pub struct PeerStats {
     pub datagrams_sent: u64,
     /// Video frames written (sender).
     pub frames_written: u64,
-    /// RTP packets written (sender).
-    pub rtp_written: u64,
-    /// RTP packets str0m handed over (receiver).
-    pub rtp_received: u64,
+    /// Bytes of the frames written (sender).
+    pub frame_bytes_written: u64,
+    /// Frames str0m handed over as `Event::MediaData` (receiver).
+    pub frames_received: u64,
     /// `Event::EgressBitrateEstimate` (TWCC) events seen (sender).
     pub estimates: u64,
-    /// Errors str0m returned from `handle_input` or `poll_output` (the input is dropped).
+    /// Errors str0m returned from `handle_input`, `poll_output` or a frame write (the
+    /// input or frame is dropped).
     pub errors: u64,
 }
 
 /// The video source of the sender.
 #[derive(Debug)]
 struct Source {
-    pt: Pt,
-    seq: u64,
+    mid: Mid,
     frame: u64,
     /// When the next frame is due (`None` until media starts).
     next: Option<Instant>,
@@ -113,22 +109,13 @@ impl std::fmt::Debug for Str0mPeer {
     }
 }
 
-/// The ICE and DTLS parameters one peer gives the other (what signaling would carry).
-pub struct Params {
-    fingerprint: str0m::config::Fingerprint,
-    ice: str0m::IceCreds,
-    addr: SocketAddr,
-}
-
 impl Str0mPeer {
     /// A peer at `local` (a host candidate) built at `now` with str0m's default crypto
     /// provider (aws-lc-rs).
     #[must_use]
     pub fn new(now: Instant, role: Role, local: SocketAddr) -> Str0mPeer {
         let crypto = Arc::new(str0m::crypto::from_feature_flags());
-        let mut b = Rtc::builder()
-            .set_rtp_mode(true)
-            .set_crypto_provider(crypto);
+        let mut b = Rtc::builder().set_crypto_provider(crypto);
         let mut estimate_bps = 0;
         if let Role::Sender { start_bps, .. } = role {
             b = b.enable_bwe(Some(Bitrate::from(start_bps)));
@@ -151,31 +138,44 @@ impl Str0mPeer {
         }
     }
 
-    /// What this peer gives the other through signaling.
-    pub fn params(&mut self, addr: SocketAddr) -> Params {
-        let api = self.rtc.direct_api();
-        Params {
-            fingerprint: api.local_dtls_fingerprint().clone(),
-            ice: api.local_ice_credentials(),
-            addr,
-        }
+    /// The sender's offer: one send-only video m-line (`None` if str0m has no change to
+    /// offer, which a fresh `Rtc` always has).
+    pub fn offer(&mut self, now: Instant) -> Option<(SdpOffer, SdpPendingOffer)> {
+        let mut change = self.rtc.sdp_api();
+        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let offer = change.apply()?;
+        self.source = Some(Source {
+            mid,
+            frame: 0,
+            next: None,
+        });
+        self.drain(now);
+        Some(offer)
     }
 
-    /// Takes the other peer's parameters and starts ICE and DTLS (the sender is ICE
-    /// controlling and DTLS client).
+    /// The receiver's answer to `offer`.
     ///
     /// # Errors
     ///
-    /// str0m's error when DTLS cannot start or the candidate is refused.
-    pub fn connect(&mut self, now: Instant, remote: Params) -> Result<(), str0m::RtcError> {
-        let sender = matches!(self.role, Role::Sender { .. });
-        let c = Candidate::host(remote.addr, "udp")?;
-        self.rtc.add_remote_candidate(c);
-        let mut api = self.rtc.direct_api();
-        api.set_remote_fingerprint(remote.fingerprint);
-        api.set_remote_ice_credentials(remote.ice);
-        api.set_ice_controlling(sender);
-        api.start_dtls(sender)?;
+    /// str0m's error when the offer is refused.
+    pub fn accept_offer(&mut self, now: Instant, offer: SdpOffer) -> Result<SdpAnswer, RtcError> {
+        let answer = self.rtc.sdp_api().accept_offer(offer)?;
+        self.drain(now);
+        Ok(answer)
+    }
+
+    /// The sender takes the receiver's answer; ICE and DTLS start.
+    ///
+    /// # Errors
+    ///
+    /// str0m's error when the answer is refused.
+    pub fn accept_answer(
+        &mut self,
+        now: Instant,
+        pending: SdpPendingOffer,
+        answer: SdpAnswer,
+    ) -> Result<(), RtcError> {
+        self.rtc.sdp_api().accept_answer(pending, answer)?;
         self.drain(now);
         Ok(())
     }
@@ -207,81 +207,55 @@ impl Str0mPeer {
         self.stats
     }
 
-    /// Declares the streams once connected (str0m's BWE tests do it then).
-    fn declare(&mut self) {
-        let mid: Mid = MID.into();
-        let mut api = self.rtc.direct_api();
-        api.declare_media(mid, MediaKind::Video);
-        match self.role {
-            Role::Sender { max_bps, .. } => {
-                api.declare_stream_tx(SSRC.into(), Some(RTX_SSRC.into()), mid, None);
-                let pt = self
-                    .rtc
-                    .codec_config()
-                    .find(|p| p.spec().codec == Codec::Vp8)
-                    .map(|p| p.pt());
-                self.rtc
-                    .bwe()
-                    .set_bitrate(Bitrate::ZERO, Bitrate::from(max_bps));
-                if let Some(pt) = pt {
-                    self.source = Some(Source {
-                        pt,
-                        seq: 1,
-                        frame: 0,
-                        next: None,
-                    });
-                }
-            }
-            Role::Receiver => {
-                api.expect_stream_rx(SSRC.into(), Some(RTX_SSRC.into()), mid, None);
-                api.enable_twcc_feedback();
-            }
+    /// Once connected, the sender tells the estimator the rate it wants (str0m probes
+    /// toward it).
+    fn configure(&mut self) {
+        if let Role::Sender { max_bps, .. } = self.role {
+            self.rtc
+                .bwe()
+                .set_bitrate(Bitrate::ZERO, Bitrate::from(max_bps));
         }
     }
 
     /// Writes the frames that are due, each followed by a drain (str0m's rule).
     fn produce(&mut self, now: Instant) {
         let frame_every = Duration::from_secs(1) / FPS;
+        let Role::Sender { max_bps, .. } = self.role else {
+            return;
+        };
         loop {
             let Some(src) = &mut self.source else { return };
             let Some(due) = src.next.filter(|&t| t <= now) else {
                 return;
             };
             src.next = Some(due + frame_every);
-            let frame = src.frame;
+            let (mid, frame) = (src.mid, src.frame);
             src.frame += 1;
-            let (pt, mut seq) = (src.pt, src.seq);
-            let rate = match self.role {
-                Role::Sender { max_bps, .. } => self.estimate_bps.min(max_bps),
-                Role::Receiver => 0,
+            let rate = self.estimate_bps.min(max_bps);
+            let bytes = usize::try_from(rate / 8 / u64::from(FPS))
+                .unwrap_or(0)
+                .max(1);
+            let time = MediaTime::from_90khz(frame * 90_000 / u64::from(FPS));
+            let Some(writer) = self.rtc.writer(mid) else {
+                self.stats.errors += 1;
+                return;
             };
-            let bytes = usize::try_from(rate / 8 / u64::from(FPS)).unwrap_or(0);
-            let packets = bytes.div_ceil(PACKET_PAYLOAD).max(1);
-            let time = u32::try_from((frame * 90_000 / u64::from(FPS)) % (1 << 32)).unwrap_or(0);
-            for i in 0..packets {
-                let len = if i + 1 == packets {
-                    bytes - PACKET_PAYLOAD * (packets - 1)
-                } else {
-                    PACKET_PAYLOAD
-                };
-                let payload = vec![0x10; len.max(1)];
-                let mut api = self.rtc.direct_api();
-                let Some(stream) = api.stream_tx(&SSRC.into()) else {
-                    return;
-                };
-                stream.write_rtp(
-                    RtpWrite::new(pt, SeqNo::from(seq), time, due, payload)
-                        .marker(i + 1 == packets)
-                        .nackable(true),
-                );
-                seq += 1;
-                self.stats.rtp_written += 1;
-                self.drain(now);
+            let Some(pt) = writer
+                .payload_params()
+                .find(|p| p.spec().codec == Codec::Vp8)
+                .map(|p| p.pt())
+            else {
+                self.stats.errors += 1;
+                return;
+            };
+            match writer.write(pt, due, time, vec![0x10; bytes]) {
+                Ok(()) => {
+                    self.stats.frames_written += 1;
+                    self.stats.frame_bytes_written += bytes as u64;
+                }
+                Err(_) => self.stats.errors += 1,
             }
-            self.stats.frames_written += 1;
-            if let Some(src) = &mut self.source {
-                src.seq = seq;
-            }
+            self.drain(now);
         }
     }
 
@@ -312,15 +286,14 @@ impl Str0mPeer {
         match e {
             RtcEvent::Connected => {
                 self.connected = true;
-                self.declare();
+                self.configure();
                 self.events.push_back(PeerEvent::Connected);
             }
             RtcEvent::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
                 self.estimate_bps = estimate.as_u64();
                 self.stats.estimates += 1;
             }
-            RtcEvent::RtpPacket(_) => self.stats.rtp_received += 1,
-            RtcEvent::IceConnectionStateChange(IceConnectionState::Disconnected) => {}
+            RtcEvent::MediaData(_) => self.stats.frames_received += 1,
             _ => {}
         }
     }

@@ -1,6 +1,6 @@
 //! The str0m 0.25 baseline of issue 14's bandwidth-estimation scenarios: two str0m `Rtc`s
-//! (`src/str0m_peer.rs`: RTP mode, direct API, the sender a perfect 30 fps encoder
-//! following str0m's TWCC estimate) on wren-netsim, through the scenarios of
+//! (`src/str0m_peer.rs`: frame mode negotiated with SDP, the sender a perfect 30 fps VP8
+//! encoder following str0m's TWCC estimate) on wren-netsim, through the scenarios of
 //! `wren-bwe-scenario` (a 1 Mbit/s bottleneck with a 50-packet queue dropping to
 //! 300 kbit/s at 30 s; 5% random loss on an uncongested 5 Mbit/s link).
 //!
@@ -9,7 +9,8 @@
 //! `--nocapture`). It asserts that the run happened (connected, media flowed, estimates
 //! came, every sample taken), not that str0m meets our criteria: it is the baseline.
 //!
-//! The peers connect over a 25 ms link without a bottleneck; the scenario starts with
+//! The peers negotiate (offer and answer handed over directly) and connect over a 25 ms
+//! link without a bottleneck; the scenario starts with
 //! media (time 0), when its first phase is applied to the sender's link.
 
 use std::net::SocketAddr;
@@ -60,12 +61,16 @@ fn run(scenario: &Scenario, seed: u64) -> Run {
     sim.listen(s, addr(SENDER), Transport::Udp).expect("free");
     let r = sim.add_machine(hr, Str0mPeer::new(start, Role::Receiver, addr(RECEIVER)));
     sim.listen(r, addr(RECEIVER), Transport::Udp).expect("free");
-    let ps = sim.with(s, |p: &mut Str0mPeer, _| p.params(addr(SENDER)));
-    let pr = sim.with(r, |p: &mut Str0mPeer, _| p.params(addr(RECEIVER)));
-    sim.with(s, |p: &mut Str0mPeer, now| p.connect(now, pr))
-        .expect("the sender starts");
-    sim.with(r, |p: &mut Str0mPeer, now| p.connect(now, ps))
-        .expect("the receiver starts");
+    let (offer, pending) = sim
+        .with(s, |p: &mut Str0mPeer, now| p.offer(now))
+        .expect("an offer");
+    let answer = sim
+        .with(r, |p: &mut Str0mPeer, now| p.accept_offer(now, offer))
+        .expect("an answer");
+    sim.with(s, |p: &mut Str0mPeer, now| {
+        p.accept_answer(now, pending, answer)
+    })
+    .expect("the answer is accepted");
     let connected = sim.run_until_cond(start + Duration::from_secs(10), |sim| {
         sim.machine::<Str0mPeer>(s).connected() && sim.machine::<Str0mPeer>(r).connected()
     });
@@ -127,8 +132,8 @@ fn baseline(scenario: &Scenario, seed: u64, title: &str) {
     );
     assert!(ss.estimates > 0, "str0m reported estimates: {ss:?}");
     assert!(
-        rs.rtp_received > ss.rtp_written / 2,
-        "media reached the receiver: {ss:?} {rs:?}"
+        rs.frames_received > ss.frames_written / 2,
+        "frames reached the receiver: {ss:?} {rs:?}"
     );
     let name = scenario.kind.as_str();
     println!("{name}: str0m sender {ss:?}");
