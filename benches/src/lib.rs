@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod bwe;
 pub mod criterion_report;
 pub mod ice;
 pub mod peers;

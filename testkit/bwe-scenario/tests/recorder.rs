@@ -119,3 +119,40 @@ fn apply_sets_the_link_of_the_phase_in_force() {
     assert_eq!(loss.phases[0].link.loss, 0.05);
     assert_eq!(loss.duration, Duration::from_secs(30));
 }
+
+#[test]
+fn drive_starts_media_once_and_samples_the_whole_scenario_with_the_phases() {
+    let scenario = Scenario::bottleneck();
+    let start = t0();
+    let mut sim = Sim::new(3, start);
+    let from: SocketAddr = "10.0.0.1:1".parse().expect("addr");
+    let hs = sim.add_host(HostConfig::public(from.ip()));
+    let mut starts = 0;
+    let mut reads = 0u64;
+    let rec = wren_bwe_scenario::drive(
+        &scenario,
+        "test",
+        &mut sim,
+        hs,
+        |_| starts += 1,
+        |sim| {
+            reads += 1;
+            // 1,000 bytes before time 0 (not counted), then 12,500 per 100 ms.
+            let since = sim.now().duration_since(start).as_millis() as u64;
+            wren_bwe_scenario::Reading {
+                estimate_bps: if since < 30_000 { 1_000_000 } else { 300_000 },
+                bytes_sent: 1_000 + since / 100 * 12_500,
+            }
+        },
+    )
+    .expect("a host");
+    assert_eq!(starts, 1);
+    assert_eq!(reads, 451, "the base at 0, then one per sample");
+    assert_eq!(rec.samples.len(), 450);
+    assert_eq!(rec.samples[449].t, Duration::from_secs(45));
+    assert!(rec.samples.iter().all(|s| (s.send_bps - 1e6).abs() < 1e-6));
+    assert_eq!(rec.samples[298].capacity_bps, 1e6, "29.9 s");
+    assert_eq!(rec.samples[299].capacity_bps, 3e5, "30 s");
+    assert_eq!(sim.link(hs).rate_bps.map(|r| r.get()), Some(300_000));
+    assert_eq!(rec.stack, "test");
+}
