@@ -77,7 +77,8 @@ pub fn figure(title: &str, runs: &[&Recording]) -> Figure {
         ));
     }
     if let Some(r) = runs.first() {
-        // The capacity as a step line: a point where it changes, and the start.
+        // The capacity as a step line: from 0, and a point at each sample where it
+        // changed (phases start on sample times).
         let mut steps: Vec<(f64, f64)> = Vec::new();
         let mut last = None;
         for s in &r.samples {
@@ -85,7 +86,7 @@ pub fn figure(title: &str, runs: &[&Recording]) -> Figure {
                 let x = if steps.is_empty() {
                     0.0
                 } else {
-                    s.t.as_secs_f64() - 0.1
+                    s.t.as_secs_f64()
                 };
                 steps.push((x, s.capacity_bps / 1000.0));
                 last = Some(s.capacity_bps);
