@@ -12,6 +12,8 @@
 #                free loopback port; the Debian service is stopped and disabled if started)
 #   pylibsrtp    libsrtp for Python (wren-srtp's tests/libsrtp_interop.rs), from pip, or
 #                Debian's python3-pylibsrtp when pip cannot install
+#   fonts-dejavu-core  DejaVuSans.ttf (wren-plot draws the text of the scenario tests' PNG
+#                plots with it)
 #   python3-venv `python3 -m venv` (wren-rtc's tests/aiortc.rs makes a virtual environment
 #                under the target directory and installs aiortc from PyPI into it)
 #
@@ -35,7 +37,7 @@ die() {
 }
 
 # package -> the programs that show it is installed
-packages=(coturn stun-client nftables chromium firefox-esr npm redis-server ffmpeg)
+packages=(coturn stun-client nftables chromium firefox-esr npm redis-server ffmpeg fonts-dejavu-core)
 declare -A programs=(
     [coturn]="turnserver turnutils_stunclient turnutils_uclient turnutils_peer"
     [stun-client]="stun"
@@ -45,6 +47,11 @@ declare -A programs=(
     [npm]="npm node"
     [redis-server]="redis-server redis-cli"
     [ffmpeg]="ffmpeg ffprobe"
+    [fonts-dejavu-core]=""
+)
+# package -> files that show it is installed (for packages without programs)
+declare -A files=(
+    [fonts-dejavu-core]="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }
@@ -57,6 +64,9 @@ for pkg in "${packages[@]}"; do
             break
         fi
     done
+    if [ -n "${files[$pkg]:-}" ] && [ ! -e "${files[$pkg]}" ]; then
+        missing+=("$pkg")
+    fi
 done
 
 # A turnserver listening on 3478 would take the port from the tests (and from wren-relay).
@@ -225,6 +235,9 @@ for pkg in "${missing[@]}"; do
     for prog in ${programs[$pkg]}; do
         have "$prog" || die "$pkg is installed but $prog is still missing"
     done
+    if [ -n "${files[$pkg]:-}" ] && [ ! -e "${files[$pkg]}" ]; then
+        die "$pkg is installed but ${files[$pkg]} is still missing"
+    fi
 done
 
 # Debian's coturn runs a daemon only with TURNSERVER_ENABLED=1 in /etc/default/coturn (it

@@ -8,10 +8,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod bwe;
 pub mod criterion_report;
 pub mod ice;
 pub mod peers;
 pub mod rtc;
+pub mod str0m_peer;
 
 /// RFC 5769 section 2.1 "Sample Request", byte for byte as published.
 ///

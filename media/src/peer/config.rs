@@ -27,6 +27,10 @@ pub struct MediaConfig {
     /// Packets written and waiting in the pacer at most (their bytes are kept here);
     /// a frame that does not fit is refused whole ([`super::FrameError::Congested`]).
     pub max_queued_packets: usize,
+    /// Whether received frames come as [`super::Event::Frame`]s (each a copy), or wait in
+    /// their jitter buffers for [`super::MediaPeer::poll_frame`] into the caller's buffer
+    /// (nothing allocated per frame).
+    pub frame_events: bool,
     /// How long a queued packet may wait in the pacer before the frames after it are
     /// refused too (the encoder is told by the error to slow down or skip frames).
     pub max_queue_delay: Duration,
@@ -42,6 +46,7 @@ impl Default for MediaConfig {
             pacing_factor: 2.5,
             max_events: 4096,
             max_queued_packets: 1024,
+            frame_events: true,
             max_queue_delay: Duration::from_secs(2),
         }
     }

@@ -27,6 +27,21 @@ pub struct Frame {
     pub data: Vec<u8>,
 }
 
+/// A frame [`super::MediaPeer::poll_frame`] put into the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceivedFrame {
+    /// Its source.
+    pub ssrc: u32,
+    /// Its payload format.
+    pub codec: MediaCodec,
+    /// Its RTP timestamp.
+    pub rtp_time: u32,
+    /// Its media time from the stream's first frame.
+    pub pts: Duration,
+    /// Whether it decodes on its own.
+    pub keyframe: bool,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -34,7 +49,7 @@ pub enum Event {
     /// The peer connection's own event (ICE, DTLS, negotiation, data channels, RTT...);
     /// never its `Rtp` or `Rtcp`, which frame mode consumes.
     Rtc(wren_rtc::Event),
-    /// A frame received.
+    /// A frame received (unless [`super::MediaConfig::frame_events`] is off).
     Frame(Frame),
     /// The other side asked for a keyframe of our track in section `mid` (PLI or FIR):
     /// the encoder should make the next frame one.

@@ -60,7 +60,7 @@ use wren_rtp::rtp::RtpPacket;
 
 pub use codec::MediaCodec;
 pub use config::MediaConfig;
-pub use event::{Command, Error, Event, Frame, FrameError};
+pub use event::{Command, Error, Event, Frame, FrameError, ReceivedFrame};
 
 use crate::cc::{self, Gcc, GccStats};
 use crate::jitter;
@@ -117,6 +117,10 @@ pub struct MediaPeer {
     last_twcc: Option<u16>,
     /// Where the seed for track numbering comes from.
     seed: u64,
+    /// The source [`MediaPeer::poll_frame`] looks at first.
+    next_source: usize,
+    /// Tags the pacer refused while a frame was queued (capacity kept).
+    refused_tags: Vec<u64>,
     stats: MediaStats,
 }
 
@@ -155,6 +159,8 @@ impl MediaPeer {
             frame: Vec::new(),
             last_twcc: None,
             seed,
+            next_source: 0,
+            refused_tags: Vec::new(),
             stats: MediaStats::default(),
             config,
         };
@@ -247,7 +253,7 @@ impl MediaPeer {
             .saturating_sub(send::HEADER_ROOM)
             .max(64);
         let needed = frame.len() / room + 2;
-        let queued = self.pacer.queued_packets();
+        let queued = self.store.len();
         let waited = self.pacer.oldest_wait(now).unwrap_or_default();
         if queued + needed > self.store.capacity() || waited > self.config.max_queue_delay {
             return Err(FrameError::Congested { queued, waited });
@@ -259,7 +265,8 @@ impl MediaPeer {
         };
         let pacer = &mut self.pacer;
         let mut refused = 0u64;
-        track.write_frame(
+        let mut tags = std::mem::take(&mut self.refused_tags);
+        let result = track.write_frame(
             pts,
             frame,
             self.config.max_packet,
@@ -267,11 +274,17 @@ impl MediaPeer {
             &mut |tag, bytes| {
                 if pacer.push(now, tag, bytes, priority).is_err() {
                     refused += 1;
+                    tags.push(tag);
                 }
             },
-        )?;
+        );
+        // What the pacer refused (its queue for the priority full) is never sent.
+        for tag in tags.drain(..) {
+            self.store.release(tag);
+        }
+        self.refused_tags = tags;
         self.stats.packets_lost_here += refused;
-        Ok(())
+        result
     }
 
     /// Makes the tracks of the latest negotiation: a sending track per section we send
@@ -337,22 +350,30 @@ impl MediaPeer {
         self.drain_track(now, i);
     }
 
-    /// Frames, drops and keyframe requests of receiving track `i`.
+    /// Frames (as events, unless [`MediaConfig::frame_events`] is off: then they wait
+    /// for [`MediaPeer::poll_frame`]), drops and keyframe requests of receiving track `i`.
     fn drain_track(&mut self, now: Instant, i: usize) {
-        while let Some(info) = self.receive[i].jitter.poll_frame(now, &mut self.frame) {
-            let t = &mut self.receive[i];
-            let frame = Frame {
-                mid: t.mid.clone(),
-                ssrc: t.ssrc,
-                codec: t.codec,
-                rtp_time: info.timestamp,
-                pts: t.pts(&info),
-                keyframe: info.keyframe,
-                data: self.frame.clone(),
-            };
-            self.stats.frames_received += 1;
-            self.push_event(Event::Frame(frame));
+        if self.config.frame_events {
+            while let Some(info) = self.receive[i].jitter.poll_frame(now, &mut self.frame) {
+                let t = &mut self.receive[i];
+                let frame = Frame {
+                    mid: t.mid.clone(),
+                    ssrc: t.ssrc,
+                    codec: t.codec,
+                    rtp_time: info.timestamp,
+                    pts: t.pts(&info),
+                    keyframe: info.keyframe,
+                    data: self.frame.clone(),
+                };
+                self.stats.frames_received += 1;
+                self.push_event(Event::Frame(frame));
+            }
         }
+        self.drain_jitter_events(i);
+    }
+
+    /// Drops and keyframe requests of receiving track `i`'s jitter buffer.
+    fn drain_jitter_events(&mut self, i: usize) {
         while let Some(e) = self.receive[i].jitter.poll_event() {
             let t = &self.receive[i];
             match e {
@@ -373,6 +394,33 @@ impl MediaPeer {
                 }
             }
         }
+    }
+
+    /// The next received frame, into `buf` (cleared first; nothing is allocated once it
+    /// has room), when [`MediaConfig::frame_events`] is off: the data path, where
+    /// [`Event::Frame`] would copy each frame into an event. Sources take turns. Call
+    /// after every `handle_*` call, until `None`, as with `poll_event`; the section of a
+    /// frame's source is [`wren_rtc::Peer::mid_of_ssrc`].
+    pub fn poll_frame(&mut self, now: Instant, buf: &mut Vec<u8>) -> Option<ReceivedFrame> {
+        let n = self.receive.len();
+        for k in 0..n {
+            let i = (self.next_source + k) % n;
+            let got = self.receive[i].jitter.poll_frame(now, buf);
+            self.drain_jitter_events(i);
+            if let Some(info) = got {
+                self.next_source = i + 1;
+                self.stats.frames_received += 1;
+                let t = &mut self.receive[i];
+                return Some(ReceivedFrame {
+                    ssrc: t.ssrc,
+                    codec: t.codec,
+                    rtp_time: info.timestamp,
+                    pts: t.pts(&info),
+                    keyframe: info.keyframe,
+                });
+            }
+        }
+        None
     }
 
     /// An RTCP compound unprotected into `self.rx` (the peer connection already acted

@@ -13,9 +13,9 @@ use wren_rtp::rtp::{ExtensionForm, RtpHeader, RtpWriter};
 use wren_sdp::Direction;
 use wren_sdp::jsep::capabilities::uri;
 
-use super::MediaCodec;
 use super::codec::BoxPacketizer;
 use super::store::PacketStore;
+use super::{FrameError, MediaCodec};
 use crate::codec::PacketizeError;
 
 /// RTP's fixed header, a one-byte extension block's header, the transport-wide element
@@ -115,7 +115,7 @@ impl SendTrack {
         max_packet: usize,
         store: &mut PacketStore,
         queued: &mut dyn FnMut(u64, usize),
-    ) -> Result<(), PacketizeError> {
+    ) -> Result<(), FrameError> {
         let timestamp = self.rtp_time(pts);
         let audio = self.codec.is_audio();
         let max_payload = max_packet.saturating_sub(HEADER_ROOM).max(64);
@@ -127,7 +127,7 @@ impl SendTrack {
             self.mid.as_bytes(),
         );
         let mut seq = self.seq;
-        let mut failed = false;
+        let mut failed = None;
         self.packetizer
             .packetize(frame, max_payload, &mut |payload, last| {
                 let header = RtpHeader {
@@ -140,7 +140,14 @@ impl SendTrack {
                     ssrc,
                     ..Default::default()
                 };
-                let (_, buf) = store.next_buffer();
+                let capacity = store.capacity();
+                let Some((tag, buf)) = store.next_buffer() else {
+                    failed = Some(FrameError::Congested {
+                        queued: capacity,
+                        waited: Duration::ZERO,
+                    });
+                    return;
+                };
                 buf.resize(HEADER_ROOM + payload.len(), 0);
                 let written = (|| {
                     let mut w = RtpWriter::new(buf, &header)?;
@@ -158,19 +165,22 @@ impl SendTrack {
                 match written {
                     Ok(n) => {
                         buf.truncate(n);
-                        let tag = store.commit();
                         queued(tag, n);
                         seq = seq.wrapping_add(1);
                     }
-                    Err(_) => failed = true,
+                    Err(_) => {
+                        store.release(tag);
+                        failed = Some(PacketizeError::PayloadTooSmall(max_payload).into());
+                    }
                 }
             })?;
         self.seq = seq;
         self.frames += 1;
-        if failed {
-            // Only a payload larger than the room reserved can fail: the packetizer
-            // keeps to `max_payload`, so this is not reached.
-            return Err(PacketizeError::PayloadTooSmall(max_payload));
+        // Only a payload larger than the room reserved can fail to be written (the
+        // packetizer keeps to `max_payload`), or a full store (the caller checks room
+        // first): the packets written are sent; the receiver drops the partial frame.
+        if let Some(e) = failed {
+            return Err(e);
         }
         Ok(())
     }

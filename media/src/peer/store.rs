@@ -1,17 +1,21 @@
-//! The bytes of packets waiting in the pacer, which holds only their tags: a ring of
-//! buffers reused from packet to packet (nothing is allocated once each slot has held a
-//! full-sized packet).
+//! The bytes of packets waiting in the pacer, which holds only their tags: slots of
+//! buffers reused from packet to packet, the most recently freed first (so that a call
+//! keeps touching the few it needs; nothing is allocated once each of those has held a
+//! full-sized packet). A tag names its slot and a generation, so that a stale tag finds
+//! nothing.
 
-/// A ring of packet buffers addressed by a growing tag.
+/// Packet buffers addressed by tag.
 #[derive(Debug)]
 pub(crate) struct PacketStore {
     slots: Vec<Slot>,
-    next_tag: u64,
+    /// Free slots, the most recently freed last.
+    free: Vec<u32>,
+    generation: u32,
 }
 
 #[derive(Debug, Default)]
 struct Slot {
-    /// The tag of the packet in it; `None` once taken.
+    /// The tag of the packet in it; `None` while free.
     tag: Option<u64>,
     bytes: Vec<u8>,
 }
@@ -19,9 +23,14 @@ struct Slot {
 impl PacketStore {
     /// A store of `capacity` packets.
     pub(crate) fn new(capacity: usize) -> PacketStore {
-        let mut slots = Vec::with_capacity(capacity.max(1));
-        slots.resize_with(capacity.max(1), Slot::default);
-        PacketStore { slots, next_tag: 0 }
+        let capacity = capacity.clamp(1, u32::MAX as usize);
+        let mut slots = Vec::with_capacity(capacity);
+        slots.resize_with(capacity, Slot::default);
+        PacketStore {
+            slots,
+            free: (0..capacity as u32).rev().collect(),
+            generation: 0,
+        }
     }
 
     /// Packets it can hold.
@@ -29,36 +38,40 @@ impl PacketStore {
         self.slots.len()
     }
 
-    /// The next slot's buffer, cleared, and the tag it will have once [`PacketStore::commit`]
-    /// is called. A packet still in that slot (its tag never sent) is overwritten; callers
-    /// keep no more packets queued than the store holds.
-    pub(crate) fn next_buffer(&mut self) -> (u64, &mut Vec<u8>) {
-        let tag = self.next_tag;
-        let len = self.slots.len() as u64;
-        let slot = &mut self.slots[(tag % len) as usize];
-        slot.tag = None;
+    /// Packets it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    /// A free slot's buffer, cleared, and the tag its packet has once written; `None`
+    /// when every slot holds a packet. The slot is taken: [`PacketStore::release`] gives
+    /// it back if its packet is not sent.
+    pub(crate) fn next_buffer(&mut self) -> Option<(u64, &mut Vec<u8>)> {
+        let index = self.free.pop()?;
+        self.generation = self.generation.wrapping_add(1);
+        let tag = u64::from(self.generation) << 32 | u64::from(index);
+        let slot = &mut self.slots[index as usize];
+        slot.tag = Some(tag);
         slot.bytes.clear();
-        (tag, &mut slot.bytes)
+        Some((tag, &mut slot.bytes))
     }
 
-    /// Keeps what [`PacketStore::next_buffer`] wrote under its tag.
-    pub(crate) fn commit(&mut self) -> u64 {
-        let tag = self.next_tag;
-        let len = self.slots.len() as u64;
-        self.slots[(tag % len) as usize].tag = Some(tag);
-        self.next_tag += 1;
-        tag
-    }
-
-    /// The packet with tag `tag`, taken (`None` when it was overwritten).
+    /// The packet with tag `tag`, taken (its slot free again once the borrow ends);
+    /// `None` for a tag not in the store.
     pub(crate) fn take(&mut self, tag: u64) -> Option<&[u8]> {
-        let len = self.slots.len() as u64;
-        let slot = &mut self.slots[(tag % len) as usize];
+        let index = (tag & u64::from(u32::MAX)) as u32;
+        let slot = self.slots.get_mut(index as usize)?;
         if slot.tag != Some(tag) {
             return None;
         }
         slot.tag = None;
+        self.free.push(index);
         Some(&slot.bytes)
+    }
+
+    /// Frees the slot of tag `tag` without reading it.
+    pub(crate) fn release(&mut self, tag: u64) {
+        let _ = self.take(tag);
     }
 }
 
@@ -67,17 +80,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_packet_is_taken_once_by_its_tag_and_an_overwritten_one_is_gone() {
+    fn a_packet_is_taken_once_by_its_tag_and_a_full_store_refuses_more() {
         let mut s = PacketStore::new(2);
-        for n in 0..3u8 {
-            let (_, buf) = s.next_buffer();
+        let mut tags = Vec::new();
+        for n in 0..2u8 {
+            let (tag, buf) = s.next_buffer().unwrap();
             buf.push(n);
-            s.commit();
+            tags.push(tag);
         }
-        // Tag 0 was overwritten by tag 2 (same slot).
-        assert_eq!(s.take(0), None);
-        assert_eq!(s.take(1), Some(&[1u8][..]));
-        assert_eq!(s.take(1), None, "taken once");
-        assert_eq!(s.take(2), Some(&[2u8][..]));
+        assert!(s.next_buffer().is_none(), "both slots hold a packet");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.take(tags[1]), Some(&[1u8][..]));
+        assert_eq!(s.take(tags[1]), None, "taken once");
+        // The freed slot is used again, under a new tag: the old one finds nothing.
+        let (again, buf) = s.next_buffer().unwrap();
+        buf.push(9);
+        assert_ne!(again, tags[1]);
+        assert_eq!(s.take(tags[1]), None);
+        assert_eq!(s.take(again), Some(&[9u8][..]));
+        s.release(tags[0]);
+        assert_eq!(s.len(), 0);
     }
 }

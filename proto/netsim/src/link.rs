@@ -32,6 +32,21 @@ pub const V6_HEADER: usize = 48;
 /// (counted apart from [`crate::DropReason::Loss`]). TCP messages bypass the queue.
 /// [`crate::Sim::link_queue`] reads a queue's state and [`crate::Sim::record_queue_delays`]
 /// records the wait of each packet.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use wren_netsim::{Direction, HostConfig, LinkConfig, Sim};
+///
+/// let mut sim = Sim::new(1, Instant::now());
+/// // 1 Mbit/s each way, at most 50 packets queued, 25 ms of propagation.
+/// let link = LinkConfig::ideal()
+///     .with_delay(Duration::from_millis(25))
+///     .with_bottleneck(1_000_000, 50);
+/// let host = sim.add_host(HostConfig::public("192.0.2.1".parse().unwrap()).with_link(link));
+/// assert_eq!(sim.link_queue(host, Direction::Egress).packets, 0);
+/// // Later, while it runs: the link drops to 300 kbit/s.
+/// sim.set_link(host, link.with_rate(300_000)).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct LinkConfig {

@@ -169,7 +169,13 @@ pub(crate) struct Checklist {
     triggered: VecDeque<(PairId, bool)>,
     /// At most one connectivity check and one consent check per pair.
     checks: Vec<Check>,
+    /// Request buffers of checks that ended, for the next checks: consent checks go on
+    /// for the whole call, and each would otherwise allocate its request.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Spare request buffers kept at most.
+const SPARE_REQUESTS: usize = 8;
 
 impl Checklist {
     /// The pair of `local` and `remote`, if formed.
@@ -447,19 +453,56 @@ impl Checklist {
     /// on it stays.
     pub(crate) fn forget_checks(&mut self, p: PairId) {
         self.triggered.retain(|&(q, _)| q != p);
-        self.checks.retain(|c| c.pair != p);
+        self.end_checks(|c| c.pair == p);
     }
 
     /// `p` failed: its connectivity check stops (a consent check goes on).
     pub(crate) fn stop_check(&mut self, p: PairId) {
-        self.checks.retain(|c| c.pair != p || c.consent);
+        self.end_checks(|c| c.pair == p && !c.consent);
+    }
+
+    /// Removes the checks `end` picks (in order), keeping their request buffers.
+    fn end_checks(&mut self, end: impl Fn(&Check) -> bool) {
+        let mut i = 0;
+        while i < self.checks.len() {
+            if end(&self.checks[i]) {
+                let c = self.checks.remove(i);
+                self.recycle(c.request);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Keeps `buf` for a later check's request.
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < SPARE_REQUESTS {
+            if self.spare.capacity() == 0 {
+                self.spare.reserve_exact(SPARE_REQUESTS);
+            }
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+
+    /// An empty buffer for a check's request: one a finished check left, or a new one.
+    pub(crate) fn request_buffer(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_else(|| Vec::with_capacity(128))
+    }
+
+    /// Removes check `i`, its request buffer kept (the check returned has none).
+    fn remove_check(&mut self, i: usize) -> Check {
+        let mut c = self.checks.remove(i);
+        let request = std::mem::take(&mut c.request);
+        self.recycle(request);
+        c
     }
 
     /// Starts `check`: it replaces the check of its pair and kind in flight (a triggered
     /// check on an in-progress pair is an immediate retransmission with fresh state).
     pub(crate) fn start(&mut self, check: Check) -> CheckSlot {
-        self.checks
-            .retain(|c| c.pair != check.pair || c.consent != check.consent);
+        let (pair, consent) = (check.pair, check.consent);
+        self.end_checks(|c| c.pair == pair && c.consent == consent);
         self.checks.push(check);
         CheckSlot(self.checks.len() - 1)
     }
@@ -515,7 +558,7 @@ impl Checklist {
     /// Takes check `tid` out of the checklist: its response arrived.
     pub(crate) fn take(&mut self, tid: TransactionId) -> Option<Check> {
         let i = self.checks.iter().position(|c| c.tid == tid)?;
-        Some(self.checks.remove(i))
+        Some(self.remove_check(i))
     }
 
     /// Whether only consent checks are in flight.
@@ -566,7 +609,7 @@ impl Checklist {
             }
             let local = self.pairs[check.pair].local;
             if check.sends >= timers.check_transmissions || stream(local) {
-                return Some(Retransmit::TimedOut(self.checks.remove(i)));
+                return Some(Retransmit::TimedOut(self.remove_check(i)));
             }
             check.rto = (check.rto * 2).min(timers.check_rto_max);
             check.next = now + check.rto;

@@ -31,11 +31,17 @@ impl Agent {
         if !nominate && self.checklist.hurry_nomination(p, consent) {
             return;
         }
-        let username = format!("{}:{}", remote.ufrag, self.keys.local().ufrag);
+        // RFC 8445 section 7.2.2: "remote:local"; written into a buffer kept from check to
+        // check (consent checks go on for the whole call).
+        let mut username = std::mem::take(&mut self.check_username);
+        username.clear();
+        username.push_str(&remote.ufrag);
+        username.push(':');
+        username.push_str(&self.keys.local().ufrag);
         let local = &self.locals[self.checklist[p].local()];
         let prflx_priority = priority(CandidateType::PeerReflexive, local.local_pref, 1);
         let tid = TransactionId::random(&mut self.rng);
-        let mut request = Vec::with_capacity(128);
+        let mut request = self.checklist.request_buffer();
         let req = CheckRequest {
             tid,
             username: &username,
@@ -48,14 +54,17 @@ impl Agent {
             use_candidate: (nominate || (consent && self.checklist[p].nominated()))
                 && self.role == Role::Controlling,
         };
-        if write_check(&mut request, &req, &key).is_err() {
+        let written = write_check(&mut request, &req, &key);
+        let use_candidate = req.use_candidate;
+        self.check_username = username;
+        if written.is_err() {
             return;
         }
         let rto = self.config.timers.check_rto;
         let check = Check {
             tid,
             pair: p,
-            nominate: req.use_candidate,
+            nominate: use_candidate,
             consent,
             role: self.role,
             first_sent: now,

@@ -237,6 +237,8 @@ pub struct Agent {
     pub(crate) rng: Rng,
     pub(crate) role: Role,
     pub(crate) keys: Keys,
+    /// The USERNAME of our checks, kept from check to check.
+    pub(crate) check_username: String,
     pub(crate) now: Instant,
     pub(crate) started: Instant,
     pub(crate) checking_since: Option<Instant>,
@@ -284,6 +286,7 @@ impl Agent {
             rng,
             role,
             keys,
+            check_username: String::new(),
             now,
             started: now,
             checking_since: None,
