@@ -359,6 +359,44 @@ fn play_refuses_a_missing_or_invalid_file_with_an_error_that_names_it_and_says_w
 }
 
 #[test]
+fn record_reads_the_picture_size_of_vp8_and_vp9_keyframes_and_none_from_other_frames() {
+    use wren_media::file::ivf::IvfReader;
+
+    let dir = tools::dir("record-sizes");
+    type Size = fn(&[u8]) -> Option<record::dims::Size>;
+    let cases: [(&str, &[&str], Size); 2] = [
+        ("libvpx", &[], record::dims::vp8),
+        (
+            "libvpx-vp9",
+            &["-deadline", "realtime", "-cpu-used", "8"],
+            record::dims::vp9,
+        ),
+    ];
+    for (encoder, options, size) in cases {
+        let ivf = tools::encode_ivf_seconds(&dir, encoder, options, 1);
+        let file = std::fs::File::open(&ivf).expect("the IVF");
+        let mut reader = IvfReader::new(std::io::BufReader::new(file)).expect("an IVF");
+        let mut frame = Vec::new();
+        let mut sizes = Vec::new();
+        while reader.next_frame(&mut frame).expect("a frame").is_some() {
+            sizes.push(size(&frame));
+        }
+        // 30 frames, a keyframe every 30 (tools::encode_ivf_seconds): the first alone.
+        assert_eq!(sizes.len(), 30, "{encoder}");
+        assert_eq!(sizes[0], Some((320, 240)), "{encoder}: the keyframe's size");
+        assert!(
+            sizes[1..].iter().all(Option::is_none),
+            "{encoder}: no size from a frame that is not a keyframe: {sizes:?}"
+        );
+        assert_eq!(
+            size(&frame[..frame.len().min(3)]),
+            None,
+            "{encoder}: cut short"
+        );
+    }
+}
+
+#[test]
 fn record_refuses_an_output_file_it_cannot_write_at_start() {
     let dir = tools::dir("record-unwritable");
     let out = dir.join("no-such-directory").join("call.webm");
