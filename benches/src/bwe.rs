@@ -1,4 +1,6 @@
-//! The str0m 0.25 run of issue 14's bandwidth-estimation scenarios (`wren-bwe-scenario`):
+//! The runs of issue 14's bandwidth-estimation scenarios (`wren-bwe-scenario`): two
+//! wren-media peers in frame mode ([`wren_run`]) and, for comparison, the str0m 0.25 run
+//! (`wren-bwe-scenario`):
 //! two [`Str0mPeer`]s on wren-netsim, the sender on the host whose link is the bottleneck,
 //! the receiver on an ideal link. `tests/bwe_str0m.rs` runs it; a test of another stack
 //! can call [`str0m_run`] to plot itself beside it (`report::write_png(.., &[&ours,
@@ -8,14 +10,23 @@
 //! [`ONE_WAY`] delay without a bottleneck; the scenario starts with media (time 0), when
 //! its first phase is applied to the sender's link.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wren_bwe_scenario::{MAX_BPS, ONE_WAY, Reading, Recording, START_BPS, Scenario, drive};
 use wren_core::Transport;
 use wren_netsim::{DropReason, HostConfig, LinkConfig, Sim};
 
+use wren_dtls::identity::Identity;
+use wren_ice::Role as IceRole;
+use wren_media::peer::{MediaConfig, MediaPeer};
+use wren_rtc::{Config, DtlsRole, Peer, SdpType, SessionDescription};
+use wren_sdp::Direction;
+use wren_sdp::jsep::{MediaKind, Transceiver};
+
 use crate::str0m_peer::{PeerStats, Role, Str0mPeer};
+use crate::wren_bwe_peer::{PeerStats as WrenStats, Role as WrenRole, WrenBwePeer};
 
 /// The sender's address.
 pub const SENDER: SocketAddr = SocketAddr::new(
@@ -105,6 +116,131 @@ pub fn str0m_run(scenario: &Scenario, seed: u64, start: Instant) -> Result<Str0m
         connect_time,
         sender: sim.machine::<Str0mPeer>(s).stats(),
         receiver: sim.machine::<Str0mPeer>(r).stats(),
+        queue_full: dropped(DropReason::QueueFull),
+        lost: dropped(DropReason::Loss),
+    })
+}
+
+/// What a wren-media run left.
+#[derive(Debug)]
+pub struct WrenRun {
+    /// The samples.
+    pub recording: Recording,
+    /// Virtual time from creating the peers to both being connected.
+    pub connect_time: Duration,
+    /// The sender's counters at the end.
+    pub sender: WrenStats,
+    /// The receiver's counters at the end.
+    pub receiver: WrenStats,
+    /// The sender's frame-mode counters (its controller's and pacer's state included).
+    pub media: wren_media::peer::MediaStats,
+    /// Packets the bottleneck's queue dropped during the scenario.
+    pub queue_full: u64,
+    /// Packets random loss dropped during the scenario.
+    pub lost: u64,
+}
+
+/// A frame-mode peer on `ip` with one video transceiver in `direction`.
+fn wren_peer(
+    sim: &mut Sim,
+    ip: IpAddr,
+    direction: Direction,
+    role: WrenRole,
+) -> Result<WrenBwePeer, Failure> {
+    let identity = Arc::new(Identity::generate().map_err(|e| format!("identity: {e}"))?);
+    let mut config = Config::new(IceRole::Controlled, DtlsRole::Server, vec![ip], identity);
+    config.rng_seed = Some(sim.fork_seed());
+    let now = sim.now();
+    let mut rtc = Peer::new(now, config);
+    rtc.add_transceiver(Transceiver::new(MediaKind::Video, direction));
+    let mut media = MediaConfig {
+        frame_events: false,
+        ..MediaConfig::default()
+    };
+    media.gcc.start_bitrate_bps = START_BPS;
+    media.gcc.max_bitrate_bps = MAX_BPS;
+    let seed = u64::from_le_bytes(sim.fork_seed()[..8].try_into().map_err(|_| "seed")?);
+    Ok(WrenBwePeer::new(
+        MediaPeer::new(now, rtc, media, seed),
+        role,
+    ))
+}
+
+/// Runs `scenario` with two wren-media peers in frame mode (a send-only VP8 section
+/// negotiated with SDP; JSEP decides the ICE and DTLS roles) on a simulation seeded with
+/// `seed`, starting at `start` (virtual); the same topology and encoder rule as
+/// [`str0m_run`].
+///
+/// # Errors
+///
+/// When the offer/answer fails or the peers do not connect.
+pub fn wren_run(scenario: &Scenario, seed: u64, start: Instant) -> Result<WrenRun, Failure> {
+    let mut sim = Sim::new(seed, start);
+    let link = LinkConfig::ideal().with_delay(ONE_WAY);
+    let hs = sim.add_host(HostConfig::public(SENDER.ip()).with_link(link));
+    let hr = sim.add_host(HostConfig::public(RECEIVER.ip()).with_link(LinkConfig::ideal()));
+    let sender = wren_peer(
+        &mut sim,
+        SENDER.ip(),
+        Direction::SendOnly,
+        WrenRole::Sender { max_bps: MAX_BPS },
+    )?;
+    let receiver = wren_peer(
+        &mut sim,
+        RECEIVER.ip(),
+        Direction::RecvOnly,
+        WrenRole::Receiver,
+    )?;
+    let s = sim.add_machine(hs, sender);
+    let r = sim.add_machine(hr, receiver);
+    let offer = sim
+        .with(s, |p: &mut WrenBwePeer, now| {
+            p.peer_mut().rtc_mut().create_offer(now)
+        })
+        .map_err(|e| format!("offer: {e}"))?;
+    let answer = sim
+        .with(r, |p: &mut WrenBwePeer, now| {
+            let offer = SessionDescription {
+                kind: SdpType::Offer,
+                sdp: offer,
+            };
+            p.peer_mut().rtc_mut().set_remote_description(now, &offer)?;
+            p.peer_mut().rtc_mut().create_answer(now)
+        })
+        .map_err(|e| format!("answer: {e}"))?;
+    sim.with(s, |p: &mut WrenBwePeer, now| {
+        let answer = SessionDescription {
+            kind: SdpType::Answer,
+            sdp: answer,
+        };
+        p.peer_mut().rtc_mut().set_remote_description(now, &answer)
+    })
+    .map_err(|e| format!("set answer: {e}"))?;
+    let connected = sim.run_until_cond(start + CONNECT_WITHIN, |sim| {
+        sim.machine::<WrenBwePeer>(s).connected() && sim.machine::<WrenBwePeer>(r).connected()
+    });
+    if !connected {
+        return Err("the wren-media peers did not connect".into());
+    }
+    let connect_time = sim.now() - start;
+    let before = sim.stats();
+    let start_media = |sim: &mut Sim| sim.with(s, |p: &mut WrenBwePeer, now| p.start_media(now));
+    let recording = drive(scenario, "wren-media", &mut sim, hs, start_media, |sim| {
+        let p = sim.machine::<WrenBwePeer>(s);
+        Reading {
+            estimate_bps: p.estimate_bps(),
+            bytes_sent: p.stats().bytes_sent,
+        }
+    })
+    .map_err(|e| format!("scenario: {e}"))?;
+    let after = sim.stats();
+    let dropped = |reason| after.dropped(reason) - before.dropped(reason);
+    Ok(WrenRun {
+        recording,
+        connect_time,
+        sender: sim.machine::<WrenBwePeer>(s).stats(),
+        receiver: sim.machine::<WrenBwePeer>(r).stats(),
+        media: sim.machine::<WrenBwePeer>(s).peer().stats(),
         queue_full: dropped(DropReason::QueueFull),
         lost: dropped(DropReason::Loss),
     })

@@ -14,6 +14,7 @@ pub mod ice;
 pub mod peers;
 pub mod rtc;
 pub mod str0m_peer;
+pub mod wren_bwe_peer;
 
 /// RFC 5769 section 2.1 "Sample Request", byte for byte as published.
 ///

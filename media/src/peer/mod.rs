@@ -31,7 +31,8 @@
 //! | `send.rs` | a sending track: frames into RTP packets |
 //! | `receive.rs` | a receiving track: a source's jitter buffer |
 //! | `store.rs` | the bytes of packets waiting in the pacer |
-//! | `transmit.rs` | what leaves: the peer connection's own packets, then paced media |
+//! | `transmit.rs` | what leaves: the peer connection's own packets, then paced media and retransmissions |
+//! | `rtx_budget.rs` | retransmissions held to the target bitrate |
 
 mod codec;
 mod config;
@@ -40,6 +41,7 @@ mod event;
 #[doc(hidden)]
 pub mod fuzz;
 mod receive;
+mod rtx_budget;
 mod send;
 mod store;
 #[cfg(feature = "fuzzing")]
@@ -66,6 +68,7 @@ use crate::cc::{self, Gcc, GccStats};
 use crate::jitter;
 use crate::pacer::{Pacer, PacerStats, Priority};
 use receive::ReceiveTrack;
+use rtx_budget::RtxBudget;
 use send::SendTrack;
 use store::PacketStore;
 
@@ -80,6 +83,10 @@ pub struct MediaStats {
     pub packets_sent: u64,
     /// Padding packets sent for probes.
     pub padding_sent: u64,
+    /// Retransmissions (answers to NACKs) that waited their turn in the pacer.
+    pub retransmissions_paced: u64,
+    /// Retransmissions not sent: past the target bitrate over a second.
+    pub retransmissions_dropped: u64,
     /// Packets whose bytes were gone when the pacer released them, or that the peer
     /// connection refused.
     pub packets_lost_here: u64,
@@ -121,6 +128,8 @@ pub struct MediaPeer {
     next_source: usize,
     /// Tags the pacer refused while a frame was queued (capacity kept).
     refused_tags: Vec<u64>,
+    /// What retransmissions may still spend.
+    rtx_budget: RtxBudget,
     stats: MediaStats,
 }
 
@@ -161,6 +170,7 @@ impl MediaPeer {
             seed,
             next_source: 0,
             refused_tags: Vec::new(),
+            rtx_budget: RtxBudget::new(),
             stats: MediaStats::default(),
             config,
         };

@@ -4,6 +4,8 @@
 //! full-sized packet). A tag names its slot and a generation, so that a stale tag finds
 //! nothing.
 
+use wren_core::Transmit;
+
 /// Packet buffers addressed by tag.
 #[derive(Debug)]
 pub(crate) struct PacketStore {
@@ -18,6 +20,18 @@ struct Slot {
     /// The tag of the packet in it; `None` while free.
     tag: Option<u64>,
     bytes: Vec<u8>,
+    /// Set for a datagram ready to leave as it is (a retransmission the peer connection
+    /// protected and numbered): where it goes and its transport-wide number.
+    ready: Option<(Transmit, u16)>,
+}
+
+/// A packet taken out of the store.
+#[derive(Debug)]
+pub(crate) enum Stored<'a> {
+    /// Plain RTP, to be protected and sent by the peer connection.
+    Rtp(&'a [u8]),
+    /// A datagram ready to leave: its bytes, where it goes, its transport-wide number.
+    Ready(&'a [u8], Transmit, u16),
 }
 
 impl PacketStore {
@@ -52,13 +66,24 @@ impl PacketStore {
         let tag = u64::from(self.generation) << 32 | u64::from(index);
         let slot = &mut self.slots[index as usize];
         slot.tag = Some(tag);
+        slot.ready = None;
         slot.bytes.clear();
         Some((tag, &mut slot.bytes))
     }
 
+    /// Keeps `bytes`, a datagram ready to leave for `transmit` with transport-wide number
+    /// `seq`; its tag, or `None` when every slot holds a packet.
+    pub(crate) fn hold(&mut self, bytes: &[u8], transmit: Transmit, seq: u16) -> Option<u64> {
+        let (tag, buf) = self.next_buffer()?;
+        buf.extend_from_slice(bytes);
+        let index = (tag & u64::from(u32::MAX)) as usize;
+        self.slots[index].ready = Some((transmit, seq));
+        Some(tag)
+    }
+
     /// The packet with tag `tag`, taken (its slot free again once the borrow ends);
     /// `None` for a tag not in the store.
-    pub(crate) fn take(&mut self, tag: u64) -> Option<&[u8]> {
+    pub(crate) fn take(&mut self, tag: u64) -> Option<Stored<'_>> {
         let index = (tag & u64::from(u32::MAX)) as u32;
         let slot = self.slots.get_mut(index as usize)?;
         if slot.tag != Some(tag) {
@@ -66,7 +91,10 @@ impl PacketStore {
         }
         slot.tag = None;
         self.free.push(index);
-        Some(&slot.bytes)
+        Some(match slot.ready {
+            Some((t, seq)) => Stored::Ready(&slot.bytes, t, seq),
+            None => Stored::Rtp(&slot.bytes),
+        })
     }
 
     /// Frees the slot of tag `tag` without reading it.
@@ -90,15 +118,23 @@ mod tests {
         }
         assert!(s.next_buffer().is_none(), "both slots hold a packet");
         assert_eq!(s.len(), 2);
-        assert_eq!(s.take(tags[1]), Some(&[1u8][..]));
-        assert_eq!(s.take(tags[1]), None, "taken once");
+        assert!(matches!(s.take(tags[1]), Some(Stored::Rtp(&[1]))));
+        assert!(s.take(tags[1]).is_none(), "taken once");
         // The freed slot is used again, under a new tag: the old one finds nothing.
         let (again, buf) = s.next_buffer().unwrap();
         buf.push(9);
         assert_ne!(again, tags[1]);
-        assert_eq!(s.take(tags[1]), None);
-        assert_eq!(s.take(again), Some(&[9u8][..]));
+        assert!(s.take(tags[1]).is_none());
+        assert!(matches!(s.take(again), Some(Stored::Rtp(&[9]))));
         s.release(tags[0]);
         assert_eq!(s.len(), 0);
+        // A ready datagram comes back with where it goes and its number.
+        let t = Transmit::new(
+            wren_core::Transport::Udp,
+            None,
+            "10.0.0.1:5000".parse().unwrap(),
+        );
+        let tag = s.hold(&[7, 7], t, 42).unwrap();
+        assert!(matches!(s.take(tag), Some(Stored::Ready(&[7, 7], d, 42)) if d == t));
     }
 }
