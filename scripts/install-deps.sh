@@ -16,6 +16,12 @@
 #                plots with it)
 #   python3-venv `python3 -m venv` (wren-rtc's tests/aiortc.rs makes a virtual environment
 #                under the target directory and installs aiortc from PyPI into it)
+#   GStreamer    RTP depayloaders and decoders with Python bindings (wren-media's
+#                tests/gstreamer.rs), and rtpav1depay, which Debian 12 does not package:
+#                gst-plugins-rs's gst-plugin-rtp, built once by cargo from scripts/gst-av1
+#                (its Cargo.lock pins the version) into
+#                ${XDG_CACHE_HOME:-$HOME/.cache}/wren/gst-plugin-rtp, with the -dev
+#                packages it needs
 #
 # Idempotent and quiet: a package is installed only when one of its programs is missing,
 # `apt-get update` runs only when apt does not know a package yet (or an install from stale
@@ -158,6 +164,70 @@ install_gstreamer() {
     say "installed GStreamer $(gst-inspect-1.0 --version | sed -n 2p)"
 }
 install_gstreamer
+
+# rtpav1depay: gst-plugins-rs's gst-plugin-rtp (crates.io), built from scripts/gst-av1 into a
+# cache outside the repository (tests/gstreamer.rs looks there). The plugin is copied alone
+# into plugin/ (GST_PLUGIN_PATH scans a directory, and the target directory holds more), with
+# the Cargo.lock it was built from; a GStreamer registry of its own (registry.bin) keeps the
+# user's default one untouched. Skipped when that plugin is there, was built from the same
+# Cargo.lock, and gst-inspect-1.0 finds rtpav1depay in it.
+gst_av1_project="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/gst-av1"
+gst_av1_cache="${XDG_CACHE_HOME:-$HOME/.cache}/wren/gst-plugin-rtp"
+gst_av1_ready() {
+    [ -f "$gst_av1_cache/plugin/libgstrsrtp.so" ] &&
+        cmp -s "$gst_av1_project/Cargo.lock" "$gst_av1_cache/plugin/Cargo.lock" &&
+        GST_PLUGIN_PATH="$gst_av1_cache/plugin" GST_REGISTRY="$gst_av1_cache/registry.bin" \
+            gst-inspect-1.0 rtpav1depay >/dev/null 2>&1
+}
+install_gst_av1() {
+    gst_av1_ready && return 0
+    command -v cargo >/dev/null 2>&1 || die "cargo is missing (it builds rtpav1depay)"
+    local log dev started
+    log=$(mktemp)
+    # What gstreamer-rs's -sys crates ask pkg-config for, and a C linker.
+    dev=(pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gcc)
+    if ! pkg-config --exists gstreamer-1.0 gstreamer-base-1.0 gstreamer-rtp-1.0 2>/dev/null ||
+        ! command -v cc >/dev/null 2>&1; then
+        command -v apt-get >/dev/null 2>&1 || die "GStreamer's -dev packages are missing and there is no apt-get"
+        apt-get install -y -qq --no-install-recommends "${dev[@]}" >"$log" 2>&1 || {
+            apt-get update -qq >"$log" 2>&1 &&
+                apt-get install -y -qq --no-install-recommends "${dev[@]}" >"$log" 2>&1
+        } || {
+            cat "$log" >&2
+            rm -f "$log"
+            die "could not install ${dev[*]}"
+        }
+    fi
+    started=$SECONDS
+    # cargo names the artifacts it built on stdout (JSON); a dependency's cdylib stays in
+    # deps/ under a hashed name.
+    local built
+    built=$(CARGO_TARGET_DIR="$gst_av1_cache/target" cargo build --release --locked --quiet \
+        --message-format=json-render-diagnostics \
+        --manifest-path "$gst_av1_project/Cargo.toml" 2>"$log" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "gstrsrtp":
+        print("\n".join(f for f in m["filenames"] if f.endswith(".so")))
+') || {
+        cat "$log" >&2
+        rm -f "$log"
+        die "could not build gst-plugin-rtp (rtpav1depay) from $gst_av1_project"
+    }
+    rm -f "$log"
+    [ -f "$built" ] || die "cargo built no libgstrsrtp .so from $gst_av1_project"
+    # GStreamer finds a plugin's entry point from its file name: libgstrsrtp.so.
+    mkdir -p "$gst_av1_cache/plugin"
+    cp "$built" "$gst_av1_cache/plugin/libgstrsrtp.so"
+    cp "$gst_av1_project/Cargo.lock" "$gst_av1_cache/plugin/Cargo.lock"
+    rm -f "$gst_av1_cache/registry.bin"
+    gst_av1_ready || die "gst-inspect-1.0 finds no rtpav1depay in $gst_av1_cache/plugin"
+    local version
+    version=$(sed -n '/^name = "gst-plugin-rtp"$/{n;s/^version = "\(.*\)"$/\1/p}' "$gst_av1_project/Cargo.lock")
+    say "built rtpav1depay (gst-plugin-rtp $version) in $((SECONDS - started)) s into $gst_av1_cache/plugin"
+}
+install_gst_av1
 
 if [ "${#missing[@]}" -eq 0 ]; then
     if listeners=$(turnserver_on_3478); then

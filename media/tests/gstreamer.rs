@@ -1,15 +1,18 @@
 //! Our packetizers' RTP, depacketized and decoded by GStreamer (Debian's plugins:
 //! rtpvp8depay, rtpvp9depay, rtph264depay, rtpopusdepay with vp8dec, vp9dec, avdec_h264
 //! and opusdec, driven from Debian's Python bindings by tests/gstreamer/depay.py): every
-//! frame ffmpeg encoded comes out of GStreamer's decoder. (Debian 12 has no rtpav1depay:
-//! AV1 is checked by ffmpeg decoding our depacketizer's output, tests/ffmpeg.rs.)
+//! frame ffmpeg encoded comes out of GStreamer's decoder. Debian 12 has no rtpav1depay:
+//! it comes from gst-plugins-rs (`gst-plugin-rtp`), which scripts/install-deps.sh builds
+//! from scripts/gst-av1 into a cache outside the repository ([`av1_plugin_dir`]), with
+//! Debian's av1dec (libaom) as the decoder.
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wren_media::codec::Packetizer;
+use wren_media::codec::av1::Av1Packetizer;
 use wren_media::codec::h264::{H264Packetizer, PacketizationMode};
 use wren_media::codec::opus::OpusPacketizer;
 use wren_media::codec::vp8::Vp8Packetizer;
@@ -52,11 +55,23 @@ fn rtp_file(
 
 /// GStreamer's count of decoded buffers, after checking it reported no error.
 fn gstreamer_decodes(packets: &Path, caps: &str, depay: &str, decoder: &str) -> u64 {
+    gstreamer_decodes_with(&[], packets, caps, depay, decoder)
+}
+
+/// [`gstreamer_decodes`] with more environment for depay.py (GST_PLUGIN_PATH, ...).
+fn gstreamer_decodes_with(
+    env: &[(&str, &Path)],
+    packets: &Path,
+    caps: &str,
+    depay: &str,
+    decoder: &str,
+) -> u64 {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gstreamer/depay.py");
     let out = Command::new("/usr/bin/python3")
         .arg(&script)
         .arg(packets)
         .args([caps, depay, decoder])
+        .envs(env.iter().copied())
         .output()
         .expect("/usr/bin/python3 (scripts/install-deps.sh installs GStreamer and its bindings)");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -167,4 +182,53 @@ fn gstreamer_decodes_every_opus_packet_of_our_rtp() {
     let decoded = gstreamer_decodes(&rtp, caps, "rtpopusdepay", "opusdec");
     println!("Opus: {packets} RTP packets, {decoded} decoded by GStreamer");
     assert_eq!(decoded, frames.len() as u64);
+}
+
+/// Where scripts/install-deps.sh puts gst-plugins-rs's RTP plugin (`libgstrsrtp.so`, which
+/// has rtpav1depay) and a GStreamer registry of its own: `wren/gst-plugin-rtp` in
+/// `$XDG_CACHE_HOME` (`$HOME/.cache` when unset). Fails naming what is missing.
+fn av1_plugin_dir() -> (PathBuf, PathBuf) {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .expect("neither XDG_CACHE_HOME nor HOME is set: cannot find the rtpav1depay plugin");
+    let root = cache.join("wren/gst-plugin-rtp");
+    let plugin = root.join("plugin");
+    assert!(
+        plugin.join("libgstrsrtp.so").is_file(),
+        "GStreamer's rtpav1depay is missing: no {} (gst-plugins-rs's gst-plugin-rtp; \
+         scripts/install-deps.sh builds it from scripts/gst-av1)",
+        plugin.join("libgstrsrtp.so").display()
+    );
+    (plugin, root.join("registry.bin"))
+}
+
+#[test]
+fn gstreamer_rtpav1depay_decodes_every_av1_frame_of_our_rtp() {
+    let (plugin, registry) = av1_plugin_dir();
+    let d = dir("gst-av1");
+    let ivf = encode_ivf(
+        &d,
+        "libaom-av1",
+        &["-b:v", "300k", "-cpu-used", "8", "-usage", "realtime"],
+    );
+    let frames = ivf_frames(&ivf);
+    let expected = frames_decoded(&ivf, "v");
+    let rtp = d.join("AV1.rtp");
+    let packets = rtp_file(&rtp, &mut Av1Packetizer::new(), &frames, 96, 1200);
+    let caps = "application/x-rtp,media=video,clock-rate=90000,encoding-name=AV1,payload=96";
+    let env = [
+        ("GST_PLUGIN_PATH", plugin.as_path()),
+        ("GST_REGISTRY", registry.as_path()),
+    ];
+    // rtpav1depay hands out single OBUs (alignment=obu); av1parse joins them into the
+    // temporal units av1dec decodes.
+    let decoded = gstreamer_decodes_with(&env, &rtp, caps, "rtpav1depay", "av1parse ! av1dec");
+    println!(
+        "AV1: {} frames in {packets} RTP packets, {decoded} decoded by GStreamer (rtpav1depay from {})",
+        frames.len(),
+        plugin.display()
+    );
+    assert_eq!(decoded, expected);
 }

@@ -2,8 +2,10 @@
 
 Usage: /usr/bin/python3 depay.py PACKETS CAPS DEPAY DECODER
 PACKETS holds the packets, each behind its length (4 bytes, big-endian). The pipeline is
-appsrc (CAPS) ! DEPAY ! DECODER ! appsink; every decoded buffer is counted. Prints one
-JSON line: {"decoded": N, "errors": [...]}. Written for wren-media's tests/gstreamer.rs.
+appsrc (CAPS) ! DEPAY ! DECODER ! appsink (DECODER may be several elements joined by "!");
+every decoded buffer is counted. Prints one JSON line: {"decoded": N, "errors": [...]}.
+An element GStreamer cannot find (a plugin missing from the registry or GST_PLUGIN_PATH)
+is named on stderr, with exit status 2. Written for wren-media's tests/gstreamer.rs.
 """
 import json
 import struct
@@ -17,6 +19,11 @@ from gi.repository import Gst, GstApp  # noqa: E402
 
 Gst.init(None)
 path, caps, depay, decoder = sys.argv[1:5]
+elements = [depay] + [part.split()[0] for part in decoder.split("!")]
+missing = [e for e in elements if Gst.ElementFactory.find(e) is None]
+if missing:
+    print(f"GStreamer has no element {', '.join(missing)}", file=sys.stderr)
+    sys.exit(2)
 pipeline = Gst.parse_launch(
     f'appsrc name=src format=time caps="{caps}" ! {depay} ! {decoder} '
     f"! appsink name=sink sync=false emit-signals=false"

@@ -1,0 +1,1 @@
+//! Empty: this crate exists only to build its dependency `gst-plugin-rtp` (see Cargo.toml).
