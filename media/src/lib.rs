@@ -26,7 +26,7 @@
 //! through a jitter buffer per source and come out as whole frames; keyframe requests go
 //! both ways. `tests/frame_mode.rs` runs two of them on wren-netsim.
 //!
-//! [`file`] reads and writes IVF (VP8, VP9, AV1) and Ogg Opus, and writes WebM, so that a
+//! [`mod@file`] reads and writes IVF (VP8, VP9, AV1) and Ogg Opus, and writes WebM, so that a
 //! call can be recorded without transcoding and played with common tools.
 //!
 //! ```
