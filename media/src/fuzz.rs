@@ -45,6 +45,50 @@ pub fn depacketize(data: &[u8]) {
     }
 }
 
+/// `media_dependency_descriptor`: arbitrary bytes cut into descriptors at each `0xff 0xfe`
+/// pair, read in order by one reader (so later ones resolve against a structure an
+/// earlier one brought). Must never panic; a descriptor read resolves to a template of
+/// the structure in force, with one DTI per decode target; one refused leaves the
+/// structure as it was.
+pub fn dependency_descriptor(data: &[u8]) {
+    use crate::codec::dependency_descriptor::{DescriptorReader, MandatoryFields};
+    let mut reader = DescriptorReader::new();
+    for ext in cut(data) {
+        let mandatory = MandatoryFields::parse(ext);
+        let before = reader.structure().cloned();
+        match reader.read(ext) {
+            Ok(d) => {
+                assert_eq!(Ok(d.mandatory), mandatory);
+                let s = reader
+                    .structure()
+                    .expect("a descriptor read has a structure");
+                assert!(s.template(d.mandatory.template_id).is_some());
+                assert_eq!(d.frame.dtis.len(), s.decode_targets());
+                assert_eq!(d.frame.chain_diffs.as_slice().len(), s.chains());
+            }
+            Err(_) => assert!(reader.structure().cloned() == before),
+        }
+    }
+}
+
+/// `data` cut at each `0xff 0xfe` pair (the pair dropped).
+fn cut(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.windows(2).position(|w| w == [0xff, 0xfe]) {
+            Some(at) => {
+                rest = r.get(at + 2..);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// `media_jitter`: a VP8 jitter buffer fed a script of packets (6 bytes each: sequence
 /// number, timestamp step, marker and frame-start flags, payload length, time step) and
 /// polled after each. Must never panic, spin (a due deadline clears) or hand out a
