@@ -31,7 +31,7 @@ fn script(packets: &[Vec<u8>], order: &[usize]) -> Vec<u8> {
         let step = seq.map_or(1, |s| rtp.sequence_number().wrapping_sub(s) as i16);
         let step = i8::try_from(step).expect("captures reorder by less than 128");
         let dt = ts.map_or(0, |t| rtp.timestamp().wrapping_sub(t) as i32);
-        let units = u8::try_from((dt.unsigned_abs() + 959) / 960).unwrap_or(u8::MAX);
+        let units = u8::try_from(dt.unsigned_abs().div_ceil(960)).unwrap_or(u8::MAX);
         seq = Some(rtp.sequence_number());
         ts = Some(rtp.timestamp());
         let flags = u8::from(rtp.marker()) | if dt < 0 { 2 } else { 0 };
@@ -65,10 +65,13 @@ fn orders(n: usize) -> Vec<(&'static str, Vec<usize>)> {
     ]
 }
 
+/// A fuzz entry point.
+type Entry = fn(&[u8]);
+
 #[test]
 fn the_per_codec_fuzz_entries_hold_their_assertions_on_browser_captures_with_loss_reordering_and_repeats()
  {
-    let targets: [(&str, &str, fn(&[u8])); 6] = [
+    let targets: [(&str, &str, Entry); 6] = [
         ("vp8", "chromium-vp8.rtp", wren_media::fuzz::depacketize_vp8),
         ("vp9", "chromium-vp9.rtp", wren_media::fuzz::depacketize_vp9),
         (
