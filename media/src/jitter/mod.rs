@@ -458,6 +458,9 @@ impl<D: Depacketizer> JitterBuffer<D> {
                         self.slots.get(s).is_some_and(|(m, _)| m.keyframe)
                             && (s == lowest || self.begins_frame(s))
                     }) else {
+                        // A start wait begun for a packet that no longer qualifies (one
+                        // came in before it) ends with it.
+                        self.start_since = None;
                         self.want_keyframe(now, KeyframeReason::NoKeyframe);
                         return Head::Blocked;
                     };

@@ -675,3 +675,40 @@ fn an_h264_keyframe_whose_stap_a_is_lost_is_not_played_from_its_fu_a_start() {
     assert_eq!(out.len(), 5);
     assert_eq!(out[2], (6000, frames[2].clone()));
 }
+
+/// Found by the media_depacketize_* fuzz targets ("a deadline stays due"): a start wait
+/// begun for a keyframe at the lowest packet outlived it when an earlier packet came and
+/// left the keyframe after a gap (no longer a start), and its deadline stayed due.
+#[test]
+fn a_start_wait_ends_when_its_keyframe_no_longer_qualifies_and_no_deadline_stays_due() {
+    let frames = [vp8_frame(0, 500, false), vp8_frame(1, 500, true)];
+    let inter = &packets(&frames[..1], 8)[0];
+    let key = &packets(&frames[1..], 10)[0];
+    let now = t0();
+    let config = JitterConfig {
+        start_wait: Duration::from_millis(50),
+        ..JitterConfig::default()
+    };
+    let mut jb = JitterBuffer::new(config, Vp8Depacketizer::default());
+    let mut f = Vec::new();
+    jb.insert(now, key.0, 9000, key.2, &key.3);
+    assert!(jb.poll_frame(now, &mut f).is_none(), "the keyframe waits");
+    assert_eq!(jb.poll_timeout(), Some(now + Duration::from_millis(50)));
+    // Sequence number 8 comes: 9 is missing before the keyframe, which may have begun there.
+    jb.insert(now, inter.0, 3000, inter.2, &inter.3);
+    assert!(jb.poll_frame(now, &mut f).is_none());
+    let mut t = now;
+    for _ in 0..4 {
+        let Some(due) = jb.poll_timeout() else { break };
+        t = t.max(due);
+        jb.handle_timeout(t);
+        assert!(
+            jb.poll_frame(t, &mut f).is_none(),
+            "not played after the gap"
+        );
+        assert!(
+            jb.poll_timeout().is_none_or(|d| d > t),
+            "a deadline stays due"
+        );
+    }
+}
