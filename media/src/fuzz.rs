@@ -115,9 +115,9 @@ fn script(mut data: &[u8]) -> Vec<ScriptPacket<'_>> {
 }
 
 /// A per-codec target: the first byte picks the jitter buffer's settings (NACK on or off,
-/// a start wait), the rest is a [`script`] of packets. The payloads go, in script order,
-/// into the codec's depacketizer (reset after a refusal and after a marker) with its
-/// frame-start and keyframe checks; then the packets go, with their sequence numbers,
+/// a start wait), the rest is a script of packets (see `script`). The payloads go, in
+/// script order, into the codec's depacketizer (reset after a refusal and after a marker)
+/// with its frame-start and keyframe checks; then the packets go, with their sequence numbers,
 /// timestamps, markers and time steps, into a jitter buffer with a fresh depacketizer of
 /// the codec, polled for frames, NACKs, events and deadlines after each. Must never
 /// panic or spin; frames never pass [`MAX_FRAME`], a frame handed out spans the packets
