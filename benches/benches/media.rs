@@ -9,6 +9,12 @@
 //!   together into one frame buffer; each row returns the frame bytes. (Neither
 //!   webrtc-rs crate has an AV1 depacketizer: that row is ours alone.)
 //!
+//! A second table gives the bytes of frames each depacketizer rebuilt from the same
+//! payloads. webrtc-rs's VP9 depacketizer (`Vp9Packet` in both crates) pushes each
+//! payload's P_DIFFs onto a `Vec` it never clears, so from the third inter-predicted
+//! payload on it refuses every one (`ErrTooManyPDiff`): on Chromium's flexible-mode VP9 it
+//! rebuilds about 4% of the bytes, and its VP9 depacketize rows time mostly refusals.
+//!
 //! str0m 0.25 is not in the table: its packetizers live in a private module (`mod packet`
 //! in its lib.rs) and are reachable only through a whole `Rtc` in frame mode.
 //!
@@ -214,6 +220,10 @@ fn packetizer(codec: &str) -> Box<dyn Packetizer> {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let mut counts = Vec::new();
+    // Per codec: the bytes of the frames our depacketizer rebuilt, and of what each
+    // webrtc-rs crate's depacketizer gave for the same payloads (a row that rebuilds less
+    // did less work: its ratio does not compare like with like).
+    let mut rebuilt: Vec<(&str, usize, Option<usize>, Option<usize>)> = Vec::new();
     for (codec, file) in CODECS {
         let frames = capture(codec, file);
         counts.push((codec, frames.len()));
@@ -232,6 +242,14 @@ fn main() {
         let mut g = c.benchmark_group(format!("depacketize_{codec}"));
         let mut d = ours(codec);
         let mut buf = Vec::with_capacity(1 << 20);
+        let want: usize = frames.iter().map(|(_, f)| f.len()).sum();
+        assert_eq!(wren_depacketize(d.as_mut(), &frames, &mut buf), want);
+        rebuilt.push((
+            codec,
+            want,
+            rtc_rows::depacketize(codec, &frames, &mut buf),
+            webrtc_rows_async::depacketize(codec, &frames, &mut buf),
+        ));
         g.bench_function("wren-media", |b| {
             b.iter(|| wren_depacketize(d.as_mut(), black_box(&frames), &mut buf))
         });
@@ -275,6 +293,19 @@ fn main() {
                     cell(b)
                 ));
             }
+        }
+        out.push_str(
+            "\nBytes of frames rebuilt from the same payloads (wren-media's are the frames \
+             ffmpeg decodes in wren-media's tests/fixtures.rs):\n\n\
+             | codec | wren-media | rtc-rtp 0.21 | rtp 0.17 |\n| --- | --- | --- | --- |\n",
+        );
+        for (codec, ours, a, b) in &rebuilt {
+            let cell = |x: &Option<usize>| x.map_or_else(|| "-".into(), |n| n.to_string());
+            out.push_str(&format!(
+                "| {codec} | {ours} | {} | {} |\n",
+                cell(a),
+                cell(b)
+            ));
         }
         out
     });

@@ -45,6 +45,184 @@ pub fn depacketize(data: &[u8]) {
     }
 }
 
+/// `media_depacketize_vp8`: see [`depacketize_codec`].
+pub fn depacketize_vp8(data: &[u8]) {
+    depacketize_codec(data, Vp8Depacketizer::default);
+}
+
+/// `media_depacketize_vp9`: see [`depacketize_codec`].
+pub fn depacketize_vp9(data: &[u8]) {
+    depacketize_codec(data, Vp9Depacketizer::default);
+}
+
+/// `media_depacketize_h264`: see [`depacketize_codec`].
+pub fn depacketize_h264(data: &[u8]) {
+    depacketize_codec(data, H264Depacketizer::default);
+}
+
+/// `media_depacketize_av1`: see [`depacketize_codec`].
+pub fn depacketize_av1(data: &[u8]) {
+    depacketize_codec(data, Av1Depacketizer::default);
+}
+
+/// `media_depacketize_opus`: see [`depacketize_codec`].
+pub fn depacketize_opus(data: &[u8]) {
+    depacketize_codec(data, || opus::OpusDepacketizer);
+}
+
+/// `media_depacketize_g711`: see [`depacketize_codec`].
+pub fn depacketize_g711(data: &[u8]) {
+    depacketize_codec(data, || g711::G711Depacketizer);
+}
+
+/// One packet of a [`depacketize_codec`] script.
+struct ScriptPacket<'a> {
+    seq: u16,
+    timestamp: u32,
+    marker: bool,
+    /// Milliseconds to the next packet.
+    step_ms: u64,
+    payload: &'a [u8],
+}
+
+/// A script of packets: each is 6 bytes (sequence number step as an `i8` from the last,
+/// so packets come lost, reordered or twice; timestamp step in 960s, backwards when
+/// flag bit 1 is set; flags, bit 0 the marker; payload length, 16 bits big-endian; time
+/// step in 4 ms) and then the payload (shorter where the data ends).
+fn script(mut data: &[u8]) -> Vec<ScriptPacket<'_>> {
+    let mut out = Vec::new();
+    let (mut seq, mut timestamp) = (0u16, 0u32);
+    while let Some((h, rest)) = data.split_first_chunk::<6>() {
+        let len = usize::from(u16::from_be_bytes([h[3], h[4]])).min(rest.len());
+        let (payload, after) = rest.split_at(len);
+        data = after;
+        seq = seq.wrapping_add_signed(i16::from(h[0] as i8));
+        let step = u32::from(h[1]) * 960;
+        timestamp = if h[2] & 2 != 0 {
+            timestamp.wrapping_sub(step)
+        } else {
+            timestamp.wrapping_add(step)
+        };
+        out.push(ScriptPacket {
+            seq,
+            timestamp,
+            marker: h[2] & 1 != 0,
+            step_ms: u64::from(h[5]) * 4,
+            payload,
+        });
+    }
+    out
+}
+
+/// A per-codec target: the first byte picks the jitter buffer's settings (NACK on or off,
+/// a start wait), the rest is a script of packets (see `script`). The payloads go, in
+/// script order, into the codec's depacketizer (reset after a refusal and after a marker)
+/// with its frame-start and keyframe checks; then the packets go, with their sequence numbers,
+/// timestamps, markers and time steps, into a jitter buffer with a fresh depacketizer of
+/// the codec, polled for frames, NACKs, events and deadlines after each. Must never
+/// panic or spin; frames never pass [`MAX_FRAME`], a frame handed out spans the packets
+/// it says, and no deadline stays due once handled.
+pub fn depacketize_codec<D: Depacketizer>(data: &[u8], make: impl Fn() -> D) {
+    use crate::jitter::{JitterBuffer, JitterConfig};
+    use std::time::{Duration, Instant};
+    let Some((&settings, rest)) = data.split_first() else {
+        return;
+    };
+    let packets = script(rest);
+    let mut d = make();
+    let mut frame = Vec::new();
+    for p in &packets {
+        let _ = d.is_frame_start(p.payload) | d.is_keyframe(p.payload) | d.single_packet_frames();
+        if d.push(p.payload, &mut frame).is_err() {
+            d.reset();
+            frame.clear();
+        }
+        assert!(frame.len() <= MAX_FRAME);
+        if p.marker {
+            d.reset();
+            frame.clear();
+        }
+    }
+    #[allow(clippy::disallowed_methods)] // the anchor of a virtual clock
+    let mut now = Instant::now();
+    let config = JitterConfig {
+        capacity: 64,
+        max_missing: 16,
+        nack: settings & 1 != 0,
+        start_wait: Duration::from_millis(u64::from(settings >> 1) * 4),
+        ..JitterConfig::default()
+    };
+    let mut jb = JitterBuffer::new(config, make());
+    let mut nacks = Vec::new();
+    for p in &packets {
+        jb.insert(now, p.seq, p.timestamp, p.marker, p.payload);
+        now += Duration::from_millis(p.step_ms);
+        for _ in 0..2 {
+            if jb.poll_timeout().is_some_and(|t| t <= now) {
+                jb.handle_timeout(now);
+            }
+            nacks.clear();
+            jb.poll_nacks(now, &mut nacks);
+            while let Some(info) = jb.poll_frame(now, &mut frame) {
+                assert!(frame.len() <= MAX_FRAME);
+                assert_eq!(
+                    info.last_seq.wrapping_sub(info.first_seq).wrapping_add(1),
+                    info.packets
+                );
+            }
+            while jb.poll_event().is_some() {}
+        }
+        assert!(
+            jb.poll_timeout().is_none_or(|t| t > now),
+            "a deadline stays due"
+        );
+    }
+}
+
+/// `media_dependency_descriptor`: arbitrary bytes cut into descriptors at each `0xff 0xfe`
+/// pair, read in order by one reader (so later ones resolve against a structure an
+/// earlier one brought). Must never panic; a descriptor read resolves to a template of
+/// the structure in force, with one DTI per decode target; one refused leaves the
+/// structure as it was.
+pub fn dependency_descriptor(data: &[u8]) {
+    use crate::codec::dependency_descriptor::{DescriptorReader, MandatoryFields};
+    let mut reader = DescriptorReader::new();
+    for ext in cut(data) {
+        let mandatory = MandatoryFields::parse(ext);
+        let before = reader.structure().cloned();
+        match reader.read(ext) {
+            Ok(d) => {
+                assert_eq!(Ok(d.mandatory), mandatory);
+                let s = reader
+                    .structure()
+                    .expect("a descriptor read has a structure");
+                assert!(s.template(d.mandatory.template_id).is_some());
+                assert_eq!(d.frame.dtis.len(), s.decode_targets());
+                assert_eq!(d.frame.chain_diffs.as_slice().len(), s.chains());
+            }
+            Err(_) => assert!(reader.structure().cloned() == before),
+        }
+    }
+}
+
+/// `data` cut at each `0xff 0xfe` pair (the pair dropped).
+fn cut(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.windows(2).position(|w| w == [0xff, 0xfe]) {
+            Some(at) => {
+                rest = r.get(at + 2..);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// `media_jitter`: a VP8 jitter buffer fed a script of packets (6 bytes each: sequence
 /// number, timestamp step, marker and frame-start flags, payload length, time step) and
 /// polled after each. Must never panic, spin (a due deadline clears) or hand out a

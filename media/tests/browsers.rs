@@ -12,15 +12,9 @@
 
 mod common;
 
-use std::net::UdpSocket;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use wren_browser::Kind;
 
-use wren_browser::{Kind, Netns, Page};
-use wren_core::{Datagram, Machine, SocketRequest, SocketResult, Transport};
-use wren_dtls::identity::Identity;
-use wren_rtc::{Config, DtlsRole, Event, Peer, Received, SdpType, SessionDescription};
-
+use common::call::CallEvent;
 use common::capture::{Capture, decode_capture};
 
 fn page(mime: &str) -> String {
@@ -54,120 +48,30 @@ main();
 /// Runs one call: the browser sends `mime` video and Opus audio for `seconds`; returns
 /// what arrived.
 fn capture(kind: Kind, mime: &str, seconds: u64) -> Capture {
-    let ns = (kind == Kind::Firefox).then(Netns::new);
-    let html = page(mime);
-    let page = match &ns {
-        Some(ns) => Page::serve_in(ns, html),
-        None => Page::serve(html),
-    };
-    let _browser = match &ns {
-        Some(ns) => kind.start_in(ns, page.url()),
-        None => kind.start_with_args(
-            page.url(),
-            &[
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-            ],
-        ),
-    };
-    let interface = match &ns {
-        Some(_) => std::net::IpAddr::V4(Netns::DEFAULT_ADDRESS),
-        None => "127.0.0.1".parse().unwrap(),
-    };
-    let offer = page.offer(Duration::from_secs(60));
-    let start = Instant::now();
-    let identity = Arc::new(Identity::generate().unwrap());
-    let config = Config::new(
-        wren_ice::Role::Controlled,
-        DtlsRole::Client,
-        vec![interface],
-        identity,
-    );
-    let mut peer = Peer::new(start, config);
-    let mut socket: Option<UdpSocket> = None;
-    while let Some(req) = peer.poll_socket_request() {
-        if let SocketRequest::Bind {
-            addr,
-            transport: Transport::Udp,
-            ..
-        } = req
-        {
-            let s = match &ns {
-                Some(ns) => ns.run(|| UdpSocket::bind(addr)).unwrap(),
-                None => UdpSocket::bind(addr).unwrap(),
-            };
-            let bound = s.local_addr().unwrap();
-            peer.handle_socket_result(
-                start,
-                SocketResult::of_bind(addr, Transport::Udp, Ok(bound)),
-            );
-            socket = Some(s);
-        }
-    }
-    let socket = socket.expect("the agent asked for a UDP socket");
-    let local = socket.local_addr().unwrap();
-    let desc = SessionDescription {
-        kind: SdpType::Offer,
-        sdp: offer.clone(),
-    };
-    peer.set_remote_description(start, &desc)
-        .unwrap_or_else(|e| panic!("{e}\n{offer}"));
-    let answer = peer.create_answer(start).unwrap();
-    page.answer(answer.clone());
-    let mut cap = Capture::new(kind.name(), &peer);
-    assert!(
-        cap.video_codec
-            .eq_ignore_ascii_case(mime.trim_start_matches("video/")),
-        "negotiated {} for {mime}\n{answer}",
-        cap.video_codec
-    );
-    let mut rx = vec![0u8; 2048];
-    let (mut tx, mut media) = (Vec::new(), Vec::new());
-    let mut connected_at = None;
-    let deadline = start + Duration::from_secs(60);
-    loop {
-        let now = Instant::now();
-        if connected_at.is_some_and(|t: Instant| now > t + Duration::from_secs(seconds)) {
-            break;
-        }
-        assert!(now < deadline, "no media within 60 s: {:?}", peer.stats());
-        while let Some(t) = peer.poll_transmit(now, &mut tx) {
-            let _ = socket.send_to(&tx, t.destination);
-            tx.clear();
-        }
-        while let Some(e) = peer.poll_event() {
-            if matches!(e, Event::Connected { .. }) {
-                connected_at = Some(Instant::now());
+    let mut cap = None;
+    common::call::run(
+        kind,
+        page(mime),
+        seconds,
+        |_| {},
+        |e| match e {
+            CallEvent::Negotiated { peer, answer } => {
+                let c = Capture::new(kind.name(), peer);
+                assert!(
+                    c.video_codec
+                        .eq_ignore_ascii_case(mime.trim_start_matches("video/")),
+                    "negotiated {} for {mime}\n{answer}",
+                    c.video_codec
+                );
+                cap = Some(c);
             }
-        }
-        for r in page.reports() {
-            let v: serde_json::Value = serde_json::from_str(&r).unwrap_or_default();
-            assert!(v.get("error").is_none(), "the page failed: {v}\n{answer}");
-        }
-        let wait = peer
-            .poll_timeout()
-            .map_or(Duration::from_millis(20), |t| {
-                t.saturating_duration_since(now)
-            })
-            .clamp(Duration::from_millis(1), Duration::from_millis(20));
-        socket.set_read_timeout(Some(wait)).unwrap();
-        if let Ok((n, from)) = socket.recv_from(&mut rx) {
-            if peer.receive(
-                Instant::now(),
-                Datagram::udp(from, local, &rx[..n]),
-                &mut media,
-            ) == Received::Rtp
-            {
-                cap.push(&media);
-            }
-        }
-        let now = Instant::now();
-        if peer.poll_timeout().is_some_and(|t| t <= now) {
-            peer.handle_timeout(now);
-        }
-    }
-    assert_eq!(peer.stats().srtp_dropped, 0, "{:?}", peer.stats());
-    cap
+            CallEvent::Rtp(rtp) => cap
+                .as_mut()
+                .expect("RTP comes after the negotiation")
+                .push(rtp),
+        },
+    );
+    cap.expect("the call negotiated")
 }
 
 fn check(kind: Kind, mime: &str) {

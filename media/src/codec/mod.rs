@@ -5,8 +5,13 @@
 //! Ordering, loss and frame boundaries (RTP sequence numbers, timestamps, the marker bit)
 //! are the jitter buffer's; a depacketizer is given one frame's payloads in order and
 //! says when one makes no sense.
+//!
+//! [`dependency_descriptor`] reads the AV1 RTP specification's Dependency Descriptor header
+//! extension (Appendix A), which tells frames, layers and dependencies apart without the
+//! payload (Chromium sends it with AV1 and VP9 when negotiated).
 
 pub mod av1;
+pub mod dependency_descriptor;
 pub mod g711;
 pub mod h264;
 pub mod opus;

@@ -216,10 +216,103 @@ pub fn frame_is_keyframe(frame: &[u8]) -> bool {
     show_existing == 0 && frame_type == 0
 }
 
-/// Whether `payload` begins a keyframe.
+/// Whether `payload` begins a keyframe (as [`Descriptor::is_keyframe`] says of its
+/// descriptor, read without the parts that do not matter to it).
 #[must_use]
 pub fn is_keyframe(payload: &[u8]) -> bool {
-    Descriptor::parse(payload).is_ok_and(|d| d.is_keyframe())
+    Framing::read(payload).is_ok_and(|f| f.keyframe)
+}
+
+/// What depacketizing needs of a payload descriptor: where the frame data starts, B and E,
+/// and whether it begins a keyframe. Read in one pass that steps over the PictureID,
+/// TL0PICIDX, P_DIFFs and the scalability structure instead of keeping them (a
+/// [`Descriptor`] is about 100 bytes to fill and move per payload); it refuses exactly
+/// the payloads [`Descriptor::parse`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Framing {
+    /// B.
+    begins_frame: bool,
+    /// E.
+    ends_frame: bool,
+    /// [`Descriptor::is_keyframe`].
+    keyframe: bool,
+    /// The descriptor's length.
+    len: usize,
+}
+
+impl Framing {
+    fn read(payload: &[u8]) -> Result<Framing, DepacketizeError> {
+        let byte = |at: usize, what| {
+            payload
+                .get(at)
+                .copied()
+                .ok_or(DepacketizeError::Truncated(what))
+        };
+        let b0 = byte(0, "VP9 payload descriptor")?;
+        let mut at = 1;
+        if b0 & 0x80 != 0 {
+            // I: a 7-bit PictureID, or 15 bits when M is set.
+            at += 1 + usize::from(byte(at, "VP9 PictureID")? >> 7);
+        }
+        let mut lowest_spatial = true;
+        if b0 & 0x20 != 0 {
+            // L: the layer indices, then TL0PICIDX in non-flexible mode.
+            lowest_spatial = byte(at, "VP9 layer indices")? & 0x0e == 0;
+            at += if b0 & 0x10 != 0 { 1 } else { 2 };
+        }
+        if b0 & 0x50 == 0x50 {
+            // F and P: up to three P_DIFFs, N set on all but the last.
+            let mut n = 0;
+            while byte(at + n, "VP9 P_DIFF")? & 1 != 0 {
+                n += 1;
+                if n == 3 {
+                    return Err(DepacketizeError::Malformed("more than three VP9 P_DIFFs"));
+                }
+            }
+            at += n + 1;
+        }
+        if b0 & 0x02 != 0 {
+            at = skip_ss(payload, at)?;
+        }
+        if payload.len() <= at {
+            return Err(DepacketizeError::Truncated(
+                "VP9 frame data after the descriptor",
+            ));
+        }
+        let begins_frame = b0 & 0x08 != 0;
+        Ok(Framing {
+            begins_frame,
+            ends_frame: b0 & 0x04 != 0,
+            keyframe: begins_frame && b0 & 0x40 == 0 && lowest_spatial,
+            len: at,
+        })
+    }
+}
+
+/// Steps over the scalability structure at `at` (section 4.2.1): where it ends.
+fn skip_ss(payload: &[u8], mut at: usize) -> Result<usize, DepacketizeError> {
+    let byte = |at: usize, what| {
+        payload
+            .get(at)
+            .copied()
+            .ok_or(DepacketizeError::Truncated(what))
+    };
+    let b = byte(at, "VP9 scalability structure")?;
+    at += 1;
+    if b & 0x10 != 0 {
+        // Y: a width and a height (16 bits each) per spatial layer.
+        at += 4 * (usize::from(b >> 5) + 1);
+    }
+    if b & 0x08 != 0 {
+        // G: N_G pictures, each a byte and R P_DIFFs.
+        let n = byte(at, "VP9 SS N_G")?;
+        at += 1;
+        for _ in 0..n {
+            let g = byte(at, "VP9 SS picture")?;
+            at += 1 + usize::from((g >> 2) & 0x03);
+        }
+    }
+    Ok(at)
 }
 
 /// Cuts VP9 frames (one spatial layer) into payloads.
@@ -312,45 +405,35 @@ impl Packetizer for Vp9Packetizer {
     }
 }
 
-/// Puts VP9 frames back together; the descriptor of each payload is kept for the
-/// caller's layer decisions ([`Vp9Depacketizer::last`]).
+/// Puts VP9 frames back together. It reads of each descriptor only what that needs; a
+/// caller that decides on layers reads the payload's whole descriptor with
+/// [`Descriptor::parse`].
 #[derive(Debug, Clone, Default)]
 pub struct Vp9Depacketizer {
     in_frame: bool,
-    last: Option<Descriptor>,
-}
-
-impl Vp9Depacketizer {
-    /// The descriptor of the last payload pushed.
-    #[must_use]
-    pub fn last(&self) -> Option<&Descriptor> {
-        self.last.as_ref()
-    }
 }
 
 impl Depacketizer for Vp9Depacketizer {
     fn push(&mut self, payload: &[u8], frame: &mut Vec<u8>) -> Result<(), DepacketizeError> {
-        let d = Descriptor::parse(payload)?;
-        if d.begins_frame {
+        let f = Framing::read(payload)?;
+        if f.begins_frame {
             self.in_frame = true;
         } else if !self.in_frame {
             return Err(DepacketizeError::MissingStart);
         }
-        append(frame, &payload[d.len..])?;
-        if d.ends_frame {
+        append(frame, payload.get(f.len..).unwrap_or_default())?;
+        if f.ends_frame {
             self.in_frame = false;
         }
-        self.last = Some(d);
         Ok(())
     }
 
     fn reset(&mut self) {
         self.in_frame = false;
-        self.last = None;
     }
 
     fn is_frame_start(&self, payload: &[u8]) -> bool {
-        Descriptor::parse(payload).is_ok_and(|d| d.begins_frame)
+        Framing::read(payload).is_ok_and(|f| f.begins_frame)
     }
 
     fn is_keyframe(&self, payload: &[u8]) -> bool {
@@ -418,6 +501,78 @@ mod tests {
             Descriptor::parse(&[0x50, 0x03, 0x03, 0x03, 0x03, 1]),
             Err(DepacketizeError::Malformed(_))
         ));
+    }
+
+    /// What [`Descriptor::parse`] says of `payload`, in [`Framing`]'s terms.
+    fn oracle(payload: &[u8]) -> Result<Framing, DepacketizeError> {
+        Descriptor::parse(payload).map(|d| Framing {
+            begins_frame: d.begins_frame,
+            ends_frame: d.ends_frame,
+            keyframe: d.is_keyframe(),
+            len: d.len,
+        })
+    }
+
+    /// Error kinds only: the two readers may name a different field of a cut payload.
+    fn kind(r: Result<Framing, DepacketizeError>) -> Result<Framing, &'static str> {
+        r.map_err(|e| match e {
+            DepacketizeError::Truncated(_) => "truncated",
+            DepacketizeError::Malformed(_) => "malformed",
+            _ => "other",
+        })
+    }
+
+    #[test]
+    fn framing_agrees_with_the_full_parse_on_the_rfc_descriptors_and_every_cut() {
+        let flexible = [0xf8, 0x81, 0x02, 0b0101_0011, 0x03, 0x06, 0xaa];
+        let with_ss = [
+            0xaa,
+            0x05,
+            0x00,
+            0x09,
+            0b0011_1000,
+            0x01,
+            0x40,
+            0x00,
+            0xb4,
+            0x02,
+            0x80,
+            0x01,
+            0x68,
+            0x01,
+            0x04,
+            0x01,
+            0xbb,
+        ];
+        let four_diffs = [0x50, 0x03, 0x03, 0x03, 0x03, 1];
+        for p in [&flexible[..], &with_ss[..], &four_diffs[..]] {
+            for cut in 0..=p.len() {
+                assert_eq!(
+                    kind(Framing::read(&p[..cut])),
+                    kind(oracle(&p[..cut])),
+                    "{p:x?} cut at {cut}"
+                );
+            }
+        }
+        assert_eq!(
+            Framing::read(&with_ss).map(|f| (f.len, f.keyframe)),
+            Ok((16, true))
+        );
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn framing_agrees_with_the_full_parse_on_any_bytes(
+                payload in proptest::collection::vec(any::<u8>(), 0..48),
+            ) {
+                prop_assert_eq!(kind(Framing::read(&payload)), kind(oracle(&payload)));
+                prop_assert_eq!(is_keyframe(&payload), Descriptor::parse(&payload).is_ok_and(|d| d.is_keyframe()));
+            }
+        }
     }
 
     #[test]

@@ -178,6 +178,18 @@ pub struct JitterStats {
     pub events_dropped: u64,
 }
 
+/// What came just before the head (the first packet not yet played out or skipped): it
+/// tells whether the head begins a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BeforeHead {
+    /// The head was chosen as the stream's first keyframe: the depacketizer's word holds.
+    StreamStart,
+    /// The packet before the head was played out or skipped: its timestamp and marker.
+    Packet { timestamp: u32, marker: bool },
+    /// The packet before the head never came.
+    Missing,
+}
+
 /// The head of the buffer, as far as it can be read.
 enum Head {
     /// A complete frame from `start` to `end`.
@@ -197,6 +209,8 @@ pub struct JitterBuffer<D: Depacketizer> {
     last_seq: Option<u64>,
     /// The first packet not yet played out or skipped.
     next: Option<u64>,
+    /// What came just before `next`.
+    before_head: BeforeHead,
     /// The lowest packet stored since the buffer was (re)started, before `next` is known.
     lowest: Option<u64>,
     highest: Option<u64>,
@@ -224,6 +238,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             depacketizer,
             last_seq: None,
             next: None,
+            before_head: BeforeHead::Missing,
             lowest: None,
             highest: None,
             waiting_keyframe: true,
@@ -352,6 +367,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
         self.slots.clear();
         self.nack.clear();
         self.next = None;
+        self.before_head = BeforeHead::Missing;
         self.lowest = None;
         self.highest = None;
         self.blocked_since = None;
@@ -361,6 +377,15 @@ impl<D: Depacketizer> JitterBuffer<D> {
 
     /// Drops packets `from..to` and makes `to` the head.
     fn skip_to(&mut self, from: u64, to: u64) {
+        if to > from {
+            self.before_head = self
+                .slots
+                .get(to - 1)
+                .map_or(BeforeHead::Missing, |(m, _)| BeforeHead::Packet {
+                    timestamp: m.timestamp,
+                    marker: m.marker,
+                });
+        }
         for s in from..to {
             self.slots.remove(s);
         }
@@ -369,14 +394,49 @@ impl<D: Depacketizer> JitterBuffer<D> {
         self.blocked_since = None;
     }
 
-    /// The first stored frame start after `after`, up to the highest packet (with a
-    /// timestamp other than `not_ts`, when given).
+    /// Whether stored packet `s` is known to begin a frame: the depacketizer says it does,
+    /// and the packet before it is known to have ended another frame (its marker, or
+    /// another timestamp). When the packet before it is lost, it may have been the
+    /// frame's first (an H.264 keyframe's STAP-A of SPS and PPS before the slice's FU-A
+    /// start): then `s` does not count as a start, and a frame beginning there is not
+    /// played without it. Audio (single-packet frames) takes the depacketizer's word.
+    fn begins_frame(&self, s: u64) -> bool {
+        let Some((m, _)) = self.slots.get(s) else {
+            return false;
+        };
+        if !m.start {
+            return false;
+        }
+        if self.depacketizer.single_packet_frames() {
+            return true;
+        }
+        let before = if Some(s) == self.next {
+            self.before_head
+        } else {
+            self.slots
+                .get(s - 1)
+                .map_or(BeforeHead::Missing, |(p, _)| BeforeHead::Packet {
+                    timestamp: p.timestamp,
+                    marker: p.marker,
+                })
+        };
+        match before {
+            BeforeHead::StreamStart => true,
+            BeforeHead::Packet { timestamp, marker } => marker || timestamp != m.timestamp,
+            BeforeHead::Missing => false,
+        }
+    }
+
+    /// The first stored packet known to begin a frame after `after`, up to the highest
+    /// packet (with a timestamp other than `not_ts`, when given).
     fn next_start(&self, after: u64, not_ts: Option<u32>) -> Option<u64> {
         let h = self.highest?;
         (after + 1..=h).find(|&s| {
-            self.slots
-                .get(s)
-                .is_some_and(|(m, _)| m.start && Some(m.timestamp) != not_ts)
+            self.begins_frame(s)
+                && self
+                    .slots
+                    .get(s)
+                    .is_some_and(|(m, _)| Some(m.timestamp) != not_ts)
         })
     }
 
@@ -390,21 +450,23 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 Some(n) => n,
                 None => {
                     // Begin at the first stored keyframe (packets may still come in
-                    // before it: nothing is committed until one is here).
+                    // before it: nothing is committed until one is here): the lowest
+                    // packet stored, or one whose packet before it ended another frame
+                    // (one after a gap may not be its frame's first packet).
                     let lowest = self.lowest.unwrap_or(highest);
-                    let Some(first) = (lowest..=highest)
-                        .find(|&s| self.slots.get(s).is_some_and(|(m, _)| m.keyframe))
-                    else {
+                    let Some(first) = (lowest..=highest).find(|&s| {
+                        self.slots.get(s).is_some_and(|(m, _)| m.keyframe)
+                            && (s == lowest || self.begins_frame(s))
+                    }) else {
+                        // A start wait begun for a packet that no longer qualifies (one
+                        // came in before it) ends with it.
+                        self.start_since = None;
                         self.want_keyframe(now, KeyframeReason::NoKeyframe);
                         return Head::Blocked;
                     };
                     // Its frame may have begun in an earlier packet still on its way,
                     // unless the packet before it is the end of another frame.
-                    let ts = self.slots.get(first).map(|(m, _)| m.timestamp);
-                    let bounded = self
-                        .slots
-                        .get(first - 1)
-                        .is_some_and(|(m, _)| m.marker || Some(m.timestamp) != ts);
+                    let bounded = first != lowest;
                     if !bounded && !self.config.start_wait.is_zero() {
                         let since = *self.start_since.get_or_insert(now);
                         if now < since + self.config.start_wait {
@@ -413,6 +475,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
                     }
                     self.start_since = None;
                     self.skip_to(lowest, first);
+                    self.before_head = BeforeHead::StreamStart;
                     first
                 }
             };
@@ -421,7 +484,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             }
             let head = self.slots.get(start).map(|(m, _)| m);
             if let Some(m) = head
-                && !m.start
+                && !self.begins_frame(start)
             {
                 // The middle of a frame whose start was skipped: on to the next start,
                 // or, when none comes within max_wait, past everything here.
@@ -441,12 +504,14 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 continue;
             }
             // Walk the frame: to its marker, or to where another frame starts. A lost
-            // first packet: the timestamp is its next packet's, when that is no start.
+            // first packet: the timestamp is its next packet's, when that is not known
+            // to begin a frame.
             let ts = head.map(|m| m.timestamp).or_else(|| {
                 (start + 1..=highest)
-                    .find_map(|s| self.slots.get(s).map(|(m, _)| m))
-                    .filter(|m| !m.start)
-                    .map(|m| m.timestamp)
+                    .find(|&s| self.slots.get(s).is_some())
+                    .filter(|&s| !self.begins_frame(s))
+                    .and_then(|s| self.slots.get(s))
+                    .map(|(m, _)| m.timestamp)
             });
             let single = self.depacketizer.single_packet_frames();
             let mut missing = 0u16;
@@ -455,7 +520,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 match self.slots.get(s) {
                     None => missing = missing.saturating_add(1),
                     Some((m, _)) => {
-                        if s > start && m.start && Some(m.timestamp) != ts {
+                        if s > start && self.begins_frame(s) && Some(m.timestamp) != ts {
                             if missing == 0 {
                                 end = Some(s - 1);
                             }

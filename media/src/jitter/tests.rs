@@ -448,8 +448,7 @@ mod every_codec {
     }
 
     proptest! {
-        /// VP9, H.264, AV1 and Opus through the jitter buffer with reordering, and loss
-        /// (but H.264's, see below):
+        /// VP9, H.264, AV1 and Opus through the jitter buffer with reordering and loss:
         /// every frame out is a frame sent, whole and in order; without loss, every
         /// frame from the first keyframe played on.
         #[test]
@@ -482,14 +481,14 @@ mod every_codec {
                 let b = (a + idx.index(8)).min(n - 1);
                 ps.swap(a, b);
             }
-            // H.264 is reordered but not lost here: a frame whose first packet (a STAP-A of
-            // SPS and PPS) is lost still starts at its FU-A, which looks like a frame start,
-            // so it is handed out without its parameter sets (a known gap: see the note).
-            let lost: Vec<usize> = if codec == 1 {
-                Vec::new()
-            } else {
-                lose.iter().map(|i| i.index(n)).collect()
-            };
+            // Losses anywhere but the stream's first packet: with nothing before it,
+            // nothing tells an H.264 keyframe's lost STAP-A of SPS and PPS from no packet
+            // (the start wait is for reordering there, not loss).
+            let lost: Vec<usize> = lose
+                .iter()
+                .map(|i| i.index(n))
+                .filter(|&k| codec != 1 || ps[k].0 != start)
+                .collect();
             let now = t0();
             // Everything arrives at one instant here: a start wait lets the packets before
             // a reordered keyframe's first one come (H.264's STAP-A of SPS and PPS).
@@ -571,5 +570,145 @@ fn a_start_wait_lets_an_h264_keyframes_parameter_sets_overtaken_by_its_slice_arr
             let info = jb.poll_frame(now + wait, &mut f).expect("whole");
             assert!(info.keyframe && f == key);
         }
+    }
+}
+
+/// An H.264 stream: keyframe, delta, keyframe, delta, keyframe (a keyframe is a STAP-A of
+/// SPS and PPS, then the IDR slice in FU-As), 3,000 ticks apart from sequence number 500.
+fn h264_stream() -> (Vec<Vec<u8>>, Vec<Packet>) {
+    use crate::codec::h264::{H264Packetizer, PacketizationMode};
+    let frames: Vec<Vec<u8>> = (0..5u8)
+        .map(|n| {
+            let key = n % 2 == 0;
+            let mut f = Vec::new();
+            if key {
+                f.extend_from_slice(&[0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f]);
+                f.extend_from_slice(&[0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80]);
+            }
+            f.extend_from_slice(&[0, 0, 0, 1, if key { 0x65 } else { 0x41 }]);
+            f.extend(std::iter::repeat_n(n + 1, if key { 3000 } else { 500 }));
+            f
+        })
+        .collect();
+    let mut p = H264Packetizer::new(PacketizationMode::NonInterleaved);
+    let mut ps = Vec::new();
+    let mut seq = 500u16;
+    for (i, f) in frames.iter().enumerate() {
+        p.packetize(f, 1200, &mut |pl, last| {
+            ps.push((seq, 3000 * i as u32, last, pl.to_vec()));
+            seq += 1;
+        })
+        .unwrap();
+    }
+    (frames, ps)
+}
+
+#[test]
+fn an_h264_keyframe_whose_stap_a_is_lost_is_not_played_from_its_fu_a_start() {
+    use crate::codec::h264::{H264Depacketizer, nal};
+    let (frames, ps) = h264_stream();
+    // Frame 2's first packet: its STAP-A of SPS and PPS.
+    let stap = ps.iter().position(|p| p.1 == 6000).unwrap();
+    assert_eq!(ps[stap].3[0] & 0x1f, nal::STAP_A);
+    assert_eq!(
+        ps[stap + 1].3[0] & 0x1f,
+        nal::FU_A,
+        "the slice follows in FU-As"
+    );
+    let now = t0();
+    let mut jb = JitterBuffer::new(JitterConfig::default(), H264Depacketizer::default());
+    let mut got = Vec::new();
+    let mut f = Vec::new();
+    for (k, (seq, ts, m, p)) in ps.iter().enumerate() {
+        if k != stap {
+            jb.insert(now, *seq, *ts, *m, p);
+        }
+        while let Some(info) = jb.poll_frame(now, &mut f) {
+            got.push((info, f.clone()));
+        }
+    }
+    let late = now + JitterConfig::default().max_wait;
+    jb.handle_timeout(late);
+    while let Some(info) = jb.poll_frame(late, &mut f) {
+        got.push((info, f.clone()));
+    }
+    // Frame 2 never comes out (not from its FU-A start, without its parameter sets);
+    // frame 3 depends on it; frame 4, the next keyframe, plays.
+    let stamps: Vec<u32> = got.iter().map(|(i, _)| i.timestamp).collect();
+    assert_eq!(stamps, [0, 3000, 12_000]);
+    for (info, out) in &got {
+        assert_eq!(out, &frames[(info.timestamp / 3000) as usize]);
+    }
+    let ev: Vec<Event> = std::iter::from_fn(|| jb.poll_event()).collect();
+    assert_eq!(
+        ev[..2],
+        [
+            Event::FrameDropped {
+                timestamp: Some(6000),
+                reason: DropReason::Incomplete { missing: 1 }
+            },
+            Event::KeyframeNeeded(KeyframeReason::FrameDropped),
+        ]
+    );
+    assert!(ev[2..].iter().all(|e| matches!(
+        e,
+        Event::FrameDropped {
+            timestamp: Some(9000),
+            reason: DropReason::WaitingForKeyframe
+        }
+    )));
+
+    // The same STAP-A brought back in time (a NACK answered): frame 2 plays whole.
+    let mut jb = JitterBuffer::new(JitterConfig::default(), H264Depacketizer::default());
+    for (k, (seq, ts, m, p)) in ps.iter().enumerate() {
+        if k != stap {
+            jb.insert(now, *seq, *ts, *m, p);
+        }
+    }
+    let soon = now + Duration::from_millis(100);
+    let (seq, ts, m, p) = &ps[stap];
+    jb.insert(soon, *seq, *ts, *m, p);
+    let mut out = Vec::new();
+    while let Some(info) = jb.poll_frame(soon, &mut f) {
+        out.push((info.timestamp, f.clone()));
+    }
+    assert_eq!(out.len(), 5);
+    assert_eq!(out[2], (6000, frames[2].clone()));
+}
+
+/// Found by the media_depacketize_* fuzz targets ("a deadline stays due"): a start wait
+/// begun for a keyframe at the lowest packet outlived it when an earlier packet came and
+/// left the keyframe after a gap (no longer a start), and its deadline stayed due.
+#[test]
+fn a_start_wait_ends_when_its_keyframe_no_longer_qualifies_and_no_deadline_stays_due() {
+    let frames = [vp8_frame(0, 500, false), vp8_frame(1, 500, true)];
+    let inter = &packets(&frames[..1], 8)[0];
+    let key = &packets(&frames[1..], 10)[0];
+    let now = t0();
+    let config = JitterConfig {
+        start_wait: Duration::from_millis(50),
+        ..JitterConfig::default()
+    };
+    let mut jb = JitterBuffer::new(config, Vp8Depacketizer::default());
+    let mut f = Vec::new();
+    jb.insert(now, key.0, 9000, key.2, &key.3);
+    assert!(jb.poll_frame(now, &mut f).is_none(), "the keyframe waits");
+    assert_eq!(jb.poll_timeout(), Some(now + Duration::from_millis(50)));
+    // Sequence number 8 comes: 9 is missing before the keyframe, which may have begun there.
+    jb.insert(now, inter.0, 3000, inter.2, &inter.3);
+    assert!(jb.poll_frame(now, &mut f).is_none());
+    let mut t = now;
+    for _ in 0..4 {
+        let Some(due) = jb.poll_timeout() else { break };
+        t = t.max(due);
+        jb.handle_timeout(t);
+        assert!(
+            jb.poll_frame(t, &mut f).is_none(),
+            "not played after the gap"
+        );
+        assert!(
+            jb.poll_timeout().is_none_or(|d| d > t),
+            "a deadline stays due"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! programs run with their failures shown, and test media encoded by ffmpeg.
 #![allow(dead_code)] // each test file uses a part
 
+pub(crate) mod call;
 pub(crate) mod capture;
 
 use std::path::{Path, PathBuf};
