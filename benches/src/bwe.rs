@@ -92,30 +92,100 @@ pub fn str0m_run(scenario: &Scenario, seed: u64, start: Instant) -> Result<Str0m
         p.accept_answer(now, pending, answer)
     })
     .map_err(|e| format!("accept_answer: {e}"))?;
+    let run = run_connected::<Str0mPeer>(&mut sim, start, scenario, "str0m", hs, [s, r])?;
+    Ok(Str0mRun {
+        recording: run.recording,
+        connect_time: run.connect_time,
+        sender: sim.machine::<Str0mPeer>(s).stats(),
+        receiver: sim.machine::<Str0mPeer>(r).stats(),
+        queue_full: run.queue_full,
+        lost: run.lost,
+    })
+}
+
+/// What a stack's peers give the scenario run.
+pub trait BwePeer: wren_core::Machine + 'static {
+    /// Whether the peer is connected (media may flow).
+    fn connected(&self) -> bool;
+    /// The sender starts its encoder now.
+    fn start_media(&mut self, now: Instant);
+    /// The sender's current estimate, bit/s.
+    fn estimate_bps(&self) -> u64;
+    /// UDP payload bytes handed out to send so far.
+    fn bytes_sent(&self) -> u64;
+}
+
+impl BwePeer for Str0mPeer {
+    fn connected(&self) -> bool {
+        Str0mPeer::connected(self)
+    }
+    fn start_media(&mut self, now: Instant) {
+        Str0mPeer::start_media(self, now);
+    }
+    fn estimate_bps(&self) -> u64 {
+        Str0mPeer::estimate_bps(self)
+    }
+    fn bytes_sent(&self) -> u64 {
+        self.stats().bytes_sent
+    }
+}
+
+impl BwePeer for WrenBwePeer {
+    fn connected(&self) -> bool {
+        WrenBwePeer::connected(self)
+    }
+    fn start_media(&mut self, now: Instant) {
+        WrenBwePeer::start_media(self, now);
+    }
+    fn estimate_bps(&self) -> u64 {
+        WrenBwePeer::estimate_bps(self)
+    }
+    fn bytes_sent(&self) -> u64 {
+        self.stats().bytes_sent
+    }
+}
+
+/// What the scenario measured, whatever the stack.
+struct Connected {
+    recording: Recording,
+    connect_time: Duration,
+    queue_full: u64,
+    lost: u64,
+}
+
+/// Runs the sim until both `peers` (sender, receiver) are connected, then the scenario
+/// on the sender's host `hs`.
+fn run_connected<P: BwePeer>(
+    sim: &mut Sim,
+    start: Instant,
+    scenario: &Scenario,
+    stack: &str,
+    hs: wren_netsim::HostId,
+    peers: [wren_netsim::NodeId; 2],
+) -> Result<Connected, Failure> {
+    let [s, r] = peers;
     let connected = sim.run_until_cond(start + CONNECT_WITHIN, |sim| {
-        sim.machine::<Str0mPeer>(s).connected() && sim.machine::<Str0mPeer>(r).connected()
+        sim.machine::<P>(s).connected() && sim.machine::<P>(r).connected()
     });
     if !connected {
-        return Err("the str0m peers did not connect".into());
+        return Err(format!("the {stack} peers did not connect"));
     }
     let connect_time = sim.now() - start;
     let before = sim.stats();
-    let start_media = |sim: &mut Sim| sim.with(s, |p: &mut Str0mPeer, now| p.start_media(now));
-    let recording = drive(scenario, "str0m", &mut sim, hs, start_media, |sim| {
-        let p = sim.machine::<Str0mPeer>(s);
+    let start_media = |sim: &mut Sim| sim.with(s, |p: &mut P, now| p.start_media(now));
+    let recording = drive(scenario, stack, sim, hs, start_media, |sim| {
+        let p = sim.machine::<P>(s);
         Reading {
             estimate_bps: p.estimate_bps(),
-            bytes_sent: p.stats().bytes_sent,
+            bytes_sent: p.bytes_sent(),
         }
     })
     .map_err(|e| format!("scenario: {e}"))?;
     let after = sim.stats();
     let dropped = |reason| after.dropped(reason) - before.dropped(reason);
-    Ok(Str0mRun {
+    Ok(Connected {
         recording,
         connect_time,
-        sender: sim.machine::<Str0mPeer>(s).stats(),
-        receiver: sim.machine::<Str0mPeer>(r).stats(),
         queue_full: dropped(DropReason::QueueFull),
         lost: dropped(DropReason::Loss),
     })
@@ -216,32 +286,14 @@ pub fn wren_run(scenario: &Scenario, seed: u64, start: Instant) -> Result<WrenRu
         p.peer_mut().rtc_mut().set_remote_description(now, &answer)
     })
     .map_err(|e| format!("set answer: {e}"))?;
-    let connected = sim.run_until_cond(start + CONNECT_WITHIN, |sim| {
-        sim.machine::<WrenBwePeer>(s).connected() && sim.machine::<WrenBwePeer>(r).connected()
-    });
-    if !connected {
-        return Err("the wren-media peers did not connect".into());
-    }
-    let connect_time = sim.now() - start;
-    let before = sim.stats();
-    let start_media = |sim: &mut Sim| sim.with(s, |p: &mut WrenBwePeer, now| p.start_media(now));
-    let recording = drive(scenario, "wren-media", &mut sim, hs, start_media, |sim| {
-        let p = sim.machine::<WrenBwePeer>(s);
-        Reading {
-            estimate_bps: p.estimate_bps(),
-            bytes_sent: p.stats().bytes_sent,
-        }
-    })
-    .map_err(|e| format!("scenario: {e}"))?;
-    let after = sim.stats();
-    let dropped = |reason| after.dropped(reason) - before.dropped(reason);
+    let run = run_connected::<WrenBwePeer>(&mut sim, start, scenario, "wren-media", hs, [s, r])?;
     Ok(WrenRun {
-        recording,
-        connect_time,
+        recording: run.recording,
+        connect_time: run.connect_time,
         sender: sim.machine::<WrenBwePeer>(s).stats(),
         receiver: sim.machine::<WrenBwePeer>(r).stats(),
         media: sim.machine::<WrenBwePeer>(s).peer().stats(),
-        queue_full: dropped(DropReason::QueueFull),
-        lost: dropped(DropReason::Loss),
+        queue_full: run.queue_full,
+        lost: run.lost,
     })
 }

@@ -443,6 +443,28 @@ impl Depacketizer for Vp9Depacketizer {
 
 #[cfg(test)]
 mod tests {
+    /// A non-flexible keyframe descriptor with TL0PICIDX and a scalability structure of
+    /// two layers with resolutions and a group of one picture with one reference.
+    const WITH_SS: [u8; 17] = [
+        0xaa,
+        0x05,
+        0x00,
+        0x09,
+        0b0011_1000,
+        0x01,
+        0x40,
+        0x00,
+        0xb4,
+        0x02,
+        0x80,
+        0x01,
+        0x68,
+        0x01,
+        0x04,
+        0x01,
+        0xbb,
+    ];
+
     use super::*;
 
     #[test]
@@ -466,25 +488,7 @@ mod tests {
         assert_eq!(d.len, 6);
         // Non-flexible keyframe with TL0PICIDX and an SS of two layers with resolutions
         // and a group of one picture with one reference.
-        let p = [
-            0xaa,
-            0x05,
-            0x00,
-            0x09,
-            0b0011_1000,
-            0x01,
-            0x40,
-            0x00,
-            0xb4,
-            0x02,
-            0x80,
-            0x01,
-            0x68,
-            0x01,
-            0x04,
-            0x01,
-            0xbb,
-        ];
+        let p = WITH_SS;
         let d = Descriptor::parse(&p).unwrap();
         let ss = d.scalability.unwrap();
         assert_eq!(ss.spatial_layers, 2);
@@ -525,25 +529,7 @@ mod tests {
     #[test]
     fn framing_agrees_with_the_full_parse_on_the_rfc_descriptors_and_every_cut() {
         let flexible = [0xf8, 0x81, 0x02, 0b0101_0011, 0x03, 0x06, 0xaa];
-        let with_ss = [
-            0xaa,
-            0x05,
-            0x00,
-            0x09,
-            0b0011_1000,
-            0x01,
-            0x40,
-            0x00,
-            0xb4,
-            0x02,
-            0x80,
-            0x01,
-            0x68,
-            0x01,
-            0x04,
-            0x01,
-            0xbb,
-        ];
+        let with_ss = WITH_SS;
         let four_diffs = [0x50, 0x03, 0x03, 0x03, 0x03, 1];
         for p in [&flexible[..], &with_ss[..], &four_diffs[..]] {
             for cut in 0..=p.len() {
