@@ -41,8 +41,12 @@ fn two_agents_on_loopback_connect_and_exchange_data() {
             ("host", "host")
         );
         assert!(pair.local.addr.ip().is_loopback() && pair.remote.addr.ip().is_loopback());
+        // Data went both ways: a ping of the peer's arrived, and a pong to one of ours.
+        // Not necessarily ping 1's: a controlled agent can get the first ping before it
+        // has selected the pair, and its pong to it is not sent; the pinging goes on
+        // until a pong comes.
         assert!(
-            agent.got_data(": ping 1") && agent.got_data(": pong 1"),
+            agent.got_data(": ping ") && agent.got_data(": pong "),
             "{logs}"
         );
     }
