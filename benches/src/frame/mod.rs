@@ -12,11 +12,15 @@
 //!
 //! Both run their bandwidth estimator and pacer, started and capped at [`BITRATE`]
 //! (wren-media: `GccConfig` start = max, no initial probes; str0m: `enable_bwe` at it and
-//! `set_bitrate(0, BITRATE)`, so it has nothing to probe toward), far above what the
-//! frames need, so that no pacer holds a frame back for lack of budget. Both protect
+//! `set_bitrate(0, BITRATE)`), far above what the frames need, so that no pacer holds a
+//! frame back for lack of budget. str0m's estimator still sends datagrams of its own
+//! (with VP8, 1,123 from sender to receiver for 180 frames in `tests/frame_pairs.rs`,
+//! 964 without it; wren-media 939), so [`Str0mBwe::Off`] runs str0m without an
+//! estimator too (its null pacer), which wren-media cannot do. Both protect
 //! with SRTP_AEAD_AES_256_GCM (what two str0m instances agree on; wren-media is
-//! configured with that profile only). Both offer an audio and a video m-line, send-only
-//! from the first peer; only one of them carries frames in a pair.
+//! configured with that profile only, [`SRTP_PROFILE`]). Both offer an audio and a video
+//! m-line, send-only from the first peer, and no data channel (so neither runs SCTP);
+//! only one m-line carries frames in a pair.
 //!
 //! The frames ([`frames`]) are synthetic and the same bytes for both: VP8 at realistic
 //! sizes (a 12,000-byte keyframe every 30 frames, 4,000 to 6,000-byte delta frames) and
