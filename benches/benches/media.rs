@@ -16,7 +16,8 @@
 //! rebuilds about 4% of the bytes, and its VP9 depacketize rows time mostly refusals.
 //!
 //! str0m 0.25 is not in the table: its packetizers live in a private module (`mod packet`
-//! in its lib.rs) and are reachable only through a whole `Rtc` in frame mode.
+//! in its lib.rs) and are reachable only through a whole `Rtc` in frame mode, which
+//! `benches/frame.rs` puts beside a whole wren-media `MediaPeer`.
 //!
 //! `cargo bench -p wren-benches --bench media` prints the medians per frame and the ratios
 //! and writes them to `<target>/media.md`.

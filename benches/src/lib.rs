@@ -10,6 +10,7 @@ use std::fmt;
 
 pub mod bwe;
 pub mod criterion_report;
+pub mod frame;
 pub mod ice;
 pub mod peers;
 pub mod rtc;
