@@ -447,3 +447,29 @@ pub fn pacer(data: &[u8]) {
         );
     }
 }
+
+/// Deterministic random bytes (xorshift64) for the unit tests that run these entry
+/// points on inputs such as a fuzzer would give.
+#[cfg(test)]
+pub(crate) struct ScriptBytes(u64);
+
+#[cfg(test)]
+impl ScriptBytes {
+    /// A sequence from `seed` (not zero).
+    pub(crate) fn new(seed: u64) -> ScriptBytes {
+        ScriptBytes(seed.max(1))
+    }
+
+    /// The next `len` bytes.
+    pub(crate) fn next(&mut self, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                let x = &mut self.0;
+                *x ^= *x << 13;
+                *x ^= *x >> 7;
+                *x ^= *x << 17;
+                *x as u8
+            })
+            .collect()
+    }
+}

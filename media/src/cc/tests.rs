@@ -437,16 +437,9 @@ fn a_target_not_yet_polled_is_replaced_by_the_newer_one() {
 #[cfg(feature = "fuzzing")]
 #[test]
 fn the_fuzz_script_runs_on_random_inputs() {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut bytes = crate::fuzz::ScriptBytes::new(0x9e37_79b9_7f4a_7c15);
     for _ in 0..300 {
-        let mut data = vec![0u8; 800];
-        for b in &mut data {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        crate::fuzz::gcc(&data);
+        crate::fuzz::gcc(&bytes.next(800));
     }
 }
 

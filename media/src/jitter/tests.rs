@@ -370,16 +370,9 @@ fn a_frame_tail_whose_start_never_comes_is_given_up_after_the_wait() {
 #[test]
 fn the_fuzz_script_runs_on_random_inputs() {
     // The media_jitter fuzz target's entry point, on a spread of deterministic inputs.
-    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut bytes = crate::fuzz::ScriptBytes::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..300 {
-        let mut data = vec![0u8; 600];
-        for b in &mut data {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        crate::fuzz::jitter(&data);
+        crate::fuzz::jitter(&bytes.next(600));
     }
 }
 

@@ -227,16 +227,9 @@ fn a_long_queue_raises_the_rate_to_drain_within_the_queue_time() {
 #[cfg(feature = "fuzzing")]
 #[test]
 fn the_fuzz_script_runs_on_random_inputs() {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut bytes = crate::fuzz::ScriptBytes::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..300 {
-        let mut data = vec![0u8; 800];
-        for b in &mut data {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-        crate::fuzz::pacer(&data);
+        crate::fuzz::pacer(&bytes.next(800));
     }
 }
 
