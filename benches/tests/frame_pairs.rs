@@ -19,7 +19,7 @@ fn wren_media_delivers_every_frame_intact() {
     for codec in Codec::ALL {
         let mut p = WrenFramePair::connect(wall(), codec, 60).expect("connect");
         assert_eq!(
-            p.profiles,
+            p.profiles(),
             [Some(SRTP_PROFILE); 2],
             "the profile str0m uses"
         );

@@ -1,19 +1,19 @@
-//! Two wren-media peers in frame mode connected in memory (after
-//! `media/tests/frame_alloc.rs`'s `Wire`): binds granted, datagrams delivered at once,
+//! Two wren-media peers in frame mode connected in memory (`wren_media::peer::testing::Wire`,
+//! as `media/tests/frame_alloc.rs` uses it): binds granted, datagrams delivered at once,
 //! candidates trickled, frames read with `poll_frame` into a reused buffer
 //! (`MediaConfig::frame_events` off).
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wren_core::{Datagram, Machine, SocketRequest, SocketResult};
+use wren_core::Machine;
 use wren_dtls::codes::SrtpProfileId;
 use wren_dtls::identity::Identity;
 use wren_media::cc::GccConfig;
-use wren_media::peer::{Event, MediaCodec, MediaConfig, MediaPeer, MediaStats};
-use wren_rtc::{Config, DtlsRole, Peer, SdpType, SessionDescription};
+use wren_media::peer::testing::Wire;
+use wren_media::peer::{MediaCodec, MediaConfig, MediaPeer, MediaStats};
+use wren_rtc::{Config, DtlsRole, Peer};
 use wren_sdp::Direction;
 use wren_sdp::jsep::{MediaKind, Transceiver};
 
@@ -24,22 +24,15 @@ pub const SRTP_PROFILE: SrtpProfileId = SrtpProfileId::SRTP_AEAD_AES_256_GCM;
 
 /// Two wren-media peers; peer 0 writes frames, peer 1 reads them.
 pub struct WrenFramePair {
-    now: Instant,
+    /// The peers, their sockets and the virtual clock.
+    wire: Wire,
     /// When the next frame is due.
     slot: Instant,
-    peers: [MediaPeer; 2],
-    owners: HashMap<SocketAddr, usize>,
-    next_port: u16,
-    buf: Vec<u8>,
-    frame: Vec<u8>,
-    connected: [bool; 2],
     codec: Codec,
     mid: String,
     frames: Vec<Arc<[u8]>>,
     /// Frames written so far (the next one's index and media time).
     written: u64,
-    /// The SRTP profile each side reported as it connected.
-    pub profiles: [Option<SrtpProfileId>; 2],
     /// What was counted since [`WrenFramePair::connect`] returned.
     pub counts: Counts,
 }
@@ -83,62 +76,30 @@ impl WrenFramePair {
             peer(now, [10, 0, 0, 1], 1, Direction::SendOnly)?,
             peer(now, [10, 0, 0, 2], 2, Direction::RecvOnly)?,
         ];
+        let mut wire = Wire::new(now, peers);
+        wire.negotiate().map_err(|e| format!("offer/answer: {e}"))?;
+        if !wire.connect(Duration::from_secs(10)) {
+            return Err("the wren-media peers did not connect".into());
+        }
         let mut p = WrenFramePair {
-            now,
-            slot: now,
-            peers,
-            owners: HashMap::new(),
-            next_port: 50_000,
-            buf: Vec::with_capacity(2048),
-            frame: Vec::with_capacity(64 * 1024),
-            connected: [false; 2],
+            slot: wire.now,
+            wire,
             codec,
             mid: String::new(),
             frames: frames(codec),
             written: 0,
-            profiles: [None; 2],
             counts: Counts::default(),
         };
-        let err = |what: &'static str| move |e: wren_rtc::JsepError| format!("{what}: {e}");
-        let sdp = p.peers[0]
-            .rtc_mut()
-            .create_offer(now)
-            .map_err(err("offer"))?;
-        let offer = SessionDescription {
-            kind: SdpType::Offer,
-            sdp,
-        };
-        let answerer = p.peers[1].rtc_mut();
-        answerer
-            .set_remote_description(now, &offer)
-            .map_err(err("set offer"))?;
-        let sdp = answerer.create_answer(now).map_err(err("answer"))?;
-        let answer = SessionDescription {
-            kind: SdpType::Answer,
-            sdp,
-        };
-        p.peers[0]
-            .rtc_mut()
-            .set_remote_description(now, &answer)
-            .map_err(err("set answer"))?;
-        let end = now + Duration::from_secs(10);
-        while p.connected != [true; 2] {
-            if p.now >= end {
-                return Err("the wren-media peers did not connect".into());
-            }
-            let until = p.now + Duration::from_millis(5);
-            p.run_until(until);
-        }
         let want = match codec {
             Codec::Vp8 => MediaCodec::Vp8,
             Codec::Opus => MediaCodec::Opus,
         };
-        p.mid = p.peers[0]
+        p.mid = p.wire.peers[0]
             .sending()
             .find(|&(_, c)| c == want)
             .map(|(mid, _)| mid.to_owned())
             .ok_or_else(|| format!("{want:?} was not negotiated"))?;
-        p.slot = p.now;
+        p.slot = p.wire.now;
         for _ in 0..warm_up {
             if !p.send_one()? {
                 return Err("a warm-up frame did not arrive intact".into());
@@ -161,8 +122,8 @@ impl WrenFramePair {
         self.run_until(slot);
         let index = (self.written % FRAMES as u64) as usize;
         let pts = self.codec.interval() * self.written as u32;
-        let now = self.now;
-        self.peers[0]
+        let now = self.wire.now;
+        self.wire.peers[0]
             .write_frame(now, &self.mid, pts, &self.frames[index])
             .map_err(|e| format!("write_frame: {e}"))?;
         self.written += 1;
@@ -173,11 +134,17 @@ impl WrenFramePair {
             if self.counts.intact + self.counts.wrong > before.intact + before.wrong {
                 return Ok(self.counts.wrong == before.wrong);
             }
-            let Some(next) = self.peers.iter().filter_map(Machine::poll_timeout).min() else {
+            let Some(next) = self
+                .wire
+                .peers
+                .iter()
+                .filter_map(Machine::poll_timeout)
+                .min()
+            else {
                 break;
             };
-            self.now = next.max(self.now);
-            self.timeouts();
+            self.wire.now = next.max(self.wire.now);
+            self.wire.timeouts();
         }
         Err("the frame did not arrive".into())
     }
@@ -185,101 +152,52 @@ impl WrenFramePair {
     /// The sender's congestion controller's target, bit/s.
     #[must_use]
     pub fn target_bitrate(&self) -> u64 {
-        self.peers[0].target_bitrate()
+        self.wire.peers[0].target_bitrate()
     }
 
     /// The sender's (0) or receiver's (1) counters.
     #[must_use]
     pub fn stats(&self, i: usize) -> MediaStats {
-        self.peers[i].stats()
+        self.wire.peers[i].stats()
     }
 
-    /// `handle_timeout` for each peer whose deadline has come.
-    fn timeouts(&mut self) {
-        let now = self.now;
-        for p in &mut self.peers {
-            if p.poll_timeout().is_some_and(|t| t <= now) {
-                p.handle_timeout(now);
-            }
-        }
+    /// The SRTP profile each side reported as it connected.
+    #[must_use]
+    pub fn profiles(&self) -> [Option<SrtpProfileId>; 2] {
+        self.wire.connected
     }
 
-    /// Runs until `until`, timer by timer.
+    /// Runs until `until`, timer by timer; a frame read meanwhile (none is expected: each
+    /// was read by `send_one`) counts as wrong.
     fn run_until(&mut self, until: Instant) {
-        loop {
-            self.drain(usize::MAX);
-            match self.peers.iter().filter_map(Machine::poll_timeout).min() {
-                Some(t) if t <= until => {
-                    self.now = t.max(self.now);
-                    self.timeouts();
-                }
-                _ => {
-                    self.now = until.max(self.now);
-                    return;
-                }
-            }
-        }
+        let expected = usize::MAX;
+        let delivered = self.wire.delivered[1];
+        let (frames, counts) = (&self.frames, &mut self.counts);
+        self.wire.run_until(until, &mut |i, _, bytes| {
+            check(frames, expected, counts, i, bytes)
+        });
+        self.counts.datagrams += self.wire.delivered[1] - delivered;
     }
 
-    /// Delivers everything pending until nothing moves (binds granted, datagrams
-    /// delivered, candidates trickled, frames read and compared with frame `expected`).
+    /// Delivers everything pending; frames read on peer 1 are compared with frame
+    /// `expected`.
     fn drain(&mut self, expected: usize) {
-        let now = self.now;
-        loop {
-            let mut moved = false;
-            for i in 0..2 {
-                while let Some(req) = self.peers[i].poll_socket_request() {
-                    moved = true;
-                    if let SocketRequest::Bind {
-                        addr, transport, ..
-                    } = req
-                    {
-                        self.next_port += 1;
-                        let bound = SocketAddr::new(addr.ip(), self.next_port);
-                        self.owners.insert(bound, i);
-                        let result = SocketResult::of_bind(addr, transport, Ok(bound));
-                        self.peers[i].handle_socket_result(now, result);
-                    }
-                }
-                self.buf.clear();
-                while let Some(t) = self.peers[i].poll_transmit(now, &mut self.buf) {
-                    moved = true;
-                    if let (Some(&j), Some(src)) = (self.owners.get(&t.destination), t.source) {
-                        if j == 1 {
-                            self.counts.datagrams += 1;
-                        }
-                        let d = Datagram::udp(src, t.destination, &self.buf);
-                        self.peers[j].handle_datagram(now, d);
-                    }
-                    self.buf.clear();
-                }
-                while let Some(e) = self.peers[i].poll_event() {
-                    moved = true;
-                    match e {
-                        Event::Rtc(wren_rtc::Event::LocalCandidate(c)) => {
-                            let _ = self.peers[1 - i].rtc_mut().add_remote_candidate(now, c);
-                        }
-                        Event::Rtc(wren_rtc::Event::Connected { profile, .. }) => {
-                            self.connected[i] = true;
-                            self.profiles[i] = Some(profile);
-                        }
-                        _ => {}
-                    }
-                }
-                while self.peers[i].poll_frame(now, &mut self.frame).is_some() {
-                    moved = true;
-                    match self.frames.get(expected) {
-                        Some(f) if i == 1 && self.frame[..] == f[..] => {
-                            self.counts.intact += 1;
-                            self.counts.bytes += self.frame.len() as u64;
-                        }
-                        _ => self.counts.wrong += 1,
-                    }
-                }
-            }
-            if !moved {
-                return;
-            }
+        let delivered = self.wire.delivered[1];
+        let (frames, counts) = (&self.frames, &mut self.counts);
+        self.wire
+            .drain(&mut |i, _, bytes| check(frames, expected, counts, i, bytes));
+        self.counts.datagrams += self.wire.delivered[1] - delivered;
+    }
+}
+
+/// Counts a frame peer `i` read: intact when it is peer 1's and frame `expected` byte for
+/// byte, wrong otherwise.
+fn check(frames: &[Arc<[u8]>], expected: usize, counts: &mut Counts, i: usize, bytes: &[u8]) {
+    match frames.get(expected) {
+        Some(f) if i == 1 && bytes == &f[..] => {
+            counts.intact += 1;
+            counts.bytes += bytes.len() as u64;
         }
+        _ => counts.wrong += 1,
     }
 }
