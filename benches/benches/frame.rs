@@ -99,8 +99,6 @@ fn main() {
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
-        // The report is the table below; criterion's plots need fonts this machine lacks.
-        .without_plots()
         .configure_from_args();
     bench(&mut c);
     c.final_summary();
